@@ -1,0 +1,159 @@
+# Plain GNU make: everything builds into build/ (build/san with SANITIZE).
+#   make                 build node library, store, tools, tests
+#   make test            unit + integration tests, ends "N passed, N failed"
+#   make test SANITIZE=address,undefined   the same under ASan+UBSan
+#   make demo            the main job: see README.md
+#   make bench | fuzz | memcheck | clean
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla \
+	   -Wwrite-strings -fno-common
+HARDEN	 = -fstack-protector-strong -D_FORTIFY_SOURCE=2
+LIBS	 = -lzmq -llmdb -lsodium -lprotobuf-c -linih -ljansson -lpthread
+
+# make V=1 shows the commands.
+Q	 = $(if $(V),,@)
+
+B	 = build
+ifdef SANITIZE
+B	 = build/san
+SANFLAGS = -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+HARDEN	 = -fstack-protector-strong
+endif
+
+# Generated headers are system headers: their macros are not held to our
+# warnings (-Wcast-qual fires in protoc-c's INIT macros).
+CPPFLAGS = -D_GNU_SOURCE -Inode -Istore -isystem $(B)/proto
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) $(SANFLAGS) $(CPPFLAGS)
+LDFLAGS	+= $(SANFLAGS)
+
+# Debian packages the build, the tests and the demo need.
+DEB_PKGS = gcc make pkg-config libzmq3-dev liblmdb-dev lmdb-utils \
+	   libsodium-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev \
+	   libinih-dev libjansson-dev clang libclang-rt-14-dev
+
+PROTOS	 = $(wildcard proto/*.proto)
+PROTO_C	 = $(PROTOS:proto/%.proto=$(B)/proto/%.pb-c.c)
+PROTO_H	 = $(PROTO_C:.c=.h)
+PROTO_O	 = $(PROTO_C:.c=.o)
+
+# node/ holds the daemon and the helpers it shares with the tools; every
+# file but the daemon's entry point goes into libnode.a.
+NODE_MAIN = node/main.c
+NODE_SRC = $(filter-out $(NODE_MAIN),$(wildcard node/*.c))
+NODE_O	 = $(NODE_SRC:%.c=$(B)/%.o)
+STORE_SRC = $(wildcard store/*.c)
+STORE_O	 = $(STORE_SRC:%.c=$(B)/%.o)
+LIBNODE	 = $(B)/libnode.a
+LIBSTORE = $(B)/libstore.a
+
+TOOLS	 = $(patsubst tools/%.c,$(B)/%,$(wildcard tools/*.c))
+UNIT	 = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+HELPERS	 = $(patsubst tests/helpers/%.c,$(B)/tests/%,$(wildcard tests/helpers/*.c))
+BENCH	 = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+
+# Fuzz targets always build with clang's libFuzzer, ASan and UBSan.
+FUZZ_CC	 = clang
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+	   -Inode -Istore -Ibuild/fuzz/proto
+FUZZ	 = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZTIME ?= 60
+
+all: $(TOOLS) $(UNIT) $(HELPERS)
+
+deps:
+	@missing=; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+		    grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+		    $$missing >/dev/null || exit 1; \
+	fi
+
+$(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto | deps
+	@mkdir -p $(@D)
+	@echo "  PROTOC  $<"
+	$(Q)protoc-c --c_out=$(B)/proto -Iproto $<
+
+# Generated code gets the warnings it was written for, not ours.
+$(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Wall -Werror $(CPPFLAGS) -c -o $@ $<
+
+$(B)/%.o: %.c $(PROTO_H) | deps
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBNODE): $(NODE_O) $(PROTO_O)
+	$(Q)$(AR) rcs $@ $^
+
+$(LIBSTORE): $(STORE_O)
+	$(Q)$(AR) rcs $@ $^
+
+$(B)/%: $(B)/tools/%.o $(LIBSTORE) $(LIBNODE)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(LIBSTORE) $(LIBNODE)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+$(B)/tests/%: $(B)/tests/helpers/%.o $(LIBSTORE) $(LIBNODE)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/bench/%: $(B)/bench/%.o $(LIBSTORE) $(LIBNODE)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+build/fuzz/proto/%.pb-c.c: proto/%.proto | deps
+	@mkdir -p $(@D)
+	$(Q)protoc-c --c_out=build/fuzz/proto -Iproto $<
+
+build/fuzz/%: tests/fuzz/%.c $(NODE_SRC) $(STORE_SRC) \
+	    $(PROTOS:proto/%.proto=build/fuzz/proto/%.pb-c.c)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) $(LIBS)
+
+test check: all $(FUZZ)
+	@B=$(B) FUZZ_SECONDS=10 tests/run
+
+unit: $(UNIT)
+	@B=$(B) tests/run unit
+
+integration: all
+	@B=$(B) tests/run integration
+
+fuzz: $(FUZZ)
+	@for f in $(FUZZ); do \
+		t=$${f##*/}; mkdir -p build/fuzz/corpus/$$t; \
+		$$f -max_total_time=$(FUZZTIME) build/fuzz/corpus/$$t \
+		    tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+memcheck: $(UNIT)
+	@for t in $(UNIT); do \
+		valgrind -q --error-exitcode=1 --leak-check=full $$t || exit 1; \
+	done
+
+bench: $(BENCH)
+	@for b in $(BENCH); do $$b || exit 1; done
+
+demo: all
+	@B=$(B) tools/demo.sh
+
+clean:
+	rm -rf build
+
+.PHONY: all deps test check unit integration fuzz memcheck bench demo clean
+.SECONDARY:
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,171 @@
+/*
+ * wire: encoding, decoding and checking of signed records.
+ *
+ * Everything from outside (peer frames, files on disk) comes in through
+ * wire_record_open() or wire_record_check(): sizes are checked before
+ * decoding, fields after, and the signature last, before anyone uses the
+ * record. The body bytes are never re-encoded: the id and the signature
+ * are over the bytes the origin produced.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "name.h"
+#include "wire.h"
+
+#define PREFIX_LEN	sizeof(WIRE_SIGN_PREFIX)	/* with its NUL */
+
+/* The message that is signed: the prefix, its NUL, then the id. */
+static void
+signed_message(const uint8_t id[WIRE_ID_BYTES],
+    uint8_t msg[PREFIX_LEN + WIRE_ID_BYTES])
+{
+	memcpy(msg, WIRE_SIGN_PREFIX, PREFIX_LEN);
+	memcpy(msg + PREFIX_LEN, id, WIRE_ID_BYTES);
+}
+
+void
+wire_record_id(const uint8_t *body, size_t len, uint8_t id[WIRE_ID_BYTES])
+{
+	crypto_generichash(id, WIRE_ID_BYTES, body, len, NULL, 0);
+}
+
+int
+wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
+    uint8_t **out, size_t *out_len, uint8_t id[WIRE_ID_BYTES])
+{
+	Nodenet__SignedRecord	 sr = NODENET__SIGNED_RECORD__INIT;
+	uint8_t			 sig[KEY_SIGNATURE_BYTES];
+	uint8_t			 msg[PREFIX_LEN + WIRE_ID_BYTES];
+	uint8_t			*body, *buf;
+	size_t			 body_len, len;
+
+	*out = NULL;
+	rb->origin_key.data = (uint8_t *)(uintptr_t)key_public(kp);
+	rb->origin_key.len = KEY_PUBLIC_BYTES;
+	body_len = nodenet__record_body__get_packed_size(rb);
+	if (body_len > WIRE_MAX_BODY)
+		return WIRE_ETOOBIG;
+	if ((body = malloc(body_len == 0 ? 1 : body_len)) == NULL)
+		return ENOMEM;
+	nodenet__record_body__pack(rb, body);
+
+	wire_record_id(body, body_len, id);
+	signed_message(id, msg);
+	key_sign(kp, msg, sizeof(msg), sig);
+
+	sr.body.data = body;
+	sr.body.len = body_len;
+	sr.signature.data = sig;
+	sr.signature.len = sizeof(sig);
+	len = nodenet__signed_record__get_packed_size(&sr);
+	if ((buf = malloc(len)) == NULL) {
+		free(body);
+		return ENOMEM;
+	}
+	nodenet__signed_record__pack(&sr, buf);
+	free(body);
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+/* Bounds and fields every record kind must satisfy. */
+static int
+body_valid(const Nodenet__RecordBody *rb)
+{
+	if (rb->origin == NULL || !name_valid(rb->origin))
+		return 0;
+	if (rb->origin_key.len != KEY_PUBLIC_BYTES)
+		return 0;
+	if (rb->origin_seq == 0)
+		return 0;
+	return rb->kind_case != NODENET__RECORD_BODY__KIND__NOT_SET;
+}
+
+/* Decodes, checks and verifies body and sig into out (whose sr is set). */
+static int
+check_body(const uint8_t *body, size_t body_len, const uint8_t *sig,
+    struct wire_record *out)
+{
+	uint8_t	msg[PREFIX_LEN + WIRE_ID_BYTES];
+
+	if (body_len == 0)
+		return WIRE_EFIELD;
+	if (body_len > WIRE_MAX_BODY)
+		return WIRE_ETOOBIG;
+	out->rb = nodenet__record_body__unpack(NULL, body_len, body);
+	if (out->rb == NULL)
+		return WIRE_EDECODE;
+	if (!body_valid(out->rb))
+		return WIRE_EFIELD;
+	wire_record_id(body, body_len, out->id);
+	signed_message(out->id, msg);
+	if (key_verify(out->rb->origin_key.data, msg, sizeof(msg), sig) != 0)
+		return WIRE_ESIG;
+	out->body = body;
+	out->body_len = body_len;
+	out->sig = sig;
+	return 0;
+}
+
+int
+wire_record_open(const uint8_t *buf, size_t len, struct wire_record *out)
+{
+	int	rc;
+
+	memset(out, 0, sizeof(*out));
+	if (len > WIRE_MAX_RECORD)
+		return WIRE_ETOOBIG;
+	if ((out->sr = nodenet__signed_record__unpack(NULL, len, buf)) == NULL)
+		return WIRE_EDECODE;
+	if (out->sr->signature.len != KEY_SIGNATURE_BYTES)
+		rc = WIRE_EFIELD;
+	else
+		rc = check_body(out->sr->body.data, out->sr->body.len,
+		    out->sr->signature.data, out);
+	if (rc != 0)
+		wire_record_clear(out);
+	return rc;
+}
+
+int
+wire_record_check(const uint8_t *body, size_t body_len,
+    const uint8_t sig[KEY_SIGNATURE_BYTES], struct wire_record *out)
+{
+	int	rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = check_body(body, body_len, sig, out)) != 0)
+		wire_record_clear(out);
+	return rc;
+}
+
+void
+wire_record_clear(struct wire_record *out)
+{
+	if (out->rb != NULL)
+		nodenet__record_body__free_unpacked(out->rb, NULL);
+	if (out->sr != NULL)
+		nodenet__signed_record__free_unpacked(out->sr, NULL);
+	memset(out, 0, sizeof(*out));
+}
+
+const char *
+wire_strerror(int rc)
+{
+	switch (rc) {
+	case WIRE_EDECODE:
+		return "malformed record encoding";
+	case WIRE_ETOOBIG:
+		return "record too large";
+	case WIRE_EFIELD:
+		return "record field missing or out of bounds";
+	case WIRE_ESIG:
+		return "record signature does not verify";
+	}
+	return strerror(rc);
+}

@@ -1,0 +1,67 @@
+/*
+ * wire: signed records as they travel and as they are checked.
+ *
+ * A record is a serialized RecordBody and the origin's signature. Its id
+ * is BLAKE2b-256 of the body bytes; the signature is Ed25519 over
+ * WIRE_SIGN_PREFIX (with its NUL) followed by the id. proto/README.md is
+ * the contract; this is its one implementation here.
+ */
+#ifndef WIRE_H
+#define WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "key.h"
+#include "record.pb-c.h"
+
+#define WIRE_PROTOCOL_VERSION	1
+#define WIRE_ID_BYTES		32
+#define WIRE_SIGN_PREFIX	"nodenet-record-v1"	/* signed with its NUL */
+#define WIRE_MAX_RECORD		(256u * 1024)	/* serialized SignedRecord */
+#define WIRE_MAX_BODY		(WIRE_MAX_RECORD - 128)
+
+enum wire_error {
+	WIRE_EDECODE = -3001,	/* not a valid encoding */
+	WIRE_ETOOBIG = -3002,	/* over WIRE_MAX_RECORD */
+	WIRE_EFIELD = -3003,	/* a field missing or out of bounds */
+	WIRE_ESIG = -3004,	/* the signature does not verify */
+};
+
+/* A decoded, verified record. */
+struct wire_record {
+	uint8_t			 id[WIRE_ID_BYTES];
+	const uint8_t		*body;		/* valid until wire_record_clear */
+	size_t			 body_len;
+	const uint8_t		*sig;		/* KEY_SIGNATURE_BYTES, likewise */
+	Nodenet__RecordBody	*rb;		/* the decoded body, likewise */
+	Nodenet__SignedRecord	*sr;		/* owns body and sig */
+};
+
+/* id = BLAKE2b-256(body). */
+void	wire_record_id(const uint8_t *body, size_t len,
+	    uint8_t id[WIRE_ID_BYTES]);
+/*
+ * Sets rb->origin_key to kp's public key, serializes and signs rb, and
+ * returns the serialized SignedRecord in *out (free() it) and its id.
+ */
+int	wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
+	    uint8_t **out, size_t *out_len, uint8_t id[WIRE_ID_BYTES])
+	    __attribute__((warn_unused_result));
+/*
+ * Decodes a serialized SignedRecord from an untrusted buffer, checks its
+ * bounds and fields, and verifies its signature. On success out holds the
+ * record; release it with wire_record_clear(). On failure out is empty.
+ */
+int	wire_record_open(const uint8_t *buf, size_t len,
+	    struct wire_record *out) __attribute__((warn_unused_result));
+/* The same for a body and signature held apart (as the store holds them). */
+int	wire_record_check(const uint8_t *body, size_t body_len,
+	    const uint8_t sig[KEY_SIGNATURE_BYTES], struct wire_record *out)
+	    __attribute__((warn_unused_result));
+/* Releases what out holds; safe on an empty or cleared record. */
+void	wire_record_clear(struct wire_record *out);
+
+const char *wire_strerror(int rc);
+
+#endif

@@ -1,0 +1,338 @@
+/*
+ * store: the LMDB environment, its transactions and its meta data.
+ *
+ * Owns the MDB_env and the handles of every sub-database, opened once at
+ * store_open() and valid until store_close(). Invariants: the meta
+ * sub-database holds the schema version and the store instance id from
+ * the first commit on; a store whose schema we do not know is refused,
+ * never written. Durability is LMDB's default: every commit is fsync'd.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "store_int.h"
+
+#define STORE_SCHEMA_VERSION	1u
+#define STORE_DEFAULT_MAP	((size_t)1 << 30)
+
+static const char *const db_names[DB_COUNT] = {
+	[DB_RECORDS] = "records",
+	[DB_LOG] = "log",
+	[DB_MBOX] = "mbox",
+	[DB_MBOX_INDEX] = "mbox_index",
+	[DB_PEERS] = "peers",
+	[DB_DOC_HEADS] = "doc_heads",
+	[DB_DOC_REVS] = "doc_revs",
+	[DB_DOC_CONFLICTS] = "doc_conflicts",
+	[DB_META] = "meta",
+};
+
+int
+store_mdb_rc(int rc)
+{
+	switch (rc) {
+	case MDB_NOTFOUND:
+		return STORE_NOTFOUND;
+	case MDB_MAP_FULL:
+		return STORE_FULL;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+		return STORE_CORRUPT;
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+		return STORE_SCHEMA;
+	default:
+		return rc;
+	}
+}
+
+void
+store_be64_put(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+uint64_t
+store_be64_get(const uint8_t *p)
+{
+	uint64_t	v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+void
+store_le32_put(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+uint32_t
+store_le32_get(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+void
+store_le64_put(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+uint64_t
+store_le64_get(const uint8_t *p)
+{
+	uint64_t	v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Reads or, in a new store, writes the schema version and instance id. */
+static int
+meta_load(store_t *st, MDB_txn *txn)
+{
+	MDB_dbi	 meta = st->st_dbi[DB_META];
+	MDB_val	 k = { 6, (void *)(uintptr_t)"schema" }, v;
+	MDB_val	 ki = { 8, (void *)(uintptr_t)"instance" }, vi;
+	uint8_t	 ver[4];
+	int	 rc;
+
+	rc = mdb_get(txn, meta, &k, &v);
+	if (rc == MDB_NOTFOUND && !st->st_read_only) {
+		MDB_stat	ms;
+
+		/* Data without meta is not a store we made: leave it alone. */
+		if ((rc = mdb_stat(txn, st->st_dbi[DB_RECORDS], &ms)) != 0)
+			return rc;
+		if (ms.ms_entries != 0)
+			return STORE_SCHEMA;
+		ver[0] = STORE_SCHEMA_VERSION;
+		ver[1] = ver[2] = ver[3] = 0;
+		v.mv_size = sizeof(ver);
+		v.mv_data = ver;
+		if ((rc = mdb_put(txn, meta, &k, &v, 0)) != 0)
+			return rc;
+		randombytes_buf(st->st_instance, sizeof(st->st_instance));
+		vi.mv_size = sizeof(st->st_instance);
+		vi.mv_data = st->st_instance;
+		return mdb_put(txn, meta, &ki, &vi, 0);
+	}
+	if (rc == MDB_NOTFOUND)
+		return STORE_SCHEMA;
+	if (rc != 0)
+		return rc;
+	if (v.mv_size != 4)
+		return STORE_CORRUPT;
+	memcpy(ver, v.mv_data, 4);
+	if (ver[0] != STORE_SCHEMA_VERSION || ver[1] || ver[2] || ver[3])
+		return STORE_SCHEMA;
+	if ((rc = mdb_get(txn, meta, &ki, &vi)) != 0)
+		return rc == MDB_NOTFOUND ? STORE_CORRUPT : rc;
+	if (vi.mv_size != sizeof(st->st_instance))
+		return STORE_CORRUPT;
+	memcpy(st->st_instance, vi.mv_data, sizeof(st->st_instance));
+	return 0;
+}
+
+int
+store_open(store_t **out, const char *dir, const struct store_opts *opts)
+{
+	store_t		*st;
+	MDB_txn		*txn = NULL;
+	unsigned	 envflags = MDB_NOTLS, dbflags = MDB_CREATE;
+	size_t		 map_size = STORE_DEFAULT_MAP;
+	int		 rc;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return ENOMEM;
+	if (opts != NULL) {
+		st->st_read_only = opts->read_only;
+		if (opts->map_size != 0)
+			map_size = opts->map_size;
+	}
+	if (st->st_read_only) {
+		envflags |= MDB_RDONLY;
+		dbflags = 0;
+	} else if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		rc = errno;
+		goto fail;
+	}
+	if ((rc = mdb_env_create(&st->st_env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->st_env, DB_COUNT)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->st_env, map_size)) != 0 ||
+	    (rc = mdb_env_open(st->st_env, dir, envflags, 0600)) != 0)
+		goto fail;
+	if ((rc = mdb_txn_begin(st->st_env, NULL,
+	    st->st_read_only ? MDB_RDONLY : 0, &txn)) != 0)
+		goto fail;
+	for (int i = 0; i < DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], dbflags, &st->st_dbi[i]);
+		if (rc == MDB_NOTFOUND)
+			rc = STORE_SCHEMA;	/* not a node store */
+		if (rc != 0)
+			goto fail;
+	}
+	if ((rc = meta_load(st, txn)) != 0)
+		goto fail;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (st->st_env != NULL)
+		mdb_env_close(st->st_env);
+	free(st);
+	return store_mdb_rc(rc);
+}
+
+void
+store_close(store_t **sp)
+{
+	if (*sp == NULL)
+		return;
+	mdb_env_close((*sp)->st_env);
+	free(*sp);
+	*sp = NULL;
+}
+
+const uint8_t *
+store_instance(const store_t *st)
+{
+	return st->st_instance;
+}
+
+int
+store_stat(store_t *st, struct store_stat *out)
+{
+	store_txn_t	*txn = NULL;
+	MDB_envinfo	 info;
+	MDB_stat	 ms;
+	uint8_t		 id[STORE_ID_BYTES];
+	int		 rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = mdb_env_info(st->st_env, &info)) != 0 ||
+	    (rc = mdb_env_stat(st->st_env, &ms)) != 0)
+		return rc;
+	out->map_size = info.me_mapsize;
+	out->map_used = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
+	if ((rc = store_txn_begin(st, STORE_RDONLY, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_stat(txn->tx_txn, st->st_dbi[DB_RECORDS], &ms)) != 0)
+		goto out;
+	out->records = ms.ms_entries;
+	rc = store_log_last(txn, &out->last_seq, id);
+	if (rc == STORE_NOTFOUND)
+		rc = 0;
+out:
+	store_txn_abort(&txn);
+	return store_mdb_rc(rc);
+}
+
+int
+store_origin_seq_next(store_txn_t *t, uint64_t *seq)
+{
+	MDB_dbi	 meta = t->tx_store->st_dbi[DB_META];
+	MDB_val	 k = { 10, (void *)(uintptr_t)"origin_seq" }, v;
+	uint8_t	 buf[8];
+	int	 rc;
+
+	if (t->tx_read_only)
+		return EROFS;
+	rc = mdb_get(t->tx_txn, meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		*seq = 1;
+	else if (rc != 0)
+		return store_mdb_rc(rc);
+	else if (v.mv_size != sizeof(buf))
+		return STORE_CORRUPT;
+	else
+		*seq = store_le64_get(v.mv_data) + 1;
+	store_le64_put(buf, *seq);
+	v.mv_size = sizeof(buf);
+	v.mv_data = buf;
+	return store_mdb_rc(mdb_put(t->tx_txn, meta, &k, &v, 0));
+}
+
+int
+store_txn_begin(store_t *st, unsigned flags, store_txn_t **out)
+{
+	store_txn_t	*t;
+	int		 rc, ro = (flags & STORE_RDONLY) != 0;
+
+	*out = NULL;
+	if (st->st_read_only && !ro)
+		return EROFS;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return ENOMEM;
+	if ((rc = mdb_txn_begin(st->st_env, NULL, ro ? MDB_RDONLY : 0,
+	    &t->tx_txn)) != 0) {
+		free(t);
+		return store_mdb_rc(rc);
+	}
+	t->tx_store = st;
+	t->tx_read_only = ro;
+	*out = t;
+	return 0;
+}
+
+int
+store_txn_commit(store_txn_t **tp)
+{
+	int	rc;
+
+	rc = mdb_txn_commit((*tp)->tx_txn);
+	free(*tp);
+	*tp = NULL;
+	return store_mdb_rc(rc);
+}
+
+void
+store_txn_abort(store_txn_t **tp)
+{
+	if (*tp == NULL)
+		return;
+	mdb_txn_abort((*tp)->tx_txn);
+	free(*tp);
+	*tp = NULL;
+}
+
+const char *
+store_strerror(int rc)
+{
+	switch (rc) {
+	case 0:
+		return "success";
+	case STORE_NOTFOUND:
+		return "not found";
+	case STORE_HELD:
+		return "already held";
+	case STORE_FULL:
+		return "store map is full (raise map_size)";
+	case STORE_CORRUPT:
+		return "stored data failed its check (corrupt)";
+	case STORE_SCHEMA:
+		return "not a node store, or an unknown schema version";
+	case STORE_INVAL:
+		return "invalid argument";
+	}
+	if (rc < 0)
+		return mdb_strerror(rc);	/* LMDB's own codes */
+	return strerror(rc);
+}

@@ -1,0 +1,164 @@
+/*
+ * store: the node's LMDB environment, one per data directory. No networking.
+ *
+ * Sub-databases: records (id -> record), log (local seq -> id), mbox and
+ * mbox_index (mailbox, seq -> id; mailbox, id -> seq), peers (name -> sync
+ * state), doc_heads, doc_revs, doc_conflicts, and meta (schema version,
+ * store instance id, this node's own record sequence). It is a plain LMDB environment: mdb_stat -a DATADIR
+ * lists them and mdb_dump reads them.
+ *
+ * Promises:
+ *  - store_txn_commit() returns 0 only once the transaction is on disk
+ *    (fsync'd); acknowledge nothing before that.
+ *  - A transaction that fails (map full, disk full) leaves the store as it
+ *    was before it began, and the store stays usable.
+ *  - A record read back is checked against its id: a flipped bit on disk
+ *    is reported as STORE_CORRUPT, never served.
+ *
+ * Errors: 0 for success, a positive errno passed through, or a negative
+ * code below; store_strerror() names any of them.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_ID_BYTES		32	/* BLAKE2b-256 of the record body */
+#define STORE_SIG_BYTES		64	/* Ed25519 signature */
+#define STORE_INSTANCE_BYTES	16	/* random, made when a store is created */
+#define STORE_MAX_BODY		(1u << 20)
+#define STORE_MAX_MAILBOX	255	/* bytes of a mailbox name */
+#define STORE_MAX_PEER		255	/* bytes of a peer name */
+
+enum store_error {
+	STORE_NOTFOUND = -1001,	/* no such record, entry or peer */
+	STORE_HELD = -1002,	/* not a failure: already held, nothing written */
+	STORE_FULL = -1003,	/* the map is full: the transaction was refused */
+	STORE_CORRUPT = -1004,	/* a value failed its check on read */
+	STORE_SCHEMA = -1005,	/* not a node store, or a newer schema */
+	STORE_INVAL = -1006,	/* an argument is out of bounds */
+};
+
+typedef struct store store_t;		/* an open environment */
+typedef struct store_txn store_txn_t;	/* one transaction on it */
+
+struct store_opts {
+	size_t	map_size;	/* bytes; 0: 1 GiB. Grows an existing map. */
+	int	read_only;	/* open for inspection (e.g. a stopped node) */
+};
+
+/* A record as stored: the signed body bytes and their signature. */
+struct store_record {
+	uint8_t		 id[STORE_ID_BYTES];
+	const uint8_t	*body;		/* from store_get: borrowed until txn end */
+	size_t		 body_len;	/* 1 .. STORE_MAX_BODY */
+	uint8_t		 sig[STORE_SIG_BYTES];
+	uint64_t	 seq;		/* output: its change-log sequence */
+};
+
+struct store_mbox_entry {
+	uint64_t	seq;		/* per-mailbox, from 1 */
+	uint8_t		id[STORE_ID_BYTES];
+	unsigned	flags;		/* STORE_MBOX_READ */
+};
+#define STORE_MBOX_READ	0x1
+
+/* Per-peer sync state. Checkpoints are only meaningful for the named store. */
+struct store_peer {
+	uint8_t		instance[STORE_INSTANCE_BYTES];	/* peer's store id */
+	uint64_t	acked;		/* highest of our seqs the peer holds */
+	uint64_t	received;	/* highest of the peer's seqs we hold */
+	uint64_t	last_contact_ms;
+	int32_t		last_error;
+};
+
+struct store_stat {
+	uint64_t	records;
+	uint64_t	last_seq;	/* 0: empty log */
+	uint64_t	map_size;	/* bytes */
+	uint64_t	map_used;	/* bytes of the map in use */
+};
+
+/*
+ * Opens (creating if needed) the environment in directory dir; opts may be
+ * NULL. On success *out is a handle to release with store_close().
+ */
+int	store_open(store_t **out, const char *dir, const struct store_opts *opts)
+	    __attribute__((warn_unused_result));
+/* NULL-safe; sets *sp = NULL. No transaction may still be open. */
+void	store_close(store_t **sp);
+/* This store's instance id, STORE_INSTANCE_BYTES long; valid until close. */
+const uint8_t *store_instance(const store_t *st);
+int	store_stat(store_t *st, struct store_stat *out);
+
+/* flags: 0 for a write transaction (one at a time), STORE_RDONLY to read. */
+#define STORE_RDONLY	0x1
+int	store_txn_begin(store_t *st, unsigned flags, store_txn_t **out)
+	    __attribute__((warn_unused_result));
+/*
+ * After an error other than STORE_HELD or STORE_NOTFOUND a write
+ * transaction can only be aborted. Commit is durable on return 0; it
+ * consumes *tp either way and sets it to NULL.
+ */
+int	store_txn_commit(store_txn_t **tp) __attribute__((warn_unused_result));
+/* NULL-safe; discards all the transaction wrote and sets *tp = NULL. */
+void	store_txn_abort(store_txn_t **tp);
+
+/*
+ * Stores rec, which the caller has checked (rec->id is the hash of the
+ * body, the signature verified), and appends it to the change log.
+ * Returns 0 and sets rec->seq, or STORE_HELD (rec->seq set to the copy's
+ * seq) when a record with that id is already held.
+ */
+int	store_put(store_txn_t *txn, struct store_record *rec)
+	    __attribute__((warn_unused_result));
+/*
+ * store_put() for n records in one durable write transaction (group
+ * commit). held, if not NULL, gets n flags: 1 where a record was already
+ * held. On failure nothing of the batch is stored.
+ */
+int	store_put_batch(store_t *st, struct store_record *recs, size_t n,
+	    uint8_t *held) __attribute__((warn_unused_result));
+/* Fills out; out->body is borrowed until the transaction ends. */
+int	store_get(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
+	    struct store_record *out) __attribute__((warn_unused_result));
+/*
+ * The first change-log entry with sequence >= from: sets *seq and id.
+ * STORE_NOTFOUND past the end. Resume a scan with from = *seq + 1.
+ */
+int	store_log_next(store_txn_t *txn, uint64_t from, uint64_t *seq,
+	    uint8_t id[STORE_ID_BYTES]) __attribute__((warn_unused_result));
+/* The newest change-log entry; STORE_NOTFOUND when the log is empty. */
+int	store_log_last(store_txn_t *txn, uint64_t *seq,
+	    uint8_t id[STORE_ID_BYTES]) __attribute__((warn_unused_result));
+
+/*
+ * The next sequence number for a record this node writes itself (1, 2,
+ * ...); kept with the transaction, so a rolled-back one is reused.
+ */
+int	store_origin_seq_next(store_txn_t *txn, uint64_t *seq)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Delivers record id to mailbox once: 0 and *seq set, or STORE_HELD when
+ * it was delivered there before (*seq set to that delivery).
+ */
+int	store_mbox_deliver(store_txn_t *txn, const char *mailbox,
+	    const uint8_t id[STORE_ID_BYTES], uint64_t *seq)
+	    __attribute__((warn_unused_result));
+/* The first entry of mailbox with seq >= from; STORE_NOTFOUND past the end. */
+int	store_mbox_next(store_txn_t *txn, const char *mailbox, uint64_t from,
+	    struct store_mbox_entry *out) __attribute__((warn_unused_result));
+int	store_mbox_mark_read(store_txn_t *txn, const char *mailbox,
+	    uint64_t seq) __attribute__((warn_unused_result));
+
+int	store_peer_get(store_txn_t *txn, const char *name,
+	    struct store_peer *out) __attribute__((warn_unused_result));
+int	store_peer_put(store_txn_t *txn, const char *name,
+	    const struct store_peer *p) __attribute__((warn_unused_result));
+
+/* A static string for any code these functions return. */
+const char *store_strerror(int rc);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * store_int: what the store's own files share; nothing outside store/
+ * includes this.
+ */
+#ifndef STORE_INT_H
+#define STORE_INT_H
+
+#include <errno.h>
+
+#include <lmdb.h>
+
+#include "store.h"
+
+enum store_db {
+	DB_RECORDS,		/* id -> record value (see store_record.c) */
+	DB_LOG,			/* be64 seq -> id */
+	DB_MBOX,		/* mailbox NUL be64 seq -> id, flags */
+	DB_MBOX_INDEX,		/* mailbox NUL id -> be64 seq */
+	DB_PEERS,		/* peer name -> peer value (see store_peer.c) */
+	DB_DOC_HEADS,
+	DB_DOC_REVS,
+	DB_DOC_CONFLICTS,
+	DB_META,		/* "schema" -> le32, "instance" -> 16 bytes,
+			   "origin_seq" -> le64 */
+	DB_COUNT
+};
+
+struct store {
+	MDB_env		*st_env;
+	MDB_dbi		 st_dbi[DB_COUNT];
+	uint8_t		 st_instance[STORE_INSTANCE_BYTES];
+	int		 st_read_only;
+};
+
+struct store_txn {
+	store_t		*tx_store;
+	MDB_txn		*tx_txn;
+	int		 tx_read_only;
+	uint64_t	 tx_next_seq;	/* 0: not looked up yet */
+};
+
+/* LMDB's codes turned into ours; errno and 0 pass through. */
+int	store_mdb_rc(int rc);
+
+void	store_be64_put(uint8_t *p, uint64_t v);
+uint64_t store_be64_get(const uint8_t *p);
+void	store_le32_put(uint8_t *p, uint32_t v);
+uint32_t store_le32_get(const uint8_t *p);
+void	store_le64_put(uint8_t *p, uint64_t v);
+uint64_t store_le64_get(const uint8_t *p);
+
+#endif

@@ -1,0 +1,186 @@
+/*
+ * store_record: records by id and the change log.
+ *
+ * A record value is a 16-byte header, the signature, then the body:
+ *   0 u8 format (1)   1 u8 flags (0)   2 u16 zero   4 le32 body length
+ *   8 le64 change-log seq   16 signature[64]   80 body
+ * The change log maps be64 seq -> id, so LMDB keeps it in sequence order
+ * and appends cheaply. Invariants: every record has exactly one log entry
+ * and the log's seqs run 1..last with no holes (both written in the same
+ * transaction); a value whose body does not hash to its key is corrupt.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "store_int.h"
+
+#define REC_FORMAT	1
+#define REC_HDR		16
+#define REC_SIG_OFF	16
+#define REC_BODY_OFF	(REC_SIG_OFF + STORE_SIG_BYTES)
+
+static int
+next_seq(store_txn_t *t, uint64_t *seq)
+{
+	uint8_t	id[STORE_ID_BYTES];
+	int	rc;
+
+	if (t->tx_next_seq == 0) {
+		rc = store_log_last(t, &t->tx_next_seq, id);
+		if (rc == STORE_NOTFOUND)
+			t->tx_next_seq = 0;
+		else if (rc != 0)
+			return rc;
+		t->tx_next_seq++;
+	}
+	*seq = t->tx_next_seq;
+	return 0;
+}
+
+int
+store_put(store_txn_t *t, struct store_record *rec)
+{
+	MDB_dbi		*dbi = t->tx_store->st_dbi;
+	MDB_val		 k, v, lk, lv;
+	uint8_t		*p, seqkey[8];
+	uint64_t	 seq;
+	int		 rc;
+
+	if (t->tx_read_only)
+		return EROFS;
+	if (rec->body_len == 0 || rec->body_len > STORE_MAX_BODY)
+		return STORE_INVAL;
+	if ((rc = next_seq(t, &seq)) != 0)
+		return rc;
+
+	k.mv_size = STORE_ID_BYTES;
+	k.mv_data = rec->id;
+	v.mv_size = REC_BODY_OFF + rec->body_len;
+	rc = mdb_put(t->tx_txn, dbi[DB_RECORDS], &k, &v,
+	    MDB_NOOVERWRITE | MDB_RESERVE);
+	if (rc == MDB_KEYEXIST) {
+		/* v is the copy we hold. */
+		if (v.mv_size < REC_BODY_OFF)
+			return STORE_CORRUPT;
+		rec->seq = store_le64_get((uint8_t *)v.mv_data + 8);
+		return STORE_HELD;
+	}
+	if (rc != 0)
+		return store_mdb_rc(rc);
+	p = v.mv_data;
+	memset(p, 0, REC_HDR);
+	p[0] = REC_FORMAT;
+	store_le32_put(p + 4, (uint32_t)rec->body_len);
+	store_le64_put(p + 8, seq);
+	memcpy(p + REC_SIG_OFF, rec->sig, STORE_SIG_BYTES);
+	memcpy(p + REC_BODY_OFF, rec->body, rec->body_len);
+
+	store_be64_put(seqkey, seq);
+	lk.mv_size = sizeof(seqkey);
+	lk.mv_data = seqkey;
+	lv.mv_size = STORE_ID_BYTES;
+	lv.mv_data = rec->id;
+	if ((rc = mdb_put(t->tx_txn, dbi[DB_LOG], &lk, &lv, MDB_APPEND)) != 0)
+		return store_mdb_rc(rc);
+	t->tx_next_seq++;
+	rec->seq = seq;
+	return 0;
+}
+
+int
+store_put_batch(store_t *st, struct store_record *recs, size_t n,
+    uint8_t *held)
+{
+	store_txn_t	*txn = NULL;
+	int		 rc;
+
+	if ((rc = store_txn_begin(st, 0, &txn)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		rc = store_put(txn, &recs[i]);
+		if (held != NULL)
+			held[i] = rc == STORE_HELD;
+		if (rc != 0 && rc != STORE_HELD)
+			goto out;
+	}
+	rc = store_txn_commit(&txn);
+out:
+	store_txn_abort(&txn);
+	return rc;
+}
+
+int
+store_get(store_txn_t *t, const uint8_t id[STORE_ID_BYTES],
+    struct store_record *out)
+{
+	MDB_val		 k = { STORE_ID_BYTES, (void *)(uintptr_t)id }, v;
+	const uint8_t	*p;
+	uint8_t		 hash[STORE_ID_BYTES];
+	size_t		 len;
+	int		 rc;
+
+	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_RECORDS], &k,
+	    &v)) != 0)
+		return store_mdb_rc(rc);
+	p = v.mv_data;
+	if (v.mv_size < REC_BODY_OFF || p[0] != REC_FORMAT)
+		return STORE_CORRUPT;
+	len = store_le32_get(p + 4);
+	if (len == 0 || len > STORE_MAX_BODY || len != v.mv_size - REC_BODY_OFF)
+		return STORE_CORRUPT;
+	crypto_generichash(hash, sizeof(hash), p + REC_BODY_OFF, len, NULL, 0);
+	if (memcmp(hash, id, STORE_ID_BYTES) != 0)
+		return STORE_CORRUPT;
+	memcpy(out->id, id, STORE_ID_BYTES);
+	out->body = p + REC_BODY_OFF;
+	out->body_len = len;
+	memcpy(out->sig, p + REC_SIG_OFF, STORE_SIG_BYTES);
+	out->seq = store_le64_get(p + 8);
+	return 0;
+}
+
+static int
+log_entry(MDB_val *k, MDB_val *v, uint64_t *seq, uint8_t id[STORE_ID_BYTES])
+{
+	if (k->mv_size != 8 || v->mv_size != STORE_ID_BYTES)
+		return STORE_CORRUPT;
+	*seq = store_be64_get(k->mv_data);
+	memcpy(id, v->mv_data, STORE_ID_BYTES);
+	return 0;
+}
+
+static int
+log_seek(store_txn_t *t, MDB_cursor_op op, uint64_t from, uint64_t *seq,
+    uint8_t id[STORE_ID_BYTES])
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[8];
+	int		 rc;
+
+	if ((rc = mdb_cursor_open(t->tx_txn, t->tx_store->st_dbi[DB_LOG],
+	    &c)) != 0)
+		return store_mdb_rc(rc);
+	store_be64_put(key, from);
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	rc = mdb_cursor_get(c, &k, &v, op);
+	if (rc == 0)
+		rc = log_entry(&k, &v, seq, id);
+	mdb_cursor_close(c);
+	return store_mdb_rc(rc);
+}
+
+int
+store_log_next(store_txn_t *t, uint64_t from, uint64_t *seq,
+    uint8_t id[STORE_ID_BYTES])
+{
+	return log_seek(t, MDB_SET_RANGE, from, seq, id);
+}
+
+int
+store_log_last(store_txn_t *t, uint64_t *seq, uint8_t id[STORE_ID_BYTES])
+{
+	return log_seek(t, MDB_LAST, 0, seq, id);
+}
