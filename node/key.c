@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -79,6 +81,28 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* Makes a new directory entry durable: fsync the directory holding it. */
+static int
+sync_dir_of(const char *path)
+{
+	char	*copy, *dir;
+	int	 fd, rc = 0;
+
+	if ((copy = strdup(path)) == NULL)
+		return ENOMEM;
+	dir = dirname(copy);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		rc = errno;
+	else {
+		if (fsync(fd) == -1)
+			rc = errno;
+		if (close(fd) == -1 && rc == 0)
+			rc = errno;
+	}
+	free(copy);
+	return rc;
+}
+
 int
 key_save(const key_pair_t *kp, const char *path)
 {
@@ -101,6 +125,8 @@ key_save(const key_pair_t *kp, const char *path)
 		rc = errno;
 	if (close(fd) == -1 && rc == 0)
 		rc = errno;
+	if (rc == 0)
+		rc = sync_dir_of(path);
 	if (rc != 0)
 		unlink(path);
 out:
@@ -120,13 +146,18 @@ key_load(key_pair_t **out, const char *path)
 	int		 fd, rc;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/* O_NONBLOCK: a FIFO put in the key's place must not hang us. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		return errno;
 	if (fstat(fd, &sb) == -1) {
 		rc = errno;
 		goto out;
 	}
-	if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+	if (!S_ISREG(sb.st_mode)) {
+		rc = KEY_EFORMAT;
+		goto out;
+	}
+	if (sb.st_uid != geteuid() || (sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		rc = KEY_EPERM;
 		goto out;
 	}
@@ -206,7 +237,8 @@ key_strerror(int rc)
 	case KEY_EFORMAT:
 		return "not a node key file";
 	case KEY_EPERM:
-		return "key file is readable by group or others (chmod 600)";
+		return "key file is not owned by us, or others may read it "
+		    "(chown it, chmod 600)";
 	case KEY_EEXIST:
 		return "key file exists already; not overwriting it";
 	}

@@ -17,7 +17,7 @@
 
 enum key_error {
 	KEY_EFORMAT = -2001,	/* the file is not a key file */
-	KEY_EPERM = -2002,	/* the file is readable by group or others */
+	KEY_EPERM = -2002,	/* not our file, or group/others may read it */
 	KEY_EEXIST = -2003,	/* key_save would overwrite a file */
 };
 

@@ -33,6 +33,19 @@ wire_record_id(const uint8_t *body, size_t len, uint8_t id[WIRE_ID_BYTES])
 	crypto_generichash(id, WIRE_ID_BYTES, body, len, NULL, 0);
 }
 
+/* Bounds and fields every record kind must satisfy. */
+static int
+body_valid(const Nodenet__RecordBody *rb)
+{
+	if (rb->origin == NULL || !name_valid(rb->origin))
+		return 0;
+	if (rb->origin_key.len != KEY_PUBLIC_BYTES)
+		return 0;
+	if (rb->origin_seq == 0)
+		return 0;
+	return rb->kind_case != NODENET__RECORD_BODY__KIND__NOT_SET;
+}
+
 int
 wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
     uint8_t **out, size_t *out_len, uint8_t id[WIRE_ID_BYTES])
@@ -46,6 +59,8 @@ wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
 	*out = NULL;
 	rb->origin_key.data = (uint8_t *)(uintptr_t)key_public(kp);
 	rb->origin_key.len = KEY_PUBLIC_BYTES;
+	if (!body_valid(rb))
+		return WIRE_EFIELD;	/* every receiver would refuse it */
 	body_len = nodenet__record_body__get_packed_size(rb);
 	if (body_len > WIRE_MAX_BODY)
 		return WIRE_ETOOBIG;
@@ -73,17 +88,115 @@ wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
 	return 0;
 }
 
-/* Bounds and fields every record kind must satisfy. */
+#define MAX_DEPTH	16	/* nesting of messages in a body */
+
+/* Valid UTF-8 with no NUL: what a protobuf string may hold for us. */
 static int
-body_valid(const Nodenet__RecordBody *rb)
+utf8_valid(const uint8_t *s, size_t len)
 {
-	if (rb->origin == NULL || !name_valid(rb->origin))
+	size_t	i = 0;
+
+	while (i < len) {
+		uint8_t		c = s[i];
+		uint32_t	cp;
+		size_t		n;
+
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return 0;
+		if (len - i <= n)
+			return 0;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		/* Overlong forms, surrogates, and past U+10FFFF. */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+static int
+varint(const uint8_t **p, size_t *len, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned shift = 0; shift < 64 && *len > 0; shift += 7) {
+		uint8_t	b = **p;
+
+		(*p)++;
+		(*len)--;
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if ((b & 0x80) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Walks the encoding of a message of type desc and checks that every
+ * string in it, at any depth, is valid UTF-8 without NUL. protobuf-c
+ * hands strings over as C strings, so a NUL would silently cut a name
+ * short ("hagi\0ng" read as "hagi"). Unknown fields are skipped.
+ */
+static int
+strings_valid(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
+    size_t len, int depth)
+{
+	const ProtobufCFieldDescriptor	*fd;
+	uint64_t			 tag, n;
+
+	if (depth > MAX_DEPTH)
 		return 0;
-	if (rb->origin_key.len != KEY_PUBLIC_BYTES)
-		return 0;
-	if (rb->origin_seq == 0)
-		return 0;
-	return rb->kind_case != NODENET__RECORD_BODY__KIND__NOT_SET;
+	while (len > 0) {
+		if (!varint(&p, &len, &tag))
+			return 0;
+		switch (tag & 7) {
+		case 0:		/* varint */
+			if (!varint(&p, &len, &n))
+				return 0;
+			continue;
+		case 1:		/* 64-bit */
+			n = 8;
+			break;
+		case 5:		/* 32-bit */
+			n = 4;
+			break;
+		case 2:		/* length-delimited */
+			if (!varint(&p, &len, &n) || n > len)
+				return 0;
+			fd = protobuf_c_message_descriptor_get_field(desc,
+			    (unsigned)(tag >> 3));
+			if (fd != NULL && fd->type == PROTOBUF_C_TYPE_STRING &&
+			    !utf8_valid(p, n))
+				return 0;
+			if (fd != NULL && fd->type == PROTOBUF_C_TYPE_MESSAGE &&
+			    !strings_valid(fd->descriptor, p, n, depth + 1))
+				return 0;
+			break;
+		default:	/* groups: not used by this contract */
+			return 0;
+		}
+		if (n > len)
+			return 0;
+		p += n;
+		len -= n;
+	}
+	return 1;
 }
 
 /* Decodes, checks and verifies body and sig into out (whose sr is set). */
@@ -100,7 +213,8 @@ check_body(const uint8_t *body, size_t body_len, const uint8_t *sig,
 	out->rb = nodenet__record_body__unpack(NULL, body_len, body);
 	if (out->rb == NULL)
 		return WIRE_EDECODE;
-	if (!body_valid(out->rb))
+	if (!strings_valid(&nodenet__record_body__descriptor, body, body_len,
+	    0) || !body_valid(out->rb))
 		return WIRE_EFIELD;
 	wire_record_id(body, body_len, out->id);
 	signed_message(out->id, msg);
