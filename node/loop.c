@@ -1,0 +1,220 @@
+/*
+ * loop: a small reactor on zmq_poll (libzmq's stable polling API; its
+ * zmq_poller is still a draft in Debian's build).
+ *
+ * Owns the watch list and the timers, nothing it watches. Invariants:
+ * a watch removed during dispatch is never called again (it is marked
+ * dead and swept after the round); timers fire in deadline order, each
+ * at most once.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zmq.h>
+
+#include "log.h"
+#include "loop.h"
+#include "xmem.h"
+
+struct watch {
+	void		*w_sock;
+	int		 w_fd;
+	loop_io_fn	 w_fn;
+	void		*w_arg;
+	int		 w_dead;
+};
+
+struct timer {
+	uint64_t	 t_id;
+	uint64_t	 t_when;
+	loop_timer_fn	 t_fn;
+	void		*t_arg;
+};
+
+struct loop {
+	struct watch	*l_watch;
+	size_t		 l_nwatch, l_capwatch;
+	struct timer	*l_timer;
+	size_t		 l_ntimer, l_captimer;
+	uint64_t	 l_next_id;
+	loop_idle_fn	 l_idle;
+	void		*l_idle_arg;
+	int		 l_stop;
+};
+
+uint64_t
+loop_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+loop_t *
+loop_new(void)
+{
+	loop_t	*l = xcalloc(1, sizeof(*l));
+
+	l->l_next_id = 1;
+	return l;
+}
+
+void
+loop_free(loop_t **lp)
+{
+	if (*lp == NULL)
+		return;
+	free((*lp)->l_watch);
+	free((*lp)->l_timer);
+	free(*lp);
+	*lp = NULL;
+}
+
+void
+loop_add(loop_t *l, void *sock, int fd, loop_io_fn fn, void *arg)
+{
+	if (l->l_nwatch == l->l_capwatch) {
+		l->l_capwatch = l->l_capwatch ? 2 * l->l_capwatch : 8;
+		l->l_watch = xrealloc(l->l_watch, l->l_capwatch,
+		    sizeof(*l->l_watch));
+	}
+	l->l_watch[l->l_nwatch++] = (struct watch){ sock, fd, fn, arg, 0 };
+}
+
+void
+loop_remove(loop_t *l, void *sock, int fd)
+{
+	for (size_t i = 0; i < l->l_nwatch; i++) {
+		struct watch	*w = &l->l_watch[i];
+
+		if (sock != NULL ? w->w_sock == sock :
+		    (w->w_sock == NULL && w->w_fd == fd))
+			w->w_dead = 1;
+	}
+}
+
+static void
+sweep(loop_t *l)
+{
+	size_t	n = 0;
+
+	for (size_t i = 0; i < l->l_nwatch; i++)
+		if (!l->l_watch[i].w_dead)
+			l->l_watch[n++] = l->l_watch[i];
+	l->l_nwatch = n;
+}
+
+uint64_t
+loop_timer(loop_t *l, uint64_t delay_ms, loop_timer_fn fn, void *arg)
+{
+	if (l->l_ntimer == l->l_captimer) {
+		l->l_captimer = l->l_captimer ? 2 * l->l_captimer : 8;
+		l->l_timer = xrealloc(l->l_timer, l->l_captimer,
+		    sizeof(*l->l_timer));
+	}
+	l->l_timer[l->l_ntimer++] = (struct timer){ l->l_next_id,
+	    loop_now_ms() + delay_ms, fn, arg };
+	return l->l_next_id++;
+}
+
+void
+loop_timer_cancel(loop_t *l, uint64_t id)
+{
+	for (size_t i = 0; i < l->l_ntimer; i++)
+		if (l->l_timer[i].t_id == id) {
+			l->l_timer[i] = l->l_timer[--l->l_ntimer];
+			return;
+		}
+}
+
+void
+loop_on_idle(loop_t *l, loop_idle_fn fn, void *arg)
+{
+	l->l_idle = fn;
+	l->l_idle_arg = arg;
+}
+
+void
+loop_stop(loop_t *l)
+{
+	l->l_stop = 1;
+}
+
+/* Fires the earliest due timer, if any; returns 1 if one fired. */
+static int
+fire_one(loop_t *l, uint64_t now)
+{
+	struct timer	t;
+	size_t		best = l->l_ntimer;
+
+	for (size_t i = 0; i < l->l_ntimer; i++)
+		if (l->l_timer[i].t_when <= now && (best == l->l_ntimer ||
+		    l->l_timer[i].t_when < l->l_timer[best].t_when))
+			best = i;
+	if (best == l->l_ntimer)
+		return 0;
+	t = l->l_timer[best];
+	l->l_timer[best] = l->l_timer[--l->l_ntimer];
+	t.t_fn(l, t.t_arg);
+	return 1;
+}
+
+static long
+next_timeout(loop_t *l, uint64_t now)
+{
+	uint64_t	soonest = UINT64_MAX;
+
+	for (size_t i = 0; i < l->l_ntimer; i++)
+		if (l->l_timer[i].t_when < soonest)
+			soonest = l->l_timer[i].t_when;
+	if (soonest == UINT64_MAX)
+		return -1;
+	return soonest <= now ? 0 : (long)(soonest - now);
+}
+
+int
+loop_run(loop_t *l)
+{
+	zmq_pollitem_t	*items = NULL;
+	size_t		 cap = 0;
+
+	l->l_stop = 0;
+	while (!l->l_stop) {
+		size_t	n = l->l_nwatch;
+		int	rc;
+
+		if (n > cap) {
+			cap = n;
+			items = xrealloc(items, cap, sizeof(*items));
+		}
+		for (size_t i = 0; i < n; i++)
+			items[i] = (zmq_pollitem_t){ l->l_watch[i].w_sock,
+			    l->l_watch[i].w_fd, ZMQ_POLLIN, 0 };
+		rc = zmq_poll(items, (int)n, next_timeout(l, loop_now_ms()));
+		if (rc == -1 && errno != EINTR) {
+			log_warn("loop: zmq_poll");
+			free(items);
+			return -1;
+		}
+		/* Handlers may add watches: only the first n were polled. */
+		for (size_t i = 0; rc > 0 && i < n && !l->l_stop; i++) {
+			struct watch	w = l->l_watch[i];
+
+			if (w.w_dead || (items[i].revents & ZMQ_POLLIN) == 0)
+				continue;
+			if (w.w_fn(l, w.w_arg) == -1)
+				l->l_stop = 1;
+		}
+		sweep(l);
+		for (uint64_t now = loop_now_ms(); !l->l_stop &&
+		    fire_one(l, now);)
+			;
+		if (l->l_idle != NULL)
+			l->l_idle(l, l->l_idle_arg);
+	}
+	free(items);
+	return 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * loop: the node's one event loop (Redis's ae, on zmq_poll).
+ *
+ * Readers are ZeroMQ sockets or file descriptors; timers fire once.
+ * Handlers never block. The idle hook runs after each round of handlers,
+ * before the loop sleeps: it is where batched writes are committed.
+ */
+#ifndef LOOP_H
+#define LOOP_H
+
+#include <stdint.h>
+
+typedef struct loop loop_t;
+
+/* Called when the socket or fd is readable; return -1 to stop the loop. */
+typedef int	(*loop_io_fn)(loop_t *, void *arg);
+typedef void	(*loop_timer_fn)(loop_t *, void *arg);
+typedef void	(*loop_idle_fn)(loop_t *, void *arg);
+
+loop_t	*loop_new(void);
+/* NULL-safe; sets *lp = NULL. Closes nothing it was given. */
+void	 loop_free(loop_t **lp);
+
+/* Watches a ZeroMQ socket (sock) or, with sock NULL, a file descriptor. */
+void	 loop_add(loop_t *l, void *sock, int fd, loop_io_fn fn, void *arg);
+/* Stops watching; safe from inside a handler. */
+void	 loop_remove(loop_t *l, void *sock, int fd);
+
+/* Calls fn once, delay_ms from now; returns an id for loop_timer_cancel. */
+uint64_t loop_timer(loop_t *l, uint64_t delay_ms, loop_timer_fn fn, void *arg);
+/* Cancels a pending timer; ids of fired or cancelled timers are ignored. */
+void	 loop_timer_cancel(loop_t *l, uint64_t id);
+
+void	 loop_on_idle(loop_t *l, loop_idle_fn fn, void *arg);
+
+/* Runs until a handler returns -1 or loop_stop(); -1 on a poll error. */
+int	 loop_run(loop_t *l);
+void	 loop_stop(loop_t *l);
+
+/* Monotonic milliseconds. */
+uint64_t loop_now_ms(void);
+
+#endif
