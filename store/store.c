@@ -25,6 +25,9 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_MBOX] = "mbox",
 	[DB_MBOX_INDEX] = "mbox_index",
 	[DB_PEERS] = "peers",
+	[DB_CERTS] = "certs",
+	[DB_REVOKED] = "revoked",
+	[DB_CUSTODY] = "custody",
 	[DB_DOC_HEADS] = "doc_heads",
 	[DB_DOC_REVS] = "doc_revs",
 	[DB_DOC_CONFLICTS] = "doc_conflicts",
@@ -171,9 +174,18 @@ store_open(store_t **out, const char *dir, const struct store_opts *opts)
 	}
 	if ((rc = mdb_env_create(&st->st_env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(st->st_env, DB_COUNT)) != 0 ||
-	    (rc = mdb_env_set_mapsize(st->st_env, map_size)) != 0 ||
 	    (rc = mdb_env_open(st->st_env, dir, envflags, 0600)) != 0)
 		goto fail;
+	/* Opened at the size the file has: grow it to map_size, never
+	 * shrink it (a tool opening with defaults must not cut the map). */
+	if (!st->st_read_only) {
+		MDB_envinfo	info;
+
+		if ((rc = mdb_env_info(st->st_env, &info)) != 0 ||
+		    (info.me_mapsize < map_size && (rc =
+		    mdb_env_set_mapsize(st->st_env, map_size)) != 0))
+			goto fail;
+	}
 	if ((rc = mdb_txn_begin(st->st_env, NULL,
 	    st->st_read_only ? MDB_RDONLY : 0, &txn)) != 0)
 		goto fail;

@@ -3,8 +3,9 @@
  *
  * Sub-databases: records (id -> record), log (local seq -> id), mbox and
  * mbox_index (mailbox, seq -> id; mailbox, id -> seq), peers (name -> sync
- * state), doc_heads, doc_revs, doc_conflicts, and meta (schema version,
- * store instance id, this node's own record sequence). It is a plain LMDB environment: mdb_stat -a DATADIR
+ * state), certs (CURVE key -> certificate), revoked, custody (id -> who
+ * had a record when), doc_heads, doc_revs, doc_conflicts, and meta (schema
+ * version, store instance id, this node's own record sequence). It is a plain LMDB environment: mdb_stat -a DATADIR
  * lists them and mdb_dump reads them.
  *
  * Promises:
@@ -44,7 +45,7 @@ typedef struct store store_t;		/* an open environment */
 typedef struct store_txn store_txn_t;	/* one transaction on it */
 
 struct store_opts {
-	size_t	map_size;	/* bytes; 0: 1 GiB. Grows an existing map. */
+	size_t	map_size;	/* bytes; 0: 1 GiB. Grows a map, never shrinks */
 	int	read_only;	/* open for inspection (e.g. a stopped node) */
 };
 
@@ -157,6 +158,66 @@ int	store_peer_get(store_txn_t *txn, const char *name,
 	    struct store_peer *out) __attribute__((warn_unused_result));
 int	store_peer_put(store_txn_t *txn, const char *name,
 	    const struct store_peer *p) __attribute__((warn_unused_result));
+
+/*
+ * A certificate the node holds, found by the X25519 form of its key (all
+ * a ZeroMQ handshake shows) and its subject: one key may be certified
+ * under several names, and one bogus certificate must not hide another.
+ */
+struct store_cert {
+	uint8_t		key[32];		/* the subject's Ed25519 key */
+	uint8_t		cert_id[STORE_ID_BYTES];
+	char		subject[STORE_MAX_PEER + 1];
+	uint64_t	not_after_ms;
+};
+
+int	store_cert_put(store_txn_t *txn, const uint8_t curve_key[32],
+	    const struct store_cert *c) __attribute__((warn_unused_result));
+/* The certificate of curve_key for subject; STORE_NOTFOUND if none. */
+int	store_cert_get(store_txn_t *txn, const uint8_t curve_key[32],
+	    const char *subject, struct store_cert *out)
+	    __attribute__((warn_unused_result));
+/*
+ * The certificates of curve_key in subject order: the first whose subject
+ * sorts after `after` ("" for the first). STORE_NOTFOUND past the last.
+ */
+int	store_cert_next(store_txn_t *txn, const uint8_t curve_key[32],
+	    const char *after, struct store_cert *out)
+	    __attribute__((warn_unused_result));
+/*
+ * Marks a certificate revoked by record rev_id. Certificates are revoked,
+ * not keys: a key revocation could be forged by anyone who certifies a
+ * victim's key under a name of its own and then revokes that.
+ */
+int	store_revoke(store_txn_t *txn, const uint8_t cert_id[STORE_ID_BYTES],
+	    const uint8_t rev_id[STORE_ID_BYTES])
+	    __attribute__((warn_unused_result));
+/* 1 if the certificate is revoked, 0 if not, or < 0 on an error. */
+int	store_is_revoked(store_txn_t *txn,
+	    const uint8_t cert_id[STORE_ID_BYTES]);
+
+/* Custody: who had a record when, for tracing. */
+enum store_custody_event {
+	STORE_CUSTODY_SUBMITTED = 1,	/* written here; peer: the writer */
+	STORE_CUSTODY_RECEIVED,		/* peer: the link it came over */
+	STORE_CUSTODY_SENT,		/* peer acknowledged holding it */
+	STORE_CUSTODY_DELIVERED,	/* peer: the local mailbox */
+	STORE_CUSTODY_FAILED,		/* peer: the recipient; a report went */
+};
+struct store_custody {
+	uint64_t	time_ms;
+	int		event;
+	char		peer[STORE_MAX_PEER + 1];
+};
+int	store_custody_add(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
+	    const struct store_custody *ev) __attribute__((warn_unused_result));
+/*
+ * The events of record id from index `from` on (0 first), oldest first:
+ * sets *out and returns 0, or STORE_NOTFOUND past the last.
+ */
+int	store_custody_get(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
+	    unsigned from, struct store_custody *out)
+	    __attribute__((warn_unused_result));
 
 /* A static string for any code these functions return. */
 const char *store_strerror(int rc);

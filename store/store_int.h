@@ -17,6 +17,9 @@ enum store_db {
 	DB_MBOX,		/* mailbox NUL be64 seq -> id, flags */
 	DB_MBOX_INDEX,		/* mailbox NUL id -> be64 seq */
 	DB_PEERS,		/* peer name -> peer value (see store_peer.c) */
+	DB_CERTS,		/* X25519 key -> cert value (store_cert.c) */
+	DB_REVOKED,		/* cert id or Ed25519 key -> revocation id */
+	DB_CUSTODY,		/* id be64 ms be32 n -> event (store_custody.c) */
 	DB_DOC_HEADS,
 	DB_DOC_REVS,
 	DB_DOC_CONFLICTS,

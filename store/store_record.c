@@ -1,9 +1,11 @@
 /*
  * store_record: records by id and the change log.
  *
- * A record value is a 16-byte header, the signature, then the body:
+ * A record value is a 24-byte header, the signature, then the body:
  *   0 u8 format (1)   1 u8 flags (0)   2 u16 zero   4 le32 body length
- *   8 le64 change-log seq   16 signature[64]   80 body
+ *   8 le64 change-log seq   16 check[8]   24 signature[64]   88 body
+ * check is BLAKE2b-64 of bytes 0..16 and the signature: the body is
+ * checked against the id, everything else against check.
  * The change log maps be64 seq -> id, so LMDB keeps it in sequence order
  * and appends cheaply. Invariants: every record has exactly one log entry
  * and the log's seqs run 1..last with no holes (both written in the same
@@ -16,9 +18,22 @@
 #include "store_int.h"
 
 #define REC_FORMAT	1
-#define REC_HDR		16
-#define REC_SIG_OFF	16
+#define REC_CHECK_OFF	16
+#define REC_CHECK_LEN	8
+#define REC_SIG_OFF	24
 #define REC_BODY_OFF	(REC_SIG_OFF + STORE_SIG_BYTES)
+
+/* BLAKE2b-64 of the header fields and the signature of value p. */
+static void
+rec_check(const uint8_t *p, uint8_t out[REC_CHECK_LEN])
+{
+	crypto_generichash_state	st;
+
+	crypto_generichash_init(&st, NULL, 0, REC_CHECK_LEN);
+	crypto_generichash_update(&st, p, REC_CHECK_OFF);
+	crypto_generichash_update(&st, p + REC_SIG_OFF, STORE_SIG_BYTES);
+	crypto_generichash_final(&st, out, REC_CHECK_LEN);
+}
 
 static int
 next_seq(store_txn_t *t, uint64_t *seq)
@@ -61,7 +76,13 @@ store_put(store_txn_t *t, struct store_record *rec)
 	    MDB_NOOVERWRITE | MDB_RESERVE);
 	if (rc == MDB_KEYEXIST) {
 		/* v is the copy we hold. */
+		uint8_t	check[REC_CHECK_LEN];
+
 		if (v.mv_size < REC_BODY_OFF)
+			return STORE_CORRUPT;
+		rec_check(v.mv_data, check);
+		if (memcmp(check, (uint8_t *)v.mv_data + REC_CHECK_OFF,
+		    REC_CHECK_LEN) != 0)
 			return STORE_CORRUPT;
 		rec->seq = store_le64_get((uint8_t *)v.mv_data + 8);
 		return STORE_HELD;
@@ -69,11 +90,12 @@ store_put(store_txn_t *t, struct store_record *rec)
 	if (rc != 0)
 		return store_mdb_rc(rc);
 	p = v.mv_data;
-	memset(p, 0, REC_HDR);
+	memset(p, 0, REC_SIG_OFF);
 	p[0] = REC_FORMAT;
 	store_le32_put(p + 4, (uint32_t)rec->body_len);
 	store_le64_put(p + 8, seq);
 	memcpy(p + REC_SIG_OFF, rec->sig, STORE_SIG_BYTES);
+	rec_check(p, p + REC_CHECK_OFF);
 	memcpy(p + REC_BODY_OFF, rec->body, rec->body_len);
 
 	store_be64_put(seqkey, seq);
@@ -116,7 +138,7 @@ store_get(store_txn_t *t, const uint8_t id[STORE_ID_BYTES],
 {
 	MDB_val		 k = { STORE_ID_BYTES, (void *)(uintptr_t)id }, v;
 	const uint8_t	*p;
-	uint8_t		 hash[STORE_ID_BYTES];
+	uint8_t		 hash[STORE_ID_BYTES], check[REC_CHECK_LEN];
 	size_t		 len;
 	int		 rc;
 
@@ -128,6 +150,9 @@ store_get(store_txn_t *t, const uint8_t id[STORE_ID_BYTES],
 		return STORE_CORRUPT;
 	len = store_le32_get(p + 4);
 	if (len == 0 || len > STORE_MAX_BODY || len != v.mv_size - REC_BODY_OFF)
+		return STORE_CORRUPT;
+	rec_check(p, check);
+	if (memcmp(check, p + REC_CHECK_OFF, REC_CHECK_LEN) != 0)
 		return STORE_CORRUPT;
 	crypto_generichash(hash, sizeof(hash), p + REC_BODY_OFF, len, NULL, 0);
 	if (memcmp(hash, id, STORE_ID_BYTES) != 0)

@@ -1,0 +1,1236 @@
+/*
+ * test_store: unit tests for the store's public interface (store/store.h).
+ *
+ * Each test gets a fresh mkdtemp directory under /tmp and opens its own
+ * store there; teardown aborts any open transaction, closes the stores and
+ * removes the directory, and fails the test if anything is left behind.
+ * Records are random bodies with id = BLAKE2b-256(body), as the node makes
+ * them, and a random 64-byte signature (the store does not verify it).
+ *
+ * Nothing here looks inside the store except the corruption test, which
+ * flips a bit of a record body in DIR/data.mdb and expects STORE_CORRUPT.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "store.h"
+
+#define MAILBOX		"vanthu@bacquang.hagiang"
+#define OTHER_MAILBOX	"kythuat@bacquang.hagiang"
+
+/* Memory a test hands out, freed by teardown even when the test fails. */
+struct alloc {
+	struct alloc	*next;
+	unsigned char	 data[];
+};
+
+struct fixture {
+	char		 dir[64];
+	store_t		*st;
+	store_t		*st2;		/* a second store, where a test needs one */
+	store_txn_t	*txn;		/* aborted by teardown if left open */
+	struct alloc	*allocs;
+};
+
+/* Compares two return codes and names both on a mismatch. */
+#define assert_rc(expr, want) do {					\
+	int	rc_ = (expr), want_ = (want);				\
+	if (rc_ != want_)						\
+		fail_msg("%s: got %d (%s), want %d (%s)", #expr,	\
+		    rc_, store_strerror(rc_), want_,			\
+		    store_strerror(want_));				\
+} while (0)
+
+/* Fails unless expr returns an error (non-zero), and it is not STORE_HELD. */
+#define assert_fails(expr) do {						\
+	int	rc_ = (expr);						\
+	if (rc_ == 0 || rc_ == STORE_HELD)				\
+		fail_msg("%s: got %d (%s), want an error", #expr,	\
+		    rc_, store_strerror(rc_));				\
+} while (0)
+
+static void *
+talloc(struct fixture *f, size_t n)
+{
+	struct alloc	*a;
+
+	a = calloc(1, sizeof(*a) + n);
+	assert_non_null(a);
+	a->next = f->allocs;
+	f->allocs = a;
+	return a->data;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	if (remove(path) == -1) {
+		print_error("remove %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture	*f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		print_error("mkdtemp: %s\n", strerror(errno));
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	struct alloc	*a;
+	struct stat	 sb;
+	int		 rc = 0;
+
+	store_txn_abort(&f->txn);
+	store_close(&f->st);
+	store_close(&f->st2);
+	if (nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+		print_error("cannot remove %s\n", f->dir);
+		rc = -1;
+	} else if (stat(f->dir, &sb) == 0 || errno != ENOENT) {
+		print_error("%s is left behind\n", f->dir);
+		rc = -1;
+	}
+	while ((a = f->allocs) != NULL) {
+		f->allocs = a->next;
+		free(a);
+	}
+	free(f);
+	return rc;
+}
+
+/* A path inside the test's directory, owned by the fixture. */
+static char *
+tpath(struct fixture *f, const char *name)
+{
+	size_t	 n = strlen(f->dir) + 1 + strlen(name) + 1;
+	char	*p = talloc(f, n);
+
+	snprintf(p, n, "%s/%s", f->dir, name);
+	return p;
+}
+
+static void
+open_store(struct fixture *f, const struct store_opts *opts)
+{
+	assert_null(f->st);
+	assert_rc(store_open(&f->st, f->dir, opts), 0);
+	assert_non_null(f->st);
+}
+
+static void
+reopen_store(struct fixture *f, const struct store_opts *opts)
+{
+	store_close(&f->st);
+	assert_null(f->st);
+	open_store(f, opts);
+}
+
+static void
+begin(struct fixture *f, unsigned flags)
+{
+	assert_null(f->txn);
+	assert_rc(store_txn_begin(f->st, flags, &f->txn), 0);
+	assert_non_null(f->txn);
+}
+
+static void
+commit(struct fixture *f)
+{
+	assert_rc(store_txn_commit(&f->txn), 0);
+	assert_null(f->txn);
+}
+
+static void
+rec_set(struct store_record *r, const uint8_t *body, size_t len)
+{
+	memset(r, 0, sizeof(*r));
+	r->body = body;
+	r->body_len = len;
+	crypto_generichash(r->id, sizeof(r->id), body, len, NULL, 0);
+	randombytes_buf(r->sig, sizeof(r->sig));
+}
+
+/* A record with a random body of len bytes, owned by the fixture. */
+static void
+rec_random(struct fixture *f, struct store_record *r, size_t len)
+{
+	uint8_t	*body = talloc(f, len);
+
+	randombytes_buf(body, len);
+	rec_set(r, body, len);
+}
+
+static void
+recs_random(struct fixture *f, struct store_record *r, size_t n, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		rec_random(f, &r[i], len);
+}
+
+static void
+put_batch(struct fixture *f, struct store_record *recs, size_t n,
+    uint8_t *held)
+{
+	assert_rc(store_put_batch(f->st, recs, n, held), 0);
+}
+
+/* Reads want->id in its own transaction and compares all fields. */
+static void
+check_get(struct fixture *f, const struct store_record *want)
+{
+	struct store_record	 got;
+
+	begin(f, STORE_RDONLY);
+	memset(&got, 0, sizeof(got));
+	assert_rc(store_get(f->txn, want->id, &got), 0);
+	assert_memory_equal(got.id, want->id, STORE_ID_BYTES);
+	assert_int_equal(got.body_len, want->body_len);
+	assert_non_null(got.body);
+	assert_memory_equal(got.body, want->body, want->body_len);
+	assert_memory_equal(got.sig, want->sig, STORE_SIG_BYTES);
+	assert_int_equal(got.seq, want->seq);
+	store_txn_abort(&f->txn);
+}
+
+static void
+check_absent(struct fixture *f, const uint8_t id[STORE_ID_BYTES])
+{
+	struct store_record	 got;
+
+	begin(f, STORE_RDONLY);
+	assert_rc(store_get(f->txn, id, &got), STORE_NOTFOUND);
+	store_txn_abort(&f->txn);
+}
+
+/*
+ * Walks the change log from seq `from` in one read transaction; returns
+ * the number of entries (at most max) and checks the walk ends with
+ * STORE_NOTFOUND.
+ */
+static size_t
+log_collect(struct fixture *f, uint64_t from, uint64_t *seqs,
+    uint8_t (*ids)[STORE_ID_BYTES], size_t max)
+{
+	uint64_t	 seq;
+	uint8_t		 id[STORE_ID_BYTES];
+	size_t		 n = 0;
+	int		 rc;
+
+	begin(f, STORE_RDONLY);
+	while ((rc = store_log_next(f->txn, from, &seq, id)) == 0) {
+		if (n == max)
+			fail_msg("change log has more than %zu entries", max);
+		if (seq < from)
+			fail_msg("store_log_next(%" PRIu64 ") gave seq %"
+			    PRIu64, from, seq);
+		seqs[n] = seq;
+		memcpy(ids[n], id, STORE_ID_BYTES);
+		n++;
+		from = seq + 1;
+	}
+	assert_rc(rc, STORE_NOTFOUND);
+	store_txn_abort(&f->txn);
+	return n;
+}
+
+static size_t
+mbox_collect(struct fixture *f, const char *mailbox,
+    struct store_mbox_entry *out, size_t max)
+{
+	uint64_t	 from = 1;
+	size_t		 n = 0;
+	int		 rc;
+
+	begin(f, STORE_RDONLY);
+	while ((rc = store_mbox_next(f->txn, mailbox, from, &out[n])) == 0) {
+		if (out[n].seq < from)
+			fail_msg("store_mbox_next(%s, %" PRIu64 ") gave seq %"
+			    PRIu64, mailbox, from, out[n].seq);
+		from = out[n].seq + 1;
+		if (++n == max)
+			fail_msg("mailbox %s has more than %zu entries",
+			    mailbox, max - 1);
+	}
+	assert_rc(rc, STORE_NOTFOUND);
+	store_txn_abort(&f->txn);
+	return n;
+}
+
+static void
+get_stat(struct fixture *f, struct store_stat *s)
+{
+	memset(s, 0, sizeof(*s));
+	assert_rc(store_stat(f->st, s), 0);
+}
+
+static void
+peer_equal(const struct store_peer *a, const struct store_peer *b)
+{
+	assert_memory_equal(a->instance, b->instance, STORE_INSTANCE_BYTES);
+	assert_int_equal(a->acked, b->acked);
+	assert_int_equal(a->received, b->received);
+	assert_int_equal(a->last_contact_ms, b->last_contact_ms);
+	assert_int_equal(a->last_error, b->last_error);
+}
+
+static void
+peer_random(struct store_peer *p)
+{
+	memset(p, 0, sizeof(*p));
+	randombytes_buf(p->instance, sizeof(p->instance));
+	p->acked = randombytes_uniform(1000000) + 1;
+	p->received = ((uint64_t)1 << 40) + randombytes_uniform(1000);
+	p->last_contact_ms = UINT64_C(1700000000000) + randombytes_uniform(1000);
+	p->last_error = -(int32_t)randombytes_uniform(100) - 1;
+}
+
+/* put, then get: body, signature and seq come back as they went in. */
+static void
+test_put_get(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_record	 r[6], unknown;
+	const size_t		 lens[6] = { 1, 100, 4000, 70000, 333,
+				    STORE_MAX_BODY };
+	struct store_record	 got;
+
+	open_store(f, NULL);
+	for (size_t i = 0; i < 6; i++)
+		rec_random(f, &r[i], lens[i]);
+
+	/* Two with store_put in one transaction, read back before commit. */
+	begin(f, 0);
+	assert_rc(store_put(f->txn, &r[0]), 0);
+	assert_int_equal(r[0].seq, 1);
+	assert_rc(store_put(f->txn, &r[1]), 0);
+	assert_int_equal(r[1].seq, 2);
+	assert_rc(store_get(f->txn, r[0].id, &got), 0);
+	assert_int_equal(got.body_len, r[0].body_len);
+	assert_memory_equal(got.body, r[0].body, r[0].body_len);
+	commit(f);
+
+	/* The rest as a batch, including one of the maximum size. */
+	put_batch(f, &r[2], 4, NULL);
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(r[i].seq, i + 1);
+		check_get(f, &r[i]);
+	}
+
+	rec_random(f, &unknown, 64);
+	check_absent(f, unknown.id);
+}
+
+/* An aborted transaction leaves nothing, and uses up no seq. */
+static void
+test_txn_abort(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_record	 a, b;
+	struct store_stat	 s;
+
+	open_store(f, NULL);
+	rec_random(f, &a, 200);
+	rec_random(f, &b, 200);
+
+	begin(f, 0);
+	assert_rc(store_put(f->txn, &a), 0);
+	store_txn_abort(&f->txn);
+	assert_null(f->txn);
+	store_txn_abort(&f->txn);	/* NULL-safe */
+	check_absent(f, a.id);
+	get_stat(f, &s);
+	assert_int_equal(s.records, 0);
+	assert_int_equal(s.last_seq, 0);
+
+	/* A read transaction does not write. */
+	begin(f, STORE_RDONLY);
+	assert_fails(store_put(f->txn, &b));
+	store_txn_abort(&f->txn);
+	check_absent(f, b.id);
+
+	put_batch(f, &b, 1, NULL);
+	assert_int_equal(b.seq, 1);
+	check_get(f, &b);
+	get_stat(f, &s);
+	assert_int_equal(s.records, 1);
+	assert_int_equal(s.last_seq, 1);
+}
+
+/* The same record put twice is stored once, with one change-log entry. */
+static void
+test_dedup(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_record	 r, dup, b1[3], b2[4], all[5];
+	uint8_t			 held[4];
+	uint64_t		 seqs[16];
+	uint8_t			 ids[16][STORE_ID_BYTES];
+	struct store_stat	 s;
+	size_t			 n;
+
+	open_store(f, NULL);
+
+	/* Twice with store_put in one transaction. */
+	rec_random(f, &r, 300);
+	dup = r;
+	dup.seq = 777;
+	begin(f, 0);
+	assert_rc(store_put(f->txn, &r), 0);
+	assert_int_equal(r.seq, 1);
+	assert_rc(store_put(f->txn, &dup), STORE_HELD);
+	assert_int_equal(dup.seq, 1);
+	commit(f);
+
+	/* Again in a later transaction. */
+	dup.seq = 777;
+	begin(f, 0);
+	assert_rc(store_put(f->txn, &dup), STORE_HELD);
+	assert_int_equal(dup.seq, 1);
+	commit(f);
+
+	/* Within one batch: b1[2] is b1[0] again. */
+	recs_random(f, b1, 2, 500);
+	b1[2] = b1[0];
+	memset(held, 0xaa, sizeof(held));
+	put_batch(f, b1, 3, held);
+	assert_int_equal(held[0], 0);
+	assert_int_equal(held[1], 0);
+	assert_int_equal(held[2], 1);
+	assert_int_equal(b1[0].seq, 2);
+	assert_int_equal(b1[1].seq, 3);
+	assert_int_equal(b1[2].seq, b1[0].seq);
+
+	/* Across batches: b2[1] is b1[1], b2[3] is r. */
+	rec_random(f, &b2[0], 700);
+	b2[1] = b1[1];
+	b2[1].seq = 0;
+	rec_random(f, &b2[2], 700);
+	b2[3] = r;
+	b2[3].seq = 0;
+	memset(held, 0xaa, sizeof(held));
+	put_batch(f, b2, 4, held);
+	assert_int_equal(held[0], 0);
+	assert_int_equal(held[1], 1);
+	assert_int_equal(held[2], 0);
+	assert_int_equal(held[3], 1);
+	assert_int_equal(b2[0].seq, 4);
+	assert_int_equal(b2[1].seq, b1[1].seq);
+	assert_int_equal(b2[2].seq, 5);
+	assert_int_equal(b2[3].seq, r.seq);
+
+	/* One log entry per distinct record, in put order. */
+	all[0] = r;
+	all[1] = b1[0];
+	all[2] = b1[1];
+	all[3] = b2[0];
+	all[4] = b2[2];
+	n = log_collect(f, 1, seqs, ids, 16);
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(seqs[i], i + 1);
+		assert_memory_equal(ids[i], all[i].id, STORE_ID_BYTES);
+		check_get(f, &all[i]);
+	}
+	get_stat(f, &s);
+	assert_int_equal(s.records, 5);
+	assert_int_equal(s.last_seq, 5);
+}
+
+/* The change log lists records in put order, and a scan resumes exactly. */
+static void
+test_log_order(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_record	 recs[12];
+	const size_t		 sizes[3] = { 3, 5, 4 };
+	uint64_t		 seqs[32], seq;
+	uint8_t			 ids[32][STORE_ID_BYTES], id[STORE_ID_BYTES];
+	struct store_stat	 s;
+	size_t			 n, off = 0;
+
+	open_store(f, NULL);
+	get_stat(f, &s);
+	assert_int_equal(s.last_seq, 0);
+	assert_int_equal(s.records, 0);
+	begin(f, STORE_RDONLY);
+	assert_rc(store_log_next(f->txn, 1, &seq, id), STORE_NOTFOUND);
+	store_txn_abort(&f->txn);
+
+	for (size_t b = 0; b < 3; b++) {
+		recs_random(f, &recs[off], sizes[b], 128 + 64 * b);
+		put_batch(f, &recs[off], sizes[b], NULL);
+		off += sizes[b];
+	}
+	assert_int_equal(off, 12);
+
+	n = log_collect(f, 1, seqs, ids, 32);
+	assert_int_equal(n, 12);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(seqs[i], i + 1);
+		assert_int_equal(recs[i].seq, i + 1);
+		assert_memory_equal(ids[i], recs[i].id, STORE_ID_BYTES);
+	}
+
+	/* Resume after seq 5: exactly 6..12. */
+	n = log_collect(f, 5 + 1, seqs, ids, 32);
+	assert_int_equal(n, 7);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(seqs[i], 6 + i);
+		assert_memory_equal(ids[i], recs[5 + i].id, STORE_ID_BYTES);
+	}
+
+	/* Each seq is found on its own; 0 means "from the start". */
+	begin(f, STORE_RDONLY);
+	for (uint64_t k = 1; k <= 12; k++) {
+		assert_rc(store_log_next(f->txn, k, &seq, id), 0);
+		assert_int_equal(seq, k);
+		assert_memory_equal(id, recs[k - 1].id, STORE_ID_BYTES);
+	}
+	assert_rc(store_log_next(f->txn, 0, &seq, id), 0);
+	assert_int_equal(seq, 1);
+	assert_rc(store_log_next(f->txn, 13, &seq, id), STORE_NOTFOUND);
+	assert_rc(store_log_next(f->txn, 1000, &seq, id), STORE_NOTFOUND);
+	assert_rc(store_log_next(f->txn, UINT64_MAX, &seq, id),
+	    STORE_NOTFOUND);
+	store_txn_abort(&f->txn);
+
+	get_stat(f, &s);
+	assert_int_equal(s.records, 12);
+	assert_int_equal(s.last_seq, 12);
+}
+
+/* Deliveries are listed in order per mailbox, once, with read flags. */
+static void
+test_mbox(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_record	 r[4];
+	struct store_mbox_entry	 e[8];
+	uint64_t		 seq;
+	size_t			 n;
+
+	open_store(f, NULL);
+	recs_random(f, r, 4, 256);
+	put_batch(f, r, 4, NULL);
+
+	/* Two deliveries in one transaction, the third in another. */
+	begin(f, 0);
+	assert_rc(store_mbox_deliver(f->txn, MAILBOX, r[0].id, &seq), 0);
+	assert_int_equal(seq, 1);
+	assert_rc(store_mbox_deliver(f->txn, MAILBOX, r[1].id, &seq), 0);
+	assert_int_equal(seq, 2);
+	assert_rc(store_mbox_deliver(f->txn, OTHER_MAILBOX, r[3].id, &seq), 0);
+	assert_int_equal(seq, 1);
+	commit(f);
+	begin(f, 0);
+	assert_rc(store_mbox_deliver(f->txn, MAILBOX, r[2].id, &seq), 0);
+	assert_int_equal(seq, 3);
+	commit(f);
+
+	n = mbox_collect(f, MAILBOX, e, 8);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(e[i].seq, i + 1);
+		assert_memory_equal(e[i].id, r[i].id, STORE_ID_BYTES);
+		assert_int_equal(e[i].flags, 0);
+	}
+	n = mbox_collect(f, OTHER_MAILBOX, e, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(e[0].seq, 1);
+	assert_memory_equal(e[0].id, r[3].id, STORE_ID_BYTES);
+	assert_int_equal(e[0].flags, 0);
+	assert_int_equal(mbox_collect(f, "nobody@bacquang.hagiang", e, 8), 0);
+
+	/* Delivered once: a second delivery is held and names the first. */
+	begin(f, 0);
+	seq = 0;
+	assert_rc(store_mbox_deliver(f->txn, MAILBOX, r[1].id, &seq),
+	    STORE_HELD);
+	assert_int_equal(seq, 2);
+	/* The same record may still go to another mailbox. */
+	assert_rc(store_mbox_deliver(f->txn, OTHER_MAILBOX, r[1].id, &seq), 0);
+	assert_int_equal(seq, 2);
+	commit(f);
+	assert_int_equal(mbox_collect(f, MAILBOX, e, 8), 3);
+
+	/* mark_read sets the flag on that entry only. */
+	begin(f, 0);
+	assert_rc(store_mbox_mark_read(f->txn, MAILBOX, 2), 0);
+	assert_rc(store_mbox_mark_read(f->txn, MAILBOX, 99), STORE_NOTFOUND);
+	assert_rc(store_mbox_mark_read(f->txn, MAILBOX, 0), STORE_NOTFOUND);
+	assert_rc(store_mbox_mark_read(f->txn, OTHER_MAILBOX, 3),
+	    STORE_NOTFOUND);
+	assert_rc(store_mbox_mark_read(f->txn, "nobody@bacquang.hagiang", 1),
+	    STORE_NOTFOUND);
+	commit(f);
+
+	n = mbox_collect(f, MAILBOX, e, 8);
+	assert_int_equal(n, 3);
+	assert_int_equal(e[0].flags, 0);
+	assert_int_equal(e[1].flags, STORE_MBOX_READ);
+	assert_int_equal(e[2].flags, 0);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(e[i].seq, i + 1);
+		assert_memory_equal(e[i].id, r[i].id, STORE_ID_BYTES);
+	}
+	n = mbox_collect(f, OTHER_MAILBOX, e, 8);
+	assert_int_equal(n, 2);
+	assert_int_equal(e[0].flags, 0);
+	assert_int_equal(e[1].flags, 0);
+	assert_memory_equal(e[1].id, r[1].id, STORE_ID_BYTES);
+
+	/* Resuming a listing from the middle. */
+	begin(f, STORE_RDONLY);
+	assert_rc(store_mbox_next(f->txn, MAILBOX, 3, &e[0]), 0);
+	assert_int_equal(e[0].seq, 3);
+	assert_memory_equal(e[0].id, r[2].id, STORE_ID_BYTES);
+	assert_rc(store_mbox_next(f->txn, MAILBOX, 4, &e[0]), STORE_NOTFOUND);
+	store_txn_abort(&f->txn);
+}
+
+/* A mailbox whose name is a prefix of another's sees only its own. */
+static void
+test_mbox_prefix(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_record	 r[5];
+	struct store_mbox_entry	 e[8];
+	uint64_t		 seq;
+
+	open_store(f, NULL);
+	recs_random(f, r, 5, 100);
+	put_batch(f, r, 5, NULL);
+
+	begin(f, 0);
+	assert_rc(store_mbox_deliver(f->txn, "a@xy", r[0].id, &seq), 0);
+	assert_int_equal(seq, 1);
+	assert_rc(store_mbox_deliver(f->txn, "a@x", r[1].id, &seq), 0);
+	assert_int_equal(seq, 1);
+	assert_rc(store_mbox_deliver(f->txn, "a@xy", r[2].id, &seq), 0);
+	assert_int_equal(seq, 2);
+	assert_rc(store_mbox_deliver(f->txn, "a@xyz", r[3].id, &seq), 0);
+	assert_int_equal(seq, 1);
+	assert_rc(store_mbox_deliver(f->txn, "a@", r[4].id, &seq), 0);
+	assert_int_equal(seq, 1);
+	/* Held is per mailbox: r[1] is not in "a@xy" yet. */
+	assert_rc(store_mbox_deliver(f->txn, "a@xy", r[1].id, &seq), 0);
+	assert_int_equal(seq, 3);
+	commit(f);
+
+	assert_int_equal(mbox_collect(f, "a@x", e, 8), 1);
+	assert_int_equal(e[0].seq, 1);
+	assert_memory_equal(e[0].id, r[1].id, STORE_ID_BYTES);
+
+	assert_int_equal(mbox_collect(f, "a@xy", e, 8), 3);
+	assert_memory_equal(e[0].id, r[0].id, STORE_ID_BYTES);
+	assert_memory_equal(e[1].id, r[2].id, STORE_ID_BYTES);
+	assert_memory_equal(e[2].id, r[1].id, STORE_ID_BYTES);
+
+	assert_int_equal(mbox_collect(f, "a@xyz", e, 8), 1);
+	assert_memory_equal(e[0].id, r[3].id, STORE_ID_BYTES);
+	assert_int_equal(mbox_collect(f, "a@", e, 8), 1);
+	assert_memory_equal(e[0].id, r[4].id, STORE_ID_BYTES);
+	assert_int_equal(mbox_collect(f, "a", e, 8), 0);
+
+	/* Marking seq 1 read in "a@x" leaves "a@xy"'s seq 1 alone. */
+	begin(f, 0);
+	assert_rc(store_mbox_mark_read(f->txn, "a@x", 1), 0);
+	assert_rc(store_mbox_mark_read(f->txn, "a@x", 2), STORE_NOTFOUND);
+	commit(f);
+	assert_int_equal(mbox_collect(f, "a@x", e, 8), 1);
+	assert_int_equal(e[0].flags, STORE_MBOX_READ);
+	assert_int_equal(mbox_collect(f, "a@xy", e, 8), 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(e[i].flags, 0);
+	assert_int_equal(mbox_collect(f, "a@", e, 8), 1);
+	assert_int_equal(e[0].flags, 0);
+}
+
+/* Peer state comes back as it was put; unknown peers are not found. */
+static void
+test_peer(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_peer	 a, b, got;
+
+	open_store(f, NULL);
+	peer_random(&a);
+	peer_random(&b);
+
+	begin(f, STORE_RDONLY);
+	assert_rc(store_peer_get(f->txn, "peer-a", &got), STORE_NOTFOUND);
+	store_txn_abort(&f->txn);
+
+	begin(f, 0);
+	assert_rc(store_peer_put(f->txn, "peer-a", &a), 0);
+	assert_rc(store_peer_put(f->txn, "peer-ab", &b), 0);
+	commit(f);
+
+	begin(f, STORE_RDONLY);
+	memset(&got, 0, sizeof(got));
+	assert_rc(store_peer_get(f->txn, "peer-a", &got), 0);
+	peer_equal(&got, &a);
+	assert_rc(store_peer_get(f->txn, "peer-ab", &got), 0);
+	peer_equal(&got, &b);
+	assert_rc(store_peer_get(f->txn, "peer-b", &got), STORE_NOTFOUND);
+	assert_rc(store_peer_get(f->txn, "peer", &got), STORE_NOTFOUND);
+	store_txn_abort(&f->txn);
+
+	/* An update replaces the state. */
+	a.acked += 10;
+	a.last_error = 0;
+	a.last_contact_ms++;
+	begin(f, 0);
+	assert_rc(store_peer_put(f->txn, "peer-a", &a), 0);
+	commit(f);
+	begin(f, STORE_RDONLY);
+	assert_rc(store_peer_get(f->txn, "peer-a", &got), 0);
+	peer_equal(&got, &a);
+	assert_rc(store_peer_get(f->txn, "peer-ab", &got), 0);
+	peer_equal(&got, &b);
+	store_txn_abort(&f->txn);
+}
+
+/* Everything survives close and reopen; instance ids are per store. */
+static void
+test_persist(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_record	 r[8], more;
+	struct store_peer	 p, got;
+	struct store_mbox_entry	 e1[8], e2[8];
+	struct store_stat	 s1, s2;
+	uint8_t			 inst[STORE_INSTANCE_BYTES];
+	uint8_t			 zero[STORE_INSTANCE_BYTES] = { 0 };
+	uint64_t		 seqs1[16], seqs2[16], seq;
+	uint8_t			 ids1[16][STORE_ID_BYTES];
+	uint8_t			 ids2[16][STORE_ID_BYTES];
+	const uint8_t		*i2;
+	char			*second;
+	size_t			 n1, n2;
+
+	open_store(f, NULL);
+	assert_non_null(store_instance(f->st));
+	memcpy(inst, store_instance(f->st), sizeof(inst));
+	assert_memory_not_equal(inst, zero, sizeof(inst));
+
+	recs_random(f, r, 8, 1000);
+	put_batch(f, r, 5, NULL);
+	put_batch(f, &r[5], 3, NULL);
+	peer_random(&p);
+	begin(f, 0);
+	for (size_t i = 0; i < 4; i++)
+		assert_rc(store_mbox_deliver(f->txn, MAILBOX, r[i * 2].id,
+		    &seq), 0);
+	assert_rc(store_mbox_mark_read(f->txn, MAILBOX, 3), 0);
+	assert_rc(store_peer_put(f->txn, "peer-a", &p), 0);
+	commit(f);
+
+	n1 = log_collect(f, 1, seqs1, ids1, 16);
+	assert_int_equal(n1, 8);
+	assert_int_equal(mbox_collect(f, MAILBOX, e1, 8), 4);
+	get_stat(f, &s1);
+
+	reopen_store(f, NULL);
+
+	assert_memory_equal(store_instance(f->st), inst, sizeof(inst));
+	get_stat(f, &s2);
+	assert_int_equal(s2.records, s1.records);
+	assert_int_equal(s2.last_seq, s1.last_seq);
+	assert_int_equal(s2.records, 8);
+	assert_int_equal(s2.last_seq, 8);
+	for (size_t i = 0; i < 8; i++)
+		check_get(f, &r[i]);
+	n2 = log_collect(f, 1, seqs2, ids2, 16);
+	assert_int_equal(n2, n1);
+	assert_memory_equal(seqs2, seqs1, n1 * sizeof(seqs1[0]));
+	assert_memory_equal(ids2, ids1, n1 * STORE_ID_BYTES);
+	assert_int_equal(mbox_collect(f, MAILBOX, e2, 8), 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(e2[i].seq, e1[i].seq);
+		assert_int_equal(e2[i].seq, i + 1);
+		assert_memory_equal(e2[i].id, e1[i].id, STORE_ID_BYTES);
+		assert_memory_equal(e2[i].id, r[i * 2].id, STORE_ID_BYTES);
+		assert_int_equal(e2[i].flags, i == 2 ? STORE_MBOX_READ : 0);
+	}
+	begin(f, STORE_RDONLY);
+	assert_rc(store_peer_get(f->txn, "peer-a", &got), 0);
+	peer_equal(&got, &p);
+	store_txn_abort(&f->txn);
+
+	/* Sequences carry on where they stopped. */
+	begin(f, 0);
+	assert_rc(store_mbox_deliver(f->txn, MAILBOX, r[1].id, &seq), 0);
+	assert_int_equal(seq, 5);
+	commit(f);
+	rec_random(f, &more, 50);
+	put_batch(f, &more, 1, NULL);
+	assert_int_equal(more.seq, 9);
+
+	/* Another store has another instance id. */
+	second = tpath(f, "second");
+	assert_int_equal(mkdir(second, 0700), 0);
+	assert_rc(store_open(&f->st2, second, NULL), 0);
+	i2 = store_instance(f->st2);
+	assert_non_null(i2);
+	assert_memory_not_equal(i2, inst, sizeof(inst));
+	assert_memory_not_equal(i2, zero, sizeof(inst));
+	assert_memory_equal(store_instance(f->st), inst, sizeof(inst));
+	store_close(&f->st2);
+	assert_null(f->st2);
+}
+
+/*
+ * A batch too big for the map is refused as a whole with STORE_FULL, and
+ * the store stays as it was and usable, also after a reopen; reopening
+ * with a larger map_size makes room.
+ */
+static void
+test_map_full(void **state)
+{
+	struct fixture		*f = *state;
+	const struct store_opts	 opts = { .map_size = 1u << 20 };
+	const struct store_opts	 bigger = { .map_size = 8u << 20 };
+	struct store_record	 pre[10], big[200], small[2], small2[2];
+	struct store_record	 one;
+	struct store_stat	 s0, s1;
+	size_t			 i;
+	int			 rc;
+
+	open_store(f, &opts);
+	recs_random(f, pre, 10, 8192);
+	put_batch(f, pre, 5, NULL);
+	put_batch(f, &pre[5], 5, NULL);
+	get_stat(f, &s0);
+	assert_int_equal(s0.records, 10);
+	assert_int_equal(s0.last_seq, 10);
+
+	/* 200 * 8 KiB cannot fit in a 1 MiB map. */
+	recs_random(f, big, 200, 8192);
+	assert_rc(store_put_batch(f->st, big, 200, NULL), STORE_FULL);
+	get_stat(f, &s1);
+	assert_int_equal(s1.records, s0.records);
+	assert_int_equal(s1.last_seq, s0.last_seq);
+	assert_true(s1.map_used <= s1.map_size);
+	for (i = 0; i < 200; i++)
+		check_absent(f, big[i].id);
+
+	/* store_put in an open transaction runs into it as well. */
+	begin(f, 0);
+	for (i = 0, rc = 0; i < 200; i++)
+		if ((rc = store_put(f->txn, &big[i])) != 0)
+			break;
+	assert_rc(rc, STORE_FULL);
+	store_txn_abort(&f->txn);
+	get_stat(f, &s1);
+	assert_int_equal(s1.records, s0.records);
+	assert_int_equal(s1.last_seq, s0.last_seq);
+	check_absent(f, big[0].id);
+
+	/* Still usable, and no seq was used up by the failures. */
+	recs_random(f, small, 2, 1024);
+	put_batch(f, small, 2, NULL);
+	assert_int_equal(small[0].seq, s0.last_seq + 1);
+	assert_int_equal(small[1].seq, s0.last_seq + 2);
+	check_get(f, &small[0]);
+	check_get(f, &small[1]);
+	check_get(f, &pre[0]);
+	check_get(f, &pre[9]);
+	get_stat(f, &s1);
+	assert_int_equal(s1.records, 12);
+	assert_int_equal(s1.last_seq, 12);
+
+	/* The same after reopening. */
+	reopen_store(f, &opts);
+	get_stat(f, &s1);
+	assert_int_equal(s1.records, 12);
+	assert_int_equal(s1.last_seq, 12);
+	for (i = 0; i < 200; i++)
+		check_absent(f, big[i].id);
+	for (i = 0; i < 10; i++)
+		check_get(f, &pre[i]);
+	assert_rc(store_put_batch(f->st, big, 200, NULL), STORE_FULL);
+	get_stat(f, &s1);
+	assert_int_equal(s1.records, 12);
+	assert_int_equal(s1.last_seq, 12);
+	recs_random(f, small2, 2, 1024);
+	put_batch(f, small2, 2, NULL);
+	assert_int_equal(small2[0].seq, 13);
+	assert_int_equal(small2[1].seq, 14);
+	check_get(f, &small2[1]);
+	rec_random(f, &one, 10);
+	put_batch(f, &one, 1, NULL);
+	assert_int_equal(one.seq, 15);
+
+	/* A larger map_size grows the map: now the batch fits. */
+	reopen_store(f, &bigger);
+	get_stat(f, &s1);
+	assert_true(s1.map_size >= bigger.map_size);
+	assert_int_equal(s1.last_seq, 15);
+	put_batch(f, big, 200, NULL);
+	assert_int_equal(big[0].seq, 16);
+	assert_int_equal(big[199].seq, 215);
+	check_get(f, &big[0]);
+	check_get(f, &big[199]);
+	check_get(f, &pre[0]);
+}
+
+/* Flips one bit of every copy of marker in path; returns the copies. */
+static size_t
+flip_marker(const char *path, const uint8_t *marker, size_t mlen)
+{
+	struct stat	 sb;
+	uint8_t		*map, *p, *end;
+	size_t		 n = 0;
+	int		 fd;
+
+	fd = open(path, O_RDWR);
+	if (fd == -1)
+		fail_msg("open %s: %s", path, strerror(errno));
+	assert_int_equal(fstat(fd, &sb), 0);
+	assert_true(sb.st_size > 0);
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0);
+	assert_true(map != MAP_FAILED);
+	p = map;
+	end = map + sb.st_size;
+	while (p < end && (p = memmem(p, (size_t)(end - p), marker, mlen))
+	    != NULL) {
+		p[mlen / 2] ^= 0x04;
+		p += mlen;
+		n++;
+	}
+	assert_int_equal(msync(map, (size_t)sb.st_size, MS_SYNC), 0);
+	assert_int_equal(munmap(map, (size_t)sb.st_size), 0);
+	assert_int_equal(fsync(fd), 0);
+	assert_int_equal(close(fd), 0);
+	return n;
+}
+
+/* A bit flipped on disk is reported as STORE_CORRUPT, never served. */
+static void
+test_corrupt(void **state)
+{
+	struct fixture		*f = *state;
+	const struct store_opts	 opts = { .map_size = 8u << 20 };
+	struct store_record	 before[4], after[4], bad;
+	struct store_record	 got;
+	uint8_t			 marker[32], *body;
+	uint64_t		 seqs[16];
+	uint8_t			 ids[16][STORE_ID_BYTES];
+	const size_t		 blen = 600;
+
+	open_store(f, &opts);
+	recs_random(f, before, 4, 600);
+	recs_random(f, after, 4, 600);
+	body = talloc(f, blen);
+	randombytes_buf(body, blen);
+	randombytes_buf(marker, sizeof(marker));
+	memcpy(body + 200, marker, sizeof(marker));
+	rec_set(&bad, body, blen);
+
+	put_batch(f, before, 4, NULL);
+	put_batch(f, &bad, 1, NULL);
+	put_batch(f, after, 4, NULL);
+	check_get(f, &bad);
+	store_close(&f->st);
+
+	if (flip_marker(tpath(f, "data.mdb"), marker, sizeof(marker)) == 0)
+		fail_msg("marker not found in data.mdb: body not stored "
+		    "as is?");
+
+	open_store(f, &opts);
+	begin(f, STORE_RDONLY);
+	memset(&got, 0, sizeof(got));
+	assert_rc(store_get(f->txn, bad.id, &got), STORE_CORRUPT);
+	store_txn_abort(&f->txn);
+	for (size_t i = 0; i < 4; i++) {
+		check_get(f, &before[i]);
+		check_get(f, &after[i]);
+	}
+	/* The log still lists it: the damage is in the record alone. */
+	assert_int_equal(log_collect(f, 1, seqs, ids, 16), 9);
+	assert_memory_equal(ids[4], bad.id, STORE_ID_BYTES);
+}
+
+/*
+ * The signature is part of the record as stored: a bit flipped in it on
+ * disk must not be served either (store.h: "a flipped bit on disk is
+ * reported as STORE_CORRUPT, never served"). A peer would reject the
+ * record with a bad signature and blame us.
+ */
+static void
+test_corrupt_sig(void **state)
+{
+	struct fixture		*f = *state;
+	const struct store_opts	 opts = { .map_size = 8u << 20 };
+	struct store_record	 other[3], bad, got;
+
+	open_store(f, &opts);
+	recs_random(f, other, 3, 300);
+	rec_random(f, &bad, 300);
+	put_batch(f, other, 3, NULL);
+	put_batch(f, &bad, 1, NULL);
+	store_close(&f->st);
+
+	/* The random signature is as good a marker as any. */
+	if (flip_marker(tpath(f, "data.mdb"), bad.sig, sizeof(bad.sig)) == 0)
+		fail_msg("signature not found in data.mdb");
+
+	open_store(f, &opts);
+	begin(f, STORE_RDONLY);
+	memset(&got, 0, sizeof(got));
+	assert_rc(store_get(f->txn, bad.id, &got), STORE_CORRUPT);
+	store_txn_abort(&f->txn);
+	for (size_t i = 0; i < 3; i++)
+		check_get(f, &other[i]);
+}
+
+/* A read-only store reads but does not write, and is never created. */
+static void
+test_read_only(void **state)
+{
+	struct fixture		*f = *state;
+	const struct store_opts	 ro = { .read_only = 1 };
+	struct store_record	 r[3], more;
+	struct store_mbox_entry	 e[4];
+	struct store_stat	 s;
+	uint8_t			 inst[STORE_INSTANCE_BYTES];
+	uint64_t		 seq;
+	uint8_t			 id[STORE_ID_BYTES];
+	char			*empty, *nope;
+	store_txn_t		*w = NULL;
+	int			 rc;
+
+	open_store(f, NULL);
+	memcpy(inst, store_instance(f->st), sizeof(inst));
+	recs_random(f, r, 3, 400);
+	put_batch(f, r, 3, NULL);
+	begin(f, 0);
+	assert_rc(store_mbox_deliver(f->txn, MAILBOX, r[1].id, &seq), 0);
+	commit(f);
+	store_close(&f->st);
+
+	open_store(f, &ro);
+	assert_memory_equal(store_instance(f->st), inst, sizeof(inst));
+	for (size_t i = 0; i < 3; i++)
+		check_get(f, &r[i]);
+	begin(f, STORE_RDONLY);
+	assert_rc(store_log_next(f->txn, 1, &seq, id), 0);
+	assert_int_equal(seq, 1);
+	assert_memory_equal(id, r[0].id, STORE_ID_BYTES);
+	store_txn_abort(&f->txn);
+	assert_int_equal(mbox_collect(f, MAILBOX, e, 4), 1);
+	assert_memory_equal(e[0].id, r[1].id, STORE_ID_BYTES);
+	get_stat(f, &s);
+	assert_int_equal(s.records, 3);
+	assert_int_equal(s.last_seq, 3);
+
+	rc = store_txn_begin(f->st, 0, &w);
+	if (rc == 0) {
+		store_txn_abort(&w);
+		fail_msg("a write transaction began on a read-only store");
+	}
+	rec_random(f, &more, 10);
+	assert_fails(store_put_batch(f->st, &more, 1, NULL));
+	store_close(&f->st);
+
+	/* Nothing written behind our back. */
+	open_store(f, NULL);
+	check_absent(f, more.id);
+	get_stat(f, &s);
+	assert_int_equal(s.last_seq, 3);
+	store_close(&f->st);
+
+	/* No store to open: an empty directory, or none at all. */
+	empty = tpath(f, "empty");
+	assert_int_equal(mkdir(empty, 0700), 0);
+	rc = store_open(&f->st2, empty, &ro);
+	store_close(&f->st2);
+	if (rc == 0)
+		fail_msg("read-only open of an empty directory succeeded");
+	nope = tpath(f, "nope");
+	rc = store_open(&f->st2, nope, &ro);
+	store_close(&f->st2);
+	if (rc == 0)
+		fail_msg("read-only open of a missing directory succeeded");
+	if (access(nope, F_OK) == 0)
+		fail_msg("read-only open created %s", nope);
+}
+
+/* Out-of-bounds arguments are STORE_INVAL and write nothing. */
+static void
+test_bad_args(void **state)
+{
+	struct fixture		*f = *state;
+	char			 longname[STORE_MAX_MAILBOX + 2];
+	char			 maxname[STORE_MAX_MAILBOX + 1];
+	char			 longpeer[STORE_MAX_PEER + 2];
+	struct store_record	 r, empty, huge, batch[3];
+	struct store_mbox_entry	 e;
+	struct store_peer	 p;
+	struct store_stat	 s;
+	uint8_t			*hbody;
+	uint64_t		 seq;
+
+	open_store(f, NULL);
+	memset(longname, 'm', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_int_equal(strlen(longname), STORE_MAX_MAILBOX + 1);
+	memset(maxname, 'm', sizeof(maxname) - 1);
+	maxname[sizeof(maxname) - 1] = '\0';
+	memset(longpeer, 'p', sizeof(longpeer) - 1);
+	longpeer[sizeof(longpeer) - 1] = '\0';
+
+	rec_random(f, &r, 100);
+	put_batch(f, &r, 1, NULL);
+
+	/* Bodies: empty, or one byte over the maximum. */
+	rec_random(f, &empty, 1);
+	empty.body_len = 0;
+	hbody = talloc(f, STORE_MAX_BODY + 1);
+	randombytes_buf(hbody, 64);
+	rec_set(&huge, hbody, STORE_MAX_BODY + 1);
+	begin(f, 0);
+	assert_rc(store_put(f->txn, &empty), STORE_INVAL);
+	assert_rc(store_put(f->txn, &huge), STORE_INVAL);
+	store_txn_abort(&f->txn);
+	assert_rc(store_put_batch(f->st, &empty, 1, NULL), STORE_INVAL);
+	assert_rc(store_put_batch(f->st, &huge, 1, NULL), STORE_INVAL);
+
+	/* A bad record in a batch: nothing of the batch is stored. */
+	recs_random(f, batch, 3, 100);
+	batch[1].body_len = 0;
+	assert_rc(store_put_batch(f->st, batch, 3, NULL), STORE_INVAL);
+	check_absent(f, batch[0].id);
+	check_absent(f, batch[2].id);
+	get_stat(f, &s);
+	assert_int_equal(s.records, 1);
+	assert_int_equal(s.last_seq, 1);
+
+	/* Mailbox names: empty, or longer than STORE_MAX_MAILBOX. */
+	begin(f, 0);
+	assert_rc(store_mbox_deliver(f->txn, longname, r.id, &seq),
+	    STORE_INVAL);
+	assert_rc(store_mbox_deliver(f->txn, "", r.id, &seq), STORE_INVAL);
+	assert_rc(store_mbox_mark_read(f->txn, longname, 1), STORE_INVAL);
+	assert_rc(store_mbox_mark_read(f->txn, "", 1), STORE_INVAL);
+	assert_rc(store_mbox_next(f->txn, longname, 1, &e), STORE_INVAL);
+	assert_rc(store_mbox_next(f->txn, "", 1, &e), STORE_INVAL);
+	store_txn_abort(&f->txn);	/* all a failed write txn is good for */
+	/* Exactly STORE_MAX_MAILBOX bytes is allowed. */
+	begin(f, 0);
+	assert_rc(store_mbox_deliver(f->txn, maxname, r.id, &seq), 0);
+	assert_int_equal(seq, 1);
+	commit(f);
+	begin(f, STORE_RDONLY);
+	assert_rc(store_mbox_next(f->txn, maxname, 1, &e), 0);
+	assert_memory_equal(e.id, r.id, STORE_ID_BYTES);
+	store_txn_abort(&f->txn);
+
+	/* Peer names longer than STORE_MAX_PEER. */
+	peer_random(&p);
+	begin(f, 0);
+	assert_rc(store_peer_put(f->txn, longpeer, &p), STORE_INVAL);
+	assert_rc(store_peer_get(f->txn, longpeer, &p), STORE_INVAL);
+	store_txn_abort(&f->txn);
+}
+
+/* Every code has a name. */
+static void
+test_strerror(void **state)
+{
+	const int	 own[] = { STORE_NOTFOUND, STORE_HELD, STORE_FULL,
+			    STORE_CORRUPT, STORE_SCHEMA, STORE_INVAL };
+	const int	 other[] = { 0, ENOSPC, EIO, ENOENT, EACCES };
+	const size_t	 nown = sizeof(own) / sizeof(own[0]);
+	const char	*s[sizeof(own) / sizeof(own[0])];
+
+	(void)state;
+	for (size_t i = 0; i < nown; i++) {
+		s[i] = store_strerror(own[i]);
+		if (s[i] == NULL || s[i][0] == '\0')
+			fail_msg("store_strerror(%d) is empty", own[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(s[i], s[j]) == 0)
+				fail_msg("store_strerror(%d) and (%d) are "
+				    "both \"%s\"", own[j], own[i], s[i]);
+	}
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		const char	*t = store_strerror(other[i]);
+
+		if (t == NULL || t[0] == '\0')
+			fail_msg("store_strerror(%d) is empty", other[i]);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_put_get, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_txn_abort, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_dedup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_order, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_mbox, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mbox_prefix, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_persist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_full, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_sig, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_read_only, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_args, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_strerror, setup,
+		    teardown),
+	};
+
+	if (sodium_init() < 0) {
+		fprintf(stderr, "sodium_init failed\n");
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
