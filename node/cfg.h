@@ -1,0 +1,65 @@
+/*
+ * cfg: the node's one INI file, read with libinih and checked against a
+ * table of keywords, turned into an immutable struct node_conf.
+ *
+ * Sections: [node] (who we are, where we keep things, the pinned root),
+ * [limits] (sizes and timers, all optional), and one [link NAME] per
+ * outgoing link. node/cfg.c lists every key with its type, default and
+ * range. A struct node_conf is never changed after cfg_load returns it:
+ * on SIGHUP build a new one and swap it in only if cfg_load succeeded.
+ */
+#ifndef CFG_H
+#define CFG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_MAX_FILE	(1024 * 1024)	/* cfg_load refuses larger files */
+
+struct cfg_link {
+	char	*name;		/* peer node name (from the section title) */
+	char	*endpoint;	/* "tcp://host:port" or "ipc://path" */
+	uint8_t	 key[32];	/* peer's Ed25519 public key (hex in the file) */
+	int	 parent;	/* 1 for the default route; at most one link */
+};
+
+/* A list of words from one key, e.g. mailboxes = vanthu chutich. */
+struct cfg_list {
+	char	**items;
+	size_t	  n;
+};
+
+struct node_conf {
+	char		*path;		/* the file it came from */
+	char		*name;		/* this node's name */
+	char		*data_dir;
+	char		*listen;	/* NULL: accepts no links (a leaf) */
+	char		*control;	/* default: DATA_DIR/control.sock */
+	char		*key_file;	/* default: DATA_DIR/node.key */
+	char		*chain_file;	/* default: DATA_DIR/node.chain */
+	char		*root_name;	/* the pinned root */
+	uint8_t		 root_key[32];
+	int		 log_level;	/* enum log_level */
+	struct cfg_list	 mailboxes;	/* local mailbox names (no @node) */
+	uint64_t	 map_size;	/* bytes, from map_size_mb */
+	unsigned	 heartbeat_ms, link_timeout_ms, retry_min_ms, retry_max_ms;
+	unsigned	 credit, batch_max;
+	struct cfg_link	*links;		/* in file order */
+	size_t		 n_links;
+};
+
+/*
+ * Reads and checks the file at path (at most CFG_MAX_FILE bytes).
+ * 0 with *out set (free with cfg_free), or -1 with *out = NULL and
+ * "path:line: message" in err (line 0 when not about one line).
+ */
+int	cfg_load(const char *path, struct node_conf **out, char *err,
+	    size_t errlen) __attribute__((warn_unused_result));
+/* The same for a NUL-terminated buffer; path is only used in messages. */
+int	cfg_parse_buf(const char *buf, const char *path,
+	    struct node_conf **out, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+/* NULL-safe; frees the config and every string in it, sets *cp = NULL. */
+void	cfg_free(struct node_conf **cp);
+
+#endif
