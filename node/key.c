@@ -211,6 +211,18 @@ key_verify(const uint8_t pk[KEY_PUBLIC_BYTES], const void *msg, size_t len,
 	return crypto_sign_verify_detached(sig, msg, len, pk) == 0 ? 0 : -1;
 }
 
+int
+key_curve_public(const uint8_t pk[KEY_PUBLIC_BYTES], uint8_t out[32])
+{
+	return crypto_sign_ed25519_pk_to_curve25519(out, pk) == 0 ? 0 : -1;
+}
+
+void
+key_curve_secret(const key_pair_t *kp, uint8_t out[32])
+{
+	crypto_sign_ed25519_sk_to_curve25519(out, kp->kp_secret);
+}
+
 void
 key_hex(const uint8_t pk[KEY_PUBLIC_BYTES], char out[KEY_HEX_BYTES])
 {

@@ -43,6 +43,16 @@ int	key_verify(const uint8_t pk[KEY_PUBLIC_BYTES], const void *msg,
 	    size_t len, const uint8_t sig[KEY_SIGNATURE_BYTES])
 	    __attribute__((warn_unused_result));
 
+/*
+ * The X25519 (CURVE) form of an Ed25519 key, for ZeroMQ's CURVE mechanism:
+ * one identity serves signatures and the encrypted link. 0, or -1 for a
+ * public key that has no such form. key_curve_secret writes a secret:
+ * wipe it with sodium_memzero once the socket option is set.
+ */
+int	key_curve_public(const uint8_t pk[KEY_PUBLIC_BYTES], uint8_t out[32])
+	    __attribute__((warn_unused_result));
+void	key_curve_secret(const key_pair_t *kp, uint8_t out[32]);
+
 /* Lower-case hex of a public key into out[KEY_HEX_BYTES]. */
 void	key_hex(const uint8_t pk[KEY_PUBLIC_BYTES], char out[KEY_HEX_BYTES]);
 /* Parses exactly 64 hex digits: 0, or -1 if s is anything else. */

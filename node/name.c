@@ -1,6 +1,9 @@
 /*
- * name: validation of node names. Everything that names a node on the
- * wire or in a config passes through name_valid() before it is used.
+ * name: validation of node names, and where a name lies in the tree.
+ * Everything that names a node on the wire or in a config passes through
+ * name_valid() before it is used. The subtree tests compare whole labels
+ * only, so that a suffix match can never grant a name another node's
+ * authority ("xbacquang.hagiang" is not below "bacquang.hagiang").
  */
 #include <string.h>
 
@@ -33,4 +36,28 @@ name_valid(const char *s)
 			return 0;
 	}
 	return 1;
+}
+
+int
+name_within(const char *name, const char *subtree)
+{
+	size_t	nl, sl;
+
+	if (!name_valid(name) || !name_valid(subtree))
+		return 0;
+	nl = strlen(name);
+	sl = strlen(subtree);
+	if (nl == sl)
+		return strcmp(name, subtree) == 0;
+	/* Below: at least one label and its dot before the subtree. */
+	if (nl < sl + 2)
+		return 0;
+	return name[nl - sl - 1] == '.' &&
+	    memcmp(name + nl - sl, subtree, sl) == 0;
+}
+
+int
+name_strictly_within(const char *name, const char *subtree)
+{
+	return name_within(name, subtree) && strcmp(name, subtree) != 0;
 }

@@ -10,5 +10,13 @@
 
 /* 1 if s is a valid node name, 0 otherwise. */
 int	name_valid(const char *s);
+/*
+ * 1 if name is subtree or lies below it, label-aligned: "a.b.c" is within
+ * "b.c" and "c", "xb.c" is not within "b.c". 0 if it is not, or if either
+ * is not a valid name.
+ */
+int	name_within(const char *name, const char *subtree);
+/* 1 if name lies below subtree and is not subtree itself; 0 otherwise. */
+int	name_strictly_within(const char *name, const char *subtree);
 
 #endif

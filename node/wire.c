@@ -33,61 +33,6 @@ wire_record_id(const uint8_t *body, size_t len, uint8_t id[WIRE_ID_BYTES])
 	crypto_generichash(id, WIRE_ID_BYTES, body, len, NULL, 0);
 }
 
-/* Bounds and fields every record kind must satisfy. */
-static int
-body_valid(const Nodenet__RecordBody *rb)
-{
-	if (rb->origin == NULL || !name_valid(rb->origin))
-		return 0;
-	if (rb->origin_key.len != KEY_PUBLIC_BYTES)
-		return 0;
-	if (rb->origin_seq == 0)
-		return 0;
-	return rb->kind_case != NODENET__RECORD_BODY__KIND__NOT_SET;
-}
-
-int
-wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
-    uint8_t **out, size_t *out_len, uint8_t id[WIRE_ID_BYTES])
-{
-	Nodenet__SignedRecord	 sr = NODENET__SIGNED_RECORD__INIT;
-	uint8_t			 sig[KEY_SIGNATURE_BYTES];
-	uint8_t			 msg[PREFIX_LEN + WIRE_ID_BYTES];
-	uint8_t			*body, *buf;
-	size_t			 body_len, len;
-
-	*out = NULL;
-	rb->origin_key.data = (uint8_t *)(uintptr_t)key_public(kp);
-	rb->origin_key.len = KEY_PUBLIC_BYTES;
-	if (!body_valid(rb))
-		return WIRE_EFIELD;	/* every receiver would refuse it */
-	body_len = nodenet__record_body__get_packed_size(rb);
-	if (body_len > WIRE_MAX_BODY)
-		return WIRE_ETOOBIG;
-	if ((body = malloc(body_len == 0 ? 1 : body_len)) == NULL)
-		return ENOMEM;
-	nodenet__record_body__pack(rb, body);
-
-	wire_record_id(body, body_len, id);
-	signed_message(id, msg);
-	key_sign(kp, msg, sizeof(msg), sig);
-
-	sr.body.data = body;
-	sr.body.len = body_len;
-	sr.signature.data = sig;
-	sr.signature.len = sizeof(sig);
-	len = nodenet__signed_record__get_packed_size(&sr);
-	if ((buf = malloc(len)) == NULL) {
-		free(body);
-		return ENOMEM;
-	}
-	nodenet__signed_record__pack(&sr, buf);
-	free(body);
-	*out = buf;
-	*out_len = len;
-	return 0;
-}
-
 #define MAX_DEPTH	16	/* nesting of messages in a body */
 
 /* Valid UTF-8 with no NUL: what a protobuf string may hold for us. */
@@ -199,6 +144,66 @@ strings_valid(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
 	return 1;
 }
 
+/* Bounds and fields every record kind must satisfy. */
+static int
+body_valid(const Nodenet__RecordBody *rb)
+{
+	if (rb->origin == NULL || !name_valid(rb->origin))
+		return 0;
+	if (rb->origin_key.len != KEY_PUBLIC_BYTES)
+		return 0;
+	if (rb->origin_seq == 0)
+		return 0;
+	return rb->kind_case != NODENET__RECORD_BODY__KIND__NOT_SET;
+}
+
+int
+wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
+    uint8_t **out, size_t *out_len, uint8_t id[WIRE_ID_BYTES])
+{
+	Nodenet__SignedRecord	 sr = NODENET__SIGNED_RECORD__INIT;
+	uint8_t			 sig[KEY_SIGNATURE_BYTES];
+	uint8_t			 msg[PREFIX_LEN + WIRE_ID_BYTES];
+	uint8_t			*body, *buf;
+	size_t			 body_len, len;
+
+	*out = NULL;
+	rb->origin_key.data = (uint8_t *)(uintptr_t)key_public(kp);
+	rb->origin_key.len = KEY_PUBLIC_BYTES;
+	if (!body_valid(rb))
+		return WIRE_EFIELD;	/* every receiver would refuse it */
+	body_len = nodenet__record_body__get_packed_size(rb);
+	if (body_len > WIRE_MAX_BODY)
+		return WIRE_ETOOBIG;
+	if ((body = malloc(body_len == 0 ? 1 : body_len)) == NULL)
+		return ENOMEM;
+	nodenet__record_body__pack(rb, body);
+	if (!strings_valid(&nodenet__record_body__descriptor, body, body_len,
+	    0)) {
+		free(body);
+		return WIRE_EFIELD;
+	}
+
+	wire_record_id(body, body_len, id);
+	signed_message(id, msg);
+	key_sign(kp, msg, sizeof(msg), sig);
+
+	sr.body.data = body;
+	sr.body.len = body_len;
+	sr.signature.data = sig;
+	sr.signature.len = sizeof(sig);
+	len = nodenet__signed_record__get_packed_size(&sr);
+	if ((buf = malloc(len)) == NULL) {
+		free(body);
+		return ENOMEM;
+	}
+	nodenet__signed_record__pack(&sr, buf);
+	free(body);
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
 /* Decodes, checks and verifies body and sig into out (whose sr is set). */
 static int
 check_body(const uint8_t *body, size_t body_len, const uint8_t *sig,
@@ -266,6 +271,90 @@ wire_record_clear(struct wire_record *out)
 	if (out->sr != NULL)
 		nodenet__signed_record__free_unpacked(out->sr, NULL);
 	memset(out, 0, sizeof(*out));
+}
+
+static int
+hello_valid(const Nodenet__Hello *h)
+{
+	if (h->protocol_version < 1 || h->name == NULL || !name_valid(h->name))
+		return 0;
+	if (h->n_cert_chain > WIRE_MAX_CHAIN)
+		return 0;
+	for (size_t i = 0; i < h->n_cert_chain; i++)
+		if (h->cert_chain[i].len > WIRE_MAX_RECORD)
+			return 0;
+	if (h->store_id.len != WIRE_STORE_ID_BYTES)
+		return 0;
+	if (h->peer_store_id.len != 0 &&
+	    h->peer_store_id.len != WIRE_STORE_ID_BYTES)
+		return 0;
+	return h->credit >= 1 && h->credit <= WIRE_MAX_CREDIT;
+}
+
+static int
+batch_valid(const Nodenet__Batch *b)
+{
+	uint64_t	prev = b->after;
+
+	if (b->upto < b->after || b->n_items > WIRE_MAX_BATCH)
+		return 0;
+	for (size_t i = 0; i < b->n_items; i++) {
+		const Nodenet__Transfer	*t = b->items[i];
+
+		if (t->seq <= prev || t->seq > b->upto ||
+		    t->record.len == 0 || t->record.len > WIRE_MAX_RECORD)
+			return 0;
+		prev = t->seq;
+	}
+	return 1;
+}
+
+int
+wire_frame_unpack(const uint8_t *buf, size_t len, Nodenet__Frame **out)
+{
+	Nodenet__Frame	*f;
+	int		 ok;
+
+	*out = NULL;
+	if (len > WIRE_MAX_FRAME)
+		return WIRE_ETOOBIG;
+	if ((f = nodenet__frame__unpack(NULL, len, buf)) == NULL)
+		return WIRE_EDECODE;
+	switch (f->kind_case) {
+	case NODENET__FRAME__KIND_HELLO:
+		ok = hello_valid(f->hello);
+		break;
+	case NODENET__FRAME__KIND_BATCH:
+		ok = batch_valid(f->batch);
+		break;
+	case NODENET__FRAME__KIND_ACK:
+		ok = f->ack->credit <= WIRE_MAX_CREDIT;
+		break;
+	case NODENET__FRAME__KIND_HEARTBEAT:
+		ok = 1;
+		break;
+	default:
+		ok = 0;
+	}
+	if (!ok || !strings_valid(&nodenet__frame__descriptor, buf, len, 0)) {
+		nodenet__frame__free_unpacked(f, NULL);
+		return WIRE_EFIELD;
+	}
+	*out = f;
+	return 0;
+}
+
+int
+wire_frame_pack(const Nodenet__Frame *f, uint8_t **out, size_t *len)
+{
+	*out = NULL;
+	*len = nodenet__frame__get_packed_size(f);
+	if (*len > WIRE_MAX_FRAME)
+		return WIRE_ETOOBIG;
+	if ((*out = malloc(*len == 0 ? 1 : *len)) == NULL)
+		return ENOMEM;
+	nodenet__frame__pack(f, *out);
+	return 0;
 }
 
 const char *

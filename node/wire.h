@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "key.h"
+#include "link.pb-c.h"
 #include "record.pb-c.h"
 
 #define WIRE_PROTOCOL_VERSION	1
@@ -20,6 +21,11 @@
 #define WIRE_SIGN_PREFIX	"nodenet-record-v1"	/* signed with its NUL */
 #define WIRE_MAX_RECORD		(256u * 1024)	/* serialized SignedRecord */
 #define WIRE_MAX_BODY		(WIRE_MAX_RECORD - 128)
+#define WIRE_MAX_FRAME		(8u * 1024 * 1024)	/* one link frame */
+#define WIRE_MAX_BATCH		4096	/* records in one batch frame */
+#define WIRE_MAX_CHAIN		16	/* certificates in a chain */
+#define WIRE_MAX_CREDIT		65536
+#define WIRE_STORE_ID_BYTES	16
 
 enum wire_error {
 	WIRE_EDECODE = -3001,	/* not a valid encoding */
@@ -61,6 +67,19 @@ int	wire_record_check(const uint8_t *body, size_t body_len,
 	    __attribute__((warn_unused_result));
 /* Releases what out holds; safe on an empty or cleared record. */
 void	wire_record_clear(struct wire_record *out);
+
+/*
+ * Decodes one link frame from an untrusted buffer and checks its bounds:
+ * exactly one kind; in a Hello a valid name, store ids of the right size,
+ * at most WIRE_MAX_CHAIN certificates; in a Batch at most WIRE_MAX_BATCH
+ * items with increasing seqs inside (after, upto]. Records inside are not
+ * opened here. On success free *out with nodenet__frame__free_unpacked.
+ */
+int	wire_frame_unpack(const uint8_t *buf, size_t len, Nodenet__Frame **out)
+	    __attribute__((warn_unused_result));
+/* Serializes f into a new buffer (free() it). WIRE_ETOOBIG past the cap. */
+int	wire_frame_pack(const Nodenet__Frame *f, uint8_t **out, size_t *len)
+	    __attribute__((warn_unused_result));
 
 const char *wire_strerror(int rc);
 
