@@ -44,9 +44,9 @@ PROTO_O	 = $(PROTO_C:.c=.o)
 # file but the daemon's entry point goes into libnode.a.
 NODE_MAIN = node/main.c
 NODE_SRC = $(filter-out $(NODE_MAIN),$(wildcard node/*.c))
-NODE_O	 = $(NODE_SRC:%.c=$(B)/%.o)
+NODE_O	 = $(NODE_SRC:%.c=$(B)/obj/%.o)
 STORE_SRC = $(wildcard store/*.c)
-STORE_O	 = $(STORE_SRC:%.c=$(B)/%.o)
+STORE_O	 = $(STORE_SRC:%.c=$(B)/obj/%.o)
 LIBNODE	 = $(B)/libnode.a
 LIBSTORE = $(B)/libstore.a
 
@@ -57,12 +57,13 @@ BENCH	 = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
 # Fuzz targets always build with clang's libFuzzer, ASan and UBSan.
 FUZZ_CC	 = clang
-FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	   -fno-sanitize-recover=all -D_GNU_SOURCE \
 	   -Inode -Istore -Ibuild/fuzz/proto
 FUZZ	 = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZTIME ?= 60
 
-all: $(TOOLS) $(UNIT) $(HELPERS)
+all: $(B)/node $(TOOLS) $(UNIT) $(HELPERS)
 
 deps:
 	@missing=; for p in $(DEB_PKGS); do \
@@ -87,7 +88,7 @@ $(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Wall -Werror $(CPPFLAGS) -c -o $@ $<
 
-$(B)/%.o: %.c $(PROTO_H) | deps
+$(B)/obj/%.o: %.c $(PROTO_H) | deps
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -98,30 +99,55 @@ $(LIBNODE): $(NODE_O) $(PROTO_O)
 $(LIBSTORE): $(STORE_O)
 	$(Q)$(AR) rcs $@ $^
 
-$(B)/%: $(B)/tools/%.o $(LIBSTORE) $(LIBNODE)
+$(B)/node: $(B)/obj/node/main.o $(LIBNODE) $(LIBSTORE)
+	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/tests/%: $(B)/tests/unit/%.o $(LIBSTORE) $(LIBNODE)
+$(B)/%: $(B)/obj/tools/%.o $(LIBNODE) $(LIBSTORE)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBNODE) $(LIBSTORE)
+	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
-$(B)/tests/%: $(B)/tests/helpers/%.o $(LIBSTORE) $(LIBNODE)
+$(B)/tests/%: $(B)/obj/tests/helpers/%.o $(LIBNODE) $(LIBSTORE)
+	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/bench/%: $(B)/bench/%.o $(LIBSTORE) $(LIBNODE)
+$(B)/bench/%: $(B)/obj/bench/%.o $(LIBNODE) $(LIBSTORE)
+	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# The fuzz build has its own objects (clang, sanitizers) in an archive, so
+# a target links only what it uses.
+FUZZ_O	 = $(patsubst %.c,build/fuzz/obj/%.o,$(NODE_SRC) $(STORE_SRC)) \
+	   $(PROTOS:proto/%.proto=build/fuzz/obj/proto/%.pb-c.o)
 
 build/fuzz/proto/%.pb-c.c: proto/%.proto | deps
 	@mkdir -p $(@D)
 	$(Q)protoc-c --c_out=build/fuzz/proto -Iproto $<
 
-build/fuzz/%: tests/fuzz/%.c $(NODE_SRC) $(STORE_SRC) \
-	    $(PROTOS:proto/%.proto=build/fuzz/proto/%.pb-c.c)
+build/fuzz/obj/proto/%.pb-c.o: build/fuzz/proto/%.pb-c.c
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS:-fsanitize=fuzzer,%=-fsanitize=fuzzer-no-link,%) -c -o $@ $<
+
+build/fuzz/obj/%.o: %.c $(PROTOS:proto/%.proto=build/fuzz/proto/%.pb-c.c)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS:-fsanitize=fuzzer,%=-fsanitize=fuzzer-no-link,%) -c -o $@ $<
+
+build/fuzz/libfuzz.a: $(FUZZ_O)
+	$(Q)$(AR) rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libfuzz.a
+	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) $(LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LIBS)
 
 test check: all $(FUZZ)
 	@B=$(B) FUZZ_SECONDS=10 tests/run

@@ -1,0 +1,577 @@
+/*
+ * ctl: control requests, one JSON object in, one JSON object out.
+ *
+ * SECURITY: the socket file is created 0600 under a 077 umask, so only
+ * the node's user can connect; even so every request is untrusted: its
+ * size is bounded, it must parse as a JSON object, and every field is
+ * type- and bounds-checked by the handler before use. A bad request gets
+ * an error reply, a counter and a log line; the node keeps running.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <zmq.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "mail.h"
+#include "node.h"
+#include "xmem.h"
+
+#define LIST_MAX	1000	/* entries in one listing reply */
+
+typedef json_t *(*ctl_fn)(struct node *, json_t *req, char *err, size_t);
+
+static json_t *
+hex_id(const uint8_t id[WIRE_ID_BYTES])
+{
+	char	hex[2 * WIRE_ID_BYTES + 1];
+
+	sodium_bin2hex(hex, sizeof(hex), id, WIRE_ID_BYTES);
+	return json_string(hex);
+}
+
+static json_t *
+hex_bytes(const uint8_t *p, size_t len)
+{
+	char	*hex = xmalloc(2 * len + 1);
+	json_t	*s;
+
+	sodium_bin2hex(hex, 2 * len + 1, p, len);
+	s = json_string(hex);
+	free(hex);
+	return s;
+}
+
+static int
+parse_id(json_t *v, uint8_t id[WIRE_ID_BYTES])
+{
+	const char	*s = json_string_value(v);
+	size_t		 len;
+
+	return s != NULL && strlen(s) == 2 * WIRE_ID_BYTES &&
+	    sodium_hex2bin(id, WIRE_ID_BYTES, s, strlen(s), NULL, &len,
+	    NULL) == 0 && len == WIRE_ID_BYTES ? 0 : -1;
+}
+
+static json_t *
+cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	struct store_stat	 ss;
+	const struct counters	*c = &n->n_cnt;
+	size_t			 up = 0;
+
+	(void)req;
+	if (store_stat(n->n_store, &ss) != 0) {
+		snprintf(err, errlen, "cannot read the store");
+		return NULL;
+	}
+	for (size_t i = 0; i < n->n_npeers; i++)
+		up += n->n_peers[i]->pr_state == PEER_UP;
+	return json_pack("{s:s, s:s, s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:I,"
+	    " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+	    " s:I, s:I}}",
+	    "name", n->n_conf->name, "version", NODE_VERSION,
+	    "uptime_s", (json_int_t)((loop_now_ms() - n->n_started_ms) / 1000),
+	    "store", "records", (json_int_t)ss.records,
+	    "last_seq", (json_int_t)ss.last_seq,
+	    "map_size", (json_int_t)ss.map_size,
+	    "map_used", (json_int_t)ss.map_used,
+	    "peers", (json_int_t)n->n_npeers, "peers_up", (json_int_t)up,
+	    "counters",
+	    "frames_in", (json_int_t)c->frames_in,
+	    "frames_out", (json_int_t)c->frames_out,
+	    "frames_bad", (json_int_t)c->frames_bad,
+	    "records_in", (json_int_t)c->records_in,
+	    "records_new", (json_int_t)c->records_new,
+	    "records_dup", (json_int_t)c->records_dup,
+	    "records_bad", (json_int_t)c->records_bad,
+	    "records_out", (json_int_t)c->records_out,
+	    "auth_failed", (json_int_t)c->auth_failed,
+	    "hello_bad", (json_int_t)c->hello_bad,
+	    "delivered", (json_int_t)c->delivered,
+	    "reports_sent", (json_int_t)c->reports_sent,
+	    "commits", (json_int_t)c->commits,
+	    "ctl_bad", (json_int_t)c->ctl_bad);
+}
+
+static const char *
+state_name(enum peer_state s)
+{
+	switch (s) {
+	case PEER_DOWN:
+		return "down";
+	case PEER_CONNECTED:
+		return "connected";
+	case PEER_UP:
+		return "up";
+	}
+	return "?";
+}
+
+static json_t *
+cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	json_t		*list = json_array();
+	uint64_t	 now = loop_now_ms();
+
+	(void)req;
+	(void)err;
+	(void)errlen;
+	for (size_t i = 0; i < n->n_npeers; i++) {
+		const struct peer	*p = n->n_peers[i];
+		char			 key[KEY_HEX_BYTES];
+
+		key_hex(p->pr_key, key);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s,"
+		    " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+		    "name", p->pr_name != NULL ? p->pr_name : "",
+		    "key", key,
+		    "direction", p->pr_link == NULL ? "in" : "out",
+		    "state", state_name(p->pr_state),
+		    "sent", (json_int_t)p->pr_sent,
+		    "acked", (json_int_t)p->pr_acked,
+		    "lag_out", (json_int_t)(n->n_head - p->pr_acked),
+		    "received", (json_int_t)p->pr_received,
+		    "records_in", (json_int_t)p->pr_records_in,
+		    "records_out", (json_int_t)p->pr_records_out,
+		    "rejected", (json_int_t)p->pr_rejected,
+		    "credit", (json_int_t)p->pr_credit,
+		    "last_rx_ms_ago", (json_int_t)(p->pr_last_rx_ms == 0 ? -1 :
+		    (json_int_t)(now - p->pr_last_rx_ms)),
+		    "error", p->pr_error));
+	}
+	return json_pack("{s:o}", "peers", list);
+}
+
+static json_t *
+cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	struct mail_submit	 m = { 0 };
+	json_t			*to = json_object_get(req, "to"), *v;
+	const char		*text;
+	uint8_t			 id[WIRE_ID_BYTES];
+	size_t			 i;
+	int			 rc;
+
+	m.from = json_string_value(json_object_get(req, "from"));
+	m.subject = json_string_value(json_object_get(req, "subject"));
+	text = json_string_value(json_object_get(req, "text"));
+	if (m.from == NULL || m.subject == NULL || text == NULL ||
+	    !json_is_array(to) || json_array_size(to) == 0 ||
+	    json_array_size(to) > MAIL_MAX_RECIPIENTS) {
+		snprintf(err, errlen, "send needs from, to (1 to %d), subject "
+		    "and text", MAIL_MAX_RECIPIENTS);
+		return NULL;
+	}
+	m.n_to = json_array_size(to);
+	m.to = xcalloc(m.n_to, sizeof(*m.to));
+	json_array_foreach(to, i, v)
+		if ((m.to[i] = (char *)(uintptr_t)json_string_value(v)) ==
+		    NULL) {
+			snprintf(err, errlen, "to: strings, please");
+			free(m.to);
+			return NULL;
+		}
+	m.text = (const uint8_t *)text;
+	m.text_len = json_string_length(json_object_get(req, "text"));
+	m.want_receipt = json_is_true(json_object_get(req, "receipt"));
+	v = json_object_get(req, "expires_ms");
+	m.expires_ms = json_is_integer(v) && json_integer_value(v) > 0 ?
+	    (uint64_t)json_integer_value(v) : 0;
+	v = json_object_get(req, "priority");
+	m.priority = json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    json_integer_value(v) <= 2 ? (int)json_integer_value(v) : 0;
+	rc = mail_submit(n, &m, id, err, errlen);
+	free(m.to);
+	if (rc != 0)
+		return NULL;
+	return json_pack("{s:o}", "id", hex_id(id));
+}
+
+/* Opens a stored record (verified again: the disk is not trusted). */
+static int
+open_stored(store_txn_t *txn, const uint8_t *id, struct wire_record *wr)
+{
+	struct store_record	rec;
+
+	if (store_get(txn, id, &rec) != 0)
+		return -1;
+	return wire_record_check(rec.body, rec.body_len, rec.sig, wr) == 0 ?
+	    0 : -1;
+}
+
+static json_t *
+message_json(const struct wire_record *wr, int with_text)
+{
+	const Nodenet__RecordBody	*rb = wr->rb;
+	json_t				*o, *to;
+
+	o = json_pack("{s:o, s:s, s:I}", "id", hex_id(wr->id),
+	    "origin", rb->origin, "created_ms", (json_int_t)rb->created_ms);
+	if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL) {
+		to = json_array();
+		for (size_t i = 0; i < rb->mail->n_to; i++)
+			json_array_append_new(to,
+			    json_string(rb->mail->to[i]));
+		json_object_set_new(o, "kind", json_string("mail"));
+		json_object_set_new(o, "from", json_string(rb->mail->from));
+		json_object_set_new(o, "to", to);
+		json_object_set_new(o, "subject",
+		    json_string(rb->mail->subject));
+		if (with_text)
+			json_object_set_new(o, "text", json_stringn(
+			    (const char *)rb->mail->text.data,
+			    rb->mail->text.len));
+	} else if (rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT) {
+		const Nodenet__Report	*r = rb->report;
+
+		json_object_set_new(o, "kind", json_string("report"));
+		json_object_set_new(o, "from", json_string(rb->origin));
+		json_object_set_new(o, "subject", json_string(
+		    r->kind == NODENET__REPORT__KIND__FAILED ?
+		    "delivery failed" : "delivered"));
+		json_object_set_new(o, "report", json_pack("{s:s, s:s, s:i,"
+		    " s:s}", "result", r->kind ==
+		    NODENET__REPORT__KIND__FAILED ? "failed" : "delivered",
+		    "recipient", r->recipient, "reason", (int)r->reason,
+		    "detail", r->detail));
+		if (r->message_id.len == WIRE_ID_BYTES)
+			json_object_set_new(json_object_get(o, "report"),
+			    "message_id", hex_id(r->message_id.data));
+	}
+	return o;
+}
+
+static json_t *
+cmd_mail_ls(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	const char		*mbox;
+	store_txn_t		*txn = NULL;
+	struct store_mbox_entry	 e;
+	json_t			*list;
+	uint64_t		 from = 1;
+
+	mbox = json_string_value(json_object_get(req, "mailbox"));
+	if (mbox == NULL || store_txn_begin(n->n_store, STORE_RDONLY,
+	    &txn) != 0) {
+		snprintf(err, errlen, "mail ls needs a mailbox");
+		return NULL;
+	}
+	list = json_array();
+	while (json_array_size(list) < LIST_MAX &&
+	    store_mbox_next(txn, mbox, from, &e) == 0) {
+		struct wire_record	 wr;
+		json_t			*o;
+
+		from = e.seq + 1;
+		if (open_stored(txn, e.id, &wr) != 0) {
+			o = json_pack("{s:o, s:s}", "id", hex_id(e.id),
+			    "error", "unreadable or corrupt");
+		} else {
+			o = message_json(&wr, 0);
+			wire_record_clear(&wr);
+		}
+		json_object_set_new(o, "seq", json_integer((json_int_t)e.seq));
+		json_object_set_new(o, "read",
+		    json_boolean(e.flags & STORE_MBOX_READ));
+		json_array_append_new(list, o);
+	}
+	store_txn_abort(&txn);
+	return json_pack("{s:s, s:o}", "mailbox", mbox, "messages", list);
+}
+
+static json_t *
+cmd_mail_cat(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	const char		*mbox;
+	json_t			*seqv = json_object_get(req, "seq"), *o;
+	struct store_mbox_entry	 e;
+	struct wire_record	 wr;
+	store_txn_t		*txn;
+	uint64_t		 seq;
+
+	mbox = json_string_value(json_object_get(req, "mailbox"));
+	if (mbox == NULL || !json_is_integer(seqv) ||
+	    json_integer_value(seqv) < 1) {
+		snprintf(err, errlen, "mail cat needs a mailbox and a seq");
+		return NULL;
+	}
+	seq = (uint64_t)json_integer_value(seqv);
+	if ((txn = node_txn(n)) == NULL) {
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	if (store_mbox_next(txn, mbox, seq, &e) != 0 || e.seq != seq) {
+		snprintf(err, errlen, "no message %llu in mailbox %s",
+		    (unsigned long long)seq, mbox);
+		return NULL;
+	}
+	if (open_stored(txn, e.id, &wr) != 0) {
+		snprintf(err, errlen, "message %llu is unreadable or corrupt",
+		    (unsigned long long)seq);
+		return NULL;
+	}
+	o = message_json(&wr, 1);
+	wire_record_clear(&wr);
+	if (store_mbox_mark_read(txn, mbox, seq) != 0)
+		log_warnx("event=mark_read_failed mailbox=%s", mbox);
+	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+	return o;
+}
+
+static const char *
+event_name(int ev)
+{
+	switch (ev) {
+	case STORE_CUSTODY_SUBMITTED:
+		return "submitted";
+	case STORE_CUSTODY_RECEIVED:
+		return "received";
+	case STORE_CUSTODY_SENT:
+		return "sent";
+	case STORE_CUSTODY_DELIVERED:
+		return "delivered";
+	case STORE_CUSTODY_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+static json_t *
+cmd_trace(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	struct store_custody	 ev;
+	store_txn_t		*txn = NULL;
+	uint8_t			 id[WIRE_ID_BYTES];
+	json_t			*list;
+
+	if (parse_id(json_object_get(req, "id"), id) != 0) {
+		snprintf(err, errlen, "trace needs a message id (64 hex "
+		    "digits)");
+		return NULL;
+	}
+	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0) {
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	list = json_array();
+	for (unsigned i = 0; i < LIST_MAX &&
+	    store_custody_get(txn, id, i, &ev) == 0; i++)
+		json_array_append_new(list, json_pack("{s:I, s:s, s:s}",
+		    "time_ms", (json_int_t)ev.time_ms, "event",
+		    event_name(ev.event), "peer", ev.peer));
+	store_txn_abort(&txn);
+	return json_pack("{s:s, s:o, s:o}", "node", n->n_conf->name,
+	    "id", hex_id(id), "events", list);
+}
+
+#define CERT_DAYS_MAX	3650
+
+/* Certifies a node below us; replies with its chain, leaf first, in hex. */
+static json_t *
+cmd_cert_issue(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	const char	*subject = json_string_value(json_object_get(req,
+	    "subject"));
+	const char	*keyhex = json_string_value(json_object_get(req, "key"));
+	json_t		*daysv = json_object_get(req, "days"), *chain;
+	uint8_t		 key[KEY_PUBLIC_BYTES], id[WIRE_ID_BYTES], *buf = NULL;
+	uint64_t	 seq, now = node_wall_ms();
+	store_txn_t	*txn;
+	size_t		 len;
+	json_int_t	 days = 365;
+	int		 rc;
+
+	if (subject == NULL || keyhex == NULL ||
+	    key_parse_hex(keyhex, key) != 0) {
+		snprintf(err, errlen, "cert issue needs a subject name and a "
+		    "public key of 64 hex digits");
+		return NULL;
+	}
+	if (daysv != NULL && (!json_is_integer(daysv) ||
+	    (days = json_integer_value(daysv)) < 1 || days > CERT_DAYS_MAX)) {
+		snprintf(err, errlen, "days: 1 to %d", CERT_DAYS_MAX);
+		return NULL;
+	}
+	if ((txn = node_txn(n)) == NULL ||
+	    store_origin_seq_next(txn, &seq) != 0) {
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	rc = cert_issue(n->n_key, n->n_conf->name, seq, subject, key, now,
+	    now + (uint64_t)days * 86400000, &n->n_trust, &buf, &len, id);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot certify %.64s: %s", subject,
+		    cert_strerror(rc));
+		return NULL;
+	}
+	/* Stored and indexed: ZAP now vouches for the key, and the
+	 * certificate replicates to every node. */
+	if (node_write_signed(n, txn, buf, len, id) != 0) {
+		free(buf);
+		snprintf(err, errlen, "could not store the certificate");
+		return NULL;
+	}
+	chain = json_array();
+	json_array_append_new(chain, hex_bytes(buf, len));
+	free(buf);
+	for (size_t i = 0; i < n->n_chain.n; i++)
+		json_array_append_new(chain, hex_bytes(n->n_chain.certs[i],
+		    n->n_chain.lens[i]));
+	log_info("event=cert_issued subject=%s days=%lld", subject,
+	    (long long)days);
+	return json_pack("{s:o, s:o}", "id", hex_id(id), "chain", chain);
+}
+
+static const struct {
+	const char	*name;
+	ctl_fn		 fn;
+} commands[] = {
+	{ "cert_issue", cmd_cert_issue },
+	{ "status", cmd_status },
+	{ "peers", cmd_peers },
+	{ "send", cmd_send },
+	{ "mail_ls", cmd_mail_ls },
+	{ "mail_cat", cmd_mail_cat },
+	{ "trace", cmd_trace },
+};
+
+/* One request in, one reply out; never fails the node. */
+static json_t *
+handle(struct node *n, const char *buf, size_t len)
+{
+	json_t		*req, *reply = NULL;
+	json_error_t	 jerr;
+	const char	*cmd;
+	char		 err[256] = "";
+
+	n->n_cnt.ctl_requests++;
+	if (len > CTL_MAX_REQUEST) {
+		snprintf(err, sizeof(err), "request over %d bytes",
+		    CTL_MAX_REQUEST);
+		goto bad;
+	}
+	req = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (req == NULL || !json_is_object(req)) {
+		snprintf(err, sizeof(err), "request is not a JSON object");
+		json_decref(req);
+		goto bad;
+	}
+	cmd = json_string_value(json_object_get(req, "cmd"));
+	for (size_t i = 0; cmd != NULL &&
+	    i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i].name) == 0) {
+			reply = commands[i].fn(n, req, err, sizeof(err));
+			break;
+		}
+	if (reply == NULL && err[0] == '\0')
+		snprintf(err, sizeof(err), "unknown command: %.64s",
+		    cmd != NULL ? cmd : "(none)");
+	json_decref(req);
+	if (reply == NULL)
+		goto bad;
+	json_object_set_new(reply, "ok", json_true());
+	return reply;
+bad:
+	n->n_cnt.ctl_bad++;
+	log_warnx("event=ctl_refused reason=\"%s\"", err);
+	return json_pack("{s:b, s:s}", "ok", 0, "error", err);
+}
+
+static int
+more_parts(void *sock)
+{
+	int	more = 0;
+	size_t	len = sizeof(more);
+
+	return zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) == 0 && more;
+}
+
+static int
+on_ctl(loop_t *l, void *arg)
+{
+	struct node	*n = arg;
+
+	(void)l;
+	for (int round = 0; round < 16; round++) {
+		zmq_msg_t	 m;
+		json_t		*reply;
+		char		*out;
+
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, n->n_ctl, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&m);
+			break;
+		}
+		if (more_parts(n->n_ctl)) {
+			/* Refused whole: drain it so the REP can reply. */
+			while (more_parts(n->n_ctl)) {
+				zmq_msg_close(&m);
+				zmq_msg_init(&m);
+				zmq_msg_recv(&m, n->n_ctl, 0);
+			}
+			n->n_cnt.ctl_bad++;
+			log_warnx("event=ctl_refused reason=\"multipart\"");
+			reply = json_pack("{s:b, s:s}", "ok", 0, "error",
+			    "a request is one message");
+		} else
+			reply = handle(n, zmq_msg_data(&m), zmq_msg_size(&m));
+		zmq_msg_close(&m);
+		/* What a request wrote (a message) is durable before the
+		 * reply says so. */
+		node_commit(n);
+		out = json_dumps(reply, JSON_COMPACT);
+		json_decref(reply);
+		if (out != NULL) {
+			zmq_send(n->n_ctl, out, strlen(out), 0);
+			free(out);
+		}
+	}
+	return 0;
+}
+
+int
+ctl_init(struct node *n)
+{
+	char	*ep = xasprintf("ipc://%s", n->n_conf->control);
+	int64_t	 max = 4 * (int64_t)CTL_MAX_REQUEST;
+	int	 linger = 0;
+	mode_t	 old;
+
+	if ((n->n_ctl = zmq_socket(n->n_zctx, ZMQ_REP)) == NULL) {
+		free(ep);
+		return -1;
+	}
+	zmq_setsockopt(n->n_ctl, ZMQ_MAXMSGSIZE, &max, sizeof(max));
+	zmq_setsockopt(n->n_ctl, ZMQ_LINGER, &linger, sizeof(linger));
+	old = umask(077);
+	if (zmq_bind(n->n_ctl, ep) != 0) {
+		umask(old);
+		log_warn("%s: cannot bind control socket %s", n->n_conf->path,
+		    n->n_conf->control);
+		free(ep);
+		return -1;
+	}
+	umask(old);
+	if (chmod(n->n_conf->control, 0600) == -1) {
+		log_warn("%s: chmod", n->n_conf->control);
+		free(ep);
+		return -1;
+	}
+	free(ep);
+	loop_add(n->n_loop, n->n_ctl, -1, on_ctl, n);
+	return 0;
+}
+
+void
+ctl_shutdown(struct node *n)
+{
+	if (n->n_ctl != NULL)
+		zmq_close(n->n_ctl);
+	n->n_ctl = NULL;
+}

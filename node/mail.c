@@ -1,0 +1,245 @@
+/*
+ * mail: submission, once-only local delivery, and reports.
+ *
+ * Delivery happens in the transaction that stores the record, and the
+ * store's mailbox index refuses a second delivery of the same record to
+ * the same mailbox, so a message is delivered exactly once however often
+ * it arrives. A recipient that cannot be served (unknown node or mailbox,
+ * expired) gets a signed failure report addressed to the sender; a
+ * sender that asked for one gets a delivery receipt. Reports are records
+ * like any other: they route back hop by hop, and are never themselves
+ * reported on (no report storms).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "mail.h"
+#include "name.h"
+#include "node.h"
+#include "route.h"
+
+#define MAILBOX_MAX	64
+
+int
+mail_address(const char *addr, const char **node)
+{
+	const char	*at = strchr(addr, '@');
+	size_t		 user = at == NULL ? 0 : (size_t)(at - addr);
+
+	if (at == NULL || user == 0 || user > MAILBOX_MAX ||
+	    !name_valid(at + 1))
+		return 0;
+	for (size_t i = 0; i < user; i++) {
+		char	c = addr[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '-' || c == '_'))
+			return 0;
+	}
+	*node = at + 1;
+	return 1;
+}
+
+int
+mail_expired(const Nodenet__RecordBody *rb, uint64_t now_ms)
+{
+	return rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL &&
+	    rb->mail->expires_ms != 0 && rb->mail->expires_ms <= now_ms;
+}
+
+static int
+mailbox_known(const struct node *n, const char *user, size_t len)
+{
+	const struct cfg_list	*mb = &n->n_conf->mailboxes;
+
+	for (size_t i = 0; i < mb->n; i++)
+		if (strlen(mb->items[i]) == len &&
+		    memcmp(mb->items[i], user, len) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+custody(store_txn_t *txn, const uint8_t *id, int event, const char *who)
+{
+	struct store_custody	ev = { .time_ms = node_wall_ms(),
+	    .event = event };
+
+	snprintf(ev.peer, sizeof(ev.peer), "%s", who);
+	if (store_custody_add(txn, id, &ev) != 0)
+		log_warnx("event=custody_unrecorded");
+}
+
+/* Writes a report about message msg for recipient back to its sender. */
+static void
+report(struct node *n, store_txn_t *txn, const struct wire_record *msg,
+    const char *recipient, Nodenet__Report__Kind kind,
+    Nodenet__Report__Reason reason, const char *detail)
+{
+	Nodenet__RecordBody	rb = NODENET__RECORD_BODY__INIT;
+	Nodenet__Report		r = NODENET__REPORT__INIT;
+	uint8_t			id[WIRE_ID_BYTES];
+
+	r.kind = kind;
+	r.message_id.data = (uint8_t *)(uintptr_t)msg->id;
+	r.message_id.len = WIRE_ID_BYTES;
+	r.recipient = (char *)(uintptr_t)recipient;
+	r.reason = reason;
+	r.detail = (char *)(uintptr_t)detail;
+	r.to = msg->rb->mail->from;
+	rb.kind_case = NODENET__RECORD_BODY__KIND_REPORT;
+	rb.report = &r;
+	if (node_write(n, txn, &rb, id) != 0)
+		return;
+	n->n_cnt.reports_sent++;
+	if (kind == NODENET__REPORT__KIND__FAILED)
+		custody(txn, msg->id, STORE_CUSTODY_FAILED, recipient);
+	log_info("event=report kind=%s recipient=%s reason=%d",
+	    kind == NODENET__REPORT__KIND__FAILED ? "failed" : "delivered",
+	    recipient, (int)reason);
+}
+
+/* Delivers record id to the local mailbox user (len bytes). */
+static int
+deliver(struct node *n, store_txn_t *txn, const uint8_t *id,
+    const char *user, size_t len)
+{
+	char		mbox[MAILBOX_MAX + 1];
+	uint64_t	seq;
+	int		rc;
+
+	memcpy(mbox, user, len);
+	mbox[len] = '\0';
+	rc = store_mbox_deliver(txn, mbox, id, &seq);
+	if (rc == STORE_HELD)
+		return 0;
+	if (rc != 0) {
+		log_warnx("event=deliver_failed mailbox=%s reason=\"%s\"", mbox,
+		    store_strerror(rc));
+		return -1;
+	}
+	n->n_cnt.delivered++;
+	custody(txn, id, STORE_CUSTODY_DELIVERED, mbox);
+	log_info("event=delivered mailbox=%s seq=%llu", mbox,
+	    (unsigned long long)seq);
+	return 1;
+}
+
+static void
+accept_mail(struct node *n, store_txn_t *txn, const struct wire_record *wr)
+{
+	const Nodenet__MailMessage	*m = wr->rb->mail;
+	const char			*node, *via;
+	int				 expired;
+
+	expired = mail_expired(wr->rb, node_wall_ms());
+	for (size_t i = 0; i < m->n_to; i++) {
+		const char	*to = m->to[i];
+
+		if (!mail_address(to, &node)) {
+			report(n, txn, wr, to, NODENET__REPORT__KIND__FAILED,
+			    NODENET__REPORT__REASON__UNKNOWN_MAILBOX,
+			    "malformed address");
+			continue;
+		}
+		switch (route_next(n, node, &via)) {
+		case ROUTE_LOCAL:
+			if (expired)
+				report(n, txn, wr, to,
+				    NODENET__REPORT__KIND__FAILED,
+				    NODENET__REPORT__REASON__EXPIRED,
+				    "expired before delivery");
+			else if (!mailbox_known(n, to, (size_t)(node - 1 - to)))
+				report(n, txn, wr, to,
+				    NODENET__REPORT__KIND__FAILED,
+				    NODENET__REPORT__REASON__UNKNOWN_MAILBOX,
+				    "no such mailbox");
+			else if (deliver(n, txn, wr->id, to,
+			    (size_t)(node - 1 - to)) == 1 && m->want_receipt)
+				report(n, txn, wr, to,
+				    NODENET__REPORT__KIND__DELIVERED,
+				    NODENET__REPORT__REASON__NONE, "");
+			break;
+		case ROUTE_NONE:
+			report(n, txn, wr, to, NODENET__REPORT__KIND__FAILED,
+			    NODENET__REPORT__REASON__UNKNOWN_NODE,
+			    "no route to node");
+			break;
+		case ROUTE_PEER:
+			break;	/* the feed of that link carries it on */
+		}
+	}
+}
+
+void
+mail_accept(struct node *n, store_txn_t *txn, const struct wire_record *wr)
+{
+	const char	*node, *via;
+	const char	*to;
+
+	if (wr->rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL) {
+		accept_mail(n, txn, wr);
+		return;
+	}
+	/* A report: into the sender's mailbox if the sender is here. */
+	to = wr->rb->report->to;
+	if (!mail_address(to, &node) ||
+	    route_next(n, node, &via) != ROUTE_LOCAL)
+		return;
+	if (mailbox_known(n, to, (size_t)(node - 1 - to)))
+		deliver(n, txn, wr->id, to, (size_t)(node - 1 - to));
+}
+
+int
+mail_submit(struct node *n, const struct mail_submit *s,
+    uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen)
+{
+	Nodenet__RecordBody	 rb = NODENET__RECORD_BODY__INIT;
+	Nodenet__MailMessage	 m = NODENET__MAIL_MESSAGE__INIT;
+	store_txn_t		*txn;
+	const char		*node;
+
+	if (!mail_address(s->from, &node) || strcmp(node, n->n_conf->name) ||
+	    !mailbox_known(n, s->from, (size_t)(node - 1 - s->from))) {
+		snprintf(err, errlen, "from: %s is not a mailbox of this node",
+		    s->from);
+		return -1;
+	}
+	if (s->n_to == 0 || s->n_to > MAIL_MAX_RECIPIENTS) {
+		snprintf(err, errlen, "1 to %d recipients, please",
+		    MAIL_MAX_RECIPIENTS);
+		return -1;
+	}
+	for (size_t i = 0; i < s->n_to; i++)
+		if (!mail_address(s->to[i], &node)) {
+			snprintf(err, errlen, "not an address: %.64s",
+			    s->to[i]);
+			return -1;
+		}
+	if (s->text_len > MAIL_MAX_TEXT) {
+		snprintf(err, errlen, "text over %u bytes; attach it instead",
+		    MAIL_MAX_TEXT);
+		return -1;
+	}
+	if ((txn = node_txn(n)) == NULL) {
+		snprintf(err, errlen, "store unavailable");
+		return -1;
+	}
+	m.from = (char *)(uintptr_t)s->from;
+	m.to = s->to;
+	m.n_to = s->n_to;
+	m.subject = (char *)(uintptr_t)s->subject;
+	m.text.data = (uint8_t *)(uintptr_t)s->text;
+	m.text.len = s->text_len;
+	m.want_receipt = s->want_receipt;
+	m.expires_ms = s->expires_ms;
+	m.priority = s->priority;
+	rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
+	rb.mail = &m;
+	if (node_write(n, txn, &rb, id) != 0) {
+		snprintf(err, errlen, "could not store the message");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * mail: messages in and out of this node's mailboxes, and the reports
+ * (failure, delivery receipt) that go back to a sender.
+ */
+#ifndef MAIL_H
+#define MAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "wire.h"
+
+struct node;
+
+#define MAIL_MAX_RECIPIENTS	256
+#define MAIL_MAX_TEXT		(128u * 1024)
+
+struct mail_submit {
+	const char	*from;		/* "user@this-node" */
+	char		**to;		/* "user@node-name" each */
+	size_t		 n_to;
+	const char	*subject;
+	const uint8_t	*text;
+	size_t		 text_len;
+	int		 want_receipt;
+	uint64_t	 expires_ms;	/* 0: never */
+	int		 priority;	/* Nodenet__Priority */
+};
+
+/*
+ * Signs and stores a new message from a local mailbox in this turn's
+ * transaction; it is durable once the turn commits. 0 with its id, or -1
+ * with a one-line reason in err.
+ */
+int	mail_submit(struct node *n, const struct mail_submit *m,
+	    uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen);
+/*
+ * A mail or report record new to this store: delivers it once to the
+ * local mailboxes it names and reports what cannot be delivered.
+ */
+void	mail_accept(struct node *n, store_txn_t *txn,
+	    const struct wire_record *wr);
+/* 1 if a mail record has expired at now_ms. */
+int	mail_expired(const Nodenet__RecordBody *rb, uint64_t now_ms);
+/* Splits "user@node": 1 with *node pointing into addr, 0 if invalid. */
+int	mail_address(const char *addr, const char **node);
+
+#endif

@@ -1,0 +1,293 @@
+/*
+ * node: the office node daemon.
+ *
+ *   node [-v] -c FILE        run in the foreground until SIGTERM/SIGINT
+ *   node -n -c FILE          check the config, key and certificate chain
+ *   node init -c FILE        create the data directory, key pair and store
+ *
+ * Startup: config, key, chain, store, then sockets; any failure there is
+ * one clear error naming the file and exit 1. SECURITY: every byte from a
+ * peer or the control socket is untrusted and handled in peer.c, repl.c
+ * and ctl.c, which log and count what they refuse and never exit on it.
+ * The key is read once into guarded memory and never logged.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <zmq.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "node.h"
+#include "xmem.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: node [-nv] -c FILE\n"
+	    "       node init -c FILE\n");
+	exit(2);
+}
+
+uint64_t
+node_wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+store_txn_t *
+node_txn(struct node *n)
+{
+	int	rc;
+
+	if (n->n_txn == NULL &&
+	    (rc = store_txn_begin(n->n_store, 0, &n->n_txn)) != 0)
+		log_warnx("store: begin: %s", store_strerror(rc));
+	return n->n_txn;
+}
+
+void
+node_commit(struct node *n)
+{
+	store_txn_t	*txn;
+	uint8_t		 id[STORE_ID_BYTES];
+	int		 rc, committed = 0;
+
+	if (n->n_txn != NULL) {
+		rc = store_txn_commit(&n->n_txn);
+		if (rc != 0) {
+			n->n_cnt.commit_failed++;
+			log_warnx("store: commit refused: %s",
+			    store_strerror(rc));
+		} else {
+			n->n_cnt.commits++;
+			committed = 1;
+		}
+		if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) == 0) {
+			if (store_log_last(txn, &n->n_head, id) != 0)
+				n->n_head = 0;
+			store_txn_abort(&txn);
+		}
+		repl_after_commit(n, committed);
+	}
+	for (size_t i = 0; i < n->n_npeers; i++)
+		repl_pump(n, n->n_peers[i]);
+}
+
+static void
+on_idle(loop_t *l, void *arg)
+{
+	(void)l;
+	node_commit(arg);
+}
+
+static int
+on_signal(loop_t *l, void *arg)
+{
+	struct node		*n = arg;
+	struct signalfd_siginfo	 si;
+
+	if (read(n->n_sigfd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	if (si.ssi_signo == SIGHUP) {
+		log_info("event=sighup action=ignored reason=\"reload not "
+		    "supported; restart the node\"");
+		return 0;
+	}
+	log_info("event=stop signal=%s", strsignal((int)si.ssi_signo));
+	n->n_stopping = 1;
+	loop_stop(l);
+	return 0;
+}
+
+static void
+load_conf(const char *path, struct node_conf **conf)
+{
+	char	err[512];
+
+	if (cfg_load(path, conf, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+}
+
+/* For certificate checks: is this certificate revoked here? */
+static int
+trust_revoked(void *arg, const uint8_t cert_id[WIRE_ID_BYTES],
+    const uint8_t key[KEY_PUBLIC_BYTES], const char *subject)
+{
+	struct node	*n = arg;
+	store_txn_t	*txn = n->n_txn;
+	int		 rc;
+
+	(void)key;
+	(void)subject;
+	if (n->n_store == NULL)
+		return 0;	/* checking our own chain before the store */
+	if (txn == NULL && store_txn_begin(n->n_store, STORE_RDONLY, &txn))
+		return 1;	/* cannot tell: refuse */
+	rc = store_is_revoked(txn, cert_id);
+	if (txn != n->n_txn)
+		store_txn_abort(&txn);
+	return rc != 0;
+}
+
+static void
+load_identity(struct node *n)
+{
+	const struct node_conf	*c = n->n_conf;
+	int			 rc;
+
+	if ((rc = key_load(&n->n_key, c->key_file)) != 0)
+		fatalx("%s: %s", c->key_file, key_strerror(rc));
+	n->n_trust.root_name = c->root_name;
+	n->n_trust.revoked = trust_revoked;
+	n->n_trust.arg = n;
+	memcpy(n->n_trust.root_key, c->root_key, sizeof(c->root_key));
+	if (strcmp(c->name, c->root_name) == 0 &&
+	    access(c->chain_file, F_OK) == -1)
+		return;		/* the root needs no certificate */
+	if ((rc = cert_chain_load(c->chain_file, &n->n_chain)) != 0)
+		fatalx("%s: %s", c->chain_file, cert_strerror(rc));
+	if ((rc = cert_chain_check(&n->n_trust, c->name, key_public(n->n_key),
+	    &n->n_chain, node_wall_ms())) != 0)
+		fatalx("%s: does not certify %s for our key: %s", c->chain_file,
+		    c->name, cert_strerror(rc));
+}
+
+static void
+open_store(struct node *n)
+{
+	struct store_opts	opts = { .map_size = n->n_conf->map_size };
+	int			rc;
+
+	if ((rc = store_open(&n->n_store, n->n_conf->data_dir, &opts)) != 0)
+		fatalx("%s: cannot open store: %s", n->n_conf->data_dir,
+		    store_strerror(rc));
+}
+
+static int
+cmd_init(const char *path)
+{
+	struct node	 n = { 0 };
+	key_pair_t	*kp;
+	char		 hex[KEY_HEX_BYTES];
+	int		 rc;
+
+	load_conf(path, &n.n_conf);
+	if (mkdir(n.n_conf->data_dir, 0700) == -1 && errno != EEXIST)
+		fatal("%s", n.n_conf->data_dir);
+	if (access(n.n_conf->key_file, F_OK) == 0) {
+		if ((rc = key_load(&kp, n.n_conf->key_file)) != 0)
+			fatalx("%s: %s", n.n_conf->key_file, key_strerror(rc));
+	} else {
+		if ((kp = key_generate()) == NULL)
+			fatalx("out of memory");
+		if ((rc = key_save(kp, n.n_conf->key_file)) != 0)
+			fatalx("%s: %s", n.n_conf->key_file, key_strerror(rc));
+	}
+	open_store(&n);
+	key_hex(key_public(kp), hex);
+	printf("%s\n", hex);
+	key_free(&kp);
+	store_close(&n.n_store);
+	cfg_free(&n.n_conf);
+	return 0;
+}
+
+static void
+setup_signals(struct node *n)
+{
+	sigset_t	set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		fatal("sigprocmask");
+	if ((n->n_sigfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	signal(SIGPIPE, SIG_IGN);
+	loop_add(n->n_loop, NULL, n->n_sigfd, on_signal, n);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct node	 n = { 0 };
+	const char	*conf_path = NULL;
+	int		 ch, check_only = 0, verbose = 0, init = 0;
+
+	if (argc > 1 && strcmp(argv[1], "init") == 0) {
+		init = 1;
+		argv++;
+		argc--;
+	}
+	while ((ch = getopt(argc, argv, "c:nv")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'n':
+			check_only = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (conf_path == NULL || optind != argc)
+		usage();
+	log_init("node", LOG_LEVEL_INFO);
+	if (sodium_init() == -1)
+		fatalx("libsodium failed to initialise");
+	if (init)
+		return cmd_init(conf_path);
+
+	load_conf(conf_path, &n.n_conf);
+	log_set_level(verbose ? LOG_LEVEL_DEBUG : n.n_conf->log_level);
+	load_identity(&n);
+	if (check_only) {
+		printf("%s: ok\n", conf_path);
+		return 0;
+	}
+	open_store(&n);
+	n.n_started_ms = loop_now_ms();
+	n.n_loop = loop_new();
+	setup_signals(&n);
+	if ((n.n_zctx = zmq_ctx_new()) == NULL)
+		fatal("zmq_ctx_new");
+	if (peer_init(&n) != 0 || ctl_init(&n) != 0)
+		exit(1);
+	loop_on_idle(n.n_loop, on_idle, &n);
+	node_commit(&n);
+	log_info("event=start name=%s version=%s", n.n_conf->name,
+	    NODE_VERSION);
+	loop_run(n.n_loop);
+
+	/* What this turn wrote is committed before the links close. */
+	node_commit(&n);
+	ctl_shutdown(&n);
+	peer_shutdown(&n);
+	zmq_ctx_term(n.n_zctx);
+	store_close(&n.n_store);
+	key_free(&n.n_key);
+	cert_chain_free(&n.n_chain);
+	close(n.n_sigfd);
+	loop_free(&n.n_loop);
+	log_info("event=stopped name=%s", n.n_conf->name);
+	cfg_free(&n.n_conf);
+	return 0;
+}

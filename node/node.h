@@ -1,0 +1,136 @@
+/*
+ * node: the daemon's state, shared by its own files (main, peer, repl,
+ * route, mail, ctl) and by nothing outside node/.
+ *
+ * One thread runs everything. Writes made while handling a loop turn go
+ * into one write transaction (node_txn()); the loop's idle hook commits
+ * it, and only then are acks sent and feeds pumped (node_commit()).
+ */
+#ifndef NODE_H
+#define NODE_H
+
+#include <stdint.h>
+
+#include "cert.h"
+#include "cfg.h"
+#include "key.h"
+#include "loop.h"
+#include "store.h"
+#include "wire.h"
+
+#define NODE_VERSION	"0.1.0"
+
+/* Counters shown by node-ctl status and exported as metrics. */
+struct counters {
+	uint64_t	frames_in, frames_out, frames_bad;
+	uint64_t	records_in, records_new, records_dup, records_bad;
+	uint64_t	records_out;
+	uint64_t	auth_failed, hello_bad;
+	uint64_t	delivered, reports_sent;
+	uint64_t	commits, commit_failed;
+	uint64_t	ctl_requests, ctl_bad;
+};
+
+enum peer_state {
+	PEER_DOWN,		/* no connection */
+	PEER_CONNECTED,		/* transport up, Hellos not both seen */
+	PEER_UP,		/* Hello verified both ways: records flow */
+};
+
+/* A message sent on a link and not yet acknowledged: custody still ours. */
+struct inflight {
+	uint64_t	seq;
+	uint8_t		id[WIRE_ID_BYTES];
+};
+
+struct peer {
+	struct node	*pr_node;
+	char		*pr_name;		/* NULL until a Hello names it */
+	uint8_t		 pr_key[KEY_PUBLIC_BYTES];
+	const struct cfg_link *pr_link;		/* NULL: it connected to us */
+	void		*pr_sock;		/* our DEALER, for a link */
+	void		*pr_monitor;
+	uint8_t		 pr_rid[256];		/* ROUTER routing id */
+	size_t		 pr_rid_len;
+	enum peer_state	 pr_state;
+	int		 pr_hello_sent;
+	uint64_t	 pr_hello_timer;	/* deadline for its Hello */
+	uint8_t		 pr_instance[STORE_INSTANCE_BYTES];
+
+	/* Sending: our log positions. */
+	uint64_t	 pr_sent;		/* upto of the last batch sent */
+	uint64_t	 pr_acked;		/* upto the peer has committed */
+	uint32_t	 pr_credit;		/* records we may still send */
+
+	/* Receiving: the peer's log positions. */
+	uint64_t	 pr_received;		/* durable checkpoint */
+	uint64_t	 pr_rx_upto;		/* including this turn's batches */
+	uint32_t	 pr_ack_credit;		/* credit to return on commit */
+	int		 pr_ack_due;
+
+	struct inflight	*pr_inflight;		/* mail sent, not yet acked */
+	size_t		 pr_ninflight, pr_capinflight;
+
+	uint64_t	 pr_last_rx_ms;
+	uint64_t	 pr_connected_ms;
+	char		 pr_error[160];		/* last error, for node-ctl */
+	uint64_t	 pr_records_in, pr_records_out, pr_rejected;
+};
+
+struct node {
+	struct node_conf	*n_conf;
+	store_t			*n_store;
+	key_pair_t		*n_key;
+	struct cert_chain	 n_chain;	/* ours, leaf first; empty: root */
+	struct cert_trust	 n_trust;
+	void			*n_zctx;
+	loop_t			*n_loop;
+	void			*n_router;	/* NULL: we accept no links */
+	void			*n_router_mon;
+	void			*n_zap;
+	void			*n_ctl;
+	int			 n_sigfd;
+	struct peer		**n_peers;
+	size_t			 n_npeers;
+	char			**n_known;	/* peer names routes can use */
+	size_t			 n_nknown;
+	store_txn_t		*n_txn;		/* this turn's writes */
+	uint64_t		 n_head;	/* our newest log seq, committed */
+	uint64_t		 n_started_ms;
+	int			 n_stopping;
+	struct counters		 n_cnt;
+};
+
+/* The write transaction of this loop turn, begun on first use; NULL and
+ * logged if it cannot be begun. */
+store_txn_t	*node_txn(struct node *n);
+/* Commits this turn's writes, then sends acks and pumps feeds. */
+void		 node_commit(struct node *n);
+uint64_t	 node_wall_ms(void);
+
+/* peer.c: links, authentication and frames. */
+int	peer_init(struct node *n);
+void	peer_shutdown(struct node *n);
+int	peer_send(struct node *n, struct peer *p, const Nodenet__Frame *f);
+void	peer_fail(struct node *n, struct peer *p, const char *why);
+struct peer *peer_find(struct node *n, const char *name);
+
+/* repl.c: the sync engine. */
+void	repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h);
+void	repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b);
+void	repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a);
+void	repl_send_hello(struct node *n, struct peer *p);
+void	repl_after_commit(struct node *n, int committed);
+void	repl_pump(struct node *n, struct peer *p);
+/*
+ * Writes a record of our own into txn: fills in origin, sequence and
+ * time, signs, stores, and applies it here (a message to a local mailbox
+ * is delivered). 0 with its id, or -1 (logged).
+ */
+int	node_write(struct node *n, store_txn_t *txn, Nodenet__RecordBody *rb,
+	    uint8_t id[WIRE_ID_BYTES]);
+/* The same for a record we signed already (buf: a SignedRecord). */
+int	node_write_signed(struct node *n, store_txn_t *txn,
+	    const uint8_t *buf, size_t len, uint8_t id[WIRE_ID_BYTES]);
+
+#endif

@@ -1,0 +1,719 @@
+/*
+ * peer: the node's links: ZeroMQ sockets, CURVE and ZAP, Hello
+ * deadlines, heartbeats, reconnects, and frames in and out.
+ *
+ * We use libzmq directly: a ROUTER bound to `listen` accepts the nodes
+ * below; one DEALER per [link] connects up (or sideways). CZMQ's reactor
+ * would save little next to loop.c and adds a second allocation model.
+ *
+ * Each link is CURVE-encrypted with the X25519 form of the nodes' Ed25519
+ * keys. Our ZAP handler admits a connecting key only if we can vouch for
+ * it: a configured link's key, or a key with an unrevoked certificate we
+ * hold. The admitted key rides on every message as its User-Id, and the
+ * peer must then show a certificate chain for it in a Hello within
+ * link_timeout or be dropped. Handshake failures are seen through socket
+ * monitors (a CURVE failure is otherwise a silent reconnect loop).
+ *
+ * SECURITY: frames are untrusted; wire_frame_unpack() bounds them before
+ * anything reads them, and a bad frame costs the peer a counter and a log
+ * line, never the node.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <zmq.h>
+
+#include "log.h"
+#include "node.h"
+#include "xmem.h"
+
+#define ZAP_ENDPOINT	"inproc://zeromq.zap.01"
+#define TICK_MS		500
+#define DRAIN_MAX	64	/* messages read per socket per loop turn */
+
+static void	tick(loop_t *, void *);
+
+struct peer *
+peer_find(struct node *n, const char *name)
+{
+	for (size_t i = 0; i < n->n_npeers; i++)
+		if (n->n_peers[i]->pr_name != NULL &&
+		    strcmp(n->n_peers[i]->pr_name, name) == 0 &&
+		    n->n_peers[i]->pr_state == PEER_UP)
+			return n->n_peers[i];
+	return NULL;
+}
+
+static struct peer *
+peer_new(struct node *n)
+{
+	struct peer	*p = xcalloc(1, sizeof(*p));
+
+	p->pr_node = n;
+	n->n_peers = xrealloc(n->n_peers, n->n_npeers + 1,
+	    sizeof(*n->n_peers));
+	n->n_peers[n->n_npeers++] = p;
+	return p;
+}
+
+static void
+peer_free(struct node *n, struct peer *p)
+{
+	for (size_t i = 0; i < n->n_npeers; i++)
+		if (n->n_peers[i] == p) {
+			n->n_peers[i] = n->n_peers[--n->n_npeers];
+			break;
+		}
+	if (p->pr_hello_timer != 0)
+		loop_timer_cancel(n->n_loop, p->pr_hello_timer);
+	free(p->pr_name);
+	free(p);
+}
+
+static const char *
+peer_label(const struct peer *p)
+{
+	return p->pr_name != NULL ? p->pr_name : "(unnamed)";
+}
+
+/* Session state that does not survive a reconnect. */
+static void
+session_reset(struct peer *p)
+{
+	p->pr_state = PEER_DOWN;
+	p->pr_hello_sent = 0;
+	p->pr_credit = 0;
+	p->pr_ack_due = 0;
+	p->pr_rx_upto = p->pr_received;
+}
+
+static int
+set_curve_keys(struct node *n, void *sock)
+{
+	uint8_t	pk[32], sk[32];
+	int	rc;
+
+	if (key_curve_public(key_public(n->n_key), pk) != 0)
+		return -1;
+	key_curve_secret(n->n_key, sk);
+	rc = zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pk, 32) == 0 &&
+	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sk, 32) == 0 ? 0 : -1;
+	sodium_memzero(sk, sizeof(sk));
+	return rc;
+}
+
+static void
+set_common(struct node *n, void *sock)
+{
+	int64_t	max = 2 * (int64_t)WIRE_MAX_FRAME;	/* ours is checked */
+	int	linger = 0, hs = (int)n->n_conf->link_timeout_ms;
+	int	hb = (int)n->n_conf->heartbeat_ms;
+	int	hbt = (int)n->n_conf->link_timeout_ms;
+
+	zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof(max));
+	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(sock, ZMQ_HANDSHAKE_IVL, &hs, sizeof(hs));
+	zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &hb, sizeof(hb));
+	zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &hbt, sizeof(hbt));
+}
+
+/* A PAIR socket receiving sock's monitor events, or NULL. */
+static void *
+monitor(struct node *n, void *sock, const char *tag, loop_io_fn fn, void *arg)
+{
+	char	 ep[64];
+	void	*m;
+
+	snprintf(ep, sizeof(ep), "inproc://monitor-%s-%p", tag, sock);
+	if (zmq_socket_monitor(sock, ep, ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED) != 0)
+		return NULL;
+	if ((m = zmq_socket(n->n_zctx, ZMQ_PAIR)) == NULL)
+		return NULL;
+	if (zmq_connect(m, ep) != 0) {
+		zmq_close(m);
+		return NULL;
+	}
+	loop_add(n->n_loop, m, -1, fn, arg);
+	return m;
+}
+
+/* Reads one monitor event: 0 with *event and the endpoint, -1 if none. */
+static int
+monitor_read(void *m, uint16_t *event, char *ep, size_t eplen)
+{
+	zmq_msg_t	msg;
+	int		more;
+	size_t		len;
+
+	zmq_msg_init(&msg);
+	if (zmq_msg_recv(&msg, m, ZMQ_DONTWAIT) == -1) {
+		zmq_msg_close(&msg);
+		return -1;
+	}
+	more = zmq_msg_more(&msg);
+	if (zmq_msg_size(&msg) >= 2)
+		memcpy(event, zmq_msg_data(&msg), 2);
+	else
+		*event = 0;
+	zmq_msg_close(&msg);
+	ep[0] = '\0';
+	if (!more)
+		return 0;
+	zmq_msg_init(&msg);
+	if (zmq_msg_recv(&msg, m, 0) != -1) {
+		len = zmq_msg_size(&msg);
+		if (len >= eplen)
+			len = eplen - 1;
+		memcpy(ep, zmq_msg_data(&msg), len);
+		ep[len] = '\0';
+	}
+	zmq_msg_close(&msg);
+	return 0;
+}
+
+static const char *
+handshake_failure(uint16_t event)
+{
+	switch (event) {
+	case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+		return "authentication refused";
+	case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+		return "handshake protocol error";
+	case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+		return "handshake failed (wrong key?)";
+	}
+	return NULL;
+}
+
+void
+peer_fail(struct node *n, struct peer *p, const char *why)
+{
+	log_warnx("event=link_fail peer=%s reason=\"%s\"", peer_label(p), why);
+	snprintf(p->pr_error, sizeof(p->pr_error), "%s", why);
+	if (p->pr_link == NULL) {
+		/*
+		 * A ROUTER cannot close one connection: forget the session;
+		 * what that connection sends next must start with a Hello.
+		 */
+		peer_free(n, p);
+		return;
+	}
+	/* Reconnecting makes a new session; libzmq backs off for us. */
+	zmq_disconnect(p->pr_sock, p->pr_link->endpoint);
+	session_reset(p);
+	if (zmq_connect(p->pr_sock, p->pr_link->endpoint) != 0)
+		log_warn("event=link_connect peer=%s", p->pr_link->name);
+}
+
+static void
+hello_deadline(loop_t *l, void *arg)
+{
+	struct peer	*p = arg;
+
+	(void)l;
+	p->pr_hello_timer = 0;
+	if (p->pr_state != PEER_UP) {
+		p->pr_node->n_cnt.hello_bad++;
+		peer_fail(p->pr_node, p, "no valid Hello in time");
+	}
+}
+
+static void
+arm_hello_deadline(struct node *n, struct peer *p)
+{
+	if (p->pr_hello_timer != 0)
+		loop_timer_cancel(n->n_loop, p->pr_hello_timer);
+	p->pr_hello_timer = loop_timer(n->n_loop, n->n_conf->link_timeout_ms,
+	    hello_deadline, p);
+}
+
+/* Monitor of a DEALER: its connection's ups and downs. */
+static int
+on_link_monitor(loop_t *l, void *arg)
+{
+	struct peer	*p = arg;
+	struct node	*n = p->pr_node;
+	uint16_t	 ev;
+	char		 ep[256];
+	const char	*fail;
+
+	(void)l;
+	while (monitor_read(p->pr_monitor, &ev, ep, sizeof(ep)) == 0) {
+		if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+			log_info("event=link_connected peer=%s endpoint=%s",
+			    p->pr_link->name, ep);
+			session_reset(p);
+			p->pr_state = PEER_CONNECTED;
+			p->pr_connected_ms = loop_now_ms();
+			p->pr_last_rx_ms = p->pr_connected_ms;
+			arm_hello_deadline(n, p);
+			repl_send_hello(n, p);
+		} else if (ev == ZMQ_EVENT_DISCONNECTED) {
+			if (p->pr_state != PEER_DOWN)
+				log_info("event=link_down peer=%s",
+				    p->pr_link->name);
+			session_reset(p);
+		} else if ((fail = handshake_failure(ev)) != NULL) {
+			n->n_cnt.auth_failed++;
+			snprintf(p->pr_error, sizeof(p->pr_error), "%s", fail);
+			log_warnx("event=auth_failed peer=%s endpoint=%s "
+			    "reason=\"%s\"", p->pr_link->name, ep, fail);
+		}
+	}
+	return 0;
+}
+
+/* Monitor of the ROUTER: handshakes that nodes below us failed. */
+static int
+on_router_monitor(loop_t *l, void *arg)
+{
+	struct node	*n = arg;
+	uint16_t	 ev;
+	char		 ep[256];
+	const char	*fail;
+
+	(void)l;
+	while (monitor_read(n->n_router_mon, &ev, ep, sizeof(ep)) == 0)
+		if ((fail = handshake_failure(ev)) != NULL) {
+			n->n_cnt.auth_failed++;
+			log_warnx("event=auth_failed endpoint=%s reason=\"%s\"",
+			    ep, fail);
+		}
+	return 0;
+}
+
+/*
+ * ZAP: admits a connecting CURVE key only if we can vouch for it. The
+ * reply's User-Id is the Ed25519 key in hex; every message of the
+ * connection carries it, so frames are bound to the key that proved
+ * itself in the handshake.
+ */
+static int
+vouch(struct node *n, const uint8_t curve[32], uint8_t ed[KEY_PUBLIC_BYTES],
+    const char **why)
+{
+	struct store_cert	 c;
+	store_txn_t		*txn = NULL;
+	uint8_t			 lk[32];
+	char			 after[STORE_MAX_PEER + 1] = "";
+	uint64_t		 now = node_wall_ms();
+
+	for (size_t i = 0; i < n->n_conf->n_links; i++)
+		if (key_curve_public(n->n_conf->links[i].key, lk) == 0 &&
+		    sodium_memcmp(lk, curve, 32) == 0) {
+			memcpy(ed, n->n_conf->links[i].key, KEY_PUBLIC_BYTES);
+			*why = NULL;
+			return 1;
+		}
+	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0) {
+		*why = "store unavailable";
+		return 0;
+	}
+	*why = "no certificate known for this key";
+	while (store_cert_next(txn, curve, after, &c) == 0) {
+		snprintf(after, sizeof(after), "%s", c.subject);
+		if (store_is_revoked(txn, c.cert_id) != 0)
+			*why = "certificate revoked";
+		else if (c.not_after_ms <= now)
+			*why = "certificate expired";
+		else {
+			memcpy(ed, c.key, KEY_PUBLIC_BYTES);
+			*why = NULL;
+			break;
+		}
+	}
+	store_txn_abort(&txn);
+	return *why == NULL;
+}
+
+static int
+on_zap(loop_t *l, void *arg)
+{
+	struct node	*n = arg;
+
+	(void)l;
+	for (int round = 0; round < DRAIN_MAX; round++) {
+		zmq_msg_t	 part[7];
+		int		 nparts = 0, more = 1, ok = 0;
+		uint8_t		 ed[KEY_PUBLIC_BYTES];
+		char		 hex[KEY_HEX_BYTES] = "";
+		char		 addr[64] = "";
+		const char	*why = "malformed ZAP request";
+
+		while (more) {
+			zmq_msg_t	m;
+
+			zmq_msg_init(&m);
+			if (zmq_msg_recv(&m, n->n_zap, nparts == 0 ?
+			    ZMQ_DONTWAIT : 0) == -1) {
+				zmq_msg_close(&m);
+				if (nparts == 0)
+					return 0;
+				break;
+			}
+			more = zmq_msg_more(&m);
+			if (nparts < 7)
+				part[nparts++] = m;
+			else
+				zmq_msg_close(&m);
+		}
+		/* version, request id, domain, address, identity, mechanism,
+		 * client key */
+		if (nparts == 7 && zmq_msg_size(&part[6]) == 32 &&
+		    zmq_msg_size(&part[5]) == 5 &&
+		    memcmp(zmq_msg_data(&part[5]), "CURVE", 5) == 0) {
+			size_t	alen = zmq_msg_size(&part[3]);
+
+			if (alen >= sizeof(addr))
+				alen = sizeof(addr) - 1;
+			memcpy(addr, zmq_msg_data(&part[3]), alen);
+			addr[alen] = '\0';
+			ok = vouch(n, zmq_msg_data(&part[6]), ed, &why);
+			if (ok)
+				key_hex(ed, hex);
+		}
+		if (!ok) {
+			n->n_cnt.auth_failed++;
+			log_warnx("event=auth_refused address=%s reason=\"%s\"",
+			    addr, why);
+		}
+		if (nparts >= 2) {
+			const char *code = ok ? "200" : "400";
+			const char *text = ok ? "OK" : why;
+
+			zmq_send(n->n_zap, "1.0", 3, ZMQ_SNDMORE);
+			zmq_send(n->n_zap, zmq_msg_data(&part[1]),
+			    zmq_msg_size(&part[1]), ZMQ_SNDMORE);
+			zmq_send(n->n_zap, code, 3, ZMQ_SNDMORE);
+			zmq_send(n->n_zap, text, strlen(text), ZMQ_SNDMORE);
+			zmq_send(n->n_zap, hex, strlen(hex), ZMQ_SNDMORE);
+			zmq_send(n->n_zap, "", 0, 0);
+		}
+		for (int i = 0; i < nparts; i++)
+			zmq_msg_close(&part[i]);
+	}
+	return 0;
+}
+
+/* Decodes a frame from p and hands it on; bad frames are counted. */
+static void
+dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
+{
+	Nodenet__Frame	*f;
+	int		 rc;
+
+	n->n_cnt.frames_in++;
+	p->pr_last_rx_ms = loop_now_ms();
+	if ((rc = wire_frame_unpack(buf, len, &f)) != 0) {
+		n->n_cnt.frames_bad++;
+		snprintf(p->pr_error, sizeof(p->pr_error), "bad frame: %s",
+		    wire_strerror(rc));
+		log_warnx("event=frame_refused peer=%s bytes=%zu reason=\"%s\"",
+		    peer_label(p), len, wire_strerror(rc));
+		return;
+	}
+	if (f->kind_case == NODENET__FRAME__KIND_HELLO)
+		repl_hello(n, p, f->hello);
+	else if (p->pr_state != PEER_UP) {
+		n->n_cnt.frames_bad++;
+		log_warnx("event=frame_refused peer=%s reason=\"before Hello\"",
+		    peer_label(p));
+	} else if (f->kind_case == NODENET__FRAME__KIND_BATCH)
+		repl_batch(n, p, f->batch);
+	else if (f->kind_case == NODENET__FRAME__KIND_ACK)
+		repl_ack(n, p, f->ack);
+	nodenet__frame__free_unpacked(f, NULL);
+}
+
+static int
+on_dealer(loop_t *l, void *arg)
+{
+	struct peer	*p = arg;
+
+	(void)l;
+	for (int round = 0; round < DRAIN_MAX; round++) {
+		zmq_msg_t	m;
+
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, p->pr_sock, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&m);
+			break;
+		}
+		if (zmq_msg_more(&m)) {
+			/* We never send multipart; drain and refuse it. */
+			p->pr_node->n_cnt.frames_bad++;
+			while (zmq_msg_more(&m) && zmq_msg_recv(&m,
+			    p->pr_sock, 0) != -1)
+				;
+		} else
+			dispatch(p->pr_node, p, zmq_msg_data(&m),
+			    zmq_msg_size(&m));
+		zmq_msg_close(&m);
+	}
+	return 0;
+}
+
+static struct peer *
+router_peer(struct node *n, zmq_msg_t *rid, zmq_msg_t *payload)
+{
+	const char	*uid;
+	struct peer	*p;
+	uint8_t		 key[KEY_PUBLIC_BYTES];
+
+	for (size_t i = 0; i < n->n_npeers; i++) {
+		p = n->n_peers[i];
+		if (p->pr_link == NULL && p->pr_rid_len == zmq_msg_size(rid) &&
+		    memcmp(p->pr_rid, zmq_msg_data(rid), p->pr_rid_len) == 0)
+			return p;
+	}
+	/* A new connection: ZAP vouched for its key (the User-Id). */
+	uid = zmq_msg_gets(payload, "User-Id");
+	if (uid == NULL || key_parse_hex(uid, key) != 0 ||
+	    zmq_msg_size(rid) > sizeof(p->pr_rid))
+		return NULL;
+	p = peer_new(n);
+	memcpy(p->pr_key, key, sizeof(key));
+	memcpy(p->pr_rid, zmq_msg_data(rid), zmq_msg_size(rid));
+	p->pr_rid_len = zmq_msg_size(rid);
+	p->pr_state = PEER_CONNECTED;
+	p->pr_connected_ms = loop_now_ms();
+	arm_hello_deadline(n, p);
+	return p;
+}
+
+static int
+on_router(loop_t *l, void *arg)
+{
+	struct node	*n = arg;
+
+	(void)l;
+	for (int round = 0; round < DRAIN_MAX; round++) {
+		zmq_msg_t	 rid, m;
+		struct peer	*p;
+		int		 parts = 1;
+
+		zmq_msg_init(&rid);
+		if (zmq_msg_recv(&rid, n->n_router, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&rid);
+			break;
+		}
+		zmq_msg_init(&m);
+		if (!zmq_msg_more(&rid) || zmq_msg_recv(&m, n->n_router, 0) ==
+		    -1) {
+			zmq_msg_close(&m);
+			zmq_msg_close(&rid);
+			continue;
+		}
+		parts++;
+		while (zmq_msg_more(&m)) {
+			zmq_msg_t	extra;
+
+			zmq_msg_init(&extra);
+			zmq_msg_recv(&extra, n->n_router, 0);
+			parts++;
+			if (!zmq_msg_more(&extra)) {
+				zmq_msg_close(&extra);
+				break;
+			}
+			zmq_msg_close(&extra);
+		}
+		if (parts != 2 || (p = router_peer(n, &rid, &m)) == NULL) {
+			n->n_cnt.frames_bad++;
+			log_warnx("event=frame_refused reason=\"malformed "
+			    "message or unknown sender\"");
+		} else
+			dispatch(n, p, zmq_msg_data(&m), zmq_msg_size(&m));
+		zmq_msg_close(&m);
+		zmq_msg_close(&rid);
+	}
+	return 0;
+}
+
+int
+peer_send(struct node *n, struct peer *p, const Nodenet__Frame *f)
+{
+	uint8_t	*buf;
+	size_t	 len;
+	int	 rc;
+
+	if ((rc = wire_frame_pack(f, &buf, &len)) != 0) {
+		log_warnx("event=frame_unsendable peer=%s reason=\"%s\"",
+		    peer_label(p), wire_strerror(rc));
+		return -1;
+	}
+	if (p->pr_link != NULL)
+		rc = zmq_send(p->pr_sock, buf, len, ZMQ_DONTWAIT);
+	else if ((rc = zmq_send(n->n_router, p->pr_rid, p->pr_rid_len,
+	    ZMQ_SNDMORE | ZMQ_DONTWAIT)) != -1)
+		rc = zmq_send(n->n_router, buf, len, ZMQ_DONTWAIT);
+	free(buf);
+	if (rc == -1) {
+		log_debug("event=send_failed peer=%s errno=%d", peer_label(p),
+		    errno);
+		return -1;
+	}
+	n->n_cnt.frames_out++;
+	return 0;
+}
+
+static void
+send_heartbeat(struct node *n, struct peer *p)
+{
+	Nodenet__Frame		f = NODENET__FRAME__INIT;
+	Nodenet__Heartbeat	hb = NODENET__HEARTBEAT__INIT;
+
+	hb.now_ms = node_wall_ms();
+	hb.head_seq = n->n_head;
+	f.kind_case = NODENET__FRAME__KIND_HEARTBEAT;
+	f.heartbeat = &hb;
+	peer_send(n, p, &f);
+}
+
+/* Heartbeats out, silence in: every TICK_MS for every session. */
+static void
+tick(loop_t *l, void *arg)
+{
+	struct node	*n = arg;
+	uint64_t	 now = loop_now_ms();
+
+	for (size_t i = n->n_npeers; i-- > 0;) {
+		struct peer	*p = n->n_peers[i];
+
+		if (p->pr_state != PEER_UP)
+			continue;
+		if (now - p->pr_last_rx_ms > n->n_conf->link_timeout_ms) {
+			peer_fail(n, p, "peer silent past link_timeout");
+			continue;
+		}
+		send_heartbeat(n, p);
+	}
+	loop_timer(l, n->n_conf->heartbeat_ms < 2 * TICK_MS ? TICK_MS :
+	    n->n_conf->heartbeat_ms / 2, tick, n);
+}
+
+static void *
+new_socket(struct node *n, int type)
+{
+	void	*s;
+
+	if ((s = zmq_socket(n->n_zctx, type)) == NULL)
+		log_warn("zmq_socket");
+	return s;
+}
+
+static int
+start_link(struct node *n, const struct cfg_link *link)
+{
+	struct peer	*p = peer_new(n);
+	uint8_t		 server[32];
+	int		 one = 1, ivl = (int)n->n_conf->retry_min_ms;
+	int		 ivl_max = (int)n->n_conf->retry_max_ms;
+
+	p->pr_link = link;
+	p->pr_name = xstrdup(link->name);
+	memcpy(p->pr_key, link->key, KEY_PUBLIC_BYTES);
+	if (key_curve_public(link->key, server) != 0) {
+		log_warnx("%s: link %s: key has no CURVE form", n->n_conf->path,
+		    link->name);
+		return -1;
+	}
+	if ((p->pr_sock = new_socket(n, ZMQ_DEALER)) == NULL)
+		return -1;
+	set_common(n, p->pr_sock);
+	zmq_setsockopt(p->pr_sock, ZMQ_IMMEDIATE, &one, sizeof(one));
+	zmq_setsockopt(p->pr_sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
+	zmq_setsockopt(p->pr_sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max,
+	    sizeof(ivl_max));
+	if (zmq_setsockopt(p->pr_sock, ZMQ_CURVE_SERVERKEY, server, 32) != 0 ||
+	    set_curve_keys(n, p->pr_sock) != 0) {
+		log_warn("link %s: CURVE keys", link->name);
+		return -1;
+	}
+	if ((p->pr_monitor = monitor(n, p->pr_sock, link->name,
+	    on_link_monitor, p)) == NULL) {
+		log_warn("link %s: monitor", link->name);
+		return -1;
+	}
+	loop_add(n->n_loop, p->pr_sock, -1, on_dealer, p);
+	if (zmq_connect(p->pr_sock, link->endpoint) != 0) {
+		log_warn("%s: link %s: cannot connect to %s", n->n_conf->path,
+		    link->name, link->endpoint);
+		return -1;
+	}
+	return 0;
+}
+
+int
+peer_init(struct node *n)
+{
+	const struct node_conf	*c = n->n_conf;
+	int			 one = 1;
+
+	/* The ZAP handler must be bound before any CURVE server starts. */
+	if ((n->n_zap = new_socket(n, ZMQ_REP)) == NULL ||
+	    zmq_bind(n->n_zap, ZAP_ENDPOINT) != 0) {
+		log_warn("zap: bind");
+		return -1;
+	}
+	loop_add(n->n_loop, n->n_zap, -1, on_zap, n);
+	if (c->listen != NULL) {
+		if ((n->n_router = new_socket(n, ZMQ_ROUTER)) == NULL)
+			return -1;
+		set_common(n, n->n_router);
+		zmq_setsockopt(n->n_router, ZMQ_CURVE_SERVER, &one,
+		    sizeof(one));
+		zmq_setsockopt(n->n_router, ZMQ_ZAP_DOMAIN, "node", 4);
+		if (set_curve_keys(n, n->n_router) != 0) {
+			log_warn("listen: CURVE keys");
+			return -1;
+		}
+		if ((n->n_router_mon = monitor(n, n->n_router, "router",
+		    on_router_monitor, n)) == NULL) {
+			log_warn("listen: monitor");
+			return -1;
+		}
+		if (zmq_bind(n->n_router, c->listen) != 0) {
+			log_warn("%s: cannot listen on %s", c->path, c->listen);
+			return -1;
+		}
+		loop_add(n->n_loop, n->n_router, -1, on_router, n);
+		log_info("event=listen endpoint=%s", c->listen);
+	}
+	for (size_t i = 0; i < c->n_links; i++)
+		if (start_link(n, &c->links[i]) != 0)
+			return -1;
+	loop_timer(n->n_loop, TICK_MS, tick, n);
+	return 0;
+}
+
+void
+peer_shutdown(struct node *n)
+{
+	while (n->n_npeers > 0) {
+		struct peer	*p = n->n_peers[n->n_npeers - 1];
+
+		if (p->pr_monitor != NULL)
+			zmq_close(p->pr_monitor);
+		if (p->pr_sock != NULL) {
+			zmq_socket_monitor(p->pr_sock, NULL, 0);
+			zmq_close(p->pr_sock);
+		}
+		peer_free(n, p);
+	}
+	free(n->n_peers);
+	n->n_peers = NULL;
+	if (n->n_router_mon != NULL)
+		zmq_close(n->n_router_mon);
+	if (n->n_router != NULL) {
+		zmq_socket_monitor(n->n_router, NULL, 0);
+		zmq_close(n->n_router);
+	}
+	if (n->n_zap != NULL)
+		zmq_close(n->n_zap);
+}

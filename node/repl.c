@@ -1,0 +1,647 @@
+/*
+ * repl: the sync engine, one for mail and documents (DESIGN.md section 6).
+ *
+ * Every record we hold is in our change log. Each link has a feed: the
+ * log filtered by what belongs on that link. A session starts with a
+ * Hello each way (names, certificate chains, store ids, checkpoints);
+ * then each side streams Batch frames from the other's checkpoint on,
+ * within the credit the receiver granted. The receiver verifies every
+ * record, stores the batch and its new checkpoint in this turn's one
+ * write transaction, and acks only after that commit; custody passes
+ * with the ack. A checkpoint names the store it refers to, so a peer
+ * whose store was replaced starts again from zero instead of being
+ * skipped. Resent records are deduplicated by id.
+ *
+ * Invariants: pr_received is durable (committed with the records it
+ * covers); pr_rx_upto >= pr_received and only differs within a turn;
+ * pr_acked <= pr_sent <= n_head.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "log.h"
+#include "mail.h"
+#include "name.h"
+#include "node.h"
+#include "route.h"
+#include "xmem.h"
+
+#define SCAN_MAX	4096			/* log entries per pump */
+#define BATCH_BYTES	(WIRE_MAX_FRAME / 2)
+
+static int
+is_root(const struct node *n, const char *name, const uint8_t *key)
+{
+	return strcmp(name, n->n_conf->root_name) == 0 &&
+	    sodium_memcmp(key, n->n_conf->root_key, KEY_PUBLIC_BYTES) == 0;
+}
+
+/*
+ * 1 if the record's origin key is certified for its origin name by a
+ * certificate we hold and nothing revoked it (the root's key is pinned).
+ */
+static int
+origin_trusted(struct node *n, store_txn_t *txn, const Nodenet__RecordBody *rb)
+{
+	struct store_cert	c;
+	uint8_t			curve[32];
+
+	if (is_root(n, rb->origin, rb->origin_key.data))
+		return 1;
+	if (key_curve_public(rb->origin_key.data, curve) != 0 ||
+	    store_cert_get(txn, curve, rb->origin, &c) != 0)
+		return 0;
+	return sodium_memcmp(c.key, rb->origin_key.data, KEY_PUBLIC_BYTES) ==
+	    0 && store_is_revoked(txn, c.cert_id) == 0;
+}
+
+/* A certificate record new to us: index it if its issuer may issue it. */
+static void
+apply_cert(struct node *n, store_txn_t *txn, const struct wire_record *wr)
+{
+	const Nodenet__Certificate	*c = wr->rb->cert;
+	struct store_cert		 sc;
+	uint8_t				 curve[32];
+
+	if (c->subject == NULL || !name_valid(c->subject) ||
+	    c->subject_key.len != KEY_PUBLIC_BYTES ||
+	    key_curve_public(c->subject_key.data, curve) != 0)
+		return;
+	if (!is_root(n, wr->rb->origin, wr->rb->origin_key.data) &&
+	    !name_strictly_within(c->subject, wr->rb->origin)) {
+		log_warnx("event=cert_ignored subject=%s issuer=%s "
+		    "reason=\"outside the issuer's subtree\"", c->subject,
+		    wr->rb->origin);
+		return;
+	}
+	memcpy(sc.key, c->subject_key.data, KEY_PUBLIC_BYTES);
+	memcpy(sc.cert_id, wr->id, WIRE_ID_BYTES);
+	snprintf(sc.subject, sizeof(sc.subject), "%s", c->subject);
+	sc.not_after_ms = c->not_after_ms;
+	if (store_cert_put(txn, curve, &sc) != 0)
+		log_warnx("event=cert_unindexed subject=%s", c->subject);
+}
+
+/* A revocation new to us: honoured if the root or an ancestor of the
+ * revoked certificate's subject signed it. */
+static void
+apply_revocation(struct node *n, store_txn_t *txn, const struct wire_record *wr)
+{
+	const Nodenet__Revocation	*r = wr->rb->revocation;
+	struct store_record		 rec;
+	struct wire_record		 cert;
+
+	if (r->certificate_id.len != WIRE_ID_BYTES ||
+	    store_get(txn, r->certificate_id.data, &rec) != 0)
+		return;
+	if (wire_record_check(rec.body, rec.body_len, rec.sig, &cert) != 0)
+		return;
+	if (cert.rb->kind_case == NODENET__RECORD_BODY__KIND_CERT &&
+	    (is_root(n, wr->rb->origin, wr->rb->origin_key.data) ||
+	    name_strictly_within(cert.rb->cert->subject, wr->rb->origin)) &&
+	    store_revoke(txn, cert.id, wr->id) == 0) {
+		log_info("event=revoked subject=%s by=%s",
+		    cert.rb->cert->subject, wr->rb->origin);
+		/* Cut it off now: its sessions end, ZAP refuses it. */
+		for (size_t i = n->n_npeers; i-- > 0;) {
+			struct peer	*p = n->n_peers[i];
+
+			if (p->pr_name != NULL && strcmp(p->pr_name,
+			    cert.rb->cert->subject) == 0 &&
+			    sodium_memcmp(p->pr_key,
+			    cert.rb->cert->subject_key.data,
+			    KEY_PUBLIC_BYTES) == 0)
+				peer_fail(n, p, "certificate revoked");
+		}
+	}
+	wire_record_clear(&cert);
+}
+
+/* What a record new to this store sets in motion here. */
+static void
+apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
+{
+	switch (wr->rb->kind_case) {
+	case NODENET__RECORD_BODY__KIND_CERT:
+		apply_cert(n, txn, wr);
+		break;
+	case NODENET__RECORD_BODY__KIND_REVOCATION:
+		apply_revocation(n, txn, wr);
+		break;
+	case NODENET__RECORD_BODY__KIND_MAIL:
+	case NODENET__RECORD_BODY__KIND_REPORT:
+		mail_accept(n, txn, wr);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+custody(store_txn_t *txn, const uint8_t *id, int event, const char *who)
+{
+	struct store_custody	ev = { .time_ms = node_wall_ms(),
+	    .event = event };
+
+	snprintf(ev.peer, sizeof(ev.peer), "%s", who);
+	if (store_custody_add(txn, id, &ev) != 0)
+		log_warnx("event=custody_unrecorded");
+}
+
+/* Stores an opened record; 1 if new, 0 if held, -1 on a store error. */
+static int
+store_record(struct node *n, store_txn_t *txn, const struct wire_record *wr)
+{
+	struct store_record	rec;
+	int			rc;
+
+	memcpy(rec.id, wr->id, sizeof(rec.id));
+	rec.body = wr->body;
+	rec.body_len = wr->body_len;
+	memcpy(rec.sig, wr->sig, sizeof(rec.sig));
+	rc = store_put(txn, &rec);
+	if (rc == STORE_HELD) {
+		n->n_cnt.records_dup++;
+		return 0;
+	}
+	if (rc != 0) {
+		log_warnx("event=store_refused reason=\"%s\"",
+		    store_strerror(rc));
+		return -1;
+	}
+	n->n_cnt.records_new++;
+	return 1;
+}
+
+int
+node_write_signed(struct node *n, store_txn_t *txn, const uint8_t *buf,
+    size_t len, uint8_t id[WIRE_ID_BYTES])
+{
+	struct wire_record	wr;
+	int			rc;
+
+	if ((rc = wire_record_open(buf, len, &wr)) != 0) {
+		log_warnx("event=write_failed reason=\"%s\"",
+		    wire_strerror(rc));
+		return -1;
+	}
+	memcpy(id, wr.id, WIRE_ID_BYTES);
+	rc = store_record(n, txn, &wr);
+	if (rc == 1) {
+		custody(txn, wr.id, STORE_CUSTODY_SUBMITTED, n->n_conf->name);
+		apply(n, txn, &wr);
+	}
+	wire_record_clear(&wr);
+	return rc == 1 ? 0 : -1;
+}
+
+int
+node_write(struct node *n, store_txn_t *txn, Nodenet__RecordBody *rb,
+    uint8_t id[WIRE_ID_BYTES])
+{
+	uint8_t	*buf = NULL;
+	size_t	 len;
+	int	 rc;
+
+	rb->origin = n->n_conf->name;
+	rb->created_ms = node_wall_ms();
+	if ((rc = store_origin_seq_next(txn, &rb->origin_seq)) != 0) {
+		log_warnx("event=write_failed reason=\"%s\"",
+		    store_strerror(rc));
+		return -1;
+	}
+	if ((rc = wire_record_make(n->n_key, rb, &buf, &len, id)) != 0) {
+		log_warnx("event=write_failed reason=\"%s\"",
+		    wire_strerror(rc));
+		return -1;
+	}
+	rc = node_write_signed(n, txn, buf, len, id);
+	free(buf);
+	return rc;
+}
+
+static void
+save_peer_state(struct node *n, store_txn_t *txn, struct peer *p,
+    uint64_t received)
+{
+	struct store_peer	sp = { .acked = p->pr_acked,
+	    .received = received, .last_contact_ms = node_wall_ms() };
+
+	memcpy(sp.instance, p->pr_instance, sizeof(sp.instance));
+	if (store_peer_put(txn, p->pr_name, &sp) != 0)
+		log_warnx("event=peer_state_unsaved peer=%s", p->pr_name);
+	(void)n;
+}
+
+void
+repl_send_hello(struct node *n, struct peer *p)
+{
+	Nodenet__Frame	 f = NODENET__FRAME__INIT;
+	Nodenet__Hello	 h = NODENET__HELLO__INIT;
+	ProtobufCBinaryData *chain;
+
+	chain = xcalloc(n->n_chain.n + 1, sizeof(*chain));
+	for (size_t i = 0; i < n->n_chain.n; i++) {
+		chain[i].data = n->n_chain.certs[i];
+		chain[i].len = n->n_chain.lens[i];
+	}
+	h.protocol_version = WIRE_PROTOCOL_VERSION;
+	h.name = n->n_conf->name;
+	h.cert_chain = chain;
+	h.n_cert_chain = n->n_chain.n;
+	h.store_id.data = (uint8_t *)(uintptr_t)store_instance(n->n_store);
+	h.store_id.len = STORE_INSTANCE_BYTES;
+	if (!sodium_is_zero(p->pr_instance, sizeof(p->pr_instance))) {
+		h.peer_store_id.data = p->pr_instance;
+		h.peer_store_id.len = STORE_INSTANCE_BYTES;
+	}
+	h.checkpoint = p->pr_received;
+	h.credit = n->n_conf->credit;
+	f.kind_case = NODENET__FRAME__KIND_HELLO;
+	f.hello = &h;
+	if (peer_send(n, p, &f) == 0)
+		p->pr_hello_sent = 1;
+	free(chain);
+}
+
+/* Loads what we kept of a peer's session: its store id and checkpoint. */
+static void
+load_peer_state(struct node *n, struct peer *p)
+{
+	struct store_peer	 sp;
+	store_txn_t		*txn = NULL;
+
+	memset(p->pr_instance, 0, sizeof(p->pr_instance));
+	p->pr_received = 0;
+	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0)
+		return;
+	if (store_peer_get(txn, p->pr_name, &sp) == 0) {
+		memcpy(p->pr_instance, sp.instance, sizeof(p->pr_instance));
+		p->pr_received = sp.received;
+		p->pr_acked = sp.acked;
+	}
+	store_txn_abort(&txn);
+	p->pr_rx_upto = p->pr_received;
+}
+
+/* Stores the certificates of a verified chain, so they replicate. */
+static void
+keep_chain(struct node *n, store_txn_t *txn, const Nodenet__Hello *h)
+{
+	for (size_t i = 0; i < h->n_cert_chain; i++) {
+		struct wire_record	wr;
+
+		if (wire_record_open(h->cert_chain[i].data,
+		    h->cert_chain[i].len, &wr) != 0)
+			continue;
+		if (store_record(n, txn, &wr) == 1)
+			apply(n, txn, &wr);
+		wire_record_clear(&wr);
+	}
+}
+
+void
+repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
+{
+	const uint8_t	**certs;
+	size_t		 *lens;
+	store_txn_t	 *txn;
+	int		  rc;
+
+	if (h->protocol_version != WIRE_PROTOCOL_VERSION) {
+		n->n_cnt.hello_bad++;
+		peer_fail(n, p, "unsupported protocol version");
+		return;
+	}
+	if ((p->pr_link != NULL && strcmp(h->name, p->pr_link->name) != 0) ||
+	    strcmp(h->name, n->n_conf->name) == 0) {
+		n->n_cnt.hello_bad++;
+		peer_fail(n, p, "Hello names an unexpected node");
+		return;
+	}
+	certs = xcalloc(h->n_cert_chain + 1, sizeof(*certs));
+	lens = xcalloc(h->n_cert_chain + 1, sizeof(*lens));
+	for (size_t i = 0; i < h->n_cert_chain; i++) {
+		certs[i] = h->cert_chain[i].data;
+		lens[i] = h->cert_chain[i].len;
+	}
+	rc = cert_chain_verify(&n->n_trust, h->name, p->pr_key, certs, lens,
+	    h->n_cert_chain, node_wall_ms());
+	free(certs);
+	free(lens);
+	if (rc != 0) {
+		char	why[128];
+
+		n->n_cnt.hello_bad++;
+		snprintf(why, sizeof(why), "certificate chain refused: %s",
+		    cert_strerror(rc));
+		peer_fail(n, p, why);
+		return;
+	}
+	if ((txn = node_txn(n)) == NULL) {
+		peer_fail(n, p, "store unavailable");
+		return;
+	}
+	keep_chain(n, txn, h);
+
+	if (p->pr_link == NULL) {
+		/* A node below us: one session per name, the newest wins. */
+		for (size_t i = n->n_npeers; i-- > 0;) {
+			struct peer	*q = n->n_peers[i];
+
+			if (q != p && q->pr_link == NULL && q->pr_name != NULL &&
+			    strcmp(q->pr_name, h->name) == 0)
+				peer_fail(n, q, "replaced by a new session");
+		}
+		if (p->pr_name == NULL)
+			p->pr_name = xstrdup(h->name);
+		route_learn(n, h->name);
+	}
+	if (p->pr_state != PEER_UP || p->pr_instance[0] == 0)
+		load_peer_state(n, p);
+
+	/* Their checkpoint of our log counts only if it is of this store. */
+	if (h->peer_store_id.len == STORE_INSTANCE_BYTES &&
+	    memcmp(h->peer_store_id.data, store_instance(n->n_store),
+	    STORE_INSTANCE_BYTES) == 0 && h->checkpoint <= n->n_head)
+		p->pr_sent = p->pr_acked = h->checkpoint;
+	else
+		p->pr_sent = p->pr_acked = 0;
+	/* Ours of theirs counts only if their store is the one we synced. */
+	if (memcmp(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES)) {
+		if (!sodium_is_zero(p->pr_instance, STORE_INSTANCE_BYTES))
+			log_warnx("event=peer_store_replaced peer=%s "
+			    "action=resync", h->name);
+		memcpy(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES);
+		p->pr_received = p->pr_rx_upto = 0;
+	}
+	p->pr_credit = h->credit;
+	p->pr_ninflight = 0;
+	p->pr_ack_due = 0;
+	save_peer_state(n, txn, p, p->pr_received);
+	if (p->pr_state != PEER_UP)
+		log_info("event=link_up peer=%s their_checkpoint=%llu "
+		    "our_checkpoint=%llu", h->name,
+		    (unsigned long long)p->pr_sent,
+		    (unsigned long long)p->pr_received);
+	p->pr_state = PEER_UP;
+	p->pr_error[0] = '\0';
+	if (p->pr_hello_timer != 0) {
+		loop_timer_cancel(n->n_loop, p->pr_hello_timer);
+		p->pr_hello_timer = 0;
+	}
+	/* Answer once, or again when a peer asks to resync mid-session. */
+	if (!p->pr_hello_sent || p->pr_link == NULL)
+		repl_send_hello(n, p);
+}
+
+void
+repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
+{
+	store_txn_t	*txn;
+
+	if (b->after != p->pr_rx_upto) {
+		/* A gap: start again from what we hold durably. */
+		log_warnx("event=batch_out_of_order peer=%s after=%llu "
+		    "expected=%llu action=resync", p->pr_name,
+		    (unsigned long long)b->after,
+		    (unsigned long long)p->pr_rx_upto);
+		n->n_cnt.frames_bad++;
+		if (!p->pr_ack_due)
+			repl_send_hello(n, p);
+		return;
+	}
+	if ((txn = node_txn(n)) == NULL)
+		return;
+	for (size_t i = 0; i < b->n_items; i++) {
+		const Nodenet__Transfer	*t = b->items[i];
+		struct wire_record	 wr;
+		int			 rc;
+
+		n->n_cnt.records_in++;
+		p->pr_records_in++;
+		if ((rc = wire_record_open(t->record.data, t->record.len,
+		    &wr)) != 0 || !origin_trusted(n, txn, wr.rb)) {
+			n->n_cnt.records_bad++;
+			p->pr_rejected++;
+			snprintf(p->pr_error, sizeof(p->pr_error),
+			    "record refused: %s", rc != 0 ? wire_strerror(rc) :
+			    "origin not certified");
+			log_warnx("event=record_refused peer=%s seq=%llu "
+			    "reason=\"%s\"", p->pr_name,
+			    (unsigned long long)t->seq, p->pr_error + 16);
+			wire_record_clear(&wr);
+			continue;	/* refused for good: the ack covers it */
+		}
+		rc = store_record(n, txn, &wr);
+		if (rc == 1) {
+			custody(txn, wr.id, STORE_CUSTODY_RECEIVED, p->pr_name);
+			apply(n, txn, &wr);
+		}
+		wire_record_clear(&wr);
+		if (rc == -1) {
+			/* Full: refuse the whole turn; peers keep their copies. */
+			store_txn_abort(&n->n_txn);
+			repl_after_commit(n, 0);
+			return;
+		}
+	}
+	save_peer_state(n, txn, p, b->upto);
+	p->pr_rx_upto = b->upto;
+	p->pr_ack_credit += b->n_items > 0 ? (uint32_t)b->n_items : 1;
+	p->pr_ack_due = 1;
+}
+
+void
+repl_after_commit(struct node *n, int committed)
+{
+	for (size_t i = 0; i < n->n_npeers; i++) {
+		struct peer	*p = n->n_peers[i];
+		Nodenet__Frame	 f = NODENET__FRAME__INIT;
+		Nodenet__Ack	 a = NODENET__ACK__INIT;
+
+		if (!p->pr_ack_due)
+			continue;
+		p->pr_ack_due = 0;
+		if (!committed) {
+			/* Nothing of theirs is ours: they resend from here. */
+			p->pr_rx_upto = p->pr_received;
+			p->pr_ack_credit = 0;
+			snprintf(p->pr_error, sizeof(p->pr_error),
+			    "our store refused a batch");
+			repl_send_hello(n, p);
+			continue;
+		}
+		p->pr_received = p->pr_rx_upto;
+		a.seq = p->pr_received;
+		a.credit = p->pr_ack_credit;
+		p->pr_ack_credit = 0;
+		f.kind_case = NODENET__FRAME__KIND_ACK;
+		f.ack = &a;
+		peer_send(n, p, &f);
+	}
+}
+
+void
+repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a)
+{
+	store_txn_t	*txn;
+	size_t		 keep = 0;
+
+	if (a->seq < p->pr_acked || a->seq > p->pr_sent) {
+		n->n_cnt.frames_bad++;
+		log_warnx("event=ack_refused peer=%s seq=%llu sent=%llu",
+		    p->pr_name, (unsigned long long)a->seq,
+		    (unsigned long long)p->pr_sent);
+		return;
+	}
+	p->pr_acked = a->seq;
+	p->pr_credit += a->credit;
+	if (p->pr_credit > WIRE_MAX_CREDIT)
+		p->pr_credit = WIRE_MAX_CREDIT;
+	if ((txn = node_txn(n)) == NULL)
+		return;
+	/* Custody of what they now hold durably passes to them. */
+	for (size_t i = 0; i < p->pr_ninflight; i++) {
+		if (p->pr_inflight[i].seq <= a->seq)
+			custody(txn, p->pr_inflight[i].id, STORE_CUSTODY_SENT,
+			    p->pr_name);
+		else
+			p->pr_inflight[keep++] = p->pr_inflight[i];
+	}
+	p->pr_ninflight = keep;
+	save_peer_state(n, txn, p, p->pr_received);
+}
+
+/* Does this record belong on the link to p? */
+static int
+feed_wants(struct node *n, struct peer *p, store_txn_t *txn,
+    const uint8_t *id, const Nodenet__RecordBody *rb)
+{
+	struct store_custody	 first;
+	const char		*node, *via;
+
+	if (strcmp(rb->origin, p->pr_name) == 0)
+		return 0;
+	/* Never back to the link it came over. */
+	if (store_custody_get(txn, id, 0, &first) == 0 &&
+	    first.event == STORE_CUSTODY_RECEIVED &&
+	    strcmp(first.peer, p->pr_name) == 0)
+		return 0;
+	switch (rb->kind_case) {
+	case NODENET__RECORD_BODY__KIND_CERT:
+	case NODENET__RECORD_BODY__KIND_REVOCATION:
+		return 1;	/* trust replicates everywhere */
+	case NODENET__RECORD_BODY__KIND_MAIL:
+		if (mail_expired(rb, node_wall_ms()))
+			return 0;
+		for (size_t i = 0; i < rb->mail->n_to; i++)
+			if (mail_address(rb->mail->to[i], &node) &&
+			    route_next(n, node, &via) == ROUTE_PEER &&
+			    strcmp(via, p->pr_name) == 0)
+				return 1;
+		return 0;
+	case NODENET__RECORD_BODY__KIND_REPORT:
+		return mail_address(rb->report->to, &node) &&
+		    route_next(n, node, &via) == ROUTE_PEER &&
+		    strcmp(via, p->pr_name) == 0;
+	case NODENET__RECORD_BODY__KIND_STATUS:
+		return p->pr_link != NULL && p->pr_link->parent;
+	default:
+		return 0;
+	}
+}
+
+static void
+inflight_add(struct peer *p, uint64_t seq, const uint8_t *id)
+{
+	if (p->pr_ninflight == p->pr_capinflight) {
+		p->pr_capinflight = p->pr_capinflight ? 2 * p->pr_capinflight :
+		    64;
+		p->pr_inflight = xrealloc(p->pr_inflight, p->pr_capinflight,
+		    sizeof(*p->pr_inflight));
+	}
+	p->pr_inflight[p->pr_ninflight].seq = seq;
+	memcpy(p->pr_inflight[p->pr_ninflight].id, id, WIRE_ID_BYTES);
+	p->pr_ninflight++;
+}
+
+void
+repl_pump(struct node *n, struct peer *p)
+{
+	Nodenet__Frame		  f = NODENET__FRAME__INIT;
+	Nodenet__Batch		  b = NODENET__BATCH__INIT;
+	Nodenet__Transfer	 *items, **ptrs;
+	store_txn_t		 *txn = NULL;
+	uint64_t		  seq = p->pr_sent, scanned = 0;
+	size_t			  bytes = 0, max, ninflight = p->pr_ninflight;
+	uint8_t			  id[STORE_ID_BYTES];
+
+	if (p->pr_state != PEER_UP || p->pr_credit == 0 ||
+	    p->pr_sent >= n->n_head)
+		return;
+	max = n->n_conf->batch_max < p->pr_credit ? n->n_conf->batch_max :
+	    p->pr_credit;
+	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0)
+		return;
+	items = xcalloc(max, sizeof(*items));
+	ptrs = xcalloc(max, sizeof(*ptrs));
+	while (b.n_items < max && scanned < SCAN_MAX && bytes < BATCH_BYTES &&
+	    store_log_next(txn, seq + 1, &seq, id) == 0) {
+		Nodenet__SignedRecord	 sr = NODENET__SIGNED_RECORD__INIT;
+		Nodenet__RecordBody	*rb;
+		Nodenet__Transfer	*t = &items[b.n_items];
+		struct store_record	 rec;
+
+		scanned++;
+		if (store_get(txn, id, &rec) != 0) {
+			log_warnx("event=record_unreadable seq=%llu",
+			    (unsigned long long)seq);
+			continue;
+		}
+		/* Stored records were verified on the way in: decode only. */
+		rb = nodenet__record_body__unpack(NULL, rec.body_len, rec.body);
+		if (rb == NULL)
+			continue;
+		if (feed_wants(n, p, txn, id, rb)) {
+			sr.body.data = (uint8_t *)(uintptr_t)rec.body;
+			sr.body.len = rec.body_len;
+			sr.signature.data = rec.sig;
+			sr.signature.len = sizeof(rec.sig);
+			nodenet__transfer__init(t);
+			t->seq = seq;
+			t->record.len = nodenet__signed_record__get_packed_size(
+			    &sr);
+			t->record.data = xmalloc(t->record.len);
+			nodenet__signed_record__pack(&sr, t->record.data);
+			bytes += t->record.len;
+			ptrs[b.n_items++] = t;
+			if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL ||
+			    rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT)
+				inflight_add(p, seq, id);
+		}
+		nodenet__record_body__free_unpacked(rb, NULL);
+	}
+	store_txn_abort(&txn);
+	if (seq > p->pr_sent) {
+		b.items = ptrs;
+		b.after = p->pr_sent;
+		b.upto = seq;
+		f.kind_case = NODENET__FRAME__KIND_BATCH;
+		f.batch = &b;
+		if (peer_send(n, p, &f) == 0) {
+			p->pr_sent = seq;
+			p->pr_credit -= b.n_items > 0 ? (uint32_t)b.n_items : 1;
+			p->pr_records_out += b.n_items;
+			n->n_cnt.records_out += b.n_items;
+		} else
+			p->pr_ninflight = ninflight;	/* not sent after all */
+	}
+	for (size_t i = 0; i < b.n_items; i++)
+		free(items[i].record.data);
+	free(items);
+	free(ptrs);
+}
