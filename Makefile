@@ -33,7 +33,7 @@ LDFLAGS	+= $(SANFLAGS)
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS = gcc make pkg-config libzmq3-dev liblmdb-dev lmdb-utils \
 	   libsodium-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev \
-	   libinih-dev libjansson-dev clang libclang-rt-14-dev
+	   libinih-dev libjansson-dev clang libclang-rt-14-dev jq
 
 PROTOS	 = $(wildcard proto/*.proto)
 PROTO_C	 = $(PROTOS:proto/%.proto=$(B)/proto/%.pb-c.c)

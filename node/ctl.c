@@ -428,11 +428,72 @@ cmd_cert_issue(struct node *n, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o, s:o}", "id", hex_id(id), "chain", chain);
 }
 
+/* Revokes a certificate (by record id) of a node below us. */
+static json_t *
+cmd_cert_revoke(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	const char		*reason = json_string_value(json_object_get(req,
+	    "reason"));
+	struct store_record	 rec;
+	store_txn_t		*txn;
+	uint8_t			 cid[WIRE_ID_BYTES], id[WIRE_ID_BYTES];
+	uint8_t			*buf = NULL, *cert;
+	uint64_t		 seq;
+	size_t			 len, cert_len;
+	int			 rc;
+
+	if (parse_id(json_object_get(req, "id"), cid) != 0) {
+		snprintf(err, errlen, "cert revoke needs a certificate id "
+		    "(64 hex digits)");
+		return NULL;
+	}
+	if ((txn = node_txn(n)) == NULL) {
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	if (store_get(txn, cid, &rec) != 0) {
+		snprintf(err, errlen, "no certificate with that id here");
+		return NULL;
+	}
+	/* Serialize it as a SignedRecord for cert_revoke. */
+	{
+		Nodenet__SignedRecord	sr = NODENET__SIGNED_RECORD__INIT;
+
+		sr.body.data = (uint8_t *)(uintptr_t)rec.body;
+		sr.body.len = rec.body_len;
+		sr.signature.data = rec.sig;
+		sr.signature.len = sizeof(rec.sig);
+		cert_len = nodenet__signed_record__get_packed_size(&sr);
+		cert = xmalloc(cert_len);
+		nodenet__signed_record__pack(&sr, cert);
+	}
+	if (store_origin_seq_next(txn, &seq) != 0) {
+		free(cert);
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	rc = cert_revoke(n->n_key, n->n_conf->name, seq, &n->n_trust, cert,
+	    cert_len, reason, &buf, &len, id);
+	free(cert);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot revoke: %s", cert_strerror(rc));
+		return NULL;
+	}
+	rc = node_write_signed(n, txn, buf, len, id);
+	free(buf);
+	if (rc != 0) {
+		snprintf(err, errlen, "could not store the revocation");
+		return NULL;
+	}
+	return json_pack("{s:o}", "id", hex_id(id));
+}
+
 static const struct {
 	const char	*name;
 	ctl_fn		 fn;
 } commands[] = {
 	{ "cert_issue", cmd_cert_issue },
+	{ "cert_revoke", cmd_cert_revoke },
 	{ "status", cmd_status },
 	{ "peers", cmd_peers },
 	{ "send", cmd_send },

@@ -14,6 +14,7 @@
  *   cert issue NAME PUBKEY -o CHAINFILE [--days N]
  *                               certify a node below this one and write
  *                               its certificate chain file
+ *   cert revoke CERTID [REASON] revoke a certificate this node may revoke
  *
  * Human output by default; --json prints the node's reply as it is (one
  * JSON object; "ok" says whether the command succeeded). Exit status: 0
@@ -55,7 +56,8 @@ usage(void)
 	    "  mail ls MAILBOX\n"
 	    "  mail cat MAILBOX SEQ\n"
 	    "  trace ID\n"
-	    "  cert issue NAME PUBKEY -o CHAINFILE [--days N]\n");
+	    "  cert issue NAME PUBKEY -o CHAINFILE [--days N]\n"
+	    "  cert revoke CERTID [REASON]\n");
 	exit(2);
 }
 
@@ -417,6 +419,15 @@ cmd_cert(const char *sock, int argc, char **argv)
 	size_t			 i, len;
 	int			 rc;
 
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "revoke") == 0) {
+		r = call(sock, json_pack("{s:s, s:s, s:s}", "cmd",
+		    "cert_revoke", "id", argv[2], "reason", argc == 4 ?
+		    argv[3] : ""));
+		if (!json_out)
+			printf("revoked by %s\n", str(r, "id"));
+		json_decref(r);
+		return 0;
+	}
 	if (argc < 4 || strcmp(argv[1], "issue") != 0)
 		usage();
 	for (int k = 4; k < argc; k++) {

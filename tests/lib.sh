@@ -1,0 +1,135 @@
+# Shared by the integration tests and the demo: start real nodes on
+# 127.0.0.1 in a temporary directory, drive them with node-ctl, stop them
+# by PID. Source it; it sets a trap that stops every node it started and
+# removes the directory.
+#
+#   make_node NAME [PARENT]   key, config (and a listen port) for a node
+#   enrol NAME                its parent certifies it (parent must run)
+#   start_node NAME           start it, wait for its control socket
+#   stop_node NAME            SIGTERM, wait; kill_node NAME: SIGKILL
+#   ctl NAME ARGS...          node-ctl for that node
+#   wait_for SECONDS CMD...   poll until CMD succeeds
+#   check DESC CMD...         "ok - DESC" or "not ok - DESC"
+#   finish                    exit status: 0 only if every check passed
+
+B=${B:-build}
+case $B in /*) ;; *) B=$PWD/$B ;; esac
+T=$(mktemp -d "${TMPDIR:-/tmp}/nodetest.XXXXXX")
+ROOT=${ROOT:-tw}
+MAILBOXES=${MAILBOXES:-"vanthu chutich"}
+declare -A PID PORT PARENT
+FAILED=0
+CHECKS=0
+
+cleanup() {
+	local n
+	for n in "${!PID[@]}"; do
+		kill -9 "${PID[$n]}" 2>/dev/null
+		{ wait "${PID[$n]}"; } 2>/dev/null
+	done
+	[ -n "${KEEP:-}" ] && { echo "# kept $T"; return; }
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# A free TCP port on 127.0.0.1 (nothing listens on it now).
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		ss -ltnH "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+	done
+}
+
+make_node() {
+	local name=$1 parent=${2:-} dir=$T/$1
+	mkdir -p "$dir" && chmod 700 "$dir"
+	"$B/node-key" generate "$dir/node.key" >"$dir/pub"
+	PORT[$name]=$(free_port)
+	PARENT[$name]=$parent
+	[ "$name" = "$ROOT" ] && cp "$dir/pub" "$T/root.pub"
+	{
+		echo "[node]"
+		echo "name = $name"
+		echo "data_dir = $dir"
+		echo "listen = tcp://127.0.0.1:${PORT[$name]}"
+		echo "root_name = $ROOT"
+		echo "root_key = $(cat "$T/root.pub")"
+		echo "mailboxes = $MAILBOXES"
+		echo "log_level = ${LOG_LEVEL:-info}"
+		echo "[limits]"
+		echo "heartbeat_s = 1"
+		echo "link_timeout_s = ${LINK_TIMEOUT:-4}"
+		echo "retry_min_ms = 100"
+		echo "retry_max_ms = 1000"
+		if [ -n "$parent" ]; then
+			echo "[link $parent]"
+			echo "endpoint = tcp://127.0.0.1:${PORT[$parent]}"
+			echo "key = $(cat "$T/$parent/pub")"
+			echo "parent = yes"
+		fi
+	} >"$T/$name.conf"
+}
+
+ctl() {
+	local name=$1; shift
+	"$B/node-ctl" -c "$T/$name.conf" "$@"
+}
+
+enrol() {
+	ctl "${PARENT[$1]}" cert issue "$1" "$(cat "$T/$1/pub")" \
+	    -o "$T/$1/node.chain" >/dev/null
+}
+
+wait_for() {
+	local secs=$1; shift
+	local end=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.1
+	done
+}
+
+start_node() {
+	local name=$1
+	"$B/node" -c "$T/$name.conf" >>"$T/$name.log" 2>&1 &
+	PID[$name]=$!
+	wait_for 10 ctl "$name" status
+}
+
+stop_node() {
+	kill -TERM "${PID[$1]}" 2>/dev/null && wait "${PID[$1]}" 2>/dev/null
+	unset "PID[$1]"
+}
+
+kill_node() {
+	kill -KILL "${PID[$1]}" 2>/dev/null
+	{ wait "${PID[$1]}"; } 2>/dev/null
+	unset "PID[$1]"
+}
+
+# Is the link from $1 to peer $2 up (as $1 sees it)?
+link_up() {
+	ctl "$1" --json peers |
+	    jq -e --arg p "$2" '.peers[] | select(.name == $p and .state == "up")' >/dev/null
+}
+
+# The number of messages in mailbox $2 of node $1.
+mail_count() {
+	ctl "$1" --json mail ls "$2" | jq '.messages | length'
+}
+
+check() {
+	local desc=$1; shift
+	CHECKS=$((CHECKS + 1))
+	if "$@"; then
+		echo "ok - $desc"
+	else
+		echo "not ok - $desc"
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+finish() {
+	[ "$FAILED" -eq 0 ] && [ "$CHECKS" -gt 0 ]
+}
