@@ -191,6 +191,40 @@ mail_accept(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 		deliver(n, txn, wr->id, to, (size_t)(node - 1 - to));
 }
 
+/* 1 if a failure for recipient was already reported for message id. */
+static int
+failure_reported(store_txn_t *txn, const uint8_t *id, const char *recipient)
+{
+	struct store_custody	ev;
+
+	for (unsigned i = 0; store_custody_get(txn, id, i, &ev) == 0; i++)
+		if (ev.event == STORE_CUSTODY_FAILED &&
+		    strcmp(ev.peer, recipient) == 0)
+			return 1;
+	return 0;
+}
+
+void
+mail_expire(struct node *n, store_txn_t *txn, const uint8_t *id,
+    const Nodenet__RecordBody *rb, const char *via)
+{
+	const Nodenet__MailMessage	*m = rb->mail;
+	struct wire_record		 wr = { .rb = (Nodenet__RecordBody *)
+	    (uintptr_t)rb };
+	const char			*node, *next;
+
+	memcpy(wr.id, id, WIRE_ID_BYTES);
+	for (size_t i = 0; i < m->n_to; i++)
+		if (mail_address(m->to[i], &node) &&
+		    route_next(n, node, &next) == ROUTE_PEER &&
+		    strcmp(next, via) == 0 &&
+		    !failure_reported(txn, id, m->to[i]))
+			report(n, txn, &wr, m->to[i],
+			    NODENET__REPORT__KIND__FAILED,
+			    NODENET__REPORT__REASON__EXPIRED,
+			    "expired in transit");
+}
+
 int
 mail_submit(struct node *n, const struct mail_submit *s,
     uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen)

@@ -41,6 +41,12 @@ int	mail_submit(struct node *n, const struct mail_submit *m,
  */
 void	mail_accept(struct node *n, store_txn_t *txn,
 	    const struct wire_record *wr);
+/*
+ * A message that expired before it could go on towards via: reports the
+ * failure for each recipient routed that way, once.
+ */
+void	mail_expire(struct node *n, store_txn_t *txn, const uint8_t *id,
+	    const Nodenet__RecordBody *rb, const char *via);
 /* 1 if a mail record has expired at now_ms. */
 int	mail_expired(const Nodenet__RecordBody *rb, uint64_t now_ms);
 /* Splits "user@node": 1 with *node pointing into addr, 0 if invalid. */

@@ -536,8 +536,6 @@ feed_wants(struct node *n, struct peer *p, store_txn_t *txn,
 	case NODENET__RECORD_BODY__KIND_REVOCATION:
 		return 1;	/* trust replicates everywhere */
 	case NODENET__RECORD_BODY__KIND_MAIL:
-		if (mail_expired(rb, node_wall_ms()))
-			return 0;
 		for (size_t i = 0; i < rb->mail->n_to; i++)
 			if (mail_address(rb->mail->to[i], &node) &&
 			    route_next(n, node, &via) == ROUTE_PEER &&
@@ -577,6 +575,8 @@ repl_pump(struct node *n, struct peer *p)
 	Nodenet__Transfer	 *items, **ptrs;
 	store_txn_t		 *txn = NULL;
 	uint64_t		  seq = p->pr_sent, scanned = 0;
+	uint64_t		  now = node_wall_ms();
+	int			  want;
 	size_t			  bytes = 0, max, ninflight = p->pr_ninflight;
 	uint8_t			  id[STORE_ID_BYTES];
 
@@ -606,7 +606,14 @@ repl_pump(struct node *n, struct peer *p)
 		rb = nodenet__record_body__unpack(NULL, rec.body_len, rec.body);
 		if (rb == NULL)
 			continue;
-		if (feed_wants(n, p, txn, id, rb)) {
+		want = feed_wants(n, p, txn, id, rb);
+		if (want && mail_expired(rb, now)) {
+			/* Not sent on: its sender hears why. */
+			store_txn_t	*wtxn = node_txn(n);
+
+			if (wtxn != NULL)
+				mail_expire(n, wtxn, id, rb, p->pr_name);
+		} else if (want) {
 			sr.body.data = (uint8_t *)(uintptr_t)rec.body;
 			sr.body.len = rec.body_len;
 			sr.signature.data = rec.sig;
