@@ -113,6 +113,18 @@ state_name(enum peer_state s)
 	return "?";
 }
 
+/* The furthest of a peer's per-lane positions. */
+static uint64_t
+lanes_max(const uint64_t v[WIRE_LANES])
+{
+	uint64_t	m = 0;
+
+	for (int i = 0; i < WIRE_LANES; i++)
+		if (v[i] > m)
+			m = v[i];
+	return m;
+}
+
 static json_t *
 cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
 {
@@ -133,10 +145,10 @@ cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
 		    "key", key,
 		    "direction", p->pr_link == NULL ? "in" : "out",
 		    "state", state_name(p->pr_state),
-		    "sent", (json_int_t)p->pr_sent,
-		    "acked", (json_int_t)p->pr_acked,
-		    "lag_out", (json_int_t)(n->n_head - p->pr_acked),
-		    "received", (json_int_t)p->pr_received,
+		    "sent", (json_int_t)lanes_max(p->pr_sent),
+		    "acked", (json_int_t)lanes_max(p->pr_acked),
+		    "lag_out", (json_int_t)(n->n_head - lanes_max(p->pr_acked)),
+		    "received", (json_int_t)lanes_max(p->pr_received),
 		    "records_in", (json_int_t)p->pr_records_in,
 		    "records_out", (json_int_t)p->pr_records_out,
 		    "rejected", (json_int_t)p->pr_rejected,

@@ -40,6 +40,7 @@ enum peer_state {
 /* A message sent on a link and not yet acknowledged: custody still ours. */
 struct inflight {
 	uint64_t	seq;
+	unsigned	lane;
 	uint8_t		id[WIRE_ID_BYTES];
 };
 
@@ -57,16 +58,17 @@ struct peer {
 	uint64_t	 pr_hello_timer;	/* deadline for its Hello */
 	uint8_t		 pr_instance[STORE_INSTANCE_BYTES];
 
-	/* Sending: our log positions. */
-	uint64_t	 pr_sent;		/* upto of the last batch sent */
-	uint64_t	 pr_acked;		/* upto the peer has committed */
+	/* Sending: our log positions, per lane. */
+	uint64_t	 pr_sent[WIRE_LANES];	/* upto of the last batch sent */
+	uint64_t	 pr_scanned[WIRE_LANES]; /* read past, nothing to send */
+	uint64_t	 pr_acked[WIRE_LANES];	/* upto the peer has committed */
 	uint32_t	 pr_credit;		/* records we may still send */
 
-	/* Receiving: the peer's log positions. */
-	uint64_t	 pr_received;		/* durable checkpoint */
-	uint64_t	 pr_rx_upto;		/* including this turn's batches */
-	uint32_t	 pr_ack_credit;		/* credit to return on commit */
-	int		 pr_ack_due;
+	/* Receiving: the peer's log positions, per lane. */
+	uint64_t	 pr_received[WIRE_LANES]; /* durable checkpoints */
+	uint64_t	 pr_rx_upto[WIRE_LANES]; /* with this turn's batches */
+	uint32_t	 pr_ack_credit[WIRE_LANES]; /* to return on commit */
+	unsigned	 pr_ack_due;		/* bit per lane */
 
 	struct inflight	*pr_inflight;		/* mail sent, not yet acked */
 	size_t		 pr_ninflight, pr_capinflight;

@@ -87,7 +87,7 @@ session_reset(struct peer *p)
 	p->pr_hello_sent = 0;
 	p->pr_credit = 0;
 	p->pr_ack_due = 0;
-	p->pr_rx_upto = p->pr_received;
+	memcpy(p->pr_rx_upto, p->pr_received, sizeof(p->pr_rx_upto));
 }
 
 static int

@@ -29,7 +29,10 @@
 #include "route.h"
 #include "xmem.h"
 
-#define SCAN_MAX	4096			/* log entries per pump */
+#define SCAN_MAX	4096		/* lane entries read per batch */
+#define LANE_URGENT	0
+#define LANE_NORMAL	1
+#define LANE_BULK	2
 #define BATCH_BYTES	(WIRE_MAX_FRAME / 2)
 
 static int
@@ -151,6 +154,30 @@ custody(store_txn_t *txn, const uint8_t *id, int event, const char *who)
 		log_warnx("event=custody_unrecorded");
 }
 
+/*
+ * The feed lane a record travels in: trust changes and urgent mail first,
+ * bulk (large, low-priority traffic, status reports) last.
+ */
+static unsigned
+lane_of(const Nodenet__RecordBody *rb)
+{
+	switch (rb->kind_case) {
+	case NODENET__RECORD_BODY__KIND_CERT:
+	case NODENET__RECORD_BODY__KIND_REVOCATION:
+		return LANE_URGENT;
+	case NODENET__RECORD_BODY__KIND_MAIL:
+		if (rb->mail->priority == NODENET__PRIORITY__PRIORITY_URGENT)
+			return LANE_URGENT;
+		if (rb->mail->priority == NODENET__PRIORITY__PRIORITY_BULK)
+			return LANE_BULK;
+		return LANE_NORMAL;
+	case NODENET__RECORD_BODY__KIND_STATUS:
+		return LANE_BULK;
+	default:
+		return LANE_NORMAL;
+	}
+}
+
 /* Stores an opened record; 1 if new, 0 if held, -1 on a store error. */
 static int
 store_record(struct node *n, store_txn_t *txn, const struct wire_record *wr)
@@ -162,6 +189,7 @@ store_record(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	rec.body = wr->body;
 	rec.body_len = wr->body_len;
 	memcpy(rec.sig, wr->sig, sizeof(rec.sig));
+	rec.lane = lane_of(wr->rb);
 	rc = store_put(txn, &rec);
 	if (rc == STORE_HELD) {
 		n->n_cnt.records_dup++;
@@ -224,24 +252,23 @@ node_write(struct node *n, store_txn_t *txn, Nodenet__RecordBody *rb,
 }
 
 static void
-save_peer_state(struct node *n, store_txn_t *txn, struct peer *p,
-    uint64_t received)
+save_peer_state(store_txn_t *txn, struct peer *p)
 {
-	struct store_peer	sp = { .acked = p->pr_acked,
-	    .received = received, .last_contact_ms = node_wall_ms() };
+	struct store_peer	sp = { .last_contact_ms = node_wall_ms() };
 
 	memcpy(sp.instance, p->pr_instance, sizeof(sp.instance));
+	memcpy(sp.acked, p->pr_acked, sizeof(sp.acked));
+	memcpy(sp.received, p->pr_rx_upto, sizeof(sp.received));
 	if (store_peer_put(txn, p->pr_name, &sp) != 0)
 		log_warnx("event=peer_state_unsaved peer=%s", p->pr_name);
-	(void)n;
 }
 
 void
 repl_send_hello(struct node *n, struct peer *p)
 {
-	Nodenet__Frame	 f = NODENET__FRAME__INIT;
-	Nodenet__Hello	 h = NODENET__HELLO__INIT;
-	ProtobufCBinaryData *chain;
+	Nodenet__Frame		 f = NODENET__FRAME__INIT;
+	Nodenet__Hello		 h = NODENET__HELLO__INIT;
+	ProtobufCBinaryData	*chain;
 
 	chain = xcalloc(n->n_chain.n + 1, sizeof(*chain));
 	for (size_t i = 0; i < n->n_chain.n; i++) {
@@ -258,7 +285,8 @@ repl_send_hello(struct node *n, struct peer *p)
 		h.peer_store_id.data = p->pr_instance;
 		h.peer_store_id.len = STORE_INSTANCE_BYTES;
 	}
-	h.checkpoint = p->pr_received;
+	h.checkpoints = p->pr_received;
+	h.n_checkpoints = WIRE_LANES;
 	h.credit = n->n_conf->credit;
 	f.kind_case = NODENET__FRAME__KIND_HELLO;
 	f.hello = &h;
@@ -267,7 +295,7 @@ repl_send_hello(struct node *n, struct peer *p)
 	free(chain);
 }
 
-/* Loads what we kept of a peer's session: its store id and checkpoint. */
+/* Loads what we kept of a peer's session: its store id and checkpoints. */
 static void
 load_peer_state(struct node *n, struct peer *p)
 {
@@ -275,16 +303,16 @@ load_peer_state(struct node *n, struct peer *p)
 	store_txn_t		*txn = NULL;
 
 	memset(p->pr_instance, 0, sizeof(p->pr_instance));
-	p->pr_received = 0;
+	memset(p->pr_received, 0, sizeof(p->pr_received));
 	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0)
 		return;
 	if (store_peer_get(txn, p->pr_name, &sp) == 0) {
 		memcpy(p->pr_instance, sp.instance, sizeof(p->pr_instance));
-		p->pr_received = sp.received;
-		p->pr_acked = sp.acked;
+		memcpy(p->pr_received, sp.received, sizeof(p->pr_received));
+		memcpy(p->pr_acked, sp.acked, sizeof(p->pr_acked));
 	}
 	store_txn_abort(&txn);
-	p->pr_rx_upto = p->pr_received;
+	memcpy(p->pr_rx_upto, p->pr_received, sizeof(p->pr_rx_upto));
 }
 
 /* Stores the certificates of a verified chain, so they replicate. */
@@ -309,7 +337,7 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 	const uint8_t	**certs;
 	size_t		 *lens;
 	store_txn_t	 *txn;
-	int		  rc;
+	int		  rc, ours;
 
 	if (h->protocol_version != WIRE_PROTOCOL_VERSION) {
 		n->n_cnt.hello_bad++;
@@ -360,33 +388,44 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 			p->pr_name = xstrdup(h->name);
 		route_learn(n, h->name);
 	}
-	if (p->pr_state != PEER_UP || p->pr_instance[0] == 0)
+	if (p->pr_state != PEER_UP)
 		load_peer_state(n, p);
 
-	/* Their checkpoint of our log counts only if it is of this store. */
-	if (h->peer_store_id.len == STORE_INSTANCE_BYTES &&
+	/* Their checkpoints of our log count only if they are of this store. */
+	ours = h->peer_store_id.len == STORE_INSTANCE_BYTES &&
 	    memcmp(h->peer_store_id.data, store_instance(n->n_store),
-	    STORE_INSTANCE_BYTES) == 0 && h->checkpoint <= n->n_head)
-		p->pr_sent = p->pr_acked = h->checkpoint;
-	else
-		p->pr_sent = p->pr_acked = 0;
-	/* Ours of theirs counts only if their store is the one we synced. */
+	    STORE_INSTANCE_BYTES) == 0;
+	for (int l = 0; l < WIRE_LANES; l++) {
+		uint64_t	cp = ours && (size_t)l < h->n_checkpoints ?
+		    h->checkpoints[l] : 0;
+
+		if (cp > n->n_head)
+			cp = 0;		/* not a point of our log: resend */
+		p->pr_sent[l] = p->pr_acked[l] = p->pr_scanned[l] = cp;
+	}
+	/* Ours of theirs count only if their store is the one we synced. */
 	if (memcmp(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES)) {
 		if (!sodium_is_zero(p->pr_instance, STORE_INSTANCE_BYTES))
 			log_warnx("event=peer_store_replaced peer=%s "
 			    "action=resync", h->name);
 		memcpy(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES);
-		p->pr_received = p->pr_rx_upto = 0;
+		memset(p->pr_received, 0, sizeof(p->pr_received));
+		memset(p->pr_rx_upto, 0, sizeof(p->pr_rx_upto));
 	}
 	p->pr_credit = h->credit;
 	p->pr_ninflight = 0;
 	p->pr_ack_due = 0;
-	save_peer_state(n, txn, p, p->pr_received);
+	memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
+	save_peer_state(txn, p);
 	if (p->pr_state != PEER_UP)
-		log_info("event=link_up peer=%s their_checkpoint=%llu "
-		    "our_checkpoint=%llu", h->name,
-		    (unsigned long long)p->pr_sent,
-		    (unsigned long long)p->pr_received);
+		log_info("event=link_up peer=%s their_checkpoints=%llu/%llu/%llu"
+		    " our_checkpoints=%llu/%llu/%llu", h->name,
+		    (unsigned long long)p->pr_sent[0],
+		    (unsigned long long)p->pr_sent[1],
+		    (unsigned long long)p->pr_sent[2],
+		    (unsigned long long)p->pr_received[0],
+		    (unsigned long long)p->pr_received[1],
+		    (unsigned long long)p->pr_received[2]);
 	p->pr_state = PEER_UP;
 	p->pr_error[0] = '\0';
 	if (p->pr_hello_timer != 0) {
@@ -402,13 +441,14 @@ void
 repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 {
 	store_txn_t	*txn;
+	unsigned	 lane = b->lane;
 
-	if (b->after != p->pr_rx_upto) {
+	if (b->after != p->pr_rx_upto[lane]) {
 		/* A gap: start again from what we hold durably. */
-		log_warnx("event=batch_out_of_order peer=%s after=%llu "
-		    "expected=%llu action=resync", p->pr_name,
+		log_warnx("event=batch_out_of_order peer=%s lane=%u after=%llu "
+		    "expected=%llu action=resync", p->pr_name, lane,
 		    (unsigned long long)b->after,
-		    (unsigned long long)p->pr_rx_upto);
+		    (unsigned long long)p->pr_rx_upto[lane]);
 		n->n_cnt.frames_bad++;
 		if (!p->pr_ack_due)
 			repl_send_hello(n, p);
@@ -449,10 +489,10 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 			return;
 		}
 	}
-	save_peer_state(n, txn, p, b->upto);
-	p->pr_rx_upto = b->upto;
-	p->pr_ack_credit += b->n_items > 0 ? (uint32_t)b->n_items : 1;
-	p->pr_ack_due = 1;
+	p->pr_rx_upto[lane] = b->upto;
+	save_peer_state(txn, p);
+	p->pr_ack_credit[lane] += b->n_items > 0 ? (uint32_t)b->n_items : 1;
+	p->pr_ack_due |= 1u << lane;
 }
 
 void
@@ -460,28 +500,36 @@ repl_after_commit(struct node *n, int committed)
 {
 	for (size_t i = 0; i < n->n_npeers; i++) {
 		struct peer	*p = n->n_peers[i];
-		Nodenet__Frame	 f = NODENET__FRAME__INIT;
-		Nodenet__Ack	 a = NODENET__ACK__INIT;
 
 		if (!p->pr_ack_due)
 			continue;
-		p->pr_ack_due = 0;
 		if (!committed) {
 			/* Nothing of theirs is ours: they resend from here. */
-			p->pr_rx_upto = p->pr_received;
-			p->pr_ack_credit = 0;
+			p->pr_ack_due = 0;
+			memcpy(p->pr_rx_upto, p->pr_received,
+			    sizeof(p->pr_rx_upto));
+			memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
 			snprintf(p->pr_error, sizeof(p->pr_error),
 			    "our store refused a batch");
 			repl_send_hello(n, p);
 			continue;
 		}
-		p->pr_received = p->pr_rx_upto;
-		a.seq = p->pr_received;
-		a.credit = p->pr_ack_credit;
-		p->pr_ack_credit = 0;
-		f.kind_case = NODENET__FRAME__KIND_ACK;
-		f.ack = &a;
-		peer_send(n, p, &f);
+		for (unsigned l = 0; l < WIRE_LANES; l++) {
+			Nodenet__Frame	f = NODENET__FRAME__INIT;
+			Nodenet__Ack	a = NODENET__ACK__INIT;
+
+			if ((p->pr_ack_due & (1u << l)) == 0)
+				continue;
+			p->pr_received[l] = p->pr_rx_upto[l];
+			a.seq = p->pr_received[l];
+			a.credit = p->pr_ack_credit[l];
+			a.lane = l;
+			p->pr_ack_credit[l] = 0;
+			f.kind_case = NODENET__FRAME__KIND_ACK;
+			f.ack = &a;
+			peer_send(n, p, &f);
+		}
+		p->pr_ack_due = 0;
 	}
 }
 
@@ -489,16 +537,17 @@ void
 repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a)
 {
 	store_txn_t	*txn;
+	unsigned	 lane = a->lane;
 	size_t		 keep = 0;
 
-	if (a->seq < p->pr_acked || a->seq > p->pr_sent) {
+	if (a->seq < p->pr_acked[lane] || a->seq > p->pr_sent[lane]) {
 		n->n_cnt.frames_bad++;
-		log_warnx("event=ack_refused peer=%s seq=%llu sent=%llu",
-		    p->pr_name, (unsigned long long)a->seq,
-		    (unsigned long long)p->pr_sent);
+		log_warnx("event=ack_refused peer=%s lane=%u seq=%llu "
+		    "sent=%llu", p->pr_name, lane, (unsigned long long)a->seq,
+		    (unsigned long long)p->pr_sent[lane]);
 		return;
 	}
-	p->pr_acked = a->seq;
+	p->pr_acked[lane] = a->seq;
 	p->pr_credit += a->credit;
 	if (p->pr_credit > WIRE_MAX_CREDIT)
 		p->pr_credit = WIRE_MAX_CREDIT;
@@ -506,14 +555,15 @@ repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a)
 		return;
 	/* Custody of what they now hold durably passes to them. */
 	for (size_t i = 0; i < p->pr_ninflight; i++) {
-		if (p->pr_inflight[i].seq <= a->seq)
-			custody(txn, p->pr_inflight[i].id, STORE_CUSTODY_SENT,
-			    p->pr_name);
+		struct inflight	*f = &p->pr_inflight[i];
+
+		if (f->lane == lane && f->seq <= a->seq)
+			custody(txn, f->id, STORE_CUSTODY_SENT, p->pr_name);
 		else
-			p->pr_inflight[keep++] = p->pr_inflight[i];
+			p->pr_inflight[keep++] = *f;
 	}
 	p->pr_ninflight = keep;
-	save_peer_state(n, txn, p, p->pr_received);
+	save_peer_state(txn, p);
 }
 
 /* Does this record belong on the link to p? */
@@ -554,7 +604,7 @@ feed_wants(struct node *n, struct peer *p, store_txn_t *txn,
 }
 
 static void
-inflight_add(struct peer *p, uint64_t seq, const uint8_t *id)
+inflight_add(struct peer *p, uint64_t seq, unsigned lane, const uint8_t *id)
 {
 	if (p->pr_ninflight == p->pr_capinflight) {
 		p->pr_capinflight = p->pr_capinflight ? 2 * p->pr_capinflight :
@@ -563,92 +613,128 @@ inflight_add(struct peer *p, uint64_t seq, const uint8_t *id)
 		    sizeof(*p->pr_inflight));
 	}
 	p->pr_inflight[p->pr_ninflight].seq = seq;
+	p->pr_inflight[p->pr_ninflight].lane = lane;
 	memcpy(p->pr_inflight[p->pr_ninflight].id, id, WIRE_ID_BYTES);
 	p->pr_ninflight++;
+}
+
+/* Appends record (seq, id) to the batch if it belongs on p's link. */
+static void
+feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
+    uint64_t seq, const uint8_t *id, Nodenet__Batch *b,
+    Nodenet__Transfer *t, size_t *bytes)
+{
+	Nodenet__SignedRecord	 sr = NODENET__SIGNED_RECORD__INIT;
+	Nodenet__RecordBody	*rb;
+	struct store_record	 rec;
+	int			 want;
+
+	if (store_get(txn, id, &rec) != 0) {
+		log_warnx("event=record_unreadable seq=%llu",
+		    (unsigned long long)seq);
+		return;
+	}
+	/* Stored records were verified on the way in: decode only. */
+	if ((rb = nodenet__record_body__unpack(NULL, rec.body_len,
+	    rec.body)) == NULL)
+		return;
+	want = feed_wants(n, p, txn, id, rb);
+	if (want && mail_expired(rb, node_wall_ms())) {
+		/* Not sent on: its sender hears why. */
+		store_txn_t	*wtxn = node_txn(n);
+
+		if (wtxn != NULL)
+			mail_expire(n, wtxn, id, rb, p->pr_name);
+	} else if (want) {
+		sr.body.data = (uint8_t *)(uintptr_t)rec.body;
+		sr.body.len = rec.body_len;
+		sr.signature.data = rec.sig;
+		sr.signature.len = sizeof(rec.sig);
+		nodenet__transfer__init(t);
+		t->seq = seq;
+		t->record.len = nodenet__signed_record__get_packed_size(&sr);
+		t->record.data = xmalloc(t->record.len);
+		nodenet__signed_record__pack(&sr, t->record.data);
+		*bytes += t->record.len;
+		b->items[b->n_items++] = t;
+		if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL ||
+		    rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT)
+			inflight_add(p, seq, lane, id);
+	}
+	nodenet__record_body__free_unpacked(rb, NULL);
+}
+
+/*
+ * Sends one batch from lane if it has anything for p; 1 if one went, 0
+ * if the lane is caught up, -1 if the send failed.
+ */
+static int
+pump_lane(struct node *n, struct peer *p, unsigned lane)
+{
+	Nodenet__Frame		  f = NODENET__FRAME__INIT;
+	Nodenet__Batch		  b = NODENET__BATCH__INIT;
+	Nodenet__Transfer	 *items;
+	store_txn_t		 *txn = NULL;
+	uint64_t		  seq = p->pr_scanned[lane], scanned = 0;
+	size_t			  bytes = 0, max, ninflight = p->pr_ninflight;
+	uint8_t			  id[STORE_ID_BYTES];
+	int			  sent = 0;
+
+	if (p->pr_scanned[lane] >= n->n_head)
+		return 0;
+	max = n->n_conf->batch_max < p->pr_credit ? n->n_conf->batch_max :
+	    p->pr_credit;
+	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0)
+		return -1;
+	items = xcalloc(max, sizeof(*items));
+	b.items = xcalloc(max, sizeof(*b.items));
+	while (b.n_items < max && scanned < SCAN_MAX && bytes < BATCH_BYTES &&
+	    store_lane_next(txn, lane, seq + 1, &seq, id) == 0) {
+		scanned++;
+		feed_one(n, p, txn, lane, seq, id, &b, &items[b.n_items],
+		    &bytes);
+	}
+	store_txn_abort(&txn);
+	if (b.n_items == 0 && scanned < SCAN_MAX) {
+		/* Caught up, nothing for p: remember how far we read. The
+		 * next batch covers this stretch. */
+		p->pr_scanned[lane] = n->n_head;
+		goto out;
+	}
+	b.after = p->pr_sent[lane];
+	b.upto = b.n_items == max || bytes >= BATCH_BYTES ||
+	    scanned == SCAN_MAX ? seq : n->n_head;
+	b.lane = lane;
+	f.kind_case = NODENET__FRAME__KIND_BATCH;
+	f.batch = &b;
+	if (peer_send(n, p, &f) == 0) {
+		p->pr_sent[lane] = p->pr_scanned[lane] = b.upto;
+		p->pr_credit -= b.n_items > 0 ? (uint32_t)b.n_items : 1;
+		p->pr_records_out += b.n_items;
+		n->n_cnt.records_out += b.n_items;
+		sent = 1;
+	} else {
+		p->pr_ninflight = ninflight;	/* not sent after all */
+		sent = -1;
+	}
+out:
+	for (size_t i = 0; i < b.n_items; i++)
+		free(items[i].record.data);
+	free(items);
+	free(b.items);
+	return sent;
 }
 
 void
 repl_pump(struct node *n, struct peer *p)
 {
-	Nodenet__Frame		  f = NODENET__FRAME__INIT;
-	Nodenet__Batch		  b = NODENET__BATCH__INIT;
-	Nodenet__Transfer	 *items, **ptrs;
-	store_txn_t		 *txn = NULL;
-	uint64_t		  seq = p->pr_sent, scanned = 0;
-	uint64_t		  now = node_wall_ms();
-	int			  want;
-	size_t			  bytes = 0, max, ninflight = p->pr_ninflight;
-	uint8_t			  id[STORE_ID_BYTES];
+	/* Highest lane with something to send first, while credit lasts. */
+	while (p->pr_state == PEER_UP && p->pr_credit > 0) {
+		int	rc = 0;
 
-	if (p->pr_state != PEER_UP || p->pr_credit == 0 ||
-	    p->pr_sent >= n->n_head)
-		return;
-	max = n->n_conf->batch_max < p->pr_credit ? n->n_conf->batch_max :
-	    p->pr_credit;
-	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0)
-		return;
-	items = xcalloc(max, sizeof(*items));
-	ptrs = xcalloc(max, sizeof(*ptrs));
-	while (b.n_items < max && scanned < SCAN_MAX && bytes < BATCH_BYTES &&
-	    store_log_next(txn, seq + 1, &seq, id) == 0) {
-		Nodenet__SignedRecord	 sr = NODENET__SIGNED_RECORD__INIT;
-		Nodenet__RecordBody	*rb;
-		Nodenet__Transfer	*t = &items[b.n_items];
-		struct store_record	 rec;
-
-		scanned++;
-		if (store_get(txn, id, &rec) != 0) {
-			log_warnx("event=record_unreadable seq=%llu",
-			    (unsigned long long)seq);
-			continue;
-		}
-		/* Stored records were verified on the way in: decode only. */
-		rb = nodenet__record_body__unpack(NULL, rec.body_len, rec.body);
-		if (rb == NULL)
-			continue;
-		want = feed_wants(n, p, txn, id, rb);
-		if (want && mail_expired(rb, now)) {
-			/* Not sent on: its sender hears why. */
-			store_txn_t	*wtxn = node_txn(n);
-
-			if (wtxn != NULL)
-				mail_expire(n, wtxn, id, rb, p->pr_name);
-		} else if (want) {
-			sr.body.data = (uint8_t *)(uintptr_t)rec.body;
-			sr.body.len = rec.body_len;
-			sr.signature.data = rec.sig;
-			sr.signature.len = sizeof(rec.sig);
-			nodenet__transfer__init(t);
-			t->seq = seq;
-			t->record.len = nodenet__signed_record__get_packed_size(
-			    &sr);
-			t->record.data = xmalloc(t->record.len);
-			nodenet__signed_record__pack(&sr, t->record.data);
-			bytes += t->record.len;
-			ptrs[b.n_items++] = t;
-			if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL ||
-			    rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT)
-				inflight_add(p, seq, id);
-		}
-		nodenet__record_body__free_unpacked(rb, NULL);
+		for (unsigned l = 0; l < WIRE_LANES && rc == 0; l++)
+			rc = pump_lane(n, p, l);
+		if (rc != 1)
+			return;
 	}
-	store_txn_abort(&txn);
-	if (seq > p->pr_sent) {
-		b.items = ptrs;
-		b.after = p->pr_sent;
-		b.upto = seq;
-		f.kind_case = NODENET__FRAME__KIND_BATCH;
-		f.batch = &b;
-		if (peer_send(n, p, &f) == 0) {
-			p->pr_sent = seq;
-			p->pr_credit -= b.n_items > 0 ? (uint32_t)b.n_items : 1;
-			p->pr_records_out += b.n_items;
-			n->n_cnt.records_out += b.n_items;
-		} else
-			p->pr_ninflight = ninflight;	/* not sent after all */
-	}
-	for (size_t i = 0; i < b.n_items; i++)
-		free(items[i].record.data);
-	free(items);
-	free(ptrs);
 }

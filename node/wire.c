@@ -288,7 +288,8 @@ hello_valid(const Nodenet__Hello *h)
 	if (h->peer_store_id.len != 0 &&
 	    h->peer_store_id.len != WIRE_STORE_ID_BYTES)
 		return 0;
-	return h->credit >= 1 && h->credit <= WIRE_MAX_CREDIT;
+	return h->n_checkpoints <= WIRE_LANES && h->credit >= 1 &&
+	    h->credit <= WIRE_MAX_CREDIT;
 }
 
 static int
@@ -296,7 +297,8 @@ batch_valid(const Nodenet__Batch *b)
 {
 	uint64_t	prev = b->after;
 
-	if (b->upto < b->after || b->n_items > WIRE_MAX_BATCH)
+	if (b->upto < b->after || b->n_items > WIRE_MAX_BATCH ||
+	    b->lane >= WIRE_LANES)
 		return 0;
 	for (size_t i = 0; i < b->n_items; i++) {
 		const Nodenet__Transfer	*t = b->items[i];
@@ -328,7 +330,8 @@ wire_frame_unpack(const uint8_t *buf, size_t len, Nodenet__Frame **out)
 		ok = batch_valid(f->batch);
 		break;
 	case NODENET__FRAME__KIND_ACK:
-		ok = f->ack->credit <= WIRE_MAX_CREDIT;
+		ok = f->ack->credit <= WIRE_MAX_CREDIT &&
+		    f->ack->lane < WIRE_LANES;
 		break;
 	case NODENET__FRAME__KIND_HEARTBEAT:
 		ok = 1;

@@ -26,6 +26,7 @@
 #define WIRE_MAX_CHAIN		16	/* certificates in a chain */
 #define WIRE_MAX_CREDIT		65536
 #define WIRE_STORE_ID_BYTES	16
+#define WIRE_LANES		3	/* 0 urgent, 1 normal, 2 bulk */
 
 enum wire_error {
 	WIRE_EDECODE = -3001,	/* not a valid encoding */

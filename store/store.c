@@ -22,6 +22,7 @@
 static const char *const db_names[DB_COUNT] = {
 	[DB_RECORDS] = "records",
 	[DB_LOG] = "log",
+	[DB_LANES] = "lanes",
 	[DB_MBOX] = "mbox",
 	[DB_MBOX_INDEX] = "mbox_index",
 	[DB_PEERS] = "peers",

@@ -1,7 +1,8 @@
 /*
  * store: the node's LMDB environment, one per data directory. No networking.
  *
- * Sub-databases: records (id -> record), log (local seq -> id), mbox and
+ * Sub-databases: records (id -> record), log (local seq -> id), lanes
+ * (lane, seq -> id: the log split by feed priority), mbox and
  * mbox_index (mailbox, seq -> id; mailbox, id -> seq), peers (name -> sync
  * state), certs (CURVE key -> certificate), revoked, custody (id -> who
  * had a record when), doc_heads, doc_revs, doc_conflicts, and meta (schema
@@ -31,6 +32,7 @@
 #define STORE_MAX_BODY		(1u << 20)
 #define STORE_MAX_MAILBOX	255	/* bytes of a mailbox name */
 #define STORE_MAX_PEER		255	/* bytes of a peer name */
+#define STORE_LANES		3	/* feed lanes: 0 urgent, 1 normal, 2 bulk */
 
 enum store_error {
 	STORE_NOTFOUND = -1001,	/* no such record, entry or peer */
@@ -55,6 +57,7 @@ struct store_record {
 	const uint8_t	*body;		/* from store_get: borrowed until txn end */
 	size_t		 body_len;	/* 1 .. STORE_MAX_BODY */
 	uint8_t		 sig[STORE_SIG_BYTES];
+	unsigned	 lane;		/* its feed lane, < STORE_LANES */
 	uint64_t	 seq;		/* output: its change-log sequence */
 };
 
@@ -65,11 +68,14 @@ struct store_mbox_entry {
 };
 #define STORE_MBOX_READ	0x1
 
-/* Per-peer sync state. Checkpoints are only meaningful for the named store. */
+/*
+ * Per-peer sync state, per lane. Checkpoints are only meaningful for the
+ * named store.
+ */
 struct store_peer {
 	uint8_t		instance[STORE_INSTANCE_BYTES];	/* peer's store id */
-	uint64_t	acked;		/* highest of our seqs the peer holds */
-	uint64_t	received;	/* highest of the peer's seqs we hold */
+	uint64_t	acked[STORE_LANES];	/* our seqs the peer holds */
+	uint64_t	received[STORE_LANES];	/* the peer's seqs we hold */
 	uint64_t	last_contact_ms;
 	int32_t		last_error;
 };
@@ -130,6 +136,13 @@ int	store_get(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
  */
 int	store_log_next(store_txn_t *txn, uint64_t from, uint64_t *seq,
 	    uint8_t id[STORE_ID_BYTES]) __attribute__((warn_unused_result));
+/*
+ * The same within one lane: the first entry of lane with seq >= from.
+ * Feeds read lanes, so urgent records overtake a bulk backlog.
+ */
+int	store_lane_next(store_txn_t *txn, unsigned lane, uint64_t from,
+	    uint64_t *seq, uint8_t id[STORE_ID_BYTES])
+	    __attribute__((warn_unused_result));
 /* The newest change-log entry; STORE_NOTFOUND when the log is empty. */
 int	store_log_last(store_txn_t *txn, uint64_t *seq,
 	    uint8_t id[STORE_ID_BYTES]) __attribute__((warn_unused_result));

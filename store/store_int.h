@@ -14,6 +14,7 @@
 enum store_db {
 	DB_RECORDS,		/* id -> record value (see store_record.c) */
 	DB_LOG,			/* be64 seq -> id */
+	DB_LANES,		/* u8 lane be64 seq -> id */
 	DB_MBOX,		/* mailbox NUL be64 seq -> id, flags */
 	DB_MBOX_INDEX,		/* mailbox NUL id -> be64 seq */
 	DB_PEERS,		/* peer name -> peer value (see store_peer.c) */

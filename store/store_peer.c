@@ -1,14 +1,18 @@
 /*
  * store_peer: per-peer sync state, one fixed-layout value per peer name:
- *   0 u8 format (1)   1 instance[16]   17 le64 acked   25 le64 received
- *   33 le64 last_contact_ms   41 le32 last_error
+ *   0 u8 format (1)   1 instance[16]   17 le64 acked[3]   41 le64
+ *   received[3]   65 le64 last_contact_ms   73 le32 last_error
  */
 #include <string.h>
 
 #include "store_int.h"
 
 #define PEER_FORMAT	1
-#define PEER_VALUE	45
+#define PEER_VALUE	(PEER_ERROR + 4)
+#define PEER_ACKED	17
+#define PEER_RECEIVED	(PEER_ACKED + 8 * STORE_LANES)
+#define PEER_CONTACT	(PEER_RECEIVED + 8 * STORE_LANES)
+#define PEER_ERROR	(PEER_CONTACT + 8)
 
 static int
 peer_key(MDB_val *k, const char *name)
@@ -38,10 +42,12 @@ store_peer_get(store_txn_t *t, const char *name, struct store_peer *out)
 	if (v.mv_size != PEER_VALUE || p[0] != PEER_FORMAT)
 		return STORE_CORRUPT;
 	memcpy(out->instance, p + 1, STORE_INSTANCE_BYTES);
-	out->acked = store_le64_get(p + 17);
-	out->received = store_le64_get(p + 25);
-	out->last_contact_ms = store_le64_get(p + 33);
-	out->last_error = (int32_t)store_le32_get(p + 41);
+	for (int i = 0; i < STORE_LANES; i++) {
+		out->acked[i] = store_le64_get(p + PEER_ACKED + 8 * i);
+		out->received[i] = store_le64_get(p + PEER_RECEIVED + 8 * i);
+	}
+	out->last_contact_ms = store_le64_get(p + PEER_CONTACT);
+	out->last_error = (int32_t)store_le32_get(p + PEER_ERROR);
 	return 0;
 }
 
@@ -58,10 +64,12 @@ store_peer_put(store_txn_t *t, const char *name, const struct store_peer *in)
 		return rc;
 	p[0] = PEER_FORMAT;
 	memcpy(p + 1, in->instance, STORE_INSTANCE_BYTES);
-	store_le64_put(p + 17, in->acked);
-	store_le64_put(p + 25, in->received);
-	store_le64_put(p + 33, in->last_contact_ms);
-	store_le32_put(p + 41, (uint32_t)in->last_error);
+	for (int i = 0; i < STORE_LANES; i++) {
+		store_le64_put(p + PEER_ACKED + 8 * i, in->acked[i]);
+		store_le64_put(p + PEER_RECEIVED + 8 * i, in->received[i]);
+	}
+	store_le64_put(p + PEER_CONTACT, in->last_contact_ms);
+	store_le32_put(p + PEER_ERROR, (uint32_t)in->last_error);
 	v.mv_size = sizeof(p);
 	v.mv_data = p;
 	return store_mdb_rc(mdb_put(t->tx_txn, t->tx_store->st_dbi[DB_PEERS],

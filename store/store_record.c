@@ -58,13 +58,14 @@ store_put(store_txn_t *t, struct store_record *rec)
 {
 	MDB_dbi		*dbi = t->tx_store->st_dbi;
 	MDB_val		 k, v, lk, lv;
-	uint8_t		*p, seqkey[8];
+	uint8_t		*p, seqkey[8], lanekey[9];
 	uint64_t	 seq;
 	int		 rc;
 
 	if (t->tx_read_only)
 		return EROFS;
-	if (rec->body_len == 0 || rec->body_len > STORE_MAX_BODY)
+	if (rec->body_len == 0 || rec->body_len > STORE_MAX_BODY ||
+	    rec->lane >= STORE_LANES)
 		return STORE_INVAL;
 	if ((rc = next_seq(t, &seq)) != 0)
 		return rc;
@@ -104,6 +105,12 @@ store_put(store_txn_t *t, struct store_record *rec)
 	lv.mv_size = STORE_ID_BYTES;
 	lv.mv_data = rec->id;
 	if ((rc = mdb_put(t->tx_txn, dbi[DB_LOG], &lk, &lv, MDB_APPEND)) != 0)
+		return store_mdb_rc(rc);
+	lanekey[0] = (uint8_t)rec->lane;
+	memcpy(lanekey + 1, seqkey, sizeof(seqkey));
+	lk.mv_size = sizeof(lanekey);
+	lk.mv_data = lanekey;
+	if ((rc = mdb_put(t->tx_txn, dbi[DB_LANES], &lk, &lv, 0)) != 0)
 		return store_mdb_rc(rc);
 	t->tx_next_seq++;
 	rec->seq = seq;
@@ -202,6 +209,38 @@ store_log_next(store_txn_t *t, uint64_t from, uint64_t *seq,
     uint8_t id[STORE_ID_BYTES])
 {
 	return log_seek(t, MDB_SET_RANGE, from, seq, id);
+}
+
+int
+store_lane_next(store_txn_t *t, unsigned lane, uint64_t from, uint64_t *seq,
+    uint8_t id[STORE_ID_BYTES])
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[9];
+	int		 rc;
+
+	if (lane >= STORE_LANES)
+		return STORE_INVAL;
+	if ((rc = mdb_cursor_open(t->tx_txn, t->tx_store->st_dbi[DB_LANES],
+	    &c)) != 0)
+		return store_mdb_rc(rc);
+	key[0] = (uint8_t)lane;
+	store_be64_put(key + 1, from);
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && (k.mv_size != sizeof(key) ||
+	    ((uint8_t *)k.mv_data)[0] != lane))
+		rc = MDB_NOTFOUND;	/* the next lane's entries */
+	if (rc == 0 && v.mv_size != STORE_ID_BYTES)
+		rc = STORE_CORRUPT;
+	if (rc == 0) {
+		*seq = store_be64_get((uint8_t *)k.mv_data + 1);
+		memcpy(id, v.mv_data, STORE_ID_BYTES);
+	}
+	mdb_cursor_close(c);
+	return store_mdb_rc(rc);
 }
 
 int

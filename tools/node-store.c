@@ -278,6 +278,7 @@ cmd_mail(const char *dir, const char *keyfile, const char *from,
 	}
 	rec.body = wr.body;
 	rec.body_len = wr.body_len;
+	rec.lane = 1;		/* normal */
 	memcpy(rec.sig, wr.sig, sizeof(rec.sig));
 	rc = store_put(txn, &rec);
 	wire_record_clear(&wr);

@@ -303,8 +303,10 @@ static void
 peer_equal(const struct store_peer *a, const struct store_peer *b)
 {
 	assert_memory_equal(a->instance, b->instance, STORE_INSTANCE_BYTES);
-	assert_int_equal(a->acked, b->acked);
-	assert_int_equal(a->received, b->received);
+	for (int i = 0; i < STORE_LANES; i++) {
+		assert_int_equal(a->acked[i], b->acked[i]);
+		assert_int_equal(a->received[i], b->received[i]);
+	}
 	assert_int_equal(a->last_contact_ms, b->last_contact_ms);
 	assert_int_equal(a->last_error, b->last_error);
 }
@@ -314,8 +316,10 @@ peer_random(struct store_peer *p)
 {
 	memset(p, 0, sizeof(*p));
 	randombytes_buf(p->instance, sizeof(p->instance));
-	p->acked = randombytes_uniform(1000000) + 1;
-	p->received = ((uint64_t)1 << 40) + randombytes_uniform(1000);
+	for (int i = 0; i < STORE_LANES; i++) {
+		p->acked[i] = randombytes_uniform(1000000) + 1;
+		p->received[i] = ((uint64_t)1 << 40) + randombytes_uniform(1000);
+	}
 	p->last_contact_ms = UINT64_C(1700000000000) + randombytes_uniform(1000);
 	p->last_error = -(int32_t)randombytes_uniform(100) - 1;
 }
@@ -713,7 +717,7 @@ test_peer(void **state)
 	store_txn_abort(&f->txn);
 
 	/* An update replaces the state. */
-	a.acked += 10;
+	a.acked[STORE_LANES - 1] += 10;
 	a.last_error = 0;
 	a.last_contact_ms++;
 	begin(f, 0);
