@@ -1,7 +1,7 @@
 /*
  * log: levelled one-line logging to stderr.
  *
- * Each line is "PROG: LEVEL: message". stderr is line-buffered by the
+ * Each line is "TIME PROG: LEVEL: message", TIME in UTC with milliseconds. stderr is line-buffered by the
  * journal and by terminals, so each call writes one whole line with a
  * single fprintf; concurrent writers do not interleave within a line.
  */
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -50,17 +51,19 @@ static void	vlog(enum log_level, const char *, const char *, va_list)
 static void
 vlog(enum log_level level, const char *err, const char *fmt, va_list ap)
 {
-	char	line[1024];
+	struct timespec	ts;
+	struct tm	tm;
+	char		line[1024], when[32];
 
 	if (level > log_max)
 		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (err != NULL)
-		fprintf(stderr, "%s: %s: %s: %s\n", log_prog,
-		    level_names[level], line, err);
-	else
-		fprintf(stderr, "%s: %s: %s\n", log_prog, level_names[level],
-		    line);
+	fprintf(stderr, "%s.%03ldZ %s: %s: %s%s%s\n", when,
+	    ts.tv_nsec / 1000000, log_prog, level_names[level], line,
+	    err != NULL ? ": " : "", err != NULL ? err : "");
 }
 
 void

@@ -55,6 +55,7 @@ struct peer {
 	size_t		 pr_rid_len;
 	enum peer_state	 pr_state;
 	int		 pr_hello_sent;
+	int		 pr_resync;		/* asked; drop batches till reply */
 	uint64_t	 pr_hello_timer;	/* deadline for its Hello */
 	uint8_t		 pr_instance[STORE_INSTANCE_BYTES];
 
@@ -121,7 +122,8 @@ struct peer *peer_find(struct node *n, const char *name);
 void	repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h);
 void	repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b);
 void	repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a);
-void	repl_send_hello(struct node *n, struct peer *p);
+/* A link's transport is up: load its checkpoints and say Hello. */
+void	repl_connected(struct node *n, struct peer *p);
 void	repl_after_commit(struct node *n, int committed);
 void	repl_pump(struct node *n, struct peer *p);
 /*

@@ -85,6 +85,7 @@ session_reset(struct peer *p)
 {
 	p->pr_state = PEER_DOWN;
 	p->pr_hello_sent = 0;
+	p->pr_resync = 0;
 	p->pr_credit = 0;
 	p->pr_ack_due = 0;
 	memcpy(p->pr_rx_upto, p->pr_received, sizeof(p->pr_rx_upto));
@@ -253,7 +254,7 @@ on_link_monitor(loop_t *l, void *arg)
 			p->pr_connected_ms = loop_now_ms();
 			p->pr_last_rx_ms = p->pr_connected_ms;
 			arm_hello_deadline(n, p);
-			repl_send_hello(n, p);
+			repl_connected(n, p);
 		} else if (ev == ZMQ_EVENT_DISCONNECTED) {
 			if (p->pr_state != PEER_DOWN)
 				log_info("event=link_down peer=%s",

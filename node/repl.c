@@ -263,8 +263,8 @@ save_peer_state(store_txn_t *txn, struct peer *p)
 		log_warnx("event=peer_state_unsaved peer=%s", p->pr_name);
 }
 
-void
-repl_send_hello(struct node *n, struct peer *p)
+static void
+send_hello(struct node *n, struct peer *p, int reply)
 {
 	Nodenet__Frame		 f = NODENET__FRAME__INIT;
 	Nodenet__Hello		 h = NODENET__HELLO__INIT;
@@ -285,9 +285,11 @@ repl_send_hello(struct node *n, struct peer *p)
 		h.peer_store_id.data = p->pr_instance;
 		h.peer_store_id.len = STORE_INSTANCE_BYTES;
 	}
-	h.checkpoints = p->pr_received;
+	/* Including this turn's batches: if its commit fails we ask again. */
+	h.checkpoints = p->pr_rx_upto;
 	h.n_checkpoints = WIRE_LANES;
 	h.credit = n->n_conf->credit;
+	h.reply = reply;
 	f.kind_case = NODENET__FRAME__KIND_HELLO;
 	f.hello = &h;
 	if (peer_send(n, p, &f) == 0)
@@ -315,6 +317,26 @@ load_peer_state(struct node *n, struct peer *p)
 	memcpy(p->pr_rx_upto, p->pr_received, sizeof(p->pr_rx_upto));
 }
 
+void
+repl_connected(struct node *n, struct peer *p)
+{
+	load_peer_state(n, p);
+	send_hello(n, p, 0);
+}
+
+/*
+ * Asks the peer to restart its feed to us from our checkpoints; its
+ * batches already on the way are dropped until its reply comes.
+ */
+static void
+resync(struct node *n, struct peer *p, int again)
+{
+	if (p->pr_resync && !again)
+		return;
+	p->pr_resync = 1;
+	send_hello(n, p, 0);
+}
+
 /* Stores the certificates of a verified chain, so they replicate. */
 static void
 keep_chain(struct node *n, store_txn_t *txn, const Nodenet__Hello *h)
@@ -331,14 +353,48 @@ keep_chain(struct node *n, store_txn_t *txn, const Nodenet__Hello *h)
 	}
 }
 
+/*
+ * Restarts our feed to p from the checkpoints in its Hello. They count
+ * only if they are of this store and within our log; otherwise we start
+ * from 0 and the peer deduplicates.
+ */
+static void
+restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h)
+{
+	int	ours = h->peer_store_id.len == STORE_INSTANCE_BYTES &&
+	    memcmp(h->peer_store_id.data, store_instance(n->n_store),
+	    STORE_INSTANCE_BYTES) == 0;
+
+	for (int l = 0; l < WIRE_LANES; l++) {
+		uint64_t	cp = ours && (size_t)l < h->n_checkpoints ?
+		    h->checkpoints[l] : 0;
+
+		if (cp > n->n_head)
+			cp = 0;
+		p->pr_sent[l] = p->pr_acked[l] = p->pr_scanned[l] = cp;
+	}
+	p->pr_credit = h->credit;
+	p->pr_ninflight = 0;
+}
+
 void
 repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 {
 	const uint8_t	**certs;
 	size_t		 *lens;
 	store_txn_t	 *txn;
-	int		  rc, ours;
+	int		  rc;
 
+	if (p->pr_state == PEER_UP) {
+		/* Mid-session: a reply ends our resync; an ask starts its. */
+		if (h->reply)
+			p->pr_resync = 0;
+		else {
+			restart_feed(n, p, h);
+			send_hello(n, p, 1);
+		}
+		return;
+	}
 	if (h->protocol_version != WIRE_PROTOCOL_VERSION) {
 		n->n_cnt.hello_bad++;
 		peer_fail(n, p, "unsupported protocol version");
@@ -388,21 +444,11 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 			p->pr_name = xstrdup(h->name);
 		route_learn(n, h->name);
 	}
-	if (p->pr_state != PEER_UP)
+	if (p->pr_link == NULL)
 		load_peer_state(n, p);
+	p->pr_resync = 0;	/* what comes after this Hello is current */
 
-	/* Their checkpoints of our log count only if they are of this store. */
-	ours = h->peer_store_id.len == STORE_INSTANCE_BYTES &&
-	    memcmp(h->peer_store_id.data, store_instance(n->n_store),
-	    STORE_INSTANCE_BYTES) == 0;
-	for (int l = 0; l < WIRE_LANES; l++) {
-		uint64_t	cp = ours && (size_t)l < h->n_checkpoints ?
-		    h->checkpoints[l] : 0;
-
-		if (cp > n->n_head)
-			cp = 0;		/* not a point of our log: resend */
-		p->pr_sent[l] = p->pr_acked[l] = p->pr_scanned[l] = cp;
-	}
+	restart_feed(n, p, h);
 	/* Ours of theirs count only if their store is the one we synced. */
 	if (memcmp(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES)) {
 		if (!sodium_is_zero(p->pr_instance, STORE_INSTANCE_BYTES))
@@ -412,29 +458,24 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		memset(p->pr_received, 0, sizeof(p->pr_received));
 		memset(p->pr_rx_upto, 0, sizeof(p->pr_rx_upto));
 	}
-	p->pr_credit = h->credit;
-	p->pr_ninflight = 0;
 	p->pr_ack_due = 0;
 	memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
 	save_peer_state(txn, p);
-	if (p->pr_state != PEER_UP)
-		log_info("event=link_up peer=%s their_checkpoints=%llu/%llu/%llu"
-		    " our_checkpoints=%llu/%llu/%llu", h->name,
-		    (unsigned long long)p->pr_sent[0],
-		    (unsigned long long)p->pr_sent[1],
-		    (unsigned long long)p->pr_sent[2],
-		    (unsigned long long)p->pr_received[0],
-		    (unsigned long long)p->pr_received[1],
-		    (unsigned long long)p->pr_received[2]);
+	log_info("event=link_up peer=%s their_checkpoints=%llu/%llu/%llu"
+	    " our_checkpoints=%llu/%llu/%llu", h->name,
+	    (unsigned long long)p->pr_sent[0], (unsigned long long)p->pr_sent[1],
+	    (unsigned long long)p->pr_sent[2],
+	    (unsigned long long)p->pr_received[0],
+	    (unsigned long long)p->pr_received[1],
+	    (unsigned long long)p->pr_received[2]);
 	p->pr_state = PEER_UP;
 	p->pr_error[0] = '\0';
 	if (p->pr_hello_timer != 0) {
 		loop_timer_cancel(n->n_loop, p->pr_hello_timer);
 		p->pr_hello_timer = 0;
 	}
-	/* Answer once, or again when a peer asks to resync mid-session. */
-	if (!p->pr_hello_sent || p->pr_link == NULL)
-		repl_send_hello(n, p);
+	if (!h->reply)
+		send_hello(n, p, 1);
 }
 
 void
@@ -443,15 +484,16 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 	store_txn_t	*txn;
 	unsigned	 lane = b->lane;
 
+	if (p->pr_resync)
+		return;		/* sent before our Hello reached the peer */
 	if (b->after != p->pr_rx_upto[lane]) {
-		/* A gap: start again from what we hold durably. */
+		/* A gap: restart the feed from what we hold. */
 		log_warnx("event=batch_out_of_order peer=%s lane=%u after=%llu "
 		    "expected=%llu action=resync", p->pr_name, lane,
 		    (unsigned long long)b->after,
 		    (unsigned long long)p->pr_rx_upto[lane]);
 		n->n_cnt.frames_bad++;
-		if (!p->pr_ack_due)
-			repl_send_hello(n, p);
+		resync(n, p, 0);
 		return;
 	}
 	if ((txn = node_txn(n)) == NULL)
@@ -490,6 +532,9 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 		}
 	}
 	p->pr_rx_upto[lane] = b->upto;
+	log_debug("event=batch_in peer=%s lane=%u after=%llu upto=%llu "
+	    "records=%zu", p->pr_name, lane, (unsigned long long)b->after,
+	    (unsigned long long)b->upto, b->n_items);
 	save_peer_state(txn, p);
 	p->pr_ack_credit[lane] += b->n_items > 0 ? (uint32_t)b->n_items : 1;
 	p->pr_ack_due |= 1u << lane;
@@ -511,7 +556,7 @@ repl_after_commit(struct node *n, int committed)
 			memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
 			snprintf(p->pr_error, sizeof(p->pr_error),
 			    "our store refused a batch");
-			repl_send_hello(n, p);
+			resync(n, p, 1);	/* from the older checkpoints */
 			continue;
 		}
 		for (unsigned l = 0; l < WIRE_LANES; l++) {
@@ -541,14 +586,16 @@ repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a)
 	size_t		 keep = 0;
 
 	if (a->seq < p->pr_acked[lane] || a->seq > p->pr_sent[lane]) {
-		n->n_cnt.frames_bad++;
-		log_warnx("event=ack_refused peer=%s lane=%u seq=%llu "
-		    "sent=%llu", p->pr_name, lane, (unsigned long long)a->seq,
+		/* Of batches from before a restart of the feed: stale. */
+		log_debug("event=ack_stale peer=%s lane=%u seq=%llu sent=%llu",
+		    p->pr_name, lane, (unsigned long long)a->seq,
 		    (unsigned long long)p->pr_sent[lane]);
 		return;
 	}
 	p->pr_acked[lane] = a->seq;
 	p->pr_credit += a->credit;
+	log_debug("event=ack_in peer=%s lane=%u seq=%llu credit=%u",
+	    p->pr_name, lane, (unsigned long long)a->seq, p->pr_credit);
 	if (p->pr_credit > WIRE_MAX_CREDIT)
 		p->pr_credit = WIRE_MAX_CREDIT;
 	if ((txn = node_txn(n)) == NULL)
@@ -708,6 +755,10 @@ pump_lane(struct node *n, struct peer *p, unsigned lane)
 	f.kind_case = NODENET__FRAME__KIND_BATCH;
 	f.batch = &b;
 	if (peer_send(n, p, &f) == 0) {
+		log_debug("event=batch_out peer=%s lane=%u after=%llu upto=%llu"
+		    " records=%zu", p->pr_name, lane,
+		    (unsigned long long)b.after, (unsigned long long)b.upto,
+		    b.n_items);
 		p->pr_sent[lane] = p->pr_scanned[lane] = b.upto;
 		p->pr_credit -= b.n_items > 0 ? (uint32_t)b.n_items : 1;
 		p->pr_records_out += b.n_items;
