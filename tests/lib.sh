@@ -10,6 +10,7 @@
 #   ctl NAME ARGS...          node-ctl for that node
 #   wait_for SECONDS CMD...   poll until CMD succeeds
 #   check DESC CMD...         "ok - DESC" or "not ok - DESC"
+#   quiet CMD...              CMD with its output thrown away
 #   finish                    exit status: 0 only if every check passed
 
 B=${B:-build}
@@ -128,6 +129,11 @@ check() {
 		echo "not ok - $desc"
 		FAILED=$((FAILED + 1))
 	fi
+}
+
+# Runs a command with its output thrown away (for check).
+quiet() {
+	"$@" >/dev/null 2>&1
 }
 
 finish() {

@@ -1,0 +1,56 @@
+/*
+ * ctl_raw: sends raw requests to a node's control socket, for the tests
+ * of bad input: bytes as given, a request of N bytes, or a multipart
+ * message. Prints the reply; exit 1 if none came within 10 s.
+ *
+ *   ctl_raw SOCKET TEXT | --size N | --multipart
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+int
+main(int argc, char **argv)
+{
+	void		*ctx, *s;
+	char		 ep[512];
+	int		 timeout = 10000, linger = 0, n;
+	char		*buf = NULL;
+	size_t		 len;
+	zmq_msg_t	 m;
+
+	if (argc != 3 && !(argc == 4 && strcmp(argv[2], "--size") == 0)) {
+		fprintf(stderr, "usage: ctl_raw SOCKET TEXT|--size N|"
+		    "--multipart\n");
+		return 2;
+	}
+	snprintf(ep, sizeof(ep), "ipc://%s", argv[1]);
+	ctx = zmq_ctx_new();
+	s = zmq_socket(ctx, ZMQ_REQ);
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	if (zmq_connect(s, ep) != 0)
+		return 1;
+	if (argc == 4) {
+		len = strtoul(argv[3], NULL, 10);
+		if ((buf = malloc(len)) == NULL)
+			return 1;
+		memset(buf, 'x', len);
+		zmq_send(s, buf, len, 0);
+	} else if (strcmp(argv[2], "--multipart") == 0) {
+		zmq_send(s, "{\"cmd\":\"status\"}", 16, ZMQ_SNDMORE);
+		zmq_send(s, "more", 4, 0);
+	} else
+		zmq_send(s, argv[2], strlen(argv[2]), 0);
+	zmq_msg_init(&m);
+	n = zmq_msg_recv(&m, s, 0);
+	if (n >= 0)
+		printf("%.*s\n", n, (char *)zmq_msg_data(&m));
+	zmq_msg_close(&m);
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+	free(buf);
+	return n >= 0 ? 0 : 1;
+}

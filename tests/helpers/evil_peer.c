@@ -1,0 +1,798 @@
+/*
+ * evil_peer: a child node that speaks the link protocol and then
+ * misbehaves, for tests/integration/auth.sh.
+ *
+ *   evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] [-T ADDR] [-s SUBJECT]
+ *       [-f CHAINFILE] KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY MODE
+ *
+ * It connects a DEALER to ENDPOINT with CURVE (its own key from KEYFILE,
+ * the server key the X25519 form of PARENTKEY, 64 hex digits), says Hello
+ * as NAME with the chain in CHAINFILE (a fresh random store id,
+ * checkpoints 0, credit 64), waits for the parent's Hello (a refused
+ * handshake ends that wait at once), then plays MODE:
+ *
+ *   hello          nothing more: only the Hello exchange
+ *   send           one good record in batch (0,1]; wait for ack 1
+ *   tamper         a record with one byte of its body flipped in (0,1],
+ *                  then a good record in (1,2]; wait for ack 2
+ *   garbage        a batch before the Hello, then (after the Hello)
+ *                  random bytes, a truncated batch frame, a frame over
+ *                  WIRE_MAX_FRAME, a multipart message, then a good
+ *                  record in (0,1]; wait for ack 1
+ *   replay         one good record R in (0,1], wait for ack 1; then R
+ *                  twice more in (1,3]; wait for ack 3
+ *   forged-origin  a record signed by our key that names ORIGIN (-o,
+ *                  another node) in (0,1], then a good record of our own
+ *                  in (1,2]; wait for ack 2
+ *   push           the certificates of -f CHAINFILE as records in
+ *                  (0,n]; wait for ack n
+ *
+ * Mail batches go in lane 1 (normal), pushed certificates in lane 0
+ * (urgent), as a node would send them; acks are awaited in that lane.
+ * Records are mail from vanthu@ORIGIN to ADDR (-T, default chutich@tw),
+ * signed by SIGNKEY (-k, default KEYFILE), origin ORIGIN (-o, default
+ * NAME; in forged-origin mode only the forged record uses it). The good
+ * record's subject is SUBJECT (-s, default the mode); the refused ones are
+ * SUBJECT-bad, SUBJECT-early and SUBJECT-truncated.
+ *
+ * It prints what it sees (handshake failures, the parent's Hello, acks)
+ * and exits 0 if the expected acks (for hello: the parent's Hello)
+ * arrived within -t seconds (default 15), 1 if not, 2 on a usage or
+ * setup error. The parent's own batches are acked as a child would.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+#include <zmq.h>
+
+#include "cert.h"
+#include "key.h"
+#include "wire.h"
+#include "xmem.h"
+
+#define MON_ENDPOINT	"inproc://evil-peer-monitor"
+#define HEARTBEAT_MS	1000
+#define LANE_CERT	0	/* urgent: where certificates travel */
+#define LANE_MAIL	1	/* normal: mail of normal priority */
+#define OVERSIZE	(WIRE_MAX_FRAME + 1024 * 1024)	/* < 16 MiB */
+
+struct evil {
+	void			*ctx, *sock, *mon;
+	key_pair_t		*kp;		/* the link identity */
+	key_pair_t		*signer;	/* signs the records */
+	const char		*name, *origin, *to, *subject;
+	struct cert_chain	 chain;
+	uint64_t		 deadline_ms;
+	uint64_t		 origin_seq;
+	uint64_t		 acked[WIRE_LANES]; /* highest ack seen */
+	unsigned		 any_ack;	/* bit per lane */
+	int			 hello_seen;
+	uint64_t		 last_hb_ms;
+	unsigned		 hs_failed, hs_ok;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] "
+	    "[-T ADDR] [-s SUBJECT] [-f CHAINFILE]\n"
+	    "    KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY "
+	    "hello|send|tamper|garbage|replay|forged-origin|push\n");
+	exit(2);
+}
+
+static void __attribute__((noreturn))
+fail_setup(const char *what, const char *why)
+{
+	fprintf(stderr, "evil_peer: %s: %s\n", what, why);
+	exit(2);
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Sends len bytes as one message (more: as a part of a multipart one). */
+static void
+send_raw(struct evil *e, const void *buf, size_t len, int more)
+{
+	if (zmq_send(e->sock, buf, len, more ? ZMQ_SNDMORE : 0) == -1)
+		fprintf(stderr, "evil_peer: send: %s\n", zmq_strerror(errno));
+}
+
+/* Packs f without the sender's cap (we may mean to break it). */
+static uint8_t *
+pack_frame(const Nodenet__Frame *f, size_t *len)
+{
+	uint8_t	*buf;
+
+	*len = nodenet__frame__get_packed_size(f);
+	buf = xmalloc(*len + 1);
+	nodenet__frame__pack(f, buf);
+	return buf;
+}
+
+static void
+send_frame(struct evil *e, const Nodenet__Frame *f)
+{
+	size_t	 len;
+	uint8_t	*buf = pack_frame(f, &len);
+
+	send_raw(e, buf, len, 0);
+	free(buf);
+}
+
+/*
+ * Our Hello asks for one back: Hello field 8 (reply) set to true. It is
+ * encoded by hand, after the fields protoc-c packs, so that this builds
+ * against a link.proto with or without that field (a node that does not
+ * know it skips it), and so is the Frame around it (field 1, hello).
+ */
+static void
+send_hello(struct evil *e)
+{
+	static const uint8_t	 reply[] = { 8 << 3 | 0, 1 };
+	Nodenet__Hello		 h = NODENET__HELLO__INIT;
+	ProtobufCBinaryData	*chain;
+	uint8_t			 store_id[WIRE_STORE_ID_BYTES];
+	uint64_t		 checkpoints[WIRE_LANES] = { 0 };
+	uint8_t			*buf;
+	size_t			 hlen, len = 0, v;
+
+	chain = xcalloc(e->chain.n + 1, sizeof(*chain));
+	for (size_t i = 0; i < e->chain.n; i++) {
+		chain[i].data = e->chain.certs[i];
+		chain[i].len = e->chain.lens[i];
+	}
+	randombytes_buf(store_id, sizeof(store_id));
+	h.protocol_version = WIRE_PROTOCOL_VERSION;
+	h.name = (char *)(uintptr_t)e->name;
+	h.cert_chain = chain;
+	h.n_cert_chain = e->chain.n;
+	h.store_id.data = store_id;
+	h.store_id.len = sizeof(store_id);
+	h.checkpoints = checkpoints;
+	h.n_checkpoints = WIRE_LANES;
+	h.credit = 64;
+	hlen = nodenet__hello__get_packed_size(&h) + sizeof(reply);
+	buf = xmalloc(hlen + 16);
+	buf[len++] = 1 << 3 | 2;	/* Frame.hello, length-delimited */
+	for (v = hlen; v >= 0x80; v >>= 7)
+		buf[len++] = (uint8_t)(v | 0x80);
+	buf[len++] = (uint8_t)v;
+	len += nodenet__hello__pack(&h, buf + len);
+	memcpy(buf + len, reply, sizeof(reply));
+	len += sizeof(reply);
+	send_raw(e, buf, len, 0);
+	free(buf);
+	free(chain);
+}
+
+static void
+send_ack(struct evil *e, unsigned lane, uint64_t seq, uint32_t credit)
+{
+	Nodenet__Frame	f = NODENET__FRAME__INIT;
+	Nodenet__Ack	a = NODENET__ACK__INIT;
+
+	a.seq = seq;
+	a.credit = credit;
+	a.lane = lane;
+	f.kind_case = NODENET__FRAME__KIND_ACK;
+	f.ack = &a;
+	send_frame(e, &f);
+}
+
+static void
+send_heartbeat(struct evil *e)
+{
+	Nodenet__Frame		f = NODENET__FRAME__INIT;
+	Nodenet__Heartbeat	hb = NODENET__HEARTBEAT__INIT;
+
+	hb.now_ms = wall_ms();
+	f.kind_case = NODENET__FRAME__KIND_HEARTBEAT;
+	f.heartbeat = &hb;
+	send_frame(e, &f);
+}
+
+struct item {
+	uint64_t	 seq;
+	const uint8_t	*rec;
+	size_t		 len;
+};
+
+/* A Batch frame (after, upto] with items, packed into *len bytes. */
+static uint8_t *
+batch_frame(unsigned lane, uint64_t after, uint64_t upto,
+    const struct item *items, size_t n, size_t *len)
+{
+	Nodenet__Frame		  f = NODENET__FRAME__INIT;
+	Nodenet__Batch		  b = NODENET__BATCH__INIT;
+	Nodenet__Transfer	 *t = xcalloc(n + 1, sizeof(*t));
+	Nodenet__Transfer	**pt = xcalloc(n + 1, sizeof(*pt));
+	uint8_t			 *buf;
+
+	for (size_t i = 0; i < n; i++) {
+		nodenet__transfer__init(&t[i]);
+		t[i].seq = items[i].seq;
+		t[i].hops = 1;
+		t[i].record.data = (uint8_t *)(uintptr_t)items[i].rec;
+		t[i].record.len = items[i].len;
+		pt[i] = &t[i];
+	}
+	b.items = pt;
+	b.n_items = n;
+	b.after = after;
+	b.upto = upto;
+	b.lane = lane;
+	f.kind_case = NODENET__FRAME__KIND_BATCH;
+	f.batch = &b;
+	buf = pack_frame(&f, len);
+	free(t);
+	free(pt);
+	return buf;
+}
+
+static void
+send_batch(struct evil *e, unsigned lane, uint64_t after, uint64_t upto,
+    const struct item *items, size_t n)
+{
+	size_t	 len;
+	uint8_t	*buf = batch_frame(lane, after, upto, items, n, &len);
+
+	printf("evil_peer: batch lane %u (%" PRIu64 ",%" PRIu64 "] with %zu "
+	    "record(s), %zu bytes\n", lane, after, upto, n, len);
+	send_raw(e, buf, len, 0);
+	free(buf);
+}
+
+/*
+ * A signed mail record from vanthu@origin to e->to, signed by kp. The
+ * text carries a marker so that a byte inside the body can be found.
+ */
+static uint8_t *
+make_mail(struct evil *e, const key_pair_t *kp, const char *origin,
+    const char *subject, size_t *len)
+{
+	Nodenet__RecordBody	 rb = NODENET__RECORD_BODY__INIT;
+	Nodenet__MailMessage	 m = NODENET__MAIL_MESSAGE__INIT;
+	uint8_t			 id[WIRE_ID_BYTES], *out = NULL;
+	char			*from, *text, *to[1];
+	char			 hex[2 * WIRE_ID_BYTES + 1];
+	int			 rc;
+
+	from = xasprintf("vanthu@%s", origin);
+	text = xasprintf("evil_peer text MARKER-%s-%" PRIu64 " end", subject,
+	    e->origin_seq);
+	to[0] = (char *)(uintptr_t)e->to;
+	m.from = from;
+	m.to = to;
+	m.n_to = 1;
+	m.subject = (char *)(uintptr_t)subject;
+	m.text.data = (uint8_t *)text;
+	m.text.len = strlen(text);
+	rb.origin = (char *)(uintptr_t)origin;
+	rb.origin_seq = e->origin_seq++;
+	rb.created_ms = wall_ms();
+	rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
+	rb.mail = &m;
+	if ((rc = wire_record_make(kp, &rb, &out, len, id)) != 0)
+		fail_setup("wire_record_make", wire_strerror(rc));
+	sodium_bin2hex(hex, sizeof(hex), id, sizeof(id));
+	printf("evil_peer: record %s origin=%s subject=%s\n", hex, origin,
+	    subject);
+	free(from);
+	free(text);
+	return out;
+}
+
+static const char *
+event_name(uint16_t ev)
+{
+	switch (ev) {
+	case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+		return "handshake succeeded";
+	case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+		return "handshake failed (no detail)";
+	case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+		return "handshake failed (protocol)";
+	case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+		return "handshake failed (authentication refused)";
+	case ZMQ_EVENT_DISCONNECTED:
+		return "disconnected";
+	}
+	return "other event";
+}
+
+static void
+on_monitor(struct evil *e)
+{
+	for (;;) {
+		zmq_msg_t	m;
+		uint16_t	ev = 0;
+		int		more;
+
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, e->mon, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&m);
+			return;
+		}
+		if (zmq_msg_size(&m) >= 2)
+			memcpy(&ev, zmq_msg_data(&m), 2);
+		more = zmq_msg_more(&m);
+		zmq_msg_close(&m);
+		while (more) {
+			zmq_msg_init(&m);
+			if (zmq_msg_recv(&m, e->mon, 0) == -1)
+				more = 0;
+			else
+				more = zmq_msg_more(&m);
+			zmq_msg_close(&m);
+		}
+		if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+			e->hs_ok++;
+		else if (ev != ZMQ_EVENT_DISCONNECTED)
+			e->hs_failed++;
+		/* A refused key retries every 100 ms: say it once. */
+		if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED ||
+		    (ev != ZMQ_EVENT_DISCONNECTED && e->hs_failed == 1))
+			printf("evil_peer: %s\n", event_name(ev));
+		fflush(stdout);
+	}
+}
+
+static void
+on_frame(struct evil *e, const uint8_t *buf, size_t len)
+{
+	Nodenet__Frame	*f;
+	int		 rc;
+
+	if ((rc = wire_frame_unpack(buf, len, &f)) != 0) {
+		printf("evil_peer: the parent sent a bad frame: %s\n",
+		    wire_strerror(rc));
+		return;
+	}
+	switch (f->kind_case) {
+	case NODENET__FRAME__KIND_HELLO:
+		printf("evil_peer: hello from %s (chain of %zu, credit %u)\n",
+		    f->hello->name, f->hello->n_cert_chain, f->hello->credit);
+		e->hello_seen = 1;
+		break;
+	case NODENET__FRAME__KIND_ACK:
+		printf("evil_peer: ack lane %u seq=%" PRIu64 " credit=%u\n",
+		    f->ack->lane, f->ack->seq, f->ack->credit);
+		if (f->ack->seq > e->acked[f->ack->lane])
+			e->acked[f->ack->lane] = f->ack->seq;
+		e->any_ack |= 1u << f->ack->lane;
+		break;
+	case NODENET__FRAME__KIND_BATCH:
+		/* What a child would do: hold it and say so. */
+		send_ack(e, f->batch->lane, f->batch->upto, f->batch->n_items > 0 ?
+		    (uint32_t)f->batch->n_items : 1);
+		break;
+	default:
+		break;
+	}
+	fflush(stdout);
+	nodenet__frame__free_unpacked(f, NULL);
+}
+
+/* Handles what arrives for up to ms milliseconds (or until a frame). */
+static void
+pump(struct evil *e, long ms)
+{
+	zmq_pollitem_t	items[2] = {
+		{ e->sock, 0, ZMQ_POLLIN, 0 },
+		{ e->mon, 0, ZMQ_POLLIN, 0 },
+	};
+
+	if (zmq_poll(items, 2, ms) <= 0)
+		goto out;
+	if (items[1].revents & ZMQ_POLLIN)
+		on_monitor(e);
+	while (items[0].revents & ZMQ_POLLIN) {
+		zmq_msg_t	m;
+
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, e->sock, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&m);
+			break;
+		}
+		on_frame(e, zmq_msg_data(&m), zmq_msg_size(&m));
+		zmq_msg_close(&m);
+	}
+out:
+	if (e->hello_seen && mono_ms() - e->last_hb_ms >= HEARTBEAT_MS) {
+		send_heartbeat(e);
+		e->last_hb_ms = mono_ms();
+	}
+}
+
+/*
+ * Waits for the parent's Hello. A handshake refused before any succeeded
+ * is final (the parent does not know our key): no Hello can follow.
+ */
+static int
+wait_hello(struct evil *e)
+{
+	while (!e->hello_seen && !(e->hs_failed > 0 && e->hs_ok == 0) &&
+	    mono_ms() < e->deadline_ms)
+		pump(e, 100);
+	if (!e->hello_seen)
+		printf("evil_peer: no Hello from the parent (%u handshake(s) "
+		    "failed, %u succeeded)\n", e->hs_failed, e->hs_ok);
+	return e->hello_seen;
+}
+
+static int
+acked(const struct evil *e, unsigned lane, uint64_t seq)
+{
+	return (e->any_ack & (1u << lane)) != 0 && e->acked[lane] >= seq;
+}
+
+static int
+wait_ack(struct evil *e, unsigned lane, uint64_t seq)
+{
+	while (!acked(e, lane, seq) && mono_ms() < e->deadline_ms)
+		pump(e, 100);
+	if (!acked(e, lane, seq)) {
+		printf("evil_peer: no ack for lane %u seq %" PRIu64 " in "
+		    "time\n", lane, seq);
+		return 0;
+	}
+	return 1;
+}
+
+/* Lets the parent's frames settle (acks we might still owe). */
+static void
+linger_ms(struct evil *e, long ms)
+{
+	uint64_t	end = mono_ms() + (uint64_t)ms;
+
+	while (mono_ms() < end)
+		pump(e, 50);
+}
+
+static char *
+subj(const struct evil *e, const char *suffix)
+{
+	return xasprintf("%s%s", e->subject, suffix);
+}
+
+static int
+mode_tamper(struct evil *e)
+{
+	char		*sb = subj(e, "-bad");
+	size_t		 blen, glen;
+	uint8_t		*bad = make_mail(e, e->signer, e->origin, sb, &blen);
+	uint8_t		*good = make_mail(e, e->signer, e->origin, e->subject,
+			    &glen);
+	uint8_t		*p;
+	struct item	 it;
+	int		 ok;
+
+	/* Flip one bit of the text, inside the signed body. */
+	if ((p = memmem(bad, blen, "MARKER", 6)) == NULL)
+		fail_setup("tamper", "marker not found in the record");
+	p[0] ^= 0x01;
+	printf("evil_peer: flipped byte %zu of %zu\n", (size_t)(p - bad),
+	    blen);
+	it = (struct item){ 1, bad, blen };
+	send_batch(e, LANE_MAIL, 0, 1, &it, 1);
+	it = (struct item){ 2, good, glen };
+	send_batch(e, LANE_MAIL, 1, 2, &it, 1);
+	ok = wait_ack(e, LANE_MAIL, 2);
+	free(sb);
+	free(bad);
+	free(good);
+	return ok;
+}
+
+/* Sends buf (which must not decode as a frame) as one message. */
+static void
+send_undecodable(struct evil *e, const char *what, const uint8_t *buf,
+    size_t len)
+{
+	Nodenet__Frame	*f;
+
+	if (wire_frame_unpack(buf, len, &f) == 0) {
+		nodenet__frame__free_unpacked(f, NULL);
+		fail_setup(what, "our own garbage decodes as a frame");
+	}
+	printf("evil_peer: sending %s (%zu bytes)\n", what, len);
+	send_raw(e, buf, len, 0);
+}
+
+static int
+mode_garbage(struct evil *e)
+{
+	char		*st = subj(e, "-truncated");
+	size_t		 glen, tlen, flen;
+	uint8_t		*good = make_mail(e, e->signer, e->origin, e->subject,
+			    &glen);
+	uint8_t		*trec = make_mail(e, e->signer, e->origin, st, &tlen);
+	uint8_t		 rnd[256], *frame, *big;
+	struct item	 it;
+	int		 ok;
+
+	/* Random bytes; 0x0f is field 1 with wire type 7, which is none. */
+	randombytes_buf(rnd, sizeof(rnd));
+	rnd[0] = 0x0f;
+	send_undecodable(e, "random bytes", rnd, sizeof(rnd));
+
+	/* A valid batch frame cut in half. */
+	it = (struct item){ 1, trec, tlen };
+	frame = batch_frame(LANE_MAIL, 0, 1, &it, 1, &flen);
+	send_undecodable(e, "a truncated batch frame", frame, flen / 2);
+	free(frame);
+
+	/* Over WIRE_MAX_FRAME, under the node's 16 MiB socket limit. */
+	big = xcalloc(1, OVERSIZE);
+	send_undecodable(e, "an oversized frame", big, OVERSIZE);
+	free(big);
+
+	/* Two parts: the node never sends multipart and refuses it. */
+	printf("evil_peer: sending a multipart message\n");
+	send_raw(e, rnd, 16, 1);
+	send_raw(e, rnd, 16, 0);
+
+	it = (struct item){ 1, good, glen };
+	send_batch(e, LANE_MAIL, 0, 1, &it, 1);
+	ok = wait_ack(e, LANE_MAIL, 1);
+	free(st);
+	free(good);
+	free(trec);
+	return ok;
+}
+
+static int
+mode_replay(struct evil *e)
+{
+	size_t		 len;
+	uint8_t		*rec = make_mail(e, e->signer, e->origin, e->subject,
+			    &len);
+	struct item	 it[2] = { { 1, rec, len }, { 0, NULL, 0 } };
+	int		 ok;
+
+	send_batch(e, LANE_MAIL, 0, 1, it, 1);
+	if ((ok = wait_ack(e, LANE_MAIL, 1))) {
+		it[0] = (struct item){ 2, rec, len };
+		it[1] = (struct item){ 3, rec, len };
+		send_batch(e, LANE_MAIL, 1, 3, it, 2);
+		ok = wait_ack(e, LANE_MAIL, 3);
+	}
+	free(rec);
+	return ok;
+}
+
+static int
+mode_forged_origin(struct evil *e, const char *forged)
+{
+	char		*sb = subj(e, "-bad");
+	size_t		 flen, glen;
+	uint8_t		*bad = make_mail(e, e->kp, forged, sb, &flen);
+	uint8_t		*good = make_mail(e, e->kp, e->name, e->subject, &glen);
+	struct item	 it;
+	int		 ok;
+
+	it = (struct item){ 1, bad, flen };
+	send_batch(e, LANE_MAIL, 0, 1, &it, 1);
+	it = (struct item){ 2, good, glen };
+	send_batch(e, LANE_MAIL, 1, 2, &it, 1);
+	ok = wait_ack(e, LANE_MAIL, 2);
+	free(sb);
+	free(bad);
+	free(good);
+	return ok;
+}
+
+static int
+mode_send(struct evil *e)
+{
+	size_t		 len;
+	uint8_t		*rec = make_mail(e, e->signer, e->origin, e->subject,
+			    &len);
+	struct item	 it = { 1, rec, len };
+	int		 ok;
+
+	send_batch(e, LANE_MAIL, 0, 1, &it, 1);
+	ok = wait_ack(e, LANE_MAIL, 1);
+	free(rec);
+	return ok;
+}
+
+static int
+mode_push(struct evil *e, const struct cert_chain *c)
+{
+	struct item	*it = xcalloc(c->n + 1, sizeof(*it));
+	int		 ok;
+
+	for (size_t i = 0; i < c->n; i++)
+		it[i] = (struct item){ i + 1, c->certs[i], c->lens[i] };
+	send_batch(e, LANE_CERT, 0, c->n, it, c->n);
+	ok = wait_ack(e, LANE_CERT, c->n);
+	free(it);
+	return ok;
+}
+
+static void
+setup_socket(struct evil *e, const char *endpoint, const uint8_t *parent)
+{
+	uint8_t	server[32], pk[32], sk[32];
+	int	linger = 0, ivl = 100, ivl_max = 1000;
+	int64_t	max = -1;
+
+	if (key_curve_public(parent, server) != 0)
+		fail_setup("PARENTKEY", "no CURVE form");
+	if (key_curve_public(key_public(e->kp), pk) != 0)
+		fail_setup("KEYFILE", "no CURVE form");
+	key_curve_secret(e->kp, sk);
+	if ((e->ctx = zmq_ctx_new()) == NULL ||
+	    (e->sock = zmq_socket(e->ctx, ZMQ_DEALER)) == NULL)
+		fail_setup("zmq", zmq_strerror(errno));
+	zmq_setsockopt(e->sock, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(e->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max));
+	zmq_setsockopt(e->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
+	zmq_setsockopt(e->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max,
+	    sizeof(ivl_max));
+	if (zmq_setsockopt(e->sock, ZMQ_CURVE_SERVERKEY, server, 32) != 0 ||
+	    zmq_setsockopt(e->sock, ZMQ_CURVE_PUBLICKEY, pk, 32) != 0 ||
+	    zmq_setsockopt(e->sock, ZMQ_CURVE_SECRETKEY, sk, 32) != 0)
+		fail_setup("CURVE keys", zmq_strerror(errno));
+	sodium_memzero(sk, sizeof(sk));
+	if (zmq_socket_monitor(e->sock, MON_ENDPOINT,
+	    ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED) != 0 ||
+	    (e->mon = zmq_socket(e->ctx, ZMQ_PAIR)) == NULL ||
+	    zmq_connect(e->mon, MON_ENDPOINT) != 0)
+		fail_setup("monitor", zmq_strerror(errno));
+	zmq_setsockopt(e->mon, ZMQ_LINGER, &linger, sizeof(linger));
+	if (zmq_connect(e->sock, endpoint) != 0)
+		fail_setup(endpoint, zmq_strerror(errno));
+}
+
+int
+main(int argc, char **argv)
+{
+	struct evil	 e = { 0 };
+	struct cert_chain push = { 0 };
+	const char	*signkey = NULL, *pushfile = NULL, *mode;
+	uint8_t		 parent[KEY_PUBLIC_BYTES];
+	uint8_t		*early = NULL;
+	size_t		 elen = 0;
+	long		 timeout_s = 15;
+	int		 ch, rc, ok = 0;
+
+	e.to = "chutich@tw";
+	e.origin_seq = 1;
+	while ((ch = getopt(argc, argv, "t:o:k:T:s:f:")) != -1) {
+		switch (ch) {
+		case 't':
+			timeout_s = strtol(optarg, NULL, 10);
+			if (timeout_s < 1 || timeout_s > 600)
+				usage();
+			break;
+		case 'o':
+			e.origin = optarg;
+			break;
+		case 'k':
+			signkey = optarg;
+			break;
+		case 'T':
+			e.to = optarg;
+			break;
+		case 's':
+			e.subject = optarg;
+			break;
+		case 'f':
+			pushfile = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 6)
+		usage();
+	mode = argv[optind + 5];
+	e.name = argv[optind + 2];
+	if (e.subject == NULL)
+		e.subject = mode;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (sodium_init() == -1)
+		fail_setup("libsodium", "cannot initialise");
+	if ((rc = key_load(&e.kp, argv[optind])) != 0)
+		fail_setup(argv[optind], key_strerror(rc));
+	if (signkey == NULL)
+		e.signer = e.kp;
+	else if ((rc = key_load(&e.signer, signkey)) != 0)
+		fail_setup(signkey, key_strerror(rc));
+	if ((rc = cert_chain_load(argv[optind + 1], &e.chain)) != 0)
+		fail_setup(argv[optind + 1], cert_strerror(rc));
+	if (key_parse_hex(argv[optind + 4], parent) != 0)
+		fail_setup("PARENTKEY", "not 64 hex digits");
+	if (strcmp(mode, "forged-origin") == 0) {
+		if (e.origin == NULL || strcmp(e.origin, e.name) == 0)
+			fail_setup("forged-origin", "give -o ANOTHER_NAME");
+	} else if (e.origin == NULL)
+		e.origin = e.name;
+	if (strcmp(mode, "push") == 0) {
+		if (pushfile == NULL)
+			fail_setup("push", "give -f CHAINFILE");
+		if ((rc = cert_chain_load(pushfile, &push)) != 0 ||
+		    push.n == 0)
+			fail_setup(pushfile, rc ? cert_strerror(rc) : "empty");
+	} else if (strcmp(mode, "hello") != 0 && strcmp(mode, "send") != 0 &&
+	    strcmp(mode, "tamper") != 0 && strcmp(mode, "garbage") != 0 &&
+	    strcmp(mode, "replay") != 0 && strcmp(mode, "forged-origin") != 0)
+		usage();
+
+	setup_socket(&e, argv[optind + 3], parent);
+	e.deadline_ms = mono_ms() + (uint64_t)timeout_s * 1000;
+	if (strcmp(mode, "garbage") == 0) {
+		/* A batch before any Hello: refused, never stored. */
+		char		*se = subj(&e, "-early");
+		struct item	 it;
+		size_t		 len;
+		uint8_t		*rec = make_mail(&e, e.signer, e.origin, se,
+				    &len);
+
+		it = (struct item){ 1, rec, len };
+		early = batch_frame(LANE_MAIL, 0, 1, &it, 1, &elen);
+		printf("evil_peer: sending a batch before the Hello\n");
+		send_raw(&e, early, elen, 0);
+		free(rec);
+		free(se);
+	}
+	send_hello(&e);
+	if (wait_hello(&e)) {
+		if (strcmp(mode, "hello") == 0)
+			ok = 1;
+		else if (strcmp(mode, "send") == 0)
+			ok = mode_send(&e);
+		else if (strcmp(mode, "tamper") == 0)
+			ok = mode_tamper(&e);
+		else if (strcmp(mode, "garbage") == 0)
+			ok = mode_garbage(&e);
+		else if (strcmp(mode, "replay") == 0)
+			ok = mode_replay(&e);
+		else if (strcmp(mode, "forged-origin") == 0)
+			ok = mode_forged_origin(&e, e.origin);
+		else
+			ok = mode_push(&e, &push);
+		if (ok)
+			linger_ms(&e, 200);
+	}
+	printf("evil_peer: %s: %s\n", mode, ok ? "ok" : "FAILED");
+	free(early);
+	zmq_socket_monitor(e.sock, NULL, 0);
+	zmq_close(e.mon);
+	zmq_close(e.sock);
+	zmq_ctx_term(e.ctx);
+	cert_chain_free(&e.chain);
+	cert_chain_free(&push);
+	if (e.signer != e.kp)
+		key_free(&e.signer);
+	key_free(&e.kp);
+	return ok ? 0 : 1;
+}

@@ -1,0 +1,160 @@
+/*
+ * mail_flood: submits many messages to a running node, fast, for the
+ * integration tests (tests/integration/kill_receiver.sh).
+ *
+ *   mail_flood SOCKET FROM TO N [PREFIX]
+ *
+ * Connects a ZeroMQ REQ socket to ipc://SOCKET (a node's control socket)
+ * and sends N "send" requests, one JSON object per message as node-ctl
+ * does, each waiting for its reply (the node commits each message
+ * durably before it replies). Message i (1..N) has the subject
+ * "PREFIX-%06d" (PREFIX defaults to "flood"), so every subject is unique
+ * and a checker can tell which ones arrived. Prints the number of
+ * messages the node accepted on stdout. Exit: 0 if all N were accepted,
+ * 1 on an error reply, no reply in time or a socket error (after printing
+ * how many were accepted before it), 2 on bad usage.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <zmq.h>
+
+#define REPLY_TIMEOUT_MS	60000
+#define N_MAX			10000000L
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mail_flood SOCKET FROM TO N [PREFIX]\n");
+	exit(2);
+}
+
+/*
+ * Sends request i and waits for its reply: 0 if the node accepted the
+ * message, -1 (said on stderr) otherwise.
+ */
+static int
+submit(void *s, const char *from, const char *to, const char *prefix,
+    long i)
+{
+	char		 subject[256], text[320];
+	char		*out;
+	json_t		*req, *reply;
+	json_error_t	 jerr;
+	zmq_msg_t	 msg;
+	int		 rc;
+
+	snprintf(subject, sizeof(subject), "%s-%06ld", prefix, i);
+	snprintf(text, sizeof(text), "Message %ld of a flood (%s).\n", i,
+	    subject);
+	req = json_pack("{s:s, s:s, s:[s], s:s, s:s}", "cmd", "send",
+	    "from", from, "to", to, "subject", subject, "text", text);
+	if (req == NULL) {
+		fprintf(stderr, "mail_flood: cannot build request %ld (are "
+		    "FROM, TO and PREFIX UTF-8?)\n", i);
+		return -1;
+	}
+	out = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (out == NULL) {
+		fprintf(stderr, "mail_flood: out of memory\n");
+		return -1;
+	}
+	rc = zmq_send(s, out, strlen(out), 0);
+	free(out);
+	if (rc == -1) {
+		fprintf(stderr, "mail_flood: send %ld: %s\n", i,
+		    zmq_strerror(errno));
+		return -1;
+	}
+	zmq_msg_init(&msg);
+	if (zmq_msg_recv(&msg, s, 0) == -1) {
+		fprintf(stderr, "mail_flood: no reply to message %ld within "
+		    "%d s: %s\n", i, REPLY_TIMEOUT_MS / 1000,
+		    zmq_strerror(errno));
+		zmq_msg_close(&msg);
+		return -1;
+	}
+	reply = json_loadb(zmq_msg_data(&msg), zmq_msg_size(&msg), 0, &jerr);
+	zmq_msg_close(&msg);
+	if (reply == NULL || !json_is_object(reply)) {
+		fprintf(stderr, "mail_flood: reply to message %ld is not a "
+		    "JSON object\n", i);
+		json_decref(reply);
+		return -1;
+	}
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		const char	*e = json_string_value(json_object_get(reply,
+		    "error"));
+
+		fprintf(stderr, "mail_flood: message %ld refused: %s\n", i,
+		    e != NULL ? e : "(no error given)");
+		json_decref(reply);
+		return -1;
+	}
+	json_decref(reply);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*prefix = "flood";
+	char		*ep, *end;
+	void		*ctx, *s;
+	long		 n, accepted = 0;
+	int		 timeout = REPLY_TIMEOUT_MS, linger = 0, status = 0;
+	size_t		 eplen;
+	struct stat	 sb;
+
+	if (argc != 5 && argc != 6)
+		usage();
+	errno = 0;
+	n = strtol(argv[4], &end, 10);
+	if (errno != 0 || *end != '\0' || end == argv[4] || n < 1 ||
+	    n > N_MAX)
+		usage();
+	if (argc == 6)
+		prefix = argv[5];
+	if (stat(argv[1], &sb) == -1 || !S_ISSOCK(sb.st_mode)) {
+		fprintf(stderr, "mail_flood: no node listening on %s\n",
+		    argv[1]);
+		printf("0\n");
+		return 1;
+	}
+	eplen = strlen(argv[1]) + sizeof("ipc://");
+	if ((ep = malloc(eplen)) == NULL) {
+		fprintf(stderr, "mail_flood: out of memory\n");
+		return 1;
+	}
+	snprintf(ep, eplen, "ipc://%s", argv[1]);
+	if ((ctx = zmq_ctx_new()) == NULL || (s = zmq_socket(ctx,
+	    ZMQ_REQ)) == NULL) {
+		fprintf(stderr, "mail_flood: zmq: %s\n", zmq_strerror(errno));
+		free(ep);
+		return 1;
+	}
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	if (zmq_connect(s, ep) != 0) {
+		fprintf(stderr, "mail_flood: %s: %s\n", argv[1],
+		    zmq_strerror(errno));
+		status = 1;
+	}
+	for (long i = 1; status == 0 && i <= n; i++) {
+		if (submit(s, argv[2], argv[3], prefix, i) != 0)
+			status = 1;
+		else
+			accepted++;
+	}
+	printf("%ld\n", accepted);
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+	free(ep);
+	return status;
+}
