@@ -8,6 +8,21 @@ cd "$(dirname "$0")/../.." && . tests/lib.sh
 make_node tw
 conf=$T/tw.conf
 
+# node init: a new office's data directory, key pair and store.
+sed "s|^data_dir = .*|data_dir = $T/fresh|" "$conf" >"$T/fresh.conf"
+pub=$("$B/node" init -c "$T/fresh.conf" 2>/dev/null)
+check "node init prints the new public key" grep -qE '^[0-9a-f]{64}$' <<<"$pub"
+check "node init makes the data directory 0700" \
+    test "$(stat -c %a "$T/fresh")" = 700
+check "node init makes the key file 0600" \
+    test "$(stat -c %a "$T/fresh/node.key")" = 600
+check "the key file holds that key" \
+    test "$("$B/node-key" public "$T/fresh/node.key")" = "$pub"
+check "node init makes the store (a plain LMDB environment)" \
+    quiet mdb_stat "$T/fresh"
+check "node init again keeps the key" \
+    test "$("$B/node" init -c "$T/fresh.conf" 2>/dev/null)" = "$pub"
+
 check "a good config checks out (node -n)" quiet "$B/node" -n -c "$conf"
 
 sed 's/^heartbeat_s = 1/heartbeat_s = many/' "$conf" >"$T/bad.conf"
