@@ -125,6 +125,29 @@ lanes_max(const uint64_t v[WIRE_LANES])
 	return m;
 }
 
+/*
+ * How far behind our log the peer is, in log positions: per lane, from
+ * what it has acked if something is in flight, else from how far its
+ * feed has read (it is owed nothing before that); the worst lane.
+ */
+static uint64_t
+lag_out(const struct node *n, const struct peer *p)
+{
+	uint64_t	lag = 0;
+
+	if (p->pr_state != PEER_UP)
+		return n->n_head > lanes_max(p->pr_acked) ?
+		    n->n_head - lanes_max(p->pr_acked) : 0;
+	for (int l = 0; l < WIRE_LANES; l++) {
+		uint64_t	from = p->pr_sent[l] > p->pr_acked[l] ?
+		    p->pr_acked[l] : p->pr_scanned[l];
+
+		if (from < n->n_head && n->n_head - from > lag)
+			lag = n->n_head - from;
+	}
+	return lag;
+}
+
 static json_t *
 cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
 {
@@ -147,7 +170,7 @@ cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
 		    "state", state_name(p->pr_state),
 		    "sent", (json_int_t)lanes_max(p->pr_sent),
 		    "acked", (json_int_t)lanes_max(p->pr_acked),
-		    "lag_out", (json_int_t)(n->n_head - lanes_max(p->pr_acked)),
+		    "lag_out", (json_int_t)lag_out(n, p),
 		    "received", (json_int_t)lanes_max(p->pr_received),
 		    "records_in", (json_int_t)p->pr_records_in,
 		    "records_out", (json_int_t)p->pr_records_out,

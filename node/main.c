@@ -57,12 +57,24 @@ node_txn(struct node *n)
 	return n->n_txn;
 }
 
-void
-node_commit(struct node *n)
+/* n_head: our newest committed log seq, which feeds read up to. */
+static void
+refresh_head(struct node *n)
 {
 	store_txn_t	*txn;
 	uint8_t		 id[STORE_ID_BYTES];
-	int		 rc, committed = 0;
+
+	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) == 0) {
+		if (store_log_last(txn, &n->n_head, id) != 0)
+			n->n_head = 0;
+		store_txn_abort(&txn);
+	}
+}
+
+void
+node_commit(struct node *n)
+{
+	int	rc, committed = 0;
 
 	if (n->n_txn != NULL) {
 		rc = store_txn_commit(&n->n_txn);
@@ -74,11 +86,7 @@ node_commit(struct node *n)
 			n->n_cnt.commits++;
 			committed = 1;
 		}
-		if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) == 0) {
-			if (store_log_last(txn, &n->n_head, id) != 0)
-				n->n_head = 0;
-			store_txn_abort(&txn);
-		}
+		refresh_head(n);
 		repl_after_commit(n, committed);
 	}
 	for (size_t i = 0; i < n->n_npeers; i++)
@@ -129,13 +137,11 @@ trust_revoked(void *arg, const uint8_t cert_id[WIRE_ID_BYTES],
 	store_txn_t	*txn = n->n_txn;
 	int		 rc;
 
-	(void)key;
-	(void)subject;
 	if (n->n_store == NULL)
 		return 0;	/* checking our own chain before the store */
 	if (txn == NULL && store_txn_begin(n->n_store, STORE_RDONLY, &txn))
 		return 1;	/* cannot tell: refuse */
-	rc = store_is_revoked(txn, cert_id);
+	rc = node_revoked(n, txn, cert_id, key, subject);
 	if (txn != n->n_txn)
 		store_txn_abort(&txn);
 	return rc != 0;
@@ -264,6 +270,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	open_store(&n);
+	refresh_head(&n);
 	n.n_started_ms = loop_now_ms();
 	n.n_loop = loop_new();
 	setup_signals(&n);

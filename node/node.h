@@ -57,6 +57,8 @@ struct peer {
 	int		 pr_hello_sent;
 	int		 pr_resync;		/* asked; drop batches till reply */
 	uint64_t	 pr_hello_timer;	/* deadline for its Hello */
+	uint64_t	 pr_retry_timer;	/* reconnect after a refusal */
+	uint64_t	 pr_backoff_ms;
 	uint8_t		 pr_instance[STORE_INSTANCE_BYTES];
 
 	/* Sending: our log positions, per lane. */
@@ -111,12 +113,22 @@ store_txn_t	*node_txn(struct node *n);
 void		 node_commit(struct node *n);
 uint64_t	 node_wall_ms(void);
 
+/*
+ * 1 if the certificate cert_id, or key for subject, is revoked here: a
+ * key revocation counts for subjects within its revoker's subtree.
+ */
+int	node_revoked(struct node *n, store_txn_t *txn,
+	    const uint8_t cert_id[WIRE_ID_BYTES],
+	    const uint8_t key[KEY_PUBLIC_BYTES], const char *subject);
+
 /* peer.c: links, authentication and frames. */
 int	peer_init(struct node *n);
 void	peer_shutdown(struct node *n);
 int	peer_send(struct node *n, struct peer *p, const Nodenet__Frame *f);
+/* Ends p's session (a link reconnects; a node below stays listed). */
 void	peer_fail(struct node *n, struct peer *p, const char *why);
-struct peer *peer_find(struct node *n, const char *name);
+/* Drops a node below us from the peer list (a newer session replaced it). */
+void	peer_forget(struct node *n, struct peer *p);
 
 /* repl.c: the sync engine. */
 void	repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h);

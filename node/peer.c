@@ -36,17 +36,6 @@
 
 static void	tick(loop_t *, void *);
 
-struct peer *
-peer_find(struct node *n, const char *name)
-{
-	for (size_t i = 0; i < n->n_npeers; i++)
-		if (n->n_peers[i]->pr_name != NULL &&
-		    strcmp(n->n_peers[i]->pr_name, name) == 0 &&
-		    n->n_peers[i]->pr_state == PEER_UP)
-			return n->n_peers[i];
-	return NULL;
-}
-
 static struct peer *
 peer_new(struct node *n)
 {
@@ -69,6 +58,8 @@ peer_free(struct node *n, struct peer *p)
 		}
 	if (p->pr_hello_timer != 0)
 		loop_timer_cancel(n->n_loop, p->pr_hello_timer);
+	if (p->pr_retry_timer != 0)
+		loop_timer_cancel(n->n_loop, p->pr_retry_timer);
 	free(p->pr_name);
 	free(p);
 }
@@ -193,16 +184,33 @@ handshake_failure(uint16_t event)
 }
 
 void
+peer_forget(struct node *n, struct peer *p)
+{
+	peer_free(n, p);
+}
+
+void
 peer_fail(struct node *n, struct peer *p, const char *why)
 {
 	log_warnx("event=link_fail peer=%s reason=\"%s\"", peer_label(p), why);
 	snprintf(p->pr_error, sizeof(p->pr_error), "%s", why);
 	if (p->pr_link == NULL) {
 		/*
-		 * A ROUTER cannot close one connection: forget the session;
+		 * A ROUTER cannot close one connection: end the session;
 		 * what that connection sends next must start with a Hello.
+		 * A named node stays listed (down) for node-ctl peers until
+		 * it says Hello again.
 		 */
-		peer_free(n, p);
+		if (p->pr_name == NULL) {
+			peer_free(n, p);
+			return;
+		}
+		if (p->pr_hello_timer != 0) {
+			loop_timer_cancel(n->n_loop, p->pr_hello_timer);
+			p->pr_hello_timer = 0;
+		}
+		p->pr_rid_len = 0;
+		session_reset(p);
 		return;
 	}
 	/* Reconnecting makes a new session; libzmq backs off for us. */
@@ -232,6 +240,36 @@ arm_hello_deadline(struct node *n, struct peer *p)
 		loop_timer_cancel(n->n_loop, p->pr_hello_timer);
 	p->pr_hello_timer = loop_timer(n->n_loop, n->n_conf->link_timeout_ms,
 	    hello_deadline, p);
+}
+
+static void
+reconnect(loop_t *l, void *arg)
+{
+	struct peer	*p = arg;
+
+	(void)l;
+	p->pr_retry_timer = 0;
+	zmq_disconnect(p->pr_sock, p->pr_link->endpoint);
+	if (zmq_connect(p->pr_sock, p->pr_link->endpoint) != 0)
+		log_warn("event=link_connect peer=%s", p->pr_link->name);
+}
+
+/*
+ * libzmq does not reconnect after a refused CURVE handshake: do it
+ * ourselves, backing off, so a certificate that arrives later (or a
+ * renewed one) brings the link up without a restart.
+ */
+static void
+retry_later(struct node *n, struct peer *p)
+{
+	uint64_t	min = n->n_conf->retry_min_ms, max = n->n_conf->retry_max_ms;
+
+	if (p->pr_retry_timer != 0)
+		return;
+	p->pr_backoff_ms = p->pr_backoff_ms < min ? min :
+	    p->pr_backoff_ms * 2 > max ? max : p->pr_backoff_ms * 2;
+	p->pr_retry_timer = loop_timer(n->n_loop, p->pr_backoff_ms, reconnect,
+	    p);
 }
 
 /* Monitor of a DEALER: its connection's ups and downs. */
@@ -265,6 +303,7 @@ on_link_monitor(loop_t *l, void *arg)
 			snprintf(p->pr_error, sizeof(p->pr_error), "%s", fail);
 			log_warnx("event=auth_failed peer=%s endpoint=%s "
 			    "reason=\"%s\"", p->pr_link->name, ep, fail);
+			retry_later(n, p);
 		}
 	}
 	return 0;
@@ -281,7 +320,9 @@ on_router_monitor(loop_t *l, void *arg)
 
 	(void)l;
 	while (monitor_read(n->n_router_mon, &ev, ep, sizeof(ep)) == 0)
-		if ((fail = handshake_failure(ev)) != NULL) {
+		/* ZAP counted and logged the refusals it made itself. */
+		if ((fail = handshake_failure(ev)) != NULL &&
+		    ev != ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
 			n->n_cnt.auth_failed++;
 			log_warnx("event=auth_failed endpoint=%s reason=\"%s\"",
 			    ep, fail);
@@ -319,7 +360,7 @@ vouch(struct node *n, const uint8_t curve[32], uint8_t ed[KEY_PUBLIC_BYTES],
 	*why = "no certificate known for this key";
 	while (store_cert_next(txn, curve, after, &c) == 0) {
 		snprintf(after, sizeof(after), "%s", c.subject);
-		if (store_is_revoked(txn, c.cert_id) != 0)
+		if (node_revoked(n, txn, c.cert_id, c.key, c.subject))
 			*why = "certificate revoked";
 		else if (c.not_after_ms <= now)
 			*why = "certificate expired";
@@ -469,7 +510,8 @@ router_peer(struct node *n, zmq_msg_t *rid, zmq_msg_t *payload)
 
 	for (size_t i = 0; i < n->n_npeers; i++) {
 		p = n->n_peers[i];
-		if (p->pr_link == NULL && p->pr_rid_len == zmq_msg_size(rid) &&
+		if (p->pr_link == NULL && p->pr_rid_len > 0 &&
+		    p->pr_rid_len == zmq_msg_size(rid) &&
 		    memcmp(p->pr_rid, zmq_msg_data(rid), p->pr_rid_len) == 0)
 			return p;
 	}

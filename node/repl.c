@@ -42,9 +42,26 @@ is_root(const struct node *n, const char *name, const uint8_t *key)
 	    sodium_memcmp(key, n->n_conf->root_key, KEY_PUBLIC_BYTES) == 0;
 }
 
+int
+node_revoked(struct node *n, store_txn_t *txn,
+    const uint8_t cert_id[WIRE_ID_BYTES], const uint8_t key[KEY_PUBLIC_BYTES],
+    const char *subject)
+{
+	char	revoker[STORE_MAX_PEER + 1] = "";
+
+	if (store_is_revoked(txn, cert_id) != 0)
+		return 1;
+	while (store_key_revoker_next(txn, key, revoker, revoker) == 0)
+		if (strcmp(revoker, n->n_conf->root_name) == 0 ||
+		    name_within(subject, revoker))
+			return 1;
+	return 0;
+}
+
 /*
  * 1 if the record's origin key is certified for its origin name by a
- * certificate we hold and nothing revoked it (the root's key is pinned).
+ * certificate we hold, in its window, that nothing revoked (the root's
+ * key is pinned).
  */
 static int
 origin_trusted(struct node *n, store_txn_t *txn, const Nodenet__RecordBody *rb)
@@ -58,7 +75,8 @@ origin_trusted(struct node *n, store_txn_t *txn, const Nodenet__RecordBody *rb)
 	    store_cert_get(txn, curve, rb->origin, &c) != 0)
 		return 0;
 	return sodium_memcmp(c.key, rb->origin_key.data, KEY_PUBLIC_BYTES) ==
-	    0 && store_is_revoked(txn, c.cert_id) == 0;
+	    0 && c.not_after_ms > node_wall_ms() &&
+	    !node_revoked(n, txn, c.cert_id, c.key, c.subject);
 }
 
 /* A certificate record new to us: index it if its issuer may issue it. */
@@ -105,16 +123,17 @@ apply_revocation(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	if (cert.rb->kind_case == NODENET__RECORD_BODY__KIND_CERT &&
 	    (is_root(n, wr->rb->origin, wr->rb->origin_key.data) ||
 	    name_strictly_within(cert.rb->cert->subject, wr->rb->origin)) &&
-	    store_revoke(txn, cert.id, wr->id) == 0) {
+	    store_revoke(txn, cert.id, wr->id) == 0 &&
+	    store_revoke_key(txn, cert.rb->cert->subject_key.data,
+	    wr->rb->origin, wr->id) == 0) {
 		log_info("event=revoked subject=%s by=%s",
 		    cert.rb->cert->subject, wr->rb->origin);
 		/* Cut it off now: its sessions end, ZAP refuses it. */
 		for (size_t i = n->n_npeers; i-- > 0;) {
 			struct peer	*p = n->n_peers[i];
 
-			if (p->pr_name != NULL && strcmp(p->pr_name,
-			    cert.rb->cert->subject) == 0 &&
-			    sodium_memcmp(p->pr_key,
+			if (p->pr_name != NULL && name_within(p->pr_name,
+			    wr->rb->origin) && sodium_memcmp(p->pr_key,
 			    cert.rb->cert->subject_key.data,
 			    KEY_PUBLIC_BYTES) == 0)
 				peer_fail(n, p, "certificate revoked");
@@ -437,8 +456,12 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 			struct peer	*q = n->n_peers[i];
 
 			if (q != p && q->pr_link == NULL && q->pr_name != NULL &&
-			    strcmp(q->pr_name, h->name) == 0)
-				peer_fail(n, q, "replaced by a new session");
+			    strcmp(q->pr_name, h->name) == 0) {
+				if (q->pr_state == PEER_UP)
+					log_info("event=session_replaced "
+					    "peer=%s", h->name);
+				peer_forget(n, q);
+			}
 		}
 		if (p->pr_name == NULL)
 			p->pr_name = xstrdup(h->name);
@@ -470,6 +493,7 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 	    (unsigned long long)p->pr_received[2]);
 	p->pr_state = PEER_UP;
 	p->pr_error[0] = '\0';
+	p->pr_backoff_ms = 0;
 	if (p->pr_hello_timer != 0) {
 		loop_timer_cancel(n->n_loop, p->pr_hello_timer);
 		p->pr_hello_timer = 0;

@@ -365,13 +365,13 @@ wire_strerror(int rc)
 {
 	switch (rc) {
 	case WIRE_EDECODE:
-		return "malformed record encoding";
+		return "malformed protobuf encoding";
 	case WIRE_ETOOBIG:
-		return "record too large";
+		return "over the size limit";
 	case WIRE_EFIELD:
-		return "record field missing or out of bounds";
+		return "a field is missing or out of bounds";
 	case WIRE_ESIG:
-		return "record signature does not verify";
+		return "signature does not verify";
 	}
 	return strerror(rc);
 }

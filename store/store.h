@@ -197,17 +197,29 @@ int	store_cert_get(store_txn_t *txn, const uint8_t curve_key[32],
 int	store_cert_next(store_txn_t *txn, const uint8_t curve_key[32],
 	    const char *after, struct store_cert *out)
 	    __attribute__((warn_unused_result));
-/*
- * Marks a certificate revoked by record rev_id. Certificates are revoked,
- * not keys: a key revocation could be forged by anyone who certifies a
- * victim's key under a name of its own and then revokes that.
- */
+/* Marks a certificate revoked by record rev_id (everywhere). */
 int	store_revoke(store_txn_t *txn, const uint8_t cert_id[STORE_ID_BYTES],
 	    const uint8_t rev_id[STORE_ID_BYTES])
 	    __attribute__((warn_unused_result));
 /* 1 if the certificate is revoked, 0 if not, or < 0 on an error. */
 int	store_is_revoked(store_txn_t *txn,
 	    const uint8_t cert_id[STORE_ID_BYTES]);
+/*
+ * Marks an Ed25519 key revoked by revoker. It counts only for subjects
+ * within the revoker's subtree (everywhere for the root), which the
+ * caller decides: anyone may certify a key under a name of its own and
+ * then revoke that, and must not cut off the key's real owner.
+ */
+int	store_revoke_key(store_txn_t *txn, const uint8_t key[32],
+	    const char *revoker, const uint8_t rev_id[STORE_ID_BYTES])
+	    __attribute__((warn_unused_result));
+/*
+ * The revokers of key in name order: the first sorting after `after`
+ * ("" for the first) into out. STORE_NOTFOUND past the last.
+ */
+int	store_key_revoker_next(store_txn_t *txn, const uint8_t key[32],
+	    const char *after, char out[STORE_MAX_PEER + 1])
+	    __attribute__((warn_unused_result));
 
 /* Custody: who had a record when, for tracing. */
 enum store_custody_event {

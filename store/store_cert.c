@@ -4,6 +4,7 @@
  * certs:   X25519 key[32] subject -> Ed25519 key[32] cert id[32]
  *                                    le64 not_after_ms
  * revoked: cert id -> id of the revocation record
+ *          Ed25519 key[32] revoker name -> id of the revocation record
  * Keyed by the CURVE form of the key because that is all a ZeroMQ
  * handshake shows before the peer has said anything; then by subject, so
  * that every name a key is certified for has its own entry.
@@ -135,4 +136,51 @@ store_is_revoked(store_txn_t *t, const uint8_t cert_id[STORE_ID_BYTES])
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	return rc == 0 ? 1 : store_mdb_rc(rc);
+}
+
+int
+store_revoke_key(store_txn_t *t, const uint8_t key[32], const char *revoker,
+    const uint8_t rev_id[STORE_ID_BYTES])
+{
+	MDB_val	k, v = { STORE_ID_BYTES, (void *)(uintptr_t)rev_id };
+	uint8_t	buf[CERT_KEY_MAX];
+
+	if (t->tx_read_only)
+		return EROFS;
+	if (revoker[0] == '\0' || (k.mv_size = cert_key(buf, key, revoker)) == 0)
+		return STORE_INVAL;
+	k.mv_data = buf;
+	return store_mdb_rc(mdb_put(t->tx_txn,
+	    t->tx_store->st_dbi[DB_REVOKED], &k, &v, 0));
+}
+
+int
+store_key_revoker_next(store_txn_t *t, const uint8_t key[32],
+    const char *after, char out[STORE_MAX_PEER + 1])
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 buf[CERT_KEY_MAX + 1];
+	int		 rc;
+
+	if ((k.mv_size = cert_key(buf, key, after)) == 0)
+		return STORE_INVAL;
+	buf[k.mv_size++] = 0;	/* the least key above key||after */
+	k.mv_data = buf;
+	if ((rc = mdb_cursor_open(t->tx_txn, t->tx_store->st_dbi[DB_REVOKED],
+	    &c)) != 0)
+		return store_mdb_rc(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	/* A 32-byte entry is a certificate id, not a key's. */
+	while (rc == 0 && k.mv_size == 32 && memcmp(k.mv_data, key, 32) == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	if (rc == 0 && (k.mv_size <= 32 || k.mv_size > CERT_KEY_MAX ||
+	    memcmp(k.mv_data, key, 32) != 0))
+		rc = MDB_NOTFOUND;
+	if (rc == 0) {
+		memcpy(out, (uint8_t *)k.mv_data + 32, k.mv_size - 32);
+		out[k.mv_size - 32] = '\0';
+	}
+	mdb_cursor_close(c);
+	return store_mdb_rc(rc);
 }

@@ -33,11 +33,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free TCP port on 127.0.0.1 (nothing listens on it now).
+# A free TCP port on 127.0.0.1 (nothing listens on it now), below the
+# ephemeral range so no outgoing connection takes it before we bind it.
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 40000))
+		p=$((20000 + RANDOM % 12000))
 		ss -ltnH "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
 	done
 }

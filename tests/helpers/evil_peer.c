@@ -142,22 +142,15 @@ send_frame(struct evil *e, const Nodenet__Frame *f)
 	free(buf);
 }
 
-/*
- * Our Hello asks for one back: Hello field 8 (reply) set to true. It is
- * encoded by hand, after the fields protoc-c packs, so that this builds
- * against a link.proto with or without that field (a node that does not
- * know it skips it), and so is the Frame around it (field 1, hello).
- */
+/* Our Hello leaves reply unset (false): it asks for the parent's. */
 static void
 send_hello(struct evil *e)
 {
-	static const uint8_t	 reply[] = { 8 << 3 | 0, 1 };
+	Nodenet__Frame		 f = NODENET__FRAME__INIT;
 	Nodenet__Hello		 h = NODENET__HELLO__INIT;
 	ProtobufCBinaryData	*chain;
 	uint8_t			 store_id[WIRE_STORE_ID_BYTES];
 	uint64_t		 checkpoints[WIRE_LANES] = { 0 };
-	uint8_t			*buf;
-	size_t			 hlen, len = 0, v;
 
 	chain = xcalloc(e->chain.n + 1, sizeof(*chain));
 	for (size_t i = 0; i < e->chain.n; i++) {
@@ -174,17 +167,9 @@ send_hello(struct evil *e)
 	h.checkpoints = checkpoints;
 	h.n_checkpoints = WIRE_LANES;
 	h.credit = 64;
-	hlen = nodenet__hello__get_packed_size(&h) + sizeof(reply);
-	buf = xmalloc(hlen + 16);
-	buf[len++] = 1 << 3 | 2;	/* Frame.hello, length-delimited */
-	for (v = hlen; v >= 0x80; v >>= 7)
-		buf[len++] = (uint8_t)(v | 0x80);
-	buf[len++] = (uint8_t)v;
-	len += nodenet__hello__pack(&h, buf + len);
-	memcpy(buf + len, reply, sizeof(reply));
-	len += sizeof(reply);
-	send_raw(e, buf, len, 0);
-	free(buf);
+	f.kind_case = NODENET__FRAME__KIND_HELLO;
+	f.hello = &h;
+	send_frame(e, &f);
 	free(chain);
 }
 
