@@ -27,6 +27,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "node.h"
+#include "route.h"
 #include "xmem.h"
 
 static void
@@ -267,6 +268,9 @@ main(int argc, char **argv)
 	load_identity(&n);
 	if (check_only) {
 		printf("%s: ok\n", conf_path);
+		key_free(&n.n_key);
+		cert_chain_free(&n.n_chain);
+		cfg_free(&n.n_conf);
 		return 0;
 	}
 	open_store(&n);
@@ -288,6 +292,7 @@ main(int argc, char **argv)
 	node_commit(&n);
 	ctl_shutdown(&n);
 	peer_shutdown(&n);
+	route_free(&n);
 	zmq_ctx_term(n.n_zctx);
 	store_close(&n.n_store);
 	key_free(&n.n_key);

@@ -60,6 +60,7 @@ peer_free(struct node *n, struct peer *p)
 		loop_timer_cancel(n->n_loop, p->pr_hello_timer);
 	if (p->pr_retry_timer != 0)
 		loop_timer_cancel(n->n_loop, p->pr_retry_timer);
+	free(p->pr_inflight);
 	free(p->pr_name);
 	free(p);
 }

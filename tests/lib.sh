@@ -137,6 +137,14 @@ quiet() {
 	"$@" >/dev/null 2>&1
 }
 
+# Stops the nodes cleanly (so a sanitizer build reports leaks), checks no
+# node logged a sanitizer report, and returns 0 only if every check passed.
 finish() {
+	local n
+	for n in "${!PID[@]}"; do
+		stop_node "$n"
+	done
+	check "no node logged a sanitizer report" \
+	    eval '! grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/*.log 2>/dev/null'
 	[ "$FAILED" -eq 0 ] && [ "$CHECKS" -gt 0 ]
 }
