@@ -170,8 +170,9 @@ memcheck: $(UNIT)
 		valgrind -q --error-exitcode=1 --leak-check=full $$t || exit 1; \
 	done
 
-bench: $(BENCH)
+bench: all $(BENCH)
 	@for b in $(BENCH); do $$b || exit 1; done
+	@for s in bench/*.sh; do B=$(B) bash $$s || exit 1; done
 
 demo: all
 	@B=$(B) tools/demo.sh

@@ -121,7 +121,7 @@ deliver(struct node *n, store_txn_t *txn, const uint8_t *id,
 	}
 	n->n_cnt.delivered++;
 	custody(txn, id, STORE_CUSTODY_DELIVERED, mbox);
-	log_info("event=delivered mailbox=%s seq=%llu", mbox,
+	log_debug("event=delivered mailbox=%s seq=%llu", mbox,
 	    (unsigned long long)seq);
 	return 1;
 }

@@ -77,6 +77,7 @@ node_commit(struct node *n)
 {
 	int	rc, committed = 0;
 
+	n->n_turn_records = 0;
 	if (n->n_txn != NULL) {
 		rc = store_txn_commit(&n->n_txn);
 		if (rc != 0) {

@@ -100,11 +100,25 @@ struct node {
 	char			**n_known;	/* peer names routes can use */
 	size_t			 n_nknown;
 	store_txn_t		*n_txn;		/* this turn's writes */
+	size_t			 n_turn_records; /* received this turn */
 	uint64_t		 n_head;	/* our newest log seq, committed */
 	uint64_t		 n_started_ms;
 	int			 n_stopping;
 	struct counters		 n_cnt;
+	/* Ed25519 -> X25519 costs as much as a verify: remember them. */
+	struct curve_memo {
+		uint8_t	ed[KEY_PUBLIC_BYTES];
+		uint8_t	curve[32];
+		int	valid;
+	}			 n_curve[256];
 };
+
+/* Records received in one loop turn before we commit and ack. */
+#define NODE_TURN_RECORDS	1024
+
+/* key_curve_public() through a small cache; 0 or -1 as it returns. */
+int	node_curve(struct node *n, const uint8_t ed[KEY_PUBLIC_BYTES],
+	    uint8_t curve[32]);
 
 /* The write transaction of this loop turn, begun on first use; NULL and
  * logged if it cannot be begun. */

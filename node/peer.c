@@ -348,7 +348,7 @@ vouch(struct node *n, const uint8_t curve[32], uint8_t ed[KEY_PUBLIC_BYTES],
 	uint64_t		 now = node_wall_ms();
 
 	for (size_t i = 0; i < n->n_conf->n_links; i++)
-		if (key_curve_public(n->n_conf->links[i].key, lk) == 0 &&
+		if (node_curve(n, n->n_conf->links[i].key, lk) == 0 &&
 		    sodium_memcmp(lk, curve, 32) == 0) {
 			memcpy(ed, n->n_conf->links[i].key, KEY_PUBLIC_BYTES);
 			*why = NULL;
@@ -480,7 +480,8 @@ on_dealer(loop_t *l, void *arg)
 	struct peer	*p = arg;
 
 	(void)l;
-	for (int round = 0; round < DRAIN_MAX; round++) {
+	for (int round = 0; round < DRAIN_MAX &&
+	    p->pr_node->n_turn_records < NODE_TURN_RECORDS; round++) {
 		zmq_msg_t	m;
 
 		zmq_msg_init(&m);
@@ -537,7 +538,10 @@ on_router(loop_t *l, void *arg)
 	struct node	*n = arg;
 
 	(void)l;
-	for (int round = 0; round < DRAIN_MAX; round++) {
+	/* Commit and ack every so many records, so the sender keeps busy
+	 * while we verify the rest. */
+	for (int round = 0; round < DRAIN_MAX &&
+	    n->n_turn_records < NODE_TURN_RECORDS; round++) {
 		zmq_msg_t	 rid, m;
 		struct peer	*p;
 		int		 parts = 1;

@@ -43,6 +43,24 @@ is_root(const struct node *n, const char *name, const uint8_t *key)
 }
 
 int
+node_curve(struct node *n, const uint8_t ed[KEY_PUBLIC_BYTES],
+    uint8_t curve[32])
+{
+	struct curve_memo	*m = &n->n_curve[ed[0] ^ ed[31]];
+
+	if (!m->valid || memcmp(m->ed, ed, KEY_PUBLIC_BYTES) != 0) {
+		if (key_curve_public(ed, m->curve) != 0) {
+			m->valid = 0;
+			return -1;
+		}
+		memcpy(m->ed, ed, KEY_PUBLIC_BYTES);
+		m->valid = 1;
+	}
+	memcpy(curve, m->curve, 32);
+	return 0;
+}
+
+int
 node_revoked(struct node *n, store_txn_t *txn,
     const uint8_t cert_id[WIRE_ID_BYTES], const uint8_t key[KEY_PUBLIC_BYTES],
     const char *subject)
@@ -71,7 +89,7 @@ origin_trusted(struct node *n, store_txn_t *txn, const Nodenet__RecordBody *rb)
 
 	if (is_root(n, rb->origin, rb->origin_key.data))
 		return 1;
-	if (key_curve_public(rb->origin_key.data, curve) != 0 ||
+	if (node_curve(n, rb->origin_key.data, curve) != 0 ||
 	    store_cert_get(txn, curve, rb->origin, &c) != 0)
 		return 0;
 	return sodium_memcmp(c.key, rb->origin_key.data, KEY_PUBLIC_BYTES) ==
@@ -556,6 +574,7 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 		}
 	}
 	p->pr_rx_upto[lane] = b->upto;
+	n->n_turn_records += b->n_items;
 	log_debug("event=batch_in peer=%s lane=%u after=%llu upto=%llu "
 	    "records=%zu", p->pr_name, lane, (unsigned long long)b->after,
 	    (unsigned long long)b->upto, b->n_items);
@@ -639,18 +658,11 @@ repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a)
 
 /* Does this record belong on the link to p? */
 static int
-feed_wants(struct node *n, struct peer *p, store_txn_t *txn,
-    const uint8_t *id, const Nodenet__RecordBody *rb)
+feed_wants(struct node *n, struct peer *p, const Nodenet__RecordBody *rb)
 {
-	struct store_custody	 first;
-	const char		*node, *via;
+	const char	*node, *via;
 
 	if (strcmp(rb->origin, p->pr_name) == 0)
-		return 0;
-	/* Never back to the link it came over. */
-	if (store_custody_get(txn, id, 0, &first) == 0 &&
-	    first.event == STORE_CUSTODY_RECEIVED &&
-	    strcmp(first.peer, p->pr_name) == 0)
 		return 0;
 	switch (rb->kind_case) {
 	case NODENET__RECORD_BODY__KIND_CERT:
@@ -700,6 +712,13 @@ feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
 	struct store_record	 rec;
 	int			 want;
 
+	struct store_custody	 first;
+
+	/* Never back to the link it came over (and no need to decode). */
+	if (store_custody_get(txn, id, 0, &first) == 0 &&
+	    first.event == STORE_CUSTODY_RECEIVED &&
+	    strcmp(first.peer, p->pr_name) == 0)
+		return;
 	if (store_get(txn, id, &rec) != 0) {
 		log_warnx("event=record_unreadable seq=%llu",
 		    (unsigned long long)seq);
@@ -709,7 +728,7 @@ feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
 	if ((rb = nodenet__record_body__unpack(NULL, rec.body_len,
 	    rec.body)) == NULL)
 		return;
-	want = feed_wants(n, p, txn, id, rb);
+	want = feed_wants(n, p, rb);
 	if (want && mail_expired(rb, node_wall_ms())) {
 		/* Not sent on: its sender hears why. */
 		store_txn_t	*wtxn = node_txn(n);

@@ -2,17 +2,19 @@
  * mail_flood: submits many messages to a running node, fast, for the
  * integration tests (tests/integration/kill_receiver.sh).
  *
- *   mail_flood SOCKET FROM TO N [PREFIX]
+ *   mail_flood SOCKET FROM TO N [PREFIX [SIZE]]
  *
  * Connects a ZeroMQ REQ socket to ipc://SOCKET (a node's control socket)
  * and sends N "send" requests, one JSON object per message as node-ctl
  * does, each waiting for its reply (the node commits each message
  * durably before it replies). Message i (1..N) has the subject
  * "PREFIX-%06d" (PREFIX defaults to "flood"), so every subject is unique
- * and a checker can tell which ones arrived. Prints the number of
- * messages the node accepted on stdout. Exit: 0 if all N were accepted,
- * 1 on an error reply, no reply in time or a socket error (after printing
- * how many were accepted before it), 2 on bad usage.
+ * and a checker can tell which ones arrived. Its text is one line that
+ * names it; with SIZE (1..MAIL_MAX_TEXT) the text is exactly SIZE bytes,
+ * that line padded with filler or cut, for bench/bench_hop.sh. Prints
+ * the number of messages the node accepted on stdout. Exit: 0 if all N
+ * were accepted, 1 on an error reply, no reply in time or a socket error
+ * (after printing how many were accepted before it), 2 on bad usage.
  */
 #include <sys/stat.h>
 
@@ -24,13 +26,15 @@
 #include <jansson.h>
 #include <zmq.h>
 
+#include "mail.h"
+
 #define REPLY_TIMEOUT_MS	60000
 #define N_MAX			10000000L
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: mail_flood SOCKET FROM TO N [PREFIX]\n");
+	fprintf(stderr, "usage: mail_flood SOCKET FROM TO N [PREFIX [SIZE]]\n");
 	exit(2);
 }
 
@@ -40,18 +44,27 @@ usage(void)
  */
 static int
 submit(void *s, const char *from, const char *to, const char *prefix,
-    long i)
+    long i, char *text, size_t cap, int pad)
 {
-	char		 subject[256], text[320];
+	static const char filler[] = "the quick brown fox jumps over the "
+	    "lazy dog\n";
+	char		 subject[256];
 	char		*out;
+	size_t		 len;
 	json_t		*req, *reply;
 	json_error_t	 jerr;
 	zmq_msg_t	 msg;
 	int		 rc;
 
 	snprintf(subject, sizeof(subject), "%s-%06ld", prefix, i);
-	snprintf(text, sizeof(text), "Message %ld of a flood (%s).\n", i,
-	    subject);
+	/* text holds cap bytes and a NUL; the line is cut to fit. */
+	len = (size_t)snprintf(text, cap + 1, "Message %ld of a flood "
+	    "(%s).\n", i, subject);
+	if (pad) {
+		for (size_t k = len; k < cap; k++)
+			text[k] = filler[(k - len) % (sizeof(filler) - 1)];
+		text[cap] = '\0';
+	}
 	req = json_pack("{s:s, s:s, s:[s], s:s, s:s}", "cmd", "send",
 	    "from", from, "to", to, "subject", subject, "text", text);
 	if (req == NULL) {
@@ -105,22 +118,40 @@ int
 main(int argc, char **argv)
 {
 	const char	*prefix = "flood";
-	char		*ep, *end;
+	char		*ep, *end, *text;
+	size_t		 cap = 319;
+	int		 pad = 0;
 	void		*ctx, *s;
 	long		 n, accepted = 0;
 	int		 timeout = REPLY_TIMEOUT_MS, linger = 0, status = 0;
 	size_t		 eplen;
 	struct stat	 sb;
 
-	if (argc != 5 && argc != 6)
+	if (argc < 5 || argc > 7)
 		usage();
 	errno = 0;
 	n = strtol(argv[4], &end, 10);
 	if (errno != 0 || *end != '\0' || end == argv[4] || n < 1 ||
 	    n > N_MAX)
 		usage();
-	if (argc == 6)
+	if (argc >= 6)
 		prefix = argv[5];
+	if (argc == 7) {
+		long	v;
+
+		errno = 0;
+		v = strtol(argv[6], &end, 10);
+		if (errno != 0 || *end != '\0' || end == argv[6] || v < 1 ||
+		    v > (long)MAIL_MAX_TEXT)
+			usage();
+		cap = (size_t)v;
+		pad = 1;
+	}
+	/* Without SIZE the line is cut at 319 bytes, as it always was. */
+	if ((text = malloc(cap + 1)) == NULL) {
+		fprintf(stderr, "mail_flood: out of memory\n");
+		return 1;
+	}
 	if (stat(argv[1], &sb) == -1 || !S_ISSOCK(sb.st_mode)) {
 		fprintf(stderr, "mail_flood: no node listening on %s\n",
 		    argv[1]);
@@ -147,7 +178,8 @@ main(int argc, char **argv)
 		status = 1;
 	}
 	for (long i = 1; status == 0 && i <= n; i++) {
-		if (submit(s, argv[2], argv[3], prefix, i) != 0)
+		if (submit(s, argv[2], argv[3], prefix, i, text, cap,
+		    pad) != 0)
 			status = 1;
 		else
 			accepted++;
@@ -156,5 +188,6 @@ main(int argc, char **argv)
 	zmq_close(s);
 	zmq_ctx_term(ctx);
 	free(ep);
+	free(text);
 	return status;
 }

@@ -273,8 +273,8 @@ test_defaults(void **state)
 	assert_int_equal(nc->link_timeout_ms, 30000);
 	assert_int_equal(nc->retry_min_ms, 200);
 	assert_int_equal(nc->retry_max_ms, 30000);
-	assert_int_equal(nc->credit, 256);
-	assert_int_equal(nc->batch_max, 128);
+	assert_int_equal(nc->credit, 4096);
+	assert_int_equal(nc->batch_max, 256);
 	assert_int_equal(nc->n_links, 1);
 	assert_int_equal(nc->links[0].parent, 0);
 	cfg_free(&nc);
@@ -421,12 +421,12 @@ test_cross_fields(void **state)
 	parse_bad(LIMITS "retry_min_ms = 500\nretry_max_ms = 499\n", 0,
 	    "retry_max_ms (499) is below retry_min_ms (500)");
 	parse_bad(LIMITS "retry_min_ms = 40000\n", 0, "retry_max_ms (30000)");
-	parse_bad(LIMITS "batch_max = 257\n", 0,
+	parse_bad(LIMITS "credit = 256\nbatch_max = 257\n", 0,
 	    "batch_max (257) is above credit (256)");
-	parse_bad(LIMITS "credit = 100\n", 0, "batch_max (128)");
+	parse_bad(LIMITS "credit = 100\n", 0, "batch_max (256)");
 	/* Equal is allowed where the rule says so. */
 	cfg_free(&(struct node_conf *){ parse_ok(LIMITS "retry_max_ms = 200\n"
-	    "batch_max = 256\n") });
+	    "credit = 256\nbatch_max = 256\n") });
 }
 
 struct bound {
