@@ -11,7 +11,9 @@
  * "PREFIX-%06d" (PREFIX defaults to "flood"), so every subject is unique
  * and a checker can tell which ones arrived. Its text is one line that
  * names it; with SIZE (1..MAIL_MAX_TEXT) the text is exactly SIZE bytes,
- * that line padded with filler or cut, for bench/bench_hop.sh. Prints
+ * that line padded with filler or cut, for bench/bench_hop.sh. With
+ * MAIL_FLOOD_PRIORITY=urgent|normal|bulk in the environment the messages
+ * go at that priority (tests/integration/priority.sh). Prints
  * the number of messages the node accepted on stdout. Exit: 0 if all N
  * were accepted, 1 on an error reply, no reply in time or a socket error
  * (after printing how many were accepted before it), 2 on bad usage.
@@ -27,6 +29,19 @@
 #include <zmq.h>
 
 #include "mail.h"
+
+/* The request's priority from MAIL_FLOOD_PRIORITY: 0 normal, 1, 2. */
+static int
+priority(void)
+{
+	const char	*p = getenv("MAIL_FLOOD_PRIORITY");
+
+	if (p != NULL && strcmp(p, "urgent") == 0)
+		return 1;
+	if (p != NULL && strcmp(p, "bulk") == 0)
+		return 2;
+	return 0;
+}
 
 #define REPLY_TIMEOUT_MS	60000
 #define N_MAX			10000000L
@@ -65,8 +80,9 @@ submit(void *s, const char *from, const char *to, const char *prefix,
 			text[k] = filler[(k - len) % (sizeof(filler) - 1)];
 		text[cap] = '\0';
 	}
-	req = json_pack("{s:s, s:s, s:[s], s:s, s:s}", "cmd", "send",
-	    "from", from, "to", to, "subject", subject, "text", text);
+	req = json_pack("{s:s, s:s, s:[s], s:s, s:s, s:i}", "cmd", "send",
+	    "from", from, "to", to, "subject", subject, "text", text,
+	    "priority", priority());
 	if (req == NULL) {
 		fprintf(stderr, "mail_flood: cannot build request %ld (are "
 		    "FROM, TO and PREFIX UTF-8?)\n", i);
