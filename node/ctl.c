@@ -288,10 +288,17 @@ cmd_mail_ls(struct node *n, json_t *req, char *err, size_t errlen)
 	const char		*mbox;
 	store_txn_t		*txn = NULL;
 	struct store_mbox_entry	 e;
-	json_t			*list;
+	json_t			*list, *fromv = json_object_get(req, "from"), *r;
 	uint64_t		 from = 1;
 
 	mbox = json_string_value(json_object_get(req, "mailbox"));
+	if (fromv != NULL && (!json_is_integer(fromv) ||
+	    json_integer_value(fromv) < 1)) {
+		snprintf(err, errlen, "from: a message number, 1 or more");
+		return NULL;
+	}
+	if (fromv != NULL)
+		from = (uint64_t)json_integer_value(fromv);
 	if (mbox == NULL || store_txn_begin(n->n_store, STORE_RDONLY,
 	    &txn) != 0) {
 		snprintf(err, errlen, "mail ls needs a mailbox");
@@ -316,8 +323,13 @@ cmd_mail_ls(struct node *n, json_t *req, char *err, size_t errlen)
 		    json_boolean(e.flags & STORE_MBOX_READ));
 		json_array_append_new(list, o);
 	}
+	r = json_pack("{s:s, s:o}", "mailbox", mbox, "messages", list);
+	/* Cut at LIST_MAX: say where the next page starts. */
+	if (json_array_size(list) == LIST_MAX &&
+	    store_mbox_next(txn, mbox, from, &e) == 0)
+		json_object_set_new(r, "next", json_integer((json_int_t)e.seq));
 	store_txn_abort(&txn);
-	return json_pack("{s:s, s:o}", "mailbox", mbox, "messages", list);
+	return r;
 }
 
 static json_t *

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "node.h"
 #include "route.h"
+#include "verify.h"
 #include "xmem.h"
 
 static void
@@ -235,6 +236,7 @@ main(int argc, char **argv)
 	struct node	 n = { 0 };
 	const char	*conf_path = NULL;
 	int		 ch, check_only = 0, verbose = 0, init = 0;
+	long		 ncpu;
 
 	if (argc > 1 && strcmp(argv[1], "init") == 0) {
 		init = 1;
@@ -276,9 +278,15 @@ main(int argc, char **argv)
 	}
 	open_store(&n);
 	refresh_head(&n);
+	if (route_load(&n) != 0)
+		fatalx("%s: cannot read its peers", n.n_conf->data_dir);
 	n.n_started_ms = loop_now_ms();
 	n.n_loop = loop_new();
 	setup_signals(&n);
+	/* One verifier per core besides this thread (the hop's bound). */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	n.n_verify = verify_pool_new(ncpu > 1 ? (unsigned)(ncpu > 8 ? 7 :
+	    ncpu - 1) : 0);
 	if ((n.n_zctx = zmq_ctx_new()) == NULL)
 		fatal("zmq_ctx_new");
 	if (peer_init(&n) != 0 || ctl_init(&n) != 0)
@@ -294,6 +302,7 @@ main(int argc, char **argv)
 	ctl_shutdown(&n);
 	peer_shutdown(&n);
 	route_free(&n);
+	verify_pool_free(&n.n_verify);
 	zmq_ctx_term(n.n_zctx);
 	store_close(&n.n_store);
 	key_free(&n.n_key);

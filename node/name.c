@@ -61,3 +61,12 @@ name_strictly_within(const char *name, const char *subtree)
 {
 	return name_within(name, subtree) && strcmp(name, subtree) != 0;
 }
+
+int
+name_is_child(const char *name, const char *parent)
+{
+	const char	*dot = strchr(name, '.');
+
+	return dot != NULL && name_strictly_within(name, parent) &&
+	    strcmp(dot + 1, parent) == 0;
+}

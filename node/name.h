@@ -19,4 +19,7 @@ int	name_within(const char *name, const char *subtree);
 /* 1 if name lies below subtree and is not subtree itself; 0 otherwise. */
 int	name_strictly_within(const char *name, const char *subtree);
 
+/* 1 if name is a direct child of parent (one label below it), else 0. */
+int	name_is_child(const char *name, const char *parent);
+
 #endif

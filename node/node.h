@@ -99,6 +99,7 @@ struct node {
 	size_t			 n_npeers;
 	char			**n_known;	/* peer names routes can use */
 	size_t			 n_nknown;
+	struct verify_pool	*n_verify;	/* checks batches on all cores */
 	store_txn_t		*n_txn;		/* this turn's writes */
 	size_t			 n_turn_records; /* received this turn */
 	uint64_t		 n_head;	/* our newest log seq, committed */

@@ -27,6 +27,7 @@
 #include "name.h"
 #include "node.h"
 #include "route.h"
+#include "verify.h"
 #include "xmem.h"
 
 #define SCAN_MAX	4096		/* lane entries read per batch */
@@ -116,6 +117,9 @@ apply_cert(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 		    wr->rb->origin);
 		return;
 	}
+	/* A child we certify is reachable through itself, once it links. */
+	if (name_is_child(c->subject, n->n_conf->name))
+		route_learn(n, c->subject);
 	memcpy(sc.key, c->subject_key.data, KEY_PUBLIC_BYTES);
 	memcpy(sc.cert_id, wr->id, WIRE_ID_BYTES);
 	snprintf(sc.subject, sizeof(sc.subject), "%s", c->subject);
@@ -523,8 +527,11 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 void
 repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 {
-	store_txn_t	*txn;
-	unsigned	 lane = b->lane;
+	const ProtobufCBinaryData	**recs;
+	struct wire_record		 *opened;
+	store_txn_t			 *txn;
+	unsigned			  lane = b->lane;
+	int				 *rcs;
 
 	if (p->pr_resync)
 		return;		/* sent before our Hello reached the peer */
@@ -540,15 +547,20 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 	}
 	if ((txn = node_txn(n)) == NULL)
 		return;
+	/* Decode and verify on every core; store on this thread alone. */
+	recs = xcalloc(b->n_items + 1, sizeof(*recs));
+	opened = xcalloc(b->n_items + 1, sizeof(*opened));
+	rcs = xcalloc(b->n_items + 1, sizeof(*rcs));
+	for (size_t i = 0; i < b->n_items; i++)
+		recs[i] = &b->items[i]->record;
+	verify_batch(n->n_verify, recs, b->n_items, opened, rcs);
 	for (size_t i = 0; i < b->n_items; i++) {
-		const Nodenet__Transfer	*t = b->items[i];
-		struct wire_record	 wr;
-		int			 rc;
+		struct wire_record	*wr = &opened[i];
+		int			 rc = rcs[i];
 
 		n->n_cnt.records_in++;
 		p->pr_records_in++;
-		if ((rc = wire_record_open(t->record.data, t->record.len,
-		    &wr)) != 0 || !origin_trusted(n, txn, wr.rb)) {
+		if (rc != 0 || !origin_trusted(n, txn, wr->rb)) {
 			n->n_cnt.records_bad++;
 			p->pr_rejected++;
 			snprintf(p->pr_error, sizeof(p->pr_error),
@@ -556,21 +568,20 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 			    "origin not certified");
 			log_warnx("event=record_refused peer=%s seq=%llu "
 			    "reason=\"%s\"", p->pr_name,
-			    (unsigned long long)t->seq, p->pr_error + 16);
-			wire_record_clear(&wr);
+			    (unsigned long long)b->items[i]->seq,
+			    p->pr_error + 16);
 			continue;	/* refused for good: the ack covers it */
 		}
-		rc = store_record(n, txn, &wr);
-		if (rc == 1) {
-			custody(txn, wr.id, STORE_CUSTODY_RECEIVED, p->pr_name);
-			apply(n, txn, &wr);
+		if ((rc = store_record(n, txn, wr)) == 1) {
+			custody(txn, wr->id, STORE_CUSTODY_RECEIVED,
+			    p->pr_name);
+			apply(n, txn, wr);
 		}
-		wire_record_clear(&wr);
 		if (rc == -1) {
 			/* Full: refuse the whole turn; peers keep their copies. */
 			store_txn_abort(&n->n_txn);
 			repl_after_commit(n, 0);
-			return;
+			goto out;
 		}
 	}
 	p->pr_rx_upto[lane] = b->upto;
@@ -581,6 +592,12 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 	save_peer_state(txn, p);
 	p->pr_ack_credit[lane] += b->n_items > 0 ? (uint32_t)b->n_items : 1;
 	p->pr_ack_due |= 1u << lane;
+out:
+	for (size_t i = 0; i < b->n_items; i++)
+		wire_record_clear(&opened[i]);
+	free(opened);
+	free(rcs);
+	free(recs);
 }
 
 void

@@ -2,11 +2,13 @@
  * route: next hops by longest-suffix match.
  *
  * A peer named P reaches every name within P's subtree (P itself,
- * x.P, y.x.P, ...). The candidates are the configured links and every
- * node that has linked to us (remembered in the store's peers table, so
- * mail for a child that is down waits in our log for it). A name inside
- * our own subtree that no child covers is unknown; any other name goes to
- * the parent link, and from the root nowhere.
+ * x.P, y.x.P, ...). The candidates are the configured links, every node
+ * that has linked to us (remembered in the store's peers table, so mail
+ * for a child that is down waits in our log for it), the children we
+ * certify, and we ourselves: the longest match wins, so a name inside
+ * our own subtree that no child covers is unknown rather than sent up to
+ * an ancestor's link. Any other name goes to the parent link, and from
+ * the root nowhere.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,22 @@ route_learn(struct node *n, const char *peer)
 	n->n_known = xrealloc(n->n_known, n->n_nknown + 1,
 	    sizeof(*n->n_known));
 	n->n_known[n->n_nknown++] = xstrdup(peer);
+}
+
+int
+route_load(struct node *n)
+{
+	store_txn_t	*txn = NULL;
+	char		 name[STORE_MAX_PEER + 1] = "";
+	int		 rc;
+
+	if ((rc = store_txn_begin(n->n_store, STORE_RDONLY, &txn)) != 0)
+		return rc;
+	while ((rc = store_peer_next(txn, name, name)) == 0)
+		if (name_valid(name))
+			route_learn(n, name);
+	store_txn_abort(&txn);
+	return rc == STORE_NOTFOUND ? 0 : rc;
 }
 
 void
@@ -46,6 +64,8 @@ route_next(struct node *n, const char *dest, const char **via)
 
 	if (strcmp(dest, c->name) == 0)
 		return ROUTE_LOCAL;
+	if (name_within(dest, c->name))
+		best_len = strlen(c->name);	/* ours, unless a child's */
 	for (size_t i = 0; i < c->n_links; i++) {
 		size_t	len = strlen(c->links[i].name);
 

@@ -21,6 +21,8 @@ enum route_kind route_next(struct node *n, const char *dest, const char **via);
 /* Remembers a peer name as reachable through itself (a child that said
  * Hello, or one we hold sync state for). */
 void	route_learn(struct node *n, const char *peer);
+/* Learns every peer the store holds sync state for; 0 or a store code. */
+int	route_load(struct node *n);
 void	route_free(struct node *n);
 
 #endif

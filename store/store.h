@@ -171,6 +171,12 @@ int	store_peer_get(store_txn_t *txn, const char *name,
 	    struct store_peer *out) __attribute__((warn_unused_result));
 int	store_peer_put(store_txn_t *txn, const char *name,
 	    const struct store_peer *p) __attribute__((warn_unused_result));
+/*
+ * The peers we hold state for, in name order: the first whose name sorts
+ * after `after` ("" for the first) into out. STORE_NOTFOUND past the last.
+ */
+int	store_peer_next(store_txn_t *txn, const char *after,
+	    char out[STORE_MAX_PEER + 1]) __attribute__((warn_unused_result));
 
 /*
  * A certificate the node holds, found by the X25519 form of its key (all

@@ -75,3 +75,34 @@ store_peer_put(store_txn_t *t, const char *name, const struct store_peer *in)
 	return store_mdb_rc(mdb_put(t->tx_txn, t->tx_store->st_dbi[DB_PEERS],
 	    &k, &v, 0));
 }
+
+int
+store_peer_next(store_txn_t *t, const char *after,
+    char out[STORE_MAX_PEER + 1])
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	char		 key[STORE_MAX_PEER + 2];
+	size_t		 n = strnlen(after, STORE_MAX_PEER + 1);
+	int		 rc;
+
+	if (n > STORE_MAX_PEER)
+		return STORE_INVAL;
+	/* The least key above `after`: after NUL (or "" itself, for none). */
+	memcpy(key, after, n);
+	key[n] = '\0';
+	k.mv_size = n == 0 ? 1 : n + 1;
+	k.mv_data = key;
+	if ((rc = mdb_cursor_open(t->tx_txn, t->tx_store->st_dbi[DB_PEERS],
+	    &c)) != 0)
+		return store_mdb_rc(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && (k.mv_size == 0 || k.mv_size > STORE_MAX_PEER))
+		rc = STORE_CORRUPT;
+	if (rc == 0) {
+		memcpy(out, k.mv_data, k.mv_size);
+		out[k.mv_size] = '\0';
+	}
+	mdb_cursor_close(c);
+	return store_mdb_rc(rc);
+}

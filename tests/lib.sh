@@ -116,9 +116,21 @@ link_up() {
 	    jq -e --arg p "$2" '.peers[] | select(.name == $p and .state == "up")' >/dev/null
 }
 
-# The number of messages in mailbox $2 of node $1.
+# The number of messages in mailbox $2 of node $1 (all pages).
 mail_count() {
-	ctl "$1" --json mail ls "$2" | jq '.messages | length'
+	local from=1 total=0 page
+	while [ -n "$from" ]; do
+		page=$(ctl "$1" --json mail ls "$2" --from "$from") || return 1
+		total=$((total + $(jq '.messages | length' <<<"$page")))
+		from=$(jq -r '.next // empty' <<<"$page")
+	done
+	echo "$total"
+}
+
+# Does mailbox $2 of node $1 hold at least $3 messages? (for wait_for:
+# counted anew on every try)
+mail_at_least() {
+	test "$(mail_count "$1" "$2")" -ge "$3"
 }
 
 check() {

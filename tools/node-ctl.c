@@ -8,7 +8,8 @@
  *   send --from ADDR [--subject S] [--receipt] [--expires SECONDS]
  *        [--priority urgent|normal|bulk] [--file FILE] TO...
  *                               submit a message (text from FILE or stdin)
- *   mail ls MAILBOX             the messages of a local mailbox
+ *   mail ls MAILBOX [--from SEQ] the messages of a local mailbox (1000
+ *                               at a time; --json gives "next" if more)
  *   mail cat MAILBOX SEQ        one message, marked read
  *   trace ID                    custody of a record at this node
  *   cert issue NAME PUBKEY -o CHAINFILE [--days N]
@@ -53,7 +54,7 @@ usage(void)
 	    "  peers\n"
 	    "  send --from ADDR [--subject S] [--receipt] [--expires SECONDS]\n"
 	    "       [--priority urgent|normal|bulk] [--file FILE] TO...\n"
-	    "  mail ls MAILBOX\n"
+	    "  mail ls MAILBOX [--from SEQ]\n"
 	    "  mail cat MAILBOX SEQ\n"
 	    "  trace ID\n"
 	    "  cert issue NAME PUBKEY -o CHAINFILE [--days N]\n"
@@ -336,9 +337,17 @@ cmd_mail(const char *sock, int argc, char **argv)
 	char		*end;
 	long long	 seq;
 
-	if (argc == 3 && strcmp(argv[1], "ls") == 0) {
-		r = call(sock, json_pack("{s:s, s:s}", "cmd", "mail_ls",
-		    "mailbox", argv[2]));
+	if ((argc == 3 || (argc == 5 && strcmp(argv[3], "--from") == 0)) &&
+	    strcmp(argv[1], "ls") == 0) {
+		seq = 1;
+		if (argc == 5) {
+			errno = 0;
+			seq = strtoll(argv[4], &end, 10);
+			if (errno || *end || seq < 1)
+				die("--from: a message number: %s", argv[4]);
+		}
+		r = call(sock, json_pack("{s:s, s:s, s:I}", "cmd", "mail_ls",
+		    "mailbox", argv[2], "from", (json_int_t)seq));
 		if (!json_out) {
 			printf("%5s %-4s %-32s %-12s %s\n", "SEQ", "READ",
 			    "FROM", "ID", "SUBJECT");
@@ -351,6 +360,9 @@ cmd_mail(const char *sock, int argc, char **argv)
 				print_safe(str(m, "subject"), 0);
 				printf("\n");
 			}
+			if (json_object_get(r, "next") != NULL)
+				printf("(more: node-ctl mail ls %s --from %lld)\n",
+				    argv[2], num(r, "next"));
 		}
 	} else if (argc == 4 && strcmp(argv[1], "cat") == 0) {
 		errno = 0;

@@ -192,7 +192,7 @@ check "the commune links up to the district" wait_for 15 link_up $TT $BQ
 echo "trước khi thu hồi" | ctl $TT send --from vanthu@$TT \
     --subject "before revocation" chutich@tw >/dev/null
 check "the commune's letter reaches the root" \
-    wait_for 20 test "$(subject_count tw chutich "before revocation")" -eq 1
+    wait_for 20 eval 'test "$(subject_count tw chutich "before revocation")" -eq 1'
 # The same relay before the revocation: accepted (the control).
 new_key evrelay.hagiang
 issue hagiang evrelay.hagiang >/dev/null
@@ -283,7 +283,7 @@ check "the district logs it" \
 # --- What reached the root -------------------------------------------------
 for s in tamper garbage forged-origin replay "relayed before revocation"; do
 	check "the good record of '$s' is delivered at the root" \
-	    wait_for 20 test "$(subject_count tw chutich "$s")" -ge 1
+	    wait_for 20 eval 'test "$(subject_count tw chutich "$s")" -ge 1'
 done
 sleep 2	# a duplicate or a refused record would have arrived by now
 check "the replayed record is delivered once" \

@@ -33,6 +33,14 @@ echo "x" | ctl $b send --from vanthu@$b --subject unknown-node vanthu@nowhere.tw
 check "an unknown node is reported back to the sender" \
     wait_for 15 failed_for $b vanthu vanthu@nowhere.tw
 
+# A node under the district that does not exist: the district, not the
+# root, knows there is no such child, and says so.
+echo "x" | ctl tw send --from chutich@tw --subject unknown-child vanthu@nosuch.$b >/dev/null
+check "an unknown node below a district is reported back to the sender" \
+    wait_for 15 failed_for tw chutich vanthu@nosuch.$b
+check "the district is the one that reported it" \
+    test "$(ctl $b --json status | jq .counters.reports_sent)" -ge 1
+
 # Expiry: the district is down, so the province holds the message past
 # its expiry; when the link returns it is not delivered but reported.
 stop_node $b
@@ -49,6 +57,6 @@ delivered_receipt() {
 	reports tw chutich | jq -e 'select(.subject == "delivered")' >/dev/null
 }
 check "a receipt comes back when asked for" wait_for 20 delivered_receipt
-check "the failure was reported once, not once per retry" \
-    test "$(reports tw chutich | jq -s 'map(select(.subject == "delivery failed")) | length')" -eq 1
+check "the expiry was reported once, not once per retry" \
+    test "$(reports tw chutich | jq -s --arg r vanthu@$b 'map(select(.subject == "delivery failed" and .report.recipient == $r)) | length')" -eq 1
 finish

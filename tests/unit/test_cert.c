@@ -354,6 +354,13 @@ test_name_within(void **state)
 	assert_false(name_strictly_within("xbacquang.hagiang", DIST));
 	assert_false(name_strictly_within("", ""));
 	assert_false(name_strictly_within(PROV, COMM));
+
+	assert_true(name_is_child(COMM, DIST));
+	assert_true(name_is_child(DIST, PROV));
+	assert_false(name_is_child(COMM, PROV));	/* a grandchild */
+	assert_false(name_is_child(DIST, DIST));
+	assert_false(name_is_child("xbacquang.hagiang", DIST));
+	assert_false(name_is_child(PROV, COMM));
 }
 
 /* ---- good chains ---- */
