@@ -15,7 +15,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "cert.h"
+#include "file.h"
 #include "name.h"
 #include "xmem.h"
 
@@ -289,42 +290,6 @@ out:
 	return rc;
 }
 
-static int
-write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t	n = write(fd, buf, len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Makes a renamed directory entry durable: fsync the directory. */
-static int
-sync_dir_of(const char *path)
-{
-	char	*copy = xstrdup(path);
-	int	 fd, rc = 0;
-
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
-		rc = errno;
-	else {
-		if (fsync(fd) == -1)
-			rc = errno;
-		if (close(fd) == -1 && rc == 0)
-			rc = errno;
-	}
-	free(copy);
-	return rc;
-}
-
 int
 cert_chain_save(const char *path, const struct cert_chain *c)
 {
@@ -359,7 +324,7 @@ cert_chain_save(const char *path, const struct cert_chain *c)
 		rc = errno;
 		goto out;
 	}
-	if ((rc = write_all(fd, buf, len)) != 0)
+	if ((rc = file_write_all(fd, buf, len)) != 0)
 		goto out;
 	if (fsync(fd) == -1) {
 		rc = errno;
@@ -375,7 +340,7 @@ cert_chain_save(const char *path, const struct cert_chain *c)
 	}
 	free(tmp);
 	tmp = NULL;
-	rc = sync_dir_of(path);
+	rc = file_sync_dir(path);
 out:
 	if (fd != -1)
 		close(fd);

@@ -9,7 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "file.h"
 #include "key.h"
 
 #define KEY_FILE_TAG	"node-ed25519-secret-v1 "
@@ -65,44 +66,6 @@ key_public(const key_pair_t *kp)
 	return kp->kp_public;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t	n = write(fd, buf, len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Makes a new directory entry durable: fsync the directory holding it. */
-static int
-sync_dir_of(const char *path)
-{
-	char	*copy, *dir;
-	int	 fd, rc = 0;
-
-	if ((copy = strdup(path)) == NULL)
-		return ENOMEM;
-	dir = dirname(copy);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		rc = errno;
-	else {
-		if (fsync(fd) == -1)
-			rc = errno;
-		if (close(fd) == -1 && rc == 0)
-			rc = errno;
-	}
-	free(copy);
-	return rc;
-}
-
 int
 key_save(const key_pair_t *kp, const char *path)
 {
@@ -121,12 +84,13 @@ key_save(const key_pair_t *kp, const char *path)
 		rc = errno == EEXIST ? KEY_EEXIST : errno;
 		goto out;
 	}
-	if ((rc = write_all(fd, line, KEY_FILE_LEN)) == 0 && fsync(fd) == -1)
+	if ((rc = file_write_all(fd, line, KEY_FILE_LEN)) == 0 &&
+	    fsync(fd) == -1)
 		rc = errno;
 	if (close(fd) == -1 && rc == 0)
 		rc = errno;
 	if (rc == 0)
-		rc = sync_dir_of(path);
+		rc = file_sync_dir(path);
 	if (rc != 0)
 		unlink(path);
 out:

@@ -60,17 +60,6 @@ mailbox_known(const struct node *n, const char *user, size_t len)
 	return 0;
 }
 
-static void
-custody(store_txn_t *txn, const uint8_t *id, int event, const char *who)
-{
-	struct store_custody	ev = { .time_ms = node_wall_ms(),
-	    .event = event };
-
-	snprintf(ev.peer, sizeof(ev.peer), "%s", who);
-	if (store_custody_add(txn, id, &ev) != 0)
-		log_warnx("event=custody_unrecorded");
-}
-
 /* Writes a report about message msg for recipient back to its sender. */
 static void
 report(struct node *n, store_txn_t *txn, const struct wire_record *msg,
@@ -94,7 +83,7 @@ report(struct node *n, store_txn_t *txn, const struct wire_record *msg,
 		return;
 	n->n_cnt.reports_sent++;
 	if (kind == NODENET__REPORT__KIND__FAILED)
-		custody(txn, msg->id, STORE_CUSTODY_FAILED, recipient);
+		node_custody(txn, msg->id, STORE_CUSTODY_FAILED, recipient);
 	log_info("event=report kind=%s recipient=%s reason=%d",
 	    kind == NODENET__REPORT__KIND__FAILED ? "failed" : "delivered",
 	    recipient, (int)reason);
@@ -120,7 +109,7 @@ deliver(struct node *n, store_txn_t *txn, const uint8_t *id,
 		return -1;
 	}
 	n->n_cnt.delivered++;
-	custody(txn, id, STORE_CUSTODY_DELIVERED, mbox);
+	node_custody(txn, id, STORE_CUSTODY_DELIVERED, mbox);
 	log_debug("event=delivered mailbox=%s seq=%llu", mbox,
 	    (unsigned long long)seq);
 	return 1;

@@ -163,5 +163,8 @@ int	node_write(struct node *n, store_txn_t *txn, Nodenet__RecordBody *rb,
 /* The same for a record we signed already (buf: a SignedRecord). */
 int	node_write_signed(struct node *n, store_txn_t *txn,
 	    const uint8_t *buf, size_t len, uint8_t id[WIRE_ID_BYTES]);
+/* Records a custody event (enum store_custody_event) for record id. */
+void	node_custody(store_txn_t *txn, const uint8_t *id, int event,
+	    const char *who);
 
 #endif

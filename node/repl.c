@@ -184,8 +184,8 @@ apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	}
 }
 
-static void
-custody(store_txn_t *txn, const uint8_t *id, int event, const char *who)
+void
+node_custody(store_txn_t *txn, const uint8_t *id, int event, const char *who)
 {
 	struct store_custody	ev = { .time_ms = node_wall_ms(),
 	    .event = event };
@@ -260,7 +260,7 @@ node_write_signed(struct node *n, store_txn_t *txn, const uint8_t *buf,
 	memcpy(id, wr.id, WIRE_ID_BYTES);
 	rc = store_record(n, txn, &wr);
 	if (rc == 1) {
-		custody(txn, wr.id, STORE_CUSTODY_SUBMITTED, n->n_conf->name);
+		node_custody(txn, wr.id, STORE_CUSTODY_SUBMITTED, n->n_conf->name);
 		apply(n, txn, &wr);
 	}
 	wire_record_clear(&wr);
@@ -573,7 +573,7 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 			continue;	/* refused for good: the ack covers it */
 		}
 		if ((rc = store_record(n, txn, wr)) == 1) {
-			custody(txn, wr->id, STORE_CUSTODY_RECEIVED,
+			node_custody(txn, wr->id, STORE_CUSTODY_RECEIVED,
 			    p->pr_name);
 			apply(n, txn, wr);
 		}
@@ -665,7 +665,7 @@ repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a)
 		struct inflight	*f = &p->pr_inflight[i];
 
 		if (f->lane == lane && f->seq <= a->seq)
-			custody(txn, f->id, STORE_CUSTODY_SENT, p->pr_name);
+			node_custody(txn, f->id, STORE_CUSTODY_SENT, p->pr_name);
 		else
 			p->pr_inflight[keep++] = *f;
 	}

@@ -1,0 +1,52 @@
+/*
+ * file: the two steps every durable file write here needs: all the
+ * bytes written, and the directory entry made durable after fsync.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "file.h"
+
+int
+file_write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t	*p = buf;
+
+	while (len > 0) {
+		ssize_t	n = write(fd, p, len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+file_sync_dir(const char *path)
+{
+	char	*copy;
+	int	 fd, rc = 0;
+
+	if ((copy = strdup(path)) == NULL)
+		return ENOMEM;
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		rc = errno;
+	else {
+		if (fsync(fd) == -1)
+			rc = errno;
+		if (close(fd) == -1 && rc == 0)
+			rc = errno;
+	}
+	free(copy);
+	return rc;
+}
