@@ -1,0 +1,105 @@
+/*
+ * test_route: next hops by longest-suffix match at a district: itself,
+ * its communes (known from links below or certified), its parent as the
+ * default, an extra link, and names inside its subtree nobody covers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "node.h"
+#include "route.h"
+
+static struct cfg_link links[] = {
+	{ .name = (char *)(uintptr_t)"hagiang", .parent = 1 },
+	{ .name = (char *)(uintptr_t)"vixuyen.hagiang", .parent = 0 },
+};
+
+static struct node_conf conf = {
+	.name = (char *)(uintptr_t)"bacquang.hagiang",
+	.root_name = (char *)(uintptr_t)"tw",
+	.links = links,
+	.n_links = 2,
+};
+
+static const char *
+next(struct node *n, const char *dest)
+{
+	const char	*via = NULL;
+
+	switch (route_next(n, dest, &via)) {
+	case ROUTE_LOCAL:
+		return "local";
+	case ROUTE_NONE:
+		return "none";
+	case ROUTE_PEER:
+		return via;
+	}
+	return "?";
+}
+
+static void
+test_district(void **state)
+{
+	struct node	n;
+
+	(void)state;
+	memset(&n, 0, sizeof(n));
+	n.n_conf = &conf;
+	route_learn(&n, "tanthanh.bacquang.hagiang");
+	route_learn(&n, "tanthanh.bacquang.hagiang");	/* once is enough */
+	assert_int_equal(n.n_nknown, 1);
+
+	assert_string_equal(next(&n, "bacquang.hagiang"), "local");
+	assert_string_equal(next(&n, "tanthanh.bacquang.hagiang"),
+	    "tanthanh.bacquang.hagiang");
+	/* Below a child: through that child. */
+	assert_string_equal(next(&n, "thon1.tanthanh.bacquang.hagiang"),
+	    "tanthanh.bacquang.hagiang");
+	/* In our subtree, no child covers it: unknown, never up. */
+	assert_string_equal(next(&n, "nosuch.bacquang.hagiang"), "none");
+	/* The extra link wins for its own subtree over the parent. */
+	assert_string_equal(next(&n, "x.vixuyen.hagiang"), "vixuyen.hagiang");
+	/* Everything else goes up, the root included. */
+	assert_string_equal(next(&n, "hagiang"), "hagiang");
+	assert_string_equal(next(&n, "tw"), "hagiang");
+	assert_string_equal(next(&n, "otherprovince"), "hagiang");
+	/* Label-aligned: xbacquang is not below bacquang. */
+	assert_string_equal(next(&n, "xbacquang.hagiang"), "hagiang");
+	route_free(&n);
+	assert_int_equal(n.n_nknown, 0);
+}
+
+static void
+test_root(void **state)
+{
+	struct node_conf	root = { .name = (char *)(uintptr_t)"tw",
+	    .root_name = (char *)(uintptr_t)"tw" };
+	struct node		n;
+
+	(void)state;
+	memset(&n, 0, sizeof(n));
+	n.n_conf = &root;
+	route_learn(&n, "hagiang");
+	assert_string_equal(next(&n, "tw"), "local");
+	assert_string_equal(next(&n, "bacquang.hagiang"), "hagiang");
+	/* The root has nowhere further to send a name nobody covers. */
+	assert_string_equal(next(&n, "otherprovince"), "none");
+	assert_string_equal(next(&n, "x.tw"), "none");
+	route_free(&n);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_district),
+		cmocka_unit_test(test_root),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
