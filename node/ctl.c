@@ -19,7 +19,10 @@
 #include "ctl.h"
 #include "log.h"
 #include "mail.h"
+#include "metrics.h"
+#include "name.h"
 #include "node.h"
+#include "route.h"
 #include "xmem.h"
 
 #define LIST_MAX	1000	/* entries in one listing reply */
@@ -535,10 +538,63 @@ cmd_cert_revoke(struct node *n, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o}", "id", hex_id(id));
 }
 
+static json_t *
+cmd_metrics(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	char	*text = metrics_text(n);
+	json_t	*r;
+
+	(void)req;
+	(void)err;
+	(void)errlen;
+	r = json_pack("{s:s}", "text", text);
+	free(text);
+	return r;
+}
+
+/* Where mail for an address goes from here, and why. */
+static json_t *
+cmd_route(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	const char		*addr = json_string_value(json_object_get(req,
+	    "address"));
+	const char		*node, *via = NULL, *why, *state = "";
+	enum route_kind		 k;
+
+	if (addr == NULL || !mail_address(addr, &node)) {
+		snprintf(err, errlen, "route needs an address, user@node-name");
+		return NULL;
+	}
+	switch ((k = route_next(n, node, &via))) {
+	case ROUTE_LOCAL:
+		why = "this node";
+		break;
+	case ROUTE_NONE:
+		why = strcmp(n->n_conf->name, n->n_conf->root_name) == 0 ?
+		    "no node below the root covers it" :
+		    "inside this node's subtree, and no node below covers it";
+		break;
+	default:
+		why = name_within(node, via) ? "longest suffix match" :
+		    "default route: the parent";
+		for (size_t i = 0; i < n->n_npeers; i++)
+			if (n->n_peers[i]->pr_name != NULL &&
+			    strcmp(n->n_peers[i]->pr_name, via) == 0)
+				state = state_name(n->n_peers[i]->pr_state);
+		if (state[0] == '\0')
+			state = "not connected yet";
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "address", addr,
+	    "next", k == ROUTE_LOCAL ? "local" : k == ROUTE_NONE ? "none" :
+	    via, "why", why, "link", state, "node", node);
+}
+
 static const struct {
 	const char	*name;
 	ctl_fn		 fn;
 } commands[] = {
+	{ "metrics", cmd_metrics },
+	{ "route", cmd_route },
 	{ "cert_issue", cmd_cert_issue },
 	{ "cert_revoke", cmd_cert_revoke },
 	{ "status", cmd_status },

@@ -12,6 +12,8 @@
  *                               at a time; --json gives "next" if more)
  *   mail cat MAILBOX SEQ        one message, marked read
  *   trace ID                    custody of a record at this node
+ *   route ADDRESS               which link mail for ADDRESS takes, and why
+ *   metrics                     counters in the Prometheus text format
  *   cert issue NAME PUBKEY -o CHAINFILE [--days N]
  *                               certify a node below this one and write
  *                               its certificate chain file
@@ -57,6 +59,8 @@ usage(void)
 	    "  mail ls MAILBOX [--from SEQ]\n"
 	    "  mail cat MAILBOX SEQ\n"
 	    "  trace ID\n"
+	    "  route ADDRESS\n"
+	    "  metrics\n"
 	    "  cert issue NAME PUBKEY -o CHAINFILE [--days N]\n"
 	    "  cert revoke CERTID [REASON]\n");
 	exit(2);
@@ -483,6 +487,33 @@ cmd_cert(const char *sock, int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_route(const char *sock, const char *addr)
+{
+	json_t	*r = call(sock, json_pack("{s:s, s:s}", "cmd", "route",
+	    "address", addr));
+
+	if (!json_out) {
+		printf("%s: %s", addr, str(r, "next"));
+		if (str(r, "link")[0] != '\0')
+			printf(" (link %s)", str(r, "link"));
+		printf(": %s\n", str(r, "why"));
+	}
+	json_decref(r);
+	return 0;
+}
+
+static int
+cmd_metrics(const char *sock)
+{
+	json_t	*r = call(sock, json_pack("{s:s}", "cmd", "metrics"));
+
+	if (!json_out)
+		fputs(str(r, "text"), stdout);
+	json_decref(r);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -527,6 +558,10 @@ main(int argc, char **argv)
 		rc = cmd_trace(sock, argv[1]);
 	else if (strcmp(argv[0], "cert") == 0)
 		rc = cmd_cert(sock, argc, argv);
+	else if (strcmp(argv[0], "route") == 0 && argc == 2)
+		rc = cmd_route(sock, argv[1]);
+	else if (strcmp(argv[0], "metrics") == 0 && argc == 1)
+		rc = cmd_metrics(sock);
 	else
 		usage();
 	cfg_free(&conf);

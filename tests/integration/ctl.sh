@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# node-ctl's view of a running district: route (which link, and why) and
+# metrics (Prometheus text: every line a comment or name{labels} value),
+# in human and JSON form.
+cd "$(dirname "$0")/../.." && . tests/lib.sh
+
+d=bacquang.hagiang
+make_node tw
+make_node hagiang tw
+make_node $d hagiang
+make_node tanthanh.$d $d
+start_node tw && enrol hagiang && start_node hagiang && enrol $d &&
+    start_node $d && enrol tanthanh.$d && start_node tanthanh.$d
+check "four tiers link up" wait_for 15 link_up tanthanh.$d $d
+
+route() { ctl $d --json route "$1"; }
+check "route: a local mailbox is local" \
+    eval '[ "$(route vanthu@$d | jq -r .next)" = local ]'
+check "route: a commune goes through itself, by longest suffix" \
+    eval 'route vanthu@tanthanh.$d | jq -e ".next == \"tanthanh.$d\" and .why == \"longest suffix match\" and .link == \"up\"" >/dev/null'
+check "route: the root goes up the default route" \
+    eval 'route chutich@tw | jq -e ".next == \"hagiang\" and (.why | test(\"default\"))" >/dev/null'
+check "route: an unknown node below us goes nowhere" \
+    eval '[ "$(route x@nosuch.$d | jq -r .next)" = none ]'
+check "route: the human form names the link and the reason" \
+    eval '[[ $(ctl $d route chutich@tw) == *"hagiang (link up): default route"* ]]'
+check "route: a malformed address is an error (exit 1)" \
+    eval '! ctl $d route "not an address" 2>/dev/null'
+
+ctl $d metrics >"$T/metrics"
+check "metrics: every line is a comment or name{labels} value" \
+    eval '! grep -vE "^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\})? [0-9]+)$" "$T/metrics"'
+typed() {	# every sample's metric has a TYPE line
+	local m
+	for m in $(grep -v "^#" "$T/metrics" | sed "s/[{ ].*//" | sort -u); do
+		grep -q "^# TYPE $m " "$T/metrics" || return 1
+	done
+}
+check "metrics: every sample has its TYPE line" typed
+check "metrics: the link to the commune is up" \
+    grep -q "^node_peer_up{peer=\"tanthanh.$d\"} 1$" "$T/metrics"
+check "metrics: --json carries the same text" \
+    eval 'ctl $d --json metrics | jq -e ".text | test(\"node_records_in_total\")" >/dev/null'
+finish
