@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -23,67 +24,32 @@
 #include "name.h"
 #include "node.h"
 #include "route.h"
+#include "view.h"
 #include "xmem.h"
 
-#define LIST_MAX	1000	/* entries in one listing reply */
 
 typedef json_t *(*ctl_fn)(struct node *, json_t *req, char *err, size_t);
 
 static json_t *
-hex_id(const uint8_t id[WIRE_ID_BYTES])
-{
-	char	hex[2 * WIRE_ID_BYTES + 1];
-
-	sodium_bin2hex(hex, sizeof(hex), id, WIRE_ID_BYTES);
-	return json_string(hex);
-}
-
-static json_t *
-hex_bytes(const uint8_t *p, size_t len)
-{
-	char	*hex = xmalloc(2 * len + 1);
-	json_t	*s;
-
-	sodium_bin2hex(hex, 2 * len + 1, p, len);
-	s = json_string(hex);
-	free(hex);
-	return s;
-}
-
-static int
-parse_id(json_t *v, uint8_t id[WIRE_ID_BYTES])
-{
-	const char	*s = json_string_value(v);
-	size_t		 len;
-
-	return s != NULL && strlen(s) == 2 * WIRE_ID_BYTES &&
-	    sodium_hex2bin(id, WIRE_ID_BYTES, s, strlen(s), NULL, &len,
-	    NULL) == 0 && len == WIRE_ID_BYTES ? 0 : -1;
-}
-
-static json_t *
 cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 {
-	struct store_stat	 ss;
 	const struct counters	*c = &n->n_cnt;
+	json_t			*store;
 	size_t			 up = 0;
 
 	(void)req;
-	if (store_stat(n->n_store, &ss) != 0) {
+	if ((store = view_store(n->n_store)) == NULL) {
 		snprintf(err, errlen, "cannot read the store");
 		return NULL;
 	}
 	for (size_t i = 0; i < n->n_npeers; i++)
 		up += n->n_peers[i]->pr_state == PEER_UP;
-	return json_pack("{s:s, s:s, s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:I,"
+	return json_pack("{s:s, s:s, s:b, s:I, s:o, s:I, s:I,"
 	    " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 	    " s:I, s:I}}",
-	    "name", n->n_conf->name, "version", NODE_VERSION,
+	    "name", n->n_conf->name, "version", NODE_VERSION, "running", 1,
 	    "uptime_s", (json_int_t)((loop_now_ms() - n->n_started_ms) / 1000),
-	    "store", "records", (json_int_t)ss.records,
-	    "last_seq", (json_int_t)ss.last_seq,
-	    "map_size", (json_int_t)ss.map_size,
-	    "map_used", (json_int_t)ss.map_used,
+	    "store", store,
 	    "peers", (json_int_t)n->n_npeers, "peers_up", (json_int_t)up,
 	    "counters",
 	    "frames_in", (json_int_t)c->frames_in,
@@ -228,109 +194,20 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 	free(m.to);
 	if (rc != 0)
 		return NULL;
-	return json_pack("{s:o}", "id", hex_id(id));
-}
-
-/* Opens a stored record (verified again: the disk is not trusted). */
-static int
-open_stored(store_txn_t *txn, const uint8_t *id, struct wire_record *wr)
-{
-	struct store_record	rec;
-
-	if (store_get(txn, id, &rec) != 0)
-		return -1;
-	return wire_record_check(rec.body, rec.body_len, rec.sig, wr) == 0 ?
-	    0 : -1;
-}
-
-static json_t *
-message_json(const struct wire_record *wr, int with_text)
-{
-	const Nodenet__RecordBody	*rb = wr->rb;
-	json_t				*o, *to;
-
-	o = json_pack("{s:o, s:s, s:I}", "id", hex_id(wr->id),
-	    "origin", rb->origin, "created_ms", (json_int_t)rb->created_ms);
-	if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL) {
-		to = json_array();
-		for (size_t i = 0; i < rb->mail->n_to; i++)
-			json_array_append_new(to,
-			    json_string(rb->mail->to[i]));
-		json_object_set_new(o, "kind", json_string("mail"));
-		json_object_set_new(o, "from", json_string(rb->mail->from));
-		json_object_set_new(o, "to", to);
-		json_object_set_new(o, "subject",
-		    json_string(rb->mail->subject));
-		if (with_text)
-			json_object_set_new(o, "text", json_stringn(
-			    (const char *)rb->mail->text.data,
-			    rb->mail->text.len));
-	} else if (rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT) {
-		const Nodenet__Report	*r = rb->report;
-
-		json_object_set_new(o, "kind", json_string("report"));
-		json_object_set_new(o, "from", json_string(rb->origin));
-		json_object_set_new(o, "subject", json_string(
-		    r->kind == NODENET__REPORT__KIND__FAILED ?
-		    "delivery failed" : "delivered"));
-		json_object_set_new(o, "report", json_pack("{s:s, s:s, s:i,"
-		    " s:s}", "result", r->kind ==
-		    NODENET__REPORT__KIND__FAILED ? "failed" : "delivered",
-		    "recipient", r->recipient, "reason", (int)r->reason,
-		    "detail", r->detail));
-		if (r->message_id.len == WIRE_ID_BYTES)
-			json_object_set_new(json_object_get(o, "report"),
-			    "message_id", hex_id(r->message_id.data));
-	}
-	return o;
+	return json_pack("{s:o}", "id", view_hex_id(id));
 }
 
 static json_t *
 cmd_mail_ls(struct node *n, json_t *req, char *err, size_t errlen)
 {
-	const char		*mbox;
-	store_txn_t		*txn = NULL;
-	struct store_mbox_entry	 e;
-	json_t			*list, *fromv = json_object_get(req, "from"), *r;
-	uint64_t		 from = 1;
+	store_txn_t	*txn = NULL;
+	json_t		*r;
 
-	mbox = json_string_value(json_object_get(req, "mailbox"));
-	if (fromv != NULL && (!json_is_integer(fromv) ||
-	    json_integer_value(fromv) < 1)) {
-		snprintf(err, errlen, "from: a message number, 1 or more");
+	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0) {
+		snprintf(err, errlen, "store unavailable");
 		return NULL;
 	}
-	if (fromv != NULL)
-		from = (uint64_t)json_integer_value(fromv);
-	if (mbox == NULL || store_txn_begin(n->n_store, STORE_RDONLY,
-	    &txn) != 0) {
-		snprintf(err, errlen, "mail ls needs a mailbox");
-		return NULL;
-	}
-	list = json_array();
-	while (json_array_size(list) < LIST_MAX &&
-	    store_mbox_next(txn, mbox, from, &e) == 0) {
-		struct wire_record	 wr;
-		json_t			*o;
-
-		from = e.seq + 1;
-		if (open_stored(txn, e.id, &wr) != 0) {
-			o = json_pack("{s:o, s:s}", "id", hex_id(e.id),
-			    "error", "unreadable or corrupt");
-		} else {
-			o = message_json(&wr, 0);
-			wire_record_clear(&wr);
-		}
-		json_object_set_new(o, "seq", json_integer((json_int_t)e.seq));
-		json_object_set_new(o, "read",
-		    json_boolean(e.flags & STORE_MBOX_READ));
-		json_array_append_new(list, o);
-	}
-	r = json_pack("{s:s, s:o}", "mailbox", mbox, "messages", list);
-	/* Cut at LIST_MAX: say where the next page starts. */
-	if (json_array_size(list) == LIST_MAX &&
-	    store_mbox_next(txn, mbox, from, &e) == 0)
-		json_object_set_new(r, "next", json_integer((json_int_t)e.seq));
+	r = view_mail_ls(txn, req, err, errlen);
 	store_txn_abort(&txn);
 	return r;
 }
@@ -338,86 +215,35 @@ cmd_mail_ls(struct node *n, json_t *req, char *err, size_t errlen)
 static json_t *
 cmd_mail_cat(struct node *n, json_t *req, char *err, size_t errlen)
 {
-	const char		*mbox;
-	json_t			*seqv = json_object_get(req, "seq"), *o;
-	struct store_mbox_entry	 e;
-	struct wire_record	 wr;
-	store_txn_t		*txn;
-	uint64_t		 seq;
+	store_txn_t	*txn;
+	json_t		*r;
+	uint64_t	 seq;
 
-	mbox = json_string_value(json_object_get(req, "mailbox"));
-	if (mbox == NULL || !json_is_integer(seqv) ||
-	    json_integer_value(seqv) < 1) {
-		snprintf(err, errlen, "mail cat needs a mailbox and a seq");
-		return NULL;
-	}
-	seq = (uint64_t)json_integer_value(seqv);
 	if ((txn = node_txn(n)) == NULL) {
 		snprintf(err, errlen, "store unavailable");
 		return NULL;
 	}
-	if (store_mbox_next(txn, mbox, seq, &e) != 0 || e.seq != seq) {
-		snprintf(err, errlen, "no message %llu in mailbox %s",
-		    (unsigned long long)seq, mbox);
-		return NULL;
-	}
-	if (open_stored(txn, e.id, &wr) != 0) {
-		snprintf(err, errlen, "message %llu is unreadable or corrupt",
-		    (unsigned long long)seq);
-		return NULL;
-	}
-	o = message_json(&wr, 1);
-	wire_record_clear(&wr);
-	if (store_mbox_mark_read(txn, mbox, seq) != 0)
-		log_warnx("event=mark_read_failed mailbox=%s", mbox);
-	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
-	return o;
-}
-
-static const char *
-event_name(int ev)
-{
-	switch (ev) {
-	case STORE_CUSTODY_SUBMITTED:
-		return "submitted";
-	case STORE_CUSTODY_RECEIVED:
-		return "received";
-	case STORE_CUSTODY_SENT:
-		return "sent";
-	case STORE_CUSTODY_DELIVERED:
-		return "delivered";
-	case STORE_CUSTODY_FAILED:
-		return "failed";
-	}
-	return "?";
+	if ((r = view_mail_cat(txn, req, &seq, err, errlen)) != NULL &&
+	    store_mbox_mark_read(txn, json_string_value(json_object_get(req,
+	    "mailbox")), seq) != 0)
+		log_warnx("event=mark_read_failed");
+	return r;
 }
 
 static json_t *
 cmd_trace(struct node *n, json_t *req, char *err, size_t errlen)
 {
-	struct store_custody	 ev;
-	store_txn_t		*txn = NULL;
-	uint8_t			 id[WIRE_ID_BYTES];
-	json_t			*list;
+	store_txn_t	*txn = NULL;
+	json_t		*r;
 
-	if (parse_id(json_object_get(req, "id"), id) != 0) {
-		snprintf(err, errlen, "trace needs a message id (64 hex "
-		    "digits)");
-		return NULL;
-	}
 	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0) {
 		snprintf(err, errlen, "store unavailable");
 		return NULL;
 	}
-	list = json_array();
-	for (unsigned i = 0; i < LIST_MAX &&
-	    store_custody_get(txn, id, i, &ev) == 0; i++)
-		json_array_append_new(list, json_pack("{s:I, s:s, s:s}",
-		    "time_ms", (json_int_t)ev.time_ms, "event",
-		    event_name(ev.event), "peer", ev.peer));
+	if ((r = view_trace(txn, req, err, errlen)) != NULL)
+		json_object_set_new(r, "node", json_string(n->n_conf->name));
 	store_txn_abort(&txn);
-	return json_pack("{s:s, s:o, s:o}", "node", n->n_conf->name,
-	    "id", hex_id(id), "events", list);
+	return r;
 }
 
 #define CERT_DAYS_MAX	3650
@@ -468,14 +294,14 @@ cmd_cert_issue(struct node *n, json_t *req, char *err, size_t errlen)
 		return NULL;
 	}
 	chain = json_array();
-	json_array_append_new(chain, hex_bytes(buf, len));
+	json_array_append_new(chain, view_hex(buf, len));
 	free(buf);
 	for (size_t i = 0; i < n->n_chain.n; i++)
-		json_array_append_new(chain, hex_bytes(n->n_chain.certs[i],
+		json_array_append_new(chain, view_hex(n->n_chain.certs[i],
 		    n->n_chain.lens[i]));
 	log_info("event=cert_issued subject=%s days=%lld", subject,
 	    (long long)days);
-	return json_pack("{s:o, s:o}", "id", hex_id(id), "chain", chain);
+	return json_pack("{s:o, s:o}", "id", view_hex_id(id), "chain", chain);
 }
 
 /* Revokes a certificate (by record id) of a node below us. */
@@ -492,7 +318,7 @@ cmd_cert_revoke(struct node *n, json_t *req, char *err, size_t errlen)
 	size_t			 len, cert_len;
 	int			 rc;
 
-	if (parse_id(json_object_get(req, "id"), cid) != 0) {
+	if (view_parse_id(json_object_get(req, "id"), cid) != 0) {
 		snprintf(err, errlen, "cert revoke needs a certificate id "
 		    "(64 hex digits)");
 		return NULL;
@@ -535,7 +361,7 @@ cmd_cert_revoke(struct node *n, json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "could not store the revocation");
 		return NULL;
 	}
-	return json_pack("{s:o}", "id", hex_id(id));
+	return json_pack("{s:o}", "id", view_hex_id(id));
 }
 
 static json_t *
@@ -735,7 +561,11 @@ ctl_init(struct node *n)
 void
 ctl_shutdown(struct node *n)
 {
-	if (n->n_ctl != NULL)
+	if (n->n_ctl != NULL) {
 		zmq_close(n->n_ctl);
+		/* A socket file left behind reads as a node that hangs. */
+		if (unlink(n->n_conf->control) == -1)
+			log_warn("%s: unlink", n->n_conf->control);
+	}
 	n->n_ctl = NULL;
 }

@@ -1,7 +1,10 @@
 /*
  * node-ctl: inspect and steer a running node over its control socket.
  *
- *   node-ctl [-s SOCKET | -c CONFIG] [--json] COMMAND [ARGS]
+ *   node-ctl [-s SOCKET | -c CONFIG | -d DATADIR] [--json] COMMAND [ARGS]
+ *
+ * -d reads a stopped node's store directly, read-only: status, mail ls,
+ * mail cat (without marking read) and trace.
  *
  *   status                      name, version, uptime, store, counters
  *   peers                       links: state, checkpoints, lag, errors
@@ -30,7 +33,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -40,6 +46,8 @@
 #include "cert.h"
 #include "cfg.h"
 #include "mail.h"
+#include "store.h"
+#include "view.h"
 
 #define REPLY_TIMEOUT_MS	15000
 #define TEXT_MAX		MAIL_MAX_TEXT
@@ -50,7 +58,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: node-ctl [-s SOCKET | -c CONFIG] [--json] COMMAND [ARGS]\n"
+	    "usage: node-ctl [-s SOCKET | -c CONFIG | -d DATADIR] [--json] "
+	    "COMMAND [ARGS]\n"
 	    "commands:\n"
 	    "  status\n"
 	    "  peers\n"
@@ -79,6 +88,94 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
+static const char	*data_dir;	/* -d: read a stopped node's store */
+
+/* 1 if something accepts connections on the unix socket at path. */
+static int
+listening(const char *path)
+{
+	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
+	int			fd, ok;
+
+	if (strlen(path) >= sizeof(sun.sun_path) ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 1;	/* cannot tell: let ZeroMQ try */
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+	    errno != ECONNREFUSED;
+	close(fd);
+	return ok;
+}
+
+/* Prints the reply with --json; dies if it says the command failed. */
+static json_t *
+checked(json_t *reply)
+{
+	if (json_out) {
+		char	*text = json_dumps(reply, JSON_INDENT(2));
+
+		printf("%s\n", text);
+		free(text);
+	}
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		const char *e = json_string_value(json_object_get(reply,
+		    "error"));
+
+		if (json_out)
+			exit(1);
+		die("%s", e != NULL ? e : "the command failed");
+	}
+	return reply;
+}
+
+/*
+ * The same replies from a stopped node's store, opened read-only: the
+ * commands that only read it. mail cat does not mark a message read.
+ */
+static json_t *
+local_call(json_t *req)
+{
+	const char		*cmd = json_string_value(json_object_get(req,
+	    "cmd"));
+	struct store_opts	 opts = { .read_only = 1 };
+	store_t			*st = NULL;
+	store_txn_t		*txn = NULL;
+	json_t			*r = NULL;
+	char			 err[256] = "";
+	uint64_t		 seq;
+	int			 rc;
+
+	if ((rc = store_open(&st, data_dir, &opts)) != 0)
+		die("%s: cannot open the store read-only: %s", data_dir,
+		    store_strerror(rc));
+	if (strcmp(cmd, "status") == 0) {
+		r = json_pack("{s:s, s:b, s:o, s:o}", "name", data_dir,
+		    "running", 0, "store", view_store(st), "instance",
+		    view_hex(store_instance(st), STORE_INSTANCE_BYTES));
+	} else if (strcmp(cmd, "mail_ls") == 0 || strcmp(cmd, "mail_cat") == 0 ||
+	    strcmp(cmd, "trace") == 0) {
+		if ((rc = store_txn_begin(st, STORE_RDONLY, &txn)) != 0)
+			die("%s: %s", data_dir, store_strerror(rc));
+		if (strcmp(cmd, "mail_ls") == 0)
+			r = view_mail_ls(txn, req, err, sizeof(err));
+		else if (strcmp(cmd, "mail_cat") == 0)
+			r = view_mail_cat(txn, req, &seq, err, sizeof(err));
+		else if ((r = view_trace(txn, req, err, sizeof(err))) != NULL)
+			json_object_set_new(r, "node", json_string(data_dir));
+		store_txn_abort(&txn);
+	} else
+		snprintf(err, sizeof(err), "%s needs a running node; -d reads "
+		    "a stopped node's store (status, mail ls, mail cat, trace)",
+		    cmd);
+	store_close(&st);
+	json_decref(req);
+	if (r == NULL)
+		r = json_pack("{s:b, s:s}", "ok", 0, "error", err);
+	else
+		json_object_set_new(r, "ok", json_true());
+	return checked(r);
+}
+
 /* Sends req (consumed) and returns the reply object; dies on failure. */
 static json_t *
 call(const char *sock_path, json_t *req)
@@ -91,9 +188,12 @@ call(const char *sock_path, json_t *req)
 	json_t		*reply;
 	json_error_t	 jerr;
 
-	if (stat(sock_path, &sb) == -1 || !S_ISSOCK(sb.st_mode))
-		die("no node listening on %s: start it, or give the right "
-		    "-s SOCKET or -c CONFIG", sock_path);
+	if (data_dir != NULL)
+		return local_call(req);
+	if (stat(sock_path, &sb) == -1 || !S_ISSOCK(sb.st_mode) ||
+	    !listening(sock_path))
+		die("no node listening on %s: start it, or use -d DATADIR to "
+		    "read its store", sock_path);
 	out = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	if (out == NULL)
@@ -120,21 +220,7 @@ call(const char *sock_path, json_t *req)
 	free(ep);
 	if (reply == NULL || !json_is_object(reply))
 		die("the node sent a reply that is not JSON");
-	if (json_out) {
-		char	*text = json_dumps(reply, JSON_INDENT(2));
-
-		printf("%s\n", text);
-		free(text);
-	}
-	if (!json_is_true(json_object_get(reply, "ok"))) {
-		const char *e = json_string_value(json_object_get(reply,
-		    "error"));
-
-		if (json_out)
-			exit(1);
-		die("%s", e != NULL ? e : "the command failed");
-	}
-	return reply;
+	return checked(reply);
 }
 
 static const char *
@@ -184,7 +270,13 @@ cmd_status(const char *sock)
 	json_t	*st = json_object_get(r, "store"), *c, *v;
 	const char *k;
 
-	if (!json_out) {
+	if (!json_out && !json_is_true(json_object_get(r, "running"))) {
+		printf("store     %s (node stopped; read-only)\n"
+		    "instance  %s\n", str(r, "name"), str(r, "instance"));
+		printf("records   %lld, log at %lld, map %lld of %lld bytes "
+		    "used\n", num(st, "records"), num(st, "last_seq"),
+		    num(st, "map_used"), num(st, "map_size"));
+	} else if (!json_out) {
 		printf("name      %s\nversion   %s\nuptime    %lld s\n",
 		    str(r, "name"), str(r, "version"), num(r, "uptime_s"));
 		printf("store     %lld records, log at %lld, map %lld of %lld "
@@ -529,6 +621,8 @@ main(int argc, char **argv)
 			sock = argv[++i];
 		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			conf_path = argv[++i];
+		else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc)
+			data_dir = argv[++i];
 		else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
 			usage();
@@ -542,8 +636,9 @@ main(int argc, char **argv)
 			die("%s", err);
 		sock = conf->control;
 	}
-	if (sock == NULL)
-		die("which node? give -s SOCKET or -c CONFIG");
+	if (sock == NULL && data_dir == NULL)
+		die("which node? give -s SOCKET, -c CONFIG, or -d DATADIR to "
+		    "read a stopped node's store");
 	argc -= i;
 	argv += i;
 	if (strcmp(argv[0], "status") == 0 && argc == 1)

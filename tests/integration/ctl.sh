@@ -41,4 +41,29 @@ check "metrics: the link to the commune is up" \
     grep -q "^node_peer_up{peer=\"tanthanh.$d\"} 1$" "$T/metrics"
 check "metrics: --json carries the same text" \
     eval 'ctl $d --json metrics | jq -e ".text | test(\"node_records_in_total\")" >/dev/null'
+
+# Read-only inspection of a stopped node's store (-d DATADIR).
+c=tanthanh.$d
+id=$(echo "Kính gửi" | ctl tw send --from chutich@tw --subject "đọc khi dừng" vanthu@$c)
+check "a letter reaches the commune" wait_for 20 mail_at_least $c vanthu 1
+stop_node $c
+dctl() { "$B/node-ctl" -d "$T/$c" "$@"; }
+check "-d status reads the stopped node's store" \
+    eval 'dctl --json status | jq -e ".running == false and .store.records > 0" >/dev/null'
+check "-d status in human form says the node is stopped" \
+    eval '[[ $(dctl status) == *"node stopped; read-only"* ]]'
+check "-d mail ls lists the letter" \
+    eval 'dctl --json mail ls vanthu | jq -e ".messages[0].subject == \"đọc khi dừng\"" >/dev/null'
+check "-d mail cat shows its text" \
+    eval '[[ $(dctl mail cat vanthu 1) == *"Kính gửi"* ]]'
+check "-d mail cat did not mark it read (read-only)" \
+    eval 'dctl --json mail ls vanthu | jq -e ".messages[0].read == false" >/dev/null'
+check "-d trace shows its custody here" \
+    eval 'dctl --json trace "$id" | jq -e "[.events[].event] == [\"received\", \"delivered\"]" >/dev/null'
+check "-d refuses what needs a running node, saying so" \
+    eval '[[ $(dctl peers 2>&1) == *"needs a running node"* ]]'
+check "a stopped node's socket: the error says to use -d" \
+    eval '[[ $(ctl $c status 2>&1) == *"use -d DATADIR"* ]]'
+check "-d left the store as it was (node-store check passes)" \
+    quiet "$B/node-store" check "$T/$c"
 finish

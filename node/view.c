@@ -1,0 +1,231 @@
+/*
+ * view: the control protocol's read-only replies, built from a store.
+ * Every record shown is verified again as it is read (the disk is not
+ * trusted): a record that fails shows as "unreadable or corrupt".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "view.h"
+#include "wire.h"
+#include "xmem.h"
+
+json_t *
+view_hex(const uint8_t *p, size_t len)
+{
+	char	*hex = xmalloc(2 * len + 1);
+	json_t	*s;
+
+	sodium_bin2hex(hex, 2 * len + 1, p, len);
+	s = json_string(hex);
+	free(hex);
+	return s;
+}
+
+json_t *
+view_hex_id(const uint8_t id[STORE_ID_BYTES])
+{
+	return view_hex(id, STORE_ID_BYTES);
+}
+
+int
+view_parse_id(json_t *v, uint8_t id[STORE_ID_BYTES])
+{
+	const char	*s = json_string_value(v);
+	size_t		 len;
+
+	return s != NULL && strlen(s) == 2 * STORE_ID_BYTES &&
+	    sodium_hex2bin(id, STORE_ID_BYTES, s, strlen(s), NULL, &len,
+	    NULL) == 0 && len == STORE_ID_BYTES ? 0 : -1;
+}
+
+json_t *
+view_store(store_t *st)
+{
+	struct store_stat	ss;
+
+	if (store_stat(st, &ss) != 0)
+		return NULL;
+	return json_pack("{s:I, s:I, s:I, s:I}", "records",
+	    (json_int_t)ss.records, "last_seq", (json_int_t)ss.last_seq,
+	    "map_size", (json_int_t)ss.map_size, "map_used",
+	    (json_int_t)ss.map_used);
+}
+
+/* Opens a stored record (verified again: the disk is not trusted). */
+static int
+open_stored(store_txn_t *txn, const uint8_t *id, struct wire_record *wr)
+{
+	struct store_record	rec;
+
+	if (store_get(txn, id, &rec) != 0)
+		return -1;
+	return wire_record_check(rec.body, rec.body_len, rec.sig, wr) == 0 ?
+	    0 : -1;
+}
+
+static json_t *
+message_json(const struct wire_record *wr, int with_text)
+{
+	const Nodenet__RecordBody	*rb = wr->rb;
+	json_t				*o, *to;
+
+	o = json_pack("{s:o, s:s, s:I}", "id", view_hex_id(wr->id),
+	    "origin", rb->origin, "created_ms", (json_int_t)rb->created_ms);
+	if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL) {
+		to = json_array();
+		for (size_t i = 0; i < rb->mail->n_to; i++)
+			json_array_append_new(to,
+			    json_string(rb->mail->to[i]));
+		json_object_set_new(o, "kind", json_string("mail"));
+		json_object_set_new(o, "from", json_string(rb->mail->from));
+		json_object_set_new(o, "to", to);
+		json_object_set_new(o, "subject",
+		    json_string(rb->mail->subject));
+		if (with_text)
+			json_object_set_new(o, "text", json_stringn(
+			    (const char *)rb->mail->text.data,
+			    rb->mail->text.len));
+	} else if (rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT) {
+		const Nodenet__Report	*r = rb->report;
+
+		json_object_set_new(o, "kind", json_string("report"));
+		json_object_set_new(o, "from", json_string(rb->origin));
+		json_object_set_new(o, "subject", json_string(
+		    r->kind == NODENET__REPORT__KIND__FAILED ?
+		    "delivery failed" : "delivered"));
+		json_object_set_new(o, "report", json_pack("{s:s, s:s, s:i,"
+		    " s:s}", "result", r->kind ==
+		    NODENET__REPORT__KIND__FAILED ? "failed" : "delivered",
+		    "recipient", r->recipient, "reason", (int)r->reason,
+		    "detail", r->detail));
+		if (r->message_id.len == WIRE_ID_BYTES)
+			json_object_set_new(json_object_get(o, "report"),
+			    "message_id", view_hex_id(r->message_id.data));
+	}
+	return o;
+}
+
+json_t *
+view_mail_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
+{
+	const char		*mbox;
+	struct store_mbox_entry	 e;
+	json_t			*list, *fromv = json_object_get(req, "from"), *r;
+	uint64_t		 from = 1;
+
+	mbox = json_string_value(json_object_get(req, "mailbox"));
+	if (fromv != NULL && (!json_is_integer(fromv) ||
+	    json_integer_value(fromv) < 1)) {
+		snprintf(err, errlen, "from: a message number, 1 or more");
+		return NULL;
+	}
+	if (fromv != NULL)
+		from = (uint64_t)json_integer_value(fromv);
+	if (mbox == NULL) {
+		snprintf(err, errlen, "mail ls needs a mailbox");
+		return NULL;
+	}
+	list = json_array();
+	while (json_array_size(list) < VIEW_LIST_MAX &&
+	    store_mbox_next(txn, mbox, from, &e) == 0) {
+		struct wire_record	 wr;
+		json_t			*o;
+
+		from = e.seq + 1;
+		if (open_stored(txn, e.id, &wr) != 0) {
+			o = json_pack("{s:o, s:s}", "id", view_hex_id(e.id),
+			    "error", "unreadable or corrupt");
+		} else {
+			o = message_json(&wr, 0);
+			wire_record_clear(&wr);
+		}
+		json_object_set_new(o, "seq", json_integer((json_int_t)e.seq));
+		json_object_set_new(o, "read",
+		    json_boolean(e.flags & STORE_MBOX_READ));
+		json_array_append_new(list, o);
+	}
+	r = json_pack("{s:s, s:o}", "mailbox", mbox, "messages", list);
+	/* Cut at VIEW_LIST_MAX: say where the next page starts. */
+	if (json_array_size(list) == VIEW_LIST_MAX &&
+	    store_mbox_next(txn, mbox, from, &e) == 0)
+		json_object_set_new(r, "next", json_integer((json_int_t)e.seq));
+	return r;
+}
+
+json_t *
+view_mail_cat(store_txn_t *txn, json_t *req, uint64_t *seqp, char *err,
+    size_t errlen)
+{
+	const char		*mbox;
+	json_t			*seqv = json_object_get(req, "seq"), *o;
+	struct store_mbox_entry	 e;
+	struct wire_record	 wr;
+	uint64_t		 seq;
+
+	mbox = json_string_value(json_object_get(req, "mailbox"));
+	if (mbox == NULL || !json_is_integer(seqv) ||
+	    json_integer_value(seqv) < 1) {
+		snprintf(err, errlen, "mail cat needs a mailbox and a seq");
+		return NULL;
+	}
+	seq = (uint64_t)json_integer_value(seqv);
+	if (store_mbox_next(txn, mbox, seq, &e) != 0 || e.seq != seq) {
+		snprintf(err, errlen, "no message %llu in mailbox %s",
+		    (unsigned long long)seq, mbox);
+		return NULL;
+	}
+	if (open_stored(txn, e.id, &wr) != 0) {
+		snprintf(err, errlen, "message %llu is unreadable or corrupt",
+		    (unsigned long long)seq);
+		return NULL;
+	}
+	o = message_json(&wr, 1);
+	wire_record_clear(&wr);
+	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+	*seqp = seq;
+	return o;
+}
+
+static const char *
+event_name(int ev)
+{
+	switch (ev) {
+	case STORE_CUSTODY_SUBMITTED:
+		return "submitted";
+	case STORE_CUSTODY_RECEIVED:
+		return "received";
+	case STORE_CUSTODY_SENT:
+		return "sent";
+	case STORE_CUSTODY_DELIVERED:
+		return "delivered";
+	case STORE_CUSTODY_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+json_t *
+view_trace(store_txn_t *txn, json_t *req, char *err, size_t errlen)
+{
+	struct store_custody	 ev;
+	uint8_t			 id[STORE_ID_BYTES];
+	json_t			*list;
+
+	if (view_parse_id(json_object_get(req, "id"), id) != 0) {
+		snprintf(err, errlen, "trace needs a message id (64 hex "
+		    "digits)");
+		return NULL;
+	}
+	list = json_array();
+	for (unsigned i = 0; i < VIEW_LIST_MAX &&
+	    store_custody_get(txn, id, i, &ev) == 0; i++)
+		json_array_append_new(list, json_pack("{s:I, s:s, s:s}",
+		    "time_ms", (json_int_t)ev.time_ms, "event",
+		    event_name(ev.event), "peer", ev.peer));
+	return json_pack("{s:o, s:o}", "id", view_hex_id(id), "events", list);
+}
+
