@@ -32,11 +32,19 @@
 #include "xmem.h"
 
 static void
+help(FILE *f, int status)
+{
+	fprintf(f, "usage: node [-nv] -c FILE     run (-n: check the config, "
+	    "key and chain)\n"
+	    "       node init -c FILE       create the data directory, key "
+	    "and store\n");
+	exit(status);
+}
+
+static void
 usage(void)
 {
-	fprintf(stderr, "usage: node [-nv] -c FILE\n"
-	    "       node init -c FILE\n");
-	exit(2);
+	help(stderr, 2);
 }
 
 uint64_t
@@ -238,6 +246,9 @@ main(int argc, char **argv)
 	int		 ch, check_only = 0, verbose = 0, init = 0;
 	long		 ncpu;
 
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0))
+		help(stdout, 0);
 	if (argc > 1 && strcmp(argv[1], "init") == 0) {
 		init = 1;
 		argv++;

@@ -54,10 +54,12 @@
 
 static int	json_out;
 
+/* The usage text: on stdout with exit 0 when asked for (--help), on
+ * stderr with exit 2 after a usage error. */
 static void
-usage(void)
+help(FILE *f, int status)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: node-ctl [-s SOCKET | -c CONFIG | -d DATADIR] [--json] "
 	    "COMMAND [ARGS]\n"
 	    "commands:\n"
@@ -71,8 +73,16 @@ usage(void)
 	    "  route ADDRESS\n"
 	    "  metrics\n"
 	    "  cert issue NAME PUBKEY -o CHAINFILE [--days N]\n"
-	    "  cert revoke CERTID [REASON]\n");
-	exit(2);
+	    "  cert revoke CERTID [REASON]\n"
+	    "Human tables by default; --json prints the node's reply. Exit: 0 "
+	    "ok, 1 error, 2 usage.\n");
+	exit(status);
+}
+
+static void
+usage(void)
+{
+	help(stderr, 2);
 }
 
 static void __attribute__((format(printf, 1, 2), noreturn))
@@ -624,13 +634,16 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc)
 			data_dir = argv[++i];
 		else if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			usage();
-		} else
+		    strcmp(argv[i], "-h") == 0)
+			help(stdout, 0);
+		else
 			usage();
 	}
 	if (i >= argc)
 		usage();
+	for (int k = i; k < argc; k++)
+		if (strcmp(argv[k], "--help") == 0)
+			help(stdout, 0);
 	if (sock == NULL && conf_path != NULL) {
 		if (cfg_load(conf_path, &conf, err, sizeof(err)) != 0)
 			die("%s", err);

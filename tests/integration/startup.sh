@@ -8,6 +8,15 @@ cd "$(dirname "$0")/../.." && . tests/lib.sh
 make_node tw
 conf=$T/tw.conf
 
+check "node --help prints usage and exits 0" \
+    eval '"$B/node" --help | grep -q "node init"'
+check "node-ctl --help prints usage and exits 0" \
+    eval '"$B/node-ctl" --help | grep -q "mail ls MAILBOX"'
+check "node-ctl COMMAND --help too" \
+    eval '"$B/node-ctl" -c "$conf" trace --help | grep -q "usage:"'
+"$B/node-ctl" -c "$conf" frobnicate >/dev/null 2>&1
+check "node-ctl with an unknown command exits 2" test $? -eq 2
+
 # node init: a new office's data directory, key pair and store.
 sed "s|^data_dir = .*|data_dir = $T/fresh|" "$conf" >"$T/fresh.conf"
 pub=$("$B/node" init -c "$T/fresh.conf" 2>/dev/null)
