@@ -177,10 +177,21 @@ bench: all $(BENCH)
 demo: all
 	@B=$(B) tools/demo.sh
 
+PREFIX	?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
+	    $(DESTDIR)$(PREFIX)/share/doc/node/examples
+	install -m 755 $(B)/node $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 tools/systemd/node@.service \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	install -m 644 tools/examples/*.conf \
+	    $(DESTDIR)$(PREFIX)/share/doc/node/examples/
+
 clean:
 	rm -rf build
 
-.PHONY: all deps test check unit integration fuzz memcheck bench demo clean
+.PHONY: all deps test check unit integration fuzz memcheck bench demo clean \
+	install
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -16,8 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,6 +105,34 @@ node_commit(struct node *n)
 	}
 	for (size_t i = 0; i < n->n_npeers; i++)
 		repl_pump(n, n->n_peers[i]);
+}
+
+/*
+ * Tells systemd (Type=notify) how we are: "READY=1" once the store is
+ * open and the sockets are bound, "STOPPING=1" on the way out. The
+ * protocol is one datagram to $NOTIFY_SOCKET; no library is needed.
+ */
+static void
+notify(const char *state)
+{
+	const char		*path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	size_t			 len;
+	int			 fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    (len = strlen(path)) >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, len);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';	/* an abstract socket */
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sun, (socklen_t)(offsetof(struct sockaddr_un,
+	    sun_path) + len)) == -1)
+		log_warn("event=notify_failed socket=%s", path);
+	close(fd);
 }
 
 static void
@@ -306,7 +337,9 @@ main(int argc, char **argv)
 	node_commit(&n);
 	log_info("event=start name=%s version=%s", n.n_conf->name,
 	    NODE_VERSION);
+	notify("READY=1");
 	loop_run(n.n_loop);
+	notify("STOPPING=1");
 
 	/* What this turn wrote is committed before the links close. */
 	node_commit(&n);

@@ -78,6 +78,22 @@ check "and counted them" test "$(ctl tw --json status | jq .counters.ctl_bad)" -
 kill -TERM "${PID[tw]}"
 wait "${PID[tw]}"; rc=$?
 unset "PID[tw]"
+
+# systemd readiness (Type=notify): READY=1 once it serves, STOPPING=1.
+"$B/tests/notify_listen" "$T/notify" 5 >"$T/notified" &
+lpid=$!
+sleep 0.2
+NOTIFY_SOCKET=$T/notify "$B/node" -c "$conf" >>"$T/tw.log" 2>&1 &
+PID[tw]=$!
+check "with NOTIFY_SOCKET set it tells systemd it is ready" \
+    wait_for 10 grep -q '^READY=1$' "$T/notified"
+check "and it serves by then" quiet ctl tw status
+kill -TERM "${PID[tw]}"
+wait "${PID[tw]}"; rc=$?
+unset "PID[tw]"
 check "SIGTERM stops it with exit 0" test "$rc" -eq 0
 check "it logs a clean stop" grep -q "event=stopped" "$T/tw.log"
+check "and tells systemd it is stopping" \
+    wait_for 10 grep -q '^STOPPING=1$' "$T/notified"
+wait "$lpid"
 finish
