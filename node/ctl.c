@@ -415,10 +415,73 @@ cmd_route(struct node *n, json_t *req, char *err, size_t errlen)
 	    via, "why", why, "link", state, "node", node);
 }
 
+/* Removes a message from a local mailbox (it is never delivered again). */
+static json_t *
+cmd_mail_rm(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	const char	*mbox = json_string_value(json_object_get(req,
+	    "mailbox"));
+	json_t		*seqv = json_object_get(req, "seq");
+	store_txn_t	*txn;
+	int		 rc;
+
+	if (mbox == NULL || !json_is_integer(seqv) ||
+	    json_integer_value(seqv) < 1) {
+		snprintf(err, errlen, "mail rm needs a mailbox and a seq");
+		return NULL;
+	}
+	if ((txn = node_txn(n)) == NULL) {
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	rc = store_mbox_remove(txn, mbox, (uint64_t)json_integer_value(seqv));
+	if (rc != 0) {
+		snprintf(err, errlen, rc == STORE_NOTFOUND ? "no message %lld "
+		    "in mailbox %s" : "cannot remove message %lld from %s",
+		    (long long)json_integer_value(seqv), mbox);
+		return NULL;
+	}
+	log_info("event=mail_removed mailbox=%s seq=%lld", mbox,
+	    (long long)json_integer_value(seqv));
+	return json_pack("{s:s, s:O}", "mailbox", mbox, "seq", seqv);
+}
+
+/* Replicate now: links that are down reconnect at once, links that are up
+ * send what they have. */
+static json_t *
+cmd_replicate(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	const char	*only = json_string_value(json_object_get(req, "peer"));
+	json_t		*done = json_array();
+
+	for (size_t i = 0; i < n->n_npeers; i++) {
+		struct peer	*p = n->n_peers[i];
+
+		if (p->pr_name == NULL || (only != NULL &&
+		    strcmp(p->pr_name, only) != 0))
+			continue;
+		if (p->pr_state == PEER_UP)
+			repl_pump(n, p);
+		else
+			peer_kick(n, p);
+		json_array_append_new(done, json_pack("{s:s, s:s}", "peer",
+		    p->pr_name, "action", p->pr_state == PEER_UP ? "sent" :
+		    p->pr_link != NULL ? "reconnecting" : "waiting for it"));
+	}
+	if (only != NULL && json_array_size(done) == 0) {
+		json_decref(done);
+		snprintf(err, errlen, "no peer named %.64s", only);
+		return NULL;
+	}
+	return json_pack("{s:o}", "peers", done);
+}
+
 static const struct {
 	const char	*name;
 	ctl_fn		 fn;
 } commands[] = {
+	{ "mail_rm", cmd_mail_rm },
+	{ "replicate", cmd_replicate },
 	{ "metrics", cmd_metrics },
 	{ "route", cmd_route },
 	{ "cert_issue", cmd_cert_issue },

@@ -142,6 +142,8 @@ void	peer_shutdown(struct node *n);
 int	peer_send(struct node *n, struct peer *p, const Nodenet__Frame *f);
 /* Ends p's session (a link reconnects; a node below stays listed). */
 void	peer_fail(struct node *n, struct peer *p, const char *why);
+/* A link that is down: reconnect now instead of after its backoff. */
+void	peer_kick(struct node *n, struct peer *p);
 /* Drops a node below us from the peer list (a newer session replaced it). */
 void	peer_forget(struct node *n, struct peer *p);
 

@@ -255,6 +255,17 @@ reconnect(loop_t *l, void *arg)
 		log_warn("event=link_connect peer=%s", p->pr_link->name);
 }
 
+void
+peer_kick(struct node *n, struct peer *p)
+{
+	if (p->pr_link == NULL || p->pr_state != PEER_DOWN)
+		return;
+	if (p->pr_retry_timer != 0)
+		loop_timer_cancel(n->n_loop, p->pr_retry_timer);
+	p->pr_backoff_ms = 0;
+	reconnect(n->n_loop, p);
+}
+
 /*
  * libzmq does not reconnect after a refused CURVE handshake: do it
  * ourselves, backing off, so a certificate that arrives later (or a

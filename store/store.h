@@ -166,6 +166,12 @@ int	store_mbox_next(store_txn_t *txn, const char *mailbox, uint64_t from,
 	    struct store_mbox_entry *out) __attribute__((warn_unused_result));
 int	store_mbox_mark_read(store_txn_t *txn, const char *mailbox,
 	    uint64_t seq) __attribute__((warn_unused_result));
+/*
+ * Removes entry seq from mailbox. The delivery index keeps the record
+ * id, so the same message arriving again is still not delivered twice.
+ */
+int	store_mbox_remove(store_txn_t *txn, const char *mailbox, uint64_t seq)
+	    __attribute__((warn_unused_result));
 
 int	store_peer_get(store_txn_t *txn, const char *name,
 	    struct store_peer *out) __attribute__((warn_unused_result));

@@ -3,6 +3,8 @@
  *
  * mbox:       mailbox NUL be64 seq -> id[32] flags[1]
  * mbox_index: mailbox NUL id[32]   -> be64 seq
+ *             mailbox NUL           -> be64 last seq given (never reused,
+ *                                      even after store_mbox_remove)
  * The index is what makes delivery happen once: a record already in the
  * index of a mailbox is not delivered to it again. Both entries are
  * written in the same transaction. Seqs run from 1 in each mailbox.
@@ -85,10 +87,22 @@ store_mbox_deliver(store_txn_t *t, const char *mailbox,
 	if (rc != MDB_NOTFOUND)
 		return store_mdb_rc(rc);
 
-	if ((rc = mbox_last(t, ikey, prefix, seq)) != 0)
-		return rc;
+	/* The mailbox's counter; without one, its newest entry. */
+	k.mv_size = prefix;
+	k.mv_data = ikey;
+	if ((rc = mdb_get(t->tx_txn, dbi[DB_MBOX_INDEX], &k, &v)) == 0) {
+		if (v.mv_size != 8)
+			return STORE_CORRUPT;
+		*seq = store_be64_get(v.mv_data);
+	} else if (rc != MDB_NOTFOUND ||
+	    (rc = mbox_last(t, ikey, prefix, seq)) != 0)
+		return store_mdb_rc(rc);
 	(*seq)++;
 	store_be64_put(seqb, *seq);
+	v.mv_size = sizeof(seqb);
+	v.mv_data = seqb;
+	if ((rc = mdb_put(t->tx_txn, dbi[DB_MBOX_INDEX], &k, &v, 0)) != 0)
+		return store_mdb_rc(rc);
 	mbox_key(key, mailbox, seqb, sizeof(seqb));
 	memcpy(val, id, STORE_ID_BYTES);
 	val[STORE_ID_BYTES] = 0;
@@ -116,7 +130,7 @@ store_mbox_next(store_txn_t *t, const char *mailbox, uint64_t from,
 	size_t		 len;
 	int		 rc;
 
-	store_be64_put(seqb, from);
+	store_be64_put(seqb, from == 0 ? 1 : from);
 	if ((len = mbox_key(key, mailbox, seqb, sizeof(seqb))) == 0)
 		return STORE_INVAL;
 	k.mv_size = len;
@@ -163,4 +177,20 @@ store_mbox_mark_read(store_txn_t *t, const char *mailbox, uint64_t seq)
 	v.mv_size = sizeof(val);
 	v.mv_data = val;
 	return store_mdb_rc(mdb_put(t->tx_txn, mbox, &k, &v, 0));
+}
+
+int
+store_mbox_remove(store_txn_t *t, const char *mailbox, uint64_t seq)
+{
+	MDB_val	k;
+	uint8_t	key[MBOX_KEY_MAX], seqb[8];
+
+	if (t->tx_read_only)
+		return EROFS;
+	store_be64_put(seqb, seq);
+	if ((k.mv_size = mbox_key(key, mailbox, seqb, sizeof(seqb))) == 0)
+		return STORE_INVAL;
+	k.mv_data = key;
+	return store_mdb_rc(mdb_del(t->tx_txn, t->tx_store->st_dbi[DB_MBOX],
+	    &k, NULL));
 }

@@ -14,6 +14,8 @@
  *   mail ls MAILBOX [--from SEQ] the messages of a local mailbox (1000
  *                               at a time; --json gives "next" if more)
  *   mail cat MAILBOX SEQ        one message, marked read
+ *   mail rm MAILBOX SEQ         remove it (it is never delivered again)
+ *   replicate [PEER]            reconnect down links now, send what waits
  *   trace ID                    custody of a record at this node
  *   route ADDRESS               which link mail for ADDRESS takes, and why
  *   metrics                     counters in the Prometheus text format
@@ -69,6 +71,8 @@ help(FILE *f, int status)
 	    "       [--priority urgent|normal|bulk] [--file FILE] TO...\n"
 	    "  mail ls MAILBOX [--from SEQ]\n"
 	    "  mail cat MAILBOX SEQ\n"
+	    "  mail rm MAILBOX SEQ\n"
+	    "  replicate [PEER]\n"
 	    "  trace ID\n"
 	    "  route ADDRESS\n"
 	    "  metrics\n"
@@ -498,8 +502,33 @@ cmd_mail(const char *sock, int argc, char **argv)
 			print_safe(str(r, "text"), 1);
 			printf("\n");
 		}
+	} else if (argc == 4 && strcmp(argv[1], "rm") == 0) {
+		errno = 0;
+		seq = strtoll(argv[3], &end, 10);
+		if (errno || *end || seq < 1)
+			die("SEQ: a message number from mail ls: %s", argv[3]);
+		r = call(sock, json_pack("{s:s, s:s, s:I}", "cmd", "mail_rm",
+		    "mailbox", argv[2], "seq", (json_int_t)seq));
+		if (!json_out)
+			printf("removed %s %lld\n", argv[2], seq);
 	} else
 		usage();
+	json_decref(r);
+	return 0;
+}
+
+static int
+cmd_replicate(const char *sock, const char *peer)
+{
+	json_t	*req = json_pack("{s:s}", "cmd", "replicate"), *r, *p;
+	size_t	 i;
+
+	if (peer != NULL)
+		json_object_set_new(req, "peer", json_string(peer));
+	r = call(sock, req);
+	if (!json_out)
+		json_array_foreach(json_object_get(r, "peers"), i, p)
+			printf("%-28s %s\n", str(p, "peer"), str(p, "action"));
 	json_decref(r);
 	return 0;
 }
@@ -670,6 +699,8 @@ main(int argc, char **argv)
 		rc = cmd_route(sock, argv[1]);
 	else if (strcmp(argv[0], "metrics") == 0 && argc == 1)
 		rc = cmd_metrics(sock);
+	else if (strcmp(argv[0], "replicate") == 0 && argc <= 2)
+		rc = cmd_replicate(sock, argc == 2 ? argv[1] : NULL);
 	else
 		usage();
 	cfg_free(&conf);

@@ -42,6 +42,33 @@ check "metrics: the link to the commune is up" \
 check "metrics: --json carries the same text" \
     eval 'ctl $d --json metrics | jq -e ".text | test(\"node_records_in_total\")" >/dev/null'
 
+# mail rm: gone from the mailbox, and not delivered again if it returns.
+id1=$(echo "một" | ctl tw send --from chutich@tw --subject "xoá tôi" vanthu@$d)
+check "a letter reaches the district" wait_for 20 mail_at_least $d vanthu 1
+seq=$(ctl $d --json mail ls vanthu | jq '.messages[] | select(.subject == "xoá tôi") | .seq')
+check "mail rm removes it" quiet ctl $d mail rm vanthu "$seq"
+check "it is no longer listed" \
+    eval '[ "$(ctl $d --json mail ls vanthu | jq "[.messages[] | select(.subject == \"xoá tôi\")] | length")" -eq 0 ]'
+check "mail rm of it again is an error" eval '! ctl $d mail rm vanthu "$seq" 2>/dev/null'
+
+# replicate: a link backing off for a minute comes back at once.
+q=quyetthang.$d
+make_node $q $d
+sed -i 's/^retry_min_ms = .*/retry_min_ms = 60000/; s/^retry_max_ms = .*/retry_max_ms = 60000/' "$T/$q.conf"
+enrol $q && start_node $q
+check "a commune with a one-minute backoff links up" wait_for 15 link_up $q $d
+stop_node $d
+check "its link goes down with the district" \
+    wait_for 20 eval '! link_up $q $d'
+start_node $d
+sleep 2
+check "a minute's backoff keeps it down" eval '! link_up $q $d'
+check "replicate says it reconnects" \
+    eval '[[ $(ctl $q replicate) == *"reconnecting"* ]]'
+check "replicate brings it up at once" wait_for 10 link_up $q $d
+check "replicate of an unknown peer is an error" \
+    eval '! ctl $q replicate nosuch 2>/dev/null'
+
 # Read-only inspection of a stopped node's store (-d DATADIR).
 c=tanthanh.$d
 id=$(echo "Kính gửi" | ctl tw send --from chutich@tw --subject "đọc khi dừng" vanthu@$c)

@@ -629,6 +629,50 @@ test_mbox(void **state)
 }
 
 /* A mailbox whose name is a prefix of another's sees only its own. */
+/* A removed message is gone from the list, its seq is never given again,
+ * and the same message arriving again is still not delivered twice. */
+static void
+test_mbox_remove(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_record	 r[5];
+	struct store_mbox_entry	 e;
+	uint64_t		 seq;
+
+	open_store(f, NULL);
+	recs_random(f, r, 5, 128);
+	put_batch(f, r, 5, NULL);
+	begin(f, 0);
+	for (int i = 0; i < 3; i++)
+		assert_rc(store_mbox_deliver(f->txn, MAILBOX, r[i].id, &seq),
+		    0);
+	assert_rc(store_mbox_remove(f->txn, MAILBOX, 2), 0);
+	assert_rc(store_mbox_remove(f->txn, MAILBOX, 2), STORE_NOTFOUND);
+	assert_rc(store_mbox_remove(f->txn, MAILBOX, 99), STORE_NOTFOUND);
+	commit(f);
+
+	begin(f, STORE_RDONLY);
+	assert_rc(store_mbox_next(f->txn, MAILBOX, 1, &e), 0);
+	assert_int_equal(e.seq, 1);
+	assert_rc(store_mbox_next(f->txn, MAILBOX, 2, &e), 0);
+	assert_int_equal(e.seq, 3);		/* 2 is gone */
+	assert_memory_equal(e.id, r[2].id, STORE_ID_BYTES);
+	store_txn_abort(&f->txn);
+
+	begin(f, 0);
+	assert_rc(store_mbox_deliver(f->txn, MAILBOX, r[1].id, &seq),
+	    STORE_HELD);			/* removed, not forgotten */
+	assert_rc(store_mbox_remove(f->txn, MAILBOX, 3), 0);
+	assert_rc(store_mbox_deliver(f->txn, MAILBOX, r[3].id, &seq), 0);
+	assert_int_equal(seq, 4);		/* not 3 again */
+	commit(f);
+	reopen_store(f, NULL);
+	begin(f, 0);
+	assert_rc(store_mbox_deliver(f->txn, MAILBOX, r[4].id, &seq), 0);
+	assert_int_equal(seq, 5);
+	commit(f);
+}
+
 static void
 test_mbox_prefix(void **state)
 {
@@ -1215,6 +1259,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_log_order, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_mbox, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mbox_remove, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_mbox_prefix, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_peer, setup, teardown),
