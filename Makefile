@@ -33,7 +33,7 @@ LDFLAGS	+= $(SANFLAGS)
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS = gcc make pkg-config libzmq3-dev liblmdb-dev lmdb-utils \
 	   libsodium-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev \
-	   libinih-dev libjansson-dev clang libclang-rt-14-dev jq
+	   libinih-dev libjansson-dev clang libclang-rt-14-dev jq groff-base
 
 PROTOS	 = $(wildcard proto/*.proto)
 PROTO_C	 = $(PROTOS:proto/%.proto=$(B)/proto/%.pb-c.c)
@@ -180,12 +180,15 @@ demo: all
 PREFIX	?= /usr/local
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
-	    $(DESTDIR)$(PREFIX)/share/doc/node/examples
+	    $(DESTDIR)$(PREFIX)/share/doc/node/examples \
+	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 755 $(B)/node $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 tools/systemd/node@.service \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system/
 	install -m 644 tools/examples/*.conf \
 	    $(DESTDIR)$(PREFIX)/share/doc/node/examples/
+	install -m 644 tools/man/node-ctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 tools/man/node.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 clean:
 	rm -rf build

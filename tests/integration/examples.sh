@@ -29,4 +29,16 @@ check "make install puts the programs, the unit and the examples in place" \
     eval 'test -x "$T/root/usr/local/bin/node" && test -x "$T/root/usr/local/bin/node-ctl" &&
 	test -f "$T/root/usr/local/lib/systemd/system/node@.service" &&
 	test -f "$T/root/usr/local/share/doc/node/examples/commune.conf"'
+check "make install puts the man pages in place" \
+    eval 'test -f "$T/root/usr/local/share/man/man1/node-ctl.1" &&
+	test -f "$T/root/usr/local/share/man/man8/node.8"'
+for page in tools/man/node-ctl.1 tools/man/node.8; do
+	check "$page renders without a warning" \
+	    eval '[ -z "$(groff -man -Tutf8 -ww "$page" 2>&1 >/dev/null)" ]'
+done
+# Every command node-ctl --help lists has its entry in the man page.
+plain=$(groff -man -Tascii tools/man/node-ctl.1 2>/dev/null | sed 's/.\x08//g')
+for cmd in $("$B/node-ctl" --help | awk '/^  [a-z]/ { print $1 }' | sort -u); do
+	check "node-ctl(1) documents $cmd" grep -qE "^ {7}$cmd( |$)" <<<"$plain"
+done
 finish
