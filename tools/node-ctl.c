@@ -109,16 +109,22 @@ static int
 listening(const char *path)
 {
 	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
-	int			fd, ok;
+	int			fd, err;
 
 	if (strlen(path) >= sizeof(sun.sun_path) ||
 	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return 1;	/* cannot tell: let ZeroMQ try */
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
-	    errno != ECONNREFUSED;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		close(fd);
+		return 1;
+	}
+	err = errno;
 	close(fd);
-	return ok;
+	if (err == EACCES)
+		die("%s: permission denied: only the node's own user may use "
+		    "its control socket", path);
+	return err != ECONNREFUSED && err != ENOENT;
 }
 
 /* Prints the reply with --json; dies if it says the command failed. */
@@ -204,6 +210,9 @@ call(const char *sock_path, json_t *req)
 
 	if (data_dir != NULL)
 		return local_call(req);
+	if (stat(sock_path, &sb) == -1 && errno == EACCES)
+		die("%s: permission denied: only the node's own user may use "
+		    "its control socket", sock_path);
 	if (stat(sock_path, &sb) == -1 || !S_ISSOCK(sb.st_mode) ||
 	    !listening(sock_path))
 		die("no node listening on %s: start it, or use -d DATADIR to "

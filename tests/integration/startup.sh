@@ -61,6 +61,14 @@ start_node tw
 check "the control socket is owner-only (0600)" \
     test "$(stat -c %a "$T/tw/control.sock")" = 600
 check "node-ctl status answers" quiet ctl tw status
+# Another user is refused, with a clear line, at once. (A copy of
+# node-ctl that user may run, wherever the build directory is.)
+pub=$(mktemp -d) && chmod 755 "$pub" && cp "$B/node-ctl" "$pub/"
+out=$(timeout 10 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    "$pub/node-ctl" -s "$T/tw/control.sock" status 2>&1); rc=$?
+rm -rf "$pub"
+check "another user cannot use the control socket (exit 1)" test "$rc" -eq 1
+check "and is told why ($out)" grep -q "permission denied" <<<"$out"
 refused() {	# request... -> 0 if the node answered with an error
 	"$B/tests/ctl_raw" "$T/tw/control.sock" "$@" | grep -q '"ok":false'
 }
