@@ -476,10 +476,46 @@ cmd_replicate(struct node *n, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o}", "peers", done);
 }
 
+/* What each link still owes its peer, per lane. */
+static json_t *
+cmd_queue(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	static const char *const lanes[WIRE_LANES] = { "urgent", "normal",
+	    "bulk" };
+	json_t		*list = json_array();
+
+	(void)req;
+	for (size_t i = 0; i < n->n_npeers; i++) {
+		struct peer	*p = n->n_peers[i];
+		json_t		*o;
+		uint64_t	 recs, bytes;
+		int		 rc;
+
+		if (p->pr_name == NULL)
+			continue;
+		o = json_pack("{s:s, s:s}", "peer", p->pr_name, "state",
+		    state_name(p->pr_state));
+		for (unsigned l = 0; l < WIRE_LANES; l++) {
+			if ((rc = repl_backlog(n, p, l, &recs, &bytes)) < 0) {
+				json_decref(o);
+				json_decref(list);
+				snprintf(err, errlen, "cannot read the store");
+				return NULL;
+			}
+			json_object_set_new(o, lanes[l], json_pack("{s:I, s:I,"
+			    " s:b}", "records", (json_int_t)recs, "bytes",
+			    (json_int_t)bytes, "partial", rc == 1));
+		}
+		json_array_append_new(list, o);
+	}
+	return json_pack("{s:o}", "links", list);
+}
+
 static const struct {
 	const char	*name;
 	ctl_fn		 fn;
 } commands[] = {
+	{ "queue", cmd_queue },
 	{ "mail_rm", cmd_mail_rm },
 	{ "replicate", cmd_replicate },
 	{ "metrics", cmd_metrics },

@@ -156,6 +156,14 @@ void	repl_connected(struct node *n, struct peer *p);
 void	repl_after_commit(struct node *n, int committed);
 void	repl_pump(struct node *n, struct peer *p);
 /*
+ * What lane of our log still owes p, beyond what it acked: records and
+ * bytes. Reads at most REPL_BACKLOG_SCAN entries: 1 if it stopped there
+ * (the figures are a floor), 0 if exact, -1 if the store is unreadable.
+ */
+#define REPL_BACKLOG_SCAN	200000
+int	repl_backlog(struct node *n, struct peer *p, unsigned lane,
+	    uint64_t *records, uint64_t *bytes);
+/*
  * Writes a record of our own into txn: fills in origin, sequence and
  * time, signs, stores, and applies it here (a message to a local mailbox
  * is delivered). 0 with its id, or -1 (logged).

@@ -771,6 +771,41 @@ feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
 	nodenet__record_body__free_unpacked(rb, NULL);
 }
 
+int
+repl_backlog(struct node *n, struct peer *p, unsigned lane,
+    uint64_t *records, uint64_t *bytes)
+{
+	store_txn_t		*txn = NULL;
+	struct store_custody	 first;
+	struct store_record	 rec;
+	Nodenet__RecordBody	*rb;
+	uint64_t		 seq = p->pr_acked[lane], scanned = 0;
+	uint8_t			 id[STORE_ID_BYTES];
+
+	*records = *bytes = 0;
+	if (p->pr_name == NULL ||
+	    store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0)
+		return -1;
+	while (scanned++ < REPL_BACKLOG_SCAN &&
+	    store_lane_next(txn, lane, seq + 1, &seq, id) == 0) {
+		if ((store_custody_get(txn, id, 0, &first) == 0 &&
+		    first.event == STORE_CUSTODY_RECEIVED &&
+		    strcmp(first.peer, p->pr_name) == 0) ||
+		    store_get(txn, id, &rec) != 0)
+			continue;
+		if ((rb = nodenet__record_body__unpack(NULL, rec.body_len,
+		    rec.body)) == NULL)
+			continue;
+		if (feed_wants(n, p, rb) && !mail_expired(rb, node_wall_ms())) {
+			(*records)++;
+			*bytes += rec.body_len + KEY_SIGNATURE_BYTES;
+		}
+		nodenet__record_body__free_unpacked(rb, NULL);
+	}
+	store_txn_abort(&txn);
+	return scanned > REPL_BACKLOG_SCAN ? 1 : 0;
+}
+
 /*
  * Sends one batch from lane if it has anything for p; 1 if one went, 0
  * if the lane is caught up, -1 if the send failed.

@@ -8,6 +8,7 @@
  *
  *   status                      name, version, uptime, store, counters
  *   peers                       links: state, checkpoints, lag, errors
+ *   queue                       what each link still owes, per priority
  *   send --from ADDR [--subject S] [--receipt] [--expires SECONDS]
  *        [--priority urgent|normal|bulk] [--file FILE] TO...
  *                               submit a message (text from FILE or stdin)
@@ -67,6 +68,7 @@ help(FILE *f, int status)
 	    "commands:\n"
 	    "  status\n"
 	    "  peers\n"
+	    "  queue\n"
 	    "  send --from ADDR [--subject S] [--receipt] [--expires SECONDS]\n"
 	    "       [--priority urgent|normal|bulk] [--file FILE] TO...\n"
 	    "  mail ls MAILBOX [--from SEQ]\n"
@@ -339,6 +341,35 @@ cmd_peers(const char *sock)
 			    num(p, "lag_out"), num(p, "received"),
 			    num(p, "records_in"), num(p, "records_out"),
 			    num(p, "rejected"), idle, str(p, "error"));
+		}
+	}
+	json_decref(r);
+	return 0;
+}
+
+static int
+cmd_queue(const char *sock)
+{
+	static const char *const lanes[] = { "urgent", "normal", "bulk" };
+	json_t	*r = call(sock, json_pack("{s:s}", "cmd", "queue")), *p, *q;
+	size_t	 i;
+
+	if (!json_out) {
+		printf("%-28s %-9s %17s %17s %17s\n", "PEER", "STATE",
+		    "URGENT", "NORMAL", "BULK");
+		json_array_foreach(json_object_get(r, "links"), i, p) {
+			printf("%-28s %-9s", str(p, "peer"), str(p, "state"));
+			for (int l = 0; l < 3; l++) {
+				char	cell[40];
+
+				q = json_object_get(p, lanes[l]);
+				snprintf(cell, sizeof(cell), "%lld%s / %lldB",
+				    num(q, "records"), json_is_true(
+				    json_object_get(q, "partial")) ? "+" : "",
+				    num(q, "bytes"));
+				printf(" %17s", cell);
+			}
+			printf("\n");
 		}
 	}
 	json_decref(r);
@@ -696,6 +727,8 @@ main(int argc, char **argv)
 		rc = cmd_status(sock);
 	else if (strcmp(argv[0], "peers") == 0 && argc == 1)
 		rc = cmd_peers(sock);
+	else if (strcmp(argv[0], "queue") == 0 && argc == 1)
+		rc = cmd_queue(sock);
 	else if (strcmp(argv[0], "send") == 0)
 		rc = cmd_send(sock, argc, argv);
 	else if (strcmp(argv[0], "mail") == 0)

@@ -69,6 +69,26 @@ check "replicate brings it up at once" wait_for 10 link_up $q $d
 check "replicate of an unknown peer is an error" \
     eval '! ctl $q replicate nosuch 2>/dev/null'
 
+# queue: what the district owes a commune that is down, per priority.
+stop_node $q
+check "the district sees the commune down" wait_for 20 eval '! link_up $d $q'
+for i in 1 2; do
+	echo "thường $i" | ctl tw send --from chutich@tw --subject "q$i" vanthu@$q >/dev/null
+done
+echo "khẩn" | ctl tw send --from chutich@tw --subject q3 --priority urgent vanthu@$q >/dev/null
+owed() {	# lane records -> 0 if the district owes the commune that many
+	ctl $d --json queue | jq -e --arg p "$q" --arg l "$1" --argjson n "$2" \
+	    '.links[] | select(.peer == $p) | .[$l].records == $n' >/dev/null
+}
+check "queue: the district owes it 2 normal messages" wait_for 20 owed normal 2
+check "queue: and 1 urgent one" owed urgent 1
+check "queue: the human form lists it" \
+    eval '[[ $(ctl $d queue) == *"$q"* ]]'
+start_node $q
+check "queue: once it is back, nothing is owed" \
+    wait_for 20 eval 'owed normal 0 && owed urgent 0'
+check "and the three arrived" wait_for 10 mail_at_least $q vanthu 3
+
 # Read-only inspection of a stopped node's store (-d DATADIR).
 c=tanthanh.$d
 id=$(echo "Kính gửi" | ctl tw send --from chutich@tw --subject "đọc khi dừng" vanthu@$c)
