@@ -511,10 +511,49 @@ cmd_queue(struct node *n, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o}", "links", list);
 }
 
+/* The certificates this node holds, within a subtree (default: all). */
+static json_t *
+cmd_cert_ls(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	const char		*under = json_string_value(json_object_get(req,
+	    "under"));
+	struct store_cert	 c = { .subject = "" };
+	store_txn_t		*txn = NULL;
+	uint8_t			 curve[32] = { 0 };
+	char			 key[KEY_HEX_BYTES];
+	json_t			*list;
+	uint64_t		 now = node_wall_ms();
+
+	if (under != NULL && !name_valid(under)) {
+		snprintf(err, errlen, "not a node name: %.64s", under);
+		return NULL;
+	}
+	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0) {
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	list = json_array();
+	while (json_array_size(list) < VIEW_LIST_MAX &&
+	    store_cert_scan(txn, curve, &c) == 0) {
+		if (under != NULL && !name_within(c.subject, under))
+			continue;
+		key_hex(c.key, key);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:I,"
+		    " s:s}", "subject", c.subject, "key", key, "id",
+		    view_hex_id(c.cert_id), "not_after_ms",
+		    (json_int_t)c.not_after_ms, "state",
+		    node_revoked(n, txn, c.cert_id, c.key, c.subject) ?
+		    "revoked" : c.not_after_ms <= now ? "expired" : "valid"));
+	}
+	store_txn_abort(&txn);
+	return json_pack("{s:o}", "certs", list);
+}
+
 static const struct {
 	const char	*name;
 	ctl_fn		 fn;
 } commands[] = {
+	{ "cert_ls", cmd_cert_ls },
 	{ "queue", cmd_queue },
 	{ "mail_rm", cmd_mail_rm },
 	{ "replicate", cmd_replicate },

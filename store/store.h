@@ -209,6 +209,14 @@ int	store_cert_get(store_txn_t *txn, const uint8_t curve_key[32],
 int	store_cert_next(store_txn_t *txn, const uint8_t curve_key[32],
 	    const char *after, struct store_cert *out)
 	    __attribute__((warn_unused_result));
+/*
+ * Every certificate held, in (CURVE key, subject) order: the first after
+ * the one whose key and subject are *curve and out->subject (curve all
+ * zero and subject "" for the first); sets both. STORE_NOTFOUND past the
+ * last.
+ */
+int	store_cert_scan(store_txn_t *txn, uint8_t curve[32],
+	    struct store_cert *out) __attribute__((warn_unused_result));
 /* Marks a certificate revoked by record rev_id (everywhere). */
 int	store_revoke(store_txn_t *txn, const uint8_t cert_id[STORE_ID_BYTES],
 	    const uint8_t rev_id[STORE_ID_BYTES])

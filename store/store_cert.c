@@ -114,6 +114,29 @@ store_cert_next(store_txn_t *t, const uint8_t curve[32], const char *after,
 }
 
 int
+store_cert_scan(store_txn_t *t, uint8_t curve[32], struct store_cert *out)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[CERT_KEY_MAX + 1];
+	int		 rc;
+
+	/* The least key above curve||subject: append a NUL. */
+	if ((k.mv_size = cert_key(key, curve, out->subject)) == 0)
+		return STORE_INVAL;
+	key[k.mv_size++] = 0;
+	k.mv_data = key;
+	if ((rc = mdb_cursor_open(t->tx_txn, t->tx_store->st_dbi[DB_CERTS],
+	    &c)) != 0)
+		return store_mdb_rc(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && (rc = cert_value(&k, &v, out)) == 0)
+		memcpy(curve, k.mv_data, 32);
+	mdb_cursor_close(c);
+	return store_mdb_rc(rc);
+}
+
+int
 store_revoke(store_txn_t *t, const uint8_t cert_id[STORE_ID_BYTES],
     const uint8_t rev_id[STORE_ID_BYTES])
 {

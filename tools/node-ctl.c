@@ -24,6 +24,7 @@
  *                               certify a node below this one and write
  *                               its certificate chain file
  *   cert revoke CERTID [REASON] revoke a certificate this node may revoke
+ *   cert ls [SUBTREE]           the certificates this node holds
  *
  * Human output by default; --json prints the node's reply as it is (one
  * JSON object; "ok" says whether the command succeeded). Exit status: 0
@@ -80,6 +81,7 @@ help(FILE *f, int status)
 	    "  metrics\n"
 	    "  cert issue NAME PUBKEY -o CHAINFILE [--days N]\n"
 	    "  cert revoke CERTID [REASON]\n"
+	    "  cert ls [SUBTREE]\n"
 	    "Human tables by default; --json prints the node's reply. Exit: 0 "
 	    "ok, 1 error, 2 usage.\n");
 	exit(status);
@@ -612,6 +614,27 @@ cmd_cert(const char *sock, int argc, char **argv)
 		    argv[3] : ""));
 		if (!json_out)
 			printf("revoked by %s\n", str(r, "id"));
+		json_decref(r);
+		return 0;
+	}
+	if ((argc == 2 || argc == 3) && strcmp(argv[1], "ls") == 0) {
+		json_t	*req = json_pack("{s:s}", "cmd", "cert_ls"), *ce;
+
+		if (argc == 3)
+			json_object_set_new(req, "under", json_string(argv[2]));
+		r = call(sock, req);
+		if (!json_out) {
+			printf("%-32s %-8s %-24s %-16s %s\n", "SUBJECT", "STATE",
+			    "NOT AFTER", "KEY", "ID");
+			json_array_foreach(json_object_get(r, "certs"), i,
+			    ce) {
+				printf("%-32s %-8s ", str(ce, "subject"),
+				    str(ce, "state"));
+				print_time(num(ce, "not_after_ms"));
+				printf(" %.16s %s\n", str(ce, "key"),
+				    str(ce, "id"));
+			}
+		}
 		json_decref(r);
 		return 0;
 	}

@@ -89,6 +89,19 @@ check "queue: once it is back, nothing is owed" \
     wait_for 20 eval 'owed normal 0 && owed urgent 0'
 check "and the three arrived" wait_for 10 mail_at_least $q vanthu 3
 
+# cert ls: the certificates the district holds, within a subtree, and
+# their state.
+certs() { ctl $d --json cert ls "$@"; }
+check "cert ls of the district's subtree: itself and its communes, valid" \
+    eval 'certs $d | jq -e "[.certs[] | select(.state == \"valid\") | .subject] | sort == [\"$d\", \"$q\", \"tanthanh.$d\"]" >/dev/null'
+check "cert ls without a subtree lists the tiers above too" \
+    eval 'certs | jq -e "[.certs[].subject] | index(\"hagiang\") != null" >/dev/null'
+qid=$(certs $q | jq -r '.certs[0].id')
+check "cert revoke, then cert ls shows it revoked" \
+    eval 'quiet ctl $d cert revoke "$qid" && certs $q | jq -e ".certs[0].state == \"revoked\"" >/dev/null'
+check "cert ls in human form" eval '[[ $(ctl $d cert ls $q) == *"revoked"* ]]'
+check "cert ls of a bad name is an error" eval '! ctl $d cert ls "Bad Name" 2>/dev/null'
+
 # Read-only inspection of a stopped node's store (-d DATADIR).
 c=tanthanh.$d
 id=$(echo "Kính gửi" | ctl tw send --from chutich@tw --subject "đọc khi dừng" vanthu@$c)
