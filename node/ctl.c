@@ -28,7 +28,6 @@
 #include "xmem.h"
 
 
-typedef json_t *(*ctl_fn)(struct node *, json_t *req, char *err, size_t);
 
 static json_t *
 cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
@@ -46,7 +45,7 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 		up += n->n_peers[i]->pr_state == PEER_UP;
 	return json_pack("{s:s, s:s, s:b, s:I, s:o, s:I, s:I,"
 	    " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I}}",
+	    " s:I, s:I, s:I}}",
 	    "name", n->n_conf->name, "version", NODE_VERSION, "running", 1,
 	    "uptime_s", (json_int_t)((loop_now_ms() - n->n_started_ms) / 1000),
 	    "store", store,
@@ -59,6 +58,7 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 	    "records_new", (json_int_t)c->records_new,
 	    "records_dup", (json_int_t)c->records_dup,
 	    "records_bad", (json_int_t)c->records_bad,
+	    "records_refused", (json_int_t)c->records_refused,
 	    "records_out", (json_int_t)c->records_out,
 	    "auth_failed", (json_int_t)c->auth_failed,
 	    "hello_bad", (json_int_t)c->hello_bad,
@@ -157,20 +157,43 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 {
 	struct mail_submit	 m = { 0 };
 	json_t			*to = json_object_get(req, "to"), *v;
-	const char		*text;
-	uint8_t			 id[WIRE_ID_BYTES];
+	const char		*text, *b64;
+	uint8_t			 id[WIRE_ID_BYTES], *bin = NULL;
 	size_t			 i;
 	int			 rc;
 
 	m.from = json_string_value(json_object_get(req, "from"));
 	m.subject = json_string_value(json_object_get(req, "subject"));
 	text = json_string_value(json_object_get(req, "text"));
-	if (m.from == NULL || m.subject == NULL || text == NULL ||
-	    !json_is_array(to) || json_array_size(to) == 0 ||
+	b64 = json_string_value(json_object_get(req, "text_b64"));
+	if (m.from == NULL || m.subject == NULL || (text == NULL) ==
+	    (b64 == NULL) || !json_is_array(to) || json_array_size(to) == 0 ||
 	    json_array_size(to) > MAIL_MAX_RECIPIENTS) {
 		snprintf(err, errlen, "send needs from, to (1 to %d), subject "
-		    "and text", MAIL_MAX_RECIPIENTS);
+		    "and text or text_b64", MAIL_MAX_RECIPIENTS);
 		return NULL;
+	}
+	if (b64 != NULL) {
+		/* Bytes that are not UTF-8 (8BITMIME mail) come in base64. */
+		size_t	b64_len = strlen(b64), cap = b64_len / 4 * 3 + 3;
+
+		if (b64_len > sodium_base64_ENCODED_LEN(MAIL_MAX_TEXT,
+		    sodium_base64_VARIANT_ORIGINAL)) {
+			snprintf(err, errlen, "text over %u bytes",
+			    MAIL_MAX_TEXT);
+			return NULL;
+		}
+		bin = xmalloc(cap);
+		if (sodium_base642bin(bin, cap, b64, b64_len, NULL,
+		    &m.text_len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+			free(bin);
+			snprintf(err, errlen, "text_b64: not base64");
+			return NULL;
+		}
+		m.text = bin;
+	} else {
+		m.text = (const uint8_t *)text;
+		m.text_len = json_string_length(json_object_get(req, "text"));
 	}
 	m.n_to = json_array_size(to);
 	m.to = xcalloc(m.n_to, sizeof(*m.to));
@@ -179,10 +202,9 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 		    NULL) {
 			snprintf(err, errlen, "to: strings, please");
 			free(m.to);
+			free(bin);
 			return NULL;
 		}
-	m.text = (const uint8_t *)text;
-	m.text_len = json_string_length(json_object_get(req, "text"));
 	m.want_receipt = json_is_true(json_object_get(req, "receipt"));
 	v = json_object_get(req, "expires_ms");
 	m.expires_ms = json_is_integer(v) && json_integer_value(v) > 0 ?
@@ -192,6 +214,7 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 	    json_integer_value(v) <= 2 ? (int)json_integer_value(v) : 0;
 	rc = mail_submit(n, &m, id, err, errlen);
 	free(m.to);
+	free(bin);
 	if (rc != 0)
 		return NULL;
 	return json_pack("{s:o}", "id", view_hex_id(id));
@@ -446,6 +469,49 @@ cmd_mail_rm(struct node *n, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:s, s:O}", "mailbox", mbox, "seq", seqv);
 }
 
+/*
+ * A gateway gives up on a message of a local mailbox: the sender gets a
+ * signed failure report and the message leaves the mailbox, in one
+ * transaction (the gateway's retry after a crash finds it gone).
+ */
+static json_t *
+cmd_mail_fail(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	static const struct {
+		const char		*name;
+		Nodenet__Report__Reason	 reason;
+	} reasons[] = {
+		{ "refused", NODENET__REPORT__REASON__REFUSED_ACL },
+		{ "unknown_mailbox", NODENET__REPORT__REASON__UNKNOWN_MAILBOX },
+		{ "over_quota", NODENET__REPORT__REASON__OVER_QUOTA },
+		{ "expired", NODENET__REPORT__REASON__EXPIRED },
+	};
+	const char	*mbox = json_string_value(json_object_get(req,
+	    "mailbox"));
+	const char	*why = json_string_value(json_object_get(req, "reason"));
+	const char	*detail = json_string_value(json_object_get(req,
+	    "detail"));
+	json_t		*seqv = json_object_get(req, "seq");
+	int		 reason = -1;
+
+	for (size_t i = 0; why != NULL &&
+	    i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (strcmp(why, reasons[i].name) == 0)
+			reason = (int)reasons[i].reason;
+	if (mbox == NULL || !json_is_integer(seqv) ||
+	    json_integer_value(seqv) < 1 || reason == -1 || detail == NULL ||
+	    strlen(detail) > MAIL_MAX_DETAIL) {
+		snprintf(err, errlen, "mail fail needs a mailbox, a seq, a "
+		    "reason (refused, unknown_mailbox, over_quota, expired) "
+		    "and a detail of at most %d bytes", MAIL_MAX_DETAIL);
+		return NULL;
+	}
+	if (mail_fail(n, mbox, (uint64_t)json_integer_value(seqv),
+	    (Nodenet__Report__Reason)reason, detail, err, errlen) != 0)
+		return NULL;
+	return json_pack("{s:s, s:O}", "mailbox", mbox, "seq", seqv);
+}
+
 /* Replicate now: links that are down reconnect at once, links that are up
  * send what they have. */
 static json_t *
@@ -549,13 +615,11 @@ cmd_cert_ls(struct node *n, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o}", "certs", list);
 }
 
-static const struct {
-	const char	*name;
-	ctl_fn		 fn;
-} commands[] = {
+static const struct ctl_command commands[] = {
 	{ "cert_ls", cmd_cert_ls },
 	{ "queue", cmd_queue },
 	{ "mail_rm", cmd_mail_rm },
+	{ "mail_fail", cmd_mail_fail },
 	{ "replicate", cmd_replicate },
 	{ "metrics", cmd_metrics },
 	{ "route", cmd_route },
@@ -569,6 +633,20 @@ static const struct {
 	{ "trace", cmd_trace },
 };
 
+static ctl_fn
+lookup(const char *cmd)
+{
+	if (cmd == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].fn;
+	for (size_t i = 0; ctl_doc_commands[i].name != NULL; i++)
+		if (strcmp(cmd, ctl_doc_commands[i].name) == 0)
+			return ctl_doc_commands[i].fn;
+	return NULL;
+}
+
 /* One request in, one reply out; never fails the node. */
 static json_t *
 handle(struct node *n, const char *buf, size_t len)
@@ -577,6 +655,7 @@ handle(struct node *n, const char *buf, size_t len)
 	json_error_t	 jerr;
 	const char	*cmd;
 	char		 err[256] = "";
+	ctl_fn		 fn;
 
 	n->n_cnt.ctl_requests++;
 	if (len > CTL_MAX_REQUEST) {
@@ -591,12 +670,8 @@ handle(struct node *n, const char *buf, size_t len)
 		goto bad;
 	}
 	cmd = json_string_value(json_object_get(req, "cmd"));
-	for (size_t i = 0; cmd != NULL &&
-	    i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(cmd, commands[i].name) == 0) {
-			reply = commands[i].fn(n, req, err, sizeof(err));
-			break;
-		}
+	if ((fn = lookup(cmd)) != NULL)
+		reply = fn(n, req, err, sizeof(err));
 	if (reply == NULL && err[0] == '\0')
 		snprintf(err, sizeof(err), "unknown command: %.64s",
 		    cmd != NULL ? cmd : "(none)");

@@ -11,7 +11,21 @@
 
 #define CTL_MAX_REQUEST	(1024 * 1024)
 
+#include <stddef.h>
+
+#include <jansson.h>
+
 struct node;
+
+/* A command: the reply without "ok", or NULL with err set. */
+typedef json_t *(*ctl_fn)(struct node *, json_t *req, char *err,
+    size_t errlen);
+struct ctl_command {
+	const char	*name;
+	ctl_fn		 fn;
+};
+/* The database and document commands (ctl_doc.c), NULL-terminated. */
+extern const struct ctl_command ctl_doc_commands[];
 
 int	ctl_init(struct node *n);
 void	ctl_shutdown(struct node *n);

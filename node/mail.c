@@ -11,6 +11,7 @@
  * reported on (no report storms).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -18,6 +19,7 @@
 #include "name.h"
 #include "node.h"
 #include "route.h"
+#include "xmem.h"
 
 #define MAILBOX_MAX	64
 
@@ -60,8 +62,9 @@ mailbox_known(const struct node *n, const char *user, size_t len)
 	return 0;
 }
 
-/* Writes a report about message msg for recipient back to its sender. */
-static void
+/* Writes a report about message msg for recipient back to its sender;
+ * 0, or -1 if it could not be stored. */
+static int
 report(struct node *n, store_txn_t *txn, const struct wire_record *msg,
     const char *recipient, Nodenet__Report__Kind kind,
     Nodenet__Report__Reason reason, const char *detail)
@@ -80,13 +83,14 @@ report(struct node *n, store_txn_t *txn, const struct wire_record *msg,
 	rb.kind_case = NODENET__RECORD_BODY__KIND_REPORT;
 	rb.report = &r;
 	if (node_write(n, txn, &rb, id) != 0)
-		return;
+		return -1;
 	n->n_cnt.reports_sent++;
 	if (kind == NODENET__REPORT__KIND__FAILED)
 		node_custody(txn, msg->id, STORE_CUSTODY_FAILED, recipient);
 	log_info("event=report kind=%s recipient=%s reason=%d",
 	    kind == NODENET__REPORT__KIND__FAILED ? "failed" : "delivered",
 	    recipient, (int)reason);
+	return 0;
 }
 
 /* Delivers record id to the local mailbox user (len bytes). */
@@ -265,4 +269,54 @@ mail_submit(struct node *n, const struct mail_submit *s,
 		return -1;
 	}
 	return 0;
+}
+
+int
+mail_fail(struct node *n, const char *mbox, uint64_t seq,
+    Nodenet__Report__Reason reason, const char *detail, char *err,
+    size_t errlen)
+{
+	struct store_mbox_entry	 e;
+	struct store_record	 rec;
+	struct wire_record	 wr = { .rb = NULL };
+	store_txn_t		*txn;
+	char			*recipient = NULL;
+	int			 rc = -1;
+
+	if ((txn = node_txn(n)) == NULL) {
+		snprintf(err, errlen, "store unavailable");
+		return -1;
+	}
+	if (store_mbox_next(txn, mbox, seq, &e) != 0 || e.seq != seq) {
+		snprintf(err, errlen, "no message %llu in mailbox %.64s",
+		    (unsigned long long)seq, mbox);
+		return -1;
+	}
+	/* Verified again: the disk is not trusted. */
+	if (store_get(txn, e.id, &rec) != 0 || wire_record_check(rec.body,
+	    rec.body_len, rec.sig, &wr) != 0) {
+		snprintf(err, errlen, "message %llu is unreadable or corrupt",
+		    (unsigned long long)seq);
+		goto out;
+	}
+	if (wr.rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL) {
+		recipient = xasprintf("%s@%s", mbox, n->n_conf->name);
+		if (report(n, txn, &wr, recipient,
+		    NODENET__REPORT__KIND__FAILED, reason, detail) != 0) {
+			snprintf(err, errlen, "could not store the report");
+			goto out;
+		}
+	}
+	if (store_mbox_remove(txn, mbox, seq) != 0) {
+		snprintf(err, errlen, "cannot remove message %llu from %.64s",
+		    (unsigned long long)seq, mbox);
+		goto out;
+	}
+	log_info("event=mail_failed mailbox=%s seq=%llu reason=%d", mbox,
+	    (unsigned long long)seq, (int)reason);
+	rc = 0;
+out:
+	free(recipient);
+	wire_record_clear(&wr);
+	return rc;
 }

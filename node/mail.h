@@ -15,6 +15,7 @@ struct node;
 
 #define MAIL_MAX_RECIPIENTS	256
 #define MAIL_MAX_TEXT		(128u * 1024)
+#define MAIL_MAX_DETAIL		1000	/* bytes of a report's detail */
 
 struct mail_submit {
 	const char	*from;		/* "user@this-node" */
@@ -47,6 +48,16 @@ void	mail_accept(struct node *n, store_txn_t *txn,
  */
 void	mail_expire(struct node *n, store_txn_t *txn, const uint8_t *id,
 	    const Nodenet__RecordBody *rb, const char *via);
+/*
+ * A gateway could not deliver message seq of local mailbox mbox: writes
+ * a signed failure report (reason, detail) to its sender for recipient
+ * mbox@this-node and removes the message from the mailbox, both in this
+ * turn's transaction. A report in the mailbox is removed without one.
+ * 0, or -1 with a one-line reason in err.
+ */
+int	mail_fail(struct node *n, const char *mbox, uint64_t seq,
+	    Nodenet__Report__Reason reason, const char *detail, char *err,
+	    size_t errlen);
 /* 1 if a mail record has expired at now_ms. */
 int	mail_expired(const Nodenet__RecordBody *rb, uint64_t now_ms);
 /* Splits "user@node": 1 with *node pointing into addr, 0 if invalid. */

@@ -334,6 +334,7 @@ main(int argc, char **argv)
 	if (peer_init(&n) != 0 || ctl_init(&n) != 0)
 		exit(1);
 	loop_on_idle(n.n_loop, on_idle, &n);
+	purge_start(&n);
 	node_commit(&n);
 	log_info("event=start name=%s version=%s", n.n_conf->name,
 	    NODE_VERSION);

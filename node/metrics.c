@@ -64,7 +64,9 @@ metrics_text(struct node *n)
 	counter(&b, "records_dup_total", "Records received already held.",
 	    c->records_dup);
 	counter(&b, "records_bad_total", "Records refused (signature, "
-	    "origin, bounds).", c->records_bad);
+	    "origin, bounds, database rules).", c->records_bad);
+	counter(&b, "records_refused_total", "Documents and ACLs refused by "
+	    "their database's rules.", c->records_refused);
 	counter(&b, "records_out_total", "Records sent.", c->records_out);
 	counter(&b, "auth_failed_total", "Handshakes refused or failed.",
 	    c->auth_failed);

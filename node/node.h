@@ -24,6 +24,7 @@
 struct counters {
 	uint64_t	frames_in, frames_out, frames_bad;
 	uint64_t	records_in, records_new, records_dup, records_bad;
+	uint64_t	records_refused;	/* by a database's rules */
 	uint64_t	records_out;
 	uint64_t	auth_failed, hello_bad;
 	uint64_t	delivered, reports_sent;
@@ -60,6 +61,7 @@ struct peer {
 	uint64_t	 pr_retry_timer;	/* reconnect after a refusal */
 	uint64_t	 pr_backoff_ms;
 	uint8_t		 pr_instance[STORE_INSTANCE_BYTES];
+	uint64_t	 pr_since_ms;		/* we met that instance */
 
 	/* Sending: our log positions, per lane. */
 	uint64_t	 pr_sent[WIRE_LANES];	/* upto of the last batch sent */
@@ -106,6 +108,7 @@ struct node {
 	uint64_t		 n_started_ms;
 	int			 n_stopping;
 	struct counters		 n_cnt;
+	char			 n_write_error[160]; /* why node_write failed */
 	/* Ed25519 -> X25519 costs as much as a verify: remember them. */
 	struct curve_memo {
 		uint8_t	ed[KEY_PUBLIC_BYTES];
@@ -166,13 +169,20 @@ int	repl_backlog(struct node *n, struct peer *p, unsigned lane,
 /*
  * Writes a record of our own into txn: fills in origin, sequence and
  * time, signs, stores, and applies it here (a message to a local mailbox
- * is delivered). 0 with its id, or -1 (logged).
+ * is delivered). 0 with its id, or -1 (logged; n_write_error says why:
+ * a document or ACL the database's rules refuse, a full store).
  */
 int	node_write(struct node *n, store_txn_t *txn, Nodenet__RecordBody *rb,
 	    uint8_t id[WIRE_ID_BYTES]);
 /* The same for a record we signed already (buf: a SignedRecord). */
 int	node_write_signed(struct node *n, store_txn_t *txn,
 	    const uint8_t *buf, size_t len, uint8_t id[WIRE_ID_BYTES]);
+/*
+ * Purges deleted documents whose stub every peer holds (purge.c): one
+ * pass now (the number purged, or -1), and one every few seconds.
+ */
+int	purge_run(struct node *n);
+void	purge_start(struct node *n);
 /* Records a custody event (enum store_custody_event) for record id. */
 void	node_custody(store_txn_t *txn, const uint8_t *id, int event,
 	    const char *who);

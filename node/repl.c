@@ -22,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "doc.h"
 #include "log.h"
 #include "mail.h"
 #include "name.h"
@@ -164,10 +165,32 @@ apply_revocation(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	wire_record_clear(&cert);
 }
 
-/* What a record new to this store sets in motion here. */
-static void
+/*
+ * Whether a verified record may be stored here at all: documents and
+ * ACLs must obey their database's rules (doc.c). 0 to store it, 1 to drop
+ * it quietly, -1 refused (why says why).
+ */
+static int
+admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
+    char *why, size_t whylen)
+{
+	switch (doc_admit(txn, wr, n->n_conf->root_name, why, whylen)) {
+	case DOC_ACCEPT:
+		return 0;
+	case DOC_DROP:
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+/* What a record new to this store sets in motion here; -1 if the store
+ * failed (the turn must be given up). */
+static int
 apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 {
+	int	rc;
+
 	switch (wr->rb->kind_case) {
 	case NODENET__RECORD_BODY__KIND_CERT:
 		apply_cert(n, txn, wr);
@@ -179,9 +202,18 @@ apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	case NODENET__RECORD_BODY__KIND_REPORT:
 		mail_accept(n, txn, wr);
 		break;
+	case NODENET__RECORD_BODY__KIND_ACL:
+	case NODENET__RECORD_BODY__KIND_DOC:
+		if ((rc = doc_apply(txn, wr)) != 0) {
+			log_warnx("event=store_refused reason=\"%s\"",
+			    store_strerror(rc));
+			return -1;
+		}
+		break;
 	default:
 		break;
 	}
+	return 0;
 }
 
 void
@@ -196,7 +228,8 @@ node_custody(store_txn_t *txn, const uint8_t *id, int event, const char *who)
 }
 
 /*
- * The feed lane a record travels in: trust changes and urgent mail first,
+ * The feed lane a record travels in: trust and ACL changes and urgent
+ * mail first (a database's ACL before its documents),
  * bulk (large, low-priority traffic, status reports) last.
  */
 static unsigned
@@ -205,6 +238,7 @@ lane_of(const Nodenet__RecordBody *rb)
 	switch (rb->kind_case) {
 	case NODENET__RECORD_BODY__KIND_CERT:
 	case NODENET__RECORD_BODY__KIND_REVOCATION:
+	case NODENET__RECORD_BODY__KIND_ACL:
 		return LANE_URGENT;
 	case NODENET__RECORD_BODY__KIND_MAIL:
 		if (rb->mail->priority == NODENET__PRIORITY__PRIORITY_URGENT)
@@ -258,11 +292,24 @@ node_write_signed(struct node *n, store_txn_t *txn, const uint8_t *buf,
 		return -1;
 	}
 	memcpy(id, wr.id, WIRE_ID_BYTES);
+	n->n_write_error[0] = '\0';
+	if (admit(n, txn, &wr, n->n_write_error, sizeof(n->n_write_error)) != 0) {
+		wire_record_clear(&wr);
+		return -1;
+	}
 	rc = store_record(n, txn, &wr);
 	if (rc == 1) {
 		node_custody(txn, wr.id, STORE_CUSTODY_SUBMITTED, n->n_conf->name);
-		apply(n, txn, &wr);
+		if (apply(n, txn, &wr) != 0) {
+			/* Half applied: give up the whole turn. */
+			store_txn_abort(&n->n_txn);
+			repl_after_commit(n, 0);
+			rc = -1;
+		}
 	}
+	if (rc != 1 && n->n_write_error[0] == '\0')
+		snprintf(n->n_write_error, sizeof(n->n_write_error),
+		    rc == 0 ? "already held" : "the store refused it");
 	wire_record_clear(&wr);
 	return rc == 1 ? 0 : -1;
 }
@@ -295,7 +342,8 @@ node_write(struct node *n, store_txn_t *txn, Nodenet__RecordBody *rb,
 static void
 save_peer_state(store_txn_t *txn, struct peer *p)
 {
-	struct store_peer	sp = { .last_contact_ms = node_wall_ms() };
+	struct store_peer	sp = { .last_contact_ms = node_wall_ms(),
+	    .since_ms = p->pr_since_ms };
 
 	memcpy(sp.instance, p->pr_instance, sizeof(sp.instance));
 	memcpy(sp.acked, p->pr_acked, sizeof(sp.acked));
@@ -346,6 +394,7 @@ load_peer_state(struct node *n, struct peer *p)
 	store_txn_t		*txn = NULL;
 
 	memset(p->pr_instance, 0, sizeof(p->pr_instance));
+	p->pr_since_ms = 0;
 	memset(p->pr_received, 0, sizeof(p->pr_received));
 	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0)
 		return;
@@ -353,6 +402,7 @@ load_peer_state(struct node *n, struct peer *p)
 		memcpy(p->pr_instance, sp.instance, sizeof(p->pr_instance));
 		memcpy(p->pr_received, sp.received, sizeof(p->pr_received));
 		memcpy(p->pr_acked, sp.acked, sizeof(p->pr_acked));
+		p->pr_since_ms = sp.since_ms;
 	}
 	store_txn_abort(&txn);
 	memcpy(p->pr_rx_upto, p->pr_received, sizeof(p->pr_rx_upto));
@@ -389,7 +439,7 @@ keep_chain(struct node *n, store_txn_t *txn, const Nodenet__Hello *h)
 		    h->cert_chain[i].len, &wr) != 0)
 			continue;
 		if (store_record(n, txn, &wr) == 1)
-			apply(n, txn, &wr);
+			(void)apply(n, txn, &wr);	/* a cert: never fails */
 		wire_record_clear(&wr);
 	}
 }
@@ -500,6 +550,7 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 			log_warnx("event=peer_store_replaced peer=%s "
 			    "action=resync", h->name);
 		memcpy(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES);
+		p->pr_since_ms = node_wall_ms();
 		memset(p->pr_received, 0, sizeof(p->pr_received));
 		memset(p->pr_rx_upto, 0, sizeof(p->pr_rx_upto));
 	}
@@ -532,6 +583,7 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 	store_txn_t			 *txn;
 	unsigned			  lane = b->lane;
 	int				 *rcs;
+	char				  why[160];
 
 	if (p->pr_resync)
 		return;		/* sent before our Hello reached the peer */
@@ -572,10 +624,27 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 			    p->pr_error + 16);
 			continue;	/* refused for good: the ack covers it */
 		}
+		if ((rc = admit(n, txn, wr, why, sizeof(why))) != 0) {
+			if (rc == 1) {
+				n->n_cnt.records_dup++;	/* of a purged doc */
+				continue;
+			}
+			n->n_cnt.records_bad++;
+			n->n_cnt.records_refused++;
+			p->pr_rejected++;
+			snprintf(p->pr_error, sizeof(p->pr_error),
+			    "record refused: %.140s", why);
+			log_warnx("event=record_refused peer=%s seq=%llu "
+			    "origin=%s reason=\"%s\"", p->pr_name,
+			    (unsigned long long)b->items[i]->seq,
+			    wr->rb->origin, why);
+			continue;	/* refused for good: the ack covers it */
+		}
 		if ((rc = store_record(n, txn, wr)) == 1) {
 			node_custody(txn, wr->id, STORE_CUSTODY_RECEIVED,
 			    p->pr_name);
-			apply(n, txn, wr);
+			if (apply(n, txn, wr) != 0)
+				rc = -1;
 		}
 		if (rc == -1) {
 			/* Full: refuse the whole turn; peers keep their copies. */
@@ -675,12 +744,13 @@ repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a)
 
 /* Does this record belong on the link to p? */
 static int
-feed_wants(struct node *n, struct peer *p, const Nodenet__RecordBody *rb)
+feed_wants(struct node *n, struct peer *p, store_txn_t *txn,
+    const Nodenet__RecordBody *rb)
 {
 	const char	*node, *via;
 
-	if (strcmp(rb->origin, p->pr_name) == 0)
-		return 0;
+	/* What p gave us is not sent back (came_from()); what p wrote and
+	 * we got another way is, once: a replaced store needs it. */
 	switch (rb->kind_case) {
 	case NODENET__RECORD_BODY__KIND_CERT:
 	case NODENET__RECORD_BODY__KIND_REVOCATION:
@@ -698,9 +768,27 @@ feed_wants(struct node *n, struct peer *p, const Nodenet__RecordBody *rb)
 		    strcmp(via, p->pr_name) == 0;
 	case NODENET__RECORD_BODY__KIND_STATUS:
 		return p->pr_link != NULL && p->pr_link->parent;
+	case NODENET__RECORD_BODY__KIND_ACL:
+	case NODENET__RECORD_BODY__KIND_DOC:
+		return doc_feed_wants(txn, n->n_conf->name, p->pr_name, rb);
 	default:
 		return 0;
 	}
+}
+
+/*
+ * 1 if p gave us this record: no need to send it back. Only if it came
+ * from the store p has now: a replaced store gets everything again.
+ */
+static int
+came_from(store_txn_t *txn, const struct peer *p, const uint8_t *id)
+{
+	struct store_custody	first;
+
+	return store_custody_get(txn, id, 0, &first) == 0 &&
+	    first.event == STORE_CUSTODY_RECEIVED &&
+	    first.time_ms >= p->pr_since_ms &&
+	    strcmp(first.peer, p->pr_name) == 0;
 }
 
 static void
@@ -727,25 +815,23 @@ feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
 	Nodenet__SignedRecord	 sr = NODENET__SIGNED_RECORD__INIT;
 	Nodenet__RecordBody	*rb;
 	struct store_record	 rec;
-	int			 want;
-
-	struct store_custody	 first;
+	int			 want, rc;
 
 	/* Never back to the link it came over (and no need to decode). */
-	if (store_custody_get(txn, id, 0, &first) == 0 &&
-	    first.event == STORE_CUSTODY_RECEIVED &&
-	    strcmp(first.peer, p->pr_name) == 0)
+	if (came_from(txn, p, id))
 		return;
-	if (store_get(txn, id, &rec) != 0) {
-		log_warnx("event=record_unreadable seq=%llu",
-		    (unsigned long long)seq);
+	if ((rc = store_get(txn, id, &rec)) != 0) {
+		if (rc != STORE_NOTFOUND)	/* not purged: broken */
+			log_warnx("event=record_unreadable seq=%llu "
+			    "reason=\"%s\"", (unsigned long long)seq,
+			    store_strerror(rc));
 		return;
 	}
 	/* Stored records were verified on the way in: decode only. */
 	if ((rb = nodenet__record_body__unpack(NULL, rec.body_len,
 	    rec.body)) == NULL)
 		return;
-	want = feed_wants(n, p, rb);
+	want = feed_wants(n, p, txn, rb);
 	if (want && mail_expired(rb, node_wall_ms())) {
 		/* Not sent on: its sender hears why. */
 		store_txn_t	*wtxn = node_txn(n);
@@ -776,7 +862,6 @@ repl_backlog(struct node *n, struct peer *p, unsigned lane,
     uint64_t *records, uint64_t *bytes)
 {
 	store_txn_t		*txn = NULL;
-	struct store_custody	 first;
 	struct store_record	 rec;
 	Nodenet__RecordBody	*rb;
 	uint64_t		 seq = p->pr_acked[lane], scanned = 0;
@@ -788,15 +873,12 @@ repl_backlog(struct node *n, struct peer *p, unsigned lane,
 		return -1;
 	while (scanned++ < REPL_BACKLOG_SCAN &&
 	    store_lane_next(txn, lane, seq + 1, &seq, id) == 0) {
-		if ((store_custody_get(txn, id, 0, &first) == 0 &&
-		    first.event == STORE_CUSTODY_RECEIVED &&
-		    strcmp(first.peer, p->pr_name) == 0) ||
-		    store_get(txn, id, &rec) != 0)
+		if (came_from(txn, p, id) || store_get(txn, id, &rec) != 0)
 			continue;
 		if ((rb = nodenet__record_body__unpack(NULL, rec.body_len,
 		    rec.body)) == NULL)
 			continue;
-		if (feed_wants(n, p, rb) && !mail_expired(rb, node_wall_ms())) {
+		if (feed_wants(n, p, txn, rb) && !mail_expired(rb, node_wall_ms())) {
 			(*records)++;
 			*bytes += rec.body_len + KEY_SIGNATURE_BYTES;
 		}

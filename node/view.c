@@ -85,10 +85,22 @@ message_json(const struct wire_record *wr, int with_text)
 		json_object_set_new(o, "to", to);
 		json_object_set_new(o, "subject",
 		    json_string(rb->mail->subject));
-		if (with_text)
-			json_object_set_new(o, "text", json_stringn(
+		if (with_text) {
+			size_t	 b64_len = sodium_base64_ENCODED_LEN(
+			    rb->mail->text.len, sodium_base64_VARIANT_ORIGINAL);
+			char	*b64 = xmalloc(b64_len);
+			json_t	*text = json_stringn(
 			    (const char *)rb->mail->text.data,
-			    rb->mail->text.len));
+			    rb->mail->text.len);
+
+			/* "text" only if it is UTF-8; "text_b64" always. */
+			if (text != NULL)
+				json_object_set_new(o, "text", text);
+			sodium_bin2base64(b64, b64_len, rb->mail->text.data,
+			    rb->mail->text.len, sodium_base64_VARIANT_ORIGINAL);
+			json_object_set_new(o, "text_b64", json_string(b64));
+			free(b64);
+		}
 	} else if (rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT) {
 		const Nodenet__Report	*r = rb->report;
 

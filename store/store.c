@@ -29,9 +29,10 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_CERTS] = "certs",
 	[DB_REVOKED] = "revoked",
 	[DB_CUSTODY] = "custody",
+	[DB_DB_ACLS] = "db_acls",
 	[DB_DOC_HEADS] = "doc_heads",
 	[DB_DOC_REVS] = "doc_revs",
-	[DB_DOC_CONFLICTS] = "doc_conflicts",
+	[DB_DOC_STUBS] = "doc_stubs",
 	[DB_META] = "meta",
 };
 

@@ -5,9 +5,10 @@
  * (lane, seq -> id: the log split by feed priority), mbox and
  * mbox_index (mailbox, seq -> id; mailbox, id -> seq), peers (name -> sync
  * state), certs (CURVE key -> certificate), revoked, custody (id -> who
- * had a record when), doc_heads, doc_revs, doc_conflicts, and meta (schema
- * version, store instance id, this node's own record sequence). It is a plain LMDB environment: mdb_stat -a DATADIR
- * lists them and mdb_dump reads them.
+ * had a record when), db_acls, doc_heads, doc_revs, doc_stubs (databases
+ * and documents, below) and meta (schema version, store instance id, this
+ * node's own record sequence). It is a plain LMDB environment: mdb_stat
+ * -a DATADIR lists them and mdb_dump reads them.
  *
  * Promises:
  *  - store_txn_commit() returns 0 only once the transaction is on disk
@@ -78,6 +79,7 @@ struct store_peer {
 	uint64_t	received[STORE_LANES];	/* the peer's seqs we hold */
 	uint64_t	last_contact_ms;
 	int32_t		last_error;
+	uint64_t	since_ms;	/* when we first met this instance */
 };
 
 struct store_stat {
@@ -263,6 +265,86 @@ int	store_custody_add(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
 int	store_custody_get(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
 	    unsigned from, struct store_custody *out)
 	    __attribute__((warn_unused_result));
+
+/*
+ * Removes a record, its lane entry and its custody (a purged delete stub
+ * and its document's history). Its change-log entry stays, naming a
+ * record no longer held: seqs are never reused, and store_get() of it
+ * says STORE_NOTFOUND.
+ */
+int	store_purge(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES])
+	    __attribute__((warn_unused_result));
+
+/*
+ * Databases and documents (DESIGN.md section 7): the index the node keeps
+ * beside the revision records themselves. The node decides what is
+ * valid and which revision wins; the store only keeps its answers.
+ */
+#define STORE_MAX_DB		64	/* bytes of a database name */
+#define STORE_DOC_ID_BYTES	16
+
+/* One ACL record of a database; the node picks the one in force. */
+struct store_acl {
+	uint8_t		id[STORE_ID_BYTES];
+	uint8_t		creation[STORE_ID_BYTES]; /* first ACL of its chain */
+	uint32_t	depth;			/* 1 for a creation */
+	uint32_t	creator_rank;		/* labels of the creator's name */
+};
+int	store_acl_put(store_txn_t *txn, const char *db,
+	    const struct store_acl *a) __attribute__((warn_unused_result));
+int	store_acl_get(store_txn_t *txn, const char *db,
+	    const uint8_t id[STORE_ID_BYTES], struct store_acl *out)
+	    __attribute__((warn_unused_result));
+/* The ACLs of db in id order: the first after `after` (NULL: the first). */
+int	store_acl_next(store_txn_t *txn, const char *db, const uint8_t *after,
+	    struct store_acl *out) __attribute__((warn_unused_result));
+/* The databases with an ACL, in name order: the first after `after`. */
+int	store_db_next(store_txn_t *txn, const char *after,
+	    char out[STORE_MAX_DB + 1]) __attribute__((warn_unused_result));
+
+/* A revision of a document, as the revision tree needs it. */
+struct store_rev {
+	uint8_t		id[STORE_ID_BYTES];
+	uint32_t	depth;		/* 1 + the deepest parent's; 1: none */
+	unsigned	flags;
+};
+#define STORE_REV_LEAF		0x1	/* no revision we hold names it */
+#define STORE_REV_DELETED	0x2	/* a delete stub */
+int	store_rev_put(store_txn_t *txn, const char *db, const uint8_t *doc,
+	    const struct store_rev *r) __attribute__((warn_unused_result));
+int	store_rev_get(store_txn_t *txn, const char *db, const uint8_t *doc,
+	    const uint8_t id[STORE_ID_BYTES], struct store_rev *out)
+	    __attribute__((warn_unused_result));
+/* The revisions of a document in id order: the first after `after`. */
+int	store_rev_next(store_txn_t *txn, const char *db, const uint8_t *doc,
+	    const uint8_t *after, struct store_rev *out)
+	    __attribute__((warn_unused_result));
+
+/* A document's state: its winning revision and how many conflict. */
+struct store_head {
+	uint8_t		doc[STORE_DOC_ID_BYTES];
+	uint8_t		winner[STORE_ID_BYTES];
+	uint32_t	depth;		/* the winner's */
+	uint32_t	conflicts;	/* live leaves that lost */
+	unsigned	flags;
+	char		author[STORE_MAX_PEER + 1]; /* who created it */
+};
+#define STORE_HEAD_DELETED	0x1	/* the winner is a delete stub */
+#define STORE_HEAD_PURGED	0x2	/* and its revisions' records are gone */
+int	store_head_put(store_txn_t *txn, const char *db,
+	    const struct store_head *h) __attribute__((warn_unused_result));
+int	store_head_get(store_txn_t *txn, const char *db, const uint8_t *doc,
+	    struct store_head *out) __attribute__((warn_unused_result));
+/* The documents of db in id order: the first after `after` (NULL). */
+int	store_head_next(store_txn_t *txn, const char *db, const uint8_t *after,
+	    struct store_head *out) __attribute__((warn_unused_result));
+
+/* Deleted documents waiting for every peer to hold their stub. */
+int	store_stub_set(store_txn_t *txn, const char *db, const uint8_t *doc,
+	    int pending) __attribute__((warn_unused_result));
+/* The first pending stub after (*db, doc) (db "" for the first). */
+int	store_stub_next(store_txn_t *txn, char db[STORE_MAX_DB + 1],
+	    uint8_t doc[STORE_DOC_ID_BYTES]) __attribute__((warn_unused_result));
 
 /* A static string for any code these functions return. */
 const char *store_strerror(int rc);

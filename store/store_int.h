@@ -21,9 +21,10 @@ enum store_db {
 	DB_CERTS,		/* X25519 key -> cert value (store_cert.c) */
 	DB_REVOKED,		/* cert id or Ed25519 key -> revocation id */
 	DB_CUSTODY,		/* id be64 ms be32 n -> event (store_custody.c) */
-	DB_DOC_HEADS,
-	DB_DOC_REVS,
-	DB_DOC_CONFLICTS,
+	DB_DB_ACLS,		/* db NUL acl id -> acl value (store_doc.c) */
+	DB_DOC_HEADS,		/* db NUL doc id -> head value (store_doc.c) */
+	DB_DOC_REVS,		/* db NUL doc id rev id -> rev value */
+	DB_DOC_STUBS,		/* db NUL doc id -> "": deleted, not purged */
 	DB_META,		/* "schema" -> le32, "instance" -> 16 bytes,
 			   "origin_seq" -> le64 */
 	DB_COUNT

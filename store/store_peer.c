@@ -2,17 +2,19 @@
  * store_peer: per-peer sync state, one fixed-layout value per peer name:
  *   0 u8 format (1)   1 instance[16]   17 le64 acked[3]   41 le64
  *   received[3]   65 le64 last_contact_ms   73 le32 last_error
+ *   77 le64 since_ms
  */
 #include <string.h>
 
 #include "store_int.h"
 
 #define PEER_FORMAT	1
-#define PEER_VALUE	(PEER_ERROR + 4)
+#define PEER_VALUE	(PEER_SINCE + 8)
 #define PEER_ACKED	17
 #define PEER_RECEIVED	(PEER_ACKED + 8 * STORE_LANES)
 #define PEER_CONTACT	(PEER_RECEIVED + 8 * STORE_LANES)
 #define PEER_ERROR	(PEER_CONTACT + 8)
+#define PEER_SINCE	(PEER_ERROR + 4)
 
 static int
 peer_key(MDB_val *k, const char *name)
@@ -48,6 +50,7 @@ store_peer_get(store_txn_t *t, const char *name, struct store_peer *out)
 	}
 	out->last_contact_ms = store_le64_get(p + PEER_CONTACT);
 	out->last_error = (int32_t)store_le32_get(p + PEER_ERROR);
+	out->since_ms = store_le64_get(p + PEER_SINCE);
 	return 0;
 }
 
@@ -70,6 +73,7 @@ store_peer_put(store_txn_t *t, const char *name, const struct store_peer *in)
 	}
 	store_le64_put(p + PEER_CONTACT, in->last_contact_ms);
 	store_le32_put(p + PEER_ERROR, (uint32_t)in->last_error);
+	store_le64_put(p + PEER_SINCE, in->since_ms);
 	v.mv_size = sizeof(p);
 	v.mv_data = p;
 	return store_mdb_rc(mdb_put(t->tx_txn, t->tx_store->st_dbi[DB_PEERS],

@@ -2,14 +2,17 @@
  * store_record: records by id and the change log.
  *
  * A record value is a 24-byte header, the signature, then the body:
- *   0 u8 format (1)   1 u8 flags (0)   2 u16 zero   4 le32 body length
+ *   0 u8 format (1)   1 u8 lane   2 u16 zero   4 le32 body length
  *   8 le64 change-log seq   16 check[8]   24 signature[64]   88 body
  * check is BLAKE2b-64 of bytes 0..16 and the signature: the body is
  * checked against the id, everything else against check.
  * The change log maps be64 seq -> id, so LMDB keeps it in sequence order
  * and appends cheaply. Invariants: every record has exactly one log entry
  * and the log's seqs run 1..last with no holes (both written in the same
- * transaction); a value whose body does not hash to its key is corrupt.
+ * transaction); the entry of a purged record stays, naming a record no
+ * longer held (so seqs never repeat and a check tells purged from lost:
+ * the lanes lose the entry); a value
+ * whose body does not hash to its key is corrupt.
  */
 #include <string.h>
 
@@ -93,6 +96,7 @@ store_put(store_txn_t *t, struct store_record *rec)
 	p = v.mv_data;
 	memset(p, 0, REC_SIG_OFF);
 	p[0] = REC_FORMAT;
+	p[1] = (uint8_t)rec->lane;
 	store_le32_put(p + 4, (uint32_t)rec->body_len);
 	store_le64_put(p + 8, seq);
 	memcpy(p + REC_SIG_OFF, rec->sig, STORE_SIG_BYTES);
@@ -169,7 +173,45 @@ store_get(store_txn_t *t, const uint8_t id[STORE_ID_BYTES],
 	out->body_len = len;
 	memcpy(out->sig, p + REC_SIG_OFF, STORE_SIG_BYTES);
 	out->seq = store_le64_get(p + 8);
+	out->lane = p[1];
 	return 0;
+}
+
+int
+store_purge(store_txn_t *t, const uint8_t id[STORE_ID_BYTES])
+{
+	MDB_dbi			*dbi = t->tx_store->st_dbi;
+	MDB_cursor		*c;
+	MDB_val			 k, v;
+	struct store_record	 rec;
+	uint8_t			 key[9];
+	int			 rc;
+
+	if (t->tx_read_only)
+		return EROFS;
+	if ((rc = store_get(t, id, &rec)) != 0)
+		return rc;
+	key[0] = (uint8_t)rec.lane;
+	store_be64_put(key + 1, rec.seq);
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	if ((rc = mdb_del(t->tx_txn, dbi[DB_LANES], &k, NULL)) != 0 &&
+	    rc != MDB_NOTFOUND)
+		return store_mdb_rc(rc);
+	k.mv_size = STORE_ID_BYTES;
+	k.mv_data = (void *)(uintptr_t)id;
+	if ((rc = mdb_del(t->tx_txn, dbi[DB_RECORDS], &k, NULL)) != 0)
+		return store_mdb_rc(rc);
+	/* Its custody events go with it. */
+	if ((rc = mdb_cursor_open(t->tx_txn, dbi[DB_CUSTODY], &c)) != 0)
+		return store_mdb_rc(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 &&
+	    k.mv_size > STORE_ID_BYTES && memcmp(k.mv_data, id,
+	    STORE_ID_BYTES) == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : store_mdb_rc(rc);
 }
 
 static int

@@ -1,0 +1,645 @@
+/*
+ * ctl_doc: the control socket's database and document commands.
+ *
+ * Reads are the views of doc_view.c (node-ctl -d shows the same); writes
+ * build a record and go through node_write(), so a local edit obeys the
+ * very rules (doc.c) a revision from a peer does. The request and reply
+ * fields are listed in tools/node-ctl.c and node-ctl(1).
+ *
+ * Field values in JSON: a string is text, a number a number, an array of
+ * strings a list, {"time_ms": N} a time, {"b64": "..."} bytes; on an edit
+ * null removes a field.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ctl.h"
+#include "doc.h"
+#include "doc_view.h"
+#include "name.h"
+#include "node.h"
+#include "view.h"
+#include "xmem.h"
+
+/* Runs a view in a read transaction. */
+static json_t *
+read_view(struct node *n, json_t *req, char *err, size_t errlen,
+    json_t *(*view)(store_txn_t *, json_t *, char *, size_t))
+{
+	store_txn_t	*txn = NULL;
+	json_t		*r;
+
+	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0) {
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	r = view(txn, req, err, errlen);
+	store_txn_abort(&txn);
+	return r;
+}
+
+static json_t *
+cmd_db_ls(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	json_object_set_new(req, "self", json_string(n->n_conf->name));
+	return read_view(n, req, err, errlen, doc_view_db_ls);
+}
+
+static json_t *
+cmd_db_digest(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	return read_view(n, req, err, errlen, doc_view_db_digest);
+}
+
+static json_t *
+cmd_doc_get(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	return read_view(n, req, err, errlen, doc_view_doc_get);
+}
+
+static json_t *
+cmd_doc_ls(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	return read_view(n, req, err, errlen, doc_view_doc_ls);
+}
+
+static json_t *
+cmd_doc_history(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	return read_view(n, req, err, errlen, doc_view_doc_history);
+}
+
+static json_t *
+cmd_doc_conflicts(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	return read_view(n, req, err, errlen, doc_view_doc_conflicts);
+}
+
+/* Entries of an ACL as we build them: owned copies. */
+struct entries {
+	Nodenet__Acl__Entry	**e;
+	size_t			  n;
+};
+
+static void
+entries_set(struct entries *es, const char *pattern, int level)
+{
+	for (size_t i = 0; i < es->n; i++)
+		if (strcmp(es->e[i]->pattern, pattern) == 0) {
+			if (level >= 0) {
+				es->e[i]->level = level;
+				return;
+			}
+			free(es->e[i]->pattern);
+			free(es->e[i]);
+			es->e[i] = es->e[--es->n];
+			return;
+		}
+	if (level < 0)
+		return;
+	es->e = xrealloc(es->e, es->n + 1, sizeof(*es->e));
+	es->e[es->n] = xcalloc(1, sizeof(**es->e));
+	nodenet__acl__entry__init(es->e[es->n]);
+	es->e[es->n]->pattern = xstrdup(pattern);
+	es->e[es->n]->level = level;
+	es->n++;
+}
+
+static void
+entries_free(struct entries *es)
+{
+	for (size_t i = 0; i < es->n; i++) {
+		free(es->e[i]->pattern);
+		free(es->e[i]);
+	}
+	free(es->e);
+}
+
+/* Applies [{pattern, level}] (level "remove" drops an entry); -1 on bad. */
+static int
+entries_apply(struct entries *es, json_t *list, int allow_remove, char *err,
+    size_t errlen)
+{
+	json_t	*v;
+	size_t	 i;
+
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list) || json_array_size(list) > DOC_MAX_PATTERNS) {
+		snprintf(err, errlen, "acl: a list of at most %d "
+		    "{pattern, level}", DOC_MAX_PATTERNS);
+		return -1;
+	}
+	json_array_foreach(list, i, v) {
+		const char	*p = json_string_value(json_object_get(v,
+		    "pattern"));
+		const char	*l = json_string_value(json_object_get(v,
+		    "level"));
+		int		 level;
+
+		if (p == NULL || !doc_pattern_valid(p)) {
+			snprintf(err, errlen, "acl entry %zu: not a pattern "
+			    "(NAME, *.NAME or *)", i);
+			return -1;
+		}
+		if (l != NULL && allow_remove && strcmp(l, "remove") == 0)
+			level = -1;
+		else if (l == NULL || (level = doc_level_parse(l)) < 0) {
+			snprintf(err, errlen, "acl entry %zu: level is none, "
+			    "depositor, reader, author, editor or manager%s",
+			    i, allow_remove ? " (or remove)" : "");
+			return -1;
+		}
+		entries_set(es, p, level);
+	}
+	if (es->n > DOC_MAX_PATTERNS) {
+		snprintf(err, errlen, "acl: over %d entries", DOC_MAX_PATTERNS);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_acl(struct node *n, store_txn_t *txn, const char *db, const char *scope,
+    struct entries *es, const uint8_t *previous, uint8_t id[WIRE_ID_BYTES],
+    char *err, size_t errlen)
+{
+	Nodenet__RecordBody	rb = NODENET__RECORD_BODY__INIT;
+	Nodenet__Acl		acl = NODENET__ACL__INIT;
+
+	acl.db = (char *)(uintptr_t)db;
+	acl.scope = (char *)(uintptr_t)scope;
+	acl.entries = es->e;
+	acl.n_entries = es->n;
+	if (previous != NULL) {
+		acl.previous.data = (uint8_t *)(uintptr_t)previous;
+		acl.previous.len = STORE_ID_BYTES;
+	}
+	rb.kind_case = NODENET__RECORD_BODY__KIND_ACL;
+	rb.acl = &acl;
+	if (node_write(n, txn, &rb, id) != 0) {
+		snprintf(err, errlen, "refused: %s", n->n_write_error);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *
+cmd_db_create(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	const char	*db, *scope;
+	struct entries	 es = { 0 };
+	struct doc_acl	 acl;
+	store_txn_t	*txn;
+	uint8_t		 id[WIRE_ID_BYTES];
+	json_t		*r = NULL;
+
+	if ((db = doc_view_db(req, err, errlen)) == NULL)
+		return NULL;
+	scope = json_string_value(json_object_get(req, "scope"));
+	if (scope == NULL)
+		scope = n->n_conf->name;
+	if (strcmp(scope, "*") == 0 ? strcmp(n->n_conf->name,
+	    n->n_conf->root_name) != 0 : !name_valid(scope) ||
+	    !name_within(scope, n->n_conf->name)) {
+		snprintf(err, errlen, "scope: a node name at or below %s%s",
+		    n->n_conf->name, strcmp(n->n_conf->name,
+		    n->n_conf->root_name) == 0 ? ", or * (every node)" : "");
+		return NULL;
+	}
+	if ((txn = node_txn(n)) == NULL) {
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	if (doc_acl_current(txn, db, &acl) == 0) {
+		doc_acl_clear(&acl);
+		snprintf(err, errlen, "database %s exists (db acl changes "
+		    "its ACL)", db);
+		return NULL;
+	}
+	if (entries_apply(&es, json_object_get(req, "acl"), 0, err,
+	    errlen) == 0) {
+		entries_set(&es, n->n_conf->name, DOC_MANAGER);
+		if (write_acl(n, txn, db, scope, &es, NULL, id, err,
+		    errlen) == 0)
+			r = json_pack("{s:s, s:o}", "db", db, "acl_id",
+			    view_hex_id(id));
+	}
+	entries_free(&es);
+	return r;
+}
+
+static json_t *
+cmd_db_acl(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	const char	*db;
+	struct entries	 es = { 0 };
+	struct doc_acl	 acl;
+	store_txn_t	*txn;
+	uint8_t		 id[WIRE_ID_BYTES];
+	int		 rc;
+
+	if (json_object_get(req, "set") == NULL)
+		return read_view(n, req, err, errlen, doc_view_db_acl);
+	if ((db = doc_view_db(req, err, errlen)) == NULL)
+		return NULL;
+	if ((txn = node_txn(n)) == NULL) {
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	if (doc_acl_current(txn, db, &acl) != 0) {
+		snprintf(err, errlen, "no database %s here", db);
+		return NULL;
+	}
+	if (doc_acl_level(acl.acl, n->n_conf->name) < DOC_MANAGER) {
+		snprintf(err, errlen, "only a manager changes the ACL of %s",
+		    db);
+		doc_acl_clear(&acl);
+		return NULL;
+	}
+	for (size_t i = 0; i < acl.acl->n_entries; i++)
+		entries_set(&es, acl.acl->entries[i]->pattern,
+		    acl.acl->entries[i]->level);
+	rc = entries_apply(&es, json_object_get(req, "set"), 1, err, errlen);
+	if (rc == 0)
+		rc = write_acl(n, txn, db, acl.acl->scope, &es, acl.id, id,
+		    err, errlen);
+	entries_free(&es);
+	doc_acl_clear(&acl);
+	return rc == 0 ? doc_view_db_acl(txn, req, err, errlen) : NULL;
+}
+
+/* A revision being built: its fields point into `base` or are ours. */
+struct draft {
+	Nodenet__DocRevision	 d;
+	Nodenet__Field		**fields;
+	uint8_t			 *owned;	/* 1 where fields[i] is ours */
+	ProtobufCBinaryData	  parents[DOC_MAX_PARENTS];
+	uint8_t			  pids[DOC_MAX_PARENTS][STORE_ID_BYTES];
+	struct wire_record	  base;		/* the revision we start from */
+	uint8_t			  doc[STORE_DOC_ID_BYTES];
+};
+
+static void
+field_free(Nodenet__Field *f)
+{
+	if (f->value_case == NODENET__FIELD__VALUE_TEXT)
+		free(f->text);
+	else if (f->value_case == NODENET__FIELD__VALUE_LIST) {
+		for (size_t i = 0; i < f->list->n_items; i++)
+			free(f->list->items[i]);
+		free(f->list->items);
+		free(f->list);
+	} else if (f->value_case == NODENET__FIELD__VALUE_DATA)
+		free(f->data.data);
+	free(f->name);
+	free(f);
+}
+
+static void
+draft_free(struct draft *dr)
+{
+	for (size_t i = 0; i < dr->d.n_fields; i++)
+		if (dr->owned[i])
+			field_free(dr->fields[i]);
+	free(dr->fields);
+	free(dr->owned);
+	if (dr->d.readers != NULL && (dr->base.rb == NULL ||
+	    dr->d.readers != dr->base.rb->doc->readers)) {
+		for (size_t i = 0; i < dr->d.n_readers; i++)
+			free(dr->d.readers[i]);
+		free(dr->d.readers);
+	}
+	wire_record_clear(&dr->base);
+}
+
+/* A JSON value as a field; NULL with err set if it is none we know. */
+static Nodenet__Field *
+field_from_json(const char *name, json_t *v, char *err, size_t errlen)
+{
+	Nodenet__Field	*f = xcalloc(1, sizeof(*f));
+	json_t		*t;
+	const char	*s;
+	size_t		 i, len;
+
+	nodenet__field__init(f);
+	f->name = xstrdup(name);
+	if (json_is_string(v)) {
+		f->value_case = NODENET__FIELD__VALUE_TEXT;
+		f->text = xstrdup(json_string_value(v));
+	} else if (json_is_number(v)) {
+		f->value_case = NODENET__FIELD__VALUE_NUMBER;
+		f->number = json_number_value(v);
+	} else if (json_is_array(v)) {
+		f->value_case = NODENET__FIELD__VALUE_LIST;
+		f->list = xcalloc(1, sizeof(*f->list));
+		nodenet__text_list__init(f->list);
+		f->list->items = xcalloc(json_array_size(v) + 1,
+		    sizeof(char *));
+		json_array_foreach(v, i, t) {
+			if ((s = json_string_value(t)) == NULL)
+				goto bad;
+			f->list->items[f->list->n_items++] = xstrdup(s);
+		}
+	} else if (json_is_integer(t = json_object_get(v, "time_ms")) &&
+	    json_integer_value(t) >= 0) {
+		f->value_case = NODENET__FIELD__VALUE_TIME_MS;
+		f->time_ms = (uint64_t)json_integer_value(t);
+	} else if ((s = json_string_value(json_object_get(v, "b64"))) !=
+	    NULL) {
+		f->value_case = NODENET__FIELD__VALUE_DATA;
+		f->data.data = xmalloc(strlen(s) + 1);
+		if (sodium_base642bin(f->data.data, strlen(s) + 1, s,
+		    strlen(s), NULL, &len, NULL,
+		    sodium_base64_VARIANT_ORIGINAL) != 0)
+			goto bad;
+		f->data.len = len;
+	} else
+		goto bad;
+	return f;
+bad:
+	snprintf(err, errlen, "field %.64s: a string, number, list of "
+	    "strings, {\"time_ms\": N} or {\"b64\": \"...\"}", name);
+	field_free(f);
+	return NULL;
+}
+
+/* Sets field name of the draft (v NULL: removes it); -1 on bad input. */
+static int
+draft_field(struct draft *dr, const char *name, json_t *v, char *err,
+    size_t errlen)
+{
+	Nodenet__Field	*f = NULL;
+	size_t		 i;
+
+	if (name[0] == '\0' || strlen(name) > DOC_MAX_FIELD_NAME) {
+		snprintf(err, errlen, "a field name is 1 to %d bytes",
+		    DOC_MAX_FIELD_NAME);
+		return -1;
+	}
+	if (!json_is_null(v) && (f = field_from_json(name, v, err,
+	    errlen)) == NULL)
+		return -1;
+	for (i = 0; i < dr->d.n_fields; i++)
+		if (strcmp(dr->fields[i]->name, name) == 0)
+			break;
+	if (i < dr->d.n_fields && dr->owned[i])
+		field_free(dr->fields[i]);
+	if (f == NULL) {
+		if (i < dr->d.n_fields) {
+			dr->d.n_fields--;
+			dr->fields[i] = dr->fields[dr->d.n_fields];
+			dr->owned[i] = dr->owned[dr->d.n_fields];
+		}
+		return 0;
+	}
+	if (i == dr->d.n_fields) {
+		dr->fields = xrealloc(dr->fields, i + 1, sizeof(*dr->fields));
+		dr->owned = xrealloc(dr->owned, i + 1, 1);
+		dr->d.n_fields++;
+	}
+	dr->fields[i] = f;
+	dr->owned[i] = 1;
+	return 0;
+}
+
+/*
+ * Starts a draft of db's document (req "id"; a new id if absent and
+ * may_create) from revision `from` (NULL: the winner), with every live
+ * leaf as a parent when all_leaves (none if all are deleted), else the
+ * winner alone.
+ */
+static int
+draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
+    int may_create, const uint8_t *from, int all_leaves, struct draft *dr,
+    char *err, size_t errlen)
+{
+	struct store_head	 h;
+	struct store_rev	 r;
+	struct doc_acl		 acl;
+	int			 exists, rc;
+
+	memset(dr, 0, sizeof(*dr));
+	nodenet__doc_revision__init(&dr->d);
+	if ((rc = doc_acl_current(txn, db, &acl)) != 0) {
+		snprintf(err, errlen, "no database %s here (db ls lists them)",
+		    db);
+		return -1;
+	}
+	rc = doc_scope_covers(acl.acl->scope, n->n_conf->name);
+	doc_acl_clear(&acl);
+	if (!rc) {
+		snprintf(err, errlen, "this node holds no replica of %s", db);
+		return -1;
+	}
+	if (json_object_get(req, "id") == NULL && may_create)
+		randombytes_buf(dr->doc, sizeof(dr->doc));
+	else if (doc_view_doc_id(req, "id", dr->doc) != 0) {
+		snprintf(err, errlen, "a document id is %d hex digits",
+		    2 * STORE_DOC_ID_BYTES);
+		return -1;
+	}
+	exists = store_head_get(txn, db, dr->doc, &h) == 0;
+	if (!exists && !may_create) {
+		snprintf(err, errlen, "no document %s in %s here",
+		    json_string_value(json_object_get(req, "id")), db);
+		return -1;
+	}
+	if (exists && (h.flags & STORE_HEAD_DELETED) && !all_leaves) {
+		snprintf(err, errlen, "that document is deleted (doc put "
+		    "without an id makes a new one)");
+		return -1;
+	}
+	dr->d.db = (char *)(uintptr_t)db;
+	dr->d.doc_id.data = dr->doc;
+	dr->d.doc_id.len = sizeof(dr->doc);
+	if (!exists)
+		return 0;
+	if (doc_view_load(txn, db, from != NULL ? from : h.winner,
+	    &dr->base) != 0) {
+		snprintf(err, errlen, "revision is unreadable or corrupt");
+		return -1;
+	}
+	/* The readers list carries over: a stub reaches where it lives. */
+	dr->d.readers = dr->base.rb->doc->readers;
+	dr->d.n_readers = dr->base.rb->doc->n_readers;
+	if (!dr->base.rb->doc->deleted) {
+		dr->fields = xcalloc(dr->base.rb->doc->n_fields + 1,
+		    sizeof(*dr->fields));
+		dr->owned = xcalloc(dr->base.rb->doc->n_fields + 1, 1);
+		for (size_t i = 0; i < dr->base.rb->doc->n_fields; i++)
+			dr->fields[i] = dr->base.rb->doc->fields[i];
+		dr->d.n_fields = dr->base.rb->doc->n_fields;
+	}
+	for (rc = store_rev_next(txn, db, dr->doc, NULL, &r); rc == 0 &&
+	    dr->d.n_parents < DOC_MAX_PARENTS;
+	    rc = store_rev_next(txn, db, dr->doc, r.id, &r)) {
+		if (all_leaves ? (r.flags & (STORE_REV_LEAF |
+		    STORE_REV_DELETED)) != STORE_REV_LEAF :
+		    memcmp(r.id, h.winner, STORE_ID_BYTES) != 0)
+			continue;
+		memcpy(dr->pids[dr->d.n_parents], r.id, STORE_ID_BYTES);
+		dr->parents[dr->d.n_parents].data = dr->pids[dr->d.n_parents];
+		dr->parents[dr->d.n_parents++].len = STORE_ID_BYTES;
+	}
+	dr->d.parents = dr->parents;
+	return 0;
+}
+
+static json_t *
+draft_write(struct node *n, store_txn_t *txn, struct draft *dr, char *err,
+    size_t errlen)
+{
+	Nodenet__RecordBody	rb = NODENET__RECORD_BODY__INIT;
+	uint8_t			id[WIRE_ID_BYTES];
+
+	dr->d.fields = dr->fields;
+	rb.kind_case = NODENET__RECORD_BODY__KIND_DOC;
+	rb.doc = &dr->d;
+	if (node_write(n, txn, &rb, id) != 0) {
+		snprintf(err, errlen, "refused: %s", n->n_write_error);
+		return NULL;
+	}
+	return json_pack("{s:s, s:o, s:o}", "db", dr->d.db, "id",
+	    view_hex(dr->doc, sizeof(dr->doc)), "rev", view_hex_id(id));
+}
+
+static json_t *
+cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	struct draft	 dr;
+	const char	*db, *key;
+	json_t		*fields = json_object_get(req, "fields");
+	json_t		*readers = json_object_get(req, "readers"), *v, *r = NULL;
+	store_txn_t	*txn;
+	size_t		 i;
+
+	if ((db = doc_view_db(req, err, errlen)) == NULL)
+		return NULL;
+	if (!json_is_object(fields) || json_object_size(fields) >
+	    DOC_MAX_FIELDS || (readers != NULL && (!json_is_array(readers) ||
+	    json_array_size(readers) > DOC_MAX_PATTERNS))) {
+		snprintf(err, errlen, "doc put needs fields (an object of at "
+		    "most %d) and maybe readers (a list of patterns)",
+		    DOC_MAX_FIELDS);
+		return NULL;
+	}
+	if ((txn = node_txn(n)) == NULL) {
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	if (draft_begin(n, txn, req, db, 1, NULL, 0, &dr, err, errlen) != 0)
+		goto out;
+	json_object_foreach(fields, key, v)
+		if (draft_field(&dr, key, v, err, errlen) != 0)
+			goto out;
+	if (readers != NULL) {
+		dr.d.readers = xcalloc(json_array_size(readers) + 1,
+		    sizeof(char *));
+		dr.d.n_readers = 0;
+		json_array_foreach(readers, i, v) {
+			const char	*p = json_string_value(v);
+
+			if (p == NULL || !doc_pattern_valid(p)) {
+				snprintf(err, errlen, "readers: patterns "
+				    "(NAME, *.NAME or *)");
+				goto out;
+			}
+			dr.d.readers[dr.d.n_readers++] = xstrdup(p);
+		}
+	}
+	r = draft_write(n, txn, &dr, err, errlen);
+out:
+	draft_free(&dr);
+	return r;
+}
+
+static json_t *
+cmd_doc_rm(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	struct draft	 dr;
+	const char	*db;
+	store_txn_t	*txn;
+	json_t		*r = NULL;
+
+	if ((db = doc_view_db(req, err, errlen)) == NULL)
+		return NULL;
+	if ((txn = node_txn(n)) == NULL) {
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	if (draft_begin(n, txn, req, db, 0, NULL, 1, &dr, err, errlen) != 0)
+		goto out;
+	if (dr.d.n_parents == 0) {
+		snprintf(err, errlen, "that document is deleted already");
+		goto out;
+	}
+	/* A stub: no fields, every live leaf ended. */
+	for (size_t i = 0; i < dr.d.n_fields; i++)
+		if (dr.owned[i])
+			field_free(dr.fields[i]);
+	dr.d.n_fields = 0;
+	dr.d.deleted = 1;
+	r = draft_write(n, txn, &dr, err, errlen);
+out:
+	draft_free(&dr);
+	return r;
+}
+
+static json_t *
+cmd_doc_resolve(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	struct draft	 dr;
+	struct store_head h;
+	struct store_rev rv;
+	const char	*db;
+	store_txn_t	*txn;
+	uint8_t		 keep[STORE_ID_BYTES], doc[STORE_DOC_ID_BYTES];
+	json_t		*r = NULL, *keepv = json_object_get(req, "keep");
+
+	if ((db = doc_view_db(req, err, errlen)) == NULL)
+		return NULL;
+	if ((txn = node_txn(n)) == NULL) {
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	if (doc_view_doc_id(req, "id", doc) != 0 ||
+	    store_head_get(txn, db, doc, &h) != 0) {
+		snprintf(err, errlen, "no such document in %s here", db);
+		return NULL;
+	}
+	if (h.conflicts == 0) {
+		snprintf(err, errlen, "that document has no conflicts");
+		return NULL;
+	}
+	memcpy(keep, h.winner, sizeof(keep));
+	if (keepv != NULL && (view_parse_id(keepv, keep) != 0 ||
+	    store_rev_get(txn, db, doc, keep, &rv) != 0 ||
+	    (rv.flags & STORE_REV_DELETED))) {
+		snprintf(err, errlen, "keep: a live revision of this "
+		    "document (doc history lists them)");
+		return NULL;
+	}
+	if (draft_begin(n, txn, req, db, 0, keep, 1, &dr, err, errlen) == 0)
+		r = draft_write(n, txn, &dr, err, errlen);
+	draft_free(&dr);
+	return r;
+}
+
+const struct ctl_command ctl_doc_commands[] = {
+	{ "db_create", cmd_db_create },
+	{ "db_ls", cmd_db_ls },
+	{ "db_acl", cmd_db_acl },
+	{ "db_digest", cmd_db_digest },
+	{ "doc_put", cmd_doc_put },
+	{ "doc_get", cmd_doc_get },
+	{ "doc_ls", cmd_doc_ls },
+	{ "doc_rm", cmd_doc_rm },
+	{ "doc_history", cmd_doc_history },
+	{ "doc_conflicts", cmd_doc_conflicts },
+	{ "doc_resolve", cmd_doc_resolve },
+	{ NULL, NULL },
+};

@@ -1,0 +1,105 @@
+/*
+ * doc: replicated databases and documents (DESIGN.md section 7), the
+ * rules every replica applies alike, whatever order records arrive in.
+ *
+ * A database is a chain of signed ACL records: the first creates it (its
+ * writer's subtree must hold the scope), each later one names the one it
+ * replaces and must be signed by a manager of that one. A document is a
+ * tree of revision records; the winner among its leaves is the live one
+ * before a delete stub, then the deeper, then the higher id; the other
+ * live leaves are its conflicts. Nothing here needs the clock.
+ *
+ * Everything works on a store transaction alone, so the node, its
+ * control socket and node-ctl -d on a stopped node agree.
+ */
+#ifndef DOC_H
+#define DOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.pb-c.h"
+#include "store.h"
+#include "wire.h"
+
+#define DOC_MAX_FIELDS		256
+#define DOC_MAX_FIELD_NAME	64
+#define DOC_MAX_VALUE		(64u * 1024)	/* text, list or bytes */
+#define DOC_MAX_PARENTS		32
+#define DOC_MAX_PATTERNS	128	/* ACL entries, readers */
+
+enum doc_level {
+	DOC_NONE = NODENET__ACL__LEVEL__NO_ACCESS,
+	DOC_DEPOSITOR = NODENET__ACL__LEVEL__DEPOSITOR,
+	DOC_READER = NODENET__ACL__LEVEL__READER,
+	DOC_AUTHOR = NODENET__ACL__LEVEL__AUTHOR,
+	DOC_EDITOR = NODENET__ACL__LEVEL__EDITOR,
+	DOC_MANAGER = NODENET__ACL__LEVEL__MANAGER,
+};
+
+/* What doc_admit() says of a record. */
+enum doc_verdict {
+	DOC_ACCEPT = 0,
+	DOC_DROP = 1,		/* a purged revision again: ignore, no error */
+	DOC_REFUSE = -1,	/* invalid or not allowed: why says which */
+};
+
+/* The ACL in force for a database, decoded. */
+struct doc_acl {
+	uint8_t			 id[STORE_ID_BYTES];
+	struct store_acl	 index;
+	const Nodenet__Acl	*acl;		/* in rb */
+	Nodenet__RecordBody	*rb;		/* decoded from the store */
+};
+
+/* 1 if s is a database name: 1..64 bytes of [a-z0-9._-]. */
+int	doc_db_name_valid(const char *s);
+/* 1 if s is a scope: a node name (its subtree) or "*" (every node). */
+int	doc_scope_valid(const char *s);
+/* 1 if node name lies within scope. */
+int	doc_scope_covers(const char *scope, const char *name);
+/* 1 if p is a pattern: a node name, "*." and a node name, or "*". */
+int	doc_pattern_valid(const char *p);
+/* How closely p matches name: 0 not at all, more for more specific. */
+int	doc_pattern_match(const char *p, const char *name);
+const char *doc_level_name(int level);
+/* The level called s, or -1. */
+int	doc_level_parse(const char *s);
+
+/* Loads the ACL in force for db: 0, STORE_NOTFOUND, or another error. */
+int	doc_acl_current(store_txn_t *txn, const char *db, struct doc_acl *out);
+void	doc_acl_clear(struct doc_acl *a);
+/* The level the ACL gives node name: its most specific matching entry. */
+int	doc_acl_level(const Nodenet__Acl *acl, const char *name);
+
+/*
+ * Decides whether a verified ACL or revision record may be stored, before
+ * it is: its fields in bounds, its parents held, its writer allowed.
+ */
+enum doc_verdict doc_admit(store_txn_t *txn, const struct wire_record *wr,
+	    const char *root, char *why, size_t whylen);
+/* Indexes an admitted record just stored. 0, or a store error. */
+int	doc_apply(store_txn_t *txn, const struct wire_record *wr);
+
+/*
+ * 1 if the ACL or revision record rb belongs on the link from node self
+ * to node peer: the peer holds a replica (or is the way down to the
+ * scope), may read, and is on the readers list if there is one.
+ */
+int	doc_feed_wants(store_txn_t *txn, const char *self, const char *peer,
+	    const Nodenet__RecordBody *rb);
+
+/* The live leaves of a document that lost, one at a time (after NULL
+ * first): 0 with *out set, or STORE_NOTFOUND past the last. */
+int	doc_conflict_next(store_txn_t *txn, const char *db,
+	    const struct store_head *h, const uint8_t *after,
+	    struct store_rev *out);
+/*
+ * The state digest of a database: BLAKE2b-256 over its live documents in
+ * id order, each as its id, its winner and its conflicts in id order.
+ * Equal digests: the same documents, winners and conflicts.
+ */
+int	doc_digest(store_txn_t *txn, const char *db,
+	    uint8_t out[STORE_ID_BYTES], uint64_t *docs, uint64_t *conflicts);
+
+#endif

@@ -1,0 +1,452 @@
+/*
+ * doc_view: databases and documents as control-protocol replies; see
+ * doc_view.h. Revisions shown are verified again as they are read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "doc.h"
+#include "doc_view.h"
+#include "name.h"
+#include "view.h"
+#include "xmem.h"
+
+const char *
+doc_view_db(json_t *req, char *err, size_t errlen)
+{
+	const char	*db = json_string_value(json_object_get(req, "db"));
+
+	if (db == NULL || !doc_db_name_valid(db)) {
+		snprintf(err, errlen, "a database name is 1 to %d of "
+		    "[a-z0-9._-]", STORE_MAX_DB);
+		return NULL;
+	}
+	return db;
+}
+
+int
+doc_view_doc_id(json_t *req, const char *key, uint8_t *doc)
+{
+	const char	*s = json_string_value(json_object_get(req, key));
+	size_t		 len;
+
+	return s != NULL && strlen(s) == 2 * STORE_DOC_ID_BYTES &&
+	    sodium_hex2bin(doc, STORE_DOC_ID_BYTES, s, strlen(s), NULL, &len,
+	    NULL) == 0 && len == STORE_DOC_ID_BYTES ? 0 : -1;
+}
+
+int
+doc_view_load(store_txn_t *txn, const char *db, const uint8_t *id,
+    struct wire_record *out)
+{
+	struct store_record	rec;
+
+	memset(out, 0, sizeof(*out));
+	if (store_get(txn, id, &rec) != 0 ||
+	    wire_record_check(rec.body, rec.body_len, rec.sig, out) != 0)
+		return -1;
+	if (out->rb->kind_case != NODENET__RECORD_BODY__KIND_DOC ||
+	    strcmp(out->rb->doc->db, db) != 0) {
+		wire_record_clear(out);
+		return -1;
+	}
+	return 0;
+}
+
+json_t *
+doc_view_value(const Nodenet__Field *f)
+{
+	json_t	*list;
+	char	*b64;
+	size_t	 n;
+
+	switch (f->value_case) {
+	case NODENET__FIELD__VALUE_TEXT:
+		return json_string(f->text);
+	case NODENET__FIELD__VALUE_NUMBER:
+		return json_real(f->number);
+	case NODENET__FIELD__VALUE_TIME_MS:
+		return json_pack("{s:I}", "time_ms", (json_int_t)f->time_ms);
+	case NODENET__FIELD__VALUE_LIST:
+		list = json_array();
+		for (size_t i = 0; i < f->list->n_items; i++)
+			json_array_append_new(list,
+			    json_string(f->list->items[i]));
+		return list;
+	case NODENET__FIELD__VALUE_DATA:
+		n = sodium_base64_encoded_len(f->data.len,
+		    sodium_base64_VARIANT_ORIGINAL);
+		b64 = xmalloc(n);
+		sodium_bin2base64(b64, n, f->data.data, f->data.len,
+		    sodium_base64_VARIANT_ORIGINAL);
+		list = json_pack("{s:s}", "b64", b64);
+		free(b64);
+		return list;
+	default:
+		return json_null();
+	}
+}
+
+static json_t *
+strings(char **s, size_t n)
+{
+	json_t	*a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(s[i]));
+	return a;
+}
+
+/* The origin of a database's first ACL: its creator. */
+static json_t *
+creator(store_txn_t *txn, const struct doc_acl *acl)
+{
+	struct store_record	 rec;
+	Nodenet__RecordBody	*rb;
+	json_t			*s;
+
+	if (store_get(txn, acl->index.creation, &rec) != 0 ||
+	    (rb = nodenet__record_body__unpack(NULL, rec.body_len,
+	    rec.body)) == NULL)
+		return json_string("?");
+	s = json_string(rb->origin);
+	nodenet__record_body__free_unpacked(rb, NULL);
+	return s;
+}
+
+static json_t *
+acl_json(store_txn_t *txn, const char *db, const struct doc_acl *acl)
+{
+	json_t	*entries = json_array();
+
+	for (size_t i = 0; i < acl->acl->n_entries; i++)
+		json_array_append_new(entries, json_pack("{s:s, s:s}",
+		    "pattern", acl->acl->entries[i]->pattern, "level",
+		    doc_level_name(acl->acl->entries[i]->level)));
+	return json_pack("{s:s, s:s, s:o, s:o, s:o}", "db", db, "scope",
+	    acl->acl->scope, "acl_id", view_hex_id(acl->id), "creator",
+	    creator(txn, acl), "entries", entries);
+}
+
+static int
+load_acl(store_txn_t *txn, const char *db, struct doc_acl *acl, char *err,
+    size_t errlen)
+{
+	int	rc;
+
+	if ((rc = doc_acl_current(txn, db, acl)) != 0) {
+		snprintf(err, errlen, rc == STORE_NOTFOUND ? "no database %s "
+		    "here (db ls lists them)" : "database %s: %s", db,
+		    store_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+json_t *
+doc_view_db_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
+{
+	const char		*self = json_string_value(json_object_get(req,
+	    "self"));
+	char			 db[STORE_MAX_DB + 1] = "";
+	json_t			*list = json_array();
+	struct doc_acl		 acl;
+	struct store_head	 h;
+	int			 rc;
+
+	while ((rc = store_db_next(txn, db, db)) == 0) {
+		uint64_t	docs = 0, deleted = 0, conflicts = 0;
+		uint8_t		last[STORE_DOC_ID_BYTES];
+		const uint8_t	*after = NULL;
+		json_t		*o;
+
+		if (load_acl(txn, db, &acl, err, errlen) != 0)
+			goto fail;
+		while (store_head_next(txn, db, after, &h) == 0) {
+			memcpy(last, h.doc, sizeof(last));
+			after = last;
+			if (h.flags & STORE_HEAD_DELETED)
+				deleted++;
+			else
+				docs++;
+			conflicts += h.conflicts > 0;
+		}
+		o = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:I}", "db", db,
+		    "scope", acl.acl->scope, "acl_id", view_hex_id(acl.id),
+		    "creator", creator(txn, &acl), "docs", (json_int_t)docs,
+		    "deleted", (json_int_t)deleted, "conflicts",
+		    (json_int_t)conflicts);
+		if (self != NULL) {
+			json_object_set_new(o, "replica", json_boolean(
+			    doc_scope_covers(acl.acl->scope, self)));
+			json_object_set_new(o, "level", json_string(
+			    doc_level_name(doc_acl_level(acl.acl, self))));
+		}
+		doc_acl_clear(&acl);
+		json_array_append_new(list, o);
+	}
+	if (rc != STORE_NOTFOUND) {
+		snprintf(err, errlen, "store: %s", store_strerror(rc));
+		goto fail;
+	}
+	return json_pack("{s:o}", "dbs", list);
+fail:
+	json_decref(list);
+	return NULL;
+}
+
+json_t *
+doc_view_db_acl(store_txn_t *txn, json_t *req, char *err, size_t errlen)
+{
+	const char	*db;
+	struct doc_acl	 acl;
+	json_t		*r;
+
+	if ((db = doc_view_db(req, err, errlen)) == NULL ||
+	    load_acl(txn, db, &acl, err, errlen) != 0)
+		return NULL;
+	r = acl_json(txn, db, &acl);
+	doc_acl_clear(&acl);
+	return r;
+}
+
+json_t *
+doc_view_db_digest(store_txn_t *txn, json_t *req, char *err, size_t errlen)
+{
+	const char	*db;
+	struct doc_acl	 acl;
+	uint8_t		 digest[STORE_ID_BYTES];
+	uint64_t	 docs, conflicts;
+	int		 rc;
+
+	if ((db = doc_view_db(req, err, errlen)) == NULL ||
+	    load_acl(txn, db, &acl, err, errlen) != 0)
+		return NULL;
+	doc_acl_clear(&acl);
+	if ((rc = doc_digest(txn, db, digest, &docs, &conflicts)) != 0) {
+		snprintf(err, errlen, "store: %s", store_strerror(rc));
+		return NULL;
+	}
+	return json_pack("{s:s, s:o, s:I, s:I}", "db", db, "digest",
+	    view_hex_id(digest), "docs", (json_int_t)docs, "conflicts",
+	    (json_int_t)conflicts);
+}
+
+/* The head of the request's document, or -1 with err set. */
+static int
+find_doc(store_txn_t *txn, json_t *req, const char **db,
+    struct store_head *h, char *err, size_t errlen)
+{
+	uint8_t	doc[STORE_DOC_ID_BYTES];
+
+	if ((*db = doc_view_db(req, err, errlen)) == NULL)
+		return -1;
+	if (doc_view_doc_id(req, "id", doc) != 0) {
+		snprintf(err, errlen, "a document id is %d hex digits",
+		    2 * STORE_DOC_ID_BYTES);
+		return -1;
+	}
+	if (store_head_get(txn, *db, doc, h) != 0) {
+		snprintf(err, errlen, "no document %s in %s here",
+		    json_string_value(json_object_get(req, "id")), *db);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *
+conflicts_json(store_txn_t *txn, const char *db, const struct store_head *h)
+{
+	struct store_rev	r;
+	json_t			*list = json_array();
+
+	for (int rc = doc_conflict_next(txn, db, h, NULL, &r); rc == 0;
+	    rc = doc_conflict_next(txn, db, h, r.id, &r))
+		json_array_append_new(list, view_hex_id(r.id));
+	return list;
+}
+
+json_t *
+doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
+{
+	const char			*db;
+	const Nodenet__DocRevision	*d;
+	struct store_head		 h;
+	struct store_rev		 r;
+	struct wire_record		 wr;
+	uint8_t				 rev[STORE_ID_BYTES];
+	json_t				*o, *fields;
+
+	if (find_doc(txn, req, &db, &h, err, errlen) != 0)
+		return NULL;
+	if (h.flags & STORE_HEAD_PURGED)
+		return json_pack("{s:s, s:O, s:o, s:b, s:b}", "db", db, "id",
+		    json_object_get(req, "id"), "rev", view_hex_id(h.winner),
+		    "deleted", 1, "purged", 1);
+	memcpy(rev, h.winner, sizeof(rev));
+	if (json_object_get(req, "rev") != NULL && (view_parse_id(
+	    json_object_get(req, "rev"), rev) != 0 ||
+	    store_rev_get(txn, db, h.doc, rev, &r) != 0)) {
+		snprintf(err, errlen, "no such revision of this document");
+		return NULL;
+	}
+	if (doc_view_load(txn, db, rev, &wr) != 0) {
+		snprintf(err, errlen, "revision is unreadable or corrupt");
+		return NULL;
+	}
+	d = wr.rb->doc;
+	fields = json_object();
+	for (size_t i = 0; i < d->n_fields; i++)
+		json_object_set_new(fields, d->fields[i]->name,
+		    doc_view_value(d->fields[i]));
+	o = json_pack("{s:s, s:O, s:o, s:I, s:b, s:b, s:s, s:I, s:o, s:o,"
+	    " s:o}", "db", db, "id", json_object_get(req, "id"), "rev",
+	    view_hex_id(rev), "depth", (json_int_t)h.depth, "deleted",
+	    d->deleted, "purged", 0, "origin", wr.rb->origin, "created_ms",
+	    (json_int_t)wr.rb->created_ms, "readers", strings(d->readers,
+	    d->n_readers), "fields", fields, "conflicts",
+	    conflicts_json(txn, db, &h));
+	wire_record_clear(&wr);
+	return o;
+}
+
+json_t *
+doc_view_doc_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
+{
+	const char		*db;
+	struct store_head	 h;
+	struct doc_acl		 acl;
+	uint8_t			 from[STORE_DOC_ID_BYTES];
+	const uint8_t		*after = NULL;
+	int			 deleted = json_is_true(json_object_get(req,
+	    "deleted")), rc;
+	json_t			*list, *r;
+
+	if ((db = doc_view_db(req, err, errlen)) == NULL ||
+	    load_acl(txn, db, &acl, err, errlen) != 0)
+		return NULL;
+	doc_acl_clear(&acl);
+	if (json_object_get(req, "from") != NULL) {
+		if (doc_view_doc_id(req, "from", from) != 0) {
+			snprintf(err, errlen, "from: a document id");
+			return NULL;
+		}
+		/* From that id on, that id included. */
+		if (store_head_get(txn, db, from, &h) != 0)
+			rc = store_head_next(txn, db, from, &h);
+		else
+			rc = 0;
+	} else
+		rc = store_head_next(txn, db, NULL, &h);
+	list = json_array();
+	for (; rc == 0; rc = store_head_next(txn, db, after, &h)) {
+		memcpy(from, h.doc, sizeof(from));
+		after = from;
+		if ((h.flags & STORE_HEAD_DELETED) && !deleted)
+			continue;
+		if (json_array_size(list) == VIEW_LIST_MAX)
+			break;
+		json_array_append_new(list, json_pack("{s:o, s:o, s:I, s:b, "
+		    "s:b, s:I, s:s}", "id", view_hex(h.doc,
+		    STORE_DOC_ID_BYTES), "rev", view_hex_id(h.winner), "depth",
+		    (json_int_t)h.depth, "deleted", (h.flags &
+		    STORE_HEAD_DELETED) != 0, "purged", (h.flags &
+		    STORE_HEAD_PURGED) != 0, "conflicts",
+		    (json_int_t)h.conflicts, "author", h.author));
+	}
+	r = json_pack("{s:s, s:o}", "db", db, "docs", list);
+	if (rc == 0)
+		json_object_set_new(r, "next", view_hex(h.doc,
+		    STORE_DOC_ID_BYTES));
+	return r;
+}
+
+json_t *
+doc_view_doc_history(store_txn_t *txn, json_t *req, char *err, size_t errlen)
+{
+	const char		*db;
+	struct store_head	 h;
+	struct store_rev	 r;
+	json_t			*revs = json_array();
+	int			 rc;
+
+	if (find_doc(txn, req, &db, &h, err, errlen) != 0) {
+		json_decref(revs);
+		return NULL;
+	}
+	for (rc = store_rev_next(txn, db, h.doc, NULL, &r); rc == 0;
+	    rc = store_rev_next(txn, db, h.doc, r.id, &r)) {
+		struct wire_record	 wr;
+		json_t			*o, *parents = json_array();
+
+		o = json_pack("{s:o, s:I, s:b, s:b, s:b}", "rev",
+		    view_hex_id(r.id), "depth", (json_int_t)r.depth,
+		    "deleted", (r.flags & STORE_REV_DELETED) != 0, "leaf",
+		    (r.flags & STORE_REV_LEAF) != 0, "winner",
+		    memcmp(r.id, h.winner, STORE_ID_BYTES) == 0);
+		if (doc_view_load(txn, db, r.id, &wr) == 0) {
+			for (size_t i = 0; i < wr.rb->doc->n_parents; i++)
+				json_array_append_new(parents, view_hex_id(
+				    wr.rb->doc->parents[i].data));
+			json_object_set_new(o, "origin",
+			    json_string(wr.rb->origin));
+			json_object_set_new(o, "created_ms",
+			    json_integer((json_int_t)wr.rb->created_ms));
+			wire_record_clear(&wr);
+		} else if (h.flags & STORE_HEAD_PURGED)
+			json_object_set_new(o, "purged", json_true());
+		else
+			json_object_set_new(o, "error", json_string(
+			    "unreadable or corrupt"));
+		json_object_set_new(o, "parents", parents);
+		json_array_append_new(revs, o);
+	}
+	/* Oldest first: by depth, then id, as every replica sorts them. */
+	for (size_t i = 1; i < json_array_size(revs); i++)
+		for (size_t j = i; j > 0; j--) {
+			json_t	*a = json_array_get(revs, j - 1);
+			json_t	*b = json_array_get(revs, j);
+
+			if (json_integer_value(json_object_get(a, "depth")) <=
+			    json_integer_value(json_object_get(b, "depth")))
+				break;
+			json_incref(a);
+			json_array_set(revs, j - 1, b);
+			json_array_set_new(revs, j, a);
+		}
+	return json_pack("{s:s, s:O, s:o}", "db", db, "id",
+	    json_object_get(req, "id"), "revs", revs);
+}
+
+json_t *
+doc_view_doc_conflicts(store_txn_t *txn, json_t *req, char *err,
+    size_t errlen)
+{
+	const char		*db;
+	struct store_head	 h;
+	struct doc_acl		 acl;
+	uint8_t			 last[STORE_DOC_ID_BYTES];
+	const uint8_t		*after = NULL;
+	json_t			*list = json_array();
+
+	if ((db = doc_view_db(req, err, errlen)) == NULL ||
+	    load_acl(txn, db, &acl, err, errlen) != 0) {
+		json_decref(list);
+		return NULL;
+	}
+	doc_acl_clear(&acl);
+	while (store_head_next(txn, db, after, &h) == 0) {
+		memcpy(last, h.doc, sizeof(last));
+		after = last;
+		if (h.conflicts == 0 || json_array_size(list) == VIEW_LIST_MAX)
+			continue;
+		json_array_append_new(list, json_pack("{s:o, s:o, s:o}", "id",
+		    view_hex(h.doc, STORE_DOC_ID_BYTES), "rev",
+		    view_hex_id(h.winner), "conflicts", conflicts_json(txn, db,
+		    &h)));
+	}
+	return json_pack("{s:s, s:o}", "db", db, "docs", list);
+}

@@ -1,0 +1,47 @@
+/*
+ * doc_view: read-only views of databases and documents, shaped as the
+ * control protocol's replies (tools/node-ctl.c, node/ctl_doc.c), so a
+ * running node and node-ctl -d on a stopped node's store answer alike.
+ * Each takes the request object and returns the reply without "ok", or
+ * NULL with err set.
+ */
+#ifndef DOC_VIEW_H
+#define DOC_VIEW_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "record.pb-c.h"
+#include "store.h"
+#include "wire.h"
+
+json_t	*doc_view_db_ls(store_txn_t *txn, json_t *req, char *err,
+	    size_t errlen);
+json_t	*doc_view_db_acl(store_txn_t *txn, json_t *req, char *err,
+	    size_t errlen);
+json_t	*doc_view_db_digest(store_txn_t *txn, json_t *req, char *err,
+	    size_t errlen);
+json_t	*doc_view_doc_get(store_txn_t *txn, json_t *req, char *err,
+	    size_t errlen);
+json_t	*doc_view_doc_ls(store_txn_t *txn, json_t *req, char *err,
+	    size_t errlen);
+json_t	*doc_view_doc_history(store_txn_t *txn, json_t *req, char *err,
+	    size_t errlen);
+json_t	*doc_view_doc_conflicts(store_txn_t *txn, json_t *req, char *err,
+	    size_t errlen);
+
+/* The request's "db": a valid name, or NULL with err set. */
+const char *doc_view_db(json_t *req, char *err, size_t errlen);
+/* The request's key (a 32-hex-digit document id) into doc: 0 or -1. */
+int	doc_view_doc_id(json_t *req, const char *key, uint8_t *doc);
+/* A field's value as JSON (see the contract in ctl_doc.c). */
+json_t	*doc_view_value(const Nodenet__Field *f);
+/*
+ * Opens stored record id, verified again (the disk is not trusted): 0 if
+ * it is a revision of database db (clear out with wire_record_clear).
+ */
+int	doc_view_load(store_txn_t *txn, const char *db, const uint8_t *id,
+	    struct wire_record *out);
+
+#endif
