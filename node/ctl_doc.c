@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "attach.h"
 #include "ctl.h"
 #include "doc.h"
 #include "doc_view.h"
@@ -64,6 +65,12 @@ static json_t *
 cmd_doc_ls(struct node *n, json_t *req, char *err, size_t errlen)
 {
 	return read_view(n, req, err, errlen, doc_view_doc_ls);
+}
+
+static json_t *
+cmd_doc_attachment(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	return read_view(n, req, err, errlen, doc_view_doc_attachment);
 }
 
 static json_t *
@@ -277,6 +284,8 @@ struct draft {
 	Nodenet__DocRevision	 d;
 	Nodenet__Field		**fields;
 	uint8_t			 *owned;	/* 1 where fields[i] is ours */
+	Nodenet__PayloadRef	**atts;
+	uint8_t			 *att_owned;	/* likewise */
 	ProtobufCBinaryData	  parents[DOC_MAX_PARENTS];
 	uint8_t			  pids[DOC_MAX_PARENTS][STORE_ID_BYTES];
 	struct wire_record	  base;		/* the revision we start from */
@@ -307,6 +316,11 @@ draft_free(struct draft *dr)
 			field_free(dr->fields[i]);
 	free(dr->fields);
 	free(dr->owned);
+	for (size_t i = 0; i < dr->d.n_attachments; i++)
+		if (dr->att_owned[i])
+			attach_free(dr->atts[i]);
+	free(dr->atts);
+	free(dr->att_owned);
 	if (dr->d.readers != NULL && (dr->base.rb == NULL ||
 	    dr->d.readers != dr->base.rb->doc->readers)) {
 		for (size_t i = 0; i < dr->d.n_readers; i++)
@@ -473,6 +487,13 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 		for (size_t i = 0; i < dr->base.rb->doc->n_fields; i++)
 			dr->fields[i] = dr->base.rb->doc->fields[i];
 		dr->d.n_fields = dr->base.rb->doc->n_fields;
+		dr->atts = xcalloc(dr->base.rb->doc->n_attachments + 1,
+		    sizeof(*dr->atts));
+		dr->att_owned = xcalloc(dr->base.rb->doc->n_attachments + 1,
+		    1);
+		for (size_t i = 0; i < dr->base.rb->doc->n_attachments; i++)
+			dr->atts[i] = dr->base.rb->doc->attachments[i];
+		dr->d.n_attachments = dr->base.rb->doc->n_attachments;
 	}
 	for (rc = store_rev_next(txn, db, dr->doc, NULL, &r); rc == 0 &&
 	    dr->d.n_parents < DOC_MAX_PARENTS;
@@ -497,6 +518,7 @@ draft_write(struct node *n, store_txn_t *txn, struct draft *dr, char *err,
 	uint8_t			id[WIRE_ID_BYTES];
 
 	dr->d.fields = dr->fields;
+	dr->d.attachments = dr->atts;
 	rb.kind_case = NODENET__RECORD_BODY__KIND_DOC;
 	rb.doc = &dr->d;
 	if (node_write(n, txn, &rb, id) != 0) {
@@ -505,6 +527,76 @@ draft_write(struct node *n, store_txn_t *txn, struct draft *dr, char *err,
 	}
 	return json_pack("{s:s, s:o, s:o}", "db", dr->d.db, "id",
 	    view_hex(dr->doc, sizeof(dr->doc)), "rev", view_hex_id(id));
+}
+
+/* Drops attachment name from the draft, if it has one. */
+static void
+draft_detach(struct draft *dr, const char *name)
+{
+	for (size_t i = 0; i < dr->d.n_attachments; i++)
+		if (strcmp(dr->atts[i]->name, name) == 0) {
+			if (dr->att_owned[i])
+				attach_free(dr->atts[i]);
+			dr->d.n_attachments--;
+			dr->atts[i] = dr->atts[dr->d.n_attachments];
+			dr->att_owned[i] = dr->att_owned[dr->d.n_attachments];
+			return;
+		}
+}
+
+/*
+ * Applies "detach": [NAME...] and "attach": [{name, path, media_type?}]
+ * (the node reads the file: the control socket is its owner's alone).
+ */
+static int
+draft_attachments(struct node *n, store_txn_t *txn, struct draft *dr,
+    json_t *req, char *err, size_t errlen)
+{
+	json_t	*detach = json_object_get(req, "detach");
+	json_t	*attach = json_object_get(req, "attach"), *v;
+	size_t	 i;
+
+	if ((detach != NULL && !json_is_array(detach)) ||
+	    (attach != NULL && !json_is_array(attach))) {
+		snprintf(err, errlen, "attach: [{name, path, media_type}]; "
+		    "detach: [name]");
+		return -1;
+	}
+	json_array_foreach(detach, i, v)
+		if (json_is_string(v))
+			draft_detach(dr, json_string_value(v));
+	json_array_foreach(attach, i, v) {
+		const char		*name = json_string_value(
+		    json_object_get(v, "name"));
+		const char		*path = json_string_value(
+		    json_object_get(v, "path"));
+		const char		*type = json_string_value(
+		    json_object_get(v, "media_type"));
+		Nodenet__PayloadRef	*a;
+
+		if (name == NULL || path == NULL) {
+			snprintf(err, errlen, "attach %zu: needs a name and "
+			    "a path", i);
+			return -1;
+		}
+		draft_detach(dr, name);
+		if (dr->d.n_attachments == DOC_MAX_ATTACHMENTS) {
+			snprintf(err, errlen, "at most %d attachments",
+			    DOC_MAX_ATTACHMENTS);
+			return -1;
+		}
+		if (attach_file(n, txn, dr->d.db, dr->d.readers,
+		    dr->d.n_readers, name, type != NULL ? type :
+		    "application/octet-stream", path, &a, err, errlen) != 0)
+			return -1;
+		dr->atts = xrealloc(dr->atts, dr->d.n_attachments + 1,
+		    sizeof(*dr->atts));
+		dr->att_owned = xrealloc(dr->att_owned,
+		    dr->d.n_attachments + 1, 1);
+		dr->atts[dr->d.n_attachments] = a;
+		dr->att_owned[dr->d.n_attachments++] = 1;
+	}
+	return 0;
 }
 
 static json_t *
@@ -551,6 +643,9 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 			dr.d.readers[dr.d.n_readers++] = xstrdup(p);
 		}
 	}
+	/* After the readers: chunks go where the revision goes. */
+	if (draft_attachments(n, txn, &dr, req, err, errlen) != 0)
+		goto out;
 	r = draft_write(n, txn, &dr, err, errlen);
 out:
 	draft_free(&dr);
@@ -582,6 +677,10 @@ cmd_doc_rm(struct node *n, json_t *req, char *err, size_t errlen)
 		if (dr.owned[i])
 			field_free(dr.fields[i]);
 	dr.d.n_fields = 0;
+	for (size_t i = 0; i < dr.d.n_attachments; i++)
+		if (dr.att_owned[i])
+			attach_free(dr.atts[i]);
+	dr.d.n_attachments = 0;
 	dr.d.deleted = 1;
 	r = draft_write(n, txn, &dr, err, errlen);
 out:
@@ -639,6 +738,7 @@ const struct ctl_command ctl_doc_commands[] = {
 	{ "doc_ls", cmd_doc_ls },
 	{ "doc_rm", cmd_doc_rm },
 	{ "doc_history", cmd_doc_history },
+	{ "doc_attachment", cmd_doc_attachment },
 	{ "doc_conflicts", cmd_doc_conflicts },
 	{ "doc_resolve", cmd_doc_resolve },
 	{ NULL, NULL },

@@ -318,6 +318,52 @@ fields_valid(const Nodenet__DocRevision *d, char *why, size_t whylen)
 	return 1;
 }
 
+static int
+attachments_valid(const Nodenet__DocRevision *d, char *why, size_t whylen)
+{
+	if (d->n_attachments > DOC_MAX_ATTACHMENTS) {
+		snprintf(why, whylen, "more than %d attachments",
+		    DOC_MAX_ATTACHMENTS);
+		return 0;
+	}
+	for (size_t i = 0; i < d->n_attachments; i++) {
+		const Nodenet__PayloadRef	*a = d->attachments[i];
+		uint64_t			 n;
+
+		if (a->name[0] == '\0' || strlen(a->name) > 255 ||
+		    strlen(a->media_type) > 255) {
+			snprintf(why, whylen, "attachment %zu: bad name", i);
+			return 0;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(d->attachments[j]->name, a->name) == 0) {
+				snprintf(why, whylen, "attachment %s twice",
+				    a->name);
+				return 0;
+			}
+		if (a->size == 0 || a->size > DOC_MAX_ATTACHMENT) {
+			snprintf(why, whylen, "attachment %s: 1 to %u bytes",
+			    a->name, DOC_MAX_ATTACHMENT);
+			return 0;
+		}
+		n = a->chunk_size == 0 ? 0 : (a->size + a->chunk_size - 1) /
+		    a->chunk_size;
+		if (a->chunk_size == 0 || a->chunk_size > DOC_CHUNK_BYTES ||
+		    a->hash.len != STORE_ID_BYTES || n != a->n_chunks) {
+			snprintf(why, whylen, "attachment %s: bad chunking",
+			    a->name);
+			return 0;
+		}
+		for (size_t j = 0; j < a->n_chunks; j++)
+			if (a->chunks[j].len != STORE_ID_BYTES) {
+				snprintf(why, whylen, "attachment %s: bad chunk "
+				    "hash", a->name);
+				return 0;
+			}
+	}
+	return 1;
+}
+
 /* What the writer's level lets it do to this document. */
 static int
 allowed(int level, const Nodenet__DocRevision *d, const struct store_head *h,
@@ -385,8 +431,9 @@ admit_rev(store_txn_t *txn, const struct wire_record *wr, char *why,
 			    "%zu (not a revision of this document here)", i);
 			return DOC_REFUSE;
 		}
-	if (!fields_valid(d, why, whylen) || !patterns_valid(d->readers,
-	    d->n_readers, why, whylen, "readers"))
+	if (!fields_valid(d, why, whylen) || !attachments_valid(d, why,
+	    whylen) || !patterns_valid(d->readers, d->n_readers, why, whylen,
+	    "readers"))
 		return DOC_REFUSE;
 	if ((rc = doc_acl_current(txn, d->db, &acl)) != 0) {
 		snprintf(why, whylen, "revision: %s", rc == STORE_NOTFOUND ?
@@ -399,6 +446,48 @@ admit_rev(store_txn_t *txn, const struct wire_record *wr, char *why,
 	return ok ? DOC_ACCEPT : DOC_REFUSE;
 }
 
+static enum doc_verdict
+admit_chunk(store_txn_t *txn, const struct wire_record *wr, char *why,
+    size_t whylen)
+{
+	const Nodenet__Chunk	*c = wr->rb->chunk;
+	struct doc_acl		 acl;
+	uint8_t			 hash[STORE_ID_BYTES];
+	int			 level, rc;
+
+	if (!doc_db_name_valid(c->db)) {
+		snprintf(why, whylen, "chunk: bad database name");
+		return DOC_REFUSE;
+	}
+	if (c->data.len == 0 || c->data.len > DOC_CHUNK_BYTES ||
+	    c->hash.len != STORE_ID_BYTES) {
+		snprintf(why, whylen, "chunk: 1 to %u bytes and a hash",
+		    DOC_CHUNK_BYTES);
+		return DOC_REFUSE;
+	}
+	crypto_generichash(hash, sizeof(hash), c->data.data, c->data.len,
+	    NULL, 0);
+	if (sodium_memcmp(hash, c->hash.data, sizeof(hash)) != 0) {
+		snprintf(why, whylen, "chunk: its bytes do not match its hash");
+		return DOC_REFUSE;
+	}
+	if (!patterns_valid(c->readers, c->n_readers, why, whylen, "readers"))
+		return DOC_REFUSE;
+	if ((rc = doc_acl_current(txn, c->db, &acl)) != 0) {
+		snprintf(why, whylen, "chunk: %s", rc == STORE_NOTFOUND ?
+		    "unknown database" : store_strerror(rc));
+		return DOC_REFUSE;
+	}
+	level = doc_acl_level(acl.acl, wr->rb->origin);
+	doc_acl_clear(&acl);
+	if (level < DOC_DEPOSITOR || level == DOC_READER) {
+		snprintf(why, whylen, "%s: %s may not write here",
+		    wr->rb->origin, doc_level_name(level));
+		return DOC_REFUSE;
+	}
+	return DOC_ACCEPT;
+}
+
 enum doc_verdict
 doc_admit(store_txn_t *txn, const struct wire_record *wr, const char *root,
     char *why, size_t whylen)
@@ -408,6 +497,8 @@ doc_admit(store_txn_t *txn, const struct wire_record *wr, const char *root,
 		return admit_acl(txn, wr, root, why, whylen);
 	case NODENET__RECORD_BODY__KIND_DOC:
 		return admit_rev(txn, wr, why, whylen);
+	case NODENET__RECORD_BODY__KIND_CHUNK:
+		return admit_chunk(txn, wr, why, whylen);
 	default:
 		return DOC_ACCEPT;
 	}
@@ -522,11 +613,17 @@ apply_rev(store_txn_t *txn, const struct wire_record *wr)
 int
 doc_apply(store_txn_t *txn, const struct wire_record *wr)
 {
+	int	rc;
+
 	switch (wr->rb->kind_case) {
 	case NODENET__RECORD_BODY__KIND_ACL:
 		return apply_acl(txn, wr);
 	case NODENET__RECORD_BODY__KIND_DOC:
 		return apply_rev(txn, wr);
+	case NODENET__RECORD_BODY__KIND_CHUNK:
+		rc = store_chunk_put(txn, wr->rb->chunk->db,
+		    wr->rb->chunk->hash.data, wr->id);
+		return rc == STORE_HELD ? 0 : rc;
 	default:
 		return 0;
 	}
@@ -547,25 +644,50 @@ int
 doc_feed_wants(store_txn_t *txn, const char *self, const char *peer,
     const Nodenet__RecordBody *rb)
 {
-	const Nodenet__DocRevision	*d;
-	struct doc_acl			 acl;
-	int				 want;
+	struct doc_acl	 acl;
+	const char	*db;
+	char		**readers;
+	size_t		 n_readers;
+	int		 want;
 
-	if (rb->kind_case == NODENET__RECORD_BODY__KIND_ACL)
+	switch (rb->kind_case) {
+	case NODENET__RECORD_BODY__KIND_ACL:
 		/* To replicas, and down the way to the scope. */
 		return doc_scope_covers(rb->acl->scope, peer) ||
 		    (name_within(rb->acl->scope, peer) &&
 		    name_is_child(peer, self));
-	if (rb->kind_case != NODENET__RECORD_BODY__KIND_DOC)
+	case NODENET__RECORD_BODY__KIND_DOC:
+		db = rb->doc->db;
+		readers = rb->doc->readers;
+		n_readers = rb->doc->n_readers;
+		break;
+	case NODENET__RECORD_BODY__KIND_CHUNK:
+		db = rb->chunk->db;
+		readers = rb->chunk->readers;
+		n_readers = rb->chunk->n_readers;
+		break;
+	default:
 		return 0;
-	d = rb->doc;
-	if (!readers_match(d->readers, d->n_readers, peer) ||
-	    doc_acl_current(txn, d->db, &acl) != 0)
+	}
+	if (!readers_match(readers, n_readers, peer) ||
+	    doc_acl_current(txn, db, &acl) != 0)
 		return 0;
 	want = doc_scope_covers(acl.acl->scope, peer) &&
 	    doc_acl_level(acl.acl, peer) >= DOC_READER;
 	doc_acl_clear(&acl);
 	return want;
+}
+
+size_t
+doc_chunks_held(store_txn_t *txn, const char *db, const Nodenet__PayloadRef *a)
+{
+	uint8_t	id[STORE_ID_BYTES];
+	size_t	held = 0;
+
+	for (size_t i = 0; i < a->n_chunks; i++)
+		held += a->chunks[i].len == STORE_ID_BYTES &&
+		    store_chunk_get(txn, db, a->chunks[i].data, id) == 0;
+	return held;
 }
 
 int

@@ -27,6 +27,9 @@
 #define DOC_MAX_VALUE		(64u * 1024)	/* text, list or bytes */
 #define DOC_MAX_PARENTS		32
 #define DOC_MAX_PATTERNS	128	/* ACL entries, readers */
+#define DOC_CHUNK_BYTES		(64u * 1024)	/* an attachment's pieces */
+#define DOC_MAX_ATTACHMENT	(16u * 1024 * 1024)
+#define DOC_MAX_ATTACHMENTS	16	/* per revision */
 
 enum doc_level {
 	DOC_NONE = NODENET__ACL__LEVEL__NO_ACCESS,
@@ -73,8 +76,9 @@ void	doc_acl_clear(struct doc_acl *a);
 int	doc_acl_level(const Nodenet__Acl *acl, const char *name);
 
 /*
- * Decides whether a verified ACL or revision record may be stored, before
- * it is: its fields in bounds, its parents held, its writer allowed.
+ * Decides whether a verified ACL, revision or chunk record may be stored,
+ * before it is: its fields in bounds, its parents held, its writer
+ * allowed, a chunk's bytes matching its hash.
  */
 enum doc_verdict doc_admit(store_txn_t *txn, const struct wire_record *wr,
 	    const char *root, char *why, size_t whylen);
@@ -82,8 +86,8 @@ enum doc_verdict doc_admit(store_txn_t *txn, const struct wire_record *wr,
 int	doc_apply(store_txn_t *txn, const struct wire_record *wr);
 
 /*
- * 1 if the ACL or revision record rb belongs on the link from node self
- * to node peer: the peer holds a replica (or is the way down to the
+ * 1 if the ACL, revision or chunk record rb belongs on the link from node
+ * self to node peer: the peer holds a replica (or is the way down to the
  * scope), may read, and is on the readers list if there is one.
  */
 int	doc_feed_wants(store_txn_t *txn, const char *self, const char *peer,
@@ -94,6 +98,12 @@ int	doc_feed_wants(store_txn_t *txn, const char *self, const char *peer,
 int	doc_conflict_next(store_txn_t *txn, const char *db,
 	    const struct store_head *h, const uint8_t *after,
 	    struct store_rev *out);
+/*
+ * How many of an attachment's chunks this store holds (all: complete).
+ */
+size_t	doc_chunks_held(store_txn_t *txn, const char *db,
+	    const Nodenet__PayloadRef *a);
+
 /*
  * The state digest of a database: BLAKE2b-256 over its live documents in
  * id order, each as its id, its winner and its conflicts in id order.

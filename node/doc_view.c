@@ -278,7 +278,7 @@ doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	struct store_rev		 r;
 	struct wire_record		 wr;
 	uint8_t				 rev[STORE_ID_BYTES];
-	json_t				*o, *fields;
+	json_t				*o, *fields, *atts;
 
 	if (find_doc(txn, req, &db, &h, err, errlen) != 0)
 		return NULL;
@@ -302,12 +302,23 @@ doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	for (size_t i = 0; i < d->n_fields; i++)
 		json_object_set_new(fields, d->fields[i]->name,
 		    doc_view_value(d->fields[i]));
+	atts = json_array();
+	for (size_t i = 0; i < d->n_attachments; i++) {
+		const Nodenet__PayloadRef	*a = d->attachments[i];
+
+		json_array_append_new(atts, json_pack("{s:s, s:s, s:I, s:o, "
+		    "s:I, s:I}", "name", a->name, "media_type", a->media_type,
+		    "size", (json_int_t)a->size, "hash", a->hash.len ==
+		    STORE_ID_BYTES ? view_hex_id(a->hash.data) : json_null(),
+		    "chunks", (json_int_t)a->n_chunks, "held",
+		    (json_int_t)doc_chunks_held(txn, db, a)));
+	}
 	o = json_pack("{s:s, s:O, s:o, s:I, s:b, s:b, s:s, s:I, s:o, s:o,"
-	    " s:o}", "db", db, "id", json_object_get(req, "id"), "rev",
+	    " s:o, s:o}", "db", db, "id", json_object_get(req, "id"), "rev",
 	    view_hex_id(rev), "depth", (json_int_t)h.depth, "deleted",
 	    d->deleted, "purged", 0, "origin", wr.rb->origin, "created_ms",
 	    (json_int_t)wr.rb->created_ms, "readers", strings(d->readers,
-	    d->n_readers), "fields", fields, "conflicts",
+	    d->n_readers), "fields", fields, "attachments", atts, "conflicts",
 	    conflicts_json(txn, db, &h));
 	wire_record_clear(&wr);
 	return o;
@@ -449,4 +460,113 @@ doc_view_doc_conflicts(store_txn_t *txn, json_t *req, char *err,
 		    &h)));
 	}
 	return json_pack("{s:s, s:o}", "db", db, "docs", list);
+}
+
+/* Puts the attachment's bytes together from its chunks, checking each
+ * chunk and the whole against their hashes. */
+static uint8_t *
+assemble(store_txn_t *txn, const char *db, const Nodenet__PayloadRef *a,
+    char *err, size_t errlen)
+{
+	uint8_t	*buf = xmalloc(a->size), hash[STORE_ID_BYTES];
+	size_t	 off = 0;
+
+	for (size_t i = 0; i < a->n_chunks; i++) {
+		struct store_record	 rec;
+		Nodenet__RecordBody	*rb = NULL;
+		uint8_t			 id[STORE_ID_BYTES];
+		int			 ok;
+
+		if (store_chunk_get(txn, db, a->chunks[i].data, id) != 0 ||
+		    store_get(txn, id, &rec) != 0 ||
+		    (rb = nodenet__record_body__unpack(NULL, rec.body_len,
+		    rec.body)) == NULL ||
+		    rb->kind_case != NODENET__RECORD_BODY__KIND_CHUNK) {
+			snprintf(err, errlen, "attachment %s is not complete "
+			    "here: %zu of %zu chunks held (the rest is on its "
+			    "way)", a->name, doc_chunks_held(txn, db, a),
+			    a->n_chunks);
+			if (rb != NULL)
+				nodenet__record_body__free_unpacked(rb, NULL);
+			free(buf);
+			return NULL;
+		}
+		crypto_generichash(hash, sizeof(hash), rb->chunk->data.data,
+		    rb->chunk->data.len, NULL, 0);
+		ok = memcmp(hash, a->chunks[i].data, sizeof(hash)) == 0 &&
+		    rb->chunk->data.len <= a->size - off;
+		if (ok) {
+			memcpy(buf + off, rb->chunk->data.data,
+			    rb->chunk->data.len);
+			off += rb->chunk->data.len;
+		}
+		nodenet__record_body__free_unpacked(rb, NULL);
+		if (!ok) {
+			snprintf(err, errlen, "attachment %s: chunk %zu is "
+			    "corrupt", a->name, i);
+			free(buf);
+			return NULL;
+		}
+	}
+	crypto_generichash(hash, sizeof(hash), buf, off, NULL, 0);
+	if (off != a->size || a->hash.len != STORE_ID_BYTES ||
+	    memcmp(hash, a->hash.data, sizeof(hash)) != 0) {
+		snprintf(err, errlen, "attachment %s does not match its hash",
+		    a->name);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+json_t *
+doc_view_doc_attachment(store_txn_t *txn, json_t *req, char *err,
+    size_t errlen)
+{
+	const char		*db, *name = json_string_value(
+	    json_object_get(req, "name"));
+	const Nodenet__DocRevision *d;
+	struct store_head	 h;
+	struct wire_record	 wr;
+	json_t			*r = NULL;
+
+	if (name == NULL) {
+		snprintf(err, errlen, "which attachment? (name)");
+		return NULL;
+	}
+	if (find_doc(txn, req, &db, &h, err, errlen) != 0)
+		return NULL;
+	if (doc_view_load(txn, db, h.winner, &wr) != 0) {
+		snprintf(err, errlen, "the document's winner is not readable "
+		    "here (deleted?)");
+		return NULL;
+	}
+	d = wr.rb->doc;
+	for (size_t i = 0; i < d->n_attachments; i++) {
+		const Nodenet__PayloadRef	*a = d->attachments[i];
+		uint8_t				*buf;
+		char				*b64;
+		size_t				 n;
+
+		if (strcmp(a->name, name) != 0)
+			continue;
+		if ((buf = assemble(txn, db, a, err, errlen)) == NULL)
+			break;
+		n = sodium_base64_encoded_len(a->size,
+		    sodium_base64_VARIANT_ORIGINAL);
+		b64 = xmalloc(n);
+		sodium_bin2base64(b64, n, buf, a->size,
+		    sodium_base64_VARIANT_ORIGINAL);
+		r = json_pack("{s:s, s:s, s:s, s:I, s:s}", "db", db, "name",
+		    a->name, "media_type", a->media_type, "size",
+		    (json_int_t)a->size, "b64", b64);
+		free(b64);
+		free(buf);
+		break;
+	}
+	if (r == NULL && err[0] == '\0')
+		snprintf(err, errlen, "no attachment %.64s on that document",
+		    name);
+	wire_record_clear(&wr);
+	return r;
 }

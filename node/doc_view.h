@@ -30,6 +30,10 @@ json_t	*doc_view_doc_history(store_txn_t *txn, json_t *req, char *err,
 	    size_t errlen);
 json_t	*doc_view_doc_conflicts(store_txn_t *txn, json_t *req, char *err,
 	    size_t errlen);
+/* {db, name, media_type, size, b64} for req {db, id, name}: the winner's
+ * attachment, once every chunk of it is here. */
+json_t	*doc_view_doc_attachment(store_txn_t *txn, json_t *req, char *err,
+	    size_t errlen);
 
 /* The request's "db": a valid name, or NULL with err set. */
 const char *doc_view_db(json_t *req, char *err, size_t errlen);

@@ -65,6 +65,10 @@ metrics_text(struct node *n)
 	    c->records_dup);
 	counter(&b, "records_bad_total", "Records refused (signature, "
 	    "origin, bounds, database rules).", c->records_bad);
+	counter(&b, "chunks_written_total", "Attachment chunks written here.",
+	    c->chunks_written);
+	counter(&b, "chunks_reused_total", "Attachment chunks held already, "
+	    "not written again.", c->chunks_reused);
 	counter(&b, "records_refused_total", "Documents and ACLs refused by "
 	    "their database's rules.", c->records_refused);
 	counter(&b, "records_out_total", "Records sent.", c->records_out);

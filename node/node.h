@@ -25,6 +25,7 @@ struct counters {
 	uint64_t	frames_in, frames_out, frames_bad;
 	uint64_t	records_in, records_new, records_dup, records_bad;
 	uint64_t	records_refused;	/* by a database's rules */
+	uint64_t	chunks_written, chunks_reused;	/* attachments */
 	uint64_t	records_out;
 	uint64_t	auth_failed, hello_bad;
 	uint64_t	delivered, reports_sent;

@@ -204,6 +204,7 @@ apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 		break;
 	case NODENET__RECORD_BODY__KIND_ACL:
 	case NODENET__RECORD_BODY__KIND_DOC:
+	case NODENET__RECORD_BODY__KIND_CHUNK:
 		if ((rc = doc_apply(txn, wr)) != 0) {
 			log_warnx("event=store_refused reason=\"%s\"",
 			    store_strerror(rc));
@@ -230,7 +231,8 @@ node_custody(store_txn_t *txn, const uint8_t *id, int event, const char *who)
 /*
  * The feed lane a record travels in: trust and ACL changes and urgent
  * mail first (a database's ACL before its documents),
- * bulk (large, low-priority traffic, status reports) last.
+ * bulk (large, low-priority traffic: attachment chunks, status reports)
+ * last.
  */
 static unsigned
 lane_of(const Nodenet__RecordBody *rb)
@@ -247,6 +249,7 @@ lane_of(const Nodenet__RecordBody *rb)
 			return LANE_BULK;
 		return LANE_NORMAL;
 	case NODENET__RECORD_BODY__KIND_STATUS:
+	case NODENET__RECORD_BODY__KIND_CHUNK:
 		return LANE_BULK;
 	default:
 		return LANE_NORMAL;
@@ -770,6 +773,7 @@ feed_wants(struct node *n, struct peer *p, store_txn_t *txn,
 		return p->pr_link != NULL && p->pr_link->parent;
 	case NODENET__RECORD_BODY__KIND_ACL:
 	case NODENET__RECORD_BODY__KIND_DOC:
+	case NODENET__RECORD_BODY__KIND_CHUNK:
 		return doc_feed_wants(txn, n->n_conf->name, p->pr_name, rb);
 	default:
 		return 0;

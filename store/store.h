@@ -5,8 +5,8 @@
  * (lane, seq -> id: the log split by feed priority), mbox and
  * mbox_index (mailbox, seq -> id; mailbox, id -> seq), peers (name -> sync
  * state), certs (CURVE key -> certificate), revoked, custody (id -> who
- * had a record when), db_acls, doc_heads, doc_revs, doc_stubs (databases
- * and documents, below) and meta (schema version, store instance id, this
+ * had a record when), db_acls, doc_heads, doc_revs, doc_stubs, doc_chunks
+ * (databases and documents, below) and meta (schema version, store instance id, this
  * node's own record sequence). It is a plain LMDB environment: mdb_stat
  * -a DATADIR lists them and mdb_dump reads them.
  *
@@ -345,6 +345,15 @@ int	store_stub_set(store_txn_t *txn, const char *db, const uint8_t *doc,
 /* The first pending stub after (*db, doc) (db "" for the first). */
 int	store_stub_next(store_txn_t *txn, char db[STORE_MAX_DB + 1],
 	    uint8_t doc[STORE_DOC_ID_BYTES]) __attribute__((warn_unused_result));
+
+/* Attachment chunks: (db, BLAKE2b-256 of the bytes) -> a record holding
+ * them. Put keeps the first: STORE_HELD if one is indexed already. */
+int	store_chunk_put(store_txn_t *txn, const char *db,
+	    const uint8_t hash[STORE_ID_BYTES], const uint8_t id[STORE_ID_BYTES])
+	    __attribute__((warn_unused_result));
+int	store_chunk_get(store_txn_t *txn, const char *db,
+	    const uint8_t hash[STORE_ID_BYTES], uint8_t id[STORE_ID_BYTES])
+	    __attribute__((warn_unused_result));
 
 /* A static string for any code these functions return. */
 const char *store_strerror(int rc);

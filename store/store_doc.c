@@ -9,6 +9,7 @@
  *                                          le32 depth, le32 conflicts, author
  *   doc_revs   db NUL doc-id rev-id     -> u8 format, u8 flags, le32 depth
  *   doc_stubs  db NUL doc-id            -> "" (deleted, not purged yet)
+ *   doc_chunks db NUL chunk-hash[32]    -> id of a chunk record
  * Values are checked for their size and format byte on every read.
  */
 #include <string.h>
@@ -360,5 +361,41 @@ store_stub_next(store_txn_t *t, char db[STORE_MAX_DB + 1],
 	memcpy(db, k.mv_data, len);
 	db[len] = '\0';
 	memcpy(doc, nul + 1, STORE_DOC_ID_BYTES);
+	return 0;
+}
+
+int
+store_chunk_put(store_txn_t *t, const char *db,
+    const uint8_t hash[STORE_ID_BYTES], const uint8_t id[STORE_ID_BYTES])
+{
+	uint8_t	key[KEY_MAX];
+	size_t	klen = doc_key(key, db, hash, STORE_ID_BYTES);
+	MDB_val	k = { klen, key }, v = { STORE_ID_BYTES, (void *)(uintptr_t)id };
+	int	rc;
+
+	if (klen == 0)
+		return STORE_INVAL;
+	if (t->tx_read_only)
+		return EROFS;
+	rc = mdb_put(t->tx_txn, dbi(t, DB_DOC_CHUNKS), &k, &v, MDB_NOOVERWRITE);
+	return rc == MDB_KEYEXIST ? STORE_HELD : store_mdb_rc(rc);
+}
+
+int
+store_chunk_get(store_txn_t *t, const char *db,
+    const uint8_t hash[STORE_ID_BYTES], uint8_t id[STORE_ID_BYTES])
+{
+	uint8_t	key[KEY_MAX];
+	size_t	klen = doc_key(key, db, hash, STORE_ID_BYTES);
+	MDB_val	k = { klen, key }, v;
+	int	rc;
+
+	if (klen == 0)
+		return STORE_INVAL;
+	if ((rc = mdb_get(t->tx_txn, dbi(t, DB_DOC_CHUNKS), &k, &v)) != 0)
+		return store_mdb_rc(rc);
+	if (v.mv_size != STORE_ID_BYTES)
+		return STORE_CORRUPT;
+	memcpy(id, v.mv_data, STORE_ID_BYTES);
 	return 0;
 }

@@ -25,6 +25,7 @@ enum store_db {
 	DB_DOC_HEADS,		/* db NUL doc id -> head value (store_doc.c) */
 	DB_DOC_REVS,		/* db NUL doc id rev id -> rev value */
 	DB_DOC_STUBS,		/* db NUL doc id -> "": deleted, not purged */
+	DB_DOC_CHUNKS,		/* db NUL chunk hash -> id of a chunk record */
 	DB_META,		/* "schema" -> le32, "instance" -> 16 bytes,
 			   "origin_seq" -> le64 */
 	DB_COUNT

@@ -1,0 +1,164 @@
+/*
+ * attach: files into attachments; see attach.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "attach.h"
+#include "doc.h"
+#include "node.h"
+#include "xmem.h"
+
+static int
+same_readers(char **a, size_t na, char **b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* 1 if the store holds a chunk record of db with these bytes (hash) that
+ * goes to the same replicas (readers). */
+static int
+held(store_txn_t *txn, const char *db, const uint8_t *hash, char **readers,
+    size_t n_readers)
+{
+	struct store_record	 rec;
+	Nodenet__RecordBody	*rb;
+	uint8_t			 id[STORE_ID_BYTES];
+	int			 same;
+
+	if (store_chunk_get(txn, db, hash, id) != 0 ||
+	    store_get(txn, id, &rec) != 0 ||
+	    (rb = nodenet__record_body__unpack(NULL, rec.body_len,
+	    rec.body)) == NULL)
+		return 0;
+	same = rb->kind_case == NODENET__RECORD_BODY__KIND_CHUNK &&
+	    same_readers(rb->chunk->readers, rb->chunk->n_readers, readers,
+	    n_readers);
+	nodenet__record_body__free_unpacked(rb, NULL);
+	return same;
+}
+
+/* Reads a whole regular file of 1 to DOC_MAX_ATTACHMENT bytes. */
+static uint8_t *
+slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+	struct stat	 sb;
+	uint8_t		*buf;
+	size_t		 off = 0;
+	ssize_t		 r;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		snprintf(err, errlen, "%.128s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) || sb.st_size < 1 ||
+	    (uint64_t)sb.st_size > DOC_MAX_ATTACHMENT) {
+		snprintf(err, errlen, "%.128s: not a regular file of 1 to %u "
+		    "bytes", path, DOC_MAX_ATTACHMENT);
+		close(fd);
+		return NULL;
+	}
+	buf = xmalloc((size_t)sb.st_size);
+	while (off < (size_t)sb.st_size && (r = read(fd, buf + off,
+	    (size_t)sb.st_size - off)) > 0)
+		off += (size_t)r;
+	close(fd);
+	if (off != (size_t)sb.st_size) {
+		snprintf(err, errlen, "%.128s: short read", path);
+		free(buf);
+		return NULL;
+	}
+	*len = off;
+	return buf;
+}
+
+void
+attach_free(Nodenet__PayloadRef *a)
+{
+	if (a == NULL)
+		return;
+	for (size_t i = 0; i < a->n_chunks; i++)
+		free(a->chunks[i].data);
+	free(a->chunks);
+	free(a->hash.data);
+	free(a->name);
+	free(a->media_type);
+	free(a);
+}
+
+int
+attach_file(struct node *n, store_txn_t *txn, const char *db, char **readers,
+    size_t n_readers, const char *name, const char *media_type,
+    const char *path, Nodenet__PayloadRef **out, char *err, size_t errlen)
+{
+	Nodenet__PayloadRef	*a;
+	uint8_t			*buf;
+	size_t			 len, nchunks;
+
+	*out = NULL;
+	if (name[0] == '\0' || strlen(name) > 255 || strlen(media_type) > 255) {
+		snprintf(err, errlen, "an attachment name is 1 to 255 bytes");
+		return -1;
+	}
+	if ((buf = slurp(path, &len, err, errlen)) == NULL)
+		return -1;
+	nchunks = (len + DOC_CHUNK_BYTES - 1) / DOC_CHUNK_BYTES;
+	a = xcalloc(1, sizeof(*a));
+	nodenet__payload_ref__init(a);
+	a->name = xstrdup(name);
+	a->media_type = xstrdup(media_type);
+	a->size = len;
+	a->chunk_size = DOC_CHUNK_BYTES;
+	a->hash.data = xmalloc(STORE_ID_BYTES);
+	a->hash.len = STORE_ID_BYTES;
+	crypto_generichash(a->hash.data, STORE_ID_BYTES, buf, len, NULL, 0);
+	a->chunks = xcalloc(nchunks, sizeof(*a->chunks));
+	for (size_t i = 0; i < nchunks; i++) {
+		Nodenet__RecordBody	 rb = NODENET__RECORD_BODY__INIT;
+		Nodenet__Chunk		 c = NODENET__CHUNK__INIT;
+		size_t			 off = i * DOC_CHUNK_BYTES;
+		uint8_t			 id[STORE_ID_BYTES];
+
+		c.data.data = buf + off;
+		c.data.len = len - off < DOC_CHUNK_BYTES ? len - off :
+		    DOC_CHUNK_BYTES;
+		c.hash.data = xmalloc(STORE_ID_BYTES);
+		c.hash.len = STORE_ID_BYTES;
+		crypto_generichash(c.hash.data, STORE_ID_BYTES, c.data.data,
+		    c.data.len, NULL, 0);
+		a->chunks[a->n_chunks++] = c.hash;
+		if (held(txn, db, c.hash.data, readers, n_readers)) {
+			n->n_cnt.chunks_reused++;
+			continue;
+		}
+		c.db = (char *)(uintptr_t)db;
+		c.readers = readers;
+		c.n_readers = n_readers;
+		rb.kind_case = NODENET__RECORD_BODY__KIND_CHUNK;
+		rb.chunk = &c;
+		if (node_write(n, txn, &rb, id) != 0) {
+			snprintf(err, errlen, "chunk %zu of %s refused: %s", i,
+			    name, n->n_write_error);
+			attach_free(a);
+			free(buf);
+			return -1;
+		}
+		n->n_cnt.chunks_written++;
+	}
+	free(buf);
+	*out = a;
+	return 0;
+}
