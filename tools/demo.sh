@@ -4,6 +4,10 @@
 # each certified by its parent; mail crosses the tree, a receipt comes
 # back, every hop shows its custody records, and a letter waits at the
 # province while a district is down and is delivered when it returns.
+# Then the province shares a database: its resolution reaches every
+# commune, a commune's report reaches only its district and the province,
+# and a member record edited at two offices while cut off from each other
+# shows up as a conflict everywhere and is resolved.
 #
 # tests/lib.sh does the mechanics (keys, configs, ports, starting and
 # stopping nodes) in a temporary directory that holds the node logs and is
@@ -304,6 +308,110 @@ await "$province did not record handing the letter on" \
     has_event $province "$notice" sent
 show $province trace "$notice"
 show $late mail ls vanthu
+
+# --- 5 -------------------------------------------------------------------
+
+# Does node $1 hold document $3 of database $2?
+has_doc() { ctl "$1" --json doc get "$2" "$3" >/dev/null 2>&1; }
+# Does node $1 list document $3 of database $2 with N conflicts ($4)?
+conflicts_are() {
+	ctl "$1" --json doc get "$2" "$3" |
+	    jq -e --argjson n "$4" '.conflicts | length == $n' >/dev/null
+}
+# The digest of database $1 at node $2.
+digest() { ctl "$2" --json db digest "$1" | jq -r .digest; }
+# Do all nodes of the province show the same digest of database $1?
+agree() {
+	local n d
+	d=$(digest "$1" $province)
+	for n in $districts $communes; do
+		[ "$(digest "$1" $n)" = "$d" ] || return 1
+	done
+}
+doc_id() { jq -r .id <<<"$1"; }
+
+say "5. A shared database: the province's official documents"
+LOGS_OF="$province $districts $communes"
+show $province db create congvan $province '*.hagiang=author'
+note "scope $province: every office of the province holds a replica;"
+note "the province manages it, every office below may add its own documents"
+echo
+prompt $province doc put congvan loai="nghị quyết" so:number=42 \
+    tieude="Nghị quyết về kế hoạch phòng, chống thiên tai năm 2027"
+res=$(ctl $province --json doc put congvan loai="nghị quyết" so:number=42 \
+    tieude="Nghị quyết về kế hoạch phòng, chống thiên tai năm 2027") ||
+    fail "the province could not write the resolution"
+resolution=$(doc_id "$res")
+echo "$resolution"
+for c in $communes; do
+	await "the resolution did not reach $c" has_doc $c congvan "$resolution"
+done
+show $z doc get congvan "$resolution"
+note "(it reached all four communes the same way)"
+
+say "   a commune's report, for its district and the province only"
+LOGS_OF="$a bacquang.hagiang $province"
+echo
+prompt $a doc put congvan loai="báo cáo" \
+    tieude="Báo cáo tình hình sạt lở tại xã Tân Thành" \
+    --readers bacquang.hagiang,$province
+rep=$(ctl $a --json doc put congvan loai="báo cáo" \
+    tieude="Báo cáo tình hình sạt lở tại xã Tân Thành" \
+    --readers bacquang.hagiang,$province) ||
+    fail "$a could not write its report"
+report=$(doc_id "$rep")
+echo "$report"
+await "the report did not reach bacquang.hagiang" \
+    has_doc bacquang.hagiang congvan "$report"
+await "the report did not reach the province" has_doc $province congvan "$report"
+# Later records of the same database have passed everywhere: the report
+# was held back, not merely slow.
+marker=$(ctl $province --json doc put congvan loai="ghi chú" \
+    tieude="Lịch trực ban tuần 48") || fail "the province could not write"
+for n in vixuyen.hagiang $z quyetthang.bacquang.hagiang; do
+	await "a later document did not reach $n" \
+	    has_doc $n congvan "$(doc_id "$marker")"
+done
+show $province doc get congvan "$report"
+for n in vixuyen.hagiang $z quyetthang.bacquang.hagiang; do
+	has_doc $n congvan "$report" && fail "$n holds the report"
+done
+note "vixuyen.hagiang, $z and quyetthang.bacquang.hagiang"
+note "do not hold it: their feeds never carried it (readers list)"
+
+say "   the member registry, edited at two offices while cut off"
+LOGS_OF="$province $a $z"
+show $province db create hoivien $province '*.hagiang=editor'
+mem=$(ctl $province --json doc put hoivien hoten="Nguyễn Văn An" \
+    chucvu="Chủ tịch Hội Nông dân xã" xa=$a) ||
+    fail "the province could not add a member"
+member=$(doc_id "$mem")
+for n in $a $z; do
+	await "the member record did not reach $n" has_doc $n hoivien "$member"
+done
+stop_node $province || fail "$province did not stop"
+note "$province stopped: the two districts cannot reach each other"
+show $a doc put hoivien "$member" chucvu="Phó Chủ tịch Hội Nông dân xã"
+show $z doc put hoivien "$member" dienthoai="0912 345 678"
+start_node $province || fail "$province did not restart"
+note "$province is back; both edits replicate everywhere"
+for n in $all; do
+	[ $n = tw ] && continue
+	await "$n does not see the conflict" conflicts_are $n hoivien "$member" 1
+done
+show $a doc conflicts hoivien
+note "every replica picked the same winner (no clocks: live, then the"
+note "longer history, then the higher revision hash) and kept the other"
+show $province doc resolve hoivien "$member"
+for n in $all; do
+	[ $n = tw ] && continue
+	await "$n still sees a conflict" conflicts_are $n hoivien "$member" 0
+done
+await "the replicas do not agree" agree hoivien
+note "resolved: a merge revision names both; every replica agrees:"
+for n in $province $districts $communes; do
+	printf '   %-30s %s\n' "$n" "$(digest hoivien $n)"
+done
 
 # --- end -----------------------------------------------------------------
 
