@@ -15,10 +15,12 @@
  * passed; on failure the partial one is freed here and *out is NULL.
  * This file changes no libinih setting (they are process globals).
  */
+#include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,6 +78,7 @@ enum cfg_type {
 	CT_UINT,	/* decimal digits only, in [min, max], then * scale */
 	CT_BOOL,	/* yes/no/true/false/1/0 */
 	CT_MAILBOXES,	/* mailbox names, separated by spaces or commas */
+	CT_LOOPBACK,	/* cfg_loopback_parse(): a loopback ADDRESS:PORT */
 };
 
 #define KW_REQUIRED	0x1	/* no default: the file must set it */
@@ -116,6 +119,7 @@ static const struct cfg_kw cfg_table[] = {
 	{ CS_NODE,   "root_key",       CT_KEY,      KW_REQUIRED,    NULL,           0,   0,       0,     NC(root_key) },
 	{ CS_NODE,   "log_level",      CT_LEVEL,    0,              "info",         0,   0,       0,     NC(log_level) },
 	{ CS_NODE,   "mailboxes",      CT_MAILBOXES, 0,             "",             0,   0,       0,     NC(mailboxes) },
+	{ CS_NODE,   "metrics_listen", CT_LOOPBACK, 0,              NULL,           0,   0,       0,     NC(metrics_listen) },
 	{ CS_LIMITS, "map_size_mb",    CT_UINT,     0,              "1024",         16,  1048576, MiB,   NC(map_size) },
 	{ CS_LIMITS, "heartbeat_s",    CT_UINT,     0,              "10",           1,   3600,    1000,  NC(heartbeat_ms) },
 	{ CS_LIMITS, "link_timeout_s", CT_UINT,     0,              "30",           2,   86400,   1000,  NC(link_timeout_ms) },
@@ -123,6 +127,7 @@ static const struct cfg_kw cfg_table[] = {
 	{ CS_LIMITS, "retry_max_ms",   CT_UINT,     0,              "30000",        10,  3600000, 1,     NC(retry_max_ms) },
 	{ CS_LIMITS, "credit",         CT_UINT,     0,              "4096",         1,   65536,   1,     NC(credit) },
 	{ CS_LIMITS, "batch_max",      CT_UINT,     0,              "256",          1,   4096,    1,     NC(batch_max) },
+	{ CS_LIMITS, "status_s",       CT_UINT,     0,              "60",           1,   86400,   1000,  NC(status_ms) },
 	{ CS_LINK,   "endpoint",       CT_ENDPOINT, KW_REQUIRED,    NULL,           0,   0,       0,     LK(endpoint) },
 	{ CS_LINK,   "key",            CT_KEY,      KW_REQUIRED,    NULL,           0,   0,       0,     LK(key) },
 	{ CS_LINK,   "parent",         CT_BOOL,     KW_ONE_LINK,    "no",           0,   0,       0,     LK(parent) },
@@ -309,6 +314,93 @@ badhost:
 	return -1;
 }
 
+/*
+ * metrics_listen. Only numeric loopback addresses: the endpoint has no
+ * authentication, so it must not be reachable from another machine, and
+ * a name could resolve to anything.
+ */
+int
+cfg_loopback_parse(const char *s, struct sockaddr_storage *ss,
+    socklen_t *sslen, char *why, size_t len)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)(void *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)(void *)ss;
+	const char		*colon, *host = s;
+	char			 addr[INET6_ADDRSTRLEN], sh[48];
+	size_t			 hl;
+	uint64_t		 port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (strstr(s, "://") != NULL) {
+		snprintf(why, len, "expected 127.0.0.1:PORT or [::1]:PORT, "
+		    "with no scheme");
+		return -1;
+	}
+	if (s[0] == '[') {
+		const char	*rb = strchr(s, ']');
+
+		if (rb == NULL || rb[1] != ':') {
+			snprintf(why, len, "expected [::1]:PORT");
+			return -1;
+		}
+		host = s + 1;
+		hl = (size_t)(rb - host);
+		colon = rb + 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL) {
+			snprintf(why, len, "expected 127.0.0.1:PORT or "
+			    "[::1]:PORT, there is no port");
+			return -1;
+		}
+		hl = (size_t)(colon - s);
+		if (memchr(s, ':', hl) != NULL) {
+			snprintf(why, len, "an IPv6 address goes in brackets: "
+			    "[::1]:PORT");
+			return -1;
+		}
+	}
+	if (hl == 0 || hl >= sizeof(addr)) {
+		snprintf(why, len, "expected 127.0.0.1:PORT or [::1]:PORT");
+		return -1;
+	}
+	memcpy(addr, host, hl);
+	addr[hl] = '\0';
+	if (parse_uint(colon + 1, 1, 65535, &port, sh, sizeof(sh)) == -1) {
+		snprintf(why, len, "port \"%s\" is not a number 1..65535",
+		    show(colon + 1, sh));
+		return -1;
+	}
+	if (host != s && inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		if (!IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
+			goto notloop;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*sslen = sizeof(*sin6);
+		return 0;
+	}
+	if (host == s && inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127)
+			goto notloop;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*sslen = sizeof(*sin);
+		return 0;
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (host != s)
+		snprintf(why, len, "\"%s\" is not an IPv6 address: write "
+		    "[::1]", show(addr, sh));
+	else
+		snprintf(why, len, "\"%s\" is not an IPv4 address: write "
+		    "127.0.0.1 (or [::1])", show(addr, sh));
+	return -1;
+notloop:
+	memset(ss, 0, sizeof(*ss));
+	snprintf(why, len, "%s is not a loopback address (127.0.0.0/8 or "
+	    "::1): the endpoint has no authentication", show(addr, sh));
+	return -1;
+}
+
 static int
 parse_bool(const char *s, int *out)
 {
@@ -470,6 +562,17 @@ kw_set(const struct cfg_kw *kw, void *base, const char *value, char *why,
 		assert(kw->kw_size == sizeof(struct cfg_list));
 		return parse_mailboxes(value, (struct cfg_list *)(void *)field,
 		    why, len);
+	case CT_LOOPBACK: {
+		struct sockaddr_storage	ss;
+		socklen_t		sl;
+
+		if (cfg_loopback_parse(value, &ss, &sl, r, sizeof(r)) == -1) {
+			snprintf(why, len, "%s: \"%s\": %s", kw->kw_key,
+			    show(value, sh), r);
+			return -1;
+		}
+		break;
+	}
 	case CT_UINT:
 		if (parse_uint(value, kw->kw_min, kw->kw_max, &v, r,
 		    sizeof(r)) == -1) {
@@ -926,6 +1029,7 @@ cfg_free(struct node_conf **cp)
 	free(nc->name);
 	free(nc->data_dir);
 	free(nc->listen);
+	free(nc->metrics_listen);
 	free(nc->control);
 	free(nc->key_file);
 	free(nc->chain_file);

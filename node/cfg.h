@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define CFG_MAX_FILE	(1024 * 1024)	/* cfg_load refuses larger files */
 
@@ -34,6 +35,7 @@ struct node_conf {
 	char		*name;		/* this node's name */
 	char		*data_dir;
 	char		*listen;	/* NULL: accepts no links (a leaf) */
+	char		*metrics_listen; /* NULL: no HTTP metrics endpoint */
 	char		*control;	/* default: DATA_DIR/control.sock */
 	char		*key_file;	/* default: DATA_DIR/node.key */
 	char		*chain_file;	/* default: DATA_DIR/node.chain */
@@ -43,6 +45,7 @@ struct node_conf {
 	struct cfg_list	 mailboxes;	/* local mailbox names (no @node) */
 	uint64_t	 map_size;	/* bytes, from map_size_mb */
 	unsigned	 heartbeat_ms, link_timeout_ms, retry_min_ms, retry_max_ms;
+	unsigned	 status_ms;	/* a status report upward this often */
 	unsigned	 credit, batch_max;
 	struct cfg_link	*links;		/* in file order */
 	size_t		 n_links;
@@ -59,6 +62,13 @@ int	cfg_load(const char *path, struct node_conf **out, char *err,
 int	cfg_parse_buf(const char *buf, const char *path,
 	    struct node_conf **out, char *err, size_t errlen)
 	    __attribute__((warn_unused_result));
+/*
+ * metrics_listen: "127.x.y.z:PORT" (any address in 127.0.0.0/8) or
+ * "[::1]:PORT", PORT 1..65535; no names, no other address. 0 with the
+ * address in *ss and its length in *sslen, or -1 with the reason in why.
+ */
+int	cfg_loopback_parse(const char *s, struct sockaddr_storage *ss,
+	    socklen_t *sslen, char *why, size_t len);
 /* NULL-safe; frees the config and every string in it, sets *cp = NULL. */
 void	cfg_free(struct node_conf **cp);
 

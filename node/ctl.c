@@ -24,8 +24,13 @@
 #include "name.h"
 #include "node.h"
 #include "route.h"
+#include "status.h"
+#include "trace.h"
 #include "view.h"
 #include "xmem.h"
+
+/* The marker a command returns when it answers later (ctl_answer()). */
+static json_t	later;
 
 
 
@@ -94,28 +99,6 @@ lanes_max(const uint64_t v[WIRE_LANES])
 	return m;
 }
 
-/*
- * How far behind our log the peer is, in log positions: per lane, from
- * what it has acked if something is in flight, else from how far its
- * feed has read (it is owed nothing before that); the worst lane.
- */
-static uint64_t
-lag_out(const struct node *n, const struct peer *p)
-{
-	uint64_t	lag = 0;
-
-	if (p->pr_state != PEER_UP)
-		return n->n_head > lanes_max(p->pr_acked) ?
-		    n->n_head - lanes_max(p->pr_acked) : 0;
-	for (int l = 0; l < WIRE_LANES; l++) {
-		uint64_t	from = p->pr_sent[l] > p->pr_acked[l] ?
-		    p->pr_acked[l] : p->pr_scanned[l];
-
-		if (from < n->n_head && n->n_head - from > lag)
-			lag = n->n_head - from;
-	}
-	return lag;
-}
 
 static json_t *
 cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
@@ -139,7 +122,7 @@ cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
 		    "state", state_name(p->pr_state),
 		    "sent", (json_int_t)lanes_max(p->pr_sent),
 		    "acked", (json_int_t)lanes_max(p->pr_acked),
-		    "lag_out", (json_int_t)lag_out(n, p),
+		    "lag_out", (json_int_t)repl_lag(n, p),
 		    "received", (json_int_t)lanes_max(p->pr_received),
 		    "records_in", (json_int_t)p->pr_records_in,
 		    "records_out", (json_int_t)p->pr_records_out,
@@ -253,20 +236,11 @@ cmd_mail_cat(struct node *n, json_t *req, char *err, size_t errlen)
 	return r;
 }
 
+/* Custody here, then along the path (trace.c): the reply comes later. */
 static json_t *
 cmd_trace(struct node *n, json_t *req, char *err, size_t errlen)
 {
-	store_txn_t	*txn = NULL;
-	json_t		*r;
-
-	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0) {
-		snprintf(err, errlen, "store unavailable");
-		return NULL;
-	}
-	if ((r = view_trace(txn, req, err, errlen)) != NULL)
-		json_object_set_new(r, "node", json_string(n->n_conf->name));
-	store_txn_abort(&txn);
-	return r;
+	return trace_start(n, req, err, errlen);
 }
 
 #define CERT_DAYS_MAX	3650
@@ -615,6 +589,24 @@ cmd_cert_ls(struct node *n, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o}", "certs", list);
 }
 
+/* Every node below this one (and this one), from their status reports. */
+static json_t *
+cmd_network(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	store_txn_t	*txn = NULL;
+	json_t		*r;
+
+	(void)req;
+	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0) {
+		snprintf(err, errlen, "store unavailable");
+		return NULL;
+	}
+	r = status_network(txn, n->n_conf->name, strcmp(n->n_conf->name,
+	    n->n_conf->root_name) == 0, node_wall_ms(), err, errlen);
+	store_txn_abort(&txn);
+	return r;
+}
+
 static const struct ctl_command commands[] = {
 	{ "cert_ls", cmd_cert_ls },
 	{ "queue", cmd_queue },
@@ -631,6 +623,7 @@ static const struct ctl_command commands[] = {
 	{ "mail_ls", cmd_mail_ls },
 	{ "mail_cat", cmd_mail_cat },
 	{ "trace", cmd_trace },
+	{ "network", cmd_network },
 };
 
 static ctl_fn
@@ -676,6 +669,8 @@ handle(struct node *n, const char *buf, size_t len)
 		snprintf(err, sizeof(err), "unknown command: %.64s",
 		    cmd != NULL ? cmd : "(none)");
 	json_decref(req);
+	if (reply == &later)
+		return reply;
 	if (reply == NULL)
 		goto bad;
 	json_object_set_new(reply, "ok", json_true());
@@ -695,16 +690,45 @@ more_parts(void *sock)
 	return zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) == 0 && more;
 }
 
+json_t *
+ctl_later(void)
+{
+	return &later;
+}
+
+/* Commits what the request wrote, then sends the reply: a write the
+ * store refused is an error, never "ok". */
+static void
+send_reply(struct node *n, json_t *reply)
+{
+	uint64_t	 failed = n->n_cnt.commit_failed;
+	char		*out;
+
+	node_commit(n);
+	if (n->n_cnt.commit_failed != failed &&
+	    json_is_true(json_object_get(reply, "ok"))) {
+		json_decref(reply);
+		reply = json_pack("{s:b, s:s}", "ok", 0, "error", "the store "
+		    "refused the write (full?): nothing was done");
+	}
+	out = json_dumps(reply, JSON_COMPACT);
+	json_decref(reply);
+	if (out != NULL) {
+		zmq_send(n->n_ctl, out, strlen(out), 0);
+		free(out);
+	}
+}
+
 static int
 on_ctl(loop_t *l, void *arg)
 {
 	struct node	*n = arg;
 
 	(void)l;
-	for (int round = 0; round < 16; round++) {
+	/* A REP socket takes the next request only after this reply. */
+	for (int round = 0; round < 16 && !n->n_ctl_waiting; round++) {
 		zmq_msg_t	 m;
 		json_t		*reply;
-		char		*out;
 
 		zmq_msg_init(&m);
 		if (zmq_msg_recv(&m, n->n_ctl, ZMQ_DONTWAIT) == -1) {
@@ -725,17 +749,29 @@ on_ctl(loop_t *l, void *arg)
 		} else
 			reply = handle(n, zmq_msg_data(&m), zmq_msg_size(&m));
 		zmq_msg_close(&m);
-		/* What a request wrote (a message) is durable before the
-		 * reply says so. */
-		node_commit(n);
-		out = json_dumps(reply, JSON_COMPACT);
-		json_decref(reply);
-		if (out != NULL) {
-			zmq_send(n->n_ctl, out, strlen(out), 0);
-			free(out);
+		if (reply == &later) {
+			n->n_ctl_waiting = 1;
+			break;
 		}
+		send_reply(n, reply);
 	}
 	return 0;
+}
+
+void
+ctl_answer(struct node *n, json_t *reply, const char *err)
+{
+	if (!n->n_ctl_waiting) {
+		json_decref(reply);
+		return;
+	}
+	n->n_ctl_waiting = 0;
+	if (reply == NULL)
+		reply = json_pack("{s:b, s:s}", "ok", 0, "error", err);
+	else
+		json_object_set_new(reply, "ok", json_true());
+	send_reply(n, reply);
+	on_ctl(n->n_loop, n);	/* requests that came meanwhile */
 }
 
 int

@@ -24,6 +24,13 @@ struct ctl_command {
 	const char	*name;
 	ctl_fn		 fn;
 };
+/*
+ * A command that can answer only later (it asked other nodes) returns
+ * ctl_later(); the node reads no other request until it calls
+ * ctl_answer() with the reply (without "ok"), or NULL and err.
+ */
+json_t	*ctl_later(void);
+void	 ctl_answer(struct node *n, json_t *reply, const char *err);
 /* The database and document commands (ctl_doc.c), NULL-terminated. */
 extern const struct ctl_command ctl_doc_commands[];
 

@@ -28,8 +28,11 @@
 #include <zmq.h>
 
 #include "ctl.h"
+#include "http.h"
 #include "log.h"
 #include "node.h"
+#include "status.h"
+#include "trace.h"
 #include "route.h"
 #include "verify.h"
 #include "xmem.h"
@@ -273,6 +276,7 @@ int
 main(int argc, char **argv)
 {
 	struct node	 n = { 0 };
+	http_t		*http = NULL;	/* the metrics endpoint, if any */
 	const char	*conf_path = NULL;
 	int		 ch, check_only = 0, verbose = 0, init = 0;
 	long		 ncpu;
@@ -331,10 +335,12 @@ main(int argc, char **argv)
 	    ncpu - 1) : 0);
 	if ((n.n_zctx = zmq_ctx_new()) == NULL)
 		fatal("zmq_ctx_new");
-	if (peer_init(&n) != 0 || ctl_init(&n) != 0)
+	if (peer_init(&n) != 0 || ctl_init(&n) != 0 ||
+	    http_init(&n, &http) != 0)
 		exit(1);
 	loop_on_idle(n.n_loop, on_idle, &n);
 	purge_start(&n);
+	status_start(&n);
 	node_commit(&n);
 	log_info("event=start name=%s version=%s", n.n_conf->name,
 	    NODE_VERSION);
@@ -344,6 +350,8 @@ main(int argc, char **argv)
 
 	/* What this turn wrote is committed before the links close. */
 	node_commit(&n);
+	http_shutdown(&http);
+	trace_shutdown(&n);
 	ctl_shutdown(&n);
 	peer_shutdown(&n);
 	route_free(&n);

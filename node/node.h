@@ -97,6 +97,10 @@ struct node {
 	void			*n_router_mon;
 	void			*n_zap;
 	void			*n_ctl;
+	int			 n_ctl_waiting;	/* a reply is due (ctl_answer) */
+	struct trace_wait	**n_traces;	/* trace queries out (trace.c) */
+	size_t			 n_ntraces;
+	uint64_t		 n_trace_qid;
 	int			 n_sigfd;
 	struct peer		**n_peers;
 	size_t			 n_npeers;
@@ -164,6 +168,8 @@ void	repl_pump(struct node *n, struct peer *p);
  * bytes. Reads at most REPL_BACKLOG_SCAN entries: 1 if it stopped there
  * (the figures are a floor), 0 if exact, -1 if the store is unreadable.
  */
+/* How far behind our log peer p is, in log positions (0: owed nothing). */
+uint64_t repl_lag(const struct node *n, const struct peer *p);
 #define REPL_BACKLOG_SCAN	200000
 int	repl_backlog(struct node *n, struct peer *p, unsigned lane,
 	    uint64_t *records, uint64_t *bytes);

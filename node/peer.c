@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "node.h"
+#include "trace.h"
 #include "xmem.h"
 
 #define ZAP_ENDPOINT	"inproc://zeromq.zap.01"
@@ -482,6 +483,10 @@ dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 		repl_batch(n, p, f->batch);
 	else if (f->kind_case == NODENET__FRAME__KIND_ACK)
 		repl_ack(n, p, f->ack);
+	else if (f->kind_case == NODENET__FRAME__KIND_TRACE_QUERY)
+		trace_query(n, p, f->trace_query);
+	else if (f->kind_case == NODENET__FRAME__KIND_TRACE_ANSWER)
+		trace_answer(n, p, f->trace_answer);
 	nodenet__frame__free_unpacked(f, NULL);
 }
 

@@ -28,6 +28,7 @@
 #include "name.h"
 #include "node.h"
 #include "route.h"
+#include "status.h"
 #include "verify.h"
 #include "xmem.h"
 
@@ -201,6 +202,13 @@ apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	case NODENET__RECORD_BODY__KIND_MAIL:
 	case NODENET__RECORD_BODY__KIND_REPORT:
 		mail_accept(n, txn, wr);
+		break;
+	case NODENET__RECORD_BODY__KIND_STATUS:
+		if ((rc = status_apply(txn, wr)) != 0) {
+			log_warnx("event=store_refused reason=\"%s\"",
+			    store_strerror(rc));
+			return -1;
+		}
 		break;
 	case NODENET__RECORD_BODY__KIND_ACL:
 	case NODENET__RECORD_BODY__KIND_DOC:
@@ -969,4 +977,29 @@ repl_pump(struct node *n, struct peer *p)
 		if (rc != 1)
 			return;
 	}
+}
+
+/*
+ * How far behind our log the peer is, in log positions: per lane, from
+ * what it has acked if something is in flight, else from how far its
+ * feed has read (it is owed nothing before that); the worst lane.
+ */
+uint64_t
+repl_lag(const struct node *n, const struct peer *p)
+{
+	uint64_t	lag = 0, acked = 0;
+
+	for (int l = 0; l < WIRE_LANES; l++)
+		if (p->pr_acked[l] > acked)
+			acked = p->pr_acked[l];
+	if (p->pr_state != PEER_UP)
+		return n->n_head > acked ? n->n_head - acked : 0;
+	for (int l = 0; l < WIRE_LANES; l++) {
+		uint64_t	from = p->pr_sent[l] > p->pr_acked[l] ?
+		    p->pr_acked[l] : p->pr_scanned[l];
+
+		if (from < n->n_head && n->n_head - from > lag)
+			lag = n->n_head - from;
+	}
+	return lag;
 }

@@ -311,6 +311,18 @@ batch_valid(const Nodenet__Batch *b)
 	return 1;
 }
 
+static int
+trace_answer_valid(const Nodenet__TraceAnswer *a)
+{
+	if (a->n_hops > WIRE_MAX_TRACE_HOPS * 4)
+		return 0;
+	for (size_t i = 0; i < a->n_hops; i++)
+		if (!name_valid(a->hops[i]->node) ||
+		    a->hops[i]->n_events > WIRE_MAX_TRACE_EVENTS)
+			return 0;
+	return 1;
+}
+
 int
 wire_frame_unpack(const uint8_t *buf, size_t len, Nodenet__Frame **out)
 {
@@ -335,6 +347,13 @@ wire_frame_unpack(const uint8_t *buf, size_t len, Nodenet__Frame **out)
 		break;
 	case NODENET__FRAME__KIND_HEARTBEAT:
 		ok = 1;
+		break;
+	case NODENET__FRAME__KIND_TRACE_QUERY:
+		ok = f->trace_query->id.len == WIRE_ID_BYTES &&
+		    f->trace_query->ttl <= WIRE_MAX_TRACE_HOPS;
+		break;
+	case NODENET__FRAME__KIND_TRACE_ANSWER:
+		ok = trace_answer_valid(f->trace_answer);
 		break;
 	default:
 		ok = 0;

@@ -25,6 +25,8 @@
 #define WIRE_MAX_BATCH		4096	/* records in one batch frame */
 #define WIRE_MAX_CHAIN		16	/* certificates in a chain */
 #define WIRE_MAX_CREDIT		65536
+#define WIRE_MAX_TRACE_HOPS	16	/* a TraceQuery's ttl */
+#define WIRE_MAX_TRACE_EVENTS	256	/* per hop in a TraceAnswer */
 #define WIRE_STORE_ID_BYTES	16
 #define WIRE_LANES		3	/* 0 urgent, 1 normal, 2 bulk */
 

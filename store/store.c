@@ -34,6 +34,7 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_DOC_REVS] = "doc_revs",
 	[DB_DOC_STUBS] = "doc_stubs",
 	[DB_DOC_CHUNKS] = "doc_chunks",
+	[DB_STATUS] = "status",
 	[DB_META] = "meta",
 };
 

@@ -6,7 +6,8 @@
  * mbox_index (mailbox, seq -> id; mailbox, id -> seq), peers (name -> sync
  * state), certs (CURVE key -> certificate), revoked, custody (id -> who
  * had a record when), db_acls, doc_heads, doc_revs, doc_stubs, doc_chunks
- * (databases and documents, below) and meta (schema version, store instance id, this
+ * (databases and documents, below), status (each node's newest status
+ * report) and meta (schema version, store instance id, this
  * node's own record sequence). It is a plain LMDB environment: mdb_stat
  * -a DATADIR lists them and mdb_dump reads them.
  *
@@ -267,10 +268,10 @@ int	store_custody_get(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
 	    __attribute__((warn_unused_result));
 
 /*
- * Removes a record, its lane entry and its custody (a purged delete stub
- * and its document's history). Its change-log entry stays, naming a
- * record no longer held: seqs are never reused, and store_get() of it
- * says STORE_NOTFOUND.
+ * Removes a record, its log and lane entries and its custody (a purged
+ * delete stub's document history, a superseded status report). The log
+ * keeps a hole; the newest entry stays, dangling, so that seqs are never
+ * reused: store_get() of it says STORE_NOTFOUND.
  */
 int	store_purge(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES])
 	    __attribute__((warn_unused_result));
@@ -353,6 +354,16 @@ int	store_chunk_put(store_txn_t *txn, const char *db,
 	    __attribute__((warn_unused_result));
 int	store_chunk_get(store_txn_t *txn, const char *db,
 	    const uint8_t hash[STORE_ID_BYTES], uint8_t id[STORE_ID_BYTES])
+	    __attribute__((warn_unused_result));
+
+/* The newest status report of each node (by name) this store holds. */
+int	store_status_put(store_txn_t *txn, const char *name,
+	    const uint8_t id[STORE_ID_BYTES]) __attribute__((warn_unused_result));
+int	store_status_get(store_txn_t *txn, const char *name,
+	    uint8_t id[STORE_ID_BYTES]) __attribute__((warn_unused_result));
+/* In name order: the first after `after` ("" first) into name and id. */
+int	store_status_next(store_txn_t *txn, const char *after,
+	    char name[STORE_MAX_PEER + 1], uint8_t id[STORE_ID_BYTES])
 	    __attribute__((warn_unused_result));
 
 /* A static string for any code these functions return. */

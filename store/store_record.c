@@ -9,9 +9,9 @@
  * The change log maps be64 seq -> id, so LMDB keeps it in sequence order
  * and appends cheaply. Invariants: every record has exactly one log entry
  * and the log's seqs run 1..last with no holes (both written in the same
- * transaction); the entry of a purged record stays, naming a record no
- * longer held (so seqs never repeat and a check tells purged from lost:
- * the lanes lose the entry); a value
+ * transaction), but for purged records (store_purge()): they leave a
+ * hole, or, the newest, an entry naming a record no longer held, so that
+ * seqs never repeat; a value
  * whose body does not hash to its key is corrupt.
  */
 #include <string.h>
@@ -184,15 +184,23 @@ store_purge(store_txn_t *t, const uint8_t id[STORE_ID_BYTES])
 	MDB_cursor		*c;
 	MDB_val			 k, v;
 	struct store_record	 rec;
-	uint8_t			 key[9];
+	uint8_t			 key[9], last_id[STORE_ID_BYTES];
+	uint64_t		 last;
 	int			 rc;
 
 	if (t->tx_read_only)
 		return EROFS;
-	if ((rc = store_get(t, id, &rec)) != 0)
+	if ((rc = store_get(t, id, &rec)) != 0 ||
+	    (rc = store_log_last(t, &last, last_id)) != 0)
 		return rc;
-	key[0] = (uint8_t)rec.lane;
 	store_be64_put(key + 1, rec.seq);
+	/* The newest entry stays, dangling: seqs are never reused. */
+	k.mv_size = 8;
+	k.mv_data = key + 1;
+	if (rec.seq != last && (rc = mdb_del(t->tx_txn, dbi[DB_LOG], &k,
+	    NULL)) != 0 && rc != MDB_NOTFOUND)
+		return store_mdb_rc(rc);
+	key[0] = (uint8_t)rec.lane;
 	k.mv_size = sizeof(key);
 	k.mv_data = key;
 	if ((rc = mdb_del(t->tx_txn, dbi[DB_LANES], &k, NULL)) != 0 &&

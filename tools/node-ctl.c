@@ -18,9 +18,13 @@
  *   mail cat MAILBOX SEQ        one message, marked read
  *   mail rm MAILBOX SEQ         remove it (it is never delivered again)
  *   replicate [PEER]            reconnect down links now, send what waits
- *   trace ID                    custody of a record at this node
+ *   trace ID                    custody of a record here and at each
+ *                               node it was handed on to (asked along
+ *                               the path; -d: this store only)
  *   route ADDRESS               which link mail for ADDRESS takes, and why
  *   metrics                     counters in the Prometheus text format
+ *   network                     every node below this one: version,
+ *                               uptime, backlog, errors, report age
  *   cert issue NAME PUBKEY -o CHAINFILE [--days N]
  *                               certify a node below this one and write
  *                               its certificate chain file
@@ -107,6 +111,7 @@ help(FILE *f, int status)
 	    "  replicate [PEER]\n"
 	    "  trace ID\n"
 	    "  route ADDRESS\n"
+	    "  network\n"
 	    "  metrics\n"
 	    "  cert issue NAME PUBKEY -o CHAINFILE [--days N]\n"
 	    "  cert revoke CERTID [REASON]\n"
@@ -699,23 +704,50 @@ cmd_replicate(const char *sock, const char *peer)
 	return 0;
 }
 
+/* One hop of a trace: the node, its custody events, a note. */
+static void
+print_hop(json_t *h)
+{
+	json_t	*e;
+	size_t	 i;
+
+	printf("at ");
+	print_safe(str(h, "node"), 0);
+	printf(":\n");
+	json_array_foreach(json_object_get(h, "events"), i, e) {
+		printf("  ");
+		print_time(num(e, "time_ms"));
+		printf("  %-10s ", str(e, "event"));
+		print_safe(str(e, "peer"), 0);
+		printf("\n");
+	}
+	if (str(h, "note")[0] != '\0') {
+		printf("  (");
+		print_safe(str(h, "note"), 0);
+		printf(")\n");
+	} else if (json_array_size(json_object_get(h, "events")) == 0)
+		printf("  (no custody record here)\n");
+}
+
+/* Custody of a record here and, from a running node, along its path. */
 static int
 cmd_trace(const char *sock, const char *id)
 {
 	json_t	*r = call(sock, json_pack("{s:s, s:s}", "cmd", "trace", "id",
 	    id));
-	json_t	*e;
+	json_t	*h;
 	size_t	 i;
 
 	if (!json_out) {
-		printf("at %s:\n", str(r, "node"));
-		json_array_foreach(json_object_get(r, "events"), i, e) {
-			printf("  ");
-			print_time(num(e, "time_ms"));
-			printf("  %-10s %s\n", str(e, "event"), str(e, "peer"));
-		}
-		if (json_array_size(json_object_get(r, "events")) == 0)
-			printf("  (no custody record here)\n");
+		if (json_object_get(r, "hops") == NULL) {
+			/* -d: this store alone */
+			if (json_object_get(r, "node") == NULL)
+				json_object_set_new(r, "node",
+				    json_string("(this store)"));
+			print_hop(r);
+		} else
+			json_array_foreach(json_object_get(r, "hops"), i, h)
+				print_hop(h);
 	}
 	json_decref(r);
 	return 0;
@@ -816,6 +848,41 @@ cmd_route(const char *sock, const char *addr)
 		if (str(r, "link")[0] != '\0')
 			printf(" (link %s)", str(r, "link"));
 		printf(": %s\n", str(r, "why"));
+	}
+	json_decref(r);
+	return 0;
+}
+
+/* Every node below this one, from the status reports each sends up. */
+static int
+cmd_network(const char *sock)
+{
+	json_t	*r = call(sock, json_pack("{s:s}", "cmd", "network")), *o;
+	size_t	 i;
+
+	if (!json_out) {
+		printf("%-32s %-8s %9s %6s %8s %7s %7s  %s\n", "NODE",
+		    "VERSION", "UPTIME", "PEERS", "BACKLOG", "ERRORS", "AGE",
+		    "STATE");
+		json_array_foreach(json_object_get(r, "nodes"), i, o) {
+			char	peers[24], age[24];
+
+			snprintf(peers, sizeof(peers), "%lld/%lld",
+			    num(o, "peers_up"), num(o, "peers"));
+			snprintf(age, sizeof(age), "%llds", num(o, "age_s"));
+			printf("%-32s %-8s %8llds %6s %8lld %7lld %7s  ",
+			    str(o, "name"), str(o, "version"),
+			    num(o, "uptime_s"), peers, num(o, "backlog"),
+			    num(o, "errors"), age);
+			printf("%s", json_is_true(json_object_get(o,
+			    "stale")) ? "STALE" : "ok");
+			if (str(o, "last_error")[0] != '\0') {
+				printf(" (");
+				print_safe(str(o, "last_error"), 0);
+				printf(")");
+			}
+			printf("\n");
+		}
 	}
 	json_decref(r);
 	return 0;
@@ -1721,6 +1788,8 @@ main(int argc, char **argv)
 		rc = cmd_route(sock, argv[1]);
 	else if (strcmp(argv[0], "metrics") == 0 && argc == 1)
 		rc = cmd_metrics(sock);
+	else if (strcmp(argv[0], "network") == 0 && argc == 1)
+		rc = cmd_network(sock);
 	else if (strcmp(argv[0], "replicate") == 0 && argc <= 2)
 		rc = cmd_replicate(sock, argc == 2 ? argv[1] : NULL);
 	else if (strcmp(argv[0], "db") == 0)

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -636,6 +637,95 @@ test_values(void **state)
 	    "set control in [node]");
 }
 
+/* metrics_listen: loopback addresses only, with a port; absent: none. */
+static void
+test_metrics_listen(void **state)
+{
+	static const char *const good[] = {
+		"127.0.0.1:9100", "127.255.255.254:1", "127.0.0.2:65535",
+		"[::1]:9100", "[0:0:0:0:0:0:0:1]:80",
+	};
+	static const struct {
+		const char	*value, *why;
+	} bad[] = {
+		{ "0.0.0.0:9100", "0.0.0.0 is not a loopback address" },
+		{ "10.1.2.3:9100", "10.1.2.3 is not a loopback address" },
+		{ "128.0.0.1:9100", "is not a loopback address" },
+		{ "126.255.255.255:9100", "is not a loopback address" },
+		{ "[::]:9100", ":: is not a loopback address" },
+		{ "[::2]:9100", "is not a loopback address" },
+		{ "[::ffff:127.0.0.1]:9100", "is not a loopback address" },
+		{ "localhost:9100", "\"localhost\" is not an IPv4 address" },
+		{ "127.1:9100", "is not an IPv4 address" },
+		{ "127.0.0.1.5:9100", "is not an IPv4 address" },
+		{ "[127.0.0.1]:9100", "is not an IPv6 address" },
+		{ "[::1]", "expected [::1]:PORT" },
+		{ "[::1]9100", "expected [::1]:PORT" },
+		{ "[::1:9100", "expected [::1]:PORT" },
+		{ "::1:9100", "an IPv6 address goes in brackets" },
+		{ "127.0.0.1", "there is no port" },
+		{ "", "there is no port" },
+		{ "127.0.0.1:", "port \"\" is not a number 1..65535" },
+		{ "127.0.0.1:0", "port \"0\" is not a number 1..65535" },
+		{ "127.0.0.1:65536", "is not a number 1..65535" },
+		{ "127.0.0.1:-1", "is not a number 1..65535" },
+		{ "127.0.0.1:+80", "is not a number 1..65535" },
+		{ "127.0.0.1:80x", "is not a number 1..65535" },
+		{ "127.0.0.1:99999999999999999999999", "1..65535" },
+		{ ":9100", "expected 127.0.0.1:PORT or [::1]:PORT" },
+		{ "[]:9100", "expected 127.0.0.1:PORT or [::1]:PORT" },
+		{ "tcp://127.0.0.1:9100", "with no scheme" },
+		{ "127.0.0.1:9100 9101", "is not a number 1..65535" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:1",
+		    "expected 127.0.0.1:PORT" },
+	};
+	struct node_conf	*nc;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	char			 why[256], what[128];
+
+	(void)state;
+	nc = parse_ok(NODE_MIN);
+	assert_null(nc->metrics_listen);
+	cfg_free(&nc);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		nc = ok_with(NODE_MIN "metrics_listen = ", good[i], "\n");
+		assert_string_equal(nc->metrics_listen, good[i]);
+		cfg_free(&nc);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(what, sizeof(what), "metrics_listen: \"%.40s",
+		    bad[i].value);
+		bad_with(NODE_MIN "metrics_listen = ", bad[i].value, "\n", 6,
+		    what);
+		bad_with(NODE_MIN "metrics_listen = ", bad[i].value, "\n", 6,
+		    bad[i].why);
+		assert_int_equal(cfg_loopback_parse(bad[i].value, &ss, &sl,
+		    why, sizeof(why)), -1);
+	}
+	/* A [limits] key it is not; and at most once. */
+	parse_bad(LIMITS "metrics_listen = 127.0.0.1:1\n", 7,
+	    "unknown key \"metrics_listen\" in [limits]");
+	parse_bad(NODE_MIN "metrics_listen = 127.0.0.1:1\n"
+	    "metrics_listen = 127.0.0.1:2\n", 7, "duplicate key");
+
+	/* The address http.c binds. */
+	assert_int_equal(cfg_loopback_parse("127.1.2.3:9100", &ss, &sl, why,
+	    sizeof(why)), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(sl, sizeof(struct sockaddr_in));
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9100);
+	assert_int_equal(ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr),
+	    0x7f010203);
+	assert_int_equal(cfg_loopback_parse("[::1]:65535", &ss, &sl, why,
+	    sizeof(why)), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(sl, sizeof(struct sockaddr_in6));
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 65535);
+	assert_true(IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->
+	    sin6_addr));
+}
+
 static void
 test_malformed_lines(void **state)
 {
@@ -770,6 +860,7 @@ main(void)
 		T(test_bounds),
 		T(test_bad_numbers),
 		T(test_values),
+		T(test_metrics_listen),
 		T(test_malformed_lines),
 		T(test_error_buffer),
 		T(test_load),
