@@ -1,0 +1,369 @@
+#!/usr/bin/env bash
+# bench_docs: how fast a returning replica of a document database catches
+# up over one link, next to what one core of this machine can verify, and
+# how long a document written at the root takes to reach every node of a
+# four-tier tree. Figures, not pass/fail: MISS is printed, and only a
+# failure to measure exits non-zero.
+#
+#   bash bench/bench_docs.sh       (B=build, as in tests/lib.sh)
+#
+# 1. The limit: build/bench/verify_rate, Ed25519 verifies of the 50 bytes
+#    a record's signature covers, on one core (see bench/bench_hop.sh).
+#    It is measured for 1 s at the start and again (0.5 s) just before
+#    every catch-up run; the median of these figures is the limit the
+#    summary holds the catch-up against.
+# 2. Catch-up. tw (the root) and hagiang (certified by tw) link up; tw
+#    creates the database "bench" with scope * (every node holds a
+#    replica) and ACL *=reader, and hagiang gets it; hagiang is stopped;
+#    DOCS_N new documents (fields so, a number, and ten, DOCS_FIELD bytes
+#    of text) are written at tw with tests/helpers/doc_flood (tw commits
+#    each before it replies: fsync-bound, shown only in passing). Both
+#    stores are kept as a template. Each round restores both, starts tw,
+#    then hagiang, and waits until hagiang's db digest equals tw's, so
+#    every document crossed the link. Figures: DOCS_N over the span from
+#    the first to the last "received" custody event of those revisions at
+#    hagiang (stamped once verified, in the write transaction committed
+#    before the ack; ms, read with mdb_dump, key: id, be64 time_ms, be32
+#    n; value: event byte, as in bench_hop.sh, and the first and last
+#    checked against node-ctl --json trace); over the span from hagiang's
+#    event=link_up log line to the last; and over the wall time from
+#    starting hagiang until node-ctl showed the digests equal (start-up
+#    and link-up included; polled every 0.05 s, so up to that much late).
+#    Beside each run: hagiang's CPU time per document (all threads,
+#    start-up included) and the revisions in each of its write
+#    transactions. The target (issue 4): >= 5,000 docs/s.
+# 3. Fan-out. Eight nodes as in tools/demo.sh: tw; hagiang; the districts
+#    bacquang and vixuyen; two communes under each. tw creates "fan" (scope
+#    *, ACL *=reader) and every node gets it. Then FANOUT_N times: one
+#    document is written at tw, and after FANOUT_GAP s we poll until every
+#    node's node-ctl trace shows it received. Each figure is from tw's
+#    "submitted" custody time to a node's "received" (one clock, ms): to
+#    the province (1 hop), the later district (2), the last commune (3),
+#    which is the time to every node. p50 and max.
+#
+# Environment: DOCS_N (10000), DOCS_FIELD (100 bytes of text a document),
+# DOCS_ROUNDS (3), FANOUT_N (20), FANOUT_GAP (0.2), KEEP=1 keeps the
+# directory. About 1-2 minutes at the defaults, most of it the DOCS_N
+# durable writes (about 200/s on a slow disk).
+cd "$(dirname "$0")/.." && . tests/lib.sh
+set -o pipefail
+
+N=${DOCS_N:-10000}
+FIELD=${DOCS_FIELD:-100}
+ROUNDS=${DOCS_ROUNDS:-3}
+FAN_N=${FANOUT_N:-20}
+FAN_GAP=${FANOUT_GAP:-0.2}
+TARGET=5000	# docs/s, issue 4
+A=tw BN=hagiang DB=bench FDB=fan
+
+die() { echo "bench_docs: $*" >&2; exit 1; }
+now() { date +%s.%N; }
+# a - b, a / b and friends, in awk: bash has no floating point.
+calc() { awk "BEGIN { printf \"%s\", $1 }"; }
+
+for f in "$B/node" "$B/node-ctl" "$B/node-key" "$B/tests/doc_flood" \
+    "$B/bench/verify_rate"; do
+	[ -x "$f" ] || die "$f is missing: run make all $B/bench/verify_rate"
+done
+command -v jq >/dev/null && command -v mdb_dump >/dev/null ||
+    die "needs jq and mdb_dump (make deps)"
+
+# The digest of database $2 at node $1 ("DIGEST DOCS CONFLICTS").
+digest() {
+	ctl "$1" --json db digest "$2" |
+	    jq -er '"\(.digest) \(.docs) \(.conflicts)"'
+}
+records_new() { ctl "$1" --json status | jq -e .counters.records_new; }
+# The custody events at node $1, read from its store with mdb_dump: one
+# line "TIME_MS EVENT ID" each (EVENT 01 submitted, 02 received, 03 sent,
+# 04 delivered), in time order. As in bench_hop.sh: hex by hand (mawk has
+# no strtonum), and ms since 1970 fit a double exactly.
+custody_events() {
+	mdb_dump -s custody "$T/$1" | awk '
+	function hex(s,   i, v) {
+		v = 0
+		for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef",
+			    substr(s, i, 1)) - 1
+		return v
+	}
+	/^HEADER=END/ { body = 1; next }
+	!body || /^DATA=END/ { next }
+	{
+		sub(/^ /, "")
+		if (++line % 2) { key = $0; next }
+		if (length(key) == 88)
+			printf "%.0f %s %s\n", hex(substr(key, 65, 16)),
+			    substr($0, 1, 2), substr(key, 1, 64)
+	}' | sort -n
+}
+# Event $2 at node $1 since time $3 (s) of the revisions listed in file
+# $4 (doc_flood's "ID REV" lines): "TIME_MS REV" lines, in time order.
+events_of() {
+	custody_events "$1" | awk -v e="$2" -v t="$3" '
+	    NR == FNR { want[$2] = 1; next }
+	    $2 == e && $1 >= int(t * 1000) && ($3 in want) { print $1, $3 }' \
+	    "$4" -
+}
+# The time_ms of event $3 in the custody of record $2 at node $1.
+trace_ms() {
+	ctl "$1" --json trace "$2" |
+	    jq -e --arg e "$3" '[.events[] | select(.event == $e)][0].time_ms'
+}
+# Run time and run-queue wait (ns) of process $1, summed over its threads:
+# "RUN WAIT" (as in bench_hop.sh).
+sched_ns() {
+	cat /proc/"$1"/task/*/schedstat |
+	    awk '{ r += $1; w += $2 } END { printf "%.0f %.0f", r, w }'
+}
+# verify_rate for $1 s: its line in VLINE, its figure (per s) in VRATE.
+verify() {
+	VLINE=$("$B/bench/verify_rate" "$1") || die "verify_rate failed"
+	VRATE=$(echo "$VLINE" | sed -n 's/.*one core: \([0-9]*\)\/s.*/\1/p')
+	[ -n "$VRATE" ] || die "cannot read verify_rate's output: $VLINE"
+	echo "$VRATE" >>"$T/verifies"
+}
+# Is every node named up with its parent (as it sees it)?
+tree_up() {
+	local n
+	for n; do
+		[ -z "${PARENT[$n]}" ] || link_up "$n" "${PARENT[$n]}" ||
+		    return 1
+	done
+}
+
+echo "bench_docs: $(nproc) CPUs, load average $(cut -d' ' -f1-3 \
+    /proc/loadavg), stores in $T"
+
+# 1. The machine's limit.
+verify 1
+echo
+echo "machine limit"
+echo "  $VLINE"
+
+# 2. The backlog: N documents at A while B is down.
+make_node "$A"
+make_node "$BN" "$A"
+start_node "$A" || die "$A did not start"
+enrol "$BN" || die "$A did not certify $BN"
+start_node "$BN" || die "$BN did not start"
+wait_for 15 tree_up "$BN" || die "the link $BN -> $A did not come up"
+ctl "$A" db create "$DB" '*' '*=reader' >/dev/null ||
+    die "$A could not create $DB"
+wait_for 15 digest "$BN" "$DB" || die "$DB did not reach $BN"
+stop_node "$BN"
+t0=$(now)
+"$B/tests/doc_flood" "$T/$A/control.sock" "$DB" "$N" "$FIELD" \
+    >"$T/docs.ids" || die "doc_flood: $(wc -l <"$T/docs.ids") of $N written"
+t1=$(now)
+[ "$(wc -l <"$T/docs.ids")" -eq "$N" ] || die "doc_flood printed too few ids"
+WANT=$(digest "$A" "$DB") || die "no digest of $DB at $A"
+[ "$(echo "$WANT" | cut -d' ' -f2)" -eq "$N" ] ||
+    die "$A holds $(echo "$WANT" | cut -d' ' -f2) documents, not $N"
+WANT=${WANT%% *}
+stop_node "$A"
+mkdir "$T/tpl" || die "mkdir $T/tpl"
+for n in "$A" "$BN"; do
+	cp -a "$T/$n" "$T/tpl/$n" || die "cannot keep the template of $n"
+	rm -f "$T/tpl/$n/control.sock"
+done
+echo
+printf "backlog: %d documents, %d B of text each, written at %s in %.1f s " \
+    "$N" "$FIELD" "$A" "$(calc "$t1 - $t0")"
+printf "(%.0f/s, one durable commit each)\n" "$(calc "$N / ($t1 - $t0)")"
+
+# One catch-up run, round $1: the verify rate now, restore both stores,
+# start A, start B, wait until B's digest is A's. Prints a row, appends
+# "RATE LINK_RATE WALL_RATE VRATE" to $T/rates, stops both nodes.
+catchup_run() {
+	local tb td ev first last span rate lu lms lspan lrate tb_ms wall wrate
+	local commits sb got= r n end=$((SECONDS + 120))
+	verify 0.5
+	for n in "$A" "$BN"; do
+		rm -rf "${T:?}/$n" && cp -a "$T/tpl/$n" "$T/$n" ||
+		    die "cannot restore $n"
+	done
+	start_node "$A" || die "$A did not start"
+	tb=$(now)
+	start_node "$BN" || die "$BN did not start"
+	# records_new is cheap to read; the digest walks every document, on
+	# B's only writer thread, so it is asked only once all may be there.
+	while :; do
+		r=$(records_new "$BN" 2>/dev/null) && [ "$r" -ge "$N" ] &&
+		    got=$(digest "$BN" "$DB") && [ "${got%% *}" = "$WANT" ] &&
+		    break
+		[ $SECONDS -ge $end ] &&
+		    die "$BN's digest is not $A's after 120 s: ${got:-none}"
+		sleep 0.05
+	done
+	td=$(now)
+	sb=$(sched_ns "${PID[$BN]}")
+	ev=$(events_of "$BN" 02 "$tb" "$T/docs.ids")
+	[ "$(echo "$ev" | grep -c .)" -eq "$N" ] ||
+	    die "custody at $BN shows $(echo "$ev" | grep -c .) of $N received"
+	first=$(trace_ms "$BN" "$(echo "$ev" | head -n 1 | cut -d' ' -f2)" \
+	    received) && last=$(trace_ms "$BN" "$(echo "$ev" | tail -n 1 |
+	    cut -d' ' -f2)" received) || die "node-ctl trace at $BN failed"
+	[ "$first" = "$(echo "$ev" | head -n 1 | cut -d' ' -f1)" ] &&
+	    [ "$last" = "$(echo "$ev" | tail -n 1 | cut -d' ' -f1)" ] ||
+	    die "mdb_dump and node-ctl trace disagree: store layout changed?"
+	span=$((last - first))
+	[ "$span" -gt 0 ] || span=1
+	rate=$(calc "$N * 1000 / $span")
+	# B's log line for this session's Hello (UTC, ms).
+	lu=$(grep 'event=link_up' "$T/$BN.log" | tail -n 1 | cut -d' ' -f1)
+	tb_ms=$(awk -v t="$tb" 'BEGIN { printf "%.0f", t * 1000 }')
+	lms=$(date -u -d "$lu" +%s%3N 2>/dev/null) && [ "$lms" -ge "$tb_ms" ] ||
+	    die "no link_up in $BN's log for this run"
+	lspan=$((last - lms))
+	[ "$lspan" -gt 0 ] || lspan=1
+	lrate=$(calc "$N * 1000 / $lspan")
+	wall=$(calc "$td - $tb")
+	wrate=$(calc "$N / $wall")
+	commits=$(ctl "$BN" --json status | jq .counters.commits)
+	set -- "$1" $sb
+	printf "  %3s %6d %6d %6.0f %6d %6.0f %6.2f %6.0f %6.0f %6.0f %6.0f\n" \
+	    "$1" "$VRATE" "$span" "$rate" "$lspan" "$lrate" "$wall" "$wrate" \
+	    "$(calc "$2 / 1000 / $N")" "$(calc "$3 / 1e6")" \
+	    "$(calc "$N / $commits")"
+	echo "$rate $lrate $wrate $VRATE" >>"$T/rates"
+	stop_node "$BN"
+	stop_node "$A"
+}
+
+echo
+echo "catch-up over one hop: $N documents written at $A while $BN was"
+echo "down, then $BN started; $ROUNDS runs from the same stores."
+echo "  verify: verify_rate (0.5 s) just before the run; first->last: from"
+echo "  the first to the last \"received\" at $BN; link_up->last: from $BN's"
+echo "  link_up; start->match: from starting $BN until its digest was $A's"
+echo "  (polled). cpu: all $BN's threads' run time per document; waited:"
+echo "  runnable but not running (other load); per commit: revisions in"
+echo "  each write transaction at $BN"
+printf "  %3s %6s %13s %13s %13s %6s %6s %6s\n" rnd verify "first->last" \
+    link_up-\>last start-\>match "B cpu" waited per
+printf "  %3s %6s %6s %6s %6s %6s %6s %6s %6s %6s %6s\n" "" /s ms docs/s \
+    ms docs/s s docs/s us/doc ms commit
+for ((r = 1; r <= ROUNDS; r++)); do
+	catchup_run "$r"
+done
+for n in "$A" "$BN"; do
+	mv "$T/$n.log" "$T/catchup-$n.log"
+	mv "$T/$n" "$T/catchup-$n"
+	mv "$T/$n.conf" "$T/catchup-$n.conf"
+done
+
+# 3. Fan-out over the four-tier tree of tools/demo.sh.
+districts="bacquang.hagiang vixuyen.hagiang"
+communes="tanthanh.bacquang.hagiang quyetthang.bacquang.hagiang
+tanthanh.vixuyen.hagiang quyetthang.vixuyen.hagiang"
+TREE=($A $BN $districts $communes)
+for n in "${TREE[@]}"; do
+	case $n in
+	"$A") p= ;;
+	"$BN") p=$A ;;
+	*.*.*) p=${n#*.} ;;
+	*) p=$BN ;;
+	esac
+	make_node "$n" "$p"
+	[ -z "$p" ] || enrol "$n" || die "$p did not certify $n"
+	start_node "$n" || die "$n did not start"
+done
+wait_for 30 tree_up "${TREE[@]}" || die "the tree did not link up"
+ctl "$A" db create "$FDB" '*' '*=reader' >/dev/null ||
+    die "$A could not create $FDB"
+for n in "${TREE[@]:1}"; do
+	wait_for 15 digest "$n" "$FDB" || die "$FDB did not reach $n"
+done
+# Does every node but the root show record $1 received?
+all_hold() {
+	local n
+	for n in "${TREE[@]:1}"; do
+		trace_ms "$n" "$1" received >/dev/null || return 1
+	done
+}
+tf=$(now)
+: >"$T/fan.ids"
+for ((i = 1; i <= FAN_N; i++)); do
+	line=$("$B/tests/doc_flood" "$T/$A/control.sock" "$FDB" 1 "$FIELD") ||
+	    die "doc_flood of document $i failed"
+	echo "$line" >>"$T/fan.ids"
+	sleep "$FAN_GAP"
+	wait_for 20 all_hold "${line#* }" ||
+	    die "document $i did not reach every node in 20 s"
+done
+# "NODE TIME_MS REV": tw's submitted, everyone else's received.
+for n in "${TREE[@]}"; do
+	e=02
+	[ "$n" = "$A" ] && e=01
+	events_of "$n" "$e" "$tf" "$T/fan.ids" | sed "s/^/$n /"
+done >"$T/fan.events"
+[ "$(wc -l <"$T/fan.events")" -eq $((FAN_N * ${#TREE[@]})) ] ||
+    die "custody shows $(wc -l <"$T/fan.events") of $((FAN_N * ${#TREE[@]}))" \
+	"events"
+# The first document's time at the last commune, against node-ctl trace.
+rev=$(head -n 1 "$T/fan.ids" | cut -d' ' -f2)
+n=${TREE[-1]}
+[ "$(trace_ms "$n" "$rev" received)" = "$(awk -v n="$n" -v r="$rev" \
+    '$1 == n && $3 == r { print $2 }' "$T/fan.events")" ] ||
+    die "mdb_dump and node-ctl trace disagree: store layout changed?"
+# Per document: "PROVINCE DISTRICTS COMMUNES" in ms after submission
+# (the later district, the last commune), then p50 and max of each.
+awk -v root="$A" '
+    $1 == root { sub_[$3] = $2; next }
+    {
+	t = split($1, parts, ".")	# 1 province, 2 district, 3 commune
+	if (!(($3, t) in rec) || $2 > rec[$3, t])
+		rec[$3, t] = $2		# the last node of that tier
+	ids[$3] = 1
+    }
+    END {
+	for (id in ids)
+		print rec[id, 1] - sub_[id], rec[id, 2] - sub_[id],
+		    rec[id, 3] - sub_[id]
+    }' "$T/fan.events" >"$T/fan.times"
+pct() {
+	cut -d' ' -f"$1" "$T/fan.times" | sort -n | awk '{ v[++k] = $1 }
+	    END { printf "p50 %4d ms  max %4d ms", v[int((k - 1) * 0.5) + 1],
+	    v[k] }'
+}
+{
+	echo
+	echo "fan-out over four tiers: $FAN_N documents of $FIELD B written one"
+	echo "at a time at $A ($FAN_GAP s apart and each after the last had"
+	echo "reached every node); from $A's \"submitted\" to each node's"
+	echo "\"received\" (one clock, ms)"
+	printf "  %-26s %s\n" "$BN (1 hop):" "$(pct 1)" \
+	    "both districts (2 hops):" "$(pct 2)" \
+	    "every node (3 hops):" "$(pct 3)"
+} >"$T/fan.out"
+for n in "${TREE[@]}"; do
+	stop_node "$n"
+done
+
+V=$(sort -n "$T/verifies" | awk '{ v[NR] = $1 } END { n = NR
+    printf "%.0f", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }')
+echo
+echo "summary: the median docs/s of the $ROUNDS catch-up runs; x: over the"
+echo "median verify rate of this run, $V/s ($(wc -l <"$T/verifies")" \
+    "figures, $(sort -n "$T/verifies" | sed -n '1p;$p' | paste -sd- -)/s)"
+echo "target: >= $TARGET docs/s"
+awk -v t="$TARGET" -v v="$V" '
+    function median(x, n,   i, j, y) {
+	for (i = 2; i <= n; i++)	# insertion sort: n is small
+		for (j = i; j > 1 && x[j - 1] > x[j]; j--) {
+			y = x[j]; x[j] = x[j - 1]; x[j - 1] = y
+		}
+	return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
+    }
+    { r[NR] = $1; l[NR] = $2; w[NR] = $3 }
+    END {
+	n = NR
+	split("first->last link_up->last start->match", name, " ")
+	m[1] = median(r, n); m[2] = median(l, n); m[3] = median(w, n)
+	printf "  %-14s %8s %5s\n", "", "docs/s", "x"
+	for (i = 1; i <= 3; i++)
+		printf "  %-14s %8.0f %5.2f %s\n", name[i], m[i], m[i] / v,
+		    (m[i] >= t) ? "ok" : "MISS"
+    }' "$T/rates"
+cat "$T/fan.out"
