@@ -45,6 +45,7 @@
  *                               {"fields": {...}, "readers": [...]} on
  *                               stdin
  *   doc get DB ID [--rev REV]   its fields, winning revision, conflicts
+ *   doc attachment DB ID NAME -o FILE   an attachment, once all here
  *   doc ls DB [--from ID] [--deleted]
  *                               the documents (1000 at a time)
  *   doc rm DB ID                delete it (a stub that replicates)
@@ -59,6 +60,7 @@
  * ok, 1 error, 2 usage. Errors are one line on stderr.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -84,6 +86,7 @@
 #include "name.h"
 #include "store.h"
 #include "view.h"
+#include "xmem.h"
 #include "wire.h"
 
 #define REPLY_TIMEOUT_MS	15000
@@ -122,6 +125,7 @@ help(FILE *f, int status)
 	    "  db digest DB\n"
 	    "  doc put DB [ID] [NAME[:TYPE]=VALUE...] [--readers P1,P2,...]\n"
 	    "  doc get DB ID [--rev REV]\n"
+	    "  doc attachment DB ID NAME -o FILE\n"
 	    "  doc ls DB [--from ID] [--deleted]\n"
 	    "  doc rm DB ID\n"
 	    "  doc history DB ID\n"
@@ -246,6 +250,7 @@ static const struct {
 	{ "doc_ls", doc_view_doc_ls },
 	{ "doc_history", doc_view_doc_history },
 	{ "doc_conflicts", doc_view_doc_conflicts },
+	{ "doc_attachment", doc_view_doc_attachment },
 };
 
 /*
@@ -314,7 +319,7 @@ local_call(json_t *req)
 		snprintf(err, sizeof(err), "%s%s needs a running node; -d reads "
 		    "a stopped node's store (status, mail ls, mail cat, trace, "
 		    "db ls, db acl, db digest, doc get, doc ls, doc history, "
-		    "doc conflicts)", name, strcmp(cmd, "db_acl") == 0 ?
+		    "doc conflicts, doc attachment)", name, strcmp(cmd, "db_acl") == 0 ?
 		    " with entries" : "");
 	}
 	store_close(&st);
@@ -928,7 +933,8 @@ static const struct subcmd {
 	    "The state digest of this replica of DB, its documents and its\n"
 	    "conflicts. Replicas with the same documents, winners and\n"
 	    "conflicts print the same line.\n" },
-	{ "doc", "put", "DB [ID] [NAME[:TYPE]=VALUE...] [--readers P1,P2,...]",
+	{ "doc", "put", "DB [ID] [NAME[:TYPE]=VALUE...] [--readers P1,P2,...]\n"
+	    "       [--attach NAME=FILE]... [--type MEDIA-TYPE] [--detach NAME]...",
 	    "Write a document: a new one (random id) without ID, else a new\n"
 	    "revision of ID that starts from its winner's fields. Fields:\n"
 	    "  NAME=VALUE              text\n"
@@ -944,7 +950,15 @@ static const struct subcmd {
 	    "array of strings, {\"time_ms\": MS}, {\"b64\": BASE64} or null.\n"
 	    "--readers: the nodes that may hold the document (node-name\n"
 	    "patterns, comma-separated; \"\" clears the list).\n"
+	    "--attach NAME=FILE: attach FILE (up to 16 MiB; the node reads\n"
+	    "it) as NAME, replacing an attachment of that name; --type: its\n"
+	    "media type; --detach NAME: drop one. Attachments travel in 64 KiB\n"
+	    "chunks after the revision; doc get shows how many are here.\n"
 	    "Prints the document's id and its new revision.\n" },
+	{ "doc", "attachment", "DB ID NAME -o FILE",
+	    "Write the winner's attachment NAME into FILE (a new file), once\n"
+	    "every chunk of it has arrived here; each chunk and the whole are\n"
+	    "checked against their hashes.\n" },
 	{ "doc", "get", "DB ID [--rev REV]",
 	    "The document's fields, one NAME: VALUE line each (list items\n"
 	    "comma-separated, bytes as <N bytes>, times in ISO 8601 UTC), then\n"
@@ -1526,6 +1540,14 @@ doc_get_human(json_t *r)
 		}
 		printf("\n");
 	}
+	json_array_foreach(json_object_get(r, "attachments"), i, v) {
+		printf("attachment: ");
+		print_safe(str(v, "name"), 0);
+		printf(" (");
+		print_safe(str(v, "media_type"), 0);
+		printf(", %lld bytes, %lld of %lld chunks here)\n",
+		    num(v, "size"), num(v, "held"), num(v, "chunks"));
+	}
 	if (json_is_true(json_object_get(r, "deleted")))
 		printf("deleted: yes%s\n", json_is_true(json_object_get(r,
 		    "purged")) ? " (purged)" : "");
@@ -1604,6 +1626,53 @@ doc_conflicts_human(json_t *r)
 		printf("(no conflicts)\n");
 }
 
+/* --attach NAME=FILE: {name, path} with FILE made absolute (the node,
+ * which reads it, runs elsewhere). */
+static json_t *
+attachment_arg(const char *arg)
+{
+	const char	*eq = strchr(arg, '=');
+	char		*name, *path;
+	json_t		*o;
+
+	if (eq == NULL || eq == arg || eq[1] == '\0')
+		bad("--attach %s: expected NAME=FILE", arg);
+	name = xmalloc((size_t)(eq - arg) + 1);
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = '\0';
+	if ((path = realpath(eq + 1, NULL)) == NULL)
+		die("%s: %s", eq + 1, strerror(errno));
+	o = json_pack("{s:o, s:s}", "name", utf8("--attach", name), "path",
+	    path);
+	free(name);
+	free(path);
+	return o;
+}
+
+/* Writes the attachment in reply r into a new file out. */
+static void
+write_attachment(json_t *r, const char *out)
+{
+	const char	*b64 = str(r, "b64");
+	size_t		 cap = strlen(b64) / 4 * 3 + 3, len;
+	uint8_t		*buf = xmalloc(cap);
+	FILE		*f;
+	int		 fd;
+
+	if (sodium_base642bin(buf, cap, b64, strlen(b64), NULL, &len, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0)
+		die("the node's reply is not base64");
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0644)) == -1 ||
+	    (f = fdopen(fd, "w")) == NULL)
+		die("%s: %s", out, strerror(errno));
+	if (fwrite(buf, 1, len, f) != len || fflush(f) != 0 ||
+	    fsync(fileno(f)) != 0 || fclose(f) != 0)
+		die("%s: %s", out, strerror(errno));
+	if (!json_out)
+		printf("wrote %zu bytes to %s\n", len, out);
+	free(buf);
+}
+
 static int
 cmd_doc(const char *sock, int argc, char **argv)
 {
@@ -1613,6 +1682,10 @@ cmd_doc(const char *sock, int argc, char **argv)
 		{ "from", required_argument, NULL, 'f' },
 		{ "deleted", no_argument, NULL, 'D' },
 		{ "keep", required_argument, NULL, 'k' },
+		{ "attach", required_argument, NULL, 'a' },
+		{ "type", required_argument, NULL, 't' },
+		{ "detach", required_argument, NULL, 'x' },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
 	/* Which options each command takes. */
@@ -1620,16 +1693,18 @@ cmd_doc(const char *sock, int argc, char **argv)
 		const char	*name, *takes;
 		int		 min, max;	/* arguments after the name */
 	} shapes[] = {
-		{ "put", "r", 1, -1 }, { "get", "v", 2, 2 },
+		{ "put", "ratx", 1, -1 }, { "get", "v", 2, 2 },
+		{ "attachment", "o", 3, 3 },
 		{ "ls", "fD", 1, 1 }, { "rm", "", 2, 2 },
 		{ "history", "", 2, 2 }, { "conflicts", "", 1, 1 },
 		{ "resolve", "k", 2, 2 },
 	};
 	const char	*sub = argc > 1 ? argv[1] : NULL, *readers = NULL;
 	const char	*rev = NULL, *from = NULL, *keep = NULL, *db;
+	const char	*type = NULL, *out = NULL;
 	int		 ch, deleted = 0, nargs, li;
 	size_t		 s;
-	json_t		*req, *r;
+	json_t		*req, *r, *attach = json_array(), *detach = json_array();
 
 	if (subcmd_find("doc", sub) == NULL)
 		subcmd_usage("doc", sub);
@@ -1640,12 +1715,13 @@ cmd_doc(const char *sock, int argc, char **argv)
 	argv++;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, &li)) != -1) {
+	while ((ch = getopt_long(argc, argv, "o:", opts, &li)) != -1) {
 		if (ch == '?' || strchr(shapes[s].takes, ch) == NULL)
 			bad("%s%s: not an option of doc %s, or without its "
-			    "value (usage: doc %s %s)", ch == '?' ? "" : "--",
-			    ch == '?' ? argv[optind - 1] : opts[li].name, sub,
-			    sub, subcmd_find("doc", sub)->sc_args);
+			    "value (usage: doc %s %s)", ch == '?' ? "" :
+			    ch == 'o' ? "-" : "--", ch == '?' ?
+			    argv[optind - 1] : ch == 'o' ? "o" : opts[li].name,
+			    sub, sub, subcmd_find("doc", sub)->sc_args);
 		switch (ch) {
 		case 'r':
 			readers = optarg;
@@ -1662,8 +1738,24 @@ cmd_doc(const char *sock, int argc, char **argv)
 		case 'k':
 			check_rev("--keep", keep = optarg);
 			break;
+		case 'a':
+			json_array_append_new(attach, attachment_arg(optarg));
+			break;
+		case 't':
+			type = optarg;
+			break;
+		case 'x':
+			json_array_append_new(detach, utf8("--detach",
+			    optarg));
+			break;
+		case 'o':
+			out = optarg;
+			break;
 		}
 	}
+	if (strcmp(sub, "attachment") == 0 && out == NULL)
+		bad("doc attachment needs -o FILE (usage: doc attachment "
+		    "DB ID NAME -o FILE)");
 	nargs = argc - optind;
 	if (nargs < shapes[s].min || (shapes[s].max >= 0 &&
 	    nargs > shapes[s].max))
@@ -1684,8 +1776,17 @@ cmd_doc(const char *sock, int argc, char **argv)
 		for (; k < nargs; k++)
 			parse_field(fields, argv[k]);
 		json_object_set_new(req, "fields", fields);
-		if (json_object_size(fields) == 0)
+		if (json_object_size(fields) == 0 &&
+		    json_array_size(attach) == 0 && json_array_size(detach) == 0)
 			read_put_json(req);
+		for (size_t a = 0; type != NULL && a < json_array_size(attach);
+		    a++)
+			json_object_set_new(json_array_get(attach, a),
+			    "media_type", utf8("--type", type));
+		if (json_array_size(attach) > 0)
+			json_object_set(req, "attach", attach);
+		if (json_array_size(detach) > 0)
+			json_object_set(req, "detach", detach);
 		if (readers != NULL)
 			json_object_set_new(req, "readers",
 			    split_list("--readers", readers, 0));
@@ -1698,7 +1799,12 @@ cmd_doc(const char *sock, int argc, char **argv)
 			check_id("ID", argv[1]);
 			json_object_set_new(req, "id", json_string(argv[1]));
 		}
+		if (nargs > 2)
+			json_object_set_new(req, "name", utf8("NAME",
+			    argv[2]));
 	}
+	json_decref(attach);
+	json_decref(detach);
 	if (rev != NULL)
 		json_object_set_new(req, "rev", json_string(rev));
 	if (keep != NULL)
@@ -1718,12 +1824,16 @@ cmd_doc(const char *sock, int argc, char **argv)
 		doc_ls_human(r, db, deleted);
 	else if (strcmp(sub, "rm") == 0)
 		printf("deleted %s rev %s\n", str(r, "id"), str(r, "rev"));
+	else if (strcmp(sub, "attachment") == 0)
+		;	/* written below, in both forms */
 	else if (strcmp(sub, "history") == 0)
 		doc_history_human(r);
 	else if (strcmp(sub, "conflicts") == 0)
 		doc_conflicts_human(r);
 	else
 		printf("resolved %s rev %s\n", str(r, "id"), str(r, "rev"));
+	if (strcmp(sub, "attachment") == 0)
+		write_attachment(r, out);
 	json_decref(r);
 	return 0;
 }
