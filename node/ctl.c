@@ -114,8 +114,11 @@ cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
 		char			 key[KEY_HEX_BYTES];
 
 		key_hex(p->pr_key, key);
+		uint64_t		 got = lanes_max(p->pr_received);
+
 		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s,"
-		    " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+		    " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+		    " s:I, s:I, s:s}",
 		    "name", p->pr_name != NULL ? p->pr_name : "",
 		    "key", key,
 		    "direction", p->pr_link == NULL ? "in" : "out",
@@ -123,7 +126,12 @@ cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
 		    "sent", (json_int_t)lanes_max(p->pr_sent),
 		    "acked", (json_int_t)lanes_max(p->pr_acked),
 		    "lag_out", (json_int_t)repl_lag(n, p),
-		    "received", (json_int_t)lanes_max(p->pr_received),
+		    "received", (json_int_t)got,
+		    "lag_in", (json_int_t)(p->pr_their_head > got ?
+		    p->pr_their_head - got : 0),
+		    "bytes_in", (json_int_t)p->pr_bytes_in,
+		    "bytes_out", (json_int_t)p->pr_bytes_out,
+		    "backoff_ms", (json_int_t)p->pr_backoff_ms,
 		    "records_in", (json_int_t)p->pr_records_in,
 		    "records_out", (json_int_t)p->pr_records_out,
 		    "rejected", (json_int_t)p->pr_rejected,

@@ -464,6 +464,7 @@ dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 	int		 rc;
 
 	n->n_cnt.frames_in++;
+	p->pr_bytes_in += len;
 	p->pr_last_rx_ms = loop_now_ms();
 	if ((rc = wire_frame_unpack(buf, len, &f)) != 0) {
 		n->n_cnt.frames_bad++;
@@ -483,6 +484,8 @@ dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 		repl_batch(n, p, f->batch);
 	else if (f->kind_case == NODENET__FRAME__KIND_ACK)
 		repl_ack(n, p, f->ack);
+	else if (f->kind_case == NODENET__FRAME__KIND_HEARTBEAT)
+		p->pr_their_head = f->heartbeat->head_seq;
 	else if (f->kind_case == NODENET__FRAME__KIND_TRACE_QUERY)
 		trace_query(n, p, f->trace_query);
 	else if (f->kind_case == NODENET__FRAME__KIND_TRACE_ANSWER)
@@ -623,6 +626,7 @@ peer_send(struct node *n, struct peer *p, const Nodenet__Frame *f)
 		return -1;
 	}
 	n->n_cnt.frames_out++;
+	p->pr_bytes_out += len;
 	return 0;
 }
 

@@ -461,22 +461,29 @@ cmd_peers(const char *sock)
 	size_t	 i;
 
 	if (!json_out) {
-		printf("%-28s %-3s %-9s %8s %8s %6s %8s %7s %7s %4s %7s  %s\n",
-		    "PEER", "DIR", "STATE", "SENT", "ACKED", "LAG", "RECEIVED",
-		    "IN", "OUT", "REJ", "IDLE_S", "LAST ERROR");
+		printf("%-28s %-3s %-9s %8s %8s %6s %8s %6s %7s %7s %4s %6s "
+		    "%7s  %s\n", "PEER", "DIR", "STATE", "SENT", "ACKED", "LAG",
+		    "RECEIVED", "LAG_IN", "IN", "OUT", "REJ", "IDLE_S",
+		    "RETRY_S", "LAST ERROR");
 		json_array_foreach(json_object_get(r, "peers"), i, p) {
-			char	idle[24] = "-";
+			char	idle[24] = "-", retry[24] = "-";
 
 			if (num(p, "last_rx_ms_ago") >= 0)
 				snprintf(idle, sizeof(idle), "%lld",
 				    num(p, "last_rx_ms_ago") / 1000);
-			printf("%-28s %-3s %-9s %8lld %8lld %6lld %8lld %7lld "
-			    "%7lld %4lld %7s  %s\n", str(p, "name")[0] ?
+			if (num(p, "backoff_ms") > 0)
+				snprintf(retry, sizeof(retry), "%.1f",
+				    (double)num(p, "backoff_ms") / 1000);
+			printf("%-28s %-3s %-9s %8lld %8lld %6lld %8lld %6lld "
+			    "%7lld %7lld %4lld %6s %7s  ", str(p, "name")[0] ?
 			    str(p, "name") : "(unnamed)", str(p, "direction"),
 			    str(p, "state"), num(p, "sent"), num(p, "acked"),
 			    num(p, "lag_out"), num(p, "received"),
-			    num(p, "records_in"), num(p, "records_out"),
-			    num(p, "rejected"), idle, str(p, "error"));
+			    num(p, "lag_in"), num(p, "records_in"),
+			    num(p, "records_out"), num(p, "rejected"), idle,
+			    retry);
+			print_safe(str(p, "error"), 0);
+			printf("\n");
 		}
 	}
 	json_decref(r);
