@@ -33,7 +33,8 @@ LDFLAGS	+= $(SANFLAGS)
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS = gcc make pkg-config libzmq3-dev liblmdb-dev lmdb-utils \
 	   libsodium-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev \
-	   libinih-dev libjansson-dev clang libclang-rt-14-dev jq groff-base
+	   libinih-dev libjansson-dev clang libclang-rt-14-dev jq groff-base \
+	   swaks postfix
 
 PROTOS	 = $(wildcard proto/*.proto)
 PROTO_C	 = $(PROTOS:proto/%.proto=$(B)/proto/%.pb-c.c)
@@ -74,6 +75,8 @@ deps:
 		echo "installing:$$missing"; \
 		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 		$$sudo apt-get update -qq && \
+		echo "postfix postfix/main_mailer_type select No configuration" | \
+		    $$sudo debconf-set-selections && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
 		    $$missing >/dev/null || exit 1; \
 	fi
@@ -188,7 +191,8 @@ install: all
 	install -m 644 tools/examples/*.conf \
 	    $(DESTDIR)$(PREFIX)/share/doc/node/examples/
 	install -m 644 tools/man/node-ctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 tools/man/node.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 tools/man/node.8 tools/man/mailgw.8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/
 
 clean:
 	rm -rf build
