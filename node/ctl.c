@@ -32,7 +32,20 @@
 /* The marker a command returns when it answers later (ctl_answer()). */
 static json_t	later;
 
+/* The tier of a node: names are not tiered, so it is the depth. */
+static const char *
+tier(const struct node *n)
+{
+	static const char *const tiers[] = { "central", "province",
+	    "district", "commune" };
+	unsigned	 depth = 1;
 
+	if (strcmp(n->n_conf->name, n->n_conf->root_name) == 0)
+		return tiers[0];
+	for (const char *c = n->n_conf->name; *c != '\0'; c++)
+		depth += *c == '.';
+	return depth < 4 ? tiers[depth] : "below commune";
+}
 
 static json_t *
 cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
@@ -48,10 +61,11 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < n->n_npeers; i++)
 		up += n->n_peers[i]->pr_state == PEER_UP;
-	return json_pack("{s:s, s:s, s:b, s:I, s:o, s:I, s:I,"
+	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:I, s:I,"
 	    " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 	    " s:I, s:I, s:I}}",
-	    "name", n->n_conf->name, "version", NODE_VERSION, "running", 1,
+	    "name", n->n_conf->name, "tier", tier(n), "version", NODE_VERSION,
+	    "running", 1,
 	    "uptime_s", (json_int_t)((loop_now_ms() - n->n_started_ms) / 1000),
 	    "store", store,
 	    "peers", (json_int_t)n->n_npeers, "peers_up", (json_int_t)up,
@@ -211,6 +225,16 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o}", "id", view_hex_id(id));
 }
 
+/* 1 if mbox is one of the mailboxes the config names. */
+static int
+configured(const struct node *n, const char *mbox)
+{
+	for (size_t i = 0; mbox != NULL && i < n->n_conf->mailboxes.n; i++)
+		if (strcmp(n->n_conf->mailboxes.items[i], mbox) == 0)
+			return 1;
+	return 0;
+}
+
 static json_t *
 cmd_mail_ls(struct node *n, json_t *req, char *err, size_t errlen)
 {
@@ -223,6 +247,15 @@ cmd_mail_ls(struct node *n, json_t *req, char *err, size_t errlen)
 	}
 	r = view_mail_ls(txn, req, err, errlen);
 	store_txn_abort(&txn);
+	if (r != NULL && json_array_size(json_object_get(r, "messages")) == 0 &&
+	    !configured(n, json_string_value(json_object_get(req,
+	    "mailbox")))) {
+		json_decref(r);
+		snprintf(err, errlen, "no mailbox %.64s here (see mailboxes in "
+		    "the node's config)", json_string_value(
+		    json_object_get(req, "mailbox")));
+		return NULL;
+	}
 	return r;
 }
 

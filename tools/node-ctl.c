@@ -156,6 +156,20 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
+/* A malformed argument: one line on stderr, exit 2 (nothing was sent). */
+static void __attribute__((format(printf, 1, 2), noreturn))
+bad(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "node-ctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
 static const char	*data_dir;	/* -d: read a stopped node's store */
 static const char	*self_name;	/* -c: the node's name, from its config */
 
@@ -281,9 +295,14 @@ local_call(json_t *req)
 		die("%s: cannot open the store read-only: %s", data_dir,
 		    store_strerror(rc));
 	if (strcmp(cmd, "status") == 0) {
-		r = json_pack("{s:s, s:b, s:o, s:o}", "name", data_dir,
-		    "running", 0, "store", view_store(st), "instance",
-		    view_hex(store_instance(st), STORE_INSTANCE_BYTES));
+		char	*self = local_self();
+
+		/* The root has no chain: its name is in its config alone. */
+		r = json_pack("{s:s, s:s, s:b, s:o, s:o}", "name", self !=
+		    NULL ? self : "", "path", data_dir, "running", 0, "store",
+		    view_store(st), "instance", view_hex(store_instance(st),
+		    STORE_INSTANCE_BYTES));
+		free(self);
 	} else if (strcmp(cmd, "mail_ls") == 0 || strcmp(cmd, "mail_cat") == 0 ||
 	    strcmp(cmd, "trace") == 0) {
 		if ((rc = store_txn_begin(st, STORE_RDONLY, &txn)) != 0)
@@ -432,14 +451,17 @@ cmd_status(const char *sock)
 	const char *k;
 
 	if (!json_out && !json_is_true(json_object_get(r, "running"))) {
-		printf("store     %s (node stopped; read-only)\n"
-		    "instance  %s\n", str(r, "name"), str(r, "instance"));
+		printf("name      %s\nstore     %s (node stopped; read-only)\n"
+		    "instance  %s\n", str(r, "name")[0] != '\0' ?
+		    str(r, "name") : "(unknown: no node.chain; the root?)",
+		    str(r, "path"), str(r, "instance"));
 		printf("records   %lld, log at %lld, map %lld of %lld bytes "
 		    "used\n", num(st, "records"), num(st, "last_seq"),
 		    num(st, "map_used"), num(st, "map_size"));
 	} else if (!json_out) {
-		printf("name      %s\nversion   %s\nuptime    %lld s\n",
-		    str(r, "name"), str(r, "version"), num(r, "uptime_s"));
+		printf("name      %s\ntier      %s\nversion   %s\n"
+		    "uptime    %lld s\n", str(r, "name"), str(r, "tier"),
+		    str(r, "version"), num(r, "uptime_s"));
 		printf("store     %lld records, log at %lld, map %lld of %lld "
 		    "bytes used\n", num(st, "records"), num(st, "last_seq"),
 		    num(st, "map_used"), num(st, "map_size"));
@@ -576,7 +598,7 @@ cmd_send(const char *sock, int argc, char **argv)
 			expires_s = strtoll(optarg, &end, 10);
 			if (errno || *end || expires_s <= 0 ||
 			    expires_s > 10LL * 365 * 86400)
-				die("--expires: seconds, 1 to 10 years: %s",
+				bad("--expires: seconds, 1 to 10 years: %s",
 				    optarg);
 			break;
 		case 'p':
@@ -587,7 +609,7 @@ cmd_send(const char *sock, int argc, char **argv)
 			else if (strcmp(optarg, "bulk") == 0)
 				prio = 2;
 			else
-				die("--priority: urgent, normal or bulk");
+				bad("--priority: urgent, normal or bulk");
 			break;
 		case 'F':
 			file = optarg;
@@ -637,7 +659,7 @@ cmd_mail(const char *sock, int argc, char **argv)
 			errno = 0;
 			seq = strtoll(argv[4], &end, 10);
 			if (errno || *end || seq < 1)
-				die("--from: a message number: %s", argv[4]);
+				bad("--from: a message number: %s", argv[4]);
 		}
 		r = call(sock, json_pack("{s:s, s:s, s:I}", "cmd", "mail_ls",
 		    "mailbox", argv[2], "from", (json_int_t)seq));
@@ -661,7 +683,7 @@ cmd_mail(const char *sock, int argc, char **argv)
 		errno = 0;
 		seq = strtoll(argv[3], &end, 10);
 		if (errno || *end || seq < 1)
-			die("SEQ: a message number from mail ls: %s", argv[3]);
+			bad("SEQ: a message number from mail ls: %s", argv[3]);
 		r = call(sock, json_pack("{s:s, s:s, s:I}", "cmd", "mail_cat",
 		    "mailbox", argv[2], "seq", (json_int_t)seq));
 		if (!json_out) {
@@ -689,7 +711,7 @@ cmd_mail(const char *sock, int argc, char **argv)
 		errno = 0;
 		seq = strtoll(argv[3], &end, 10);
 		if (errno || *end || seq < 1)
-			die("SEQ: a message number from mail ls: %s", argv[3]);
+			bad("SEQ: a message number from mail ls: %s", argv[3]);
 		r = call(sock, json_pack("{s:s, s:s, s:I}", "cmd", "mail_rm",
 		    "mailbox", argv[2], "seq", (json_int_t)seq));
 		if (!json_out)
@@ -815,7 +837,7 @@ cmd_cert(const char *sock, int argc, char **argv)
 			errno = 0;
 			days = strtoll(argv[++k], &end, 10);
 			if (errno || *end || days < 1)
-				die("--days: a positive number of days");
+				bad("--days: a positive number of days");
 		} else
 			usage();
 	}
@@ -1050,19 +1072,6 @@ subcmd_usage(const char *group, const char *name)
 	exit(2);
 }
 
-/* A malformed argument: one line on stderr, exit 2 (nothing was sent). */
-static void __attribute__((format(printf, 1, 2), noreturn))
-bad(const char *fmt, ...)
-{
-	va_list	ap;
-
-	fprintf(stderr, "node-ctl: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(2);
-}
 
 static int
 is_hex(const char *s, size_t len)

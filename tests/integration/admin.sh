@@ -68,7 +68,7 @@ for n in $ALL; do
 	        (.uptime_s | type == "number") and .peers >= 1 and
 	        .peers_up == .peers and (.counters.records_in | type == "number")' status
 	check "status (human) at $n: name, version, store and peers lines" \
-	    eval 'H $n status && has "^name +$n$" && has "^version +[0-9]+\.[0-9]+" &&
+	    eval 'H $n status && has "^name +$n$" && has "^tier +(central|province|district|commune)$" && has "^version +[0-9]+\.[0-9]+" &&
 	        has "^uptime +[0-9]+ s$" && has "^store +[0-9]+ records, log at [0-9]+, map [0-9]+ of [0-9]+ bytes used$" &&
 	        has "^peers +([0-9]+) up of \1$" && has "^  records_in +[0-9]+$"'
 done
@@ -382,6 +382,11 @@ check "cert frob: exit 2" exits 2 ctl $d1 cert frob
 check "replicate with two peers: exit 2" exits 2 ctl $p replicate tw $d1
 check "db create without a scope: exit 2" exits 2 ctl $p db create x
 check "doc get without an id: exit 2" exits 2 ctl $p doc get admin
+check "mail cat with a seq that is not a number: exit 2" exits 2 ctl $c2 mail cat vanthu abc
+check "send with an unknown priority: exit 2" exits 2 ctl $c1 send --from chutich@$c1 --priority frob vanthu@$c2
+check "cert issue with --days x: exit 2" exits 2 ctl $d1 cert issue c7.$d1 "$(cat "$T/c9.pub")" -o "$T/x.chain" --days x
+check "mail ls of a mailbox the node does not have: exit 1, saying so" \
+    eval '! ctl $c2 mail ls nosuch 2>"$T/err" && grep -q "no mailbox nosuch here" "$T/err"'
 check "a usage error prints the usage on stderr, nothing on stdout" \
     eval '[ -z "$(ctl $p frobnicate 2>"$T/err")" ] && grep -q "^usage: node-ctl " "$T/err"'
 check "mail cat of a missing seq: exit 1, one line" err1 ctl $c2 mail cat vanthu 999
