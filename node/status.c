@@ -104,7 +104,6 @@ tick(loop_t *l, void *arg)
 void
 status_start(struct node *n)
 {
-	report(n);
 	loop_timer(n->n_loop, n->n_conf->status_ms, tick, n);
 }
 

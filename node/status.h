@@ -17,7 +17,8 @@
 
 struct node;
 
-/* Writes a report now and every status_s from now on. */
+/* Writes a report every status_s from now on (a restart that changes
+ * nothing else sends nothing at once). */
 void	status_start(struct node *n);
 /* Keeps status record wr (just stored) if it is its node's newest, and
  * purges the older one. 0, or a store error. */

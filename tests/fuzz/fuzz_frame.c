@@ -1,6 +1,7 @@
 /*
  * fuzz_frame: libFuzzer target for wire_frame_unpack(), the door every
- * link frame from a peer comes in by (Hello, Batch, Ack, Heartbeat):
+ * link frame from a peer comes in by (Hello, Batch, Ack, Heartbeat,
+ * TraceQuery, TraceAnswer):
  * protobuf decoding, then the bounds of each kind. Any input gives 0 or a
  * code, never a crash, a leak or undefined behaviour; a frame that
  * passes is one whose bounds hold. Seeds: tests/fuzz/corpus/fuzz_frame/.
@@ -46,6 +47,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		break;
 	case NODENET__FRAME__KIND_HEARTBEAT:
+		break;
+	case NODENET__FRAME__KIND_TRACE_QUERY:
+		if (f->trace_query->id.len != WIRE_ID_BYTES ||
+		    f->trace_query->ttl > WIRE_MAX_TRACE_HOPS)
+			abort();
+		break;
+	case NODENET__FRAME__KIND_TRACE_ANSWER:
+		for (size_t i = 0; i < f->trace_answer->n_hops; i++)
+			if (!name_valid(f->trace_answer->hops[i]->node) ||
+			    f->trace_answer->hops[i]->n_events >
+			    WIRE_MAX_TRACE_EVENTS)
+				abort();
 		break;
 	default:
 		abort();
