@@ -131,16 +131,66 @@ acl_before(const struct store_acl *a, const struct store_acl *b)
 	return memcmp(a->id, b->id, STORE_ID_BYTES) > 0;
 }
 
+/*
+ * The ACL in force per database, as last read. An entry holds while
+ * acl_gen stays: it moves on every ACL applied and at the end of every
+ * write transaction (the node's turn), committed or given up, so what a
+ * reader saw before a commit, or in a write that was undone, does not
+ * outlive it. One process, one thread (the node's loop, or node-ctl).
+ */
+#define ACL_CACHE	8
+static struct {
+	char		db[STORE_MAX_DB + 1];
+	uint64_t	gen;
+	struct doc_acl	acl;
+} acl_cache[ACL_CACHE];
+static uint64_t	acl_gen = 1;
+static unsigned	acl_next;
+
+void
+doc_acl_forget(void)
+{
+	acl_gen++;
+}
+
 void
 doc_acl_clear(struct doc_acl *a)
 {
-	if (a->rb != NULL)
+	if (a->rb != NULL && !a->cached)
 		nodenet__record_body__free_unpacked(a->rb, NULL);
 	memset(a, 0, sizeof(*a));
 }
 
+static int	acl_load(store_txn_t *, const char *, struct doc_acl *);
+
 int
 doc_acl_current(store_txn_t *txn, const char *db, struct doc_acl *out)
+{
+	unsigned	i;
+	int		rc;
+
+	for (i = 0; i < ACL_CACHE; i++)
+		if (acl_cache[i].gen == acl_gen &&
+		    strcmp(acl_cache[i].db, db) == 0) {
+			*out = acl_cache[i].acl;
+			return 0;
+		}
+	if ((rc = acl_load(txn, db, out)) != 0 ||
+	    strlen(db) > STORE_MAX_DB)
+		return rc;
+	i = acl_next++ % ACL_CACHE;
+	acl_cache[i].acl.cached = 0;
+	doc_acl_clear(&acl_cache[i].acl);
+	snprintf(acl_cache[i].db, sizeof(acl_cache[i].db), "%s", db);
+	acl_cache[i].gen = acl_gen;
+	acl_cache[i].acl = *out;
+	acl_cache[i].acl.cached = 1;
+	out->cached = 1;
+	return 0;
+}
+
+static int
+acl_load(store_txn_t *txn, const char *db, struct doc_acl *out)
 {
 	struct store_acl	a, best;
 	const uint8_t		*after = NULL;
@@ -511,6 +561,7 @@ apply_acl(store_txn_t *txn, const struct wire_record *wr)
 	struct store_acl	 a, prev;
 	int			 rc;
 
+	doc_acl_forget();
 	memcpy(a.id, wr->id, STORE_ID_BYTES);
 	if (acl->previous.len == 0) {
 		memcpy(a.creation, wr->id, STORE_ID_BYTES);

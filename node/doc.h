@@ -53,6 +53,7 @@ struct doc_acl {
 	struct store_acl	 index;
 	const Nodenet__Acl	*acl;		/* in rb */
 	Nodenet__RecordBody	*rb;		/* decoded from the store */
+	int			 cached;	/* rb is the cache's */
 };
 
 /* 1 if s is a database name: 1..64 bytes of [a-z0-9._-]. */
@@ -69,9 +70,17 @@ const char *doc_level_name(int level);
 /* The level called s, or -1. */
 int	doc_level_parse(const char *s);
 
-/* Loads the ACL in force for db: 0, STORE_NOTFOUND, or another error. */
+/*
+ * Loads the ACL in force for db: 0, STORE_NOTFOUND, or another error.
+ * Answers come from a small cache while no ACL was applied and no write
+ * transaction ended since (doc_acl_forget()); every revision a feed
+ * sends or a replica admits asks. Release with doc_acl_clear() before
+ * asking again.
+ */
 int	doc_acl_current(store_txn_t *txn, const char *db, struct doc_acl *out);
 void	doc_acl_clear(struct doc_acl *a);
+/* What was read may be stale or gone: a write transaction ended. */
+void	doc_acl_forget(void);
 /* The level the ACL gives node name: its most specific matching entry. */
 int	doc_acl_level(const Nodenet__Acl *acl, const char *name);
 

@@ -683,6 +683,9 @@ out:
 void
 repl_after_commit(struct node *n, int committed)
 {
+	/* ACLs read in the turn's write transaction may be gone (aborted),
+	 * those read before it stale (committed): read them again. */
+	doc_acl_forget();
 	for (size_t i = 0; i < n->n_npeers; i++) {
 		struct peer	*p = n->n_peers[i];
 
