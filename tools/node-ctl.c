@@ -942,6 +942,50 @@ cmd_metrics(const char *sock)
 static const struct subcmd {
 	const char	*sc_group, *sc_name, *sc_args, *sc_about;
 } subcmds[] = {
+	{ "", "status", "",
+	    "This node: name, tier, version, uptime, store size and map use,\n"
+	    "links up, and its counters (-d: a stopped node's store).\n" },
+	{ "", "peers", "",
+	    "Each link: direction, state (up, connected, down), how far the\n"
+	    "peer has our log (SENT, ACKED, LAG) and we theirs (RECEIVED,\n"
+	    "LAG_IN), records in and out, refused records, seconds since it\n"
+	    "was heard, seconds to the next reconnect, the last error.\n" },
+	{ "", "queue", "",
+	    "What each link still owes its peer, per priority lane (urgent,\n"
+	    "normal, bulk), in records and bytes.\n" },
+	{ "", "route", "ADDRESS",
+	    "Which link mail for ADDRESS (user@node) takes, and why: local,\n"
+	    "down the tree by the longest known suffix, or up to the parent.\n" },
+	{ "", "trace", "ID",
+	    "Custody of record ID: here, then at each node it was handed on\n"
+	    "to, asked along the path (-d: this store only).\n" },
+	{ "", "send", "--from ADDR [--subject S] [--receipt] [--expires SECONDS]\n"
+	    "       [--priority urgent|normal|bulk] [--file FILE] TO...",
+	    "Submit a message from a local mailbox to one or more addresses;\n"
+	    "the text is FILE or standard input. Prints its id once stored.\n" },
+	{ "", "replicate", "[PEER]",
+	    "Reconnect the links that are down now (or PEER's) and send what\n"
+	    "waits on the others.\n" },
+	{ "", "metrics", "",
+	    "The node's counters in the Prometheus text format.\n" },
+	{ "", "network", "",
+	    "Every node below this one (all, at the root) from the status\n"
+	    "reports each sends up the tree: version, uptime, links, backlog,\n"
+	    "errors, the report's age; STALE when two reports are missing.\n" },
+	{ "mail", "ls", "MAILBOX [--from SEQ]",
+	    "The messages of a local mailbox, 1000 at a time.\n" },
+	{ "mail", "cat", "MAILBOX SEQ",
+	    "One message with its text; marks it read.\n" },
+	{ "mail", "rm", "MAILBOX SEQ",
+	    "Remove a message; it is never delivered again.\n" },
+	{ "cert", "issue", "NAME PUBKEY -o CHAINFILE [--days N]",
+	    "Certify node NAME (below this one) for its public key and write\n"
+	    "the chain file it needs into CHAINFILE.\n" },
+	{ "cert", "revoke", "CERTID [REASON]",
+	    "Revoke a certificate this node may revoke; the revocation\n"
+	    "replicates on the urgent lane.\n" },
+	{ "cert", "ls", "[SUBTREE]",
+	    "The certificates this node holds: valid, expired or revoked.\n" },
 	{ "db", "create", "DB SCOPE [PATTERN=LEVEL...]",
 	    "Create the database DB (1 to 64 of a-z 0-9 . _ -), replicated to\n"
 	    "every node of the subtree SCOPE: this node or a node below it.\n"
@@ -1025,8 +1069,9 @@ subcmd_find(const char *group, const char *name)
 }
 
 /*
- * --help after db or doc: that command's synopsis and paragraph, or the
- * group's synopses. On stdout, exit 0.
+ * --help after a command: its synopsis and paragraph, or for db, doc,
+ * mail and cert without a command the group's synopses. On stdout,
+ * exit 0.
  */
 static void __attribute__((noreturn))
 subcmd_help(const char *group, const char *name)
@@ -1035,8 +1080,9 @@ subcmd_help(const char *group, const char *name)
 
 	if (sc != NULL) {
 		printf("usage: node-ctl [-s SOCKET | -c CONFIG | -d DATADIR] "
-		    "[--json] %s %s%s%s\n\n%s", group, name,
-		    sc->sc_args[0] ? " " : "", sc->sc_args, sc->sc_about);
+		    "[--json] %s%s%s%s%s\n\n%s", group, group[0] ? " " : "",
+		    name, sc->sc_args[0] ? " " : "", sc->sc_args,
+		    sc->sc_about);
 		printf("Human output by default; --json prints the node's "
 		    "reply. Exit: 0 ok, 1 error, 2 usage.\n");
 		exit(0);
@@ -1879,12 +1925,16 @@ main(int argc, char **argv)
 	}
 	if (i >= argc)
 		usage();
-	for (int k = i; k < argc; k++)
-		if (strcmp(argv[k], "--help") == 0 &&
-		    (strcmp(argv[i], "db") == 0 || strcmp(argv[i], "doc") == 0))
+	for (int k = i; k < argc; k++) {
+		if (strcmp(argv[k], "--help") != 0)
+			continue;
+		if (subcmd_find("", argv[i]) != NULL)
+			subcmd_help("", argv[i]);
+		if (strcmp(argv[i], "db") == 0 || strcmp(argv[i], "doc") == 0 ||
+		    strcmp(argv[i], "mail") == 0 || strcmp(argv[i], "cert") == 0)
 			subcmd_help(argv[i], i + 1 < k ? argv[i + 1] : NULL);
-		else if (strcmp(argv[k], "--help") == 0)
-			help(stdout, 0);
+		help(stdout, 0);
+	}
 	if (sock == NULL && conf_path != NULL) {
 		if (cfg_load(conf_path, &conf, err, sizeof(err)) != 0)
 			die("%s", err);

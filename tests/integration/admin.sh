@@ -354,9 +354,10 @@ check "network (human) at the root: the header and 6 nodes ok" \
 # --- --help of every command: exit 0, a usage line on stdout.
 for c in status peers queue send "mail ls" "mail cat" "mail rm" replicate trace route \
     network metrics "cert issue" "cert ls" "cert revoke"; do
-	check "$c --help: exit 0, the usage line" \
-	    eval 'out=$(ctl $c1 $c --help 2>/dev/null) && [[ $out == "usage: node-ctl "* ]] &&
-	        grep -qE "^  $c( |$)" <<<"$out"'
+	check "$c --help: exit 0, its own usage line and what it does" \
+	    eval 'out=$(ctl $c1 $c --help 2>/dev/null) &&
+	        head -1 <<<"$out" | grep -qE "^usage: node-ctl .*\] $c( |$)" &&
+	        [ "$(wc -l <<<"$out")" -ge 3 ]'
 done
 for c in "db create" "db ls" "db acl" "db digest" "doc put" "doc get" "doc ls" "doc rm" \
     "doc history" "doc conflicts" "doc resolve"; do
