@@ -15,6 +15,7 @@
 
 #include "name.h"
 #include "smtp.h"
+#include "utf8.h"
 
 #define MAILBOX_MAX	64	/* as node/mail.c: a node mailbox name */
 
@@ -36,46 +37,6 @@ lower(int c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-int
-smtp_utf8_valid(const uint8_t *p, size_t n)
-{
-	size_t	i = 0;
-
-	while (i < n) {
-		uint8_t		c = p[i];
-		uint32_t	cp;
-		size_t		more;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			more = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			more = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			more = 3;
-			cp = c & 0x07;
-		} else
-			return 0;
-		if (n - i <= more)
-			return 0;
-		for (size_t k = 1; k <= more; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += more + 1;
-	}
-	return 1;
-}
-
 /* The length of the valid UTF-8 character at p (n bytes left), or 0. */
 static size_t
 utf8_char(const uint8_t *p, size_t n)
@@ -84,7 +45,7 @@ utf8_char(const uint8_t *p, size_t n)
 	    p[0] >= 0xe0 && p[0] <= 0xef ? 3 : p[0] >= 0xf0 && p[0] <= 0xf4 ?
 	    4 : 0;
 
-	if (len == 0 || len > n || !smtp_utf8_valid(p, len))
+	if (len == 0 || len > n || !utf8_valid(p, len))
 		return 0;
 	return len;
 }
@@ -303,7 +264,7 @@ smtp_parse(const char *line, size_t len, struct smtp_cmd *out)
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)line[i] < 32 || line[i] == 127)
 			return SMTP_ESYNTAX;
-	if (!smtp_utf8_valid((const uint8_t *)line, len))
+	if (!utf8_valid((const uint8_t *)line, len))
 		return SMTP_ESYNTAX;
 	k = vlen;
 	switch (out->verb) {

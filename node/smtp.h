@@ -125,9 +125,6 @@ int	smtp_subject(const uint8_t *msg, size_t len, char *out, size_t outlen);
  * can leave as it is; 0 for plain text that needs headers added. */
 int	smtp_is_message(const uint8_t *msg, size_t len);
 
-/* 1 if p[0..n) is well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
-int	smtp_utf8_valid(const uint8_t *p, size_t n);
-
 /*
  * One line of a server's reply, without CRLF: "250-text" or "250 text".
  * 0 with *code (200..599) and *last (1 for the final line), -1 if

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "name.h"
+#include "utf8.h"
 #include "wire.h"
 
 #define PREFIX_LEN	sizeof(WIRE_SIGN_PREFIX)	/* with its NUL */
@@ -34,47 +35,6 @@ wire_record_id(const uint8_t *body, size_t len, uint8_t id[WIRE_ID_BYTES])
 }
 
 #define MAX_DEPTH	16	/* nesting of messages in a body */
-
-/* Valid UTF-8 with no NUL: what a protobuf string may hold for us. */
-static int
-utf8_valid(const uint8_t *s, size_t len)
-{
-	size_t	i = 0;
-
-	while (i < len) {
-		uint8_t		c = s[i];
-		uint32_t	cp;
-		size_t		n;
-
-		if (c == 0)
-			return 0;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, cp = c & 0x07;
-		else
-			return 0;
-		if (len - i <= n)
-			return 0;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates, and past U+10FFFF. */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
 
 static int
 varint(const uint8_t **p, size_t *len, uint64_t *v)
@@ -127,7 +87,8 @@ strings_valid(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
 			fd = protobuf_c_message_descriptor_get_field(desc,
 			    (unsigned)(tag >> 3));
 			if (fd != NULL && fd->type == PROTOBUF_C_TYPE_STRING &&
-			    !utf8_valid(p, n))
+			    (memchr(p, 0, n) != NULL ||
+			    !utf8_valid(p, n)))
 				return 0;
 			if (fd != NULL && fd->type == PROTOBUF_C_TYPE_MESSAGE &&
 			    !strings_valid(fd->descriptor, p, n, depth + 1))

@@ -7,6 +7,8 @@
 #   enrol NAME                its parent certifies it (parent must run)
 #   start_node NAME           start it, wait for its control socket
 #   stop_node NAME            SIGTERM, wait; kill_node NAME: SIGKILL
+#   start_tree NAME...        enrol and start each, parents first
+#   tree_up NAME...           is each linked up to its parent?
 #   ctl NAME ARGS...          node-ctl for that node
 #   wait_for SECONDS CMD...   poll until CMD succeeds
 #   check DESC CMD...         "ok - DESC" or "not ok - DESC"
@@ -114,6 +116,24 @@ kill_node() {
 link_up() {
 	ctl "$1" --json peers |
 	    jq -e --arg p "$2" '.peers[] | select(.name == $p and .state == "up")' >/dev/null
+}
+
+# Enrols (all but the root) and starts the nodes named, in order: a
+# parent before its children.
+start_tree() {
+	local n
+	for n; do
+		{ [ -z "${PARENT[$n]}" ] || enrol "$n"; } && start_node "$n" ||
+		    return 1
+	done
+}
+
+# Is every node named (but the root) linked up to its parent?
+tree_up() {
+	local n
+	for n; do
+		[ -z "${PARENT[$n]}" ] || link_up "$n" "${PARENT[$n]}" || return 1
+	done
 }
 
 # The number of messages in mailbox $2 of node $1 (all pages).

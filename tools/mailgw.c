@@ -65,6 +65,7 @@
 #include "mail.h"
 #include "name.h"
 #include "smtp.h"
+#include "utf8.h"
 #include "xmem.h"
 
 #define MAX_ERRORS		20	/* bad commands before we hang up */
@@ -912,7 +913,7 @@ out_bytes(const struct outmsg *m, struct buf *b)
 		eight |= m->om_text[i] >= 0x80;
 	buf_printf(b, "MIME-Version: 1.0\r\nContent-Type: text/plain; "
 	    "charset=%s\r\nContent-Transfer-Encoding: %s\r\n\r\n",
-	    !eight || smtp_utf8_valid(m->om_text, m->om_len) ? "UTF-8" :
+	    !eight || utf8_valid(m->om_text, m->om_len) ? "UTF-8" :
 	    "unknown-8bit", eight ? "8bit" : "7bit");
 	buf_add_crlf(b, m->om_text, m->om_len);
 	if (b->n < 2 || b->b[b->n - 2] != '\r' || b->b[b->n - 1] != '\n')

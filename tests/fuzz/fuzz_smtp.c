@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "smtp.h"
+#include "utf8.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -88,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t	n = strlen(subj);
 
 		if (n >= sizeof(subj) ||
-		    !smtp_utf8_valid((const uint8_t *)subj, n))
+		    !utf8_valid((const uint8_t *)subj, n))
 			abort();
 		for (size_t i = 0; i < n; i++)
 			if ((unsigned char)subj[i] < 32 || subj[i] == 127)

@@ -16,16 +16,8 @@ make_node d2.hagiang hagiang
 make_node c1.d1.hagiang d1.hagiang
 make_node c2.d1.hagiang d1.hagiang
 make_node c1.d2.hagiang d2.hagiang
-for n in "${NODES[@]}"; do
-	[ "$n" = tw ] || enrol "$n"
-	start_node "$n"
-done
-all_up() {
-	local n
-	for n in "${NODES[@]:1}"; do
-		link_up "$n" "${PARENT[$n]}" || return 1
-	done
-}
+start_tree "${NODES[@]}"
+all_up() { tree_up "${NODES[@]}"; }
 check "the 7-node tree links up" wait_for 30 all_up
 
 running() { [ -n "${PID[$1]:-}" ]; }

@@ -17,16 +17,8 @@ make_node d2.hagiang hagiang
 make_node $c11 d1.hagiang
 make_node $c12 d2.hagiang
 NODES=(tw hagiang d1.hagiang d2.hagiang $c11 $c12)
-for n in "${NODES[@]}"; do
-	[ "$n" = tw ] || enrol "$n"
-	start_node "$n"
-done
-all_up() {
-	local n
-	for n in "${NODES[@]:1}"; do
-		link_up "$n" "${PARENT[$n]}" || return 1
-	done
-}
+start_tree "${NODES[@]}"
+all_up() { tree_up "${NODES[@]}"; }
 check "the tree links up" wait_for 30 all_up
 
 # $1 holds document $3 of database $2 (with field $4 = $5 if given).

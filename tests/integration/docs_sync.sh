@@ -15,16 +15,8 @@ make_node d1.hagiang hagiang
 make_node $c1 d1.hagiang
 make_node $c2 d1.hagiang
 NODES=(tw hagiang d1.hagiang $c1 $c2)
-for n in "${NODES[@]}"; do
-	[ "$n" = tw ] || enrol "$n"
-	start_node "$n"
-done
-all_up() {
-	local n
-	for n in "${NODES[@]:1}"; do
-		link_up "$n" "${PARENT[$n]}" || return 1
-	done
-}
+start_tree "${NODES[@]}"
+all_up() { tree_up "${NODES[@]}"; }
 check "the tree links up" wait_for 30 all_up
 
 holds() { ctl "$1" --json doc get "$2" "$3" >/dev/null 2>&1; }

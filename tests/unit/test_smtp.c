@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "smtp.h"
+#include "utf8.h"
 
 static int
 parse(const char *line, struct smtp_cmd *c)
@@ -362,14 +363,14 @@ static void
 test_utf8(void **state)
 {
 	(void)state;
-	assert_true(smtp_utf8_valid((const uint8_t *)"a\xc3\xa9\xf0\x9f\x98"
+	assert_true(utf8_valid((const uint8_t *)"a\xc3\xa9\xf0\x9f\x98"
 	    "\x80", 7));
-	assert_false(smtp_utf8_valid((const uint8_t *)"\xc0\x80", 2));
-	assert_false(smtp_utf8_valid((const uint8_t *)"\xe0\x80\x80", 3));
-	assert_false(smtp_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));
-	assert_false(smtp_utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4));
-	assert_false(smtp_utf8_valid((const uint8_t *)"\xe1\xba", 2));
-	assert_false(smtp_utf8_valid((const uint8_t *)"\x80", 1));
+	assert_false(utf8_valid((const uint8_t *)"\xc0\x80", 2));
+	assert_false(utf8_valid((const uint8_t *)"\xe0\x80\x80", 3));
+	assert_false(utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));
+	assert_false(utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4));
+	assert_false(utf8_valid((const uint8_t *)"\xe1\xba", 2));
+	assert_false(utf8_valid((const uint8_t *)"\x80", 1));
 }
 
 int
