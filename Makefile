@@ -51,7 +51,10 @@ STORE_O	 = $(STORE_SRC:%.c=$(B)/obj/%.o)
 LIBNODE	 = $(B)/libnode.a
 LIBSTORE = $(B)/libstore.a
 
+# A tool is tools/NAME.c, or the files of tools/NAME/ for a larger one.
 TOOLS	 = $(patsubst tools/%.c,$(B)/%,$(wildcard tools/*.c))
+TOOL_DIRS = $(patsubst tools/%/main.c,%,$(wildcard tools/*/main.c))
+TOOLS	+= $(TOOL_DIRS:%=$(B)/%)
 UNIT	 = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 HELPERS	 = $(patsubst tests/helpers/%.c,$(B)/tests/%,$(wildcard tests/helpers/*.c))
 BENCH	 = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
@@ -111,6 +114,16 @@ $(B)/%: $(B)/obj/tools/%.o $(LIBNODE) $(LIBSTORE)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# The multi-file tools: build/NAME from every tools/NAME/*.c.
+define tool_dir
+$(B)/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/$(1)/*.c)) \
+    $(LIBNODE) $(LIBSTORE)
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
+endef
+$(foreach t,$(TOOL_DIRS),$(eval $(call tool_dir,$(t))))
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBNODE) $(LIBSTORE)
 	@mkdir -p $(@D)

@@ -1,0 +1,475 @@
+/*
+ * mailgw/inbound.c: one SMTP or LMTP session, in a child process. Lines
+ * and the message are bounded; a message is submitted to the node only
+ * after its final dot, and each recipient hears 250 only once the node
+ * has stored it.
+ */
+#include "mailgw.h"
+
+/* ------------------------------------------------------------------ */
+/* Inbound: one SMTP or LMTP session, in a child process.              */
+
+struct rcpt {
+	char	r_path[SMTP_PATH_MAX + 1];	/* as the client sent it */
+	char	r_node[NODE_ADDR_MAX];		/* user@node */
+};
+
+struct sess {
+	int		 s_fd;
+	int		 s_lmtp;
+	char		 s_peer[80];
+	uint8_t		 s_in[4 * SMTP_LINE_MAX];
+	size_t		 s_in_len;
+	char		 s_out[8192];
+	size_t		 s_out_len;
+	int		 s_helo;	/* 0, or 1 after HELO/EHLO/LHLO */
+	int		 s_mail;	/* inside a transaction */
+	char		 s_from[SMTP_PATH_MAX + 1];
+	struct rcpt	 s_rcpt[MAIL_MAX_RECIPIENTS];
+	size_t		 s_n_rcpt;
+	unsigned	 s_errors;
+	uint8_t		*s_msg;		/* conf->max_size bytes */
+};
+
+/* Writes all of buf; -1 on error (the client went away). */
+int
+write_all(int fd, const void *buf, size_t n)
+{
+	const char	*p = buf;
+
+	while (n > 0) {
+		ssize_t	w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+sess_flush(struct sess *s)
+{
+	if (s->s_out_len > 0 && write_all(s->s_fd, s->s_out, s->s_out_len))
+		log_debug("event=client_write_failed peer=%s", s->s_peer);
+	s->s_out_len = 0;
+}
+
+/* Queues one reply line (buffered: PIPELINING sends them together). */
+static void __attribute__((format(printf, 2, 3)))
+reply(struct sess *s, const char *fmt, ...)
+{
+	char	line[600];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 3)
+		n = (int)sizeof(line) - 3;
+	line[n++] = '\r';
+	line[n++] = '\n';
+	if (s->s_out_len + (size_t)n > sizeof(s->s_out))
+		sess_flush(s);
+	memcpy(s->s_out + s->s_out_len, line, (size_t)n);
+	s->s_out_len += (size_t)n;
+}
+
+static void __attribute__((noreturn))
+sess_end(struct sess *s, const char *why)
+{
+	sess_flush(s);
+	close(s->s_fd);
+	log_info("event=session_end peer=%s reason=\"%s\"", s->s_peer, why);
+	free(s->s_msg);
+	free(s);
+	exit(0);
+}
+
+/*
+ * Reads more bytes into the input buffer, after flushing what we owe the
+ * client. Ends the session on EOF, a timeout or SIGTERM; in_data says
+ * whether a message was being received (logged: nothing was stored).
+ */
+static void
+sess_fill(struct sess *s, int in_data)
+{
+	uint64_t	deadline = now_ms() + (uint64_t)conf->timeout_s * 1000;
+	struct pollfd	pfd = { .fd = s->s_fd, .events = POLLIN };
+	ssize_t		n;
+
+	sess_flush(s);
+	for (;;) {
+		uint64_t	now = now_ms();
+		int		rc;
+
+		if (got_term) {
+			reply(s, "421 4.3.2 %s shutting down", hostname);
+			sess_end(s, in_data ? "shutdown during DATA, nothing "
+			    "stored" : "shutdown");
+		}
+		if (now >= deadline) {
+			reply(s, "421 4.4.2 %s timeout, closing", hostname);
+			sess_end(s, in_data ? "timeout during DATA, nothing "
+			    "stored" : "timeout");
+		}
+		rc = poll(&pfd, 1, (int)(deadline - now));
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc == -1)
+			sess_end(s, "poll failed");
+		if (rc == 0)
+			continue;
+		n = recv(s->s_fd, s->s_in + s->s_in_len,
+		    sizeof(s->s_in) - s->s_in_len, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			sess_end(s, in_data ? "connection lost during DATA, "
+			    "nothing stored" : "connection closed");
+		s->s_in_len += (size_t)n;
+		return;
+	}
+}
+
+static void
+consume(struct sess *s, size_t n)
+{
+	memmove(s->s_in, s->s_in + n, s->s_in_len - n);
+	s->s_in_len -= n;
+}
+
+/*
+ * The next command line into line (without CR LF, NUL-terminated), its
+ * length in *len. -1 if it was too long (it has been skipped).
+ */
+static int
+sess_line(struct sess *s, char *line, size_t *len)
+{
+	int	toolong = 0;
+
+	for (;;) {
+		uint8_t	*nl = memchr(s->s_in, '\n', s->s_in_len);
+
+		if (nl != NULL) {
+			size_t	n = (size_t)(nl - s->s_in);
+
+			if (toolong || n + 1 > SMTP_LINE_MAX) {
+				consume(s, n + 1);
+				return -1;
+			}
+			*len = n > 0 && s->s_in[n - 1] == '\r' ? n - 1 : n;
+			memcpy(line, s->s_in, *len);
+			line[*len] = '\0';
+			consume(s, n + 1);
+			return 0;
+		}
+		if (s->s_in_len >= SMTP_LINE_MAX) {
+			toolong = 1;	/* skip to the end of the line */
+			s->s_in_len = 0;
+		}
+		sess_fill(s, 0);
+	}
+}
+
+static void
+sess_reset(struct sess *s)
+{
+	s->s_mail = 0;
+	s->s_from[0] = '\0';
+	s->s_n_rcpt = 0;
+}
+
+/* One reply per accepted recipient (LMTP) or one for all (SMTP). */
+static void __attribute__((format(printf, 2, 3)))
+reply_all(struct sess *s, const char *fmt, ...)
+{
+	char	line[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (!s->s_lmtp) {
+		reply(s, "%s", line);
+		return;
+	}
+	for (size_t i = 0; i < s->s_n_rcpt; i++)
+		reply(s, "%s <%s>", line, s->s_rcpt[i].r_path);
+}
+
+/* The message is in s_msg (len bytes): submit it, answer. */
+static void
+sess_submit(struct sess *s, size_t len)
+{
+	char		 subject[SMTP_SUBJECT_MAX + 1], err[256];
+	json_t		*to = json_array(), *r;
+	char		*b64 = b64_encode(s->s_msg, len);
+	const char	*id;
+
+	smtp_subject(s->s_msg, len, subject, sizeof(subject));
+	for (size_t i = 0; i < s->s_n_rcpt; i++) {
+		int	dup = 0;
+
+		for (size_t j = 0; j < i; j++)
+			dup |= strcmp(s->s_rcpt[i].r_node,
+			    s->s_rcpt[j].r_node) == 0;
+		if (!dup)
+			json_array_append_new(to,
+			    json_string(s->s_rcpt[i].r_node));
+	}
+	r = node_call(json_pack("{s:s, s:s, s:o, s:s, s:s}", "cmd", "send",
+	    "from", conf->sender, "to", to, "subject", subject, "text_b64",
+	    b64), err, sizeof(err));
+	free(b64);
+	if (r == NULL) {
+		log_warnx("event=deferred peer=%s from=<%s> rcpts=%zu size=%zu "
+		    "reason=\"%s\"", s->s_peer, s->s_from, s->s_n_rcpt, len,
+		    err);
+		reply_all(s, "451 4.4.1 node unavailable (%s); try again later",
+		    err);
+		return;
+	}
+	if (!json_is_true(json_object_get(r, "ok"))) {
+		const char	*e = node_error(r);
+
+		log_warnx("event=deferred peer=%s from=<%s> rcpts=%zu size=%zu "
+		    "reason=\"%s\"", s->s_peer, s->s_from, s->s_n_rcpt, len, e);
+		/* Whatever the node refuses here is its state (store full
+		 * or failing, config), not the message: we checked the
+		 * addresses and the size. So the MTA keeps it. */
+		if (strstr(e, "store") != NULL)
+			reply_all(s, "452 4.3.1 node cannot store it now "
+			    "(%.200s); try again later", e);
+		else
+			reply_all(s, "451 4.3.0 node refused it (%.200s); try "
+			    "again later", e);
+		json_decref(r);
+		return;
+	}
+	id = json_string_value(json_object_get(r, "id"));
+	log_info("event=accepted peer=%s from=<%s> rcpts=%zu size=%zu id=%s",
+	    s->s_peer, s->s_from, s->s_n_rcpt, len, id != NULL ? id : "?");
+	reply_all(s, "250 2.0.0 Ok: stored as %.64s", id != NULL ? id : "?");
+	json_decref(r);
+}
+
+static void
+sess_data(struct sess *s)
+{
+	struct smtp_data	d;
+	size_t			used;
+	int			done;
+
+	if (!s->s_mail) {
+		reply(s, "503 5.5.1 MAIL first");
+		return;
+	}
+	if (s->s_n_rcpt == 0) {
+		reply(s, s->s_lmtp ? "503 5.5.1 RCPT first" :
+		    "554 5.5.1 no valid recipients");
+		return;
+	}
+	reply(s, "354 End data with <CR><LF>.<CR><LF>");
+	smtp_data_init(&d, s->s_msg, conf->max_size);
+	for (;;) {
+		done = smtp_data_feed(&d, s->s_in, s->s_in_len, &used);
+		consume(s, used);
+		if (done)
+			break;
+		/* Past the limit the rest is read and dropped, but not
+		 * without end. */
+		if (d.sd_total > DATA_DRAIN_MAX) {
+			reply(s, "552 5.3.4 message size exceeds fixed maximum "
+			    "message size (%u)", conf->max_size);
+			sess_end(s, "message far over max_size, nothing "
+			    "stored");
+		}
+		sess_fill(s, 1);
+	}
+	if (smtp_data_over(&d)) {
+		log_warnx("event=refused peer=%s from=<%s> reason=\"message of "
+		    "%" PRIu64 " bytes over max_size %u\"", s->s_peer,
+		    s->s_from, d.sd_total, conf->max_size);
+		reply_all(s, "552 5.3.4 message size exceeds fixed maximum "
+		    "message size (%u)", conf->max_size);
+	} else
+		sess_submit(s, d.sd_len);
+	sess_reset(s);
+}
+
+static void
+sess_rcpt(struct sess *s, const struct smtp_cmd *c)
+{
+	struct rcpt	*r;
+	int		 rc;
+
+	if (!s->s_mail) {
+		reply(s, "503 5.5.1 MAIL first");
+		return;
+	}
+	if (s->s_n_rcpt == MAIL_MAX_RECIPIENTS) {
+		reply(s, "452 4.5.3 too many recipients");
+		return;
+	}
+	r = &s->s_rcpt[s->s_n_rcpt];
+	rc = smtp_map_rcpt(c->arg, conf->domain, r->r_node,
+	    sizeof(r->r_node));
+	if (rc == SMTP_MAP_DOMAIN) {
+		log_info("event=rcpt_refused peer=%s rcpt=<%s> reason=\"not in "
+		    "domain %s\"", s->s_peer, c->arg, conf->domain);
+		reply(s, "550 5.1.2 <%s>: not a mail domain of this network "
+		    "(*.%s)", c->arg, conf->domain);
+		return;
+	}
+	if (rc != SMTP_MAP_OK) {
+		log_info("event=rcpt_refused peer=%s rcpt=<%s> reason=\"not a "
+		    "mailbox name\"", s->s_peer, c->arg);
+		reply(s, "550 5.1.1 <%s>: no such mailbox (names are "
+		    "[a-z0-9._-])", c->arg);
+		return;
+	}
+	snprintf(r->r_path, sizeof(r->r_path), "%.256s", c->arg);
+	s->s_n_rcpt++;
+	reply(s, "250 2.1.5 Ok");
+}
+
+static void
+sess_mail(struct sess *s, const struct smtp_cmd *c)
+{
+	if (!s->s_helo) {
+		reply(s, "503 5.5.1 %s first", s->s_lmtp ? "LHLO" :
+		    "EHLO/HELO");
+		return;
+	}
+	if (s->s_mail) {
+		reply(s, "503 5.5.1 nested MAIL command");
+		return;
+	}
+	if (c->has_size && c->size > conf->max_size) {
+		log_info("event=refused peer=%s from=<%s> reason=\"SIZE=%"
+		    PRIu64 " over max_size %u\"", s->s_peer, c->arg, c->size,
+		    conf->max_size);
+		reply(s, "552 5.3.4 message size exceeds fixed maximum message "
+		    "size (%u)", conf->max_size);
+		return;
+	}
+	snprintf(s->s_from, sizeof(s->s_from), "%.256s", c->arg);
+	s->s_mail = 1;
+	s->s_n_rcpt = 0;
+	reply(s, "250 2.1.0 Ok");
+}
+
+static void
+sess_helo(struct sess *s, const struct smtp_cmd *c)
+{
+	if ((c->verb == SMTP_LHLO) != s->s_lmtp) {
+		reply(s, "500 5.5.1 this is an %s server: %s", s->s_lmtp ?
+		    "LMTP" : "SMTP", s->s_lmtp ? "LHLO" : "EHLO or HELO");
+		return;
+	}
+	sess_reset(s);
+	s->s_helo = 1;
+	if (c->verb == SMTP_HELO) {
+		reply(s, "250 %s", hostname);
+		return;
+	}
+	reply(s, "250-%s", hostname);
+	reply(s, "250-PIPELINING");
+	reply(s, "250-SIZE %u", conf->max_size);
+	reply(s, "250-8BITMIME");
+	reply(s, "250-SMTPUTF8");
+	reply(s, "250 ENHANCEDSTATUSCODES");
+}
+
+void
+sess_run(int fd, int lmtp, const char *peer)
+{
+	struct sess	*s = xcalloc(1, sizeof(*s));
+	struct smtp_cmd	 c;
+	char		 line[SMTP_LINE_MAX + 1];
+	size_t		 len;
+	int		 rc;
+
+	s->s_fd = fd;
+	s->s_lmtp = lmtp;
+	snprintf(s->s_peer, sizeof(s->s_peer), "%s", peer);
+	s->s_msg = xmalloc(conf->max_size);
+	log_info("event=session peer=%s proto=%s", peer, lmtp ? "lmtp" :
+	    "smtp");
+	reply(s, "220 %s %s mailgw ready", hostname, lmtp ? "LMTP" : "ESMTP");
+	for (;;) {
+		if (s->s_errors >= MAX_ERRORS) {
+			reply(s, "421 4.7.0 too many errors, closing");
+			sess_end(s, "too many errors");
+		}
+		if (sess_line(s, line, &len) != 0) {
+			s->s_errors++;
+			reply(s, "500 5.5.2 line too long (at most %d bytes)",
+			    SMTP_LINE_MAX);
+			continue;
+		}
+		if ((rc = smtp_parse(line, len, &c)) != 0) {
+			s->s_errors++;
+			switch (rc) {
+			case SMTP_EUNKNOWN:
+				reply(s, "500 5.5.2 command not recognized");
+				break;
+			case SMTP_EPATH:
+				reply(s, "501 5.1.3 bad address syntax");
+				break;
+			case SMTP_EPARAM:
+				reply(s, "555 5.5.4 parameter not recognized");
+				break;
+			case SMTP_ETOOLONG:
+				reply(s, "500 5.5.2 line too long");
+				break;
+			default:
+				reply(s, "501 5.5.4 syntax error in arguments");
+			}
+			continue;
+		}
+		switch (c.verb) {
+		case SMTP_HELO:
+		case SMTP_EHLO:
+		case SMTP_LHLO:
+			sess_helo(s, &c);
+			break;
+		case SMTP_MAIL:
+			sess_mail(s, &c);
+			break;
+		case SMTP_RCPT:
+			sess_rcpt(s, &c);
+			break;
+		case SMTP_DATA:
+			sess_data(s);
+			break;
+		case SMTP_RSET:
+			sess_reset(s);
+			reply(s, "250 2.0.0 Ok");
+			break;
+		case SMTP_NOOP:
+			reply(s, "250 2.0.0 Ok");
+			break;
+		case SMTP_VRFY:
+			reply(s, "252 2.5.0 cannot verify; send some mail");
+			break;
+		case SMTP_HELP:
+			reply(s, "214 2.0.0 see RFC 5321 and RFC 2033");
+			break;
+		case SMTP_QUIT:
+			reply(s, "221 2.0.0 Bye");
+			sess_end(s, "quit");
+		case SMTP_NOTIMPL:
+			s->s_errors++;
+			reply(s, "502 5.5.1 command not implemented");
+			break;
+		}
+	}
+}
