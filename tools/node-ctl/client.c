@@ -1,0 +1,307 @@
+/*
+ * node-ctl/client.c: one request to the node over its control socket
+ * (owner-only ipc; a reply or a one-line error that says what to do), or
+ * with -d the same reply read from a stopped node's store, read-only;
+ * and printing what came back without letting it steer the terminal.
+ */
+#include "node-ctl.h"
+
+void __attribute__((format(printf, 1, 2), noreturn))
+die(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "node-ctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+/* A malformed argument: one line on stderr, exit 2 (nothing was sent). */
+void __attribute__((format(printf, 1, 2), noreturn))
+bad(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "node-ctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+const char	*data_dir;	/* -d: read a stopped node's store */
+const char	*self_name;	/* -c: the node's name, from its config */
+
+/* 1 if something accepts connections on the unix socket at path. */
+int
+listening(const char *path)
+{
+	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
+	int			fd, err;
+
+	if (strlen(path) >= sizeof(sun.sun_path) ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 1;	/* cannot tell: let ZeroMQ try */
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		close(fd);
+		return 1;
+	}
+	err = errno;
+	close(fd);
+	if (err == EACCES)
+		die("%s: permission denied: only the node's own user may use "
+		    "its control socket", path);
+	return err != ECONNREFUSED && err != ENOENT;
+}
+
+/* Prints the reply with --json; dies if it says the command failed. */
+json_t *
+checked(json_t *reply)
+{
+	if (json_out) {
+		char	*text = json_dumps(reply, JSON_INDENT(2));
+
+		printf("%s\n", text);
+		free(text);
+	}
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		const char *e = json_string_value(json_object_get(reply,
+		    "error"));
+		char	*line;
+
+		if (json_out)
+			exit(1);
+		if (e == NULL || (line = strdup(e)) == NULL)
+			die("the command failed");
+		/* It may quote what came from the network: one safe line. */
+		for (char *c = line; *c != '\0'; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+		die("%s", line);
+	}
+	return reply;
+}
+
+/*
+ * The name of the node whose store -d reads: from its config (-c), else
+ * the subject of the first certificate of DATADIR/node.chain; NULL for
+ * the root or if neither says. The store does not know its node's name.
+ */
+char *
+local_self(void)
+{
+	struct cert_chain	 c = { 0 };
+	struct wire_record	 r = { 0 };
+	char			*path, *name = NULL;
+
+	if (self_name != NULL)
+		return strdup(self_name);
+	if (asprintf(&path, "%s/node.chain", data_dir) == -1)
+		die("out of memory");
+	if (sodium_init() != -1 && cert_chain_load(path, &c) == 0 &&
+	    c.n > 0 && wire_record_open(c.certs[0], c.lens[0], &r) == 0 &&
+	    r.rb->kind_case == NODENET__RECORD_BODY__KIND_CERT &&
+	    r.rb->cert != NULL && r.rb->cert->subject != NULL &&
+	    name_valid(r.rb->cert->subject))
+		name = strdup(r.rb->cert->subject);
+	wire_record_clear(&r);
+	cert_chain_free(&c);
+	free(path);
+	return name;
+}
+
+/* The database and document commands a stopped node's store answers. */
+static const struct {
+	const char	*name;
+	json_t		*(*fn)(store_txn_t *, json_t *, char *, size_t);
+} doc_views[] = {
+	{ "db_ls", doc_view_db_ls },
+	{ "db_acl", doc_view_db_acl },
+	{ "db_digest", doc_view_db_digest },
+	{ "doc_get", doc_view_doc_get },
+	{ "doc_ls", doc_view_doc_ls },
+	{ "doc_history", doc_view_doc_history },
+	{ "doc_conflicts", doc_view_doc_conflicts },
+	{ "doc_attachment", doc_view_doc_attachment },
+};
+
+/*
+ * The same replies from a stopped node's store, opened read-only: the
+ * commands that only read it. mail cat does not mark a message read.
+ */
+json_t *
+local_call(json_t *req)
+{
+	const char		*cmd = json_string_value(json_object_get(req,
+	    "cmd"));
+	struct store_opts	 opts = { .read_only = 1 };
+	store_t			*st = NULL;
+	store_txn_t		*txn = NULL;
+	json_t			*r = NULL;
+	char			 err[512] = "";
+	uint64_t		 seq;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < sizeof(doc_views) / sizeof(doc_views[0]); i++)
+		if (strcmp(cmd, doc_views[i].name) == 0)
+			break;
+	/* db acl with entries changes the ACL: a write. */
+	if (json_object_get(req, "set") != NULL)
+		i = sizeof(doc_views) / sizeof(doc_views[0]);
+	if ((rc = store_open(&st, data_dir, &opts)) != 0)
+		die("%s: cannot open the store read-only: %s", data_dir,
+		    store_strerror(rc));
+	if (strcmp(cmd, "status") == 0) {
+		char	*self = local_self();
+
+		/* The root has no chain: its name is in its config alone. */
+		r = json_pack("{s:s, s:s, s:b, s:o, s:o}", "name", self !=
+		    NULL ? self : "", "path", data_dir, "running", 0, "store",
+		    view_store(st), "instance", view_hex(store_instance(st),
+		    STORE_INSTANCE_BYTES));
+		free(self);
+	} else if (strcmp(cmd, "mail_ls") == 0 || strcmp(cmd, "mail_cat") == 0 ||
+	    strcmp(cmd, "trace") == 0) {
+		if ((rc = store_txn_begin(st, STORE_RDONLY, &txn)) != 0)
+			die("%s: %s", data_dir, store_strerror(rc));
+		if (strcmp(cmd, "mail_ls") == 0)
+			r = view_mail_ls(txn, req, err, sizeof(err));
+		else if (strcmp(cmd, "mail_cat") == 0)
+			r = view_mail_cat(txn, req, &seq, err, sizeof(err));
+		else if ((r = view_trace(txn, req, err, sizeof(err))) != NULL)
+			json_object_set_new(r, "node", json_string(data_dir));
+		store_txn_abort(&txn);
+	} else if (i < sizeof(doc_views) / sizeof(doc_views[0])) {
+		char	*self;
+
+		/* db ls says this node's level and whether it holds a replica
+		 * when the view knows which node it is (as ctl.c tells it). */
+		if (strcmp(cmd, "db_ls") == 0 && (self = local_self()) != NULL) {
+			json_object_set_new(req, "self", json_string(self));
+			free(self);
+		}
+		if ((rc = store_txn_begin(st, STORE_RDONLY, &txn)) != 0)
+			die("%s: %s", data_dir, store_strerror(rc));
+		r = doc_views[i].fn(txn, req, err, sizeof(err));
+		store_txn_abort(&txn);
+	} else {
+		char	name[64];
+
+		/* "db_create" -> "db create", as the user typed it. */
+		snprintf(name, sizeof(name), "%s", cmd);
+		for (char *c = name; *c != '\0'; c++)
+			if (*c == '_')
+				*c = ' ';
+		snprintf(err, sizeof(err), "%s%s needs a running node; -d reads "
+		    "a stopped node's store (status, mail ls, mail cat, trace, "
+		    "db ls, db acl, db digest, doc get, doc ls, doc history, "
+		    "doc conflicts, doc attachment)", name, strcmp(cmd, "db_acl") == 0 ?
+		    " with entries" : "");
+	}
+	store_close(&st);
+	json_decref(req);
+	if (r == NULL)
+		r = json_pack("{s:b, s:s}", "ok", 0, "error", err);
+	else
+		json_object_set_new(r, "ok", json_true());
+	return checked(r);
+}
+
+/* Sends req (consumed) and returns the reply object; dies on failure. */
+json_t *
+call(const char *sock_path, json_t *req)
+{
+	struct stat	 sb;
+	void		*ctx, *s;
+	char		*ep, *out;
+	int		 timeout = REPLY_TIMEOUT_MS, linger = 0;
+	zmq_msg_t	 msg;
+	json_t		*reply;
+	json_error_t	 jerr;
+
+	if (data_dir != NULL)
+		return local_call(req);
+	if (stat(sock_path, &sb) == -1 && errno == EACCES)
+		die("%s: permission denied: only the node's own user may use "
+		    "its control socket", sock_path);
+	if (stat(sock_path, &sb) == -1 || !S_ISSOCK(sb.st_mode) ||
+	    !listening(sock_path))
+		die("no node listening on %s: start it, or use -d DATADIR to "
+		    "read its store", sock_path);
+	out = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (out == NULL)
+		die("out of memory");
+	if (strlen(out) > CTL_MAX_REQUEST)
+		die("the request is over %d bytes, the most the control socket "
+		    "takes", CTL_MAX_REQUEST);
+	if (asprintf(&ep, "ipc://%s", sock_path) == -1)
+		die("out of memory");
+	ctx = zmq_ctx_new();
+	s = zmq_socket(ctx, ZMQ_REQ);
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	if (zmq_connect(s, ep) != 0)
+		die("%s: %s", sock_path, zmq_strerror(errno));
+	if (zmq_send(s, out, strlen(out), 0) == -1)
+		die("%s: %s", sock_path, zmq_strerror(errno));
+	free(out);
+	zmq_msg_init(&msg);
+	if (zmq_msg_recv(&msg, s, 0) == -1)
+		die("no answer from the node on %s within %d s: is it running "
+		    "(and yours)?", sock_path, REPLY_TIMEOUT_MS / 1000);
+	reply = json_loadb(zmq_msg_data(&msg), zmq_msg_size(&msg), 0, &jerr);
+	zmq_msg_close(&msg);
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+	free(ep);
+	if (reply == NULL || !json_is_object(reply))
+		die("the node sent a reply that is not JSON");
+	return checked(reply);
+}
+
+const char *
+str(json_t *o, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}
+
+long long
+num(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+/* Prints untrusted text with control characters shown as '?'. */
+void
+print_safe(const char *s, int keep_newlines)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char	c = (unsigned char)*s;
+
+		if ((c < 0x20 && !(keep_newlines && (c == '\n' ||
+		    c == '\t'))) || c == 0x7f)
+			c = '?';
+		putchar(c);
+	}
+}
+
+void
+print_time(long long ms)
+{
+	time_t		t = (time_t)(ms / 1000);
+	struct tm	tm;
+	char		buf[32];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+	printf("%s.%03lldZ", buf, ms % 1000);
+}

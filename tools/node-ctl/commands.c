@@ -1,0 +1,503 @@
+/*
+ * node-ctl/commands.c: the node's and the network's commands (status,
+ * peers, queue, send, mail, replicate, trace, cert, route, network,
+ * metrics): a request each, the reply as a table or as it is (--json).
+ */
+#include "node-ctl.h"
+
+int
+cmd_status(const char *sock)
+{
+	json_t	*r = call(sock, json_pack("{s:s}", "cmd", "status"));
+	json_t	*st = json_object_get(r, "store"), *c, *v;
+	const char *k;
+
+	if (!json_out && !json_is_true(json_object_get(r, "running"))) {
+		printf("name      %s\nstore     %s (node stopped; read-only)\n"
+		    "instance  %s\n", str(r, "name")[0] != '\0' ?
+		    str(r, "name") : "(unknown: no node.chain; the root?)",
+		    str(r, "path"), str(r, "instance"));
+		printf("records   %lld, log at %lld, map %lld of %lld bytes "
+		    "used\n", num(st, "records"), num(st, "last_seq"),
+		    num(st, "map_used"), num(st, "map_size"));
+	} else if (!json_out) {
+		printf("name      %s\ntier      %s\nversion   %s\n"
+		    "uptime    %lld s\n", str(r, "name"), str(r, "tier"),
+		    str(r, "version"), num(r, "uptime_s"));
+		printf("store     %lld records, log at %lld, map %lld of %lld "
+		    "bytes used\n", num(st, "records"), num(st, "last_seq"),
+		    num(st, "map_used"), num(st, "map_size"));
+		printf("peers     %lld up of %lld\n", num(r, "peers_up"),
+		    num(r, "peers"));
+		c = json_object_get(r, "counters");
+		json_object_foreach(c, k, v)
+			printf("  %-14s %lld\n", k, json_integer_value(v));
+	}
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_peers(const char *sock)
+{
+	json_t	*r = call(sock, json_pack("{s:s}", "cmd", "peers"));
+	json_t	*p;
+	size_t	 i;
+
+	if (!json_out) {
+		printf("%-28s %-3s %-9s %8s %8s %6s %8s %6s %7s %7s %4s %6s "
+		    "%7s  %s\n", "PEER", "DIR", "STATE", "SENT", "ACKED", "LAG",
+		    "RECEIVED", "LAG_IN", "IN", "OUT", "REJ", "IDLE_S",
+		    "RETRY_S", "LAST ERROR");
+		json_array_foreach(json_object_get(r, "peers"), i, p) {
+			char	idle[24] = "-", retry[24] = "-";
+
+			if (num(p, "last_rx_ms_ago") >= 0)
+				snprintf(idle, sizeof(idle), "%lld",
+				    num(p, "last_rx_ms_ago") / 1000);
+			if (num(p, "backoff_ms") > 0)
+				snprintf(retry, sizeof(retry), "%.1f",
+				    (double)num(p, "backoff_ms") / 1000);
+			printf("%-28s %-3s %-9s %8lld %8lld %6lld %8lld %6lld "
+			    "%7lld %7lld %4lld %6s %7s  ", str(p, "name")[0] ?
+			    str(p, "name") : "(unnamed)", str(p, "direction"),
+			    str(p, "state"), num(p, "sent"), num(p, "acked"),
+			    num(p, "lag_out"), num(p, "received"),
+			    num(p, "lag_in"), num(p, "records_in"),
+			    num(p, "records_out"), num(p, "rejected"), idle,
+			    retry);
+			print_safe(str(p, "error"), 0);
+			printf("\n");
+		}
+	}
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_queue(const char *sock)
+{
+	static const char *const lanes[] = { "urgent", "normal", "bulk" };
+	json_t	*r = call(sock, json_pack("{s:s}", "cmd", "queue")), *p, *q;
+	size_t	 i;
+
+	if (!json_out) {
+		printf("%-28s %-9s %17s %17s %17s\n", "PEER", "STATE",
+		    "URGENT", "NORMAL", "BULK");
+		json_array_foreach(json_object_get(r, "links"), i, p) {
+			printf("%-28s %-9s", str(p, "peer"), str(p, "state"));
+			for (int l = 0; l < 3; l++) {
+				char	cell[40];
+
+				q = json_object_get(p, lanes[l]);
+				snprintf(cell, sizeof(cell), "%lld%s / %lldB",
+				    num(q, "records"), json_is_true(
+				    json_object_get(q, "partial")) ? "+" : "",
+				    num(q, "bytes"));
+				printf(" %17s", cell);
+			}
+			printf("\n");
+		}
+	}
+	json_decref(r);
+	return 0;
+}
+
+static char *
+read_text(const char *path, size_t *len)
+{
+	FILE	*f = path == NULL ? stdin : fopen(path, "rb");
+	char	*buf;
+
+	if (f == NULL)
+		die("%s: %s", path, strerror(errno));
+	if ((buf = malloc(TEXT_MAX + 2)) == NULL)
+		die("out of memory");
+	*len = fread(buf, 1, TEXT_MAX + 1, f);
+	if (ferror(f))
+		die("%s: read error", path != NULL ? path : "stdin");
+	if (*len > TEXT_MAX)
+		die("text over %u bytes; send it as an attachment", TEXT_MAX);
+	if (f != stdin)
+		fclose(f);
+	buf[*len] = '\0';
+	return buf;
+}
+
+int
+cmd_send(const char *sock, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "subject", required_argument, NULL, 'S' },
+		{ "receipt", no_argument, NULL, 'r' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "priority", required_argument, NULL, 'p' },
+		{ "file", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*from = NULL, *subject = "", *file = NULL;
+	long long	 expires_s = 0;
+	int		 ch, receipt = 0, prio = 0;
+	char		*text, *end;
+	size_t		 len;
+	json_t		*to, *req, *r;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			from = optarg;
+			break;
+		case 'S':
+			subject = optarg;
+			break;
+		case 'r':
+			receipt = 1;
+			break;
+		case 'e':
+			errno = 0;
+			expires_s = strtoll(optarg, &end, 10);
+			if (errno || *end || expires_s <= 0 ||
+			    expires_s > 10LL * 365 * 86400)
+				bad("--expires: seconds, 1 to 10 years: %s",
+				    optarg);
+			break;
+		case 'p':
+			if (strcmp(optarg, "normal") == 0)
+				prio = 0;
+			else if (strcmp(optarg, "urgent") == 0)
+				prio = 1;
+			else if (strcmp(optarg, "bulk") == 0)
+				prio = 2;
+			else
+				bad("--priority: urgent, normal or bulk");
+			break;
+		case 'F':
+			file = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (from == NULL || optind >= argc)
+		usage();
+	to = json_array();
+	for (int i = optind; i < argc; i++)
+		json_array_append_new(to, json_string(argv[i]));
+	text = read_text(file, &len);
+	req = json_pack("{s:s, s:s, s:o, s:s, s:s%, s:b, s:i}", "cmd", "send",
+	    "from", from, "to", to, "subject", subject, "text", text, len,
+	    "receipt", receipt, "priority", prio);
+	free(text);
+	if (req == NULL)
+		die("subject and text must be UTF-8");
+	if (expires_s > 0) {
+		struct timespec	ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		json_object_set_new(req, "expires_ms", json_integer(
+		    (json_int_t)ts.tv_sec * 1000 + expires_s * 1000));
+	}
+	r = call(sock, req);
+	if (!json_out)
+		printf("%s\n", str(r, "id"));
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_mail(const char *sock, int argc, char **argv)
+{
+	json_t		*r, *m;
+	size_t		 i;
+	char		*end;
+	long long	 seq;
+
+	if ((argc == 3 || (argc == 5 && strcmp(argv[3], "--from") == 0)) &&
+	    strcmp(argv[1], "ls") == 0) {
+		seq = 1;
+		if (argc == 5) {
+			errno = 0;
+			seq = strtoll(argv[4], &end, 10);
+			if (errno || *end || seq < 1)
+				bad("--from: a message number: %s", argv[4]);
+		}
+		r = call(sock, json_pack("{s:s, s:s, s:I}", "cmd", "mail_ls",
+		    "mailbox", argv[2], "from", (json_int_t)seq));
+		if (!json_out) {
+			printf("%5s %-4s %-32s %-12s %s\n", "SEQ", "READ",
+			    "FROM", "ID", "SUBJECT");
+			json_array_foreach(json_object_get(r, "messages"), i,
+			    m) {
+				printf("%5lld %-4s %-32.32s %-12.12s ",
+				    num(m, "seq"), json_is_true(
+				    json_object_get(m, "read")) ? "yes" : "",
+				    str(m, "from"), str(m, "id"));
+				print_safe(str(m, "subject"), 0);
+				printf("\n");
+			}
+			if (json_object_get(r, "next") != NULL)
+				printf("(more: node-ctl mail ls %s --from %lld)\n",
+				    argv[2], num(r, "next"));
+		}
+	} else if (argc == 4 && strcmp(argv[1], "cat") == 0) {
+		errno = 0;
+		seq = strtoll(argv[3], &end, 10);
+		if (errno || *end || seq < 1)
+			bad("SEQ: a message number from mail ls: %s", argv[3]);
+		r = call(sock, json_pack("{s:s, s:s, s:I}", "cmd", "mail_cat",
+		    "mailbox", argv[2], "seq", (json_int_t)seq));
+		if (!json_out) {
+			printf("Id:      %s\nFrom:    ", str(r, "id"));
+			print_safe(str(r, "from"), 0);
+			printf("\nTo:      ");
+			json_array_foreach(json_object_get(r, "to"), i, m) {
+				printf(i ? ", " : "");
+				print_safe(json_string_value(m) ?
+				    json_string_value(m) : "", 0);
+			}
+			printf("\nDate:    ");
+			print_time(num(r, "created_ms"));
+			printf("\nSubject: ");
+			print_safe(str(r, "subject"), 0);
+			if ((m = json_object_get(r, "report")) != NULL)
+				printf("\nReport:  %s for %s (reason %lld) %s",
+				    str(m, "result"), str(m, "recipient"),
+				    num(m, "reason"), str(m, "message_id"));
+			printf("\n\n");
+			print_safe(str(r, "text"), 1);
+			printf("\n");
+		}
+	} else if (argc == 4 && strcmp(argv[1], "rm") == 0) {
+		errno = 0;
+		seq = strtoll(argv[3], &end, 10);
+		if (errno || *end || seq < 1)
+			bad("SEQ: a message number from mail ls: %s", argv[3]);
+		r = call(sock, json_pack("{s:s, s:s, s:I}", "cmd", "mail_rm",
+		    "mailbox", argv[2], "seq", (json_int_t)seq));
+		if (!json_out)
+			printf("removed %s %lld\n", argv[2], seq);
+	} else
+		usage();
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_replicate(const char *sock, const char *peer)
+{
+	json_t	*req = json_pack("{s:s}", "cmd", "replicate"), *r, *p;
+	size_t	 i;
+
+	if (peer != NULL)
+		json_object_set_new(req, "peer", json_string(peer));
+	r = call(sock, req);
+	if (!json_out)
+		json_array_foreach(json_object_get(r, "peers"), i, p)
+			printf("%-28s %s\n", str(p, "peer"), str(p, "action"));
+	json_decref(r);
+	return 0;
+}
+
+/* One hop of a trace: the node, its custody events, a note. */
+static void
+print_hop(json_t *h)
+{
+	json_t	*e;
+	size_t	 i;
+
+	printf("at ");
+	print_safe(str(h, "node"), 0);
+	printf(":\n");
+	json_array_foreach(json_object_get(h, "events"), i, e) {
+		printf("  ");
+		print_time(num(e, "time_ms"));
+		printf("  %-10s ", str(e, "event"));
+		print_safe(str(e, "peer"), 0);
+		printf("\n");
+	}
+	if (str(h, "note")[0] != '\0') {
+		printf("  (");
+		print_safe(str(h, "note"), 0);
+		printf(")\n");
+	} else if (json_array_size(json_object_get(h, "events")) == 0)
+		printf("  (no custody record here)\n");
+}
+
+/* Custody of a record here and, from a running node, along its path. */
+int
+cmd_trace(const char *sock, const char *id)
+{
+	json_t	*r = call(sock, json_pack("{s:s, s:s}", "cmd", "trace", "id",
+	    id));
+	json_t	*h;
+	size_t	 i;
+
+	if (!json_out) {
+		if (json_object_get(r, "hops") == NULL) {
+			/* -d: this store alone */
+			if (json_object_get(r, "node") == NULL)
+				json_object_set_new(r, "node",
+				    json_string("(this store)"));
+			print_hop(r);
+		} else
+			json_array_foreach(json_object_get(r, "hops"), i, h)
+				print_hop(h);
+	}
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_cert(const char *sock, int argc, char **argv)
+{
+	const char		*out = NULL;
+	long long		 days = 365;
+	struct cert_chain	 c = { 0 };
+	json_t			*r, *v;
+	char			*end;
+	size_t			 i, len;
+	int			 rc;
+
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "revoke") == 0) {
+		r = call(sock, json_pack("{s:s, s:s, s:s}", "cmd",
+		    "cert_revoke", "id", argv[2], "reason", argc == 4 ?
+		    argv[3] : ""));
+		if (!json_out)
+			printf("revoked by %s\n", str(r, "id"));
+		json_decref(r);
+		return 0;
+	}
+	if ((argc == 2 || argc == 3) && strcmp(argv[1], "ls") == 0) {
+		json_t	*req = json_pack("{s:s}", "cmd", "cert_ls"), *ce;
+
+		if (argc == 3)
+			json_object_set_new(req, "under", json_string(argv[2]));
+		r = call(sock, req);
+		if (!json_out) {
+			printf("%-32s %-8s %-24s %-16s %s\n", "SUBJECT", "STATE",
+			    "NOT AFTER", "KEY", "ID");
+			json_array_foreach(json_object_get(r, "certs"), i,
+			    ce) {
+				printf("%-32s %-8s ", str(ce, "subject"),
+				    str(ce, "state"));
+				print_time(num(ce, "not_after_ms"));
+				printf(" %.16s %s\n", str(ce, "key"),
+				    str(ce, "id"));
+			}
+		}
+		json_decref(r);
+		return 0;
+	}
+	if (argc < 4 || strcmp(argv[1], "issue") != 0)
+		usage();
+	for (int k = 4; k < argc; k++) {
+		if (strcmp(argv[k], "-o") == 0 && k + 1 < argc)
+			out = argv[++k];
+		else if (strcmp(argv[k], "--days") == 0 && k + 1 < argc) {
+			errno = 0;
+			days = strtoll(argv[++k], &end, 10);
+			if (errno || *end || days < 1)
+				bad("--days: a positive number of days");
+		} else
+			usage();
+	}
+	if (out == NULL)
+		usage();
+	r = call(sock, json_pack("{s:s, s:s, s:s, s:I}", "cmd", "cert_issue",
+	    "subject", argv[2], "key", argv[3], "days", (json_int_t)days));
+	c.n = json_array_size(json_object_get(r, "chain"));
+	if (c.n == 0 || c.n > CERT_MAX_CHAIN)
+		die("the node sent a chain of %zu certificates", c.n);
+	c.certs = calloc(c.n, sizeof(*c.certs));
+	c.lens = calloc(c.n, sizeof(*c.lens));
+	if (c.certs == NULL || c.lens == NULL)
+		die("out of memory");
+	json_array_foreach(json_object_get(r, "chain"), i, v) {
+		const char	*hex = json_string_value(v);
+
+		if (hex == NULL || (c.certs[i] = malloc(strlen(hex) / 2 +
+		    1)) == NULL || sodium_hex2bin(c.certs[i], strlen(hex) / 2 +
+		    1, hex, strlen(hex), NULL, &len, NULL) != 0)
+			die("the node sent a chain that is not hex");
+		c.lens[i] = len;
+	}
+	if ((rc = cert_chain_save(out, &c)) != 0)
+		die("%s: %s", out, cert_strerror(rc));
+	if (!json_out)
+		printf("%s: certificate %s for %s (%zu in chain)\n", out,
+		    str(r, "id"), argv[2], c.n);
+	cert_chain_free(&c);
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_route(const char *sock, const char *addr)
+{
+	json_t	*r = call(sock, json_pack("{s:s, s:s}", "cmd", "route",
+	    "address", addr));
+
+	if (!json_out) {
+		printf("%s: %s", addr, str(r, "next"));
+		if (str(r, "link")[0] != '\0')
+			printf(" (link %s)", str(r, "link"));
+		printf(": %s\n", str(r, "why"));
+	}
+	json_decref(r);
+	return 0;
+}
+
+/* Every node below this one, from the status reports each sends up. */
+int
+cmd_network(const char *sock)
+{
+	json_t	*r = call(sock, json_pack("{s:s}", "cmd", "network")), *o;
+	size_t	 i;
+
+	if (!json_out) {
+		printf("%-32s %-8s %9s %6s %8s %7s %7s  %s\n", "NODE",
+		    "VERSION", "UPTIME", "PEERS", "BACKLOG", "ERRORS", "AGE",
+		    "STATE");
+		json_array_foreach(json_object_get(r, "nodes"), i, o) {
+			char	peers[24], age[24];
+
+			snprintf(peers, sizeof(peers), "%lld/%lld",
+			    num(o, "peers_up"), num(o, "peers"));
+			snprintf(age, sizeof(age), "%llds", num(o, "age_s"));
+			printf("%-32s %-8s %8llds %6s %8lld %7lld %7s  ",
+			    str(o, "name"), str(o, "version"),
+			    num(o, "uptime_s"), peers, num(o, "backlog"),
+			    num(o, "errors"), age);
+			printf("%s", json_is_true(json_object_get(o,
+			    "stale")) ? "STALE" : "ok");
+			if (str(o, "last_error")[0] != '\0') {
+				printf(" (");
+				print_safe(str(o, "last_error"), 0);
+				printf(")");
+			}
+			printf("\n");
+		}
+	}
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_metrics(const char *sock)
+{
+	json_t	*r = call(sock, json_pack("{s:s}", "cmd", "metrics"));
+
+	if (!json_out)
+		fputs(str(r, "text"), stdout);
+	json_decref(r);
+	return 0;
+}
+
+/*
+ * db and doc: databases and their documents. Each command has a synopsis
+ * and a paragraph for "node-ctl db|doc COMMAND --help"; a wrong number of
+ * arguments prints the synopsis (exit 2), a malformed value says which
+ * one (exit 2 too: nothing was sent).
+ */

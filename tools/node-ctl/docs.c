@@ -1,0 +1,786 @@
+/*
+ * node-ctl/docs.c: the db and doc commands: typed field arguments and
+ * patterns checked before anything is sent, the replies as tables.
+ */
+#include "node-ctl.h"
+
+static int
+is_hex(const char *s, size_t len)
+{
+	if (strlen(s) != len)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') ||
+		    (*s >= 'A' && *s <= 'F')))
+			return 0;
+	return 1;
+}
+
+static void
+check_id(const char *what, const char *s)
+{
+	if (!is_hex(s, 32))
+		bad("%s: a document id is 32 hex digits: %s", what, s);
+}
+
+static void
+check_rev(const char *what, const char *s)
+{
+	if (!is_hex(s, 64))
+		bad("%s: a revision is 64 hex digits: %s", what, s);
+}
+
+/* json_string, or exit 2 if s is not UTF-8. */
+static json_t *
+utf8(const char *what, const char *s)
+{
+	json_t	*v = json_string(s);
+
+	if (v == NULL)
+		bad("%s: not UTF-8", what);
+	return v;
+}
+
+/* "a,b,c" -> ["a", "b", "c"]; "" -> []. Empty items only if allowed. */
+static json_t *
+split_list(const char *what, const char *s, int allow_empty)
+{
+	json_t		*a = json_array();
+	const char	*p = s, *c;
+	char		*item;
+
+	while (*s != '\0') {
+		c = strchr(p, ',');
+		if ((item = strndup(p, c != NULL ? (size_t)(c - p) :
+		    strlen(p))) == NULL)
+			die("out of memory");
+		if (item[0] == '\0' && !allow_empty)
+			bad("%s: an empty item in \"%s\"", what, s);
+		json_array_append_new(a, utf8(what, item));
+		free(item);
+		if (c == NULL)
+			break;
+		p = c + 1;
+	}
+	return a;
+}
+
+static const char *const levels[] = {
+	"none", "depositor", "reader", "author", "editor", "manager"
+};
+
+/* PATTERN=LEVEL arguments -> [{pattern, level}]; "remove" if allowed. */
+static json_t *
+parse_acl(int argc, char **argv, int allow_remove)
+{
+	json_t	*a = json_array();
+	char	*eq, *pat;
+	int	 ok;
+
+	for (int i = 0; i < argc; i++) {
+		if ((eq = strrchr(argv[i], '=')) == NULL || eq == argv[i])
+			bad("%s: an ACL entry is PATTERN=LEVEL", argv[i]);
+		ok = allow_remove && strcmp(eq + 1, "remove") == 0;
+		for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++)
+			ok |= strcmp(eq + 1, levels[l]) == 0;
+		if (!ok)
+			bad("%s: LEVEL is none, depositor, reader, author, "
+			    "editor%s manager%s", argv[i], allow_remove ? "," :
+			    " or", allow_remove ? " or remove" : "");
+		if ((pat = strndup(argv[i], (size_t)(eq - argv[i]))) == NULL)
+			die("out of memory");
+		json_array_append_new(a, json_pack("{s:o, s:s}", "pattern",
+		    utf8(argv[i], pat), "level", eq + 1));
+		free(pat);
+	}
+	return a;
+}
+
+/* "12", "-3", "12.5", "1e3": an integer if it is one, else a double. */
+static json_t *
+parse_number(const char *arg, const char *v)
+{
+	char		*end;
+	long long	 i;
+	double		 d;
+
+	/* strtod would also take hex, "inf" and "nan". */
+	if (v[0] == '\0' || strspn(v, "0123456789+-.eE") != strlen(v))
+		bad("%s: not a number", arg);
+	errno = 0;
+	i = strtoll(v, &end, 10);
+	if (errno == 0 && *end == '\0')
+		return json_integer(i);
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(d))
+		bad("%s: not a number", arg);
+	return json_real(d);
+}
+
+/* Unix ms, or 2026-11-26T10:00:00[.mmm](Z|+HH:MM|-HH:MM). */
+static json_t *
+parse_time(const char *arg, const char *v)
+{
+	struct tm	 tm = { 0 }, chk;
+	const char	*p;
+	char		*end;
+	long long	 ms = 0, off = 0;
+	time_t		 t;
+	int		 digits = 0, oh, om;
+
+	if (v[0] != '\0' && strspn(v + (v[0] == '-'), "0123456789") ==
+	    strlen(v + (v[0] == '-'))) {
+		errno = 0;
+		ms = strtoll(v, &end, 10);
+		if (errno != 0 || *end != '\0' || v[v[0] == '-'] == '\0')
+			bad("%s: a time is Unix milliseconds or "
+			    "2026-11-26T10:00:00Z", arg);
+		return json_pack("{s:I}", "time_ms", (json_int_t)ms);
+	}
+	if ((p = strptime(v, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		goto malformed;
+	if (*p == '.') {	/* milliseconds; finer digits are dropped */
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				ms = ms * 10 + (*p - '0');
+		if (digits == 0)
+			goto malformed;
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	if (p[0] == 'Z' && p[1] == '\0')
+		off = 0;
+	else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 &&
+	    sscanf(p + 1, "%2d:%2d", &oh, &om) == 2 && p[3] == ':' &&
+	    oh <= 23 && om <= 59)
+		off = (p[0] == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
+	else
+		goto malformed;
+	chk = tm;
+	t = timegm(&tm);
+	/* timegm takes 2026-02-30 as 2026-03-02: refuse what it moved. */
+	if (tm.tm_mday != chk.tm_mday ||
+	    tm.tm_mon != chk.tm_mon || tm.tm_hour != chk.tm_hour)
+		goto malformed;
+	return json_pack("{s:I}", "time_ms",
+	    (json_int_t)(((long long)t - off) * 1000 + ms));
+malformed:
+	bad("%s: a time is Unix milliseconds or 2026-11-26T10:00:00Z", arg);
+}
+
+/* The whole of a file, at most what one request can carry. */
+static unsigned char *
+read_file(const char *path, size_t *len)
+{
+	FILE		*f = fopen(path, "rb");
+	unsigned char	*buf;
+
+	if (f == NULL)
+		die("%s: %s", path, strerror(errno));
+	if ((buf = malloc(CTL_MAX_REQUEST + 1)) == NULL)
+		die("out of memory");
+	*len = fread(buf, 1, CTL_MAX_REQUEST + 1, f);
+	if (ferror(f))
+		die("%s: read error", path);
+	fclose(f);
+	/* Base64 takes 4 bytes for 3: the request must stay under 1 MiB. */
+	if (*len > CTL_MAX_REQUEST / 4 * 3 - 4096)
+		die("%s: over %d bytes, the most one request carries", path,
+		    CTL_MAX_REQUEST / 4 * 3 - 4096);
+	return buf;
+}
+
+/* NAME=VALUE or NAME:TYPE=VALUE -> adds it to fields. */
+static void
+parse_field(json_t *fields, const char *arg)
+{
+	const char	*eq = strchr(arg, '='), *colon, *v, *type = "text";
+	char		*name, *b64;
+	unsigned char	*buf;
+	size_t		 len, b64len;
+	json_t		*val;
+
+	if (eq == NULL || eq == arg)
+		bad("%s: a field is NAME=VALUE or NAME:TYPE=VALUE", arg);
+	v = eq + 1;
+	colon = memchr(arg, ':', (size_t)(eq - arg));
+	if ((name = strndup(arg, (size_t)((colon != NULL ? colon : eq) -
+	    arg))) == NULL)
+		die("out of memory");
+	if (name[0] == '\0')
+		bad("%s: a field needs a name", arg);
+	if (colon != NULL)
+		type = colon + 1;
+#define IS_TYPE(t)	(strncmp(type, t, strlen(t)) == 0 && \
+			    type + strlen(t) == eq)
+	if (colon == NULL || IS_TYPE("text"))
+		val = utf8(arg, v);
+	else if (IS_TYPE("number"))
+		val = parse_number(arg, v);
+	else if (IS_TYPE("time"))
+		val = parse_time(arg, v);
+	else if (IS_TYPE("list"))
+		val = split_list(arg, v, 1);
+	else if (IS_TYPE("null")) {
+		if (v[0] != '\0')
+			bad("%s: a null field (removing it) takes no value",
+			    arg);
+		val = json_null();
+	} else if (IS_TYPE("bytes")) {
+		if (v[0] != '@' || v[1] == '\0')
+			bad("%s: bytes come from a file: NAME:bytes=@FILE",
+			    arg);
+		buf = read_file(v + 1, &len);
+		b64len = sodium_base64_encoded_len(len,
+		    sodium_base64_VARIANT_ORIGINAL);
+		if ((b64 = malloc(b64len)) == NULL)
+			die("out of memory");
+		sodium_bin2base64(b64, b64len, buf, len,
+		    sodium_base64_VARIANT_ORIGINAL);
+		val = json_pack("{s:s}", "b64", b64);
+		free(b64);
+		free(buf);
+	} else
+		bad("%s: TYPE is text, number, time, list, bytes or null", arg);
+#undef IS_TYPE
+	if (json_object_get(fields, name) != NULL)
+		bad("%s: the field %s is given twice", arg, name);
+	if (json_object_set_new(fields, name, val) != 0)
+		bad("%s: the name is not UTF-8", arg);
+	free(name);
+}
+
+/* doc put without fields: {"fields": {...}, "readers": [...]} on stdin. */
+static void
+read_put_json(json_t *req)
+{
+	json_error_t	 jerr;
+	json_t		*in, *v;
+	const char	*k;
+
+	if ((in = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
+		die("stdin: not JSON: line %d: %s", jerr.line, jerr.text);
+	if (!json_is_object(in))
+		die("stdin: expected {\"fields\": {...}, \"readers\": [...]}");
+	json_object_foreach(in, k, v) {
+		if (strcmp(k, "fields") == 0 && json_is_object(v))
+			continue;
+		if (strcmp(k, "readers") == 0 && json_is_array(v))
+			continue;
+		die("stdin: expected {\"fields\": {...}, \"readers\": [...]}, "
+		    "not \"%s\" here", k);
+	}
+	if ((v = json_object_get(in, "fields")) != NULL)
+		json_object_set(req, "fields", v);
+	if ((v = json_object_get(in, "readers")) != NULL)
+		json_object_set(req, "readers", v);
+	json_decref(in);
+}
+
+/* Prints s with control characters as '?', padded to width columns. */
+static void
+print_cell(const char *s, int width)
+{
+	print_safe(s, 0);
+	for (int n = (int)strlen(s); n < width; n++)
+		putchar(' ');
+}
+
+/* 2026-11-26T10:00:00Z, or with .mmm when there are milliseconds;
+ * returns the characters printed. */
+static int
+print_iso(long long ms)
+{
+	long long	 sec = ms / 1000, frac = ms % 1000;
+	time_t		 t;
+	struct tm	 tm;
+	char		 buf[40];
+
+	if (frac < 0) {	/* before 1970: floor, not toward zero */
+		frac += 1000;
+		sec--;
+	}
+	t = (time_t)sec;
+	if (gmtime_r(&t, &tm) == NULL)
+		return printf("%lld ms", ms);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (frac != 0)
+		return printf("%s.%03lldZ", buf, frac);
+	return printf("%sZ", buf);
+}
+
+/* A field's value as text: see doc get --help. */
+static void
+print_value(json_t *v)
+{
+	json_t		*e;
+	const char	*s;
+	char		*dump, buf[40];
+	size_t		 i, n;
+
+	if (json_is_string(v))
+		print_safe(json_string_value(v), 0);
+	else if (json_is_integer(v))
+		printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v)) {
+		/* The shortest form that reads back the same. */
+		snprintf(buf, sizeof(buf), "%.15g", json_real_value(v));
+		if (strtod(buf, NULL) != json_real_value(v))
+			snprintf(buf, sizeof(buf), "%.17g",
+			    json_real_value(v));
+		printf("%s", buf);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e) {
+			printf(i ? ", " : "");
+			print_value(e);
+		}
+	} else if (json_is_integer(e = json_object_get(v, "time_ms")))
+		print_iso(json_integer_value(e));
+	else if ((s = json_string_value(json_object_get(v, "b64"))) != NULL) {
+		n = strlen(s);
+		while (n > 0 && s[n - 1] == '=')
+			n--;
+		printf("<%zu bytes>", n * 3 / 4);
+	} else if ((dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) !=
+	    NULL) {
+		print_safe(dump, 0);
+		free(dump);
+	}
+}
+
+/* The ACL as db acl shows it. */
+static void
+print_acl(json_t *r)
+{
+	json_t	*e;
+	size_t	 i;
+
+	printf("db       ");
+	print_safe(str(r, "db"), 0);
+	printf("\nscope    ");
+	print_safe(str(r, "scope"), 0);
+	printf("\ncreator  ");
+	print_safe(str(r, "creator"), 0);
+	printf("\nacl      %s\n", str(r, "acl_id"));
+	printf("%-32s %s\n", "PATTERN", "LEVEL");
+	json_array_foreach(json_object_get(r, "entries"), i, e) {
+		print_cell(str(e, "pattern"), 32);
+		printf(" ");
+		print_safe(str(e, "level"), 0);
+		printf("\n");
+	}
+}
+
+int
+cmd_db(const char *sock, int argc, char **argv)
+{
+	const char	*sub = argc > 1 ? argv[1] : NULL;
+	json_t		*r, *d;
+	size_t		 i;
+
+	if (subcmd_find("db", sub) == NULL)
+		subcmd_usage("db", sub);
+	for (int k = 2; k < argc; k++)
+		if (argv[k][0] == '-' && argv[k][1] != '\0')
+			bad("%s: db %s takes no options", argv[k], sub);
+	if (strcmp(sub, "create") == 0) {
+		if (argc < 4)
+			subcmd_usage("db", sub);
+		r = call(sock, json_pack("{s:s, s:o, s:o, s:o}", "cmd",
+		    "db_create", "db", utf8("DB", argv[2]), "scope",
+		    utf8("SCOPE", argv[3]), "acl",
+		    parse_acl(argc - 4, argv + 4, 0)));
+		if (!json_out) {
+			printf("created ");
+			print_safe(str(r, "db"), 0);
+			printf(" (acl %s)\n", str(r, "acl_id"));
+		}
+	} else if (strcmp(sub, "ls") == 0) {
+		if (argc != 2)
+			subcmd_usage("db", sub);
+		r = call(sock, json_pack("{s:s}", "cmd", "db_ls"));
+		if (!json_out) {
+			printf("%-24s %-28s %-9s %-7s %7s %7s %9s  %s\n", "DB",
+			    "SCOPE", "LEVEL", "REPLICA", "DOCS", "DELETED",
+			    "CONFLICTS", "CREATOR");
+			json_array_foreach(json_object_get(r, "dbs"), i, d) {
+				print_cell(str(d, "db"), 24);
+				printf(" ");
+				print_cell(str(d, "scope"), 28);
+				printf(" ");
+				/* -d on the root's store cannot tell. */
+				print_cell(json_object_get(d, "level") ?
+				    str(d, "level") : "-", 9);
+				printf(" %-7s %7lld %7lld %9lld  ",
+				    json_object_get(d, "replica") == NULL ? "-" :
+				    json_is_true(json_object_get(d,
+				    "replica")) ? "yes" : "no", num(d, "docs"),
+				    num(d, "deleted"), num(d, "conflicts"));
+				print_safe(str(d, "creator"), 0);
+				printf("\n");
+			}
+		}
+	} else if (strcmp(sub, "acl") == 0) {
+		json_t	*req;
+
+		if (argc < 3)
+			subcmd_usage("db", sub);
+		req = json_pack("{s:s, s:o}", "cmd", "db_acl", "db",
+		    utf8("DB", argv[2]));
+		if (argc > 3)
+			json_object_set_new(req, "set",
+			    parse_acl(argc - 3, argv + 3, 1));
+		r = call(sock, req);
+		if (!json_out)
+			print_acl(r);
+	} else {	/* digest */
+		if (argc != 3)
+			subcmd_usage("db", sub);
+		r = call(sock, json_pack("{s:s, s:o}", "cmd", "db_digest",
+		    "db", utf8("DB", argv[2])));
+		if (!json_out) {
+			printf("%s  ", str(r, "digest"));
+			print_safe(str(r, "db"), 0);
+			printf("  docs %lld, conflicts %lld\n", num(r, "docs"),
+			    num(r, "conflicts"));
+		}
+	}
+	json_decref(r);
+	return 0;
+}
+
+/* Revisions as "abcd..., ef01..." (16 digits each), "-" if none. */
+static void
+print_revs(json_t *a, int full)
+{
+	json_t	*e;
+	size_t	 i;
+
+	if (json_array_size(a) == 0)
+		printf("%s", full ? "none" : "-");
+	json_array_foreach(a, i, e)
+		printf("%s%.*s", i ? ", " : "", full ? 64 : 16,
+		    json_string_value(e) != NULL ? json_string_value(e) : "?");
+}
+
+static void
+doc_get_human(json_t *r)
+{
+	json_t		*v;
+	const char	*k;
+	size_t		 i;
+
+	json_object_foreach(json_object_get(r, "fields"), k, v) {
+		print_safe(k, 0);
+		printf(": ");
+		print_value(v);
+		printf("\n");
+	}
+	printf("rev: %s\n", str(r, "rev"));
+	if (json_array_size(json_object_get(r, "readers")) > 0) {
+		printf("readers: ");
+		json_array_foreach(json_object_get(r, "readers"), i, v) {
+			printf(i ? ", " : "");
+			print_safe(json_string_value(v) != NULL ?
+			    json_string_value(v) : "?", 0);
+		}
+		printf("\n");
+	}
+	json_array_foreach(json_object_get(r, "attachments"), i, v) {
+		printf("attachment: ");
+		print_safe(str(v, "name"), 0);
+		printf(" (");
+		print_safe(str(v, "media_type"), 0);
+		printf(", %lld bytes, %lld of %lld chunks here)\n",
+		    num(v, "size"), num(v, "held"), num(v, "chunks"));
+	}
+	if (json_is_true(json_object_get(r, "deleted")))
+		printf("deleted: yes%s\n", json_is_true(json_object_get(r,
+		    "purged")) ? " (purged)" : "");
+	printf("conflicts: ");
+	print_revs(json_object_get(r, "conflicts"), 1);
+	printf("\n");
+}
+
+static void
+doc_ls_human(json_t *r, const char *db, int deleted)
+{
+	json_t	*d;
+	size_t	 i;
+
+	printf("%-32s %-16s %5s %9s %-7s  %s\n", "ID", "REV", "DEPTH",
+	    "CONFLICTS", "DELETED", "AUTHOR");
+	json_array_foreach(json_object_get(r, "docs"), i, d) {
+		printf("%-32s %-16.16s %5lld %9lld %-7s  ", str(d, "id"),
+		    str(d, "rev"), num(d, "depth"), num(d, "conflicts"),
+		    json_is_true(json_object_get(d, "deleted")) ? "yes" : "");
+		print_safe(str(d, "author"), 0);
+		printf("\n");
+	}
+	if (json_object_get(r, "next") != NULL) {
+		printf("(more: node-ctl doc ls ");
+		print_safe(db, 0);
+		printf(" --from %s%s)\n", str(r, "next"), deleted ?
+		    " --deleted" : "");
+	}
+}
+
+static void
+doc_history_human(json_t *r)
+{
+	json_t	*v;
+	size_t	 i;
+
+	printf("%5s %-64s %-20s %-24s %-20s %s\n", "DEPTH", "REV", "FLAGS",
+	    "CREATED", "ORIGIN", "PARENTS");
+	json_array_foreach(json_object_get(r, "revs"), i, v) {
+		char	flags[32] = "";
+		int	w;
+
+		if (json_is_true(json_object_get(v, "winner")))
+			strcat(flags, ",winner");
+		if (json_is_true(json_object_get(v, "leaf")))
+			strcat(flags, ",leaf");
+		if (json_is_true(json_object_get(v, "deleted")))
+			strcat(flags, ",deleted");
+		printf("%5lld %-64s %-20s ", num(v, "depth"), str(v, "rev"),
+		    flags[0] ? flags + 1 : "-");
+		w = print_iso(num(v, "created_ms"));
+		printf("%*s", w < 25 ? 25 - w : 1, "");
+		print_cell(str(v, "origin"), 20);
+		printf(" ");
+		print_revs(json_object_get(v, "parents"), 0);
+		printf("\n");
+	}
+}
+
+static void
+doc_conflicts_human(json_t *r)
+{
+	json_t	*d, *c;
+	size_t	 i, j;
+
+	printf("%-32s %-64s %s\n", "ID", "REV", "STATUS");
+	json_array_foreach(json_object_get(r, "docs"), i, d) {
+		printf("%-32s %-64s winner\n", str(d, "id"), str(d, "rev"));
+		json_array_foreach(json_object_get(d, "conflicts"), j, c)
+			printf("%-32s %-64s conflict\n", "",
+			    json_string_value(c) != NULL ?
+			    json_string_value(c) : "?");
+	}
+	if (json_array_size(json_object_get(r, "docs")) == 0)
+		printf("(no conflicts)\n");
+}
+
+/* --attach NAME=FILE: {name, path} with FILE made absolute (the node,
+ * which reads it, runs elsewhere). */
+static json_t *
+attachment_arg(const char *arg)
+{
+	const char	*eq = strchr(arg, '=');
+	char		*name, *path;
+	json_t		*o;
+
+	if (eq == NULL || eq == arg || eq[1] == '\0')
+		bad("--attach %s: expected NAME=FILE", arg);
+	name = xmalloc((size_t)(eq - arg) + 1);
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = '\0';
+	if ((path = realpath(eq + 1, NULL)) == NULL)
+		die("%s: %s", eq + 1, strerror(errno));
+	o = json_pack("{s:o, s:s}", "name", utf8("--attach", name), "path",
+	    path);
+	free(name);
+	free(path);
+	return o;
+}
+
+/* Writes the attachment in reply r into a new file out. */
+static void
+write_attachment(json_t *r, const char *out)
+{
+	const char	*b64 = str(r, "b64");
+	size_t		 cap = strlen(b64) / 4 * 3 + 3, len;
+	uint8_t		*buf = xmalloc(cap);
+	FILE		*f;
+	int		 fd;
+
+	if (sodium_base642bin(buf, cap, b64, strlen(b64), NULL, &len, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0)
+		die("the node's reply is not base64");
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0644)) == -1 ||
+	    (f = fdopen(fd, "w")) == NULL)
+		die("%s: %s", out, strerror(errno));
+	if (fwrite(buf, 1, len, f) != len || fflush(f) != 0 ||
+	    fsync(fileno(f)) != 0 || fclose(f) != 0)
+		die("%s: %s", out, strerror(errno));
+	if (!json_out)
+		printf("wrote %zu bytes to %s\n", len, out);
+	free(buf);
+}
+
+int
+cmd_doc(const char *sock, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "readers", required_argument, NULL, 'r' },
+		{ "rev", required_argument, NULL, 'v' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "deleted", no_argument, NULL, 'D' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ "attach", required_argument, NULL, 'a' },
+		{ "type", required_argument, NULL, 't' },
+		{ "detach", required_argument, NULL, 'x' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	/* Which options each command takes. */
+	static const struct {
+		const char	*name, *takes;
+		int		 min, max;	/* arguments after the name */
+	} shapes[] = {
+		{ "put", "ratx", 1, -1 }, { "get", "v", 2, 2 },
+		{ "attachment", "o", 3, 3 },
+		{ "ls", "fD", 1, 1 }, { "rm", "", 2, 2 },
+		{ "history", "", 2, 2 }, { "conflicts", "", 1, 1 },
+		{ "resolve", "k", 2, 2 },
+	};
+	const char	*sub = argc > 1 ? argv[1] : NULL, *readers = NULL;
+	const char	*rev = NULL, *from = NULL, *keep = NULL, *db;
+	const char	*type = NULL, *out = NULL;
+	int		 ch, deleted = 0, nargs, li;
+	size_t		 s;
+	json_t		*req, *r, *attach = json_array(), *detach = json_array();
+
+	if (subcmd_find("doc", sub) == NULL)
+		subcmd_usage("doc", sub);
+	for (s = 0; strcmp(shapes[s].name, sub) != 0; s++)
+		;
+	/* getopt over "SUB ARGS...": argv[0] plays the program name. */
+	argc--;
+	argv++;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "o:", opts, &li)) != -1) {
+		if (ch == '?' || strchr(shapes[s].takes, ch) == NULL)
+			bad("%s%s: not an option of doc %s, or without its "
+			    "value (usage: doc %s %s)", ch == '?' ? "" :
+			    ch == 'o' ? "-" : "--", ch == '?' ?
+			    argv[optind - 1] : ch == 'o' ? "o" : opts[li].name,
+			    sub, sub, subcmd_find("doc", sub)->sc_args);
+		switch (ch) {
+		case 'r':
+			readers = optarg;
+			break;
+		case 'v':
+			check_rev("--rev", rev = optarg);
+			break;
+		case 'f':
+			check_id("--from", from = optarg);
+			break;
+		case 'D':
+			deleted = 1;
+			break;
+		case 'k':
+			check_rev("--keep", keep = optarg);
+			break;
+		case 'a':
+			json_array_append_new(attach, attachment_arg(optarg));
+			break;
+		case 't':
+			type = optarg;
+			break;
+		case 'x':
+			json_array_append_new(detach, utf8("--detach",
+			    optarg));
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		}
+	}
+	if (strcmp(sub, "attachment") == 0 && out == NULL)
+		bad("doc attachment needs -o FILE (usage: doc attachment "
+		    "DB ID NAME -o FILE)");
+	nargs = argc - optind;
+	if (nargs < shapes[s].min || (shapes[s].max >= 0 &&
+	    nargs > shapes[s].max))
+		subcmd_usage("doc", sub);
+	argv += optind;
+	db = argv[0];
+	req = json_pack("{s:o}", "db", utf8("DB", db));
+	if (strcmp(sub, "put") == 0) {
+		json_t	*fields = json_object();
+		int	 k = 1;
+
+		json_object_set_new(req, "cmd", json_string("doc_put"));
+		if (nargs > 1 && strchr(argv[1], '=') == NULL) {
+			check_id("ID", argv[1]);
+			json_object_set_new(req, "id", json_string(argv[1]));
+			k = 2;
+		}
+		for (; k < nargs; k++)
+			parse_field(fields, argv[k]);
+		json_object_set_new(req, "fields", fields);
+		if (json_object_size(fields) == 0 &&
+		    json_array_size(attach) == 0 && json_array_size(detach) == 0)
+			read_put_json(req);
+		for (size_t a = 0; type != NULL && a < json_array_size(attach);
+		    a++)
+			json_object_set_new(json_array_get(attach, a),
+			    "media_type", utf8("--type", type));
+		if (json_array_size(attach) > 0)
+			json_object_set(req, "attach", attach);
+		if (json_array_size(detach) > 0)
+			json_object_set(req, "detach", detach);
+		if (readers != NULL)
+			json_object_set_new(req, "readers",
+			    split_list("--readers", readers, 0));
+	} else {
+		char	cmd[32];
+
+		snprintf(cmd, sizeof(cmd), "doc_%s", sub);
+		json_object_set_new(req, "cmd", json_string(cmd));
+		if (nargs > 1) {
+			check_id("ID", argv[1]);
+			json_object_set_new(req, "id", json_string(argv[1]));
+		}
+		if (nargs > 2)
+			json_object_set_new(req, "name", utf8("NAME",
+			    argv[2]));
+	}
+	json_decref(attach);
+	json_decref(detach);
+	if (rev != NULL)
+		json_object_set_new(req, "rev", json_string(rev));
+	if (keep != NULL)
+		json_object_set_new(req, "keep", json_string(keep));
+	if (from != NULL)
+		json_object_set_new(req, "from", json_string(from));
+	if (deleted)
+		json_object_set_new(req, "deleted", json_true());
+	r = call(sock, req);
+	if (json_out)
+		;
+	else if (strcmp(sub, "put") == 0)
+		printf("%s %s\n", str(r, "id"), str(r, "rev"));
+	else if (strcmp(sub, "get") == 0)
+		doc_get_human(r);
+	else if (strcmp(sub, "ls") == 0)
+		doc_ls_human(r, db, deleted);
+	else if (strcmp(sub, "rm") == 0)
+		printf("deleted %s rev %s\n", str(r, "id"), str(r, "rev"));
+	else if (strcmp(sub, "attachment") == 0)
+		;	/* written below, in both forms */
+	else if (strcmp(sub, "history") == 0)
+		doc_history_human(r);
+	else if (strcmp(sub, "conflicts") == 0)
+		doc_conflicts_human(r);
+	else
+		printf("resolved %s rev %s\n", str(r, "id"), str(r, "rev"));
+	if (strcmp(sub, "attachment") == 0)
+		write_attachment(r, out);
+	json_decref(r);
+	return 0;
+}
