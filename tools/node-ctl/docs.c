@@ -3,6 +3,7 @@
  * patterns checked before anything is sent, the replies as tables.
  */
 #include "node-ctl.h"
+#include "doc.h"
 
 static int
 is_hex(const char *s, size_t len)
@@ -196,18 +197,22 @@ static void
 parse_field(json_t *fields, const char *arg)
 {
 	const char	*eq = strchr(arg, '='), *colon, *v, *type = "text";
-	char		*name, *b64;
+	char		 name[DOC_MAX_FIELD_NAME + 1], *b64;
 	unsigned char	*buf;
-	size_t		 len, b64len;
+	size_t		 len, b64len, nlen;
 	json_t		*val;
 
 	if (eq == NULL || eq == arg)
 		bad("%s: a field is NAME=VALUE or NAME:TYPE=VALUE", arg);
 	v = eq + 1;
 	colon = memchr(arg, ':', (size_t)(eq - arg));
-	if ((name = strndup(arg, (size_t)((colon != NULL ? colon : eq) -
-	    arg))) == NULL)
-		die("out of memory");
+	/* On the stack: a bad value below exits, and leaks nothing. */
+	nlen = (size_t)((colon != NULL ? colon : eq) - arg);
+	if (nlen >= sizeof(name))
+		bad("%s: a field name is at most %d bytes", arg,
+		    DOC_MAX_FIELD_NAME);
+	memcpy(name, arg, nlen);
+	name[nlen] = '\0';
 	if (name[0] == '\0')
 		bad("%s: a field needs a name", arg);
 	if (colon != NULL)
@@ -244,11 +249,12 @@ parse_field(json_t *fields, const char *arg)
 	} else
 		bad("%s: TYPE is text, number, time, list, bytes or null", arg);
 #undef IS_TYPE
-	if (json_object_get(fields, name) != NULL)
+	if (json_object_get(fields, name) != NULL) {
+		json_decref(val);
 		bad("%s: the field %s is given twice", arg, name);
+	}
 	if (json_object_set_new(fields, name, val) != 0)
 		bad("%s: the name is not UTF-8", arg);
-	free(name);
 }
 
 /* doc put without fields: {"fields": {...}, "readers": [...]} on stdin. */
