@@ -25,11 +25,15 @@
 #include "view.h"
 #include "xmem.h"
 
-/* Runs a view in a read transaction. */
+/*
+ * A read-only command: its view (doc_view_find()) in a read transaction.
+ * db ls learns which node it is asked at.
+ */
 static json_t *
-read_view(struct node *n, json_t *req, char *err, size_t errlen,
-    json_t *(*view)(store_txn_t *, json_t *, char *, size_t))
+cmd_read(struct node *n, json_t *req, char *err, size_t errlen)
 {
+	doc_view_fn	 view = doc_view_find(json_string_value(
+	    json_object_get(req, "cmd")));
 	store_txn_t	*txn = NULL;
 	json_t		*r;
 
@@ -37,52 +41,10 @@ read_view(struct node *n, json_t *req, char *err, size_t errlen,
 		snprintf(err, errlen, "store unavailable");
 		return NULL;
 	}
+	json_object_set_new(req, "self", json_string(n->n_conf->name));
 	r = view(txn, req, err, errlen);
 	store_txn_abort(&txn);
 	return r;
-}
-
-static json_t *
-cmd_db_ls(struct node *n, json_t *req, char *err, size_t errlen)
-{
-	json_object_set_new(req, "self", json_string(n->n_conf->name));
-	return read_view(n, req, err, errlen, doc_view_db_ls);
-}
-
-static json_t *
-cmd_db_digest(struct node *n, json_t *req, char *err, size_t errlen)
-{
-	return read_view(n, req, err, errlen, doc_view_db_digest);
-}
-
-static json_t *
-cmd_doc_get(struct node *n, json_t *req, char *err, size_t errlen)
-{
-	return read_view(n, req, err, errlen, doc_view_doc_get);
-}
-
-static json_t *
-cmd_doc_ls(struct node *n, json_t *req, char *err, size_t errlen)
-{
-	return read_view(n, req, err, errlen, doc_view_doc_ls);
-}
-
-static json_t *
-cmd_doc_attachment(struct node *n, json_t *req, char *err, size_t errlen)
-{
-	return read_view(n, req, err, errlen, doc_view_doc_attachment);
-}
-
-static json_t *
-cmd_doc_history(struct node *n, json_t *req, char *err, size_t errlen)
-{
-	return read_view(n, req, err, errlen, doc_view_doc_history);
-}
-
-static json_t *
-cmd_doc_conflicts(struct node *n, json_t *req, char *err, size_t errlen)
-{
-	return read_view(n, req, err, errlen, doc_view_doc_conflicts);
 }
 
 /* Entries of an ACL as we build them: owned copies. */
@@ -250,7 +212,7 @@ cmd_db_acl(struct node *n, json_t *req, char *err, size_t errlen)
 	int		 rc;
 
 	if (json_object_get(req, "set") == NULL)
-		return read_view(n, req, err, errlen, doc_view_db_acl);
+		return cmd_read(n, req, err, errlen);
 	if ((db = doc_view_db(req, err, errlen)) == NULL)
 		return NULL;
 	if ((txn = node_txn(n)) == NULL) {
@@ -730,16 +692,16 @@ cmd_doc_resolve(struct node *n, json_t *req, char *err, size_t errlen)
 
 const struct ctl_command ctl_doc_commands[] = {
 	{ "db_create", cmd_db_create },
-	{ "db_ls", cmd_db_ls },
+	{ "db_ls", cmd_read },
 	{ "db_acl", cmd_db_acl },
-	{ "db_digest", cmd_db_digest },
+	{ "db_digest", cmd_read },
 	{ "doc_put", cmd_doc_put },
-	{ "doc_get", cmd_doc_get },
-	{ "doc_ls", cmd_doc_ls },
+	{ "doc_get", cmd_read },
+	{ "doc_ls", cmd_read },
 	{ "doc_rm", cmd_doc_rm },
-	{ "doc_history", cmd_doc_history },
-	{ "doc_attachment", cmd_doc_attachment },
-	{ "doc_conflicts", cmd_doc_conflicts },
+	{ "doc_history", cmd_read },
+	{ "doc_attachment", cmd_read },
+	{ "doc_conflicts", cmd_read },
 	{ "doc_resolve", cmd_doc_resolve },
 	{ NULL, NULL },
 };

@@ -570,3 +570,27 @@ doc_view_doc_attachment(store_txn_t *txn, json_t *req, char *err,
 	wire_record_clear(&wr);
 	return r;
 }
+
+doc_view_fn
+doc_view_find(const char *cmd)
+{
+	static const struct {
+		const char	*name;
+		doc_view_fn	 fn;
+	} views[] = {
+		{ "db_ls", doc_view_db_ls },
+		{ "db_acl", doc_view_db_acl },
+		{ "db_digest", doc_view_db_digest },
+		{ "doc_get", doc_view_doc_get },
+		{ "doc_ls", doc_view_doc_ls },
+		{ "doc_history", doc_view_doc_history },
+		{ "doc_conflicts", doc_view_doc_conflicts },
+		{ "doc_attachment", doc_view_doc_attachment },
+	};
+
+	for (size_t i = 0; cmd != NULL && i < sizeof(views) /
+	    sizeof(views[0]); i++)
+		if (strcmp(cmd, views[i].name) == 0)
+			return views[i].fn;
+	return NULL;
+}

@@ -35,6 +35,15 @@ json_t	*doc_view_doc_conflicts(store_txn_t *txn, json_t *req, char *err,
 json_t	*doc_view_doc_attachment(store_txn_t *txn, json_t *req, char *err,
 	    size_t errlen);
 
+typedef json_t *(*doc_view_fn)(store_txn_t *txn, json_t *req, char *err,
+    size_t errlen);
+/*
+ * The view that answers read-only command cmd ("db_ls", "doc_get", ...),
+ * or NULL: one list for the node and node-ctl -d. "db_acl" with "set"
+ * is a write, not a view.
+ */
+doc_view_fn doc_view_find(const char *cmd);
+
 /* The request's "db": a valid name, or NULL with err set. */
 const char *doc_view_db(json_t *req, char *err, size_t errlen);
 /* The request's key (a 32-hex-digit document id) into doc: 0 or -1. */

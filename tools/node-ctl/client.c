@@ -115,21 +115,6 @@ local_self(void)
 	return name;
 }
 
-/* The database and document commands a stopped node's store answers. */
-static const struct {
-	const char	*name;
-	json_t		*(*fn)(store_txn_t *, json_t *, char *, size_t);
-} doc_views[] = {
-	{ "db_ls", doc_view_db_ls },
-	{ "db_acl", doc_view_db_acl },
-	{ "db_digest", doc_view_db_digest },
-	{ "doc_get", doc_view_doc_get },
-	{ "doc_ls", doc_view_doc_ls },
-	{ "doc_history", doc_view_doc_history },
-	{ "doc_conflicts", doc_view_doc_conflicts },
-	{ "doc_attachment", doc_view_doc_attachment },
-};
-
 /*
  * The same replies from a stopped node's store, opened read-only: the
  * commands that only read it. mail cat does not mark a message read.
@@ -145,15 +130,12 @@ local_call(json_t *req)
 	json_t			*r = NULL;
 	char			 err[512] = "";
 	uint64_t		 seq;
-	size_t			 i;
+	doc_view_fn		 view = doc_view_find(cmd);
 	int			 rc;
 
-	for (i = 0; i < sizeof(doc_views) / sizeof(doc_views[0]); i++)
-		if (strcmp(cmd, doc_views[i].name) == 0)
-			break;
 	/* db acl with entries changes the ACL: a write. */
 	if (json_object_get(req, "set") != NULL)
-		i = sizeof(doc_views) / sizeof(doc_views[0]);
+		view = NULL;
 	if ((rc = store_open(&st, data_dir, &opts)) != 0)
 		die("%s: cannot open the store read-only: %s", data_dir,
 		    store_strerror(rc));
@@ -177,7 +159,7 @@ local_call(json_t *req)
 		else if ((r = view_trace(txn, req, err, sizeof(err))) != NULL)
 			json_object_set_new(r, "node", json_string(data_dir));
 		store_txn_abort(&txn);
-	} else if (i < sizeof(doc_views) / sizeof(doc_views[0])) {
+	} else if (view != NULL) {
 		char	*self;
 
 		/* db ls says this node's level and whether it holds a replica
@@ -188,7 +170,7 @@ local_call(json_t *req)
 		}
 		if ((rc = store_txn_begin(st, STORE_RDONLY, &txn)) != 0)
 			die("%s: %s", data_dir, store_strerror(rc));
-		r = doc_views[i].fn(txn, req, err, sizeof(err));
+		r = view(txn, req, err, sizeof(err));
 		store_txn_abort(&txn);
 	} else {
 		char	name[64];
