@@ -57,6 +57,18 @@ store_mdb_rc(int rc)
 	}
 }
 
+int
+store_name_key(MDB_val *k, const char *name)
+{
+	size_t	n = strnlen(name, STORE_MAX_PEER + 1);
+
+	if (n == 0 || n > STORE_MAX_PEER)
+		return STORE_INVAL;
+	k->mv_size = n;
+	k->mv_data = (void *)(uintptr_t)name;
+	return 0;
+}
+
 void
 store_be64_put(uint8_t *p, uint64_t v)
 {

@@ -46,6 +46,9 @@ struct store_txn {
 	uint64_t	 tx_next_seq;	/* 0: not looked up yet */
 };
 
+/* A node name (1..STORE_MAX_PEER bytes) as a key: 0, or STORE_INVAL. */
+int	store_name_key(MDB_val *k, const char *name);
+
 /* LMDB's codes turned into ours; errno and 0 pass through. */
 int	store_mdb_rc(int rc);
 

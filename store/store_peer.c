@@ -16,18 +16,6 @@
 #define PEER_ERROR	(PEER_CONTACT + 8)
 #define PEER_SINCE	(PEER_ERROR + 4)
 
-static int
-peer_key(MDB_val *k, const char *name)
-{
-	size_t	n = strnlen(name, STORE_MAX_PEER + 1);
-
-	if (n == 0 || n > STORE_MAX_PEER)
-		return STORE_INVAL;
-	k->mv_size = n;
-	k->mv_data = (void *)(uintptr_t)name;
-	return 0;
-}
-
 int
 store_peer_get(store_txn_t *t, const char *name, struct store_peer *out)
 {
@@ -35,7 +23,7 @@ store_peer_get(store_txn_t *t, const char *name, struct store_peer *out)
 	const uint8_t	*p;
 	int		 rc;
 
-	if ((rc = peer_key(&k, name)) != 0)
+	if ((rc = store_name_key(&k, name)) != 0)
 		return rc;
 	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_PEERS], &k,
 	    &v)) != 0)
@@ -63,7 +51,7 @@ store_peer_put(store_txn_t *t, const char *name, const struct store_peer *in)
 
 	if (t->tx_read_only)
 		return EROFS;
-	if ((rc = peer_key(&k, name)) != 0)
+	if ((rc = store_name_key(&k, name)) != 0)
 		return rc;
 	p[0] = PEER_FORMAT;
 	memcpy(p + 1, in->instance, STORE_INSTANCE_BYTES);

@@ -6,18 +6,6 @@
 
 #include "store_int.h"
 
-static int
-name_key(MDB_val *k, const char *name)
-{
-	size_t	n = strnlen(name, STORE_MAX_PEER + 1);
-
-	if (n == 0 || n > STORE_MAX_PEER)
-		return STORE_INVAL;
-	k->mv_size = n;
-	k->mv_data = (void *)(uintptr_t)name;
-	return 0;
-}
-
 int
 store_status_put(store_txn_t *t, const char *name,
     const uint8_t id[STORE_ID_BYTES])
@@ -27,7 +15,7 @@ store_status_put(store_txn_t *t, const char *name,
 
 	if (t->tx_read_only)
 		return EROFS;
-	if ((rc = name_key(&k, name)) != 0)
+	if ((rc = store_name_key(&k, name)) != 0)
 		return rc;
 	return store_mdb_rc(mdb_put(t->tx_txn, t->tx_store->st_dbi[DB_STATUS],
 	    &k, &v, 0));
@@ -39,7 +27,7 @@ store_status_get(store_txn_t *t, const char *name, uint8_t id[STORE_ID_BYTES])
 	MDB_val	k, v;
 	int	rc;
 
-	if ((rc = name_key(&k, name)) != 0)
+	if ((rc = store_name_key(&k, name)) != 0)
 		return rc;
 	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_STATUS], &k,
 	    &v)) != 0)

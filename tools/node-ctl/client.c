@@ -6,17 +6,23 @@
  */
 #include "node-ctl.h"
 
+/* One line on stderr, then exit with status. */
+static void __attribute__((format(printf, 2, 0), noreturn))
+fail(int status, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "node-ctl: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	exit(status);
+}
+
 void __attribute__((format(printf, 1, 2), noreturn))
 die(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fprintf(stderr, "node-ctl: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(1);
+	fail(1, fmt, ap);
 }
 
 /* A malformed argument: one line on stderr, exit 2 (nothing was sent). */
@@ -25,12 +31,8 @@ bad(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fprintf(stderr, "node-ctl: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(2);
+	fail(2, fmt, ap);
 }
 
 const char	*data_dir;	/* -d: read a stopped node's store */
