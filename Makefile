@@ -188,7 +188,7 @@ memcheck: $(UNIT)
 
 bench: all $(BENCH)
 	@for b in $(BENCH); do $$b || exit 1; done
-	@for s in bench/*.sh; do B=$(B) bash $$s || exit 1; done
+	@for s in bench/bench_*.sh; do B=$(B) bash $$s || exit 1; done
 
 demo: all
 	@B=$(B) tools/demo.sh

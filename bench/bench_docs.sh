@@ -45,7 +45,7 @@
 # DOCS_ROUNDS (3), FANOUT_N (20), FANOUT_GAP (0.2), KEEP=1 keeps the
 # directory. About 1-2 minutes at the defaults, most of it the DOCS_N
 # durable writes (about 200/s on a slow disk).
-cd "$(dirname "$0")/.." && . tests/lib.sh
+cd "$(dirname "$0")/.." && . tests/lib.sh && . bench/lib.sh
 set -o pipefail
 
 N=${DOCS_N:-10000}
@@ -57,9 +57,6 @@ TARGET=5000	# docs/s, issue 4
 A=tw BN=hagiang DB=bench FDB=fan
 
 die() { echo "bench_docs: $*" >&2; exit 1; }
-now() { date +%s.%N; }
-# a - b, a / b and friends, in awk: bash has no floating point.
-calc() { awk "BEGIN { printf \"%s\", $1 }"; }
 
 for f in "$B/node" "$B/node-ctl" "$B/node-key" "$B/tests/doc_flood" \
     "$B/bench/verify_rate"; do
@@ -74,29 +71,6 @@ digest() {
 	    jq -er '"\(.digest) \(.docs) \(.conflicts)"'
 }
 records_new() { ctl "$1" --json status | jq -e .counters.records_new; }
-# The custody events at node $1, read from its store with mdb_dump: one
-# line "TIME_MS EVENT ID" each (EVENT 01 submitted, 02 received, 03 sent,
-# 04 delivered), in time order. As in bench_hop.sh: hex by hand (mawk has
-# no strtonum), and ms since 1970 fit a double exactly.
-custody_events() {
-	mdb_dump -s custody "$T/$1" | awk '
-	function hex(s,   i, v) {
-		v = 0
-		for (i = 1; i <= length(s); i++)
-			v = v * 16 + index("0123456789abcdef",
-			    substr(s, i, 1)) - 1
-		return v
-	}
-	/^HEADER=END/ { body = 1; next }
-	!body || /^DATA=END/ { next }
-	{
-		sub(/^ /, "")
-		if (++line % 2) { key = $0; next }
-		if (length(key) == 88)
-			printf "%.0f %s %s\n", hex(substr(key, 65, 16)),
-			    substr($0, 1, 2), substr(key, 1, 64)
-	}' | sort -n
-}
 # Event $2 at node $1 since time $3 (s) of the revisions listed in file
 # $4 (doc_flood's "ID REV" lines): "TIME_MS REV" lines, in time order.
 events_of() {
@@ -105,31 +79,11 @@ events_of() {
 	    $2 == e && $1 >= int(t * 1000) && ($3 in want) { print $1, $3 }' \
 	    "$4" -
 }
-# The time_ms of event $3 in the custody of record $2 at node $1.
-trace_ms() {
-	ctl "$1" --json trace "$2" |
-	    jq -e --arg e "$3" '[.events[] | select(.event == $e)][0].time_ms'
-}
 # Run time and run-queue wait (ns) of process $1, summed over its threads:
 # "RUN WAIT" (as in bench_hop.sh).
 sched_ns() {
 	cat /proc/"$1"/task/*/schedstat |
 	    awk '{ r += $1; w += $2 } END { printf "%.0f %.0f", r, w }'
-}
-# verify_rate for $1 s: its line in VLINE, its figure (per s) in VRATE.
-verify() {
-	VLINE=$("$B/bench/verify_rate" "$1") || die "verify_rate failed"
-	VRATE=$(echo "$VLINE" | sed -n 's/.*one core: \([0-9]*\)\/s.*/\1/p')
-	[ -n "$VRATE" ] || die "cannot read verify_rate's output: $VLINE"
-	echo "$VRATE" >>"$T/verifies"
-}
-# Is every node named up with its parent (as it sees it)?
-tree_up() {
-	local n
-	for n; do
-		[ -z "${PARENT[$n]}" ] || link_up "$n" "${PARENT[$n]}" ||
-		    return 1
-	done
 }
 
 echo "bench_docs: $(nproc) CPUs, load average $(cut -d' ' -f1-3 \

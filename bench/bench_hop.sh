@@ -46,7 +46,7 @@
 # HOP_LIMITS (the credit/batch_max settings tried after the defaults),
 # LAT_N (200), LAT_GAP (0.02), KEEP=1 keeps the directory. It takes 1-3
 # minutes, much of it the N durable submissions on a slow disk.
-cd "$(dirname "$0")/.." && . tests/lib.sh
+cd "$(dirname "$0")/.." && . tests/lib.sh && . bench/lib.sh
 set -o pipefail
 
 N=${HOP_N:-10000}
@@ -60,9 +60,6 @@ DEFAULTS=4096/256	# node/cfg.c's credit/batch_max, for the labels only
 A=tw BN=hagiang MBOX=vanthu
 
 die() { echo "bench_hop: $*" >&2; exit 1; }
-now() { date +%s.%N; }
-# a - b, a / b and friends, in awk: bash has no floating point.
-calc() { awk "BEGIN { printf \"%s\", $1 }"; }
 
 for f in "$B/node" "$B/node-ctl" "$B/node-key" "$B/tests/mail_flood" \
     "$B/bench/verify_rate"; do
@@ -86,39 +83,11 @@ all_acked() {
 	ctl "$A" --json peers | jq -e --arg p "$BN" '.peers[] |
 	    select(.name == $p and .state == "up" and .sent == .acked)'
 }
-# The custody events at node $1, read from its store with mdb_dump: one
-# line "TIME_MS EVENT ID" each (EVENT 01 submitted, 02 received, 03 sent,
-# 04 delivered), in time order. Hex is done by hand: mawk has no
-# strtonum, and ms since 1970 fit a double exactly.
-custody_events() {
-	mdb_dump -s custody "$T/$1" | awk '
-	function hex(s,   i, v) {
-		v = 0
-		for (i = 1; i <= length(s); i++)
-			v = v * 16 + index("0123456789abcdef",
-			    substr(s, i, 1)) - 1
-		return v
-	}
-	/^HEADER=END/ { body = 1; next }
-	!body || /^DATA=END/ { next }
-	{
-		sub(/^ /, "")
-		if (++line % 2) { key = $0; next }
-		if (length(key) == 88)
-			printf "%.0f %s %s\n", hex(substr(key, 65, 16)),
-			    substr($0, 1, 2), substr(key, 1, 64)
-	}' | sort -n
-}
 # Event $2 at node $1 since time $3 (s): "TIME_MS ID" lines.
 events_since() {
 	custody_events "$1" |
 	    awk -v e="$2" -v t="$3" '$2 == e && $1 >= int(t * 1000) {
 		print $1, $3 }'
-}
-# The time_ms of event $3 in the custody of record $2 at node $1.
-trace_ms() {
-	ctl "$1" --json trace "$2" |
-	    jq -e --arg e "$3" '[.events[] | select(.event == $e)][0].time_ms'
 }
 # Node $1's config with [limits] credit/batch_max $2 ("": the defaults).
 set_limits() {
@@ -128,13 +97,6 @@ set_limits() {
 	    "$T/$1.conf"
 }
 
-# verify_rate for $1 s: its line in VLINE, its figure (per s) in VRATE.
-verify() {
-	VLINE=$("$B/bench/verify_rate" "$1") || die "verify_rate failed"
-	VRATE=$(echo "$VLINE" | sed -n 's/.*one core: \([0-9]*\)\/s.*/\1/p')
-	[ -n "$VRATE" ] || die "cannot read verify_rate's output: $VLINE"
-	echo "$VRATE" >>"$T/verifies"
-}
 
 echo "bench_hop: $(nproc) CPUs, load average $(cut -d' ' -f1-3 \
     /proc/loadavg), stores in $T"

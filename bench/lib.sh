@@ -1,0 +1,45 @@
+# Shared by the benchmark scripts (after tests/lib.sh): arithmetic, the
+# verify rate measured in the run, and custody times read from a store.
+
+now() { date +%s.%N; }
+# a - b, a / b and friends, in awk: bash has no floating point.
+calc() { awk "BEGIN { printf \"%s\", $1 }"; }
+
+# verify_rate for $1 s: its line in VLINE, its figure (per s) in VRATE,
+# and the figure appended to $T/verifies.
+verify() {
+	VLINE=$("$B/bench/verify_rate" "$1") || die "verify_rate failed"
+	VRATE=$(echo "$VLINE" | sed -n 's/.*one core: \([0-9]*\)\/s.*/\1/p')
+	[ -n "$VRATE" ] || die "cannot read verify_rate's output: $VLINE"
+	echo "$VRATE" >>"$T/verifies"
+}
+
+# The custody events at node $1, read from its store with mdb_dump: one
+# line "TIME_MS EVENT ID" each (EVENT 01 submitted, 02 received, 03 sent,
+# 04 delivered), in time order. Hex is done by hand: mawk has no
+# strtonum, and ms since 1970 fit a double exactly.
+custody_events() {
+	mdb_dump -s custody "$T/$1" | awk '
+	function hex(s,   i, v) {
+		v = 0
+		for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef",
+			    substr(s, i, 1)) - 1
+		return v
+	}
+	/^HEADER=END/ { body = 1; next }
+	!body || /^DATA=END/ { next }
+	{
+		sub(/^ /, "")
+		if (++line % 2) { key = $0; next }
+		if (length(key) == 88)
+			printf "%.0f %s %s\n", hex(substr(key, 65, 16)),
+			    substr($0, 1, 2), substr(key, 1, 64)
+	}' | sort -n
+}
+
+# The time_ms of event $3 in the custody of record $2 at node $1.
+trace_ms() {
+	ctl "$1" --json trace "$2" |
+	    jq -e --arg e "$3" '[.events[] | select(.event == $e)][0].time_ms'
+}
