@@ -278,6 +278,15 @@ print_safe(const char *s, int keep_newlines)
 	}
 }
 
+/* print_safe(s), then spaces up to width columns. */
+void
+print_cell(const char *s, int width)
+{
+	print_safe(s, 0);
+	for (int n = (int)strlen(s); n < width; n++)
+		putchar(' ');
+}
+
 void
 print_time(long long ms)
 {

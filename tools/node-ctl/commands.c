@@ -313,7 +313,9 @@ print_hop(json_t *h)
 	json_array_foreach(json_object_get(h, "events"), i, e) {
 		printf("  ");
 		print_time(num(e, "time_ms"));
-		printf("  %-10s ", str(e, "event"));
+		printf("  ");
+		print_cell(str(e, "event"), 10);
+		printf(" ");
 		print_safe(str(e, "peer"), 0);
 		printf("\n");
 	}
@@ -466,8 +468,10 @@ cmd_network(const char *sock)
 			snprintf(peers, sizeof(peers), "%lld/%lld",
 			    num(o, "peers_up"), num(o, "peers"));
 			snprintf(age, sizeof(age), "%llds", num(o, "age_s"));
-			printf("%-32s %-8s %8llds %6s %8lld %7lld %7s  ",
-			    str(o, "name"), str(o, "version"),
+			/* The version is as the node reported it. */
+			printf("%-32s ", str(o, "name"));
+			print_cell(str(o, "version"), 8);
+			printf(" %8llds %6s %8lld %7lld %7s  ",
 			    num(o, "uptime_s"), peers, num(o, "backlog"),
 			    num(o, "errors"), age);
 			printf("%s", json_is_true(json_object_get(o,

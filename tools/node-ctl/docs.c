@@ -284,15 +284,6 @@ read_put_json(json_t *req)
 	json_decref(in);
 }
 
-/* Prints s with control characters as '?', padded to width columns. */
-static void
-print_cell(const char *s, int width)
-{
-	print_safe(s, 0);
-	for (int n = (int)strlen(s); n < width; n++)
-		putchar(' ');
-}
-
 /* 2026-11-26T10:00:00Z, or with .mmm when there are milliseconds;
  * returns the characters printed. */
 static int
