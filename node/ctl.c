@@ -225,19 +225,11 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o}", "id", view_hex_id(id));
 }
 
-/* 1 if mbox is one of the mailboxes the config names. */
-static int
-configured(const struct node *n, const char *mbox)
-{
-	for (size_t i = 0; mbox != NULL && i < n->n_conf->mailboxes.n; i++)
-		if (strcmp(n->n_conf->mailboxes.items[i], mbox) == 0)
-			return 1;
-	return 0;
-}
-
 static json_t *
 cmd_mail_ls(struct node *n, json_t *req, char *err, size_t errlen)
 {
+	const char	*mbox = json_string_value(json_object_get(req,
+	    "mailbox"));
 	store_txn_t	*txn = NULL;
 	json_t		*r;
 
@@ -247,13 +239,12 @@ cmd_mail_ls(struct node *n, json_t *req, char *err, size_t errlen)
 	}
 	r = view_mail_ls(txn, req, err, errlen);
 	store_txn_abort(&txn);
+	/* r: mbox is a string. None here and none configured: a typo. */
 	if (r != NULL && json_array_size(json_object_get(r, "messages")) == 0 &&
-	    !configured(n, json_string_value(json_object_get(req,
-	    "mailbox")))) {
+	    !mail_mailbox_known(n, mbox, strlen(mbox))) {
 		json_decref(r);
 		snprintf(err, errlen, "no mailbox %.64s here (see mailboxes in "
-		    "the node's config)", json_string_value(
-		    json_object_get(req, "mailbox")));
+		    "the node's config)", mbox);
 		return NULL;
 	}
 	return r;

@@ -50,8 +50,8 @@ mail_expired(const Nodenet__RecordBody *rb, uint64_t now_ms)
 	    rb->mail->expires_ms != 0 && rb->mail->expires_ms <= now_ms;
 }
 
-static int
-mailbox_known(const struct node *n, const char *user, size_t len)
+int
+mail_mailbox_known(const struct node *n, const char *user, size_t len)
 {
 	const struct cfg_list	*mb = &n->n_conf->mailboxes;
 
@@ -143,7 +143,7 @@ accept_mail(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 				    NODENET__REPORT__KIND__FAILED,
 				    NODENET__REPORT__REASON__EXPIRED,
 				    "expired before delivery");
-			else if (!mailbox_known(n, to, (size_t)(node - 1 - to)))
+			else if (!mail_mailbox_known(n, to, (size_t)(node - 1 - to)))
 				report(n, txn, wr, to,
 				    NODENET__REPORT__KIND__FAILED,
 				    NODENET__REPORT__REASON__UNKNOWN_MAILBOX,
@@ -180,7 +180,7 @@ mail_accept(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	if (!mail_address(to, &node) ||
 	    route_next(n, node, &via) != ROUTE_LOCAL)
 		return;
-	if (mailbox_known(n, to, (size_t)(node - 1 - to)))
+	if (mail_mailbox_known(n, to, (size_t)(node - 1 - to)))
 		deliver(n, txn, wr->id, to, (size_t)(node - 1 - to));
 }
 
@@ -228,7 +228,7 @@ mail_submit(struct node *n, const struct mail_submit *s,
 	const char		*node;
 
 	if (!mail_address(s->from, &node) || strcmp(node, n->n_conf->name) ||
-	    !mailbox_known(n, s->from, (size_t)(node - 1 - s->from))) {
+	    !mail_mailbox_known(n, s->from, (size_t)(node - 1 - s->from))) {
 		snprintf(err, errlen, "from: %s is not a mailbox of this node",
 		    s->from);
 		return -1;

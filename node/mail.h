@@ -58,6 +58,9 @@ void	mail_expire(struct node *n, store_txn_t *txn, const uint8_t *id,
 int	mail_fail(struct node *n, const char *mbox, uint64_t seq,
 	    Nodenet__Report__Reason reason, const char *detail, char *err,
 	    size_t errlen);
+/* 1 if user[0..len) is one of this node's mailboxes (its config). */
+int	mail_mailbox_known(const struct node *n, const char *user,
+	    size_t len);
 /* 1 if a mail record has expired at now_ms. */
 int	mail_expired(const Nodenet__RecordBody *rb, uint64_t now_ms);
 /* Splits "user@node": 1 with *node pointing into addr, 0 if invalid. */
