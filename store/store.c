@@ -145,7 +145,13 @@ meta_load(store_t *st, MDB_txn *txn)
 		randombytes_buf(st->st_instance, sizeof(st->st_instance));
 		vi.mv_size = sizeof(st->st_instance);
 		vi.mv_data = st->st_instance;
-		return mdb_put(txn, meta, &ki, &vi, 0);
+		if ((rc = mdb_put(txn, meta, &ki, &vi, 0)) != 0)
+			return rc;
+		/* A new store's certificate index has today's layout. */
+		k.mv_size = sizeof(CERT_INDEX_KEY) - 1;
+		k.mv_data = (void *)(uintptr_t)CERT_INDEX_KEY;
+		store_le32_put(ver, CERT_INDEX_VERSION);
+		return mdb_put(txn, meta, &k, &v, 0);
 	}
 	if (rc == MDB_NOTFOUND)
 		return STORE_SCHEMA;

@@ -189,37 +189,44 @@ int	store_peer_next(store_txn_t *txn, const char *after,
 
 /*
  * A certificate the node holds, found by the X25519 form of its key (all
- * a ZeroMQ handshake shows) and its subject: one key may be certified
- * under several names, and one bogus certificate must not hide another.
+ * a ZeroMQ handshake shows), its subject and its id: every certificate
+ * has its own entry, so a renewal, a second issuer or a certificate of
+ * the negated key (the same X25519 form) never hides another.
  */
 struct store_cert {
 	uint8_t		key[32];		/* the subject's Ed25519 key */
 	uint8_t		cert_id[STORE_ID_BYTES];
 	char		subject[STORE_MAX_PEER + 1];
-	uint64_t	not_after_ms;
+	uint64_t	not_before_ms, not_after_ms;
+	uint8_t		issuer_key[32];		/* the record's origin_key */
+	char		issuer[STORE_MAX_PEER + 1];	/* its origin */
 };
 
 int	store_cert_put(store_txn_t *txn, const uint8_t curve_key[32],
 	    const struct store_cert *c) __attribute__((warn_unused_result));
-/* The certificate of curve_key for subject; STORE_NOTFOUND if none. */
-int	store_cert_get(store_txn_t *txn, const uint8_t curve_key[32],
-	    const char *subject, struct store_cert *out)
-	    __attribute__((warn_unused_result));
 /*
- * The certificates of curve_key in subject order: the first whose subject
- * sorts after `after` ("" for the first). STORE_NOTFOUND past the last.
+ * The certificates of curve_key in (subject, id) order: the first after
+ * *c (c->subject "" for the first) into *c; with subject not NULL, only
+ * those for that subject. STORE_NOTFOUND past the last.
  */
 int	store_cert_next(store_txn_t *txn, const uint8_t curve_key[32],
-	    const char *after, struct store_cert *out)
+	    const char *subject, struct store_cert *c)
 	    __attribute__((warn_unused_result));
 /*
- * Every certificate held, in (CURVE key, subject) order: the first after
- * the one whose key and subject are *curve and out->subject (curve all
- * zero and subject "" for the first); sets both. STORE_NOTFOUND past the
- * last.
+ * Every certificate held, in (CURVE key, subject, id) order: the first
+ * after *curve and *c (c->subject "" for the first); sets both.
+ * STORE_NOTFOUND past the last.
  */
 int	store_cert_scan(store_txn_t *txn, uint8_t curve[32],
-	    struct store_cert *out) __attribute__((warn_unused_result));
+	    struct store_cert *c) __attribute__((warn_unused_result));
+/*
+ * 1 if the certificate index has this layout, 0 if it is of an older
+ * store (rebuild it: store_cert_reset(), then store_cert_put() of every
+ * certificate record, in one transaction), < 0 on an error.
+ */
+int	store_cert_index_current(store_txn_t *txn);
+/* Empties the certificate index and marks it of the current layout. */
+int	store_cert_reset(store_txn_t *txn) __attribute__((warn_unused_result));
 /* Marks a certificate revoked by record rev_id (everywhere). */
 int	store_revoke(store_txn_t *txn, const uint8_t cert_id[STORE_ID_BYTES],
 	    const uint8_t rev_id[STORE_ID_BYTES])

@@ -1,47 +1,84 @@
 /*
  * store_cert: the certificates a node holds, and which are revoked.
  *
- * certs:   X25519 key[32] subject -> Ed25519 key[32] cert id[32]
- *                                    le64 not_after_ms
+ * certs:   X25519 key[32] subject NUL cert id[32]
+ *              -> Ed25519 key[32] le64 not_before_ms le64 not_after_ms
+ *                 issuer key[32] issuer name
  * revoked: cert id -> id of the revocation record
  *          Ed25519 key[32] revoker name -> id of the revocation record
  * Keyed by the CURVE form of the key because that is all a ZeroMQ
- * handshake shows before the peer has said anything; then by subject, so
- * that every name a key is certified for has its own entry.
+ * handshake shows before the peer has said anything; then by subject and
+ * certificate id, so that every certificate has its own entry: a
+ * renewal, a second issuer or a certificate for the negated key (the
+ * same X25519 form) never hides another. The issuer's name and key are
+ * kept so that a chain can be walked to the root without decoding
+ * records.
+ *
+ * Stores made before the issuer was kept have entries of another shape;
+ * meta "cert_index" marks an index of this shape, and the node rebuilds
+ * an older one from its certificate records (store_cert_reset()).
  */
 #include <string.h>
 
 #include "store_int.h"
 
-#define CERT_KEY_MAX	(32 + STORE_MAX_PEER)
-#define CERT_VALUE	(32 + STORE_ID_BYTES + 8)
+#define CERT_KEY_MAX	(32 + STORE_MAX_PEER + 1 + STORE_ID_BYTES)
+#define CERT_FIXED	(32 + 8 + 8 + 32)	/* value before the issuer */
+#define CERT_VALUE_MAX	(CERT_FIXED + STORE_MAX_PEER)
 
+/* key || name, as the revoked keys are keyed: 0 if name is too long. */
 static size_t
-cert_key(uint8_t key[CERT_KEY_MAX], const uint8_t curve[32],
+key_name(uint8_t buf[32 + STORE_MAX_PEER], const uint8_t key[32],
+    const char *name)
+{
+	size_t	n = strnlen(name, STORE_MAX_PEER + 1);
+
+	if (n > STORE_MAX_PEER)
+		return 0;
+	memcpy(buf, key, 32);
+	memcpy(buf + 32, name, n);
+	return 32 + n;
+}
+
+/* curve || subject || NUL, the prefix of every entry for subject. */
+static size_t
+cert_prefix(uint8_t key[CERT_KEY_MAX], const uint8_t curve[32],
     const char *subject)
 {
 	size_t	n = strnlen(subject, STORE_MAX_PEER + 1);
 
-	if (n > STORE_MAX_PEER)
+	if (n == 0 || n > STORE_MAX_PEER)
 		return 0;
 	memcpy(key, curve, 32);
 	memcpy(key + 32, subject, n);
-	return 32 + n;
+	key[32 + n] = 0;
+	return 32 + n + 1;
 }
 
 static int
 cert_value(const MDB_val *k, const MDB_val *v, struct store_cert *out)
 {
-	const uint8_t	*p = v->mv_data;
+	const uint8_t	*kp = k->mv_data, *p = v->mv_data;
+	size_t		 sublen, isslen;
 
-	if (k->mv_size <= 32 || k->mv_size > CERT_KEY_MAX ||
-	    v->mv_size != CERT_VALUE)
+	if (k->mv_size < 32 + 2 + STORE_ID_BYTES || k->mv_size > CERT_KEY_MAX ||
+	    v->mv_size <= CERT_FIXED || v->mv_size > CERT_VALUE_MAX)
 		return STORE_CORRUPT;
+	sublen = k->mv_size - 32 - 1 - STORE_ID_BYTES;
+	if (kp[32 + sublen] != 0 || memchr(kp + 32, 0, sublen) != NULL)
+		return STORE_CORRUPT;
+	isslen = v->mv_size - CERT_FIXED;
+	if (memchr(p + CERT_FIXED, 0, isslen) != NULL)
+		return STORE_CORRUPT;
+	memcpy(out->subject, kp + 32, sublen);
+	out->subject[sublen] = '\0';
+	memcpy(out->cert_id, kp + 32 + sublen + 1, STORE_ID_BYTES);
 	memcpy(out->key, p, 32);
-	memcpy(out->cert_id, p + 32, STORE_ID_BYTES);
-	out->not_after_ms = store_le64_get(p + 32 + STORE_ID_BYTES);
-	memcpy(out->subject, (uint8_t *)k->mv_data + 32, k->mv_size - 32);
-	out->subject[k->mv_size - 32] = '\0';
+	out->not_before_ms = store_le64_get(p + 32);
+	out->not_after_ms = store_le64_get(p + 40);
+	memcpy(out->issuer_key, p + 48, 32);
+	memcpy(out->issuer, p + CERT_FIXED, isslen);
+	out->issuer[isslen] = '\0';
 	return 0;
 }
 
@@ -50,92 +87,138 @@ store_cert_put(store_txn_t *t, const uint8_t curve[32],
     const struct store_cert *c)
 {
 	MDB_val	 k, v;
-	uint8_t	 key[CERT_KEY_MAX], val[CERT_VALUE];
+	uint8_t	 key[CERT_KEY_MAX], val[CERT_VALUE_MAX];
+	size_t	 isslen = strnlen(c->issuer, STORE_MAX_PEER + 1);
 
 	if (t->tx_read_only)
 		return EROFS;
-	if (c->subject[0] == '\0' ||
-	    (k.mv_size = cert_key(key, curve, c->subject)) == 0)
+	if ((k.mv_size = cert_prefix(key, curve, c->subject)) == 0 ||
+	    isslen == 0 || isslen > STORE_MAX_PEER)
 		return STORE_INVAL;
+	memcpy(key + k.mv_size, c->cert_id, STORE_ID_BYTES);
+	k.mv_size += STORE_ID_BYTES;
 	k.mv_data = key;
 	memcpy(val, c->key, 32);
-	memcpy(val + 32, c->cert_id, STORE_ID_BYTES);
-	store_le64_put(val + 32 + STORE_ID_BYTES, c->not_after_ms);
-	v.mv_size = sizeof(val);
+	store_le64_put(val + 32, c->not_before_ms);
+	store_le64_put(val + 40, c->not_after_ms);
+	memcpy(val + 48, c->issuer_key, 32);
+	memcpy(val + CERT_FIXED, c->issuer, isslen);
+	v.mv_size = CERT_FIXED + isslen;
 	v.mv_data = val;
 	return store_mdb_rc(mdb_put(t->tx_txn, t->tx_store->st_dbi[DB_CERTS],
 	    &k, &v, 0));
 }
 
+/*
+ * The entry after position (curve, c->subject, c->cert_id), or the first
+ * of curve when c->subject is "", into c. With subject set, only entries
+ * for that subject count.
+ */
 int
-store_cert_get(store_txn_t *t, const uint8_t curve[32], const char *subject,
-    struct store_cert *out)
+store_cert_next(store_txn_t *t, const uint8_t curve[32], const char *subject,
+    struct store_cert *c)
 {
-	MDB_val	 k, v;
-	uint8_t	 key[CERT_KEY_MAX];
-	int	 rc;
-
-	if (subject[0] == '\0' ||
-	    (k.mv_size = cert_key(key, curve, subject)) == 0)
-		return STORE_INVAL;
-	k.mv_data = key;
-	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_CERTS], &k,
-	    &v)) != 0)
-		return store_mdb_rc(rc);
-	return cert_value(&k, &v, out);
-}
-
-int
-store_cert_next(store_txn_t *t, const uint8_t curve[32], const char *after,
-    struct store_cert *out)
-{
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	uint8_t		 key[CERT_KEY_MAX + 1];
+	MDB_cursor	*cur;
+	MDB_val		 k, v, at;
+	uint8_t		 key[CERT_KEY_MAX], prefix[CERT_KEY_MAX];
+	size_t		 plen = 32;
 	int		 rc;
 
-	/* The least key above curve||after: curve||after||NUL (or, for
-	 * "", curve itself, which no entry equals). */
-	if ((k.mv_size = cert_key(key, curve, after)) == 0)
+	memcpy(prefix, curve, 32);
+	if (subject != NULL && (plen = cert_prefix(prefix, curve, subject)) == 0)
 		return STORE_INVAL;
-	if (after[0] != '\0')
-		key[k.mv_size++] = 0;
+	if (c->subject[0] == '\0') {
+		memcpy(key, prefix, plen);
+		k.mv_size = plen;
+	} else {
+		if ((k.mv_size = cert_prefix(key, curve, c->subject)) == 0)
+			return STORE_INVAL;
+		memcpy(key + k.mv_size, c->cert_id, STORE_ID_BYTES);
+		k.mv_size += STORE_ID_BYTES;
+	}
 	k.mv_data = key;
+	at = k;
 	if ((rc = mdb_cursor_open(t->tx_txn, t->tx_store->st_dbi[DB_CERTS],
-	    &c)) != 0)
+	    &cur)) != 0)
 		return store_mdb_rc(rc);
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && (k.mv_size < 32 || memcmp(k.mv_data, curve, 32) != 0))
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && c->subject[0] != '\0' && k.mv_size == at.mv_size &&
+	    memcmp(k.mv_data, at.mv_data, at.mv_size) == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);	/* past it */
+	if (rc == 0 && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen)))
 		rc = MDB_NOTFOUND;
 	if (rc == 0)
-		rc = cert_value(&k, &v, out);
-	mdb_cursor_close(c);
+		rc = cert_value(&k, &v, c);
+	mdb_cursor_close(cur);
 	return store_mdb_rc(rc);
 }
 
 int
-store_cert_scan(store_txn_t *t, uint8_t curve[32], struct store_cert *out)
+store_cert_scan(store_txn_t *t, uint8_t curve[32], struct store_cert *c)
 {
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	uint8_t		 key[CERT_KEY_MAX + 1];
+	MDB_cursor	*cur;
+	MDB_val		 k, v, at;
+	uint8_t		 key[CERT_KEY_MAX];
 	int		 rc;
 
-	/* The least key above curve||subject: append a NUL. */
-	if ((k.mv_size = cert_key(key, curve, out->subject)) == 0)
-		return STORE_INVAL;
-	key[k.mv_size++] = 0;
+	if (c->subject[0] == '\0') {
+		memcpy(key, curve, 32);
+		k.mv_size = 32;
+	} else {
+		if ((k.mv_size = cert_prefix(key, curve, c->subject)) == 0)
+			return STORE_INVAL;
+		memcpy(key + k.mv_size, c->cert_id, STORE_ID_BYTES);
+		k.mv_size += STORE_ID_BYTES;
+	}
 	k.mv_data = key;
+	at = k;
 	if ((rc = mdb_cursor_open(t->tx_txn, t->tx_store->st_dbi[DB_CERTS],
-	    &c)) != 0)
+	    &cur)) != 0)
 		return store_mdb_rc(rc);
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && (rc = cert_value(&k, &v, out)) == 0)
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && c->subject[0] != '\0' && k.mv_size == at.mv_size &&
+	    memcmp(k.mv_data, at.mv_data, at.mv_size) == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	if (rc == 0 && (rc = cert_value(&k, &v, c)) == 0)
 		memcpy(curve, k.mv_data, 32);
-	mdb_cursor_close(c);
+	mdb_cursor_close(cur);
 	return store_mdb_rc(rc);
 }
 
+int
+store_cert_index_current(store_txn_t *t)
+{
+	MDB_val	k = { sizeof(CERT_INDEX_KEY) - 1,
+	    (void *)(uintptr_t)CERT_INDEX_KEY }, v;
+	int	rc;
+
+	rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return store_mdb_rc(rc);
+	return v.mv_size == 4 && store_le32_get(v.mv_data) ==
+	    CERT_INDEX_VERSION;
+}
+
+int
+store_cert_reset(store_txn_t *t)
+{
+	MDB_val	k = { sizeof(CERT_INDEX_KEY) - 1,
+	    (void *)(uintptr_t)CERT_INDEX_KEY }, v;
+	uint8_t	ver[4];
+	int	rc;
+
+	if (t->tx_read_only)
+		return EROFS;
+	if ((rc = mdb_drop(t->tx_txn, t->tx_store->st_dbi[DB_CERTS], 0)) != 0)
+		return store_mdb_rc(rc);
+	store_le32_put(ver, CERT_INDEX_VERSION);
+	v.mv_size = sizeof(ver);
+	v.mv_data = ver;
+	return store_mdb_rc(mdb_put(t->tx_txn, t->tx_store->st_dbi[DB_META],
+	    &k, &v, 0));
+}
 int
 store_revoke(store_txn_t *t, const uint8_t cert_id[STORE_ID_BYTES],
     const uint8_t rev_id[STORE_ID_BYTES])
@@ -166,11 +249,11 @@ store_revoke_key(store_txn_t *t, const uint8_t key[32], const char *revoker,
     const uint8_t rev_id[STORE_ID_BYTES])
 {
 	MDB_val	k, v = { STORE_ID_BYTES, (void *)(uintptr_t)rev_id };
-	uint8_t	buf[CERT_KEY_MAX];
+	uint8_t	buf[32 + STORE_MAX_PEER];
 
 	if (t->tx_read_only)
 		return EROFS;
-	if (revoker[0] == '\0' || (k.mv_size = cert_key(buf, key, revoker)) == 0)
+	if (revoker[0] == '\0' || (k.mv_size = key_name(buf, key, revoker)) == 0)
 		return STORE_INVAL;
 	k.mv_data = buf;
 	return store_mdb_rc(mdb_put(t->tx_txn,
@@ -183,10 +266,10 @@ store_key_revoker_next(store_txn_t *t, const uint8_t key[32],
 {
 	MDB_cursor	*c;
 	MDB_val		 k, v;
-	uint8_t		 buf[CERT_KEY_MAX + 1];
+	uint8_t		 buf[32 + STORE_MAX_PEER + 1];
 	int		 rc;
 
-	if ((k.mv_size = cert_key(buf, key, after)) == 0)
+	if ((k.mv_size = key_name(buf, key, after)) == 0)
 		return STORE_INVAL;
 	buf[k.mv_size++] = 0;	/* the least key above key||after */
 	k.mv_data = buf;
@@ -197,7 +280,7 @@ store_key_revoker_next(store_txn_t *t, const uint8_t key[32],
 	/* A 32-byte entry is a certificate id, not a key's. */
 	while (rc == 0 && k.mv_size == 32 && memcmp(k.mv_data, key, 32) == 0)
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	if (rc == 0 && (k.mv_size <= 32 || k.mv_size > CERT_KEY_MAX ||
+	if (rc == 0 && (k.mv_size <= 32 || k.mv_size > 32 + STORE_MAX_PEER ||
 	    memcmp(k.mv_data, key, 32) != 0))
 		rc = MDB_NOTFOUND;
 	if (rc == 0) {

@@ -28,9 +28,13 @@ enum store_db {
 	DB_DOC_CHUNKS,		/* db NUL chunk hash -> id of a chunk record */
 	DB_STATUS,		/* node name -> id of its newest status report */
 	DB_META,		/* "schema" -> le32, "instance" -> 16 bytes,
-			   "origin_seq" -> le64 */
+			   "origin_seq" -> le64, "cert_index" -> le32 */
 	DB_COUNT
 };
+
+/* meta "cert_index": the layout of DB_CERTS (store_cert.c). */
+#define CERT_INDEX_KEY		"cert_index"
+#define CERT_INDEX_VERSION	2
 
 struct store {
 	MDB_env		*st_env;

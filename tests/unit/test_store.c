@@ -775,6 +775,85 @@ test_peer(void **state)
 	store_txn_abort(&f->txn);
 }
 
+/* Fills a certificate entry: subject, Ed25519 key byte k, id byte i. */
+static void
+cert_fill(struct store_cert *c, const char *subject, uint8_t k, uint8_t i)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->subject, sizeof(c->subject), "%s", subject);
+	snprintf(c->issuer, sizeof(c->issuer), "hagiang");
+	memset(c->key, k, sizeof(c->key));
+	memset(c->cert_id, i, sizeof(c->cert_id));
+	memset(c->issuer_key, 0x77, sizeof(c->issuer_key));
+	c->not_before_ms = 1000 + i;
+	c->not_after_ms = 2000 + i;
+}
+
+/*
+ * Every certificate has its own entry: two for one subject and X25519
+ * key (a renewal, or the negated key) are both found, in id order, and
+ * a subject that sorts first never hides another.
+ */
+static void
+test_cert_index(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_cert	 a, b, other, got = { .subject = "" };
+	uint8_t			 curve[32], curve2[32], scan[32] = { 0 };
+	int			 n;
+
+	memset(curve, 0xc1, sizeof(curve));
+	memset(curve2, 0xc2, sizeof(curve2));
+	cert_fill(&a, "vixuyen.hagiang", 0x0a, 2);
+	cert_fill(&b, "vixuyen.hagiang", 0x0b, 1);	/* same form */
+	cert_fill(&other, "0.bacquang.hagiang", 0x0b, 3);
+	open_store(f, NULL);
+	begin(f, 0);
+	assert_int_equal(store_cert_index_current(f->txn), 1);
+	assert_rc(store_cert_put(f->txn, curve, &a), 0);
+	assert_rc(store_cert_put(f->txn, curve, &b), 0);
+	assert_rc(store_cert_put(f->txn, curve, &other), 0);
+	assert_rc(store_cert_put(f->txn, curve2, &a), 0);
+	commit(f);
+
+	begin(f, STORE_RDONLY);
+	/* For one subject: both entries, lowest id first, all fields. */
+	assert_rc(store_cert_next(f->txn, curve, "vixuyen.hagiang", &got), 0);
+	assert_memory_equal(got.cert_id, b.cert_id, sizeof(b.cert_id));
+	assert_memory_equal(got.key, b.key, sizeof(b.key));
+	assert_rc(store_cert_next(f->txn, curve, "vixuyen.hagiang", &got), 0);
+	assert_memory_equal(got.cert_id, a.cert_id, sizeof(a.cert_id));
+	assert_string_equal(got.issuer, "hagiang");
+	assert_memory_equal(got.issuer_key, a.issuer_key, 32);
+	assert_int_equal(got.not_before_ms, a.not_before_ms);
+	assert_int_equal(got.not_after_ms, a.not_after_ms);
+	assert_rc(store_cert_next(f->txn, curve, "vixuyen.hagiang", &got),
+	    STORE_NOTFOUND);
+	/* A subject that is a prefix of another finds none of the other's. */
+	got.subject[0] = '\0';
+	assert_rc(store_cert_next(f->txn, curve, "vixuyen.hagian", &got),
+	    STORE_NOTFOUND);
+	/* Any subject of one form: three, the other form's not among them. */
+	got.subject[0] = '\0';
+	for (n = 0; store_cert_next(f->txn, curve, NULL, &got) == 0; n++)
+		;
+	assert_int_equal(n, 3);
+	/* Every entry of every form. */
+	got.subject[0] = '\0';
+	for (n = 0; store_cert_scan(f->txn, scan, &got) == 0; n++)
+		;
+	assert_int_equal(n, 4);
+	store_txn_abort(&f->txn);
+
+	/* A reset empties the index and marks it current. */
+	begin(f, 0);
+	assert_rc(store_cert_reset(f->txn), 0);
+	got.subject[0] = '\0';
+	assert_rc(store_cert_next(f->txn, curve, NULL, &got), STORE_NOTFOUND);
+	assert_int_equal(store_cert_index_current(f->txn), 1);
+	commit(f);
+}
+
 /* Everything survives close and reopen; instance ids are per store. */
 static void
 test_persist(void **state)
@@ -1264,6 +1343,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mbox_prefix, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cert_index, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_full, setup,
 		    teardown),
