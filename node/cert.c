@@ -124,6 +124,16 @@ name_ok(const struct cert_trust *trust, const char *issuer,
 }
 
 int
+cert_window(uint64_t not_before_ms, uint64_t not_after_ms, uint64_t now_ms)
+{
+	if (now_ms < not_before_ms)
+		return CERT_ENOTYET;
+	if (now_ms >= not_after_ms)
+		return CERT_EEXPIRED;
+	return 0;
+}
+
+int
 cert_chain_verify(const struct cert_trust *trust, const char *name,
     const uint8_t key[KEY_PUBLIC_BYTES], const uint8_t *const *certs,
     const size_t *lens, size_t n, uint64_t now)
@@ -180,9 +190,9 @@ cert_chain_verify(const struct cert_trust *trust, const char *name,
 			goto out;
 	}
 
-	rc = CERT_EEXPIRED;
 	for (i = 0; i < n; i++) {
-		if (now < c[i]->not_before_ms || now >= c[i]->not_after_ms)
+		rc = cert_window(c[i]->not_before_ms, c[i]->not_after_ms, now);
+		if (rc != 0)
 			goto out;
 	}
 
@@ -443,7 +453,11 @@ cert_strerror(int rc)
 	case CERT_ENAME:
 		return "certificate subject is outside its issuer's subtree";
 	case CERT_EEXPIRED:
-		return "certificate is expired or not yet valid";
+		return "certificate expired";
+	case CERT_ENOTYET:
+		return "certificate not yet valid";
+	case CERT_EUNKNOWN:
+		return "no certificate held binds this name to this key";
 	case CERT_EREVOKED:
 		return "certificate or its key is revoked";
 	case CERT_ETOOLONG:

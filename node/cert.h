@@ -28,12 +28,14 @@ enum cert_error {
 	CERT_ESUBJECT = -4003,	/* subject or key is not the one asked for */
 	CERT_EISSUER = -4004,	/* issuer chain broken, or not the root at the end */
 	CERT_ENAME = -4005,	/* a subject outside its issuer's subtree */
-	CERT_EEXPIRED = -4006,	/* now is outside a certificate's window */
+	CERT_EEXPIRED = -4006,	/* now is past a certificate's window */
 	CERT_EREVOKED = -4007,	/* a certificate or its key is revoked */
 	CERT_ETOOLONG = -4008,	/* more than CERT_MAX_CHAIN certificates */
 	CERT_ETOOBIG = -4009,	/* a chain file over CERT_MAX_FILE bytes */
 	CERT_EINVAL = -4010,	/* a bad argument to cert_issue/cert_revoke */
 	CERT_EREVOKER = -4011,	/* the revoker may not revoke this cert */
+	CERT_ENOTYET = -4012,	/* now is before a certificate's window */
+	CERT_EUNKNOWN = -4013,	/* no certificate held for this name and key */
 };
 
 struct cert_trust {
@@ -94,7 +96,7 @@ int	cert_issue(const key_pair_t *issuer, const char *issuer_name,
  *    subtree, name_strictly_within(subject, issuer); the root may certify
  *    any name but its own (CERT_ENAME).
  *  - not_before_ms <= now_ms < not_after_ms for every element
- *    (CERT_EEXPIRED).
+ *    (cert_window()).
  *  - trust->revoked says no element is revoked, asked by each element's
  *    record id, subject key and subject (CERT_EREVOKED).
  */
@@ -102,6 +104,11 @@ int	cert_chain_verify(const struct cert_trust *trust, const char *name,
 	    const uint8_t key[KEY_PUBLIC_BYTES], const uint8_t *const *certs,
 	    const size_t *lens, size_t n, uint64_t now_ms)
 	    __attribute__((warn_unused_result));
+
+/* 0 if not_before_ms <= now_ms < not_after_ms, else CERT_ENOTYET or
+ * CERT_EEXPIRED. */
+int	cert_window(uint64_t not_before_ms, uint64_t not_after_ms,
+	    uint64_t now_ms);
 
 /*
  * A chain as held in memory and in a chain file (a CertChain protobuf).

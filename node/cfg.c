@@ -57,6 +57,10 @@
 #define CFG_MAX_LINKS	1024
 /* "[link NAME]" as messages print it. */
 #define TITLE_BUF	(CFG_MAX_TITLE + 8)
+/* Names a listener admits besides its children ("accept"). */
+#define CFG_MAX_PATTERNS	64
+#define CFG_STR_(x)	#x
+#define CFG_STR(x)	CFG_STR_(x)
 #define SUN_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 #define NOSECT		((size_t)-1)
@@ -78,6 +82,7 @@ enum cfg_type {
 	CT_UINT,	/* decimal digits only, in [min, max], then * scale */
 	CT_BOOL,	/* yes/no/true/false/1/0 */
 	CT_MAILBOXES,	/* mailbox names, separated by spaces or commas */
+	CT_PATTERNS,	/* node names or *.NAME, the same way */
 	CT_LOOPBACK,	/* cfg_loopback_parse(): a loopback ADDRESS:PORT */
 };
 
@@ -119,6 +124,7 @@ static const struct cfg_kw cfg_table[] = {
 	{ CS_NODE,   "root_key",       CT_KEY,      KW_REQUIRED,    NULL,           0,   0,       0,     NC(root_key) },
 	{ CS_NODE,   "log_level",      CT_LEVEL,    0,              "info",         0,   0,       0,     NC(log_level) },
 	{ CS_NODE,   "mailboxes",      CT_MAILBOXES, 0,             "",             0,   0,       0,     NC(mailboxes) },
+	{ CS_NODE,   "accept",         CT_PATTERNS, 0,              "",             0,   0,       0,     NC(accept) },
 	{ CS_NODE,   "metrics_listen", CT_LOOPBACK, 0,              NULL,           0,   0,       0,     NC(metrics_listen) },
 	{ CS_LIMITS, "map_size_mb",    CT_UINT,     0,              "1024",         16,  1048576, MiB,   NC(map_size) },
 	{ CS_LIMITS, "heartbeat_s",    CT_UINT,     0,              "10",           1,   3600,    1000,  NC(heartbeat_ms) },
@@ -437,14 +443,43 @@ list_free(struct cfg_list *l)
 	l->n = 0;
 }
 
-/* "a b,c": mailbox local parts of [a-z0-9._-], each at most once. */
 static int
-parse_mailboxes(const char *value, struct cfg_list *out, char *why,
-    size_t len)
+mailbox_ok(const char *item)
 {
-	struct cfg_list	 l = { NULL, 0 };
-	const char	*p = value;
-	char		 sh[48];
+	size_t	n = strlen(item);
+
+	return n <= MAILBOX_MAX_LEN && strspn(item,
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+/* NAME or *.NAME: a node, or every node strictly below it. */
+static int
+pattern_ok(const char *item)
+{
+	return name_valid(strncmp(item, "*.", 2) == 0 ? item + 2 : item);
+}
+
+/* How each kind of list is checked: its items, their number. */
+static const struct list_kind {
+	int		(*ok)(const char *);
+	const char	*what;
+	size_t		 max;
+} list_kinds[] = {
+	[CT_MAILBOXES] = { mailbox_ok, "a mailbox name (a-z 0-9 . _ -, at "
+	    "most " CFG_STR(MAILBOX_MAX_LEN) ")", MAILBOXES_MAX },
+	[CT_PATTERNS] = { pattern_ok, "a node name or *.NAME",
+	    CFG_MAX_PATTERNS },
+};
+
+/* "a b,c": words separated by spaces or commas, each at most once. */
+static int
+parse_list(const struct cfg_kw *kw, const char *value, struct cfg_list *out,
+    char *why, size_t len)
+{
+	const struct list_kind	*lk = &list_kinds[kw->kw_type];
+	struct cfg_list		 l = { NULL, 0 };
+	const char		*p = value;
+	char			 sh[48];
 
 	while (*p != '\0') {
 		size_t	n = strcspn(p, " \t,");
@@ -458,32 +493,30 @@ parse_mailboxes(const char *value, struct cfg_list *out, char *why,
 		memcpy(item, p, n);
 		item[n] = '\0';
 		p += n;
-		if (n > MAILBOX_MAX_LEN || strspn(item,
-		    "abcdefghijklmnopqrstuvwxyz0123456789._-") != n) {
-			snprintf(why, len, "mailboxes: \"%s\" is not a mailbox "
-			    "name (a-z 0-9 . _ -, at most %d)", show(item, sh),
-			    MAILBOX_MAX_LEN);
-			free(item);
-			list_free(&l);
-			return -1;
-		}
-		for (size_t i = 0; i < l.n; i++)
-			if (strcmp(l.items[i], item) == 0) {
-				snprintf(why, len, "mailboxes: \"%s\" is listed "
-				    "twice", item);
-				free(item);
-				list_free(&l);
-				return -1;
+		if (!lk->ok(item))
+			snprintf(why, len, "%s: \"%s\" is not %s", kw->kw_key,
+			    show(item, sh), lk->what);
+		else if (l.n == lk->max)
+			snprintf(why, len, "%s: more than %zu", kw->kw_key,
+			    lk->max);
+		else {
+			for (size_t i = 0; i < l.n && item != NULL; i++)
+				if (strcmp(l.items[i], item) == 0) {
+					snprintf(why, len, "%s: \"%s\" is "
+					    "listed twice", kw->kw_key, item);
+					free(item);
+					item = NULL;
+				}
+			if (item != NULL) {
+				l.items = xrealloc(l.items, l.n + 1,
+				    sizeof(*l.items));
+				l.items[l.n++] = item;
+				continue;
 			}
-		if (l.n == MAILBOXES_MAX) {
-			snprintf(why, len, "mailboxes: more than %d",
-			    MAILBOXES_MAX);
-			free(item);
-			list_free(&l);
-			return -1;
 		}
-		l.items = xrealloc(l.items, l.n + 1, sizeof(*l.items));
-		l.items[l.n++] = item;
+		free(item);
+		list_free(&l);
+		return -1;
 	}
 	list_free(out);
 	*out = l;
@@ -559,8 +592,9 @@ kw_set(const struct cfg_kw *kw, void *base, const char *value, char *why,
 		*(int *)(void *)field = i;
 		return 0;
 	case CT_MAILBOXES:
+	case CT_PATTERNS:
 		assert(kw->kw_size == sizeof(struct cfg_list));
-		return parse_mailboxes(value, (struct cfg_list *)(void *)field,
+		return parse_list(kw, value, (struct cfg_list *)(void *)field,
 		    why, len);
 	case CT_LOOPBACK: {
 		struct sockaddr_storage	ss;
@@ -1035,6 +1069,7 @@ cfg_free(struct node_conf **cp)
 	free(nc->chain_file);
 	free(nc->root_name);
 	list_free(&nc->mailboxes);
+	list_free(&nc->accept);
 	free(nc);
 	*cp = NULL;
 }

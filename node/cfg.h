@@ -43,6 +43,9 @@ struct node_conf {
 	uint8_t		 root_key[32];
 	int		 log_level;	/* enum log_level */
 	struct cfg_list	 mailboxes;	/* local mailbox names (no @node) */
+	/* Who else may link to our listener than our children: node
+	 * names, or *.NAME for every node strictly below NAME. */
+	struct cfg_list	 accept;
 	uint64_t	 map_size;	/* bytes, from map_size_mb */
 	unsigned	 heartbeat_ms, link_timeout_ms, retry_min_ms, retry_max_ms;
 	unsigned	 status_ms;	/* a status report upward this often */

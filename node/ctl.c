@@ -26,6 +26,7 @@
 #include "route.h"
 #include "status.h"
 #include "trace.h"
+#include "trust.h"
 #include "view.h"
 #include "xmem.h"
 
@@ -63,7 +64,7 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 		up += n->n_peers[i]->pr_state == PEER_UP;
 	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:I, s:I,"
 	    " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I, s:I}}",
+	    " s:I, s:I, s:I, s:I}}",
 	    "name", n->n_conf->name, "tier", tier(n), "version", NODE_VERSION,
 	    "running", 1,
 	    "uptime_s", (json_int_t)((loop_now_ms() - n->n_started_ms) / 1000),
@@ -81,6 +82,7 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 	    "records_out", (json_int_t)c->records_out,
 	    "auth_failed", (json_int_t)c->auth_failed,
 	    "hello_bad", (json_int_t)c->hello_bad,
+	    "sessions_cut", (json_int_t)c->sessions_cut,
 	    "delivered", (json_int_t)c->delivered,
 	    "reports_sent", (json_int_t)c->reports_sent,
 	    "commits", (json_int_t)c->commits,
@@ -583,6 +585,24 @@ cmd_queue(struct node *n, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o}", "links", list);
 }
 
+/* What cert ls shows for a trust_cert_state() answer. */
+static const char *
+cert_state_name(int rc)
+{
+	switch (rc) {
+	case 0:
+		return "valid";
+	case CERT_EREVOKED:
+		return "revoked";
+	case CERT_EEXPIRED:
+		return "expired";
+	case CERT_ENOTYET:
+		return "not yet valid";
+	default:
+		return "untrusted";	/* its issuer's chain does not hold */
+	}
+}
+
 /* The certificates this node holds, within a subtree (default: all). */
 static json_t *
 cmd_cert_ls(struct node *n, json_t *req, char *err, size_t errlen)
@@ -610,12 +630,12 @@ cmd_cert_ls(struct node *n, json_t *req, char *err, size_t errlen)
 		if (under != NULL && !name_within(c.subject, under))
 			continue;
 		key_hex(c.key, key);
-		json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:I,"
-		    " s:s}", "subject", c.subject, "key", key, "id",
-		    view_hex_id(c.cert_id), "not_after_ms",
-		    (json_int_t)c.not_after_ms, "state",
-		    node_revoked(n, txn, c.cert_id, c.key, c.subject) ?
-		    "revoked" : c.not_after_ms <= now ? "expired" : "valid"));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:s,"
+		    " s:I, s:I, s:s}", "subject", c.subject, "key", key, "id",
+		    view_hex_id(c.cert_id), "issuer", c.issuer,
+		    "not_before_ms", (json_int_t)c.not_before_ms,
+		    "not_after_ms", (json_int_t)c.not_after_ms, "state",
+		    cert_state_name(trust_cert_state(n, txn, &c, now))));
 	}
 	store_txn_abort(&txn);
 	return json_pack("{s:o}", "certs", list);

@@ -34,6 +34,7 @@
 #include "status.h"
 #include "trace.h"
 #include "route.h"
+#include "trust.h"
 #include "verify.h"
 #include "xmem.h"
 
@@ -173,25 +174,6 @@ load_conf(const char *path, struct node_conf **conf)
 		fatalx("%s", err);
 }
 
-/* For certificate checks: is this certificate revoked here? */
-static int
-trust_revoked(void *arg, const uint8_t cert_id[WIRE_ID_BYTES],
-    const uint8_t key[KEY_PUBLIC_BYTES], const char *subject)
-{
-	struct node	*n = arg;
-	store_txn_t	*txn = n->n_txn;
-	int		 rc;
-
-	if (n->n_store == NULL)
-		return 0;	/* checking our own chain before the store */
-	if (txn == NULL && store_txn_begin(n->n_store, STORE_RDONLY, &txn))
-		return 1;	/* cannot tell: refuse */
-	rc = node_revoked(n, txn, cert_id, key, subject);
-	if (txn != n->n_txn)
-		store_txn_abort(&txn);
-	return rc != 0;
-}
-
 static void
 load_identity(struct node *n)
 {
@@ -200,10 +182,7 @@ load_identity(struct node *n)
 
 	if ((rc = key_load(&n->n_key, c->key_file)) != 0)
 		fatalx("%s: %s", c->key_file, key_strerror(rc));
-	n->n_trust.root_name = c->root_name;
-	n->n_trust.revoked = trust_revoked;
-	n->n_trust.arg = n;
-	memcpy(n->n_trust.root_key, c->root_key, sizeof(c->root_key));
+	trust_init(n);
 	if (strcmp(c->name, c->root_name) == 0 &&
 	    access(c->chain_file, F_OK) == -1)
 		return;		/* the root needs no certificate */
@@ -317,12 +296,16 @@ main(int argc, char **argv)
 	load_identity(&n);
 	if (check_only) {
 		printf("%s: ok\n", conf_path);
+		trust_free(&n);
 		key_free(&n.n_key);
 		cert_chain_free(&n.n_chain);
 		cfg_free(&n.n_conf);
 		return 0;
 	}
 	open_store(&n);
+	if (trust_reindex(&n) != 0)
+		fatalx("%s: cannot rebuild its certificate index",
+		    n.n_conf->data_dir);
 	refresh_head(&n);
 	if (route_load(&n) != 0)
 		fatalx("%s: cannot read its peers", n.n_conf->data_dir);
@@ -355,6 +338,7 @@ main(int argc, char **argv)
 	ctl_shutdown(&n);
 	peer_shutdown(&n);
 	route_free(&n);
+	trust_free(&n);
 	verify_pool_free(&n.n_verify);
 	zmq_ctx_term(n.n_zctx);
 	store_close(&n.n_store);

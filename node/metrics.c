@@ -75,6 +75,8 @@ metrics_text(struct node *n)
 	counter(&b, "auth_failed_total", "Handshakes refused or failed.",
 	    c->auth_failed);
 	counter(&b, "hello_bad_total", "Hellos refused.", c->hello_bad);
+	counter(&b, "sessions_cut_total", "Sessions ended because the peer's "
+	    "certificate chain stopped holding.", c->sessions_cut);
 	counter(&b, "delivered_total", "Messages delivered to local "
 	    "mailboxes.", c->delivered);
 	counter(&b, "reports_sent_total", "Failure reports and receipts "

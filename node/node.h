@@ -28,6 +28,7 @@ struct counters {
 	uint64_t	chunks_written, chunks_reused;	/* attachments */
 	uint64_t	records_out;
 	uint64_t	auth_failed, hello_bad;
+	uint64_t	sessions_cut;	/* a chain stopped holding mid-session */
 	uint64_t	delivered, reports_sent;
 	uint64_t	commits, commit_failed;
 	uint64_t	ctl_requests, ctl_bad;
@@ -49,7 +50,9 @@ struct inflight {
 struct peer {
 	struct node	*pr_node;
 	char		*pr_name;		/* NULL until a Hello names it */
-	uint8_t		 pr_key[KEY_PUBLIC_BYTES];
+	uint8_t		 pr_key[KEY_PUBLIC_BYTES];	/* proved by its Hello */
+	uint8_t		 pr_curve[32];		/* the handshake's key */
+	uint64_t	 pr_trust_until;	/* ask trust again then */
 	const struct cfg_link *pr_link;		/* NULL: it connected to us */
 	void		*pr_sock;		/* our DEALER, for a link */
 	void		*pr_monitor;
@@ -93,6 +96,7 @@ struct node {
 	key_pair_t		*n_key;
 	struct cert_chain	 n_chain;	/* ours, leaf first; empty: root */
 	struct cert_trust	 n_trust;
+	struct trust_memo	*n_trust_memo;	/* this turn's answers */
 	void			*n_zctx;
 	loop_t			*n_loop;
 	void			*n_router;	/* NULL: we accept no links */
@@ -138,20 +142,15 @@ store_txn_t	*node_txn(struct node *n);
 void		 node_commit(struct node *n);
 uint64_t	 node_wall_ms(void);
 
-/*
- * 1 if the certificate cert_id, or key for subject, is revoked here: a
- * key revocation counts for subjects within its revoker's subtree.
- */
-int	node_revoked(struct node *n, store_txn_t *txn,
-	    const uint8_t cert_id[WIRE_ID_BYTES],
-	    const uint8_t key[KEY_PUBLIC_BYTES], const char *subject);
-
 /* peer.c: links, authentication and frames. */
 int	peer_init(struct node *n);
 void	peer_shutdown(struct node *n);
 int	peer_send(struct node *n, struct peer *p, const Nodenet__Frame *f);
 /* Ends p's session (a link reconnects; a node below stays listed). */
 void	peer_fail(struct node *n, struct peer *p, const char *why);
+/* Ends every session whose peer's chain no longer holds (a revocation,
+ * an expiry); each counts in sessions_cut. */
+void	peer_recheck(struct node *n);
 /* A link that is down: reconnect now instead of after its backoff. */
 void	peer_kick(struct node *n, struct peer *p);
 /* Drops a node below us from the peer list (a newer session replaced it). */

@@ -7,11 +7,12 @@
  * would save little next to loop.c and adds a second allocation model.
  *
  * Each link is CURVE-encrypted with the X25519 form of the nodes' Ed25519
- * keys. Our ZAP handler admits a connecting key only if we can vouch for
- * it: a configured link's key, or a key with an unrevoked certificate we
- * hold. The admitted key rides on every message as its User-Id, and the
- * peer must then show a certificate chain for it in a Hello within
- * link_timeout or be dropped. Handshake failures are seen through socket
+ * keys. Our ZAP handler admits a connecting key only if trust vouches
+ * for it (trust_admit()). The admitted X25519 key rides on every message
+ * as its User-Id, and the peer must then show, in a Hello within
+ * link_timeout, a certificate chain for an Ed25519 key of that form, or
+ * be dropped. A session lasts while its chain holds: a revocation or the
+ * end of a window ends it (peer_recheck(), tick()). Handshake failures are seen through socket
  * monitors (a CURVE failure is otherwise a silent reconnect loop).
  *
  * SECURITY: frames are untrusted; wire_frame_unpack() bounds them before
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "node.h"
 #include "trace.h"
+#include "trust.h"
 #include "xmem.h"
 
 #define ZAP_ENDPOINT	"inproc://zeromq.zap.01"
@@ -344,49 +346,11 @@ on_router_monitor(loop_t *l, void *arg)
 }
 
 /*
- * ZAP: admits a connecting CURVE key only if we can vouch for it. The
- * reply's User-Id is the Ed25519 key in hex; every message of the
- * connection carries it, so frames are bound to the key that proved
- * itself in the handshake.
+ * ZAP: admits a connecting CURVE key only if trust can vouch for it (a
+ * configured link, or a certificate that holds). The reply's User-Id is
+ * the CURVE key in hex; every message of the connection carries it, and
+ * the Hello must then prove an Ed25519 key of exactly that X25519 form.
  */
-static int
-vouch(struct node *n, const uint8_t curve[32], uint8_t ed[KEY_PUBLIC_BYTES],
-    const char **why)
-{
-	struct store_cert	 c;
-	store_txn_t		*txn = NULL;
-	uint8_t			 lk[32];
-	char			 after[STORE_MAX_PEER + 1] = "";
-	uint64_t		 now = node_wall_ms();
-
-	for (size_t i = 0; i < n->n_conf->n_links; i++)
-		if (node_curve(n, n->n_conf->links[i].key, lk) == 0 &&
-		    sodium_memcmp(lk, curve, 32) == 0) {
-			memcpy(ed, n->n_conf->links[i].key, KEY_PUBLIC_BYTES);
-			*why = NULL;
-			return 1;
-		}
-	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0) {
-		*why = "store unavailable";
-		return 0;
-	}
-	*why = "no certificate known for this key";
-	while (store_cert_next(txn, curve, after, &c) == 0) {
-		snprintf(after, sizeof(after), "%s", c.subject);
-		if (node_revoked(n, txn, c.cert_id, c.key, c.subject))
-			*why = "certificate revoked";
-		else if (c.not_after_ms <= now)
-			*why = "certificate expired";
-		else {
-			memcpy(ed, c.key, KEY_PUBLIC_BYTES);
-			*why = NULL;
-			break;
-		}
-	}
-	store_txn_abort(&txn);
-	return *why == NULL;
-}
-
 static int
 on_zap(loop_t *l, void *arg)
 {
@@ -396,7 +360,6 @@ on_zap(loop_t *l, void *arg)
 	for (int round = 0; round < DRAIN_MAX; round++) {
 		zmq_msg_t	 part[7];
 		int		 nparts = 0, more = 1, ok = 0;
-		uint8_t		 ed[KEY_PUBLIC_BYTES];
 		char		 hex[KEY_HEX_BYTES] = "";
 		char		 addr[64] = "";
 		const char	*why = "malformed ZAP request";
@@ -429,9 +392,9 @@ on_zap(loop_t *l, void *arg)
 				alen = sizeof(addr) - 1;
 			memcpy(addr, zmq_msg_data(&part[3]), alen);
 			addr[alen] = '\0';
-			ok = vouch(n, zmq_msg_data(&part[6]), ed, &why);
+			ok = trust_admit(n, zmq_msg_data(&part[6]), &why);
 			if (ok)
-				key_hex(ed, hex);
+				key_hex(zmq_msg_data(&part[6]), hex);
 		}
 		if (!ok) {
 			n->n_cnt.auth_failed++;
@@ -527,7 +490,7 @@ router_peer(struct node *n, zmq_msg_t *rid, zmq_msg_t *payload)
 {
 	const char	*uid;
 	struct peer	*p;
-	uint8_t		 key[KEY_PUBLIC_BYTES];
+	uint8_t		 curve[32];
 
 	for (size_t i = 0; i < n->n_npeers; i++) {
 		p = n->n_peers[i];
@@ -536,13 +499,13 @@ router_peer(struct node *n, zmq_msg_t *rid, zmq_msg_t *payload)
 		    memcmp(p->pr_rid, zmq_msg_data(rid), p->pr_rid_len) == 0)
 			return p;
 	}
-	/* A new connection: ZAP vouched for its key (the User-Id). */
+	/* A new connection: ZAP vouched for its CURVE key (the User-Id). */
 	uid = zmq_msg_gets(payload, "User-Id");
-	if (uid == NULL || key_parse_hex(uid, key) != 0 ||
+	if (uid == NULL || key_parse_hex(uid, curve) != 0 ||
 	    zmq_msg_size(rid) > sizeof(p->pr_rid))
 		return NULL;
 	p = peer_new(n);
-	memcpy(p->pr_key, key, sizeof(key));
+	memcpy(p->pr_curve, curve, sizeof(curve));
 	memcpy(p->pr_rid, zmq_msg_data(rid), zmq_msg_size(rid));
 	p->pr_rid_len = zmq_msg_size(rid);
 	p->pr_state = PEER_CONNECTED;
@@ -643,6 +606,44 @@ send_heartbeat(struct node *n, struct peer *p)
 	peer_send(n, p, &f);
 }
 
+/*
+ * Is p's chain still good? If not, its session ends (counted). A
+ * certificate that was renewed keeps the session: trust finds the new
+ * chain and the next time to ask.
+ */
+static int
+still_trusted(struct node *n, struct peer *p)
+{
+	store_txn_t	*txn = n->n_txn;
+	char		 why[128];
+	int		 rc;
+
+	if (txn == NULL && store_txn_begin(n->n_store, STORE_RDONLY, &txn))
+		return 1;	/* cannot tell now: ask again next tick */
+	rc = trust_check(n, txn, p->pr_name, p->pr_key, node_wall_ms(),
+	    &p->pr_trust_until);
+	if (txn != n->n_txn)
+		store_txn_abort(&txn);
+	if (rc == 0)
+		return 1;
+	n->n_cnt.sessions_cut++;
+	snprintf(why, sizeof(why), "certificate chain no longer holds: %s",
+	    cert_strerror(rc));
+	peer_fail(n, p, why);
+	return 0;
+}
+
+void
+peer_recheck(struct node *n)
+{
+	for (size_t i = n->n_npeers; i-- > 0;) {
+		struct peer	*p = n->n_peers[i];
+
+		if (p->pr_state == PEER_UP)
+			(void)still_trusted(n, p);
+	}
+}
+
 /* Heartbeats out, silence in: every TICK_MS for every session. */
 static void
 tick(loop_t *l, void *arg)
@@ -659,6 +660,8 @@ tick(loop_t *l, void *arg)
 			peer_fail(n, p, "peer silent past link_timeout");
 			continue;
 		}
+		if (node_wall_ms() >= p->pr_trust_until && !still_trusted(n, p))
+			continue;
 		send_heartbeat(n, p);
 	}
 	loop_timer(l, n->n_conf->heartbeat_ms < 2 * TICK_MS ? TICK_MS :
@@ -691,6 +694,7 @@ start_link(struct node *n, const struct cfg_link *link)
 		    link->name);
 		return -1;
 	}
+	memcpy(p->pr_curve, server, sizeof(server));
 	if ((p->pr_sock = new_socket(n, ZMQ_DEALER)) == NULL)
 		return -1;
 	set_common(n, p->pr_sock);

@@ -29,6 +29,7 @@
 #include "node.h"
 #include "route.h"
 #include "status.h"
+#include "trust.h"
 #include "verify.h"
 #include "xmem.h"
 
@@ -37,13 +38,6 @@
 #define LANE_NORMAL	1
 #define LANE_BULK	2
 #define BATCH_BYTES	(WIRE_MAX_FRAME / 2)
-
-static int
-is_root(const struct node *n, const char *name, const uint8_t *key)
-{
-	return strcmp(name, n->n_conf->root_name) == 0 &&
-	    sodium_memcmp(key, n->n_conf->root_key, KEY_PUBLIC_BYTES) == 0;
-}
 
 int
 node_curve(struct node *n, const uint8_t ed[KEY_PUBLIC_BYTES],
@@ -61,109 +55,6 @@ node_curve(struct node *n, const uint8_t ed[KEY_PUBLIC_BYTES],
 	}
 	memcpy(curve, m->curve, 32);
 	return 0;
-}
-
-int
-node_revoked(struct node *n, store_txn_t *txn,
-    const uint8_t cert_id[WIRE_ID_BYTES], const uint8_t key[KEY_PUBLIC_BYTES],
-    const char *subject)
-{
-	char	revoker[STORE_MAX_PEER + 1] = "";
-
-	if (store_is_revoked(txn, cert_id) != 0)
-		return 1;
-	while (store_key_revoker_next(txn, key, revoker, revoker) == 0)
-		if (strcmp(revoker, n->n_conf->root_name) == 0 ||
-		    name_within(subject, revoker))
-			return 1;
-	return 0;
-}
-
-/*
- * 1 if the record's origin key is certified for its origin name by a
- * certificate we hold, in its window, that nothing revoked (the root's
- * key is pinned).
- */
-static int
-origin_trusted(struct node *n, store_txn_t *txn, const Nodenet__RecordBody *rb)
-{
-	struct store_cert	c;
-	uint8_t			curve[32];
-
-	if (is_root(n, rb->origin, rb->origin_key.data))
-		return 1;
-	if (node_curve(n, rb->origin_key.data, curve) != 0 ||
-	    store_cert_get(txn, curve, rb->origin, &c) != 0)
-		return 0;
-	return sodium_memcmp(c.key, rb->origin_key.data, KEY_PUBLIC_BYTES) ==
-	    0 && c.not_after_ms > node_wall_ms() &&
-	    !node_revoked(n, txn, c.cert_id, c.key, c.subject);
-}
-
-/* A certificate record new to us: index it if its issuer may issue it. */
-static void
-apply_cert(struct node *n, store_txn_t *txn, const struct wire_record *wr)
-{
-	const Nodenet__Certificate	*c = wr->rb->cert;
-	struct store_cert		 sc;
-	uint8_t				 curve[32];
-
-	if (c->subject == NULL || !name_valid(c->subject) ||
-	    c->subject_key.len != KEY_PUBLIC_BYTES ||
-	    key_curve_public(c->subject_key.data, curve) != 0)
-		return;
-	if (!is_root(n, wr->rb->origin, wr->rb->origin_key.data) &&
-	    !name_strictly_within(c->subject, wr->rb->origin)) {
-		log_warnx("event=cert_ignored subject=%s issuer=%s "
-		    "reason=\"outside the issuer's subtree\"", c->subject,
-		    wr->rb->origin);
-		return;
-	}
-	/* A child we certify is reachable through itself, once it links. */
-	if (name_is_child(c->subject, n->n_conf->name))
-		route_learn(n, c->subject);
-	memcpy(sc.key, c->subject_key.data, KEY_PUBLIC_BYTES);
-	memcpy(sc.cert_id, wr->id, WIRE_ID_BYTES);
-	snprintf(sc.subject, sizeof(sc.subject), "%s", c->subject);
-	sc.not_after_ms = c->not_after_ms;
-	if (store_cert_put(txn, curve, &sc) != 0)
-		log_warnx("event=cert_unindexed subject=%s", c->subject);
-}
-
-/* A revocation new to us: honoured if the root or an ancestor of the
- * revoked certificate's subject signed it. */
-static void
-apply_revocation(struct node *n, store_txn_t *txn, const struct wire_record *wr)
-{
-	const Nodenet__Revocation	*r = wr->rb->revocation;
-	struct store_record		 rec;
-	struct wire_record		 cert;
-
-	if (r->certificate_id.len != WIRE_ID_BYTES ||
-	    store_get(txn, r->certificate_id.data, &rec) != 0)
-		return;
-	if (wire_record_check(rec.body, rec.body_len, rec.sig, &cert) != 0)
-		return;
-	if (cert.rb->kind_case == NODENET__RECORD_BODY__KIND_CERT &&
-	    (is_root(n, wr->rb->origin, wr->rb->origin_key.data) ||
-	    name_strictly_within(cert.rb->cert->subject, wr->rb->origin)) &&
-	    store_revoke(txn, cert.id, wr->id) == 0 &&
-	    store_revoke_key(txn, cert.rb->cert->subject_key.data,
-	    wr->rb->origin, wr->id) == 0) {
-		log_info("event=revoked subject=%s by=%s",
-		    cert.rb->cert->subject, wr->rb->origin);
-		/* Cut it off now: its sessions end, ZAP refuses it. */
-		for (size_t i = n->n_npeers; i-- > 0;) {
-			struct peer	*p = n->n_peers[i];
-
-			if (p->pr_name != NULL && name_within(p->pr_name,
-			    wr->rb->origin) && sodium_memcmp(p->pr_key,
-			    cert.rb->cert->subject_key.data,
-			    KEY_PUBLIC_BYTES) == 0)
-				peer_fail(n, p, "certificate revoked");
-		}
-	}
-	wire_record_clear(&cert);
 }
 
 /*
@@ -194,10 +85,17 @@ apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 
 	switch (wr->rb->kind_case) {
 	case NODENET__RECORD_BODY__KIND_CERT:
-		apply_cert(n, txn, wr);
-		break;
 	case NODENET__RECORD_BODY__KIND_REVOCATION:
-		apply_revocation(n, txn, wr);
+		rc = trust_apply(n, txn, wr);
+		/* A child we certify is reachable through itself. */
+		if (wr->rb->kind_case == NODENET__RECORD_BODY__KIND_CERT &&
+		    name_is_child(wr->rb->cert->subject, n->n_conf->name) &&
+		    wr->rb->cert->subject_key.len == KEY_PUBLIC_BYTES &&
+		    trust_check(n, txn, wr->rb->cert->subject,
+		    wr->rb->cert->subject_key.data, node_wall_ms(), NULL) == 0)
+			route_learn(n, wr->rb->cert->subject);
+		if (rc == 1)
+			peer_recheck(n);	/* cut it off now */
 		break;
 	case NODENET__RECORD_BODY__KIND_MAIL:
 	case NODENET__RECORD_BODY__KIND_REPORT:
@@ -482,10 +380,9 @@ restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h)
 void
 repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 {
-	const uint8_t	**certs;
-	size_t		 *lens;
-	store_txn_t	 *txn;
-	int		  rc;
+	store_txn_t	*txn = NULL;
+	uint8_t		 key[KEY_PUBLIC_BYTES];
+	int		 rc;
 
 	if (p->pr_state == PEER_UP) {
 		/* Mid-session: a reply ends our resync; an ask starts its. */
@@ -508,16 +405,28 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		peer_fail(n, p, "Hello names an unexpected node");
 		return;
 	}
-	certs = xcalloc(h->n_cert_chain + 1, sizeof(*certs));
-	lens = xcalloc(h->n_cert_chain + 1, sizeof(*lens));
-	for (size_t i = 0; i < h->n_cert_chain; i++) {
-		certs[i] = h->cert_chain[i].data;
-		lens[i] = h->cert_chain[i].len;
+	if (p->pr_link == NULL && !trust_may_link(n, h->name)) {
+		char	why[STORE_MAX_PEER + 64];
+
+		/* It would have us route its subtree through it. */
+		n->n_cnt.hello_bad++;
+		snprintf(why, sizeof(why), "%s may not link here: neither our "
+		    "child nor in accept", h->name);
+		peer_fail(n, p, why);
+		return;
 	}
-	rc = cert_chain_verify(&n->n_trust, h->name, p->pr_key, certs, lens,
-	    h->n_cert_chain, node_wall_ms());
-	free(certs);
-	free(lens);
+	rc = trust_hello(n, h->name, h->cert_chain, h->n_cert_chain,
+	    p->pr_curve, p->pr_link != NULL ? p->pr_link->key : NULL, key);
+	if (rc == 0 && (txn = node_txn(n)) == NULL) {
+		peer_fail(n, p, "store unavailable");
+		return;
+	}
+	if (rc == 0) {
+		keep_chain(n, txn, h);
+		/* What lasts: a chain held here, re-asked at its first end. */
+		rc = trust_check(n, txn, h->name, key, node_wall_ms(),
+		    &p->pr_trust_until);
+	}
 	if (rc != 0) {
 		char	why[128];
 
@@ -527,11 +436,7 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		peer_fail(n, p, why);
 		return;
 	}
-	if ((txn = node_txn(n)) == NULL) {
-		peer_fail(n, p, "store unavailable");
-		return;
-	}
-	keep_chain(n, txn, h);
+	memcpy(p->pr_key, key, KEY_PUBLIC_BYTES);
 
 	if (p->pr_link == NULL) {
 		/* A node below us: one session per name, the newest wins. */
@@ -623,16 +528,21 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 
 		n->n_cnt.records_in++;
 		p->pr_records_in++;
-		if (rc != 0 || !origin_trusted(n, txn, wr->rb)) {
+		if (rc != 0)
+			snprintf(why, sizeof(why), "%s", wire_strerror(rc));
+		else if ((rc = trust_check(n, txn, wr->rb->origin,
+		    wr->rb->origin_key.data, node_wall_ms(), NULL)) != 0)
+			snprintf(why, sizeof(why), "origin not certified: %s",
+			    cert_strerror(rc));
+		if (rc != 0) {
 			n->n_cnt.records_bad++;
 			p->pr_rejected++;
 			snprintf(p->pr_error, sizeof(p->pr_error),
-			    "record refused: %s", rc != 0 ? wire_strerror(rc) :
-			    "origin not certified");
+			    "record refused: %.140s", why);
 			log_warnx("event=record_refused peer=%s seq=%llu "
-			    "reason=\"%s\"", p->pr_name,
+			    "origin=%s reason=\"%s\"", p->pr_name,
 			    (unsigned long long)b->items[i]->seq,
-			    p->pr_error + 16);
+			    rcs[i] != 0 ? "-" : wr->rb->origin, why);
 			continue;	/* refused for good: the ack covers it */
 		}
 		if ((rc = admit(n, txn, wr, why, sizeof(why))) != 0) {
@@ -663,6 +573,8 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 			repl_after_commit(n, 0);
 			goto out;
 		}
+		if (p->pr_state != PEER_UP)
+			goto out;	/* a revocation it carried cut it off */
 	}
 	p->pr_rx_upto[lane] = b->upto;
 	n->n_turn_records += b->n_items;
@@ -684,8 +596,10 @@ void
 repl_after_commit(struct node *n, int committed)
 {
 	/* ACLs read in the turn's write transaction may be gone (aborted),
-	 * those read before it stale (committed): read them again. */
+	 * those read before it stale (committed): read them again. The
+	 * same for trust's answers. */
 	doc_acl_forget();
+	trust_forget(n);
 	for (size_t i = 0; i < n->n_npeers; i++) {
 		struct peer	*p = n->n_peers[i];
 

@@ -3,12 +3,12 @@
  *
  * A peer named P reaches every name within P's subtree (P itself,
  * x.P, y.x.P, ...). The candidates are the configured links, every node
- * that has linked to us (remembered in the store's peers table, so mail
- * for a child that is down waits in our log for it), the children we
- * certify, and we ourselves: the longest match wins, so a name inside
- * our own subtree that no child covers is unknown rather than sent up to
- * an ancestor's link. Any other name goes to the parent link, and from
- * the root nowhere.
+ * below us that has linked to us (remembered in the store's peers table,
+ * so mail for a child that is down waits in our log for it), the
+ * children we certify, and we ourselves: the longest match wins, so a
+ * name inside our own subtree that no child covers is unknown rather
+ * than sent up to an ancestor's link. Any other name goes to the parent
+ * link, and from the root nowhere.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,13 @@
 void
 route_learn(struct node *n, const char *peer)
 {
+	const struct node_conf	*c = n->n_conf;
+
+	/* Only our subtree is ours to route: a node outside it that links
+	 * here (an accepted sideways link) is reached the usual way. */
+	if (strcmp(c->name, c->root_name) == 0 ? strcmp(peer, c->name) == 0 :
+	    !name_strictly_within(peer, c->name))
+		return;
 	for (size_t i = 0; i < n->n_nknown; i++)
 		if (strcmp(n->n_known[i], peer) == 0)
 			return;

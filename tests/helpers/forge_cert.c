@@ -9,6 +9,11 @@
  *	(ISSUER_CHAIN, or - for none)
  *   forge_cert expired ISSUER_KEY ISSUER_NAME ISSUER_CHAIN SUBJECT PUBKEY OUT
  *	the same for any SUBJECT, valid for one hour that ended a day ago
+ *   forge_cert window FROM TO ISSUER_KEY ISSUER_NAME ISSUER_CHAIN SUBJECT
+ *	PUBKEY OUT
+ *	the same for any SUBJECT, valid from now + FROM to now + TO seconds
+ *	(either may be negative): a certificate that is not valid yet, or
+ *	one that ends while its session is up
  *   forge_cert self SIGNER_KEY SIGNER_NAME SUBJECT PUBKEY OUT
  *	a one-certificate chain signed by SIGNER, a key nobody certified
  *	(for example a made-up root: SIGNER_NAME the root's name)
@@ -36,6 +41,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: forge_cert outside|expired ISSUER_KEY ISSUER_NAME "
+	    "ISSUER_CHAIN|- SUBJECT PUBKEY OUT\n"
+	    "       forge_cert window FROM_S TO_S ISSUER_KEY ISSUER_NAME "
 	    "ISSUER_CHAIN|- SUBJECT PUBKEY OUT\n"
 	    "       forge_cert self SIGNER_KEY SIGNER_NAME SUBJECT PUBKEY "
 	    "OUT\n");
@@ -72,7 +79,9 @@ main(int argc, char **argv)
 	char			 hex[2 * WIRE_ID_BYTES + 1];
 	uint64_t		 now = wall_ms();
 	size_t			 len;
-	int			 rc, expired = 0;
+	int			 rc, expired = 0, window = 0;
+	long long		 from_s = 0, to_s = 0;
+	char			*end1, *end2;
 
 	if (argc == 8 && (strcmp(argv[1], "outside") == 0 ||
 	    (expired = strcmp(argv[1], "expired") == 0))) {
@@ -82,6 +91,19 @@ main(int argc, char **argv)
 		subject = argv[5];
 		pubhex = argv[6];
 		outfile = argv[7];
+	} else if (argc == 10 && strcmp(argv[1], "window") == 0) {
+		window = 1;
+		from_s = strtoll(argv[2], &end1, 10);
+		to_s = strtoll(argv[3], &end2, 10);
+		if (*end1 != '\0' || *end2 != '\0' || from_s >= to_s ||
+		    (long long)(now / 1000) + from_s < 0)
+			usage();
+		keyfile = argv[4];
+		issuer = argv[5];
+		chainfile = argv[6];
+		subject = argv[7];
+		pubhex = argv[8];
+		outfile = argv[9];
 	} else if (argc == 7 && strcmp(argv[1], "self") == 0) {
 		keyfile = argv[2];
 		issuer = argv[3];
@@ -105,7 +127,10 @@ main(int argc, char **argv)
 	c.subject = (char *)(uintptr_t)subject;
 	c.subject_key.data = pub;
 	c.subject_key.len = KEY_PUBLIC_BYTES;
-	if (expired) {
+	if (window) {
+		c.not_before_ms = (uint64_t)((long long)now + from_s * 1000);
+		c.not_after_ms = (uint64_t)((long long)now + to_s * 1000);
+	} else if (expired) {
 		c.not_before_ms = now - DAY_MS - HOUR_MS;
 		c.not_after_ms = now - DAY_MS;
 	} else {

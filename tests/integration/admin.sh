@@ -196,7 +196,7 @@ check "cert ls --json SUBTREE: the new certificate, valid, with its key" \
 check "cert ls --json: --days 2 ends within 2 days" \
     jqt $d1 '.certs[0].not_after_ms < (now + 2 * 86400 + 60) * 1000' cert ls c8.$d1
 check "cert ls (human) of the district: the header, itself, its communes" \
-    eval 'H $d1 cert ls $d1 && has "^SUBJECT +STATE +NOT AFTER +KEY +ID$" &&
+    eval 'H $d1 cert ls $d1 && has "^SUBJECT +STATE +NOT BEFORE +NOT AFTER +KEY +ID$" &&
         has "^$d1 +valid " && has "^$c1 +valid " && has "^c9.$d1 +valid .* $c9id$"'
 check "cert revoke (human) names the revocation record" \
     eval 'H $d1 cert revoke "$c9id" "key lost" && has "^revoked by [0-9a-f]{64}$"'

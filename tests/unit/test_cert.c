@@ -630,7 +630,7 @@ test_window(void **state)
 	comm_chain(t, &ch);
 	assert_int_equal(verify(t, COMM, k, &ch, T0), 0);
 	assert_int_equal(verify(t, COMM, k, &ch, T0 + YEAR_MS - 1), 0);
-	assert_int_equal(verify(t, COMM, k, &ch, T0 - 1), CERT_EEXPIRED);
+	assert_int_equal(verify(t, COMM, k, &ch, T0 - 1), CERT_ENOTYET);
 	assert_int_equal(verify(t, COMM, k, &ch, T0 + YEAR_MS),
 	    CERT_EEXPIRED);
 
@@ -645,7 +645,7 @@ test_window(void **state)
 	    &len, id);
 	ch.c[0] = buf;
 	ch.l[0] = len;
-	assert_int_equal(verify(t, COMM, k, &ch, NOW), CERT_EEXPIRED);
+	assert_int_equal(verify(t, COMM, k, &ch, NOW), CERT_ENOTYET);
 	assert_int_equal(verify(t, COMM, k, &ch, NOW + 1), 0);
 	free(buf);
 
@@ -1164,8 +1164,9 @@ test_strerror(void **state)
 {
 	static const int	codes[] = { CERT_EDECODE, CERT_EKIND,
 				    CERT_ESUBJECT, CERT_EISSUER, CERT_ENAME,
-				    CERT_EEXPIRED, CERT_EREVOKED, CERT_ETOOLONG,
-				    CERT_ETOOBIG, CERT_EINVAL, CERT_EREVOKER };
+				    CERT_EEXPIRED, CERT_ENOTYET, CERT_EREVOKED,
+				    CERT_ETOOLONG, CERT_ETOOBIG, CERT_EINVAL,
+				    CERT_EREVOKER, CERT_EUNKNOWN };
 	const size_t		n = sizeof(codes) / sizeof(codes[0]);
 
 	(void)state;

@@ -637,6 +637,30 @@ test_values(void **state)
 	    "set control in [node]");
 }
 
+/* accept: node names or *.NAME, each once; absent: nobody but children. */
+static void
+test_accept(void **state)
+{
+	struct node_conf	*nc;
+
+	(void)state;
+	nc = parse_ok(NODE_MIN);
+	assert_int_equal(nc->accept.n, 0);
+	cfg_free(&nc);
+	nc = parse_ok(NODE_MIN "accept = ngocha.vixuyen.hagiang, *.hagiang\n");
+	assert_int_equal(nc->accept.n, 2);
+	assert_string_equal(nc->accept.items[0], "ngocha.vixuyen.hagiang");
+	assert_string_equal(nc->accept.items[1], "*.hagiang");
+	cfg_free(&nc);
+	parse_bad(NODE_MIN "accept = *\n", 6,
+	    "accept: \"*\" is not a node name or *.NAME");
+	parse_bad(NODE_MIN "accept = a.*\n", 6, "accept: \"a.*\" is not");
+	parse_bad(NODE_MIN "accept = *.\n", 6, "accept: \"*.\" is not");
+	parse_bad(NODE_MIN "accept = Hagiang\n", 6, "accept: ");
+	parse_bad(NODE_MIN "accept = a b a\n", 6,
+	    "accept: \"a\" is listed twice");
+}
+
 /* metrics_listen: loopback addresses only, with a port; absent: none. */
 static void
 test_metrics_listen(void **state)
@@ -860,6 +884,7 @@ main(void)
 		T(test_bounds),
 		T(test_bad_numbers),
 		T(test_values),
+		T(test_accept),
 		T(test_metrics_listen),
 		T(test_malformed_lines),
 		T(test_error_buffer),

@@ -378,12 +378,14 @@ cmd_cert(const char *sock, int argc, char **argv)
 			json_object_set_new(req, "under", json_string(argv[2]));
 		r = call(sock, req);
 		if (!json_out) {
-			printf("%-32s %-8s %-24s %-16s %s\n", "SUBJECT", "STATE",
-			    "NOT AFTER", "KEY", "ID");
+			printf("%-32s %-13s %-24s %-24s %-16s %s\n", "SUBJECT",
+			    "STATE", "NOT BEFORE", "NOT AFTER", "KEY", "ID");
 			json_array_foreach(json_object_get(r, "certs"), i,
 			    ce) {
-				printf("%-32s %-8s ", str(ce, "subject"),
+				printf("%-32s %-13s ", str(ce, "subject"),
 				    str(ce, "state"));
+				print_time(num(ce, "not_before_ms"));
+				printf(" ");
 				print_time(num(ce, "not_after_ms"));
 				printf(" %.16s %s\n", str(ce, "key"),
 				    str(ce, "id"));

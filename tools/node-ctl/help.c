@@ -97,7 +97,9 @@ static const struct subcmd subcmds[] = {
 	    "Revoke a certificate this node may revoke; the revocation\n"
 	    "replicates on the urgent lane.\n" },
 	{ "cert", "ls", "[SUBTREE]",
-	    "The certificates this node holds: valid, expired or revoked.\n" },
+	    "The certificates this node holds and their state: valid, not yet\n"
+	    "valid, expired, revoked, or untrusted (a certificate above it in\n"
+	    "its chain does not hold).\n" },
 	{ "db", "create", "DB SCOPE [PATTERN=LEVEL...]",
 	    "Create the database DB (1 to 64 of a-z 0-9 . _ -), replicated to\n"
 	    "every node of the subtree SCOPE: this node or a node below it.\n"

@@ -1,0 +1,90 @@
+/*
+ * trust: the one place that answers "may this key act as this name now",
+ * for the CURVE handshake (ZAP), the Hello and the origin of every
+ * record, and that keeps the index of certificates and revocations it
+ * answers from. The rules are proto/README.md's "Certificates".
+ *
+ * An answer walks a chain of certificates held here up to the pinned
+ * root: every element must be inside both ends of its window, unrevoked,
+ * and issued by the root or by a node strictly above its subject. Answers
+ * are kept for the loop turn (trust_forget() at each commit).
+ */
+#ifndef TRUST_H
+#define TRUST_H
+
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "key.h"
+#include "store.h"
+#include "wire.h"
+
+struct node;
+
+/* Certificates read to answer one question: bounds the work a flood of
+ * certificates could cause. */
+#define TRUST_MAX_CERTS		64
+
+/* Sets up n->n_trust (the pinned root; revocations from the store). */
+void	trust_init(struct node *n);
+void	trust_free(struct node *n);
+/*
+ * Rebuilds the certificate index of a store made before it kept each
+ * certificate's issuer, from the certificate records: 0, or -1 (logged).
+ */
+int	trust_reindex(struct node *n);
+
+/*
+ * 0 if key may act as name at now_ms: they are the pinned root's, or a
+ * certificate held here binds them and it and every certificate above it
+ * up to the root is valid at now_ms (window, revocation, issuer). Else
+ * the CERT_E code of why not (CERT_EUNKNOWN: no certificate for them).
+ * *until (may be NULL): when to ask again, the earliest end of a window
+ * in the chain that holds (UINT64_MAX for the root).
+ */
+int	trust_check(struct node *n, store_txn_t *txn, const char *name,
+	    const uint8_t key[KEY_PUBLIC_BYTES], uint64_t now_ms,
+	    uint64_t *until);
+/* The state of one certificate held: 0 if valid at now_ms, else the
+ * CERT_E code (CERT_EISSUER: its issuer's own chain does not hold). */
+int	trust_cert_state(struct node *n, store_txn_t *txn,
+	    const struct store_cert *c, uint64_t now_ms);
+/*
+ * ZAP: 1 if a connection whose CURVE key is curve may go on to say Hello:
+ * the key of a configured link, or of a certificate that holds. 0 with
+ * *why (static text) if not. Identity is bound at the Hello, not here.
+ */
+int	trust_admit(struct node *n, const uint8_t curve[32], const char **why);
+/*
+ * Hello: the key that chain (n elements, leaf first) proves name holds,
+ * into key. It must have curve as its X25519 form (the connection's) and,
+ * if want is not NULL, be want (a configured link's key). 0 or a CERT_E
+ * code. The chain is checked as it came (cert_chain_verify()); store it,
+ * then ask trust_check() for the answer that lasts.
+ */
+int	trust_hello(struct node *n, const char *name,
+	    const ProtobufCBinaryData *chain, size_t nchain,
+	    const uint8_t curve[32], const uint8_t *want,
+	    uint8_t key[KEY_PUBLIC_BYTES]);
+/*
+ * A certificate or revocation record new to this store (its origin
+ * already trusted): indexed if it follows the rules, else logged and
+ * ignored. 1 if it revoked something (sessions must be checked again),
+ * 0 otherwise.
+ */
+int	trust_apply(struct node *n, store_txn_t *txn,
+	    const struct wire_record *wr);
+/* Forgets the answers of this turn (its writes were committed or not). */
+void	trust_forget(struct node *n);
+/* Is this the pinned root's name and key? */
+int	trust_is_root(const struct node *n, const char *name,
+	    const uint8_t key[KEY_PUBLIC_BYTES]);
+/*
+ * May a node named name link to our listener? Our children (for the
+ * root: every one-label name), and the names and *.NAME patterns of the
+ * config's accept list. Anyone else would make us route its subtree.
+ */
+int	trust_may_link(const struct node *n, const char *name);
+
+#endif
