@@ -134,11 +134,12 @@ cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
 
 		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s,"
 		    " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-		    " s:I, s:I, s:s}",
+		    " s:I, s:I, s:I, s:s}",
 		    "name", p->pr_name != NULL ? p->pr_name : "",
 		    "key", key,
 		    "direction", p->pr_link == NULL ? "in" : "out",
 		    "state", state_name(p->pr_state),
+		    "version", (json_int_t)p->pr_version,
 		    "sent", (json_int_t)lanes_max(p->pr_sent),
 		    "acked", (json_int_t)lanes_max(p->pr_acked),
 		    "lag_out", (json_int_t)repl_lag(n, p),

@@ -60,6 +60,7 @@ struct peer {
 	size_t		 pr_rid_len;
 	enum peer_state	 pr_state;
 	int		 pr_hello_sent;
+	uint32_t	 pr_version;		/* this session's protocol */
 	int		 pr_resync;		/* asked; drop batches till reply */
 	uint64_t	 pr_hello_timer;	/* deadline for its Hello */
 	uint64_t	 pr_retry_timer;	/* reconnect after a refusal */

@@ -80,6 +80,7 @@ session_reset(struct peer *p)
 {
 	p->pr_state = PEER_DOWN;
 	p->pr_hello_sent = 0;
+	p->pr_version = 0;
 	p->pr_resync = 0;
 	p->pr_credit = 0;
 	p->pr_ack_due = 0;

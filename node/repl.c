@@ -273,7 +273,9 @@ send_hello(struct node *n, struct peer *p, int reply)
 		chain[i].data = n->n_chain.certs[i];
 		chain[i].len = n->n_chain.lens[i];
 	}
-	h.protocol_version = WIRE_PROTOCOL_VERSION;
+	/* Oldest in the old field: nodes from before the range read it. */
+	h.protocol_version = WIRE_PROTOCOL_MIN;
+	h.max_protocol_version = WIRE_PROTOCOL_VERSION;
 	h.name = n->n_conf->name;
 	h.cert_chain = chain;
 	h.n_cert_chain = n->n_chain.n;
@@ -394,9 +396,20 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		}
 		return;
 	}
-	if (h->protocol_version != WIRE_PROTOCOL_VERSION) {
+	if ((p->pr_version = wire_session_version(h->protocol_version,
+	    h->max_protocol_version)) == 0) {
+		char	why[128];
+
+		/* The name is as yet unproven: it only helps find the node. */
 		n->n_cnt.hello_bad++;
-		peer_fail(n, p, "unsupported protocol version");
+		snprintf(why, sizeof(why), "no protocol version in common: "
+		    "ours %u-%u, theirs %u-%u", WIRE_PROTOCOL_MIN,
+		    WIRE_PROTOCOL_VERSION, h->protocol_version,
+		    h->max_protocol_version != 0 ? h->max_protocol_version :
+		    h->protocol_version);
+		log_warnx("event=version_refused name=%s reason=\"%s\"",
+		    h->name, why);
+		peer_fail(n, p, why);
 		return;
 	}
 	if ((p->pr_link != NULL && strcmp(h->name, p->pr_link->name) != 0) ||
@@ -473,8 +486,9 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 	p->pr_ack_due = 0;
 	memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
 	save_peer_state(txn, p);
-	log_info("event=link_up peer=%s their_checkpoints=%llu/%llu/%llu"
-	    " our_checkpoints=%llu/%llu/%llu", h->name,
+	log_info("event=link_up peer=%s version=%u"
+	    " their_checkpoints=%llu/%llu/%llu"
+	    " our_checkpoints=%llu/%llu/%llu", h->name, p->pr_version,
 	    (unsigned long long)p->pr_sent[0], (unsigned long long)p->pr_sent[1],
 	    (unsigned long long)p->pr_sent[2],
 	    (unsigned long long)p->pr_received[0],
@@ -676,7 +690,13 @@ feed_wants(struct node *n, struct peer *p, store_txn_t *txn,
     const Nodenet__RecordBody *rb)
 {
 	const char	*node, *via;
+	uint32_t	 v = wire_kind_version(rb->kind_case);
 
+	/* A kind newer than the session: p could neither use nor pass it
+	 * on. The batch covers it like any record not for p. (No session,
+	 * no version: node-ctl queue counts it as owed.) */
+	if (v == 0 || (p->pr_version != 0 && v > p->pr_version))
+		return 0;
 	/* What p gave us is not sent back (came_from()); what p wrote and
 	 * we got another way is, once: a replaced store needs it. */
 	switch (rb->kind_case) {

@@ -105,17 +105,66 @@ strings_valid(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
 	return 1;
 }
 
-/* Bounds and fields every record kind must satisfy. */
+/*
+ * The oldest link protocol version that carries each record kind: one
+ * table, mirrored in proto/README.md ("Versions"). A kind added in
+ * version N gets N here, and feeds hold it back from older sessions.
+ */
+static const struct {
+	Nodenet__RecordBody__KindCase	kind;
+	uint32_t			version;
+} kind_versions[] = {
+	{ NODENET__RECORD_BODY__KIND_MAIL,		1 },
+	{ NODENET__RECORD_BODY__KIND_DOC,		1 },
+	{ NODENET__RECORD_BODY__KIND_REPORT,		1 },
+	{ NODENET__RECORD_BODY__KIND_CERT,		1 },
+	{ NODENET__RECORD_BODY__KIND_REVOCATION,	1 },
+	{ NODENET__RECORD_BODY__KIND_ACL,		1 },
+	{ NODENET__RECORD_BODY__KIND_STATUS,		1 },
+	{ NODENET__RECORD_BODY__KIND_CHUNK,		1 },
+};
+
+uint32_t
+wire_kind_version(Nodenet__RecordBody__KindCase kind)
+{
+	for (size_t i = 0; i < sizeof(kind_versions) /
+	    sizeof(kind_versions[0]); i++)
+		if (kind_versions[i].kind == kind)
+			return kind_versions[i].version;
+	return 0;
+}
+
+uint32_t
+wire_session_version(uint32_t their_min, uint32_t their_max)
+{
+	uint32_t	v;
+
+	if (their_max == 0)
+		their_max = their_min;
+	if (their_min == 0 || their_min > their_max)
+		return 0;
+	v = their_max < WIRE_PROTOCOL_VERSION ? their_max :
+	    WIRE_PROTOCOL_VERSION;
+	return v >= WIRE_PROTOCOL_MIN && v >= their_min ? v : 0;
+}
+
+/*
+ * Bounds and fields every record kind must satisfy: 0, WIRE_EFIELD, or
+ * WIRE_EKIND when no kind is set that this node knows (protobuf-c keeps
+ * a kind from a newer contract as an unknown field and sets none).
+ */
 static int
 body_valid(const Nodenet__RecordBody *rb)
 {
 	if (rb->origin == NULL || !name_valid(rb->origin))
-		return 0;
+		return WIRE_EFIELD;
 	if (rb->origin_key.len != KEY_PUBLIC_BYTES)
-		return 0;
+		return WIRE_EFIELD;
 	if (rb->origin_seq == 0)
-		return 0;
-	return rb->kind_case != NODENET__RECORD_BODY__KIND__NOT_SET;
+		return WIRE_EFIELD;
+	if (wire_kind_version(rb->kind_case) == 0)
+		return WIRE_EKIND;
+	return 0;
 }
 
 int
@@ -127,12 +176,13 @@ wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
 	uint8_t			 msg[PREFIX_LEN + WIRE_ID_BYTES];
 	uint8_t			*body, *buf;
 	size_t			 body_len, len;
+	int			 rc;
 
 	*out = NULL;
 	rb->origin_key.data = (uint8_t *)(uintptr_t)key_public(kp);
 	rb->origin_key.len = KEY_PUBLIC_BYTES;
-	if (!body_valid(rb))
-		return WIRE_EFIELD;	/* every receiver would refuse it */
+	if ((rc = body_valid(rb)) != 0)
+		return rc;	/* every receiver would refuse it */
 	body_len = nodenet__record_body__get_packed_size(rb);
 	if (body_len > WIRE_MAX_BODY)
 		return WIRE_ETOOBIG;
@@ -171,6 +221,7 @@ check_body(const uint8_t *body, size_t body_len, const uint8_t *sig,
     struct wire_record *out)
 {
 	uint8_t	msg[PREFIX_LEN + WIRE_ID_BYTES];
+	int	rc;
 
 	if (body_len == 0)
 		return WIRE_EFIELD;
@@ -180,8 +231,10 @@ check_body(const uint8_t *body, size_t body_len, const uint8_t *sig,
 	if (out->rb == NULL)
 		return WIRE_EDECODE;
 	if (!strings_valid(&nodenet__record_body__descriptor, body, body_len,
-	    0) || !body_valid(out->rb))
+	    0))
 		return WIRE_EFIELD;
+	if ((rc = body_valid(out->rb)) != 0)
+		return rc;
 	wire_record_id(body, body_len, out->id);
 	signed_message(out->id, msg);
 	if (key_verify(out->rb->origin_key.data, msg, sizeof(msg), sig) != 0)
@@ -352,6 +405,8 @@ wire_strerror(int rc)
 		return "a field is missing or out of bounds";
 	case WIRE_ESIG:
 		return "signature does not verify";
+	case WIRE_EKIND:
+		return "record kind unknown here";
 	}
 	return strerror(rc);
 }

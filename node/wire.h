@@ -16,7 +16,13 @@
 #include "link.pb-c.h"
 #include "record.pb-c.h"
 
+/*
+ * The link protocol versions this node speaks, newest and oldest
+ * (proto/README.md, "Versions"): a session runs at the newest both ends
+ * speak. A release that raises the newest keeps the one before it.
+ */
 #define WIRE_PROTOCOL_VERSION	1
+#define WIRE_PROTOCOL_MIN	1
 #define WIRE_ID_BYTES		32
 #define WIRE_SIGN_PREFIX	"nodenet-record-v1"	/* signed with its NUL */
 #define WIRE_MAX_RECORD		(256u * 1024)	/* serialized SignedRecord */
@@ -35,6 +41,7 @@ enum wire_error {
 	WIRE_ETOOBIG = -3002,	/* over WIRE_MAX_RECORD */
 	WIRE_EFIELD = -3003,	/* a field missing or out of bounds */
 	WIRE_ESIG = -3004,	/* the signature does not verify */
+	WIRE_EKIND = -3005,	/* no record kind this node knows */
 };
 
 /* A decoded, verified record. */
@@ -83,6 +90,18 @@ int	wire_frame_unpack(const uint8_t *buf, size_t len, Nodenet__Frame **out)
 /* Serializes f into a new buffer (free() it). WIRE_ETOOBIG past the cap. */
 int	wire_frame_pack(const Nodenet__Frame *f, uint8_t **out, size_t *len)
 	    __attribute__((warn_unused_result));
+
+/*
+ * The version a session runs at, given the range the peer's Hello states
+ * (their_max 0: a node from before the range, speaking their_min only):
+ * the newest version both speak, or 0 if the ranges do not overlap.
+ */
+uint32_t wire_session_version(uint32_t their_min, uint32_t their_max);
+/*
+ * The oldest protocol version a session must run at for a record of this
+ * kind to be sent on it; 0 for a kind this node does not know.
+ */
+uint32_t wire_kind_version(Nodenet__RecordBody__KindCase kind);
 
 const char *wire_strerror(int rc);
 

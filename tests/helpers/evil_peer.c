@@ -3,13 +3,16 @@
  * misbehaves, for tests/integration/auth.sh.
  *
  *   evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] [-T ADDR] [-s SUBJECT]
- *       [-f CHAINFILE] KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY MODE
+ *       [-f CHAINFILE] [-V VERSION] [-M MIN]
+ *       KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY MODE
  *
  * It connects a DEALER to ENDPOINT with CURVE (its own key from KEYFILE,
  * the server key the X25519 form of PARENTKEY, 64 hex digits), says Hello
  * as NAME with the chain in CHAINFILE (a fresh random store id,
- * checkpoints 0, credit 64), waits for the parent's Hello (a refused
- * handshake ends that wait at once), then plays MODE:
+ * checkpoints 0, credit 64, protocol versions MIN to VERSION: -M and -V,
+ * by default this build's; -V 0 leaves the newest out, as a node from
+ * before that field), waits for the parent's Hello (a refused handshake
+ * ends that wait at once), then plays MODE:
  *
  *   hello          nothing more: only the Hello exchange
  *   send           one good record in batch (0,1]; wait for ack 1
@@ -67,6 +70,7 @@ struct evil {
 	key_pair_t		*kp;		/* the link identity */
 	key_pair_t		*signer;	/* signs the records */
 	const char		*name, *origin, *to, *subject;
+	uint32_t		 version, min_version;	/* in our Hello */
 	struct cert_chain	 chain;
 	uint64_t		 deadline_ms;
 	uint64_t		 origin_seq;
@@ -81,7 +85,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] "
-	    "[-T ADDR] [-s SUBJECT] [-f CHAINFILE]\n"
+	    "[-T ADDR] [-s SUBJECT] [-f CHAINFILE] [-V VERSION] [-M MIN]\n"
 	    "    KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY "
 	    "hello|send|tamper|garbage|replay|forged-origin|push\n");
 	exit(2);
@@ -158,7 +162,8 @@ send_hello(struct evil *e)
 		chain[i].len = e->chain.lens[i];
 	}
 	randombytes_buf(store_id, sizeof(store_id));
-	h.protocol_version = WIRE_PROTOCOL_VERSION;
+	h.protocol_version = e->min_version;
+	h.max_protocol_version = e->version;
 	h.name = (char *)(uintptr_t)e->name;
 	h.cert_chain = chain;
 	h.n_cert_chain = e->chain.n;
@@ -358,8 +363,11 @@ on_frame(struct evil *e, const uint8_t *buf, size_t len)
 	}
 	switch (f->kind_case) {
 	case NODENET__FRAME__KIND_HELLO:
-		printf("evil_peer: hello from %s (chain of %zu, credit %u)\n",
-		    f->hello->name, f->hello->n_cert_chain, f->hello->credit);
+		printf("evil_peer: hello from %s (chain of %zu, credit %u, "
+		    "versions %u-%u)\n", f->hello->name,
+		    f->hello->n_cert_chain, f->hello->credit,
+		    f->hello->protocol_version,
+		    f->hello->max_protocol_version);
 		e->hello_seen = 1;
 		break;
 	case NODENET__FRAME__KIND_ACK:
@@ -666,12 +674,15 @@ main(int argc, char **argv)
 	uint8_t		 parent[KEY_PUBLIC_BYTES];
 	uint8_t		*early = NULL;
 	size_t		 elen = 0;
-	long		 timeout_s = 15;
+	long		 timeout_s = 15, v;
+	char		*end;
 	int		 ch, rc, ok = 0;
 
 	e.to = "chutich@tw";
 	e.origin_seq = 1;
-	while ((ch = getopt(argc, argv, "t:o:k:T:s:f:")) != -1) {
+	e.version = WIRE_PROTOCOL_VERSION;
+	e.min_version = WIRE_PROTOCOL_MIN;
+	while ((ch = getopt(argc, argv, "t:o:k:T:s:f:V:M:")) != -1) {
 		switch (ch) {
 		case 't':
 			timeout_s = strtol(optarg, NULL, 10);
@@ -692,6 +703,17 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			pushfile = optarg;
+			break;
+		case 'V':
+		case 'M':
+			v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 0 ||
+			    v > 1000)
+				usage();
+			if (ch == 'V')
+				e.version = (uint32_t)v;
+			else
+				e.min_version = (uint32_t)v;
 			break;
 		default:
 			usage();

@@ -213,6 +213,39 @@ check "the district counts it (records_bad)" \
 check "the district logs it" \
     logged $BQ "event=record_refused peer=ev4.bacquang.hagiang seq=1 origin=$VX reason=\"origin not certified: no certificate held binds this name to this key\""
 
+# --- 8. Nodes of other protocol versions ----------------------------------
+# evil_peer says Hello as a node of version V+1 that still speaks V (this
+# build's newest): the session runs at V and its record is relayed to the
+# root. One that no longer speaks V is refused at its Hello. One from
+# before Hellos stated a range (no max_protocol_version) links as before.
+V=$(sed -n 's/^#define WIRE_PROTOCOL_VERSION[[:space:]]*\([0-9]*\).*/\1/p' \
+    node/wire.h)
+new_key ev7.$BQ
+issue $BQ ev7.$BQ >/dev/null
+check "a peer that states no newest version links up as before" \
+    evil ev7.$BQ $BQ hello -V 0 -M $V
+new_key ev5.$BQ
+issue $BQ ev5.$BQ >/dev/null
+check "a peer of version $((V + 1)) that speaks $V links up and its record is acked" \
+    evil ev5.$BQ $BQ send -V $((V + 1)) -M $V -s "one version ahead"
+check "the district runs that session at version $V" \
+    logged $BQ "event=link_up peer=ev5.$BQ version=$V "
+check "its record is relayed to the root and delivered" \
+    wait_for 20 eval 'test "$(subject_count tw chutich "one version ahead")" -eq 1'
+new_key ev6.$BQ
+issue $BQ ev6.$BQ >/dev/null
+h0=$(counter $BQ hello_bad)
+evil ev6.$BQ $BQ hello -t 4 -V $((V + 2)) -M $((V + 1))
+rc=$?
+check "a peer that no longer speaks version $V gets no Hello" \
+    eval '[ $rc -eq 1 ] && evil_said ev6.$BQ hello "handshake succeeded"'
+check "the district counts it (hello_bad)" \
+    wait_for 10 eval 'test "$(counter $BQ hello_bad)" -gt $h0'
+check "the district logs why, with both version ranges" \
+    logged $BQ "event=version_refused name=ev6.$BQ reason=\"no protocol version in common: ours"
+check "the district logs the peer's range" \
+    logged $BQ "theirs $((V + 1))-$((V + 2))\""
+
 # --- What reached the root -------------------------------------------------
 for s in tamper garbage forged-origin replay "relayed before revocation"; do
 	check "the good record of '$s' is delivered at the root" \

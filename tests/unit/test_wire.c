@@ -435,7 +435,7 @@ test_bit_flips(void **state)
 				    "WIRE_ESIG", i, b, rc);
 			if (i >= body_at && i < body_at + body_len &&
 			    rc != WIRE_ESIG && rc != WIRE_EDECODE &&
-			    rc != WIRE_EFIELD)
+			    rc != WIRE_EFIELD && rc != WIRE_EKIND)
 				fail_msg("body byte %zu bit %d: rc %d", i, b,
 				    rc);
 			buf[i] ^= (uint8_t)(1u << b);
@@ -476,7 +476,7 @@ test_bit_flips_check(void **state)
 			body[i] ^= (uint8_t)(1u << b);
 			rc = wire_record_check(body, body_len, sig, &out);
 			if (rc != WIRE_ESIG && rc != WIRE_EDECODE &&
-			    rc != WIRE_EFIELD)
+			    rc != WIRE_EFIELD && rc != WIRE_EKIND)
 				fail_msg("body byte %zu bit %d: rc %d", i, b,
 				    rc);
 			assert_empty(&out);
@@ -808,7 +808,7 @@ test_bad_fields(void **state)
 	/* No kind. */
 	m.rb.kind_case = NODENET__RECORD_BODY__KIND__NOT_SET;
 	m.rb.mail = NULL;
-	assert_int_equal(signed_body_rc(k->kp, &m.rb), WIRE_EFIELD);
+	assert_int_equal(signed_body_rc(k->kp, &m.rb), WIRE_EKIND);
 	mail_init(&m, 11);
 	m.rb.origin_key.data = (uint8_t *)(uintptr_t)key_public(k->kp);
 	m.rb.origin_key.len = KEY_PUBLIC_BYTES;
@@ -931,14 +931,194 @@ static void
 test_strerror(void **state)
 {
 	static const int codes[] = { WIRE_EDECODE, WIRE_ETOOBIG, WIRE_EFIELD,
-	    WIRE_ESIG };
+	    WIRE_ESIG, WIRE_EKIND };
 
 	(void)state;
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
 		for (size_t j = 0; j < i; j++)
 			assert_string_not_equal(wire_strerror(codes[i]),
 			    wire_strerror(codes[j]));
 	assert_string_equal(wire_strerror(ENOMEM), strerror(ENOMEM));
+}
+
+/*
+ * The version rule (proto/README.md, "Versions"): a session runs at the
+ * newest version both ends speak, and fails only if their ranges do not
+ * overlap. A Hello's protocol_version is the sender's oldest version,
+ * max_protocol_version its newest; a node from before that field sends
+ * none (0), and speaks protocol_version only.
+ */
+static void
+test_session_version(void **state)
+{
+	const uint32_t	lo = WIRE_PROTOCOL_MIN, hi = WIRE_PROTOCOL_VERSION;
+
+	(void)state;
+	assert_true(lo >= 1 && lo <= hi);
+	/* A node like us, and one from before max_protocol_version. */
+	assert_int_equal(wire_session_version(lo, hi), hi);
+	assert_int_equal(wire_session_version(hi, 0), hi);
+	/* One version ahead, still speaking ours: ours. */
+	assert_int_equal(wire_session_version(hi, hi + 1), hi);
+	assert_int_equal(wire_session_version(lo, hi + 1), hi);
+	/* One version ahead and not ours, or far ahead: none. */
+	assert_int_equal(wire_session_version(hi + 1, hi + 1), 0);
+	assert_int_equal(wire_session_version(hi + 1, 0), 0);
+	assert_int_equal(wire_session_version(hi + 1, hi + 3), 0);
+	/* Behind our oldest; version 0; an empty range. */
+	if (lo > 1)
+		assert_int_equal(wire_session_version(1, lo - 1), 0);
+	assert_int_equal(wire_session_version(0, 0), 0);
+	assert_int_equal(wire_session_version(0, hi), 0);
+	assert_int_equal(wire_session_version(hi + 1, hi), 0);
+	/* Behind our newest but within our range: theirs. */
+	if (lo < hi)
+		assert_int_equal(wire_session_version(lo, hi - 1), hi - 1);
+}
+
+/* Every kind in record.proto has a version this node speaks. */
+static void
+test_kind_versions(void **state)
+{
+	const ProtobufCMessageDescriptor *d = &nodenet__record_body__descriptor;
+	unsigned	kinds = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor	*f = &d->fields[i];
+		uint32_t			 v;
+
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) == 0)
+			continue;
+		kinds++;
+		v = wire_kind_version((Nodenet__RecordBody__KindCase)f->id);
+		if (v < WIRE_PROTOCOL_MIN || v > WIRE_PROTOCOL_VERSION)
+			fail_msg("kind %s: version %u", f->name, v);
+	}
+	assert_int_equal(kinds, 8);
+	assert_int_equal(wire_kind_version(
+	    NODENET__RECORD_BODY__KIND__NOT_SET), 0);
+	assert_int_equal(wire_kind_version(
+	    (Nodenet__RecordBody__KindCase)99), 0);
+}
+
+/* Appends field `field` (wire type 2) holding len bytes of data. */
+static uint8_t *
+append_field(uint8_t *buf, size_t *len, unsigned field, const char *data)
+{
+	size_t	dlen = strlen(data);
+	uint8_t	*p;
+
+	assert_true(field < 2048 && dlen < 128);
+	buf = realloc(buf, *len + 3 + dlen);
+	assert_non_null(buf);
+	p = buf + *len;
+	*p++ = (uint8_t)(((field << 3) | 2) & 0x7f) | (field >= 16 ? 0x80 : 0);
+	if (field >= 16)
+		*p++ = (uint8_t)(field >> 4);
+	*p++ = (uint8_t)dlen;
+	memcpy(p, data, dlen);
+	*len = (size_t)(p - buf) + dlen;
+	return buf;
+}
+
+/*
+ * A record of a kind from a newer contract: it decodes with no kind set
+ * and is refused as such (WIRE_EKIND), signature or not. A field from a
+ * newer contract inside a known kind is kept: the record opens, and its
+ * id is over the bytes as they came, the new field with them.
+ */
+static void
+test_unknown_kind_and_fields(void **state)
+{
+	struct keys		*k = *state;
+	struct wire_record	 out;
+	struct mail		 m;
+	uint8_t			 sig[KEY_SIGNATURE_BYTES], id[WIRE_ID_BYTES];
+	uint8_t			*body;
+	size_t			 body_len;
+
+	mail_init(&m, 21);
+	m.rb.origin_key.data = (uint8_t *)(uintptr_t)key_public(k->kp);
+	m.rb.origin_key.len = KEY_PUBLIC_BYTES;
+
+	/* No known kind, and kind 40 (a future oneof member) instead. */
+	m.rb.kind_case = NODENET__RECORD_BODY__KIND__NOT_SET;
+	m.rb.mail = NULL;
+	body = pack_body(&m.rb, &body_len);
+	body = append_field(body, &body_len, 40, "a kind from version 2");
+	sign_body(k->kp, body, body_len, sig);
+	assert_int_equal(wire_record_check(body, body_len, sig, &out),
+	    WIRE_EKIND);
+	assert_empty(&out);
+	free(body);
+
+	/* A mail with field 40 of RecordBody and field 30 of the mail. */
+	mail_init(&m, 22);
+	m.rb.origin_key.data = (uint8_t *)(uintptr_t)key_public(k->kp);
+	m.rb.origin_key.len = KEY_PUBLIC_BYTES;
+	body = pack_body(&m.rb, &body_len);
+	body = append_field(body, &body_len, 40, "new body field");
+	sign_body(k->kp, body, body_len, sig);
+	assert_int_equal(wire_record_check(body, body_len, sig, &out), 0);
+	assert_int_equal(out.rb->kind_case, NODENET__RECORD_BODY__KIND_MAIL);
+	assert_int_equal(out.rb->base.n_unknown_fields, 1);
+	assert_int_equal(out.body_len, body_len);
+	assert_memory_equal(out.body, body, body_len);
+	crypto_generichash(id, sizeof(id), body, body_len, NULL, 0);
+	assert_memory_equal(out.id, id, WIRE_ID_BYTES);
+	wire_record_clear(&out);
+	free(body);
+}
+
+/* Frames from a newer contract: new Hello fields pass, new kinds do not. */
+static void
+test_frame_versions(void **state)
+{
+	Nodenet__Frame	*got;
+	Nodenet__Hello	 h;
+	uint8_t		 store_id[WIRE_STORE_ID_BYTES] = { 1 };
+	uint8_t		*hb, *buf;
+	size_t		 hlen, len;
+	char		 name[] = "bacquang.hagiang";
+
+	(void)state;
+	nodenet__hello__init(&h);
+	h.protocol_version = WIRE_PROTOCOL_VERSION + 1;
+	h.max_protocol_version = WIRE_PROTOCOL_VERSION + 2;
+	h.name = name;
+	h.store_id.data = store_id;
+	h.store_id.len = sizeof(store_id);
+	h.credit = 64;
+	/* The Hello with a field of a later contract (25), as Frame field 1. */
+	hlen = nodenet__hello__get_packed_size(&h);
+	hb = malloc(hlen);
+	assert_non_null(hb);
+	assert_int_equal(nodenet__hello__pack(&h, hb), hlen);
+	hb = append_field(hb, &hlen, 25, "later");
+	assert_true(hlen < 128);
+	len = hlen + 2;
+	buf = malloc(len);
+	assert_non_null(buf);
+	buf[0] = (1 << 3) | 2;
+	buf[1] = (uint8_t)hlen;
+	memcpy(buf + 2, hb, hlen);
+	free(hb);
+	assert_int_equal(wire_frame_unpack(buf, len, &got), 0);
+	assert_int_equal(got->kind_case, NODENET__FRAME__KIND_HELLO);
+	assert_int_equal(got->hello->base.n_unknown_fields, 1);
+	/* The range is the session's business, not the frame's. */
+	assert_int_equal(wire_session_version(got->hello->protocol_version,
+	    got->hello->max_protocol_version), 0);
+	nodenet__frame__free_unpacked(got, NULL);
+	free(buf);
+
+	/* A frame kind of a later contract (field 20): no kind set here. */
+	len = 0;
+	buf = append_field(NULL, &len, 20, "a later frame");
+	assert_int_equal(wire_frame_unpack(buf, len, &got), WIRE_EFIELD);
+	assert_null(got);
+	free(buf);
 }
 
 /* Reads "name HEX" from the vectors file into a malloc'd string. */
@@ -1067,6 +1247,10 @@ main(void)
 		cmocka_unit_test(test_bad_fields),
 		cmocka_unit_test(test_bad_strings),
 		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_session_version),
+		cmocka_unit_test(test_kind_versions),
+		cmocka_unit_test(test_unknown_kind_and_fields),
+		cmocka_unit_test(test_frame_versions),
 		cmocka_unit_test(test_golden),
 	};
 
