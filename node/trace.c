@@ -193,7 +193,8 @@ expired(loop_t *l, void *arg)
 
 /*
  * Asks the nodes in next (taking the list) about record id, for wait w
- * (or answers at once if there is nobody to ask). Consumes next.
+ * (answered on the next loop turn if there is nobody to ask). Consumes
+ * next.
  */
 static void
 ask(struct node *n, struct trace_wait *w, const uint8_t *id, uint32_t ttl,
@@ -227,10 +228,12 @@ ask(struct node *n, struct trace_wait *w, const uint8_t *id, uint32_t ttl,
 	n->n_traces = xrealloc(n->n_traces, n->n_ntraces + 1,
 	    sizeof(*n->n_traces));
 	n->n_traces[n->n_ntraces++] = w;
-	if (w->nasked == 0)
-		finish(n, w);
-	else
-		w->timer = loop_timer(n->n_loop, TRACE_WAIT_MS, expired, w);
+	/*
+	 * Never answered from here, even with nobody to ask: the control
+	 * socket takes its answer only once trace_start() has returned.
+	 */
+	w->timer = loop_timer(n->n_loop, w->nasked == 0 ? 0 : TRACE_WAIT_MS,
+	    expired, w);
 }
 
 json_t *

@@ -126,4 +126,19 @@ check "a stopped node's socket: the error says to use -d" \
     eval '[[ $(ctl $c status 2>&1) == *"use -d DATADIR"* ]]'
 check "-d left the store as it was (node-store check passes)" \
     quiet "$B/node-store" check "$T/$c"
+
+# The letter was handed to the commune, which is down now: the trace at
+# the district has nobody to ask, answers at once, and the control
+# socket keeps answering (it once dropped that reply and wedged).
+traced() {
+	timeout 10 "$B/node-ctl" -c "$T/$d.conf" --json trace "$id" |
+	    jq -e --arg c $c '.hops[] | select(.node == $c) |
+	    .note | test("not asked|did not answer")' >/dev/null
+}
+check "the district sees the commune's link down" \
+    wait_for 15 eval '! link_up $d $c'
+check "trace of a letter handed to a commune that is down answers" traced
+check "and the control socket answers the next request" \
+    eval 'timeout 10 "$B/node-ctl" -c "$T/$d.conf" status >/dev/null'
+check "a second trace answers too" traced
 finish
