@@ -25,6 +25,7 @@
 #include "node.h"
 #include "route.h"
 #include "status.h"
+#include "submit.h"
 #include "trace.h"
 #include "trust.h"
 #include "view.h"
@@ -160,16 +161,44 @@ cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o}", "peers", list);
 }
 
+/*
+ * Was a request with this key (NULL: none) done already? 1 with its id,
+ * 0 if not, -1 with err if the store cannot tell.
+ */
+static int
+seen_before(struct node *n, const char *key, uint8_t id[WIRE_ID_BYTES],
+    char *err, size_t errlen)
+{
+	store_txn_t	*txn;
+	int		 rc;
+
+	if (key == NULL)
+		return 0;
+	if ((txn = node_txn(n)) == NULL || (rc = submit_seen(txn, key,
+	    id)) < 0) {
+		snprintf(err, errlen, "store unavailable");
+		return -1;
+	}
+	return rc;
+}
+
+/* Writes a message; with a key, once: a repeat gets the first one's id. */
 static json_t *
 cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 {
 	struct mail_submit	 m = { 0 };
 	json_t			*to = json_object_get(req, "to"), *v;
-	const char		*text, *b64;
+	const char		*text, *b64, *key = NULL;
 	uint8_t			 id[WIRE_ID_BYTES], *bin = NULL;
 	size_t			 i;
 	int			 rc;
 
+	if ((v = json_object_get(req, "key")) != NULL &&
+	    ((key = json_string_value(v)) == NULL || !submit_key_valid(key))) {
+		snprintf(err, errlen, "key: 1 to %d printable ASCII characters",
+		    STORE_MAX_SUBMIT_KEY);
+		return NULL;
+	}
 	m.from = json_string_value(json_object_get(req, "from"));
 	m.subject = json_string_value(json_object_get(req, "subject"));
 	text = json_string_value(json_object_get(req, "text"));
@@ -220,12 +249,20 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 	v = json_object_get(req, "priority");
 	m.priority = json_is_integer(v) && json_integer_value(v) >= 0 &&
 	    json_integer_value(v) <= 2 ? (int)json_integer_value(v) : 0;
-	rc = mail_submit(n, &m, id, err, errlen);
+	if ((rc = seen_before(n, key, id, err, errlen)) == 0) {
+		rc = mail_submit(n, &m, id, err, errlen);
+		if (rc == 0 && key != NULL &&
+		    submit_remember(node_txn(n), key, id) != 0) {
+			snprintf(err, errlen, "could not store the key");
+			rc = -1;
+		}
+	}
 	free(m.to);
 	free(bin);
-	if (rc != 0)
+	if (rc < 0)
 		return NULL;
-	return json_pack("{s:o}", "id", view_hex_id(id));
+	return json_pack("{s:o, s:b}", "id", view_hex_id(id), "duplicate",
+	    rc == 1);
 }
 
 static json_t *

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "node.h"
 #include "status.h"
+#include "submit.h"
 #include "trace.h"
 #include "route.h"
 #include "trust.h"
@@ -323,6 +324,7 @@ main(int argc, char **argv)
 		exit(1);
 	loop_on_idle(n.n_loop, on_idle, &n);
 	purge_start(&n);
+	submit_start(&n);
 	status_start(&n);
 	node_commit(&n);
 	log_info("event=start name=%s version=%s", n.n_conf->name,

@@ -35,6 +35,7 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_DOC_STUBS] = "doc_stubs",
 	[DB_DOC_CHUNKS] = "doc_chunks",
 	[DB_STATUS] = "status",
+	[DB_SUBMIT] = "submit_keys",
 	[DB_META] = "meta",
 };
 
@@ -213,6 +214,12 @@ store_open(store_t **out, const char *dir, const struct store_opts *opts)
 		goto fail;
 	for (int i = 0; i < DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, db_names[i], dbflags, &st->st_dbi[i]);
+		/* A read-only look at a store of an older release: the
+		 * node alone uses what came later, and makes it. */
+		if (rc == MDB_NOTFOUND && st->st_read_only && i >= DB_SUBMIT) {
+			st->st_dbi[i] = 0;
+			rc = 0;
+		}
 		if (rc == MDB_NOTFOUND)
 			rc = STORE_SCHEMA;	/* not a node store */
 		if (rc != 0)

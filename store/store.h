@@ -251,6 +251,28 @@ int	store_key_revoker_next(store_txn_t *txn, const uint8_t key[32],
 	    const char *after, char out[STORE_MAX_PEER + 1])
 	    __attribute__((warn_unused_result));
 
+/*
+ * Idempotent submission: the record written for a client's key, so a
+ * repeat of the request is answered with it, not written again. A key is
+ * 1 to STORE_MAX_SUBMIT_KEY bytes.
+ */
+#define STORE_MAX_SUBMIT_KEY	128
+/* The id written for key; STORE_NOTFOUND if the key is new. */
+int	store_submit_get(store_txn_t *txn, const char *key,
+	    uint8_t id[STORE_ID_BYTES]) __attribute__((warn_unused_result));
+/* Remembers key for id, first seen at time_ms; STORE_HELD if known. */
+int	store_submit_put(store_txn_t *txn, const char *key,
+	    const uint8_t id[STORE_ID_BYTES], uint64_t time_ms)
+	    __attribute__((warn_unused_result));
+/*
+ * Forgets keys first seen before before_ms, reading at most max keys
+ * after `after` ("" for the first; updated to the last read, and to ""
+ * at the end). The number forgotten, or < 0 on an error.
+ */
+int	store_submit_expire(store_txn_t *txn,
+	    char after[STORE_MAX_SUBMIT_KEY + 1], uint64_t before_ms,
+	    size_t max);
+
 /* Custody: who had a record when, for tracing. */
 enum store_custody_event {
 	STORE_CUSTODY_SUBMITTED = 1,	/* written here; peer: the writer */

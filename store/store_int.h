@@ -27,6 +27,7 @@ enum store_db {
 	DB_DOC_STUBS,		/* db NUL doc id -> "": deleted, not purged */
 	DB_DOC_CHUNKS,		/* db NUL chunk hash -> id of a chunk record */
 	DB_STATUS,		/* node name -> id of its newest status report */
+	DB_SUBMIT,		/* submission key -> id, time (store_submit.c) */
 	DB_META,		/* "schema" -> le32, "instance" -> 16 bytes,
 			   "origin_seq" -> le64, "cert_index" -> le32 */
 	DB_COUNT

@@ -102,6 +102,20 @@ check "cert revoke, then cert ls shows it revoked" \
 check "cert ls in human form" eval '[[ $(ctl $d cert ls $q) == *"revoked"* ]]'
 check "cert ls of a bad name is an error" eval '! ctl $d cert ls "Bad Name" 2>/dev/null'
 
+# send --key: a request repeated with the same key is written once.
+ksend() { echo "một lần" | ctl $d --json send --from vanthu@$d --subject once --key "$1" chutich@tw; }
+k1=$(ksend "req-1") && k2=$(ksend "req-1") && k3=$(ksend "req-2")
+check "send --key: the repeat answers with the first id, marked duplicate" \
+    eval '[ "$(jq -r .id <<<"$k1")" = "$(jq -r .id <<<"$k2")" ] &&
+        jq -e ".duplicate == false" <<<"$k1" >/dev/null &&
+        jq -e ".duplicate == true" <<<"$k2" >/dev/null'
+check "send --key: another key writes another message" \
+    eval '[ "$(jq -r .id <<<"$k3")" != "$(jq -r .id <<<"$k1")" ]'
+check "send --key: two messages reach the root, not three" \
+    wait_for 20 eval 'test "$(ctl tw --json mail ls chutich | jq "[.messages[] | select(.subject == \"once\")] | length")" = 2'
+check "send --key: a key with a space is refused" \
+    eval '! echo x | ctl $d send --from vanthu@$d --key "a b" chutich@tw 2>/dev/null'
+
 # Read-only inspection of a stopped node's store (-d DATADIR).
 c=tanthanh.$d
 id=$(echo "Kính gửi" | ctl tw send --from chutich@tw --subject "đọc khi dừng" vanthu@$c)

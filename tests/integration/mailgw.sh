@@ -307,6 +307,26 @@ check "the node back: mail is accepted again" \
 check "node down: nothing of it was delivered" \
     test "$(count_subject tw vanthu "node down")" = 0
 
+# 13. An MTA that retries a message the node stored (it answered after
+# the gateway's ctl_timeout_ms, so the MTA got 451) sends the same
+# envelope and bytes again: the gateway's submission key makes the node
+# answer with the stored copy's id, and nothing is stored twice.
+printf 'From: a@b.org\r\nTo: vanthu@tw.example\r\nSubject: retried\r\nMessage-ID: <retried.1@b.org>\r\nDate: Thu, 3 Dec 2026 10:00:00 +0700\r\n\r\nthử lại\r\n' >"$T/retried.eml"
+for i in 1 2; do
+	swaks --server 127.0.0.1:$SP --from a@b.org --to vanthu@tw.example \
+	    --data "$T/retried.eml" >"$T/swaks13.$i.out" 2>&1
+done
+stored_as() { sed -n 's/^<-  250 2.0.0 Ok: stored as \([0-9a-f]*\).*/\1/p' "$1"; }
+check "retried: both attempts get 250, with the same id" \
+    eval '[ -n "$(stored_as "$T/swaks13.1.out")" ] &&
+        [ "$(stored_as "$T/swaks13.1.out")" = "$(stored_as "$T/swaks13.2.out")" ]'
+check "retried: the gateway logs the second as a duplicate" \
+    grep -q 'event=accepted .* duplicate=1' "$T/gw-hagiang.log"
+check "retried: it reaches the root" \
+    wait_for 20 eval 'test "$(count_subject tw vanthu retried)" -ge 1'
+sleep 1
+check "retried: delivered once" test "$(count_subject tw vanthu retried)" = 1
+
 stop_node gw-hagiang
 check "mailgw stops on SIGTERM and logs it" grep -q 'event=stopped' "$T/gw-hagiang.log"
 check "mailgw logged no sanitizer report" \

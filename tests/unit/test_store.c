@@ -854,6 +854,45 @@ test_cert_index(void **state)
 	commit(f);
 }
 
+/* Submission keys: remembered once, found again, forgotten when old. */
+static void
+test_submit_keys(void **state)
+{
+	struct fixture	*f = *state;
+	uint8_t		 a[STORE_ID_BYTES], b[STORE_ID_BYTES], got[STORE_ID_BYTES];
+	char		 after[STORE_MAX_SUBMIT_KEY + 1] = "", longkey[200];
+	int		 gone, total = 0;
+
+	memset(a, 0xaa, sizeof(a));
+	memset(b, 0xbb, sizeof(b));
+	memset(longkey, 'k', sizeof(longkey) - 1);
+	longkey[sizeof(longkey) - 1] = '\0';
+	open_store(f, NULL);
+	begin(f, 0);
+	assert_rc(store_submit_get(f->txn, "smtp:1", got), STORE_NOTFOUND);
+	assert_rc(store_submit_put(f->txn, "smtp:1", a, 1000), 0);
+	assert_rc(store_submit_put(f->txn, "smtp:1", b, 2000), STORE_HELD);
+	assert_rc(store_submit_put(f->txn, "smtp:2", b, 5000), 0);
+	assert_rc(store_submit_put(f->txn, longkey, b, 5000), STORE_INVAL);
+	assert_rc(store_submit_put(f->txn, "", b, 5000), STORE_INVAL);
+	commit(f);
+	begin(f, STORE_RDONLY);
+	assert_rc(store_submit_get(f->txn, "smtp:1", got), 0);
+	assert_memory_equal(got, a, sizeof(a));
+	store_txn_abort(&f->txn);
+	/* One key a slice: the old one goes, the newer stays. */
+	begin(f, 0);
+	do {
+		gone = store_submit_expire(f->txn, after, 3000, 1);
+		assert_true(gone >= 0);
+		total += gone;
+	} while (after[0] != '\0');
+	assert_int_equal(total, 1);
+	assert_rc(store_submit_get(f->txn, "smtp:1", got), STORE_NOTFOUND);
+	assert_rc(store_submit_get(f->txn, "smtp:2", got), 0);
+	commit(f);
+}
+
 /* Everything survives close and reopen; instance ids are per store. */
 static void
 test_persist(void **state)
@@ -1344,6 +1383,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_index, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_submit_keys, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_full, setup,

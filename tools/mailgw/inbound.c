@@ -204,11 +204,37 @@ reply_all(struct sess *s, const char *fmt, ...)
 		reply(s, "%s <%s>", line, s->s_rcpt[i].r_path);
 }
 
+/*
+ * The submission key of the message: a hash of its envelope and bytes.
+ * An MTA that retries after our 451 (the node stored it, but answered
+ * after ctl_timeout_ms) sends the same message again, so the node
+ * answers the repeat with the first copy's id and stores nothing twice.
+ */
+static void
+submit_key(const struct sess *s, size_t len, char key[5 + 2 * 16 + 1])
+{
+	crypto_generichash_state	st;
+	uint8_t				h[16];
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const uint8_t *)s->s_from,
+	    strlen(s->s_from) + 1);
+	for (size_t i = 0; i < s->s_n_rcpt; i++)
+		crypto_generichash_update(&st,
+		    (const uint8_t *)s->s_rcpt[i].r_path,
+		    strlen(s->s_rcpt[i].r_path) + 1);
+	crypto_generichash_update(&st, s->s_msg, len);
+	crypto_generichash_final(&st, h, sizeof(h));
+	memcpy(key, "smtp:", 5);
+	sodium_bin2hex(key + 5, 2 * sizeof(h) + 1, h, sizeof(h));
+}
+
 /* The message is in s_msg (len bytes): submit it, answer. */
 static void
 sess_submit(struct sess *s, size_t len)
 {
 	char		 subject[SMTP_SUBJECT_MAX + 1], err[256];
+	char		 key[5 + 2 * 16 + 1];
 	json_t		*to = json_array(), *r;
 	char		*b64 = b64_encode(s->s_msg, len);
 	const char	*id;
@@ -224,9 +250,10 @@ sess_submit(struct sess *s, size_t len)
 			json_array_append_new(to,
 			    json_string(s->s_rcpt[i].r_node));
 	}
-	r = node_call(json_pack("{s:s, s:s, s:o, s:s, s:s}", "cmd", "send",
-	    "from", conf->sender, "to", to, "subject", subject, "text_b64",
-	    b64), err, sizeof(err));
+	submit_key(s, len, key);
+	r = node_call(json_pack("{s:s, s:s, s:o, s:s, s:s, s:s}", "cmd",
+	    "send", "from", conf->sender, "to", to, "subject", subject,
+	    "text_b64", b64, "key", key), err, sizeof(err));
 	free(b64);
 	if (r == NULL) {
 		log_warnx("event=deferred peer=%s from=<%s> rcpts=%zu size=%zu "
@@ -254,8 +281,10 @@ sess_submit(struct sess *s, size_t len)
 		return;
 	}
 	id = json_string_value(json_object_get(r, "id"));
-	log_info("event=accepted peer=%s from=<%s> rcpts=%zu size=%zu id=%s",
-	    s->s_peer, s->s_from, s->s_n_rcpt, len, id != NULL ? id : "?");
+	log_info("event=accepted peer=%s from=<%s> rcpts=%zu size=%zu id=%s "
+	    "duplicate=%d", s->s_peer, s->s_from, s->s_n_rcpt, len,
+	    id != NULL ? id : "?",
+	    json_is_true(json_object_get(r, "duplicate")));
 	reply_all(s, "250 2.0.0 Ok: stored as %.64s", id != NULL ? id : "?");
 	json_decref(r);
 }

@@ -134,9 +134,10 @@ cmd_send(const char *sock, int argc, char **argv)
 		{ "expires", required_argument, NULL, 'e' },
 		{ "priority", required_argument, NULL, 'p' },
 		{ "file", required_argument, NULL, 'F' },
+		{ "key", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*from = NULL, *subject = "", *file = NULL;
+	const char	*from = NULL, *subject = "", *file = NULL, *key = NULL;
 	long long	 expires_s = 0;
 	int		 ch, receipt = 0, prio = 0;
 	char		*text, *end;
@@ -176,6 +177,9 @@ cmd_send(const char *sock, int argc, char **argv)
 		case 'F':
 			file = optarg;
 			break;
+		case 'k':
+			key = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -192,6 +196,8 @@ cmd_send(const char *sock, int argc, char **argv)
 	free(text);
 	if (req == NULL)
 		die("subject and text must be UTF-8");
+	if (key != NULL)
+		json_object_set_new(req, "key", json_string(key));
 	if (expires_s > 0) {
 		struct timespec	ts;
 

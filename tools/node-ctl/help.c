@@ -72,9 +72,12 @@ static const struct subcmd subcmds[] = {
 	    "Custody of record ID: here, then at each node it was handed on\n"
 	    "to, asked along the path (-d: this store only).\n" },
 	{ "", "send", "--from ADDR [--subject S] [--receipt] [--expires SECONDS]\n"
-	    "       [--priority urgent|normal|bulk] [--file FILE] TO...",
+	    "       [--priority urgent|normal|bulk] [--file FILE] [--key KEY] TO...",
 	    "Submit a message from a local mailbox to one or more addresses;\n"
-	    "the text is FILE or standard input. Prints its id once stored.\n" },
+	    "the text is FILE or standard input. Prints its id once stored.\n"
+	    "With --key (1 to 128 printable ASCII characters), a message is\n"
+	    "written once: a repeat with the same key within 7 days prints the\n"
+	    "first one's id and writes nothing.\n" },
 	{ "", "replicate", "[PEER]",
 	    "Reconnect the links that are down now (or PEER's) and send what\n"
 	    "waits on the others.\n" },
