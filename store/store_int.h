@@ -28,7 +28,8 @@ enum store_db {
 	DB_DOC_CHUNKS,		/* db NUL chunk hash -> id of a chunk record */
 	DB_STATUS,		/* node name -> id of its newest status report */
 	DB_META,		/* "schema" -> le32, "instance" -> 16 bytes,
-			   "origin_seq" -> le64 */
+			   "origin_seq" -> le64, "epoch" -> the current
+			   epoch id[16], "epoch" id[16] -> le64 end */
 	DB_COUNT
 };
 
