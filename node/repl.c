@@ -13,8 +13,9 @@
  * skipped. Resent records are deduplicated by id.
  *
  * Invariants: pr_received is durable (committed with the records it
- * covers); pr_rx_upto >= pr_received and only differs within a turn;
- * pr_acked <= pr_sent <= n_head.
+ * covers); pr_rx_upto >= pr_received and only differs within a turn
+ * (but for a lane the peer restarted from 0); pr_acked <= pr_sent <=
+ * n_head.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -598,6 +599,14 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 
 	if (p->pr_resync)
 		return;		/* sent before our Hello reached the peer */
+	if (b->after == 0 && p->pr_rx_upto[lane] != 0) {
+		/* Its log is not the one our checkpoint was of (restored
+		 * from a backup): it starts again, and we take it all. */
+		log_warnx("event=feed_restarted peer=%s lane=%u checkpoint=%llu"
+		    " action=accept", p->pr_name, lane,
+		    (unsigned long long)p->pr_rx_upto[lane]);
+		p->pr_rx_upto[lane] = 0;
+	}
 	if (b->after != p->pr_rx_upto[lane]) {
 		/* A gap: restart the feed from what we hold. */
 		log_warnx("event=batch_out_of_order peer=%s lane=%u after=%llu "
