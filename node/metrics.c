@@ -75,6 +75,9 @@ metrics_text(struct node *n)
 	counter(&b, "auth_failed_total", "Handshakes refused or failed.",
 	    c->auth_failed);
 	counter(&b, "hello_bad_total", "Hellos refused.", c->hello_bad);
+	counter(&b, "log_rewinds_total", "Peers whose checkpoints were past "
+	    "our log as it is (restored from a backup): fed again from 0.",
+	    c->log_rewinds);
 	counter(&b, "delivered_total", "Messages delivered to local "
 	    "mailboxes.", c->delivered);
 	counter(&b, "reports_sent_total", "Failure reports and receipts "
