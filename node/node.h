@@ -73,6 +73,7 @@ struct peer {
 	uint32_t	 pr_credit;		/* records we may still send */
 	unsigned	 pr_restarted;		/* bit per lane: restarted from 0
 						   below its checkpoint; say so */
+	int		 pr_tell_rewound;	/* our log went back: say so */
 
 	/* Receiving: the peer's log positions, per lane. */
 	uint64_t	 pr_received[WIRE_LANES]; /* durable checkpoints */

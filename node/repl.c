@@ -406,10 +406,13 @@ send_hello(struct node *n, struct peer *p, int reply)
 	h.n_checkpoint_epochs = WIRE_LANES;
 	h.credit = n->n_conf->credit;
 	h.reply = reply;
+	h.log_rewound = p->pr_tell_rewound;
 	f.kind_case = NODENET__FRAME__KIND_HELLO;
 	f.hello = &h;
-	if (peer_send(n, p, &f) == 0)
+	if (peer_send(n, p, &f) == 0) {
 		p->pr_hello_sent = 1;
+		p->pr_tell_rewound = 0;
+	}
 	free(chain);
 }
 
@@ -542,15 +545,20 @@ restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		return;
 	/* Our log went back (a restored backup): the peer holds records of
 	 * ours we no longer have, and what we write now takes their
-	 * positions. */
+	 * positions. Our next Hello to it says so, to have those back. */
 	n->n_cnt.log_rewinds++;
+	p->pr_tell_rewound = 1;
 	log_warnx("event=log_rewound peer=%s their_checkpoints=%llu/%llu/%llu"
 	    " reason=\"%s\" action=resend", p->pr_name,
 	    (unsigned long long)claimed[0], (unsigned long long)claimed[1],
 	    (unsigned long long)claimed[2], why);
 }
 
-/* The epoch of p's log its batches of this session are of. */
+/*
+ * The epoch of p's log its batches of this session are of, and whether
+ * its log went back: then what it sent us before is not in its store any
+ * more, and it gets it again like a replaced store (came_from()).
+ */
 static void
 take_epoch(struct peer *p, const Nodenet__Hello *h)
 {
@@ -558,6 +566,11 @@ take_epoch(struct peer *p, const Nodenet__Hello *h)
 		memcpy(p->pr_epoch, h->log_epoch.data, WIRE_EPOCH_BYTES);
 	else
 		memset(p->pr_epoch, 0, WIRE_EPOCH_BYTES);
+	if (h->log_rewound) {
+		log_warnx("event=peer_log_rewound peer=%s action=resend",
+		    p->pr_name);
+		p->pr_since_ms = node_wall_ms();
+	}
 }
 
 void
@@ -571,6 +584,8 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 	if (p->pr_state == PEER_UP) {
 		/* Mid-session: a reply ends our resync; an ask starts its. */
 		take_epoch(p, h);
+		if (h->log_rewound && (txn = node_txn(n)) != NULL)
+			save_peer_state(txn, p);
 		if (h->reply)
 			p->pr_resync = 0;
 		else {
@@ -669,6 +684,8 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 	}
 	if (!h->reply)
 		send_hello(n, p, 1);
+	else if (p->pr_tell_rewound)
+		resync(n, p, 1);	/* its feed to us began: begin it again */
 }
 
 void

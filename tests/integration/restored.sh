@@ -24,13 +24,16 @@
 #     the neighbours resumed past the 4 new ones); hagiang logs
 #     event=log_rewound for both and counts log_rewinds; each neighbour
 #     logs event=feed_restarted and takes the feed from 0 without a resync
-#     loop. tw's 2 letters, lost with the restore, reach hagiang again.
+#     loop. What hagiang lost with the restore comes back from them: tw's
+#     2 letters, and its own copies of its 3 letters (chutich@hagiang),
+#     which they now send it as to a replaced store
+#     (event=peer_log_rewound).
 # (b) Hot backup. mdb_copy of the running hagiang's store; it runs on
 #     (3 letters, 2 from tw, some status reports), is stopped, and the
 #     copy's data.mdb is put back; it starts with its neighbours up and
 #     sends 3 letters. The neighbours' checkpoints are of an epoch the copy
 #     has, but past where the copy ends. The 3 letters arrive exactly
-#     once, and tw's 2 reach hagiang again.
+#     once, and tw's 2 and hagiang's own copies come back.
 MAILBOXES="vanthu chutich luutru"
 cd "$(dirname "$0")/../.." && . tests/lib.sh
 
@@ -139,6 +142,11 @@ check "so does the district" \
     grep -q "event=feed_restarted peer=$HG " "$T/$D.log"
 check "tw's 2 letters reach the restored hagiang again, each once" \
     wait_for 30 holds_exactly $HG vanthu $T1
+check "its own copies of the 3 letters lost with the restore come back" \
+    wait_for 30 holds_exactly $HG chutich $B1 $M1 $A1
+check "tw and the district are told to send them (event=peer_log_rewound)" \
+    eval "grep -q 'event=peer_log_rewound peer=$HG ' '$T/$TW.log' &&
+    grep -q 'event=peer_log_rewound peer=$HG ' '$T/$D.log'"
 sleep 2
 check "still each letter once at tw and the district" \
     delivered $B1 $M1 $A1
@@ -173,6 +181,8 @@ check "and counts it (log_rewinds, since its start)" \
     test "$(counter $HG log_rewinds)" -ge 2
 check "tw's 2 letters reach the restored hagiang again, each once" \
     wait_for 30 holds_exactly $HG vanthu $T1 $T2
+check "its own copies of the 3 letters lost with the restore come back" \
+    wait_for 30 holds_exactly $HG chutich $B1 $M1 $A1 $M2 $A2
 sleep 2
 check "still each letter once at tw and the district" \
     delivered $B1 $M1 $A1 $M2 $A2
