@@ -519,6 +519,7 @@ static void
 restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h)
 {
 	const char	*why = NULL;
+	store_txn_t	*txn;
 	uint64_t	 claimed[WIRE_LANES];
 	int		 ours = h->peer_store_id.len == STORE_INSTANCE_BYTES &&
 	    memcmp(h->peer_store_id.data, store_instance(n->n_store),
@@ -543,15 +544,23 @@ restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h)
 	p->pr_ninflight = 0;
 	if (why == NULL)
 		return;
-	/* Our log went back (a restored backup): the peer holds records of
+	/*
+	 * Our log went back (a restored backup): the peer holds records of
 	 * ours we no longer have, and what we write now takes their
-	 * positions. Our next Hello to it says so, to have those back. */
+	 * positions. Our next Hello to it says so, to have those back. Our
+	 * origin sequence may have gone back too, and a report with a
+	 * sequence already seen is dropped as old: move it past any a run
+	 * of ours can have reached (the clock in ms).
+	 */
 	n->n_cnt.log_rewinds++;
 	p->pr_tell_rewound = 1;
 	log_warnx("event=log_rewound peer=%s their_checkpoints=%llu/%llu/%llu"
 	    " reason=\"%s\" action=resend", p->pr_name,
 	    (unsigned long long)claimed[0], (unsigned long long)claimed[1],
 	    (unsigned long long)claimed[2], why);
+	if ((txn = node_txn(n)) == NULL ||
+	    store_origin_seq_raise(txn, node_wall_ms()) != 0)
+		log_warnx("event=origin_seq_unraised");
 }
 
 /*

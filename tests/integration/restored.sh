@@ -33,7 +33,10 @@
 #     copy's data.mdb is put back; it starts with its neighbours up and
 #     sends 3 letters. The neighbours' checkpoints are of an epoch the copy
 #     has, but past where the copy ends. The 3 letters arrive exactly
-#     once, and tw's 2 and hagiang's own copies come back.
+#     once, tw's 2 and hagiang's own copies come back, and tw's network
+#     view shows hagiang's reports from after the restore at once (its
+#     origin_seq went back with the copy: it is raised when the rewind is
+#     noticed).
 MAILBOXES="vanthu chutich luutru"
 cd "$(dirname "$0")/../.." && . tests/lib.sh
 
@@ -78,6 +81,12 @@ restore_dir() {
 }
 restore_mdb() {
 	cp "$1/data.mdb" "$T/$HG/data.mdb" && rm -f "$T/$HG/lock.mdb"
+}
+now_ms() { date +%s%3N; }
+# tw's network view shows a status report hagiang wrote after $1 (ms).
+reported_since() {
+	ctl $TW --json network | jq -e --arg n $HG --argjson t "$1" \
+	    '[.nodes[] | select(.name == $n)][0].reported_ms >= $t' >/dev/null
 }
 
 make_node $TW
@@ -170,6 +179,7 @@ r0=$(logged $HG event=log_rewound)
 stop_node $HG
 check "hagiang's data.mdb is put back from the hot backup" \
     restore_mdb "$T/backup2"
+t0=$(now_ms)
 check "the restored hagiang starts, its neighbours up" start_node $HG
 for s in $A2; do send_both $s; done
 check "the tree links up after the restore" wait_for 30 tree_up $HG $D
@@ -183,6 +193,8 @@ check "tw's 2 letters reach the restored hagiang again, each once" \
     wait_for 30 holds_exactly $HG vanthu $T1 $T2
 check "its own copies of the 3 letters lost with the restore come back" \
     wait_for 30 holds_exactly $HG chutich $B1 $M1 $A1 $M2 $A2
+check "tw shows hagiang's status reports from after the restore" \
+    wait_for 5 reported_since "$t0"
 sleep 2
 check "still each letter once at tw and the district" \
     delivered $B1 $M1 $A1 $M2 $A2
