@@ -84,6 +84,7 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 	    "auth_failed", (json_int_t)c->auth_failed,
 	    "hello_bad", (json_int_t)c->hello_bad,
 	    "sessions_cut", (json_int_t)c->sessions_cut,
+	    "log_rewinds", (json_int_t)c->log_rewinds,
 	    "delivered", (json_int_t)c->delivered,
 	    "reports_sent", (json_int_t)c->reports_sent,
 	    "commits", (json_int_t)c->commits,

@@ -206,6 +206,26 @@ open_store(struct node *n)
 		    store_strerror(rc));
 }
 
+/*
+ * Begins this run's epoch of our log before any peer sees it: a peer's
+ * checkpoint names the epoch it was taken in, and a restored store
+ * lacks those that came after its backup (store.h).
+ */
+static void
+begin_epoch(struct node *n)
+{
+	store_txn_t	*txn = NULL;
+	int		 rc;
+
+	if ((rc = store_txn_begin(n->n_store, 0, &txn)) != 0 ||
+	    (rc = store_epoch_begin(txn, n->n_epoch)) != 0 ||
+	    (rc = store_txn_commit(&txn)) != 0) {
+		store_txn_abort(&txn);
+		fatalx("%s: cannot begin a log epoch: %s", n->n_conf->data_dir,
+		    store_strerror(rc));
+	}
+}
+
 static int
 cmd_init(const char *path)
 {
@@ -307,6 +327,7 @@ main(int argc, char **argv)
 	if (trust_reindex(&n) != 0)
 		fatalx("%s: cannot rebuild its certificate index",
 		    n.n_conf->data_dir);
+	begin_epoch(&n);
 	refresh_head(&n);
 	if (route_load(&n) != 0)
 		fatalx("%s: cannot read its peers", n.n_conf->data_dir);

@@ -77,6 +77,9 @@ metrics_text(struct node *n)
 	counter(&b, "hello_bad_total", "Hellos refused.", c->hello_bad);
 	counter(&b, "sessions_cut_total", "Sessions ended because the peer's "
 	    "certificate chain stopped holding.", c->sessions_cut);
+	counter(&b, "log_rewinds_total", "Peers whose checkpoints were past "
+	    "our log as it is (restored from a backup): fed again from 0.",
+	    c->log_rewinds);
 	counter(&b, "delivered_total", "Messages delivered to local "
 	    "mailboxes.", c->delivered);
 	counter(&b, "reports_sent_total", "Failure reports and receipts "

@@ -29,6 +29,7 @@ struct counters {
 	uint64_t	records_out;
 	uint64_t	auth_failed, hello_bad;
 	uint64_t	sessions_cut;	/* a chain stopped holding mid-session */
+	uint64_t	log_rewinds;	/* peers ahead of our (restored) log */
 	uint64_t	delivered, reports_sent;
 	uint64_t	commits, commit_failed;
 	uint64_t	ctl_requests, ctl_bad;
@@ -67,16 +68,23 @@ struct peer {
 	uint64_t	 pr_backoff_ms;
 	uint8_t		 pr_instance[STORE_INSTANCE_BYTES];
 	uint64_t	 pr_since_ms;		/* we met that instance */
+	uint8_t		 pr_epoch[WIRE_EPOCH_BYTES]; /* its log's, this session */
 
 	/* Sending: our log positions, per lane. */
 	uint64_t	 pr_sent[WIRE_LANES];	/* upto of the last batch sent */
 	uint64_t	 pr_scanned[WIRE_LANES]; /* read past, nothing to send */
 	uint64_t	 pr_acked[WIRE_LANES];	/* upto the peer has committed */
 	uint32_t	 pr_credit;		/* records we may still send */
+	unsigned	 pr_restarted;		/* bit per lane: restarted from 0
+						   below its checkpoint; say so */
+	int		 pr_tell_rewound;	/* our log went back: say so */
 
 	/* Receiving: the peer's log positions, per lane. */
 	uint64_t	 pr_received[WIRE_LANES]; /* durable checkpoints */
 	uint64_t	 pr_rx_upto[WIRE_LANES]; /* with this turn's batches */
+	/* The peer's log epoch each of those was taken in (zero: unknown). */
+	uint8_t		 pr_received_epoch[WIRE_LANES][WIRE_EPOCH_BYTES];
+	uint8_t		 pr_rx_epoch[WIRE_LANES][WIRE_EPOCH_BYTES];
 	uint32_t	 pr_ack_credit[WIRE_LANES]; /* to return on commit */
 	unsigned	 pr_ack_due;		/* bit per lane */
 
@@ -117,6 +125,7 @@ struct node {
 	store_txn_t		*n_txn;		/* this turn's writes */
 	size_t			 n_turn_records; /* received this turn */
 	uint64_t		 n_head;	/* our newest log seq, committed */
+	uint8_t			 n_epoch[STORE_EPOCH_BYTES]; /* of our log, now */
 	uint64_t		 n_started_ms;
 	int			 n_stopping;
 	struct counters		 n_cnt;

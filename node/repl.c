@@ -10,10 +10,14 @@
  * write transaction, and acks only after that commit; custody passes
  * with the ack. A checkpoint names the store it refers to, so a peer
  * whose store was replaced starts again from zero instead of being
- * skipped. Resent records are deduplicated by id.
+ * skipped, and the epoch of that store's log it was taken in, so a store
+ * restored from a backup (its log wound back under the same id) is not
+ * skipped either. Resent records are deduplicated by id.
  *
  * Invariants: pr_received is durable (committed with the records it
- * covers); pr_rx_upto >= pr_received and only differs within a turn;
+ * covers); pr_rx_upto >= pr_received and only differs within a turn
+ * (but for a lane the peer restarted from 0); each checkpoint is a
+ * position of the peer's log as it was in the epoch beside it;
  * pr_acked <= pr_sent <= n_head.
  */
 #include <stdio.h>
@@ -257,6 +261,7 @@ save_peer_state(store_txn_t *txn, struct peer *p)
 	memcpy(sp.instance, p->pr_instance, sizeof(sp.instance));
 	memcpy(sp.acked, p->pr_acked, sizeof(sp.acked));
 	memcpy(sp.received, p->pr_rx_upto, sizeof(sp.received));
+	memcpy(sp.received_epoch, p->pr_rx_epoch, sizeof(sp.received_epoch));
 	if (store_peer_put(txn, p->pr_name, &sp) != 0)
 		log_warnx("event=peer_state_unsaved peer=%s", p->pr_name);
 }
@@ -266,7 +271,7 @@ send_hello(struct node *n, struct peer *p, int reply)
 {
 	Nodenet__Frame		 f = NODENET__FRAME__INIT;
 	Nodenet__Hello		 h = NODENET__HELLO__INIT;
-	ProtobufCBinaryData	*chain;
+	ProtobufCBinaryData	*chain, epochs[WIRE_LANES];
 
 	chain = xcalloc(n->n_chain.n + 1, sizeof(*chain));
 	for (size_t i = 0; i < n->n_chain.n; i++) {
@@ -288,12 +293,26 @@ send_hello(struct node *n, struct peer *p, int reply)
 	/* Including this turn's batches: if its commit fails we ask again. */
 	h.checkpoints = p->pr_rx_upto;
 	h.n_checkpoints = WIRE_LANES;
+	h.log_epoch.data = n->n_epoch;
+	h.log_epoch.len = sizeof(n->n_epoch);
+	for (int l = 0; l < WIRE_LANES; l++) {
+		int	known = !sodium_is_zero(p->pr_rx_epoch[l],
+		    WIRE_EPOCH_BYTES);
+
+		epochs[l].data = known ? p->pr_rx_epoch[l] : NULL;
+		epochs[l].len = known ? WIRE_EPOCH_BYTES : 0;
+	}
+	h.checkpoint_epochs = epochs;
+	h.n_checkpoint_epochs = WIRE_LANES;
 	h.credit = n->n_conf->credit;
 	h.reply = reply;
+	h.log_rewound = p->pr_tell_rewound;
 	f.kind_case = NODENET__FRAME__KIND_HELLO;
 	f.hello = &h;
-	if (peer_send(n, p, &f) == 0)
+	if (peer_send(n, p, &f) == 0) {
 		p->pr_hello_sent = 1;
+		p->pr_tell_rewound = 0;
+	}
 	free(chain);
 }
 
@@ -307,16 +326,19 @@ load_peer_state(struct node *n, struct peer *p)
 	memset(p->pr_instance, 0, sizeof(p->pr_instance));
 	p->pr_since_ms = 0;
 	memset(p->pr_received, 0, sizeof(p->pr_received));
-	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0)
-		return;
-	if (store_peer_get(txn, p->pr_name, &sp) == 0) {
+	memset(p->pr_received_epoch, 0, sizeof(p->pr_received_epoch));
+	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) == 0 &&
+	    store_peer_get(txn, p->pr_name, &sp) == 0) {
 		memcpy(p->pr_instance, sp.instance, sizeof(p->pr_instance));
 		memcpy(p->pr_received, sp.received, sizeof(p->pr_received));
+		memcpy(p->pr_received_epoch, sp.received_epoch,
+		    sizeof(p->pr_received_epoch));
 		memcpy(p->pr_acked, sp.acked, sizeof(p->pr_acked));
 		p->pr_since_ms = sp.since_ms;
 	}
 	store_txn_abort(&txn);
 	memcpy(p->pr_rx_upto, p->pr_received, sizeof(p->pr_rx_upto));
+	memcpy(p->pr_rx_epoch, p->pr_received_epoch, sizeof(p->pr_rx_epoch));
 }
 
 void
@@ -356,27 +378,108 @@ keep_chain(struct node *n, store_txn_t *txn, const Nodenet__Hello *h)
 }
 
 /*
+ * Why checkpoint cp of lane l, which p's Hello h holds of this store's
+ * log, is not of our log as it is now (the store was restored from a
+ * backup, or copied), or NULL if it is. A checkpoint without an epoch
+ * (a peer from before epochs) is checked against our head alone.
+ */
+static const char *
+checkpoint_stale(struct node *n, const Nodenet__Hello *h, int l,
+    uint64_t cp)
+{
+	store_txn_t	*txn;
+	uint64_t	 end;
+	int		 rc;
+
+	if (cp > n->n_head)
+		return "past our log's head";
+	if ((size_t)l >= h->n_checkpoint_epochs ||
+	    h->checkpoint_epochs[l].len != WIRE_EPOCH_BYTES)
+		return NULL;
+	if ((txn = node_txn(n)) == NULL)
+		return "our log's epochs are unreadable";
+	rc = store_epoch_end(txn, h->checkpoint_epochs[l].data, &end);
+	if (rc == STORE_NOTFOUND)
+		return "of an epoch of our log this store never had";
+	if (rc != 0)
+		return "our log's epochs are unreadable";
+	if (cp > end)
+		return "past where that epoch of our log ended in this store";
+	return NULL;
+}
+
+/*
  * Restarts our feed to p from the checkpoints in its Hello. They count
- * only if they are of this store and within our log; otherwise we start
- * from 0 and the peer deduplicates.
+ * only if they are of this store and of our log as it is now (epoch,
+ * head); otherwise we start from 0 and the peer deduplicates. A lane
+ * restarted below the peer's checkpoint gets a batch at once, empty if
+ * need be, whose after = 0 tells the peer so.
  */
 static void
 restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h)
 {
-	int	ours = h->peer_store_id.len == STORE_INSTANCE_BYTES &&
+	const char	*why = NULL;
+	store_txn_t	*txn;
+	uint64_t	 claimed[WIRE_LANES];
+	int		 ours = h->peer_store_id.len == STORE_INSTANCE_BYTES &&
 	    memcmp(h->peer_store_id.data, store_instance(n->n_store),
 	    STORE_INSTANCE_BYTES) == 0;
 
+	p->pr_restarted = 0;
 	for (int l = 0; l < WIRE_LANES; l++) {
-		uint64_t	cp = ours && (size_t)l < h->n_checkpoints ?
+		uint64_t	 cp = ours && (size_t)l < h->n_checkpoints ?
 		    h->checkpoints[l] : 0;
+		const char	*stale = cp > 0 ?
+		    checkpoint_stale(n, h, l, cp) : NULL;
 
-		if (cp > n->n_head)
+		claimed[l] = cp;
+		if (stale != NULL) {
+			why = why != NULL ? why : stale;
+			p->pr_restarted |= 1u << l;
 			cp = 0;
+		}
 		p->pr_sent[l] = p->pr_acked[l] = p->pr_scanned[l] = cp;
 	}
 	p->pr_credit = h->credit;
 	p->pr_ninflight = 0;
+	if (why == NULL)
+		return;
+	/*
+	 * Our log went back (a restored backup): the peer holds records of
+	 * ours we no longer have, and what we write now takes their
+	 * positions. Our next Hello to it says so, to have those back. Our
+	 * origin sequence may have gone back too, and a report with a
+	 * sequence already seen is dropped as old: move it past any a run
+	 * of ours can have reached (the clock in ms).
+	 */
+	n->n_cnt.log_rewinds++;
+	p->pr_tell_rewound = 1;
+	log_warnx("event=log_rewound peer=%s their_checkpoints=%llu/%llu/%llu"
+	    " reason=\"%s\" action=resend", p->pr_name,
+	    (unsigned long long)claimed[0], (unsigned long long)claimed[1],
+	    (unsigned long long)claimed[2], why);
+	if ((txn = node_txn(n)) == NULL ||
+	    store_origin_seq_raise(txn, node_wall_ms()) != 0)
+		log_warnx("event=origin_seq_unraised");
+}
+
+/*
+ * The epoch of p's log its batches of this session are of, and whether
+ * its log went back: then what it sent us before is not in its store any
+ * more, and it gets it again like a replaced store (came_from()).
+ */
+static void
+take_epoch(struct peer *p, const Nodenet__Hello *h)
+{
+	if (h->log_epoch.len == WIRE_EPOCH_BYTES)
+		memcpy(p->pr_epoch, h->log_epoch.data, WIRE_EPOCH_BYTES);
+	else
+		memset(p->pr_epoch, 0, WIRE_EPOCH_BYTES);
+	if (h->log_rewound) {
+		log_warnx("event=peer_log_rewound peer=%s action=resend",
+		    p->pr_name);
+		p->pr_since_ms = node_wall_ms();
+	}
 }
 
 void
@@ -388,6 +491,9 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 
 	if (p->pr_state == PEER_UP) {
 		/* Mid-session: a reply ends our resync; an ask starts its. */
+		take_epoch(p, h);
+		if (h->log_rewound && (txn = node_txn(n)) != NULL)
+			save_peer_state(txn, p);
 		if (h->reply)
 			p->pr_resync = 0;
 		else {
@@ -482,7 +588,10 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		p->pr_since_ms = node_wall_ms();
 		memset(p->pr_received, 0, sizeof(p->pr_received));
 		memset(p->pr_rx_upto, 0, sizeof(p->pr_rx_upto));
+		memset(p->pr_received_epoch, 0, sizeof(p->pr_received_epoch));
+		memset(p->pr_rx_epoch, 0, sizeof(p->pr_rx_epoch));
 	}
+	take_epoch(p, h);
 	p->pr_ack_due = 0;
 	memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
 	save_peer_state(txn, p);
@@ -503,6 +612,8 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 	}
 	if (!h->reply)
 		send_hello(n, p, 1);
+	else if (p->pr_tell_rewound)
+		resync(n, p, 1);	/* its feed to us began: begin it again */
 }
 
 void
@@ -517,6 +628,14 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 
 	if (p->pr_resync)
 		return;		/* sent before our Hello reached the peer */
+	if (b->after == 0 && p->pr_rx_upto[lane] != 0) {
+		/* Its log is not the one our checkpoint was of (restored
+		 * from a backup): it starts again, and we take it all. */
+		log_warnx("event=feed_restarted peer=%s lane=%u checkpoint=%llu"
+		    " action=accept", p->pr_name, lane,
+		    (unsigned long long)p->pr_rx_upto[lane]);
+		p->pr_rx_upto[lane] = 0;
+	}
 	if (b->after != p->pr_rx_upto[lane]) {
 		/* A gap: restart the feed from what we hold. */
 		log_warnx("event=batch_out_of_order peer=%s lane=%u after=%llu "
@@ -591,6 +710,7 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 			goto out;	/* a revocation it carried cut it off */
 	}
 	p->pr_rx_upto[lane] = b->upto;
+	memcpy(p->pr_rx_epoch[lane], p->pr_epoch, WIRE_EPOCH_BYTES);
 	n->n_turn_records += b->n_items;
 	log_debug("event=batch_in peer=%s lane=%u after=%llu upto=%llu "
 	    "records=%zu", p->pr_name, lane, (unsigned long long)b->after,
@@ -624,6 +744,8 @@ repl_after_commit(struct node *n, int committed)
 			p->pr_ack_due = 0;
 			memcpy(p->pr_rx_upto, p->pr_received,
 			    sizeof(p->pr_rx_upto));
+			memcpy(p->pr_rx_epoch, p->pr_received_epoch,
+			    sizeof(p->pr_rx_epoch));
 			memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
 			snprintf(p->pr_error, sizeof(p->pr_error),
 			    "our store refused a batch");
@@ -637,6 +759,8 @@ repl_after_commit(struct node *n, int committed)
 			if ((p->pr_ack_due & (1u << l)) == 0)
 				continue;
 			p->pr_received[l] = p->pr_rx_upto[l];
+			memcpy(p->pr_received_epoch[l], p->pr_rx_epoch[l],
+			    WIRE_EPOCH_BYTES);
 			a.seq = p->pr_received[l];
 			a.credit = p->pr_ack_credit[l];
 			a.lane = l;
@@ -851,9 +975,10 @@ pump_lane(struct node *n, struct peer *p, unsigned lane)
 	uint64_t		  seq = p->pr_scanned[lane], scanned = 0;
 	size_t			  bytes = 0, max, ninflight = p->pr_ninflight;
 	uint8_t			  id[STORE_ID_BYTES];
+	unsigned		  restarted = p->pr_restarted & (1u << lane);
 	int			  sent = 0;
 
-	if (p->pr_scanned[lane] >= n->n_head)
+	if (p->pr_scanned[lane] >= n->n_head && !restarted)
 		return 0;
 	max = n->n_conf->batch_max < p->pr_credit ? n->n_conf->batch_max :
 	    p->pr_credit;
@@ -868,7 +993,7 @@ pump_lane(struct node *n, struct peer *p, unsigned lane)
 		    &bytes);
 	}
 	store_txn_abort(&txn);
-	if (b.n_items == 0 && scanned < SCAN_MAX) {
+	if (b.n_items == 0 && scanned < SCAN_MAX && !restarted) {
 		/* Caught up, nothing for p: remember how far we read. The
 		 * next batch covers this stretch. */
 		p->pr_scanned[lane] = n->n_head;
@@ -886,6 +1011,7 @@ pump_lane(struct node *n, struct peer *p, unsigned lane)
 		    (unsigned long long)b.after, (unsigned long long)b.upto,
 		    b.n_items);
 		p->pr_sent[lane] = p->pr_scanned[lane] = b.upto;
+		p->pr_restarted &= ~restarted;
 		p->pr_credit -= b.n_items > 0 ? (uint32_t)b.n_items : 1;
 		p->pr_records_out += b.n_items;
 		n->n_cnt.records_out += b.n_items;

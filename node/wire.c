@@ -302,6 +302,13 @@ hello_valid(const Nodenet__Hello *h)
 	if (h->peer_store_id.len != 0 &&
 	    h->peer_store_id.len != WIRE_STORE_ID_BYTES)
 		return 0;
+	if ((h->log_epoch.len != 0 && h->log_epoch.len != WIRE_EPOCH_BYTES) ||
+	    h->n_checkpoint_epochs > WIRE_LANES)
+		return 0;
+	for (size_t i = 0; i < h->n_checkpoint_epochs; i++)
+		if (h->checkpoint_epochs[i].len != 0 &&
+		    h->checkpoint_epochs[i].len != WIRE_EPOCH_BYTES)
+			return 0;
 	return h->n_checkpoints <= WIRE_LANES && h->credit >= 1 &&
 	    h->credit <= WIRE_MAX_CREDIT;
 }

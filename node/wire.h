@@ -34,6 +34,7 @@
 #define WIRE_MAX_TRACE_HOPS	16	/* a TraceQuery's ttl */
 #define WIRE_MAX_TRACE_EVENTS	256	/* per hop in a TraceAnswer */
 #define WIRE_STORE_ID_BYTES	16
+#define WIRE_EPOCH_BYTES	16	/* a log epoch id */
 #define WIRE_LANES		3	/* 0 urgent, 1 normal, 2 bulk */
 
 enum wire_error {
@@ -80,10 +81,11 @@ void	wire_record_clear(struct wire_record *out);
 
 /*
  * Decodes one link frame from an untrusted buffer and checks its bounds:
- * exactly one kind; in a Hello a valid name, store ids of the right size,
- * at most WIRE_MAX_CHAIN certificates; in a Batch at most WIRE_MAX_BATCH
- * items with increasing seqs inside (after, upto]. Records inside are not
- * opened here. On success free *out with nodenet__frame__free_unpacked.
+ * exactly one kind; in a Hello a valid name, store ids and log epochs of
+ * the right size, at most WIRE_MAX_CHAIN certificates; in a Batch at most
+ * WIRE_MAX_BATCH items with increasing seqs inside (after, upto]. Records
+ * inside are not opened here. On success free *out with
+ * nodenet__frame__free_unpacked.
  */
 int	wire_frame_unpack(const uint8_t *buf, size_t len, Nodenet__Frame **out)
 	    __attribute__((warn_unused_result));

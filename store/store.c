@@ -312,6 +312,99 @@ store_origin_seq_next(store_txn_t *t, uint64_t *seq)
 }
 
 int
+store_origin_seq_raise(store_txn_t *t, uint64_t floor)
+{
+	MDB_dbi	 meta = t->tx_store->st_dbi[DB_META];
+	MDB_val	 k = { 10, (void *)(uintptr_t)"origin_seq" }, v;
+	uint8_t	 buf[8];
+	int	 rc;
+
+	if (t->tx_read_only)
+		return EROFS;
+	rc = mdb_get(t->tx_txn, meta, &k, &v);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_mdb_rc(rc);
+	if (rc == 0 && v.mv_size != sizeof(buf))
+		return STORE_CORRUPT;
+	if (rc == 0 && store_le64_get(v.mv_data) >= floor)
+		return 0;
+	store_le64_put(buf, floor);
+	v.mv_size = sizeof(buf);
+	v.mv_data = buf;
+	return store_mdb_rc(mdb_put(t->tx_txn, meta, &k, &v, 0));
+}
+
+/* The meta key of epoch id: "epoch" and the id. */
+#define EPOCH_KEY	(5 + STORE_EPOCH_BYTES)
+static void
+epoch_key(uint8_t key[EPOCH_KEY], const uint8_t id[STORE_EPOCH_BYTES])
+{
+	memcpy(key, "epoch", 5);
+	memcpy(key + 5, id, STORE_EPOCH_BYTES);
+}
+
+int
+store_epoch_begin(store_txn_t *t, uint8_t out[STORE_EPOCH_BYTES])
+{
+	MDB_dbi	 meta = t->tx_store->st_dbi[DB_META];
+	MDB_val	 kc = { 5, (void *)(uintptr_t)"epoch" }, k, v;
+	uint8_t	 key[EPOCH_KEY], end[8], id[STORE_ID_BYTES];
+	uint64_t head;
+	int	 rc;
+
+	if (t->tx_read_only)
+		return EROFS;
+	if ((rc = store_log_last(t, &head, id)) == STORE_NOTFOUND)
+		head = 0;
+	else if (rc != 0)
+		return rc;
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	/* The current epoch ends here: nothing after this head is of it. */
+	if ((rc = mdb_get(t->tx_txn, meta, &kc, &v)) == 0) {
+		if (v.mv_size != STORE_EPOCH_BYTES)
+			return STORE_CORRUPT;
+		epoch_key(key, v.mv_data);
+		store_le64_put(end, head);
+		v.mv_size = sizeof(end);
+		v.mv_data = end;
+		if ((rc = mdb_put(t->tx_txn, meta, &k, &v, 0)) != 0)
+			return store_mdb_rc(rc);
+	} else if (rc != MDB_NOTFOUND)
+		return store_mdb_rc(rc);
+	randombytes_buf(out, STORE_EPOCH_BYTES);
+	epoch_key(key, out);
+	store_le64_put(end, UINT64_MAX);
+	v.mv_size = sizeof(end);
+	v.mv_data = end;
+	if ((rc = mdb_put(t->tx_txn, meta, &k, &v, 0)) != 0)
+		return store_mdb_rc(rc);
+	v.mv_size = STORE_EPOCH_BYTES;
+	v.mv_data = out;
+	return store_mdb_rc(mdb_put(t->tx_txn, meta, &kc, &v, 0));
+}
+
+int
+store_epoch_end(store_txn_t *t, const uint8_t id[STORE_EPOCH_BYTES],
+    uint64_t *end)
+{
+	MDB_val	 k, v;
+	uint8_t	 key[EPOCH_KEY];
+	int	 rc;
+
+	epoch_key(key, id);
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_META], &k,
+	    &v)) != 0)
+		return store_mdb_rc(rc);
+	if (v.mv_size != 8)
+		return STORE_CORRUPT;
+	*end = store_le64_get(v.mv_data);
+	return 0;
+}
+
+int
 store_txn_begin(store_t *st, unsigned flags, store_txn_t **out)
 {
 	store_txn_t	*t;

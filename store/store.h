@@ -8,8 +8,8 @@
  * had a record when), db_acls, doc_heads, doc_revs, doc_stubs, doc_chunks
  * (databases and documents, below), status (each node's newest status
  * report) and meta (schema version, store instance id, this
- * node's own record sequence). It is a plain LMDB environment: mdb_stat
- * -a DATADIR lists them and mdb_dump reads them.
+ * node's own record sequence, the epochs of its log). It is a plain LMDB
+ * environment: mdb_stat -a DATADIR lists them and mdb_dump reads them.
  *
  * Promises:
  *  - store_txn_commit() returns 0 only once the transaction is on disk
@@ -31,6 +31,7 @@
 #define STORE_ID_BYTES		32	/* BLAKE2b-256 of the record body */
 #define STORE_SIG_BYTES		64	/* Ed25519 signature */
 #define STORE_INSTANCE_BYTES	16	/* random, made when a store is created */
+#define STORE_EPOCH_BYTES	16	/* random, made when a node starts */
 #define STORE_MAX_BODY		(1u << 20)
 #define STORE_MAX_MAILBOX	255	/* bytes of a mailbox name */
 #define STORE_MAX_PEER		255	/* bytes of a peer name */
@@ -72,12 +73,15 @@ struct store_mbox_entry {
 
 /*
  * Per-peer sync state, per lane. Checkpoints are only meaningful for the
- * named store.
+ * named store, and each only for the epoch of its log it was taken in.
  */
 struct store_peer {
 	uint8_t		instance[STORE_INSTANCE_BYTES];	/* peer's store id */
 	uint64_t	acked[STORE_LANES];	/* our seqs the peer holds */
 	uint64_t	received[STORE_LANES];	/* the peer's seqs we hold */
+	/* The peer's log epoch each received[] was taken in; all zero:
+	 * not known (a peer or a value from before epochs). */
+	uint8_t		received_epoch[STORE_LANES][STORE_EPOCH_BYTES];
 	uint64_t	last_contact_ms;
 	int32_t		last_error;
 	uint64_t	since_ms;	/* when we first met this instance */
@@ -156,6 +160,30 @@ int	store_log_last(store_txn_t *txn, uint64_t *seq,
  */
 int	store_origin_seq_next(store_txn_t *txn, uint64_t *seq)
 	    __attribute__((warn_unused_result));
+/*
+ * Makes the next origin sequence at least floor + 1 (never lowers it):
+ * for a store restored from a backup, whose sequence went back with it.
+ */
+int	store_origin_seq_raise(store_txn_t *txn, uint64_t floor)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Log epochs: each run of a node over this store is one epoch of its log,
+ * named by a random id. A peer's checkpoint of our log says which epoch
+ * it was taken in; a store restored from a backup lacks the epochs that
+ * came after the backup, and ends the one the backup was taken in at the
+ * backup's head, so a checkpoint of what it no longer holds is noticed.
+ *
+ * store_epoch_begin() ends the current epoch (if any) at the log's head
+ * and begins a new one, its id into out; commit it before the log is
+ * offered to any peer. store_epoch_end() sets *end to where epoch id of
+ * this store's log ended (UINT64_MAX: it is the current one), or returns
+ * STORE_NOTFOUND if this store never had that epoch.
+ */
+int	store_epoch_begin(store_txn_t *txn, uint8_t out[STORE_EPOCH_BYTES])
+	    __attribute__((warn_unused_result));
+int	store_epoch_end(store_txn_t *txn, const uint8_t id[STORE_EPOCH_BYTES],
+	    uint64_t *end) __attribute__((warn_unused_result));
 
 /*
  * Delivers record id to mailbox once: 0 and *seq set, or STORE_HELD when

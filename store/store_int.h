@@ -29,7 +29,9 @@ enum store_db {
 	DB_STATUS,		/* node name -> id of its newest status report */
 	DB_SUBMIT,		/* submission key -> id, time (store_submit.c) */
 	DB_META,		/* "schema" -> le32, "instance" -> 16 bytes,
-			   "origin_seq" -> le64, "cert_index" -> le32 */
+			   "origin_seq" -> le64, "cert_index" -> le32,
+			   "epoch" -> the current epoch id[16],
+			   "epoch" id[16] -> le64 end */
 	DB_COUNT
 };
 

@@ -1,20 +1,25 @@
 /*
  * store_peer: per-peer sync state, one fixed-layout value per peer name:
- *   0 u8 format (1)   1 instance[16]   17 le64 acked[3]   41 le64
+ *   0 u8 format (2)   1 instance[16]   17 le64 acked[3]   41 le64
  *   received[3]   65 le64 last_contact_ms   73 le32 last_error
- *   77 le64 since_ms
+ *   77 le64 since_ms   85 received_epoch[3][16]
+ * Format 1, written before log epochs, is the same without the epochs
+ * (85 bytes); it reads as epochs not known.
  */
 #include <string.h>
 
 #include "store_int.h"
 
-#define PEER_FORMAT	1
-#define PEER_VALUE	(PEER_SINCE + 8)
+#define PEER_FORMAT	2
+#define PEER_FORMAT_1	1
+#define PEER_VALUE_1	(PEER_SINCE + 8)
+#define PEER_VALUE	(PEER_EPOCHS + STORE_LANES * STORE_EPOCH_BYTES)
 #define PEER_ACKED	17
 #define PEER_RECEIVED	(PEER_ACKED + 8 * STORE_LANES)
 #define PEER_CONTACT	(PEER_RECEIVED + 8 * STORE_LANES)
 #define PEER_ERROR	(PEER_CONTACT + 8)
 #define PEER_SINCE	(PEER_ERROR + 4)
+#define PEER_EPOCHS	(PEER_SINCE + 8)
 
 int
 store_peer_get(store_txn_t *t, const char *name, struct store_peer *out)
@@ -29,7 +34,8 @@ store_peer_get(store_txn_t *t, const char *name, struct store_peer *out)
 	    &v)) != 0)
 		return store_mdb_rc(rc);
 	p = v.mv_data;
-	if (v.mv_size != PEER_VALUE || p[0] != PEER_FORMAT)
+	if (!(v.mv_size == PEER_VALUE && p[0] == PEER_FORMAT) &&
+	    !(v.mv_size == PEER_VALUE_1 && p[0] == PEER_FORMAT_1))
 		return STORE_CORRUPT;
 	memcpy(out->instance, p + 1, STORE_INSTANCE_BYTES);
 	for (int i = 0; i < STORE_LANES; i++) {
@@ -39,6 +45,11 @@ store_peer_get(store_txn_t *t, const char *name, struct store_peer *out)
 	out->last_contact_ms = store_le64_get(p + PEER_CONTACT);
 	out->last_error = (int32_t)store_le32_get(p + PEER_ERROR);
 	out->since_ms = store_le64_get(p + PEER_SINCE);
+	if (p[0] == PEER_FORMAT)
+		memcpy(out->received_epoch, p + PEER_EPOCHS,
+		    sizeof(out->received_epoch));
+	else
+		memset(out->received_epoch, 0, sizeof(out->received_epoch));
 	return 0;
 }
 
@@ -62,6 +73,7 @@ store_peer_put(store_txn_t *t, const char *name, const struct store_peer *in)
 	store_le64_put(p + PEER_CONTACT, in->last_contact_ms);
 	store_le32_put(p + PEER_ERROR, (uint32_t)in->last_error);
 	store_le64_put(p + PEER_SINCE, in->since_ms);
+	memcpy(p + PEER_EPOCHS, in->received_epoch, sizeof(in->received_epoch));
 	v.mv_size = sizeof(p);
 	v.mv_data = p;
 	return store_mdb_rc(mdb_put(t->tx_txn, t->tx_store->st_dbi[DB_PEERS],

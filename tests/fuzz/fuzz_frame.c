@@ -29,8 +29,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case NODENET__FRAME__KIND_HELLO:
 		if (!name_valid(f->hello->name) ||
 		    f->hello->n_cert_chain > WIRE_MAX_CHAIN ||
-		    f->hello->store_id.len != WIRE_STORE_ID_BYTES)
+		    f->hello->store_id.len != WIRE_STORE_ID_BYTES ||
+		    (f->hello->log_epoch.len != 0 &&
+		    f->hello->log_epoch.len != WIRE_EPOCH_BYTES) ||
+		    f->hello->n_checkpoint_epochs > WIRE_LANES)
 			abort();
+		for (size_t i = 0; i < f->hello->n_checkpoint_epochs; i++)
+			if (f->hello->checkpoint_epochs[i].len != 0 &&
+			    f->hello->checkpoint_epochs[i].len !=
+			    WIRE_EPOCH_BYTES)
+				abort();
 		break;
 	case NODENET__FRAME__KIND_BATCH:
 		if (f->batch->lane >= WIRE_LANES ||

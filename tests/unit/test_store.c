@@ -8,7 +8,8 @@
  * them, and a random 64-byte signature (the store does not verify it).
  *
  * Nothing here looks inside the store except the corruption test, which
- * flips a bit of a record body in DIR/data.mdb and expects STORE_CORRUPT.
+ * flips a bit of a record body in DIR/data.mdb and expects STORE_CORRUPT,
+ * and the test that writes a peer value in its old format with LMDB.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -28,6 +29,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <lmdb.h>
 #include <sodium.h>
 
 #include "store.h"
@@ -309,6 +311,9 @@ peer_equal(const struct store_peer *a, const struct store_peer *b)
 	}
 	assert_int_equal(a->last_contact_ms, b->last_contact_ms);
 	assert_int_equal(a->last_error, b->last_error);
+	assert_int_equal(a->since_ms, b->since_ms);
+	assert_memory_equal(a->received_epoch, b->received_epoch,
+	    sizeof(a->received_epoch));
 }
 
 static void
@@ -322,6 +327,8 @@ peer_random(struct store_peer *p)
 	}
 	p->last_contact_ms = UINT64_C(1700000000000) + randombytes_uniform(1000);
 	p->last_error = -(int32_t)randombytes_uniform(100) - 1;
+	p->since_ms = UINT64_C(1600000000000) + randombytes_uniform(1000);
+	randombytes_buf(p->received_epoch, sizeof(p->received_epoch));
 }
 
 /* put, then get: body, signature and seq come back as they went in. */
@@ -893,6 +900,152 @@ test_submit_keys(void **state)
 	commit(f);
 }
 
+/*
+ * A peer value written before log epochs (format 1, 85 bytes) still
+ * reads, with its epochs not known; the next put writes the new format.
+ */
+static void
+test_peer_format1(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_peer	 got, want;
+	MDB_env			*env;
+	MDB_txn			*txn;
+	MDB_dbi			 dbi;
+	MDB_val			 k = { 6, (void *)(uintptr_t)"peer-a" }, v;
+	uint8_t			 old[85] = { 1 };
+
+	open_store(f, NULL);
+	store_close(&f->st);
+	memset(&want, 0, sizeof(want));
+	for (int i = 0; i < 16; i++)
+		want.instance[i] = old[1 + i] = (uint8_t)(0xa0 + i);
+	for (int l = 0; l < STORE_LANES; l++) {
+		want.acked[l] = old[17 + 8 * l] = (uint8_t)(10 + l);
+		want.received[l] = old[41 + 8 * l] = (uint8_t)(20 + l);
+	}
+	want.last_contact_ms = old[65] = 30;
+	want.last_error = old[73] = 4;
+	want.since_ms = old[77] = 50;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+	assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "peers", 0, &dbi), 0);
+	v.mv_size = sizeof(old);
+	v.mv_data = old;
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	open_store(f, NULL);
+	begin(f, 0);
+	memset(&got, 0xff, sizeof(got));
+	assert_rc(store_peer_get(f->txn, "peer-a", &got), 0);
+	peer_equal(&got, &want);
+	randombytes_buf(want.received_epoch, sizeof(want.received_epoch));
+	assert_rc(store_peer_put(f->txn, "peer-a", &want), 0);
+	assert_rc(store_peer_get(f->txn, "peer-a", &got), 0);
+	peer_equal(&got, &want);
+	commit(f);
+}
+
+/*
+ * Each epoch begun ends where the log's head is when the next begins; an
+ * epoch the store never had is not found. A copy of the store taken
+ * during an epoch (a backup) ends that epoch at the copy's head when it
+ * begins its own, and knows nothing of the epochs after the copy.
+ */
+static void
+test_epochs(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_record	 r[5];
+	uint8_t			 e1[STORE_EPOCH_BYTES], e2[STORE_EPOCH_BYTES];
+	uint8_t			 e3[STORE_EPOCH_BYTES], e4[STORE_EPOCH_BYTES];
+	uint8_t			 e5[STORE_EPOCH_BYTES];
+	uint64_t		 end;
+	char			*copy;
+	MDB_env			*env;
+	store_txn_t		*t = NULL;
+
+	open_store(f, NULL);
+	begin(f, STORE_RDONLY);
+	assert_rc(store_epoch_begin(f->txn, e1), EROFS);
+	store_txn_abort(&f->txn);
+	begin(f, 0);
+	assert_rc(store_epoch_begin(f->txn, e1), 0);
+	assert_rc(store_epoch_end(f->txn, e1, &end), 0);
+	assert_true(end == UINT64_MAX);
+	commit(f);
+
+	recs_random(f, r, 5, 100);
+	put_batch(f, r, 2, NULL);
+	begin(f, 0);
+	assert_rc(store_epoch_begin(f->txn, e2), 0);
+	commit(f);
+	assert_memory_not_equal(e1, e2, sizeof(e1));
+	put_batch(f, &r[2], 1, NULL);
+
+	/* A copy now holds 3 records, in epoch e2 (as mdb_copy would). */
+	store_close(&f->st);
+	copy = tpath(f, "copy");
+	assert_int_equal(mkdir(copy, 0700), 0);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_open(env, f->dir, MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_env_copy(env, copy), 0);
+	mdb_env_close(env);
+	open_store(f, NULL);
+
+	put_batch(f, &r[3], 2, NULL);
+	reopen_store(f, NULL);
+	begin(f, 0);
+	assert_rc(store_epoch_begin(f->txn, e3), 0);
+	assert_rc(store_epoch_end(f->txn, e1, &end), 0);
+	assert_int_equal(end, 2);
+	assert_rc(store_epoch_end(f->txn, e2, &end), 0);
+	assert_int_equal(end, 5);
+	assert_rc(store_epoch_end(f->txn, e3, &end), 0);
+	assert_true(end == UINT64_MAX);
+	commit(f);
+
+	/* The copy, put back: e2 ends at its head, e3 it never had. */
+	assert_rc(store_open(&f->st2, copy, NULL), 0);
+	assert_rc(store_txn_begin(f->st2, 0, &t), 0);
+	assert_rc(store_epoch_begin(t, e4), 0);
+	assert_rc(store_epoch_end(t, e1, &end), 0);
+	assert_int_equal(end, 2);
+	assert_rc(store_epoch_end(t, e2, &end), 0);
+	assert_int_equal(end, 3);
+	assert_rc(store_epoch_end(t, e3, &end), STORE_NOTFOUND);
+	memset(e5, 0x5a, sizeof(e5));
+	assert_rc(store_epoch_end(t, e5, &end), STORE_NOTFOUND);
+	assert_rc(store_txn_commit(&t), 0);
+	store_close(&f->st2);
+	assert_memory_not_equal(e3, e4, sizeof(e3));
+}
+
+/* The origin sequence is raised, never lowered, and carries on. */
+static void
+test_origin_seq_raise(void **state)
+{
+	struct fixture	*f = *state;
+	uint64_t	 seq;
+
+	open_store(f, NULL);
+	begin(f, 0);
+	assert_rc(store_origin_seq_raise(f->txn, 100), 0);
+	assert_rc(store_origin_seq_next(f->txn, &seq), 0);
+	assert_int_equal(seq, 101);
+	assert_rc(store_origin_seq_raise(f->txn, 50), 0);
+	assert_rc(store_origin_seq_next(f->txn, &seq), 0);
+	assert_int_equal(seq, 102);
+	commit(f);
+	begin(f, STORE_RDONLY);
+	assert_rc(store_origin_seq_raise(f->txn, 500), EROFS);
+	store_txn_abort(&f->txn);
+}
+
 /* Everything survives close and reopen; instance ids are per store. */
 static void
 test_persist(void **state)
@@ -1385,6 +1538,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cert_index, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_submit_keys, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_peer_format1, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_epochs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_origin_seq_raise, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_full, setup,
