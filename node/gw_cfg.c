@@ -41,6 +41,7 @@ enum gw_type {
 	GT_PATH,	/* non-empty, shorter than PATH_MAX */
 	GT_SOCK,	/* a path that fits a unix socket address */
 	GT_ENDPOINT,	/* gw_cfg_endpoint() */
+	GT_LISTEN,	/* the same, on loopback or a unix socket only */
 	GT_DOMAIN,	/* a DNS name in lower case (name_valid) */
 	GT_HOST,	/* a host name for HELO and the greeting */
 	GT_ADDRESS,	/* a node address, user@node-name */
@@ -64,8 +65,8 @@ static const struct gw_key {
 	G("control", GT_SOCK, 0, 0, control),
 	G("domain", GT_DOMAIN, 0, 0, domain),
 	G("sender", GT_ADDRESS, 0, 0, sender),
-	G("listen_lmtp", GT_ENDPOINT, 0, 0, listen_lmtp),
-	G("listen_smtp", GT_ENDPOINT, 0, 0, listen_smtp),
+	G("listen_lmtp", GT_LISTEN, 0, 0, listen_lmtp),
+	G("listen_smtp", GT_LISTEN, 0, 0, listen_smtp),
 	G("hostname", GT_HOST, 0, 0, hostname),
 	G("max_size", GT_UINT, 1024, MAIL_MAX_TEXT, max_size),
 	G("max_clients", GT_UINT, 1, 1024, max_clients),
@@ -229,6 +230,24 @@ parse_rcpts(struct parse *p, struct gw_outbound *o, const char *v)
 	return !p->p_failed;
 }
 
+/* 1 for a unix socket, 127.0.0.0/8 or ::1. */
+static int
+local_only(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in	*sin = (const void *)ss;
+	const struct sockaddr_in6	*sin6 = (const void *)ss;
+
+	switch (ss->ss_family) {
+	case AF_UNIX:
+		return 1;
+	case AF_INET:
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	case AF_INET6:
+		return IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
+	}
+	return 0;
+}
+
 static int
 set_value(struct parse *p, const struct gw_key *k, void *base,
     const char *v)
@@ -252,10 +271,16 @@ set_value(struct parse *p, const struct gw_key *k, void *base,
 			    "bytes (a unix socket)", k->key, SUN_PATH_MAX);
 		break;
 	case GT_ENDPOINT:
+	case GT_LISTEN:
 		if (gw_cfg_endpoint(v, &ss, &sl) != 0)
 			return fail(p, "%s: \"%.64s\" is not HOST:PORT (an IP "
 			    "address, [IPv6] or localhost) or unix:/path",
 			    k->key, v);
+		/* No AUTH and no TLS: whoever reaches it may send as the
+		 * gateway's sender, so only this machine may. */
+		if (k->type == GT_LISTEN && !local_only(&ss))
+			return fail(p, "%s: \"%.64s\" is not on loopback or a "
+			    "unix socket: the gateway has no AUTH", k->key, v);
 		break;
 	case GT_DOMAIN:
 		if (!name_valid(v))

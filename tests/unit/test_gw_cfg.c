@@ -132,6 +132,12 @@ test_refused(void **state)
 	    "listen_smtp");
 	refused(GATEWAY "listen_smtp = 127.0.0.1:70000\n", "gw.conf:6:");
 	refused(GATEWAY "listen_smtp = unix:relative\n", "gw.conf:6:");
+	/* No AUTH: loopback or a unix socket only. */
+	refused(GATEWAY "listen_smtp = 0.0.0.0:25\n", "gw.conf:6: "
+	    "listen_smtp: \"0.0.0.0:25\" is not on loopback or a unix socket");
+	refused(GATEWAY "listen_smtp = [::]:25\n", "gw.conf:6: listen_smtp");
+	refused(GATEWAY "listen_smtp = 10.1.2.3:25\n", "gw.conf:6: "
+	    "listen_smtp: \"10.1.2.3:25\" is not on loopback");
 	refused(GATEWAY "listen_smtp = 127.0.0.1:2424\n", "listen_lmtp and "
 	    "listen_smtp are the same");
 	refused("[gateway]\ncontrol = /c\ndomain = Example\n", "gw.conf:3: "
