@@ -589,14 +589,23 @@ cmd_replicate(struct node *n, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o}", "peers", done);
 }
 
-/* What each link still owes its peer, per lane. */
+#define QUEUE_SCAN		16384	/* log entries one queue reads */
+#define QUEUE_SCAN_LANE_MIN	256
+
+/* What each link still owes, per lane; a floor ("partial") past the
+ * entries a request may read. */
 static json_t *
 cmd_queue(struct node *n, json_t *req, char *err, size_t errlen)
 {
 	static const char *const lanes[WIRE_LANES] = { "urgent", "normal",
 	    "bulk" };
 	json_t		*list = json_array();
+	uint64_t	 each = QUEUE_SCAN / (WIRE_LANES * (n->n_npeers + 1));
 
+	/* Every entry read is decoded inside the loop: one request reads
+	 * about QUEUE_SCAN of them, shared by the links and lanes. */
+	if (each < QUEUE_SCAN_LANE_MIN)
+		each = QUEUE_SCAN_LANE_MIN;
 	(void)req;
 	for (size_t i = 0; i < n->n_npeers; i++) {
 		struct peer	*p = n->n_peers[i];
@@ -609,7 +618,8 @@ cmd_queue(struct node *n, json_t *req, char *err, size_t errlen)
 		o = json_pack("{s:s, s:s}", "peer", p->pr_name, "state",
 		    state_name(p->pr_state));
 		for (unsigned l = 0; l < WIRE_LANES; l++) {
-			if ((rc = repl_backlog(n, p, l, &recs, &bytes)) < 0) {
+			if ((rc = repl_backlog(n, p, l, each, &recs,
+			    &bytes)) < 0) {
 				json_decref(o);
 				json_decref(list);
 				snprintf(err, errlen, "cannot read the store");

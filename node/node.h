@@ -174,16 +174,16 @@ void	repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a);
 void	repl_connected(struct node *n, struct peer *p);
 void	repl_after_commit(struct node *n, int committed);
 void	repl_pump(struct node *n, struct peer *p);
-/*
- * What lane of our log still owes p, beyond what it acked: records and
- * bytes. Reads at most REPL_BACKLOG_SCAN entries: 1 if it stopped there
- * (the figures are a floor), 0 if exact, -1 if the store is unreadable.
- */
 /* How far behind our log peer p is, in log positions (0: owed nothing). */
 uint64_t repl_lag(const struct node *n, const struct peer *p);
-#define REPL_BACKLOG_SCAN	200000
+/*
+ * What lane of our log still owes p, beyond what it acked: records and
+ * bytes. Reads at most max log entries (each is decoded, inside the
+ * loop): 1 if it stopped there (the figures are a floor), 0 if exact,
+ * -1 if the store is unreadable.
+ */
 int	repl_backlog(struct node *n, struct peer *p, unsigned lane,
-	    uint64_t *records, uint64_t *bytes);
+	    uint64_t max, uint64_t *records, uint64_t *bytes);
 /*
  * Writes a record of our own into txn: fills in origin, sequence and
  * time, signs, stores, and applies it here (a message to a local mailbox

@@ -931,7 +931,7 @@ feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
 }
 
 int
-repl_backlog(struct node *n, struct peer *p, unsigned lane,
+repl_backlog(struct node *n, struct peer *p, unsigned lane, uint64_t max,
     uint64_t *records, uint64_t *bytes)
 {
 	store_txn_t		*txn = NULL;
@@ -939,13 +939,15 @@ repl_backlog(struct node *n, struct peer *p, unsigned lane,
 	Nodenet__RecordBody	*rb;
 	uint64_t		 seq = p->pr_acked[lane], scanned = 0;
 	uint8_t			 id[STORE_ID_BYTES];
+	int			 rc;
 
 	*records = *bytes = 0;
 	if (p->pr_name == NULL ||
 	    store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0)
 		return -1;
-	while (scanned++ < REPL_BACKLOG_SCAN &&
+	while (scanned < max &&
 	    store_lane_next(txn, lane, seq + 1, &seq, id) == 0) {
+		scanned++;
 		if (came_from(txn, p, id) || store_get(txn, id, &rec) != 0)
 			continue;
 		if ((rb = nodenet__record_body__unpack(NULL, rec.body_len,
@@ -957,8 +959,10 @@ repl_backlog(struct node *n, struct peer *p, unsigned lane,
 		}
 		nodenet__record_body__free_unpacked(rb, NULL);
 	}
+	rc = scanned == max && store_lane_next(txn, lane, seq + 1, &seq,
+	    id) == 0;
 	store_txn_abort(&txn);
-	return scanned > REPL_BACKLOG_SCAN ? 1 : 0;
+	return rc;
 }
 
 /*

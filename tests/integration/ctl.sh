@@ -155,4 +155,17 @@ check "trace of a letter handed to a commune that is down answers" traced
 check "and the control socket answers the next request" \
     eval 'timeout 10 "$B/node-ctl" -c "$T/$d.conf" status >/dev/null'
 check "a second trace answers too" traced
+
+# queue reads a bounded number of log entries per request (each is
+# decoded inside the loop): past it, the figures are floors.
+"$B/tests/mail_flood" "$T/$d/control.sock" vanthu@$d vanthu@$c 2500 \
+    queued >/dev/null
+t0=$(date +%s%3N)
+qj=$(ctl $d --json queue)
+echo "# queue with 2,500 messages owed: answered in $(( $(date +%s%3N) - t0 )) ms"
+check "queue: past its reading budget the commune's lane is a floor (partial)" \
+    eval 'jq -e --arg c $c ".links[] | select(.peer == \$c) | .normal |
+        .partial == true and .records >= 1000 and .records < 2500" <<<"$qj" >/dev/null'
+check "queue: the human form marks the floor with +" \
+    eval '[[ $(ctl $d queue) == *"+ / "* ]]'
 finish
