@@ -45,6 +45,21 @@ log_level_parse(const char *s)
 	return -1;
 }
 
+/*
+ * A line stays one line: whatever a caller let through, no control
+ * character (C0, DEL, or C1 in UTF-8) reaches the log. Strings from
+ * other nodes go through esc() first; this is the net under it.
+ */
+static void
+unbreak(char *line)
+{
+	for (unsigned char *p = (unsigned char *)line; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			p[0] = p[1] = '?';
+}
+
 static void	vlog(enum log_level, const char *, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
 
@@ -61,6 +76,7 @@ vlog(enum log_level level, const char *err, const char *fmt, va_list ap)
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	vsnprintf(line, sizeof(line), fmt, ap);
+	unbreak(line);
 	fprintf(stderr, "%s.%03ldZ %s: %s: %s%s%s\n", when,
 	    ts.tv_nsec / 1000000, log_prog, level_names[level], line,
 	    err != NULL ? ": " : "", err != NULL ? err : "");

@@ -116,6 +116,15 @@ check "send --key: two messages reach the root, not three" \
 check "send --key: a key with a space is refused" \
     eval '! echo x | ctl $d send --from vanthu@$d --key "a b" chutich@tw 2>/dev/null'
 
+# Strings from another node reach the terminal escaped (esc()): a
+# terminal escape, a C1 control and a right-to-left override.
+evil_subject=$'hi\e[2J\xc2\x9b31m\xe2\x80\xaegnp.exe'
+echo "x" | ctl $d send --from vanthu@$d --subject "$evil_subject" chutich@tw >/dev/null
+check "mail ls at the root shows the subject escaped, no control byte" \
+    wait_for 20 eval 'out=$(ctl tw mail ls chutich) &&
+        [[ $out == *"hi\x1b[2J\x9b31m\u202egnp.exe"* ]] &&
+        ! grep -qP "\x1b|\xc2\x9b|\xe2\x80\xae" <<<"$out"'
+
 # Read-only inspection of a stopped node's store (-d DATADIR).
 c=tanthanh.$d
 id=$(echo "Kính gửi" | ctl tw send --from chutich@tw --subject "đọc khi dừng" vanthu@$c)

@@ -53,6 +53,14 @@ test_district(void **state)
 	route_learn(&n, "tanthanh.bacquang.hagiang");
 	route_learn(&n, "tanthanh.bacquang.hagiang");	/* once is enough */
 	assert_int_equal(n.n_nknown, 1);
+	/* Only our subtree is ours to route: a sibling that linked here
+	 * sideways, our parent or ourselves are never learnt. */
+	route_learn(&n, "vixuyen.hagiang");
+	route_learn(&n, "sib.hagiang");
+	route_learn(&n, "hagiang");
+	route_learn(&n, "bacquang.hagiang");
+	assert_int_equal(n.n_nknown, 1);
+	assert_string_equal(next(&n, "x.sib.hagiang"), "hagiang");
 
 	assert_string_equal(next(&n, "bacquang.hagiang"), "local");
 	assert_string_equal(next(&n, "tanthanh.bacquang.hagiang"),
@@ -85,6 +93,8 @@ test_root(void **state)
 	memset(&n, 0, sizeof(n));
 	n.n_conf = &root;
 	route_learn(&n, "hagiang");
+	route_learn(&n, "tw");		/* itself: never */
+	assert_int_equal(n.n_nknown, 1);
 	assert_string_equal(next(&n, "tw"), "local");
 	assert_string_equal(next(&n, "bacquang.hagiang"), "hagiang");
 	/* The root has nowhere further to send a name nobody covers. */

@@ -4,6 +4,7 @@
  * with -d the same reply read from a stopped node's store, read-only;
  * and printing what came back without letting it steer the terminal.
  */
+#include "esc.h"
 #include "node-ctl.h"
 
 /* One line on stderr, then exit with status. */
@@ -74,17 +75,14 @@ checked(json_t *reply)
 	if (!json_is_true(json_object_get(reply, "ok"))) {
 		const char *e = json_string_value(json_object_get(reply,
 		    "error"));
-		char	*line;
+		char	line[1024];
 
 		if (json_out)
 			exit(1);
-		if (e == NULL || (line = strdup(e)) == NULL)
+		if (e == NULL)
 			die("the command failed");
 		/* It may quote what came from the network: one safe line. */
-		for (char *c = line; *c != '\0'; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '?';
-		die("%s", line);
+		die("%s", esc_str(line, sizeof(line), e, 0));
 	}
 	return reply;
 }
@@ -264,26 +262,30 @@ num(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
-/* Prints untrusted text with control characters shown as '?'. */
+/* Prints untrusted text through esc(), the one escaping path. */
 void
 print_safe(const char *s, int keep_newlines)
 {
-	for (; *s != '\0'; s++) {
-		unsigned char	c = (unsigned char)*s;
+	size_t	 n = strlen(s);
+	char	*buf = xmalloc(ESC_SIZE(n));
 
-		if ((c < 0x20 && !(keep_newlines && (c == '\n' ||
-		    c == '\t'))) || c == 0x7f)
-			c = '?';
-		putchar(c);
-	}
+	fputs(esc(buf, ESC_SIZE(n), s, n, keep_newlines ? ESC_NEWLINES : 0),
+	    stdout);
+	free(buf);
 }
 
-/* print_safe(s), then spaces up to width columns. */
+/* print_safe(s), cut to width columns if longer, then spaces up to
+ * width. */
 void
 print_cell(const char *s, int width)
 {
-	print_safe(s, 0);
-	for (int n = (int)strlen(s); n < width; n++)
+	char	buf[512];
+	int	n;
+
+	esc_str(buf, (size_t)width + 1 < sizeof(buf) ? (size_t)width + 1 :
+	    sizeof(buf), s, 0);
+	fputs(buf, stdout);
+	for (n = (int)strlen(buf); n < width; n++)
 		putchar(' ');
 }
 

@@ -236,10 +236,11 @@ cmd_mail(const char *sock, int argc, char **argv)
 			    "FROM", "ID", "SUBJECT");
 			json_array_foreach(json_object_get(r, "messages"), i,
 			    m) {
-				printf("%5lld %-4s %-32.32s %-12.12s ",
-				    num(m, "seq"), json_is_true(
-				    json_object_get(m, "read")) ? "yes" : "",
-				    str(m, "from"), str(m, "id"));
+				printf("%5lld %-4s ", num(m, "seq"),
+				    json_is_true(json_object_get(m, "read")) ?
+				    "yes" : "");
+				print_cell(str(m, "from"), 32);
+				printf(" %-12.12s ", str(m, "id"));
 				print_safe(str(m, "subject"), 0);
 				printf("\n");
 			}
@@ -267,10 +268,14 @@ cmd_mail(const char *sock, int argc, char **argv)
 			print_time(num(r, "created_ms"));
 			printf("\nSubject: ");
 			print_safe(str(r, "subject"), 0);
-			if ((m = json_object_get(r, "report")) != NULL)
-				printf("\nReport:  %s for %s (reason %lld) %s",
-				    str(m, "result"), str(m, "recipient"),
-				    num(m, "reason"), str(m, "message_id"));
+			if ((m = json_object_get(r, "report")) != NULL) {
+				printf("\nReport:  ");
+				print_safe(str(m, "result"), 0);
+				printf(" for ");
+				print_safe(str(m, "recipient"), 0);
+				printf(" (reason %lld) ", num(m, "reason"));
+				print_safe(str(m, "message_id"), 0);
+			}
 			printf("\n\n");
 			print_safe(str(r, "text"), 1);
 			printf("\n");

@@ -67,7 +67,7 @@ const char *str(json_t *o, const char *k);
 long long num(json_t *o, const char *k);
 /* Prints s with control characters escaped. */
 void	 print_safe(const char *s, int keep_newlines);
-/* print_safe(s), then spaces up to width columns. */
+/* print_safe(s), cut to width columns, then spaces up to width. */
 void	 print_cell(const char *s, int width);
 /* Prints a Unix millisecond time as ISO 8601 UTC. */
 void	 print_time(long long ms);
