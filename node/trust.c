@@ -53,14 +53,21 @@ static int
 revoked(struct node *n, store_txn_t *txn, const uint8_t cert_id[WIRE_ID_BYTES],
     const uint8_t key[KEY_PUBLIC_BYTES], const char *subject)
 {
-	char	revoker[STORE_MAX_PEER + 1] = "";
+	const char	*s;
 
 	if (store_is_revoked(txn, cert_id) != 0)
 		return 1;
-	while (store_key_revoker_next(txn, key, revoker, revoker) == 0)
-		if (strcmp(revoker, n->n_conf->root_name) == 0 ||
-		    name_within(subject, revoker))
-			return 1;
+	/*
+	 * Only the revokers that count: the root, the subject and each of
+	 * its ancestors, looked up by name; so however many nodes revoked
+	 * the same key under names of their own, this reads a few entries.
+	 */
+	if (store_is_key_revoked(txn, key, n->n_conf->root_name) != 0)
+		return 1;
+	for (s = subject; s != NULL; s = strchr(s, '.') != NULL ?
+	    strchr(s, '.') + 1 : NULL)
+		if (store_is_key_revoked(txn, key, s) != 0)
+			return 1;	/* or unreadable: refuse */
 	return 0;
 }
 

@@ -271,13 +271,10 @@ int	store_is_revoked(store_txn_t *txn,
 int	store_revoke_key(store_txn_t *txn, const uint8_t key[32],
 	    const char *revoker, const uint8_t rev_id[STORE_ID_BYTES])
 	    __attribute__((warn_unused_result));
-/*
- * The revokers of key in name order: the first sorting after `after`
- * ("" for the first) into out. STORE_NOTFOUND past the last.
- */
-int	store_key_revoker_next(store_txn_t *txn, const uint8_t key[32],
-	    const char *after, char out[STORE_MAX_PEER + 1])
-	    __attribute__((warn_unused_result));
+/* 1 if revoker revoked key (store_revoke_key()), 0 if not, < 0 on an
+ * error. */
+int	store_is_key_revoked(store_txn_t *txn, const uint8_t key[32],
+	    const char *revoker);
 
 /*
  * Idempotent submission: the record written for a client's key, so a

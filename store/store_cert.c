@@ -261,32 +261,18 @@ store_revoke_key(store_txn_t *t, const uint8_t key[32], const char *revoker,
 }
 
 int
-store_key_revoker_next(store_txn_t *t, const uint8_t key[32],
-    const char *after, char out[STORE_MAX_PEER + 1])
+store_is_key_revoked(store_txn_t *t, const uint8_t key[32],
+    const char *revoker)
 {
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	uint8_t		 buf[32 + STORE_MAX_PEER + 1];
-	int		 rc;
+	MDB_val	k, v;
+	uint8_t	buf[32 + STORE_MAX_PEER];
+	int	rc;
 
-	if ((k.mv_size = key_name(buf, key, after)) == 0)
+	if (revoker[0] == '\0' || (k.mv_size = key_name(buf, key, revoker)) == 0)
 		return STORE_INVAL;
-	buf[k.mv_size++] = 0;	/* the least key above key||after */
 	k.mv_data = buf;
-	if ((rc = mdb_cursor_open(t->tx_txn, t->tx_store->st_dbi[DB_REVOKED],
-	    &c)) != 0)
-		return store_mdb_rc(rc);
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	/* A 32-byte entry is a certificate id, not a key's. */
-	while (rc == 0 && k.mv_size == 32 && memcmp(k.mv_data, key, 32) == 0)
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	if (rc == 0 && (k.mv_size <= 32 || k.mv_size > 32 + STORE_MAX_PEER ||
-	    memcmp(k.mv_data, key, 32) != 0))
-		rc = MDB_NOTFOUND;
-	if (rc == 0) {
-		memcpy(out, (uint8_t *)k.mv_data + 32, k.mv_size - 32);
-		out[k.mv_size - 32] = '\0';
-	}
-	mdb_cursor_close(c);
-	return store_mdb_rc(rc);
+	rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_REVOKED], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	return rc == 0 ? 1 : store_mdb_rc(rc);
 }
