@@ -58,6 +58,9 @@ struct peer {
 	enum peer_state	 pr_state;
 	int		 pr_hello_sent;
 	int		 pr_resync;		/* asked; drop batches till reply */
+	unsigned	 pr_hello_owed;		/* REPL_HELLO_* not sent yet */
+	int		 pr_blocked;		/* the last send failed */
+	uint64_t	 pr_probe_timer;	/* to try again, if blocked */
 	uint64_t	 pr_hello_timer;	/* deadline for its Hello */
 	uint64_t	 pr_retry_timer;	/* reconnect after a refusal */
 	uint64_t	 pr_backoff_ms;
@@ -75,6 +78,7 @@ struct peer {
 	uint64_t	 pr_rx_upto[WIRE_LANES]; /* with this turn's batches */
 	uint32_t	 pr_ack_credit[WIRE_LANES]; /* to return on commit */
 	unsigned	 pr_ack_due;		/* bit per lane */
+	unsigned	 pr_ack_owed;		/* committed, not sent yet */
 
 	struct inflight	*pr_inflight;		/* mail sent, not yet acked */
 	size_t		 pr_ninflight, pr_capinflight;
@@ -149,6 +153,11 @@ int	node_revoked(struct node *n, store_txn_t *txn,
 /* peer.c: links, authentication and frames. */
 int	peer_init(struct node *n);
 void	peer_shutdown(struct node *n);
+/*
+ * Queues f for p: 0, or -1 if it cannot go now (its pipe is full or
+ * gone: p->pr_blocked is set until a send gets through, which a timer
+ * keeps trying with a heartbeat).
+ */
 int	peer_send(struct node *n, struct peer *p, const Nodenet__Frame *f);
 /* Ends p's session (a link reconnects; a node below stays listed). */
 void	peer_fail(struct node *n, struct peer *p, const char *why);
@@ -158,6 +167,8 @@ void	peer_kick(struct node *n, struct peer *p);
 void	peer_forget(struct node *n, struct peer *p);
 
 /* repl.c: the sync engine. */
+#define REPL_HELLO_REPLY	1u	/* pr_hello_owed bits */
+#define REPL_HELLO_ASK		2u
 void	repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h);
 void	repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b);
 void	repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a);

@@ -16,7 +16,8 @@
  *
  * SECURITY: frames are untrusted; wire_frame_unpack() bounds them before
  * anything reads them, and a bad frame costs the peer a counter and a log
- * line, never the node.
+ * line, never the node. What libzmq queues per connection is bounded
+ * (PEER_HWM).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,8 +35,26 @@
 #define ZAP_ENDPOINT	"inproc://zeromq.zap.01"
 #define TICK_MS		500
 #define DRAIN_MAX	64	/* messages read per socket per loop turn */
+#define PROBE_MS	10	/* a blocked session tries again this often */
+
+/*
+ * Frames one connection may hold queued here, each way. libzmq counts
+ * whole messages: a pipe holds PEER_HWM of them, and the connection's
+ * engine one more (two copies while CURVE seals or opens it). Its
+ * default, 1,000 each way, let one peer that reads nothing (or sends
+ * faster than we verify) pin gigabytes. Out: no frame of ours exceeds
+ * WIRE_MAX_FRAME, and a batch, the large one, stops just past
+ * WIRE_MAX_FRAME / 2 of records: about 6 x 4 MiB = 24 MiB a connection,
+ * 48 MiB at the very most. In: a peer's frame is taken up to
+ * ZMQ_MAXMSGSIZE (2 x WIRE_MAX_FRAME, so that one too large is refused
+ * and counted, not a dropped connection): 96 MiB at the very most. The
+ * kernel's socket buffers come on top, outside the process. Four frames
+ * keep a link busy: acks coming back refill them (repl_pump()).
+ */
+#define PEER_HWM	4
 
 static void	tick(loop_t *, void *);
+static void	send_heartbeat(struct node *, struct peer *);
 
 static struct peer *
 peer_new(struct node *n)
@@ -61,6 +80,8 @@ peer_free(struct node *n, struct peer *p)
 		loop_timer_cancel(n->n_loop, p->pr_hello_timer);
 	if (p->pr_retry_timer != 0)
 		loop_timer_cancel(n->n_loop, p->pr_retry_timer);
+	if (p->pr_probe_timer != 0)
+		loop_timer_cancel(n->n_loop, p->pr_probe_timer);
 	free(p->pr_inflight);
 	free(p->pr_name);
 	free(p);
@@ -78,9 +99,15 @@ session_reset(struct peer *p)
 {
 	p->pr_state = PEER_DOWN;
 	p->pr_hello_sent = 0;
+	p->pr_hello_owed = 0;
+	p->pr_blocked = 0;
+	if (p->pr_probe_timer != 0)
+		loop_timer_cancel(p->pr_node->n_loop, p->pr_probe_timer);
+	p->pr_probe_timer = 0;
 	p->pr_resync = 0;
 	p->pr_credit = 0;
 	p->pr_ack_due = 0;
+	p->pr_ack_owed = 0;
 	memcpy(p->pr_rx_upto, p->pr_received, sizeof(p->pr_rx_upto));
 }
 
@@ -106,8 +133,11 @@ set_common(struct node *n, void *sock)
 	int	linger = 0, hs = (int)n->n_conf->link_timeout_ms;
 	int	hb = (int)n->n_conf->heartbeat_ms;
 	int	hbt = (int)n->n_conf->link_timeout_ms;
+	int	hwm = PEER_HWM;
 
 	zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof(max));
+	zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
 	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(sock, ZMQ_HANDSHAKE_IVL, &hs, sizeof(hs));
 	zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &hb, sizeof(hb));
@@ -602,6 +632,24 @@ on_router(loop_t *l, void *arg)
 	return 0;
 }
 
+/*
+ * A session whose pipe was full: a heartbeat tells whether it has room
+ * again (it takes a slot like any frame). If it goes, the feed goes on
+ * at the end of this loop turn; if not, peer_send() asks again. Waiting
+ * for the peer's next ack instead would leave the link idle between
+ * the moment it reads our frames and the moment it has stored them.
+ */
+static void
+probe(loop_t *l, void *arg)
+{
+	struct peer	*p = arg;
+
+	(void)l;
+	p->pr_probe_timer = 0;
+	if (p->pr_blocked && p->pr_state == PEER_UP)
+		send_heartbeat(p->pr_node, p);
+}
+
 int
 peer_send(struct node *n, struct peer *p, const Nodenet__Frame *f)
 {
@@ -621,10 +669,18 @@ peer_send(struct node *n, struct peer *p, const Nodenet__Frame *f)
 		rc = zmq_send(n->n_router, buf, len, ZMQ_DONTWAIT);
 	free(buf);
 	if (rc == -1) {
+		/* Its pipe is full (EAGAIN: with ZMQ_ROUTER_MANDATORY a
+		 * ROUTER says so too) or gone: repl_pump() holds its feed
+		 * until a probe gets through or the peer acks. */
 		log_debug("event=send_failed peer=%s errno=%d", peer_label(p),
 		    errno);
+		p->pr_blocked = 1;
+		if (p->pr_probe_timer == 0)
+			p->pr_probe_timer = loop_timer(n->n_loop, PROBE_MS,
+			    probe, p);
 		return -1;
 	}
+	p->pr_blocked = 0;
 	n->n_cnt.frames_out++;
 	p->pr_bytes_out += len;
 	return 0;
@@ -735,6 +791,11 @@ peer_init(struct node *n)
 			return -1;
 		set_common(n, n->n_router);
 		zmq_setsockopt(n->n_router, ZMQ_CURVE_SERVER, &one,
+		    sizeof(one));
+		/* A full pipe fails the send (EAGAIN) instead of dropping
+		 * the frame unseen: a feed must not count a batch sent that
+		 * never left. */
+		zmq_setsockopt(n->n_router, ZMQ_ROUTER_MANDATORY, &one,
 		    sizeof(one));
 		zmq_setsockopt(n->n_router, ZMQ_ZAP_DOMAIN, "node", 4);
 		if (set_curve_keys(n, n->n_router) != 0) {

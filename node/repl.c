@@ -363,6 +363,11 @@ save_peer_state(store_txn_t *txn, struct peer *p)
 		log_warnx("event=peer_state_unsaved peer=%s", p->pr_name);
 }
 
+/*
+ * Says Hello to p: reply set answers its ask; unset asks for its feed
+ * again from our checkpoints. One that cannot go now (its pipe is full)
+ * is owed, and goes before anything else when it can (repl_pump()).
+ */
 static void
 send_hello(struct node *n, struct peer *p, int reply)
 {
@@ -392,8 +397,11 @@ send_hello(struct node *n, struct peer *p, int reply)
 	h.reply = reply;
 	f.kind_case = NODENET__FRAME__KIND_HELLO;
 	f.hello = &h;
-	if (peer_send(n, p, &f) == 0)
+	if (peer_send(n, p, &f) == 0) {
 		p->pr_hello_sent = 1;
+		p->pr_hello_owed &= reply ? ~REPL_HELLO_REPLY : ~REPL_HELLO_ASK;
+	} else
+		p->pr_hello_owed |= reply ? REPL_HELLO_REPLY : REPL_HELLO_ASK;
 	free(chain);
 }
 
@@ -565,7 +573,7 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		memset(p->pr_received, 0, sizeof(p->pr_received));
 		memset(p->pr_rx_upto, 0, sizeof(p->pr_rx_upto));
 	}
-	p->pr_ack_due = 0;
+	p->pr_ack_due = p->pr_ack_owed = 0;
 	memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
 	save_peer_state(txn, p);
 	log_info("event=link_up peer=%s their_checkpoints=%llu/%llu/%llu"
@@ -680,6 +688,30 @@ out:
 	free(recs);
 }
 
+/* Acks of committed batches that are not sent yet, until one fails. */
+static void
+send_acks(struct node *n, struct peer *p)
+{
+	for (unsigned l = 0; l < WIRE_LANES; l++) {
+		Nodenet__Frame	f = NODENET__FRAME__INIT;
+		Nodenet__Ack	a = NODENET__ACK__INIT;
+
+		if ((p->pr_ack_owed & (1u << l)) == 0)
+			continue;
+		a.seq = p->pr_received[l];
+		a.credit = p->pr_ack_credit[l];
+		a.lane = l;
+		f.kind_case = NODENET__FRAME__KIND_ACK;
+		f.ack = &a;
+		/* A lost ack would be credit the peer never gets back: one
+		 * that cannot go now waits, and later batches add to it. */
+		if (peer_send(n, p, &f) != 0)
+			return;
+		p->pr_ack_owed &= ~(1u << l);
+		p->pr_ack_credit[l] = 0;
+	}
+}
+
 void
 repl_after_commit(struct node *n, int committed)
 {
@@ -693,7 +725,7 @@ repl_after_commit(struct node *n, int committed)
 			continue;
 		if (!committed) {
 			/* Nothing of theirs is ours: they resend from here. */
-			p->pr_ack_due = 0;
+			p->pr_ack_due = p->pr_ack_owed = 0;
 			memcpy(p->pr_rx_upto, p->pr_received,
 			    sizeof(p->pr_rx_upto));
 			memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
@@ -702,22 +734,13 @@ repl_after_commit(struct node *n, int committed)
 			resync(n, p, 1);	/* from the older checkpoints */
 			continue;
 		}
-		for (unsigned l = 0; l < WIRE_LANES; l++) {
-			Nodenet__Frame	f = NODENET__FRAME__INIT;
-			Nodenet__Ack	a = NODENET__ACK__INIT;
-
-			if ((p->pr_ack_due & (1u << l)) == 0)
-				continue;
-			p->pr_received[l] = p->pr_rx_upto[l];
-			a.seq = p->pr_received[l];
-			a.credit = p->pr_ack_credit[l];
-			a.lane = l;
-			p->pr_ack_credit[l] = 0;
-			f.kind_case = NODENET__FRAME__KIND_ACK;
-			f.ack = &a;
-			peer_send(n, p, &f);
-		}
+		for (unsigned l = 0; l < WIRE_LANES; l++)
+			if (p->pr_ack_due & (1u << l)) {
+				p->pr_received[l] = p->pr_rx_upto[l];
+				p->pr_ack_owed |= 1u << l;
+			}
 		p->pr_ack_due = 0;
+		send_acks(n, p);
 	}
 }
 
@@ -728,6 +751,7 @@ repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a)
 	unsigned	 lane = a->lane;
 	size_t		 keep = 0;
 
+	p->pr_blocked = 0;	/* it reads: there may be room again */
 	if (a->seq < p->pr_acked[lane] || a->seq > p->pr_sent[lane]) {
 		/* Of batches from before a restart of the feed: stale. */
 		log_debug("event=ack_stale peer=%s lane=%u seq=%llu sent=%llu",
@@ -971,8 +995,21 @@ out:
 void
 repl_pump(struct node *n, struct peer *p)
 {
+	/* Its pipe was full: a probe that gets through or an ack from it
+	 * says when to try again (peer.c). */
+	if (p->pr_blocked)
+		return;
+	/* What is owed goes first: a reply tells the peer that what
+	 * follows it is of the restarted feed. */
+	if (p->pr_hello_owed & REPL_HELLO_REPLY)
+		send_hello(n, p, 1);
+	if ((p->pr_hello_owed & REPL_HELLO_ASK) && !p->pr_blocked)
+		send_hello(n, p, 0);
+	if (p->pr_ack_owed && !p->pr_blocked)
+		send_acks(n, p);
 	/* Highest lane with something to send first, while credit lasts. */
-	while (p->pr_state == PEER_UP && p->pr_credit > 0) {
+	while (p->pr_state == PEER_UP && p->pr_credit > 0 &&
+	    p->pr_hello_owed == 0 && !p->pr_blocked) {
 		int	rc = 0;
 
 		for (unsigned l = 0; l < WIRE_LANES && rc == 0; l++)
