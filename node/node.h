@@ -9,6 +9,8 @@
 #ifndef NODE_H
 #define NODE_H
 
+#include <sys/socket.h>
+
 #include <stdint.h>
 
 #include "cert.h"
@@ -55,6 +57,10 @@ struct peer {
 	void		*pr_monitor;
 	uint8_t		 pr_rid[256];		/* ROUTER routing id */
 	size_t		 pr_rid_len;
+	/* The ROUTER connection's socket, as its first message showed. */
+	int		 pr_fd;			/* -1: unknown or closed */
+	struct sockaddr_storage pr_addr;	/* its peer address then */
+	socklen_t	 pr_addrlen;
 	enum peer_state	 pr_state;
 	int		 pr_hello_sent;
 	int		 pr_resync;		/* asked; drop batches till reply */
@@ -163,7 +169,10 @@ int	peer_send(struct node *n, struct peer *p, const Nodenet__Frame *f);
 void	peer_fail(struct node *n, struct peer *p, const char *why);
 /* A link that is down: reconnect now instead of after its backoff. */
 void	peer_kick(struct node *n, struct peer *p);
-/* Drops a node below us from the peer list (a newer session replaced it). */
+/*
+ * Drops a node below us from the peer list (a newer session replaced
+ * it) and closes its connection.
+ */
 void	peer_forget(struct node *n, struct peer *p);
 
 /* repl.c: the sync engine. */

@@ -17,7 +17,7 @@
  * SECURITY: frames are untrusted; wire_frame_unpack() bounds them before
  * anything reads them, and a bad frame costs the peer a counter and a log
  * line, never the node. What libzmq queues per connection is bounded
- * (PEER_HWM).
+ * (PEER_HWM); a session we end on our ROUTER is closed (close_conn()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -62,6 +62,7 @@ peer_new(struct node *n)
 	struct peer	*p = xcalloc(1, sizeof(*p));
 
 	p->pr_node = n;
+	p->pr_fd = -1;
 	n->n_peers = xrealloc(n->n_peers, n->n_npeers + 1,
 	    sizeof(*n->n_peers));
 	n->n_peers[n->n_npeers++] = p;
@@ -109,6 +110,31 @@ session_reset(struct peer *p)
 	p->pr_ack_due = 0;
 	p->pr_ack_owed = 0;
 	memcpy(p->pr_rx_upto, p->pr_received, sizeof(p->pr_rx_upto));
+}
+
+/*
+ * Closes the connection of a session on our ROUTER. libzmq cannot close
+ * one connection of a ROUTER, so we shut down the socket its first
+ * message came from; libzmq's I/O thread sees it end and drops the
+ * connection with all it had queued. libzmq owns that descriptor and may
+ * have closed it and given its number to another connection since: only
+ * a socket still connected to the address it had then is shut down.
+ * (That address is the peer's IP and port: another connection could
+ * share both only if the same host reused the port at once, and then it
+ * is the same node, which reconnects.)
+ */
+static void
+close_conn(struct peer *p)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+	if (p->pr_link != NULL || p->pr_fd == -1)
+		return;
+	if (getpeername(p->pr_fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    len == p->pr_addrlen && memcmp(&ss, &p->pr_addr, len) == 0)
+		(void)shutdown(p->pr_fd, SHUT_RDWR);	/* gone already: fine */
+	p->pr_fd = -1;
 }
 
 static int
@@ -218,6 +244,7 @@ handshake_failure(uint16_t event)
 void
 peer_forget(struct node *n, struct peer *p)
 {
+	close_conn(p);
 	peer_free(n, p);
 }
 
@@ -228,11 +255,12 @@ peer_fail(struct node *n, struct peer *p, const char *why)
 	snprintf(p->pr_error, sizeof(p->pr_error), "%s", why);
 	if (p->pr_link == NULL) {
 		/*
-		 * A ROUTER cannot close one connection: end the session;
-		 * what that connection sends next must start with a Hello.
+		 * End the session and close its connection, with what was
+		 * queued for it; the node reconnects and says Hello again.
 		 * A named node stays listed (down) for node-ctl peers until
-		 * it says Hello again.
+		 * it does.
 		 */
+		close_conn(p);
 		if (p->pr_name == NULL) {
 			peer_free(n, p);
 			return;
@@ -575,6 +603,14 @@ router_peer(struct node *n, zmq_msg_t *rid, zmq_msg_t *payload)
 	memcpy(p->pr_key, key, sizeof(key));
 	memcpy(p->pr_rid, zmq_msg_data(rid), zmq_msg_size(rid));
 	p->pr_rid_len = zmq_msg_size(rid);
+	/* The socket it came from, to close it by (close_conn()).
+	 * ZMQ_SRCFD is deprecated since libzmq 4.3 but still there: no
+	 * other call tells one connection of a ROUTER from another. */
+	p->pr_addrlen = sizeof(p->pr_addr);
+	if ((p->pr_fd = zmq_msg_get(payload, ZMQ_SRCFD)) < 0 ||
+	    getpeername(p->pr_fd, (struct sockaddr *)&p->pr_addr,
+	    &p->pr_addrlen) != 0)
+		p->pr_fd = -1;
 	p->pr_state = PEER_CONNECTED;
 	p->pr_connected_ms = loop_now_ms();
 	arm_hello_deadline(n, p);
