@@ -67,6 +67,7 @@ struct peer {
 	unsigned	 pr_hello_owed;		/* REPL_HELLO_* not sent yet */
 	int		 pr_blocked;		/* the last send failed */
 	uint64_t	 pr_probe_timer;	/* to try again, if blocked */
+	uint8_t		 pr_chain[32];		/* hash of its session's chain */
 	uint64_t	 pr_hello_timer;	/* deadline for its Hello */
 	uint64_t	 pr_retry_timer;	/* reconnect after a refusal */
 	uint64_t	 pr_backoff_ms;

@@ -10,7 +10,8 @@
  * write transaction, and acks only after that commit; custody passes
  * with the ack. A checkpoint names the store it refers to, so a peer
  * whose store was replaced starts again from zero instead of being
- * skipped. Resent records are deduplicated by id.
+ * skipped, whether it says so in its first Hello or mid-session.
+ * Resent records are deduplicated by id.
  *
  * Invariants: pr_received is durable (committed with the records it
  * covers); pr_rx_upto >= pr_received and only differs within a turn;
@@ -463,13 +464,132 @@ keep_chain(struct node *n, store_txn_t *txn, const Nodenet__Hello *h)
 	}
 }
 
+/* A digest of h's certificate chain, to compare chains cheaply. */
+static void
+chain_hash(const Nodenet__Hello *h, uint8_t out[crypto_generichash_BYTES])
+{
+	crypto_generichash_state	st;
+	uint8_t				len[8];
+
+	crypto_generichash_init(&st, NULL, 0, crypto_generichash_BYTES);
+	for (size_t i = 0; i < h->n_cert_chain; i++) {
+		/* Each length first, so that no two chains hash alike. */
+		for (int b = 0; b < 8; b++)
+			len[b] = (uint8_t)((uint64_t)h->cert_chain[i].len >>
+			    (8 * b));
+		crypto_generichash_update(&st, len, sizeof(len));
+		crypto_generichash_update(&st, h->cert_chain[i].data,
+		    h->cert_chain[i].len);
+	}
+	crypto_generichash_final(&st, out, crypto_generichash_BYTES);
+}
+
 /*
- * Restarts our feed to p from the checkpoints in its Hello. They count
- * only if they are of this store and within our log; otherwise we start
- * from 0 and the peer deduplicates.
+ * 1 if h may speak for p; otherwise p's session ends (p may be freed),
+ * counted in hello_bad. A first Hello must name the node we expect and
+ * prove its key with a chain to our root. A later one must repeat the
+ * name and the very chain the session began with: who a session speaks
+ * for does not change (a renewed certificate takes a new session), and a
+ * digest compares in no time where verifying the chain again would cost
+ * us signature checks as often as the peer likes to say Hello.
+ */
+static int
+hello_trusted(struct node *n, struct peer *p, const Nodenet__Hello *h,
+    int first, const uint8_t chain[crypto_generichash_BYTES])
+{
+	const uint8_t	**certs;
+	size_t		 *lens;
+	char		  why[128] = "";
+	int		  rc;
+
+	if (h->protocol_version != WIRE_PROTOCOL_VERSION)
+		snprintf(why, sizeof(why), "unsupported protocol version");
+	else if (!first && strcmp(h->name, p->pr_name) != 0)
+		snprintf(why, sizeof(why), "Hello names another node "
+		    "mid-session");
+	else if (!first && memcmp(chain, p->pr_chain, sizeof(p->pr_chain)))
+		snprintf(why, sizeof(why), "certificate chain changed "
+		    "mid-session");
+	else if (first && ((p->pr_link != NULL &&
+	    strcmp(h->name, p->pr_link->name) != 0) ||
+	    strcmp(h->name, n->n_conf->name) == 0))
+		snprintf(why, sizeof(why), "Hello names an unexpected node");
+	else if (first) {
+		certs = xcalloc(h->n_cert_chain + 1, sizeof(*certs));
+		lens = xcalloc(h->n_cert_chain + 1, sizeof(*lens));
+		for (size_t i = 0; i < h->n_cert_chain; i++) {
+			certs[i] = h->cert_chain[i].data;
+			lens[i] = h->cert_chain[i].len;
+		}
+		rc = cert_chain_verify(&n->n_trust, h->name, p->pr_key, certs,
+		    lens, h->n_cert_chain, node_wall_ms());
+		free(certs);
+		free(lens);
+		if (rc != 0)
+			snprintf(why, sizeof(why), "certificate chain refused: "
+			    "%s", cert_strerror(rc));
+	}
+	if (why[0] == '\0')
+		return 1;
+	n->n_cnt.hello_bad++;
+	peer_fail(n, p, why);
+	return 0;
+}
+
+/*
+ * A node below us has one session, the newest: p, whose first Hello
+ * names it, replaces older ones, whose connections are closed.
  */
 static void
-restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h)
+take_over(struct node *n, struct peer *p, const char *name)
+{
+	int	replaced = 0;
+
+	if (p->pr_name == NULL)
+		p->pr_name = xstrdup(name);
+	for (size_t i = n->n_npeers; i-- > 0;) {
+		struct peer	*q = n->n_peers[i];
+
+		if (q == p || q->pr_link != NULL || q->pr_name == NULL ||
+		    strcmp(q->pr_name, name) != 0)
+			continue;
+		replaced |= q->pr_state == PEER_UP;
+		peer_forget(n, q);
+	}
+	if (replaced)
+		log_info("event=session_replaced peer=%s", name);
+	route_learn(n, name);
+}
+
+/*
+ * What we hold of p's log counts only for the store we synced: a store
+ * we have not met, in a first Hello or mid-session, is a replaced one,
+ * and its log starts from 0 here, as the peer will send it. 1 if new.
+ */
+static int
+meet_store(struct peer *p, const Nodenet__Hello *h)
+{
+	if (memcmp(p->pr_instance, h->store_id.data,
+	    STORE_INSTANCE_BYTES) == 0)
+		return 0;
+	if (!sodium_is_zero(p->pr_instance, STORE_INSTANCE_BYTES))
+		log_warnx("event=peer_store_replaced peer=%s action=resync",
+		    h->name);
+	memcpy(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES);
+	p->pr_since_ms = node_wall_ms();
+	memset(p->pr_received, 0, sizeof(p->pr_received));
+	memset(p->pr_rx_upto, 0, sizeof(p->pr_rx_upto));
+	return 1;
+}
+
+/*
+ * Restarts our feed to p from the checkpoints in its Hello, and answers
+ * it then if reply. They count only if they are of this store and within
+ * our log; otherwise we start from 0 and the peer deduplicates.
+ */
+static void
+restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h,
+    int reply)
 {
 	int	ours = h->peer_store_id.len == STORE_INSTANCE_BYTES &&
 	    memcmp(h->peer_store_id.data, store_instance(n->n_store),
@@ -485,97 +605,49 @@ restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h)
 	}
 	p->pr_credit = h->credit;
 	p->pr_ninflight = 0;
+	if (reply)
+		send_hello(n, p, 1);
 }
 
+/*
+ * A Hello: the first of a session, or one mid-session (contract: proto/
+ * README.md, Links) that asks for our feed again (reply unset), answers
+ * our ask (set), or says that the peer's store was replaced. Both take
+ * the same path: checked, the peer's store met, our feed restarted.
+ */
 void
 repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 {
-	const uint8_t	**certs;
-	size_t		 *lens;
-	store_txn_t	 *txn;
-	int		  rc;
+	uint8_t		 chain[crypto_generichash_BYTES];
+	store_txn_t	*txn;
+	int		 first = p->pr_state != PEER_UP, met;
 
-	if (p->pr_state == PEER_UP) {
-		/* Mid-session: a reply ends our resync; an ask starts its. */
-		if (h->reply)
-			p->pr_resync = 0;
-		else {
-			restart_feed(n, p, h);
-			send_hello(n, p, 1);
-		}
+	chain_hash(h, chain);
+	if (!hello_trusted(n, p, h, first, chain))
 		return;
-	}
-	if (h->protocol_version != WIRE_PROTOCOL_VERSION) {
-		n->n_cnt.hello_bad++;
-		peer_fail(n, p, "unsupported protocol version");
-		return;
-	}
-	if ((p->pr_link != NULL && strcmp(h->name, p->pr_link->name) != 0) ||
-	    strcmp(h->name, n->n_conf->name) == 0) {
-		n->n_cnt.hello_bad++;
-		peer_fail(n, p, "Hello names an unexpected node");
-		return;
-	}
-	certs = xcalloc(h->n_cert_chain + 1, sizeof(*certs));
-	lens = xcalloc(h->n_cert_chain + 1, sizeof(*lens));
-	for (size_t i = 0; i < h->n_cert_chain; i++) {
-		certs[i] = h->cert_chain[i].data;
-		lens[i] = h->cert_chain[i].len;
-	}
-	rc = cert_chain_verify(&n->n_trust, h->name, p->pr_key, certs, lens,
-	    h->n_cert_chain, node_wall_ms());
-	free(certs);
-	free(lens);
-	if (rc != 0) {
-		char	why[128];
-
-		n->n_cnt.hello_bad++;
-		snprintf(why, sizeof(why), "certificate chain refused: %s",
-		    cert_strerror(rc));
-		peer_fail(n, p, why);
-		return;
-	}
 	if ((txn = node_txn(n)) == NULL) {
 		peer_fail(n, p, "store unavailable");
 		return;
 	}
-	keep_chain(n, txn, h);
-
-	if (p->pr_link == NULL) {
-		/* A node below us: one session per name, the newest wins. */
-		for (size_t i = n->n_npeers; i-- > 0;) {
-			struct peer	*q = n->n_peers[i];
-
-			if (q != p && q->pr_link == NULL && q->pr_name != NULL &&
-			    strcmp(q->pr_name, h->name) == 0) {
-				if (q->pr_state == PEER_UP)
-					log_info("event=session_replaced "
-					    "peer=%s", h->name);
-				peer_forget(n, q);
-			}
+	if (first) {
+		keep_chain(n, txn, h);
+		if (p->pr_link == NULL) {
+			take_over(n, p, h->name);
+			load_peer_state(n, p);
 		}
-		if (p->pr_name == NULL)
-			p->pr_name = xstrdup(h->name);
-		route_learn(n, h->name);
-	}
-	if (p->pr_link == NULL)
-		load_peer_state(n, p);
-	p->pr_resync = 0;	/* what comes after this Hello is current */
-
-	restart_feed(n, p, h);
-	/* Ours of theirs count only if their store is the one we synced. */
-	if (memcmp(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES)) {
-		if (!sodium_is_zero(p->pr_instance, STORE_INSTANCE_BYTES))
-			log_warnx("event=peer_store_replaced peer=%s "
-			    "action=resync", h->name);
-		memcpy(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES);
-		p->pr_since_ms = node_wall_ms();
-		memset(p->pr_received, 0, sizeof(p->pr_received));
-		memset(p->pr_rx_upto, 0, sizeof(p->pr_rx_upto));
-	}
-	p->pr_ack_due = p->pr_ack_owed = 0;
-	memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
-	save_peer_state(txn, p);
+		memcpy(p->pr_chain, chain, sizeof(p->pr_chain));
+		p->pr_resync = 0;   /* what comes after this Hello is current */
+		p->pr_ack_due = p->pr_ack_owed = 0;
+		memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
+	} else if (h->reply)
+		p->pr_resync = 0;	/* it answers our ask */
+	met = meet_store(p, h);
+	if (first || !h->reply)
+		restart_feed(n, p, h, !first);
+	if (first || met)
+		save_peer_state(txn, p);
+	if (!first)
+		return;
 	log_info("event=link_up peer=%s their_checkpoints=%llu/%llu/%llu"
 	    " our_checkpoints=%llu/%llu/%llu", h->name,
 	    (unsigned long long)p->pr_sent[0], (unsigned long long)p->pr_sent[1],
