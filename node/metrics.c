@@ -75,6 +75,10 @@ metrics_text(struct node *n)
 	counter(&b, "auth_failed_total", "Handshakes refused or failed.",
 	    c->auth_failed);
 	counter(&b, "hello_bad_total", "Hellos refused.", c->hello_bad);
+	counter(&b, "hello_throttled_total", "Hellos whose feed restart "
+	    "waited for its turn.", c->hello_throttled);
+	counter(&b, "feed_restarts_total", "Feeds restarted from a peer's "
+	    "checkpoints.", c->feed_restarts);
 	counter(&b, "delivered_total", "Messages delivered to local "
 	    "mailboxes.", c->delivered);
 	counter(&b, "reports_sent_total", "Failure reports and receipts "

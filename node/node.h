@@ -30,6 +30,8 @@ struct counters {
 	uint64_t	chunks_written, chunks_reused;	/* attachments */
 	uint64_t	records_out;
 	uint64_t	auth_failed, hello_bad;
+	uint64_t	hello_throttled;	/* restarts deferred (repl.c) */
+	uint64_t	feed_restarts;
 	uint64_t	delivered, reports_sent;
 	uint64_t	commits, commit_failed;
 	uint64_t	ctl_requests, ctl_bad;
@@ -79,6 +81,13 @@ struct peer {
 	uint64_t	 pr_scanned[WIRE_LANES]; /* read past, nothing to send */
 	uint64_t	 pr_acked[WIRE_LANES];	/* upto the peer has committed */
 	uint32_t	 pr_credit;		/* records we may still send */
+	/* Feed restarts, at most one per REPL_RESTART_MS (repl.c). */
+	uint64_t	 pr_restart_ms;		/* the last one (kept) */
+	uint64_t	 pr_restart_timer;	/* the one deferred, if any */
+	int		 pr_restart_due;	/* deferred: send nothing */
+	int		 pr_restart_reply;	/* then answer its Hello */
+	uint64_t	 pr_restart_cp[WIRE_LANES]; /* from its Hello */
+	uint32_t	 pr_restart_credit;
 
 	/* Receiving: the peer's log positions, per lane. */
 	uint64_t	 pr_received[WIRE_LANES]; /* durable checkpoints */
@@ -177,6 +186,7 @@ void	peer_kick(struct node *n, struct peer *p);
 void	peer_forget(struct node *n, struct peer *p);
 
 /* repl.c: the sync engine. */
+#define REPL_RESTART_MS		1000	/* a feed restarts at most this often */
 #define REPL_HELLO_REPLY	1u	/* pr_hello_owed bits */
 #define REPL_HELLO_ASK		2u
 void	repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h);

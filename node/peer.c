@@ -81,6 +81,8 @@ peer_free(struct node *n, struct peer *p)
 		loop_timer_cancel(n->n_loop, p->pr_hello_timer);
 	if (p->pr_retry_timer != 0)
 		loop_timer_cancel(n->n_loop, p->pr_retry_timer);
+	if (p->pr_restart_timer != 0)
+		loop_timer_cancel(n->n_loop, p->pr_restart_timer);
 	if (p->pr_probe_timer != 0)
 		loop_timer_cancel(n->n_loop, p->pr_probe_timer);
 	free(p->pr_inflight);
@@ -109,6 +111,11 @@ session_reset(struct peer *p)
 	p->pr_credit = 0;
 	p->pr_ack_due = 0;
 	p->pr_ack_owed = 0;
+	if (p->pr_restart_timer != 0)
+		loop_timer_cancel(p->pr_node->n_loop, p->pr_restart_timer);
+	p->pr_restart_timer = 0;
+	p->pr_restart_due = 0;
+	p->pr_restart_reply = 0;
 	memcpy(p->pr_rx_upto, p->pr_received, sizeof(p->pr_rx_upto));
 }
 

@@ -10,8 +10,9 @@
  * write transaction, and acks only after that commit; custody passes
  * with the ack. A checkpoint names the store it refers to, so a peer
  * whose store was replaced starts again from zero instead of being
- * skipped, whether it says so in its first Hello or mid-session.
- * Resent records are deduplicated by id.
+ * skipped, whether it says so in its first Hello or mid-session. A Hello
+ * that asks for our feed again restarts it, at most once per
+ * REPL_RESTART_MS. Resent records are deduplicated by id.
  *
  * Invariants: pr_received is durable (committed with the records it
  * covers); pr_rx_upto >= pr_received and only differs within a turn;
@@ -538,7 +539,9 @@ hello_trusted(struct node *n, struct peer *p, const Nodenet__Hello *h,
 
 /*
  * A node below us has one session, the newest: p, whose first Hello
- * names it, replaces older ones, whose connections are closed.
+ * names it, replaces older ones, whose connections are closed. What
+ * limits that node (when its feed last restarted) stays with it, or a
+ * new connection would be a way around the limit.
  */
 static void
 take_over(struct node *n, struct peer *p, const char *name)
@@ -554,6 +557,8 @@ take_over(struct node *n, struct peer *p, const char *name)
 		    strcmp(q->pr_name, name) != 0)
 			continue;
 		replaced |= q->pr_state == PEER_UP;
+		if (q->pr_restart_ms > p->pr_restart_ms)
+			p->pr_restart_ms = q->pr_restart_ms;
 		peer_forget(n, q);
 	}
 	if (replaced)
@@ -582,16 +587,58 @@ meet_store(struct peer *p, const Nodenet__Hello *h)
 	return 1;
 }
 
+/* The restart p asked for, now: its checkpoints, its (capped) credit. */
+static void
+restart_now(struct node *n, struct peer *p)
+{
+	store_txn_t	*txn;
+
+	for (int l = 0; l < WIRE_LANES; l++)
+		p->pr_sent[l] = p->pr_acked[l] = p->pr_scanned[l] =
+		    p->pr_restart_cp[l];
+	p->pr_credit = p->pr_restart_credit;
+	p->pr_ninflight = 0;
+	p->pr_restart_due = 0;
+	p->pr_restart_ms = loop_now_ms();
+	n->n_cnt.feed_restarts++;
+	if ((txn = node_txn(n)) != NULL)
+		save_peer_state(txn, p);
+	if (p->pr_restart_reply) {
+		p->pr_restart_reply = 0;
+		send_hello(n, p, 1);
+	}
+}
+
+static void
+restart_fire(loop_t *l, void *arg)
+{
+	struct peer	*p = arg;
+
+	(void)l;
+	p->pr_restart_timer = 0;
+	if (p->pr_restart_due && p->pr_state == PEER_UP)
+		restart_now(p->pr_node, p);
+}
+
 /*
  * Restarts our feed to p from the checkpoints in its Hello, and answers
- * it then if reply. They count only if they are of this store and within
- * our log; otherwise we start from 0 and the peer deduplicates.
+ * it once restarted if reply. They count only if they are of this store
+ * and within our log; otherwise we start from 0 and the peer
+ * deduplicates. The credit it grants is capped at our own: it is what
+ * we will queue for it unacked, and its 65,536 is no reason to.
+ *
+ * A restart resends everything past those checkpoints, and a Hello costs
+ * the peer a hundred bytes: at most one restart per REPL_RESTART_MS.
+ * One asked sooner is not dropped (an honest resync must happen) but
+ * deferred to its turn, sending nothing meanwhile; a Hello arriving while
+ * one waits replaces it. Either way it counts in hello_throttled.
  */
 static void
 restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h,
     int reply)
 {
-	int	ours = h->peer_store_id.len == STORE_INSTANCE_BYTES &&
+	uint64_t	now = loop_now_ms();
+	int		ours = h->peer_store_id.len == STORE_INSTANCE_BYTES &&
 	    memcmp(h->peer_store_id.data, store_instance(n->n_store),
 	    STORE_INSTANCE_BYTES) == 0;
 
@@ -599,14 +646,23 @@ restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h,
 		uint64_t	cp = ours && (size_t)l < h->n_checkpoints ?
 		    h->checkpoints[l] : 0;
 
-		if (cp > n->n_head)
-			cp = 0;
-		p->pr_sent[l] = p->pr_acked[l] = p->pr_scanned[l] = cp;
+		p->pr_restart_cp[l] = cp > n->n_head ? 0 : cp;
 	}
-	p->pr_credit = h->credit;
-	p->pr_ninflight = 0;
-	if (reply)
-		send_hello(n, p, 1);
+	p->pr_restart_credit = h->credit < n->n_conf->credit ? h->credit :
+	    n->n_conf->credit;
+	p->pr_restart_reply |= reply;
+	if (p->pr_restart_due) {
+		n->n_cnt.hello_throttled++;
+		return;
+	}
+	p->pr_restart_due = 1;
+	if (p->pr_restart_ms != 0 && now - p->pr_restart_ms < REPL_RESTART_MS) {
+		n->n_cnt.hello_throttled++;
+		p->pr_restart_timer = loop_timer(n->n_loop, p->pr_restart_ms +
+		    REPL_RESTART_MS - now, restart_fire, p);
+		return;
+	}
+	restart_now(n, p);
 }
 
 /*
@@ -650,8 +706,9 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		return;
 	log_info("event=link_up peer=%s their_checkpoints=%llu/%llu/%llu"
 	    " our_checkpoints=%llu/%llu/%llu", h->name,
-	    (unsigned long long)p->pr_sent[0], (unsigned long long)p->pr_sent[1],
-	    (unsigned long long)p->pr_sent[2],
+	    (unsigned long long)p->pr_restart_cp[0],
+	    (unsigned long long)p->pr_restart_cp[1],
+	    (unsigned long long)p->pr_restart_cp[2],
 	    (unsigned long long)p->pr_received[0],
 	    (unsigned long long)p->pr_received[1],
 	    (unsigned long long)p->pr_received[2]);
@@ -662,6 +719,7 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		loop_timer_cancel(n->n_loop, p->pr_hello_timer);
 		p->pr_hello_timer = 0;
 	}
+	/* At once, even if our feed waits for its turn: the session is up. */
 	if (!h->reply)
 		send_hello(n, p, 1);
 }
@@ -835,8 +893,9 @@ repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a)
 	p->pr_credit += a->credit;
 	log_debug("event=ack_in peer=%s lane=%u seq=%llu credit=%u",
 	    p->pr_name, lane, (unsigned long long)a->seq, p->pr_credit);
-	if (p->pr_credit > WIRE_MAX_CREDIT)
-		p->pr_credit = WIRE_MAX_CREDIT;
+	/* Never above what a Hello may grant (restart_feed()). */
+	if (p->pr_credit > n->n_conf->credit)
+		p->pr_credit = n->n_conf->credit;
 	if ((txn = node_txn(n)) == NULL)
 		return;
 	/* Custody of what they now hold durably passes to them. */
@@ -1079,9 +1138,10 @@ repl_pump(struct node *n, struct peer *p)
 		send_hello(n, p, 0);
 	if (p->pr_ack_owed && !p->pr_blocked)
 		send_acks(n, p);
-	/* Highest lane with something to send first, while credit lasts. */
+	/* Highest lane with something to send first, while credit lasts;
+	 * nothing while a restart waits for its turn. */
 	while (p->pr_state == PEER_UP && p->pr_credit > 0 &&
-	    p->pr_hello_owed == 0 && !p->pr_blocked) {
+	    !p->pr_restart_due && p->pr_hello_owed == 0 && !p->pr_blocked) {
 		int	rc = 0;
 
 		for (unsigned l = 0; l < WIRE_LANES && rc == 0; l++)
