@@ -43,6 +43,16 @@ enum peer_state {
 	PEER_UP,		/* Hello verified both ways: records flow */
 };
 
+/*
+ * Log lines a peer can cause, counted per window: peer_may_log() lets a
+ * few through and counts the rest, summed up when the window ends.
+ */
+struct log_limit {
+	uint64_t	ll_start_ms;
+	unsigned	ll_lines;
+	uint64_t	ll_dropped;
+};
+
 /* A message sent on a link and not yet acknowledged: custody still ours. */
 struct inflight {
 	uint64_t	seq;
@@ -105,6 +115,7 @@ struct peer {
 	uint64_t	 pr_records_in, pr_records_out, pr_rejected;
 	uint64_t	 pr_bytes_in, pr_bytes_out;	/* frames, this session */
 	uint64_t	 pr_their_head;		/* its log head (heartbeats) */
+	struct log_limit pr_loglim;
 };
 
 struct node {
@@ -135,6 +146,7 @@ struct node {
 	uint64_t		 n_started_ms;
 	int			 n_stopping;
 	struct counters		 n_cnt;
+	struct log_limit	 n_loglim;	/* of peers not yet named */
 	char			 n_write_error[160]; /* why node_write failed */
 	/* Ed25519 -> X25519 costs as much as a verify: remember them. */
 	struct curve_memo {
@@ -184,6 +196,12 @@ void	peer_kick(struct node *n, struct peer *p);
  * it) and closes its connection.
  */
 void	peer_forget(struct node *n, struct peer *p);
+/*
+ * 1 if a line p caused (NULL: a sender not yet named) may be logged now,
+ * 0 if it is over its share; lines held back are counted and summed up
+ * in one line when the window ends. Counters are kept regardless.
+ */
+int	peer_may_log(struct node *n, struct peer *p);
 
 /* repl.c: the sync engine. */
 #define REPL_RESTART_MS		1000	/* a feed restarts at most this often */

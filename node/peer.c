@@ -16,7 +16,8 @@
  *
  * SECURITY: frames are untrusted; wire_frame_unpack() bounds them before
  * anything reads them, and a bad frame costs the peer a counter and a log
- * line, never the node. What libzmq queues per connection is bounded
+ * line, never the node. Log lines a peer causes are rate-limited
+ * (peer_may_log()); what libzmq queues per connection is bounded
  * (PEER_HWM); a session we end on our ROUTER is closed (close_conn()).
  */
 #include <errno.h>
@@ -36,6 +37,8 @@
 #define TICK_MS		500
 #define DRAIN_MAX	64	/* messages read per socket per loop turn */
 #define PROBE_MS	10	/* a blocked session tries again this often */
+#define LOG_BURST	5	/* lines a peer may cause per LOG_WINDOW_MS */
+#define LOG_WINDOW_MS	1000
 
 /*
  * Frames one connection may hold queued here, each way. libzmq counts
@@ -142,6 +145,47 @@ close_conn(struct peer *p)
 	    len == p->pr_addrlen && memcmp(&ss, &p->pr_addr, len) == 0)
 		(void)shutdown(p->pr_fd, SHUT_RDWR);	/* gone already: fine */
 	p->pr_fd = -1;
+}
+
+/* Sums up what ll held back, once its window is over. */
+static void
+log_limit_flush(struct log_limit *ll, const char *who, uint64_t now)
+{
+	if (ll->ll_dropped == 0 || now - ll->ll_start_ms < LOG_WINDOW_MS)
+		return;
+	log_warnx("event=log_suppressed peer=%s lines=%llu", who,
+	    (unsigned long long)ll->ll_dropped);
+	ll->ll_dropped = 0;
+}
+
+/*
+ * A peer decides how often it makes us log (a bad frame, a refused
+ * record, a gap): LOG_BURST lines per window each, the rest counted.
+ * Senders not yet named share one budget, since each connection is a
+ * new one of those.
+ */
+int
+peer_may_log(struct node *n, struct peer *p)
+{
+	struct log_limit	*ll = &n->n_loglim;
+	const char		*who = "(unnamed)";
+	uint64_t		 now = loop_now_ms();
+
+	if (p != NULL && p->pr_name != NULL) {
+		ll = &p->pr_loglim;
+		who = p->pr_name;
+	}
+	if (now - ll->ll_start_ms >= LOG_WINDOW_MS) {
+		log_limit_flush(ll, who, now);
+		ll->ll_start_ms = now;
+		ll->ll_lines = 0;
+	}
+	if (ll->ll_lines < LOG_BURST) {
+		ll->ll_lines++;
+		return 1;
+	}
+	ll->ll_dropped++;
+	return 0;
 }
 
 static int
@@ -258,7 +302,9 @@ peer_forget(struct node *n, struct peer *p)
 void
 peer_fail(struct node *n, struct peer *p, const char *why)
 {
-	log_warnx("event=link_fail peer=%s reason=\"%s\"", peer_label(p), why);
+	if (peer_may_log(n, p))
+		log_warnx("event=link_fail peer=%s reason=\"%s\"",
+		    peer_label(p), why);
 	snprintf(p->pr_error, sizeof(p->pr_error), "%s", why);
 	if (p->pr_link == NULL) {
 		/*
@@ -379,8 +425,10 @@ on_link_monitor(loop_t *l, void *arg)
 		} else if ((fail = handshake_failure(ev)) != NULL) {
 			n->n_cnt.auth_failed++;
 			snprintf(p->pr_error, sizeof(p->pr_error), "%s", fail);
-			log_warnx("event=auth_failed peer=%s endpoint=%s "
-			    "reason=\"%s\"", p->pr_link->name, ep, fail);
+			if (peer_may_log(n, p))
+				log_warnx("event=auth_failed peer=%s "
+				    "endpoint=%s reason=\"%s\"",
+				    p->pr_link->name, ep, fail);
 			retry_later(n, p);
 		}
 	}
@@ -402,8 +450,9 @@ on_router_monitor(loop_t *l, void *arg)
 		if ((fail = handshake_failure(ev)) != NULL &&
 		    ev != ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
 			n->n_cnt.auth_failed++;
-			log_warnx("event=auth_failed endpoint=%s reason=\"%s\"",
-			    ep, fail);
+			if (peer_may_log(n, NULL))
+				log_warnx("event=auth_failed endpoint=%s "
+				    "reason=\"%s\"", ep, fail);
 		}
 	return 0;
 }
@@ -500,8 +549,9 @@ on_zap(loop_t *l, void *arg)
 		}
 		if (!ok) {
 			n->n_cnt.auth_failed++;
-			log_warnx("event=auth_refused address=%s reason=\"%s\"",
-			    addr, why);
+			if (peer_may_log(n, NULL))
+				log_warnx("event=auth_refused address=%s "
+				    "reason=\"%s\"", addr, why);
 		}
 		if (nparts >= 2) {
 			const char *code = ok ? "200" : "400";
@@ -535,16 +585,19 @@ dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 		n->n_cnt.frames_bad++;
 		snprintf(p->pr_error, sizeof(p->pr_error), "bad frame: %s",
 		    wire_strerror(rc));
-		log_warnx("event=frame_refused peer=%s bytes=%zu reason=\"%s\"",
-		    peer_label(p), len, wire_strerror(rc));
+		if (peer_may_log(n, p))
+			log_warnx("event=frame_refused peer=%s bytes=%zu "
+			    "reason=\"%s\"", peer_label(p), len,
+			    wire_strerror(rc));
 		return;
 	}
 	if (f->kind_case == NODENET__FRAME__KIND_HELLO)
 		repl_hello(n, p, f->hello);
 	else if (p->pr_state != PEER_UP) {
 		n->n_cnt.frames_bad++;
-		log_warnx("event=frame_refused peer=%s reason=\"before Hello\"",
-		    peer_label(p));
+		if (peer_may_log(n, p))
+			log_warnx("event=frame_refused peer=%s "
+			    "reason=\"before Hello\"", peer_label(p));
 	} else if (f->kind_case == NODENET__FRAME__KIND_BATCH)
 		repl_batch(n, p, f->batch);
 	else if (f->kind_case == NODENET__FRAME__KIND_ACK)
@@ -665,8 +718,9 @@ on_router(loop_t *l, void *arg)
 		}
 		if (parts != 2 || (p = router_peer(n, &rid, &m)) == NULL) {
 			n->n_cnt.frames_bad++;
-			log_warnx("event=frame_refused reason=\"malformed "
-			    "message or unknown sender\"");
+			if (peer_may_log(n, NULL))
+				log_warnx("event=frame_refused reason="
+				    "\"malformed message or unknown sender\"");
 		} else
 			dispatch(n, p, zmq_msg_data(&m), zmq_msg_size(&m));
 		zmq_msg_close(&m);
@@ -749,9 +803,12 @@ tick(loop_t *l, void *arg)
 	struct node	*n = arg;
 	uint64_t	 now = loop_now_ms();
 
+	log_limit_flush(&n->n_loglim, "(unnamed)", now);
 	for (size_t i = n->n_npeers; i-- > 0;) {
 		struct peer	*p = n->n_peers[i];
 
+		if (p->pr_name != NULL)
+			log_limit_flush(&p->pr_loglim, p->pr_name, now);
 		if (p->pr_state != PEER_UP)
 			continue;
 		if (now - p->pr_last_rx_ms > n->n_conf->link_timeout_ms) {

@@ -116,9 +116,11 @@ apply_cert(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 		return;
 	if (!is_root(n, wr->rb->origin, wr->rb->origin_key.data) &&
 	    !name_strictly_within(c->subject, wr->rb->origin)) {
-		log_warnx("event=cert_ignored subject=%s issuer=%s "
-		    "reason=\"outside the issuer's subtree\"", c->subject,
-		    wr->rb->origin);
+		/* Records come from any peer: one budget for them all. */
+		if (peer_may_log(n, NULL))
+			log_warnx("event=cert_ignored subject=%s issuer=%s "
+			    "reason=\"outside the issuer's subtree\"",
+			    c->subject, wr->rb->origin);
 		return;
 	}
 	/* A child we certify is reachable through itself, once it links. */
@@ -540,8 +542,8 @@ hello_trusted(struct node *n, struct peer *p, const Nodenet__Hello *h,
 /*
  * A node below us has one session, the newest: p, whose first Hello
  * names it, replaces older ones, whose connections are closed. What
- * limits that node (when its feed last restarted) stays with it, or a
- * new connection would be a way around the limit.
+ * limits that node (when its feed last restarted, its log lines) stays
+ * with it, or a new connection would be a way around the limits.
  */
 static void
 take_over(struct node *n, struct peer *p, const char *name)
@@ -559,9 +561,10 @@ take_over(struct node *n, struct peer *p, const char *name)
 		replaced |= q->pr_state == PEER_UP;
 		if (q->pr_restart_ms > p->pr_restart_ms)
 			p->pr_restart_ms = q->pr_restart_ms;
+		p->pr_loglim = q->pr_loglim;
 		peer_forget(n, q);
 	}
-	if (replaced)
+	if (replaced && peer_may_log(n, p))
 		log_info("event=session_replaced peer=%s", name);
 	route_learn(n, name);
 }
@@ -572,12 +575,13 @@ take_over(struct node *n, struct peer *p, const char *name)
  * and its log starts from 0 here, as the peer will send it. 1 if new.
  */
 static int
-meet_store(struct peer *p, const Nodenet__Hello *h)
+meet_store(struct node *n, struct peer *p, const Nodenet__Hello *h)
 {
 	if (memcmp(p->pr_instance, h->store_id.data,
 	    STORE_INSTANCE_BYTES) == 0)
 		return 0;
-	if (!sodium_is_zero(p->pr_instance, STORE_INSTANCE_BYTES))
+	if (!sodium_is_zero(p->pr_instance, STORE_INSTANCE_BYTES) &&
+	    peer_may_log(n, p))
 		log_warnx("event=peer_store_replaced peer=%s action=resync",
 		    h->name);
 	memcpy(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES);
@@ -697,7 +701,7 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
 	} else if (h->reply)
 		p->pr_resync = 0;	/* it answers our ask */
-	met = meet_store(p, h);
+	met = meet_store(n, p, h);
 	if (first || !h->reply)
 		restart_feed(n, p, h, !first);
 	if (first || met)
@@ -738,10 +742,11 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 		return;		/* sent before our Hello reached the peer */
 	if (b->after != p->pr_rx_upto[lane]) {
 		/* A gap: restart the feed from what we hold. */
-		log_warnx("event=batch_out_of_order peer=%s lane=%u after=%llu "
-		    "expected=%llu action=resync", p->pr_name, lane,
-		    (unsigned long long)b->after,
-		    (unsigned long long)p->pr_rx_upto[lane]);
+		if (peer_may_log(n, p))
+			log_warnx("event=batch_out_of_order peer=%s lane=%u "
+			    "after=%llu expected=%llu action=resync",
+			    p->pr_name, lane, (unsigned long long)b->after,
+			    (unsigned long long)p->pr_rx_upto[lane]);
 		n->n_cnt.frames_bad++;
 		resync(n, p, 0);
 		return;
@@ -767,10 +772,11 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 			snprintf(p->pr_error, sizeof(p->pr_error),
 			    "record refused: %s", rc != 0 ? wire_strerror(rc) :
 			    "origin not certified");
-			log_warnx("event=record_refused peer=%s seq=%llu "
-			    "reason=\"%s\"", p->pr_name,
-			    (unsigned long long)b->items[i]->seq,
-			    p->pr_error + 16);
+			if (peer_may_log(n, p))
+				log_warnx("event=record_refused peer=%s "
+				    "seq=%llu reason=\"%s\"", p->pr_name,
+				    (unsigned long long)b->items[i]->seq,
+				    p->pr_error + 16);
 			continue;	/* refused for good: the ack covers it */
 		}
 		if ((rc = admit(n, txn, wr, why, sizeof(why))) != 0) {
@@ -783,10 +789,12 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 			p->pr_rejected++;
 			snprintf(p->pr_error, sizeof(p->pr_error),
 			    "record refused: %.140s", why);
-			log_warnx("event=record_refused peer=%s seq=%llu "
-			    "origin=%s reason=\"%s\"", p->pr_name,
-			    (unsigned long long)b->items[i]->seq,
-			    wr->rb->origin, why);
+			if (peer_may_log(n, p))
+				log_warnx("event=record_refused peer=%s "
+				    "seq=%llu origin=%s reason=\"%s\"",
+				    p->pr_name,
+				    (unsigned long long)b->items[i]->seq,
+				    wr->rb->origin, why);
 			continue;	/* refused for good: the ack covers it */
 		}
 		if ((rc = store_record(n, txn, wr)) == 1) {
