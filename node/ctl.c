@@ -65,7 +65,7 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 		up += n->n_peers[i]->pr_state == PEER_UP;
 	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:I, s:I,"
 	    " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I, s:I, s:I}}",
+	    " s:I, s:I, s:I, s:I, s:I, s:I}}",
 	    "name", n->n_conf->name, "tier", tier(n), "version", NODE_VERSION,
 	    "running", 1,
 	    "uptime_s", (json_int_t)((loop_now_ms() - n->n_started_ms) / 1000),
@@ -85,6 +85,8 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 	    "hello_bad", (json_int_t)c->hello_bad,
 	    "sessions_cut", (json_int_t)c->sessions_cut,
 	    "log_rewinds", (json_int_t)c->log_rewinds,
+	    "hello_throttled", (json_int_t)c->hello_throttled,
+	    "feed_restarts", (json_int_t)c->feed_restarts,
 	    "delivered", (json_int_t)c->delivered,
 	    "reports_sent", (json_int_t)c->reports_sent,
 	    "commits", (json_int_t)c->commits,

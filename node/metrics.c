@@ -80,6 +80,10 @@ metrics_text(struct node *n)
 	counter(&b, "log_rewinds_total", "Peers whose checkpoints were past "
 	    "our log as it is (restored from a backup): fed again from 0.",
 	    c->log_rewinds);
+	counter(&b, "hello_throttled_total", "Hellos whose feed restart "
+	    "waited for its turn.", c->hello_throttled);
+	counter(&b, "feed_restarts_total", "Feeds restarted from a peer's "
+	    "checkpoints.", c->feed_restarts);
 	counter(&b, "delivered_total", "Messages delivered to local "
 	    "mailboxes.", c->delivered);
 	counter(&b, "reports_sent_total", "Failure reports and receipts "

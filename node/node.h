@@ -9,6 +9,8 @@
 #ifndef NODE_H
 #define NODE_H
 
+#include <sys/socket.h>
+
 #include <stdint.h>
 
 #include "cert.h"
@@ -30,6 +32,8 @@ struct counters {
 	uint64_t	auth_failed, hello_bad;
 	uint64_t	sessions_cut;	/* a chain stopped holding mid-session */
 	uint64_t	log_rewinds;	/* peers ahead of our (restored) log */
+	uint64_t	hello_throttled;	/* restarts deferred (repl.c) */
+	uint64_t	feed_restarts;
 	uint64_t	delivered, reports_sent;
 	uint64_t	commits, commit_failed;
 	uint64_t	ctl_requests, ctl_bad;
@@ -39,6 +43,16 @@ enum peer_state {
 	PEER_DOWN,		/* no connection */
 	PEER_CONNECTED,		/* transport up, Hellos not both seen */
 	PEER_UP,		/* Hello verified both ways: records flow */
+};
+
+/*
+ * Log lines a peer can cause, counted per window: peer_may_log() lets a
+ * few through and counts the rest, summed up when the window ends.
+ */
+struct log_limit {
+	uint64_t	ll_start_ms;
+	unsigned	ll_lines;
+	uint64_t	ll_dropped;
 };
 
 /* A message sent on a link and not yet acknowledged: custody still ours. */
@@ -59,10 +73,18 @@ struct peer {
 	void		*pr_monitor;
 	uint8_t		 pr_rid[256];		/* ROUTER routing id */
 	size_t		 pr_rid_len;
+	/* The ROUTER connection's socket, as its first message showed. */
+	int		 pr_fd;			/* -1: unknown or closed */
+	struct sockaddr_storage pr_addr;	/* its peer address then */
+	socklen_t	 pr_addrlen;
 	enum peer_state	 pr_state;
 	int		 pr_hello_sent;
 	uint32_t	 pr_version;		/* this session's protocol */
 	int		 pr_resync;		/* asked; drop batches till reply */
+	unsigned	 pr_hello_owed;		/* REPL_HELLO_* not sent yet */
+	int		 pr_blocked;		/* the last send failed */
+	uint64_t	 pr_probe_timer;	/* to try again, if blocked */
+	uint8_t		 pr_chain[32];		/* hash of its session's chain */
 	uint64_t	 pr_hello_timer;	/* deadline for its Hello */
 	uint64_t	 pr_retry_timer;	/* reconnect after a refusal */
 	uint64_t	 pr_backoff_ms;
@@ -78,6 +100,14 @@ struct peer {
 	unsigned	 pr_restarted;		/* bit per lane: restarted from 0
 						   below its checkpoint; say so */
 	int		 pr_tell_rewound;	/* our log went back: say so */
+	/* Feed restarts, at most one per REPL_RESTART_MS (repl.c). */
+	uint64_t	 pr_restart_ms;		/* the last one (kept) */
+	uint64_t	 pr_restart_timer;	/* the one deferred, if any */
+	int		 pr_restart_due;	/* deferred: send nothing */
+	int		 pr_restart_reply;	/* then answer its Hello */
+	uint64_t	 pr_restart_cp[WIRE_LANES]; /* from its Hello */
+	unsigned	 pr_restart_stale;	/* bit per lane: cp not ours */
+	uint32_t	 pr_restart_credit;
 
 	/* Receiving: the peer's log positions, per lane. */
 	uint64_t	 pr_received[WIRE_LANES]; /* durable checkpoints */
@@ -87,6 +117,7 @@ struct peer {
 	uint8_t		 pr_rx_epoch[WIRE_LANES][WIRE_EPOCH_BYTES];
 	uint32_t	 pr_ack_credit[WIRE_LANES]; /* to return on commit */
 	unsigned	 pr_ack_due;		/* bit per lane */
+	unsigned	 pr_ack_owed;		/* committed, not sent yet */
 
 	struct inflight	*pr_inflight;		/* mail sent, not yet acked */
 	size_t		 pr_ninflight, pr_capinflight;
@@ -97,6 +128,7 @@ struct peer {
 	uint64_t	 pr_records_in, pr_records_out, pr_rejected;
 	uint64_t	 pr_bytes_in, pr_bytes_out;	/* frames, this session */
 	uint64_t	 pr_their_head;		/* its log head (heartbeats) */
+	struct log_limit pr_loglim;
 };
 
 struct node {
@@ -129,6 +161,7 @@ struct node {
 	uint64_t		 n_started_ms;
 	int			 n_stopping;
 	struct counters		 n_cnt;
+	struct log_limit	 n_loglim;	/* of peers not yet named */
 	char			 n_write_error[160]; /* why node_write failed */
 	/* Ed25519 -> X25519 costs as much as a verify: remember them. */
 	struct curve_memo {
@@ -155,6 +188,11 @@ uint64_t	 node_wall_ms(void);
 /* peer.c: links, authentication and frames. */
 int	peer_init(struct node *n);
 void	peer_shutdown(struct node *n);
+/*
+ * Queues f for p: 0, or -1 if it cannot go now (its pipe is full or
+ * gone: p->pr_blocked is set until a send gets through, which a timer
+ * keeps trying with a heartbeat).
+ */
 int	peer_send(struct node *n, struct peer *p, const Nodenet__Frame *f);
 /* Ends p's session (a link reconnects; a node below stays listed). */
 void	peer_fail(struct node *n, struct peer *p, const char *why);
@@ -163,10 +201,22 @@ void	peer_fail(struct node *n, struct peer *p, const char *why);
 void	peer_recheck(struct node *n);
 /* A link that is down: reconnect now instead of after its backoff. */
 void	peer_kick(struct node *n, struct peer *p);
-/* Drops a node below us from the peer list (a newer session replaced it). */
+/*
+ * Drops a node below us from the peer list (a newer session replaced
+ * it) and closes its connection.
+ */
 void	peer_forget(struct node *n, struct peer *p);
+/*
+ * 1 if a line p caused (NULL: a sender not yet named) may be logged now,
+ * 0 if it is over its share; lines held back are counted and summed up
+ * in one line when the window ends. Counters are kept regardless.
+ */
+int	peer_may_log(struct node *n, struct peer *p);
 
 /* repl.c: the sync engine. */
+#define REPL_RESTART_MS		1000	/* a feed restarts at most this often */
+#define REPL_HELLO_REPLY	1u	/* pr_hello_owed bits */
+#define REPL_HELLO_ASK		2u
 void	repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h);
 void	repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b);
 void	repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a);

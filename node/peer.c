@@ -12,12 +12,15 @@
  * as its User-Id, and the peer must then show, in a Hello within
  * link_timeout, a certificate chain for an Ed25519 key of that form, or
  * be dropped. A session lasts while its chain holds: a revocation or the
- * end of a window ends it (peer_recheck(), tick()). Handshake failures are seen through socket
- * monitors (a CURVE failure is otherwise a silent reconnect loop).
+ * end of a window ends it (peer_recheck(), tick()). Handshake failures
+ * are seen through socket monitors (a CURVE failure is otherwise a
+ * silent reconnect loop).
  *
  * SECURITY: frames are untrusted; wire_frame_unpack() bounds them before
  * anything reads them, and a bad frame costs the peer a counter and a log
- * line, never the node.
+ * line, never the node. Log lines a peer causes are rate-limited
+ * (peer_may_log()); what libzmq queues per connection is bounded
+ * (PEER_HWM); a session we end on our ROUTER is closed (close_conn()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,8 +39,28 @@
 #define ZAP_ENDPOINT	"inproc://zeromq.zap.01"
 #define TICK_MS		500
 #define DRAIN_MAX	64	/* messages read per socket per loop turn */
+#define PROBE_MS	10	/* a blocked session tries again this often */
+#define LOG_BURST	5	/* lines a peer may cause per LOG_WINDOW_MS */
+#define LOG_WINDOW_MS	1000
+
+/*
+ * Frames one connection may hold queued here, each way. libzmq counts
+ * whole messages: a pipe holds PEER_HWM of them, and the connection's
+ * engine one more (two copies while CURVE seals or opens it). Its
+ * default, 1,000 each way, let one peer that reads nothing (or sends
+ * faster than we verify) pin gigabytes. Out: no frame of ours exceeds
+ * WIRE_MAX_FRAME, and a batch, the large one, stops just past
+ * WIRE_MAX_FRAME / 2 of records: about 6 x 4 MiB = 24 MiB a connection,
+ * 48 MiB at the very most. In: a peer's frame is taken up to
+ * ZMQ_MAXMSGSIZE (2 x WIRE_MAX_FRAME, so that one too large is refused
+ * and counted, not a dropped connection): 96 MiB at the very most. The
+ * kernel's socket buffers come on top, outside the process. Four frames
+ * keep a link busy: acks coming back refill them (repl_pump()).
+ */
+#define PEER_HWM	4
 
 static void	tick(loop_t *, void *);
+static void	send_heartbeat(struct node *, struct peer *);
 
 static struct peer *
 peer_new(struct node *n)
@@ -45,6 +68,7 @@ peer_new(struct node *n)
 	struct peer	*p = xcalloc(1, sizeof(*p));
 
 	p->pr_node = n;
+	p->pr_fd = -1;
 	n->n_peers = xrealloc(n->n_peers, n->n_npeers + 1,
 	    sizeof(*n->n_peers));
 	n->n_peers[n->n_npeers++] = p;
@@ -63,6 +87,10 @@ peer_free(struct node *n, struct peer *p)
 		loop_timer_cancel(n->n_loop, p->pr_hello_timer);
 	if (p->pr_retry_timer != 0)
 		loop_timer_cancel(n->n_loop, p->pr_retry_timer);
+	if (p->pr_restart_timer != 0)
+		loop_timer_cancel(n->n_loop, p->pr_restart_timer);
+	if (p->pr_probe_timer != 0)
+		loop_timer_cancel(n->n_loop, p->pr_probe_timer);
 	free(p->pr_inflight);
 	free(p->pr_name);
 	free(p);
@@ -81,10 +109,87 @@ session_reset(struct peer *p)
 	p->pr_state = PEER_DOWN;
 	p->pr_hello_sent = 0;
 	p->pr_version = 0;
+	p->pr_hello_owed = 0;
+	p->pr_blocked = 0;
+	if (p->pr_probe_timer != 0)
+		loop_timer_cancel(p->pr_node->n_loop, p->pr_probe_timer);
+	p->pr_probe_timer = 0;
 	p->pr_resync = 0;
 	p->pr_credit = 0;
 	p->pr_ack_due = 0;
+	p->pr_ack_owed = 0;
+	if (p->pr_restart_timer != 0)
+		loop_timer_cancel(p->pr_node->n_loop, p->pr_restart_timer);
+	p->pr_restart_timer = 0;
+	p->pr_restart_due = 0;
+	p->pr_restart_reply = 0;
 	memcpy(p->pr_rx_upto, p->pr_received, sizeof(p->pr_rx_upto));
+}
+
+/*
+ * Closes the connection of a session on our ROUTER. libzmq cannot close
+ * one connection of a ROUTER, so we shut down the socket its first
+ * message came from; libzmq's I/O thread sees it end and drops the
+ * connection with all it had queued. libzmq owns that descriptor and may
+ * have closed it and given its number to another connection since: only
+ * a socket still connected to the address it had then is shut down.
+ * (That address is the peer's IP and port: another connection could
+ * share both only if the same host reused the port at once, and then it
+ * is the same node, which reconnects.)
+ */
+static void
+close_conn(struct peer *p)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+	if (p->pr_link != NULL || p->pr_fd == -1)
+		return;
+	if (getpeername(p->pr_fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    len == p->pr_addrlen && memcmp(&ss, &p->pr_addr, len) == 0)
+		(void)shutdown(p->pr_fd, SHUT_RDWR);	/* gone already: fine */
+	p->pr_fd = -1;
+}
+
+/* Sums up what ll held back, once its window is over. */
+static void
+log_limit_flush(struct log_limit *ll, const char *who, uint64_t now)
+{
+	if (ll->ll_dropped == 0 || now - ll->ll_start_ms < LOG_WINDOW_MS)
+		return;
+	log_warnx("event=log_suppressed peer=%s lines=%llu", who,
+	    (unsigned long long)ll->ll_dropped);
+	ll->ll_dropped = 0;
+}
+
+/*
+ * A peer decides how often it makes us log (a bad frame, a refused
+ * record, a gap): LOG_BURST lines per window each, the rest counted.
+ * Senders not yet named share one budget, since each connection is a
+ * new one of those.
+ */
+int
+peer_may_log(struct node *n, struct peer *p)
+{
+	struct log_limit	*ll = &n->n_loglim;
+	const char		*who = "(unnamed)";
+	uint64_t		 now = loop_now_ms();
+
+	if (p != NULL && p->pr_name != NULL) {
+		ll = &p->pr_loglim;
+		who = p->pr_name;
+	}
+	if (now - ll->ll_start_ms >= LOG_WINDOW_MS) {
+		log_limit_flush(ll, who, now);
+		ll->ll_start_ms = now;
+		ll->ll_lines = 0;
+	}
+	if (ll->ll_lines < LOG_BURST) {
+		ll->ll_lines++;
+		return 1;
+	}
+	ll->ll_dropped++;
+	return 0;
 }
 
 static int
@@ -109,8 +214,11 @@ set_common(struct node *n, void *sock)
 	int	linger = 0, hs = (int)n->n_conf->link_timeout_ms;
 	int	hb = (int)n->n_conf->heartbeat_ms;
 	int	hbt = (int)n->n_conf->link_timeout_ms;
+	int	hwm = PEER_HWM;
 
 	zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof(max));
+	zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
 	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(sock, ZMQ_HANDSHAKE_IVL, &hs, sizeof(hs));
 	zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &hb, sizeof(hb));
@@ -191,21 +299,25 @@ handshake_failure(uint16_t event)
 void
 peer_forget(struct node *n, struct peer *p)
 {
+	close_conn(p);
 	peer_free(n, p);
 }
 
 void
 peer_fail(struct node *n, struct peer *p, const char *why)
 {
-	log_warnx("event=link_fail peer=%s reason=\"%s\"", peer_label(p), why);
+	if (peer_may_log(n, p))
+		log_warnx("event=link_fail peer=%s reason=\"%s\"",
+		    peer_label(p), why);
 	snprintf(p->pr_error, sizeof(p->pr_error), "%s", why);
 	if (p->pr_link == NULL) {
 		/*
-		 * A ROUTER cannot close one connection: end the session;
-		 * what that connection sends next must start with a Hello.
+		 * End the session and close its connection, with what was
+		 * queued for it; the node reconnects and says Hello again.
 		 * A named node stays listed (down) for node-ctl peers until
-		 * it says Hello again.
+		 * it does.
 		 */
+		close_conn(p);
 		if (p->pr_name == NULL) {
 			peer_free(n, p);
 			return;
@@ -317,8 +429,10 @@ on_link_monitor(loop_t *l, void *arg)
 		} else if ((fail = handshake_failure(ev)) != NULL) {
 			n->n_cnt.auth_failed++;
 			snprintf(p->pr_error, sizeof(p->pr_error), "%s", fail);
-			log_warnx("event=auth_failed peer=%s endpoint=%s "
-			    "reason=\"%s\"", p->pr_link->name, ep, fail);
+			if (peer_may_log(n, p))
+				log_warnx("event=auth_failed peer=%s "
+				    "endpoint=%s reason=\"%s\"",
+				    p->pr_link->name, ep, fail);
 			retry_later(n, p);
 		}
 	}
@@ -340,8 +454,9 @@ on_router_monitor(loop_t *l, void *arg)
 		if ((fail = handshake_failure(ev)) != NULL &&
 		    ev != ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
 			n->n_cnt.auth_failed++;
-			log_warnx("event=auth_failed endpoint=%s reason=\"%s\"",
-			    ep, fail);
+			if (peer_may_log(n, NULL))
+				log_warnx("event=auth_failed endpoint=%s "
+				    "reason=\"%s\"", ep, fail);
 		}
 	return 0;
 }
@@ -399,8 +514,9 @@ on_zap(loop_t *l, void *arg)
 		}
 		if (!ok) {
 			n->n_cnt.auth_failed++;
-			log_warnx("event=auth_refused address=%s reason=\"%s\"",
-			    addr, why);
+			if (peer_may_log(n, NULL))
+				log_warnx("event=auth_refused address=%s "
+				    "reason=\"%s\"", addr, why);
 		}
 		if (nparts >= 2) {
 			const char *code = ok ? "200" : "400";
@@ -434,16 +550,19 @@ dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 		n->n_cnt.frames_bad++;
 		snprintf(p->pr_error, sizeof(p->pr_error), "bad frame: %s",
 		    wire_strerror(rc));
-		log_warnx("event=frame_refused peer=%s bytes=%zu reason=\"%s\"",
-		    peer_label(p), len, wire_strerror(rc));
+		if (peer_may_log(n, p))
+			log_warnx("event=frame_refused peer=%s bytes=%zu "
+			    "reason=\"%s\"", peer_label(p), len,
+			    wire_strerror(rc));
 		return;
 	}
 	if (f->kind_case == NODENET__FRAME__KIND_HELLO)
 		repl_hello(n, p, f->hello);
 	else if (p->pr_state != PEER_UP) {
 		n->n_cnt.frames_bad++;
-		log_warnx("event=frame_refused peer=%s reason=\"before Hello\"",
-		    peer_label(p));
+		if (peer_may_log(n, p))
+			log_warnx("event=frame_refused peer=%s "
+			    "reason=\"before Hello\"", peer_label(p));
 	} else if (f->kind_case == NODENET__FRAME__KIND_BATCH)
 		repl_batch(n, p, f->batch);
 	else if (f->kind_case == NODENET__FRAME__KIND_ACK)
@@ -509,6 +628,14 @@ router_peer(struct node *n, zmq_msg_t *rid, zmq_msg_t *payload)
 	memcpy(p->pr_curve, curve, sizeof(curve));
 	memcpy(p->pr_rid, zmq_msg_data(rid), zmq_msg_size(rid));
 	p->pr_rid_len = zmq_msg_size(rid);
+	/* The socket it came from, to close it by (close_conn()).
+	 * ZMQ_SRCFD is deprecated since libzmq 4.3 but still there: no
+	 * other call tells one connection of a ROUTER from another. */
+	p->pr_addrlen = sizeof(p->pr_addr);
+	if ((p->pr_fd = zmq_msg_get(payload, ZMQ_SRCFD)) < 0 ||
+	    getpeername(p->pr_fd, (struct sockaddr *)&p->pr_addr,
+	    &p->pr_addrlen) != 0)
+		p->pr_fd = -1;
 	p->pr_state = PEER_CONNECTED;
 	p->pr_connected_ms = loop_now_ms();
 	arm_hello_deadline(n, p);
@@ -556,14 +683,33 @@ on_router(loop_t *l, void *arg)
 		}
 		if (parts != 2 || (p = router_peer(n, &rid, &m)) == NULL) {
 			n->n_cnt.frames_bad++;
-			log_warnx("event=frame_refused reason=\"malformed "
-			    "message or unknown sender\"");
+			if (peer_may_log(n, NULL))
+				log_warnx("event=frame_refused reason="
+				    "\"malformed message or unknown sender\"");
 		} else
 			dispatch(n, p, zmq_msg_data(&m), zmq_msg_size(&m));
 		zmq_msg_close(&m);
 		zmq_msg_close(&rid);
 	}
 	return 0;
+}
+
+/*
+ * A session whose pipe was full: a heartbeat tells whether it has room
+ * again (it takes a slot like any frame). If it goes, the feed goes on
+ * at the end of this loop turn; if not, peer_send() asks again. Waiting
+ * for the peer's next ack instead would leave the link idle between
+ * the moment it reads our frames and the moment it has stored them.
+ */
+static void
+probe(loop_t *l, void *arg)
+{
+	struct peer	*p = arg;
+
+	(void)l;
+	p->pr_probe_timer = 0;
+	if (p->pr_blocked && p->pr_state == PEER_UP)
+		send_heartbeat(p->pr_node, p);
 }
 
 int
@@ -585,10 +731,18 @@ peer_send(struct node *n, struct peer *p, const Nodenet__Frame *f)
 		rc = zmq_send(n->n_router, buf, len, ZMQ_DONTWAIT);
 	free(buf);
 	if (rc == -1) {
+		/* Its pipe is full (EAGAIN: with ZMQ_ROUTER_MANDATORY a
+		 * ROUTER says so too) or gone: repl_pump() holds its feed
+		 * until a probe gets through or the peer acks. */
 		log_debug("event=send_failed peer=%s errno=%d", peer_label(p),
 		    errno);
+		p->pr_blocked = 1;
+		if (p->pr_probe_timer == 0)
+			p->pr_probe_timer = loop_timer(n->n_loop, PROBE_MS,
+			    probe, p);
 		return -1;
 	}
+	p->pr_blocked = 0;
 	n->n_cnt.frames_out++;
 	p->pr_bytes_out += len;
 	return 0;
@@ -652,9 +806,12 @@ tick(loop_t *l, void *arg)
 	struct node	*n = arg;
 	uint64_t	 now = loop_now_ms();
 
+	log_limit_flush(&n->n_loglim, "(unnamed)", now);
 	for (size_t i = n->n_npeers; i-- > 0;) {
 		struct peer	*p = n->n_peers[i];
 
+		if (p->pr_name != NULL)
+			log_limit_flush(&p->pr_loglim, p->pr_name, now);
 		if (p->pr_state != PEER_UP)
 			continue;
 		if (now - p->pr_last_rx_ms > n->n_conf->link_timeout_ms) {
@@ -740,6 +897,11 @@ peer_init(struct node *n)
 			return -1;
 		set_common(n, n->n_router);
 		zmq_setsockopt(n->n_router, ZMQ_CURVE_SERVER, &one,
+		    sizeof(one));
+		/* A full pipe fails the send (EAGAIN) instead of dropping
+		 * the frame unseen: a feed must not count a batch sent that
+		 * never left. */
+		zmq_setsockopt(n->n_router, ZMQ_ROUTER_MANDATORY, &one,
 		    sizeof(one));
 		zmq_setsockopt(n->n_router, ZMQ_ZAP_DOMAIN, "node", 4);
 		if (set_curve_keys(n, n->n_router) != 0) {

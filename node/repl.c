@@ -10,9 +10,11 @@
  * write transaction, and acks only after that commit; custody passes
  * with the ack. A checkpoint names the store it refers to, so a peer
  * whose store was replaced starts again from zero instead of being
- * skipped, and the epoch of that store's log it was taken in, so a store
- * restored from a backup (its log wound back under the same id) is not
- * skipped either. Resent records are deduplicated by id.
+ * skipped, whether it says so in its first Hello or mid-session, and
+ * the epoch of that store's log it was taken in, so a store restored
+ * from a backup (its log wound back under the same id) is not skipped
+ * either. A Hello that asks for our feed again restarts it, at most once
+ * per REPL_RESTART_MS. Resent records are deduplicated by id.
  *
  * Invariants: pr_received is durable (committed with the records it
  * covers); pr_rx_upto >= pr_received and only differs within a turn
@@ -266,6 +268,11 @@ save_peer_state(store_txn_t *txn, struct peer *p)
 		log_warnx("event=peer_state_unsaved peer=%s", p->pr_name);
 }
 
+/*
+ * Says Hello to p: reply set answers its ask; unset asks for its feed
+ * again from our checkpoints. One that cannot go now (its pipe is full)
+ * is owed, and goes before anything else when it can (repl_pump()).
+ */
 static void
 send_hello(struct node *n, struct peer *p, int reply)
 {
@@ -312,7 +319,9 @@ send_hello(struct node *n, struct peer *p, int reply)
 	if (peer_send(n, p, &f) == 0) {
 		p->pr_hello_sent = 1;
 		p->pr_tell_rewound = 0;
-	}
+		p->pr_hello_owed &= reply ? ~REPL_HELLO_REPLY : ~REPL_HELLO_ASK;
+	} else
+		p->pr_hello_owed |= reply ? REPL_HELLO_REPLY : REPL_HELLO_ASK;
 	free(chain);
 }
 
@@ -377,6 +386,26 @@ keep_chain(struct node *n, store_txn_t *txn, const Nodenet__Hello *h)
 	}
 }
 
+/* A digest of h's certificate chain, to compare chains cheaply. */
+static void
+chain_hash(const Nodenet__Hello *h, uint8_t out[crypto_generichash_BYTES])
+{
+	crypto_generichash_state	st;
+	uint8_t				len[8];
+
+	crypto_generichash_init(&st, NULL, 0, crypto_generichash_BYTES);
+	for (size_t i = 0; i < h->n_cert_chain; i++) {
+		/* Each length first, so that no two chains hash alike. */
+		for (int b = 0; b < 8; b++)
+			len[b] = (uint8_t)((uint64_t)h->cert_chain[i].len >>
+			    (8 * b));
+		crypto_generichash_update(&st, len, sizeof(len));
+		crypto_generichash_update(&st, h->cert_chain[i].data,
+		    h->cert_chain[i].len);
+	}
+	crypto_generichash_final(&st, out, crypto_generichash_BYTES);
+}
+
 /*
  * Why checkpoint cp of lane l, which p's Hello h holds of this store's
  * log, is not of our log as it is now (the store was restored from a
@@ -409,49 +438,189 @@ checkpoint_stale(struct node *n, const Nodenet__Hello *h, int l,
 }
 
 /*
- * Restarts our feed to p from the checkpoints in its Hello. They count
- * only if they are of this store and of our log as it is now (epoch,
- * head); otherwise we start from 0 and the peer deduplicates. A lane
- * restarted below the peer's checkpoint gets a batch at once, empty if
- * need be, whose after = 0 tells the peer so.
+ * 1 if h may speak for p; otherwise p's session ends (p may be freed),
+ * counted in hello_bad. A first Hello must share a protocol version with
+ * us, name the node we expect (a listener admits its children and its
+ * accept list only: trust_may_link()) and prove, with a chain to our
+ * root, an Ed25519 key whose X25519 form passed the handshake; that key
+ * goes into *key. A later one must repeat the name and the very chain
+ * the session began with: who a session speaks for does not change (a
+ * renewed certificate takes a new session), and a digest compares in no
+ * time where verifying the chain again would cost us signature checks
+ * as often as the peer likes to say Hello.
+ */
+static int
+hello_trusted(struct node *n, struct peer *p, const Nodenet__Hello *h,
+    int first, const uint8_t chain[crypto_generichash_BYTES],
+    uint8_t key[KEY_PUBLIC_BYTES])
+{
+	char	why[STORE_MAX_PEER + 128] = "";
+	int	rc;
+
+	if (!first) {
+		if (strcmp(h->name, p->pr_name) != 0)
+			snprintf(why, sizeof(why), "Hello names another node "
+			    "mid-session");
+		else if (memcmp(chain, p->pr_chain, sizeof(p->pr_chain)))
+			snprintf(why, sizeof(why), "certificate chain changed "
+			    "mid-session");
+	} else if ((p->pr_version = wire_session_version(h->protocol_version,
+	    h->max_protocol_version)) == 0) {
+		/* The name is as yet unproven: it only helps find the node. */
+		snprintf(why, sizeof(why), "no protocol version in common: "
+		    "ours %u-%u, theirs %u-%u", WIRE_PROTOCOL_MIN,
+		    WIRE_PROTOCOL_VERSION, h->protocol_version,
+		    h->max_protocol_version != 0 ? h->max_protocol_version :
+		    h->protocol_version);
+		if (peer_may_log(n, p))
+			log_warnx("event=version_refused name=%s reason=\"%s\"",
+			    h->name, why);
+	} else if ((p->pr_link != NULL &&
+	    strcmp(h->name, p->pr_link->name) != 0) ||
+	    strcmp(h->name, n->n_conf->name) == 0)
+		snprintf(why, sizeof(why), "Hello names an unexpected node");
+	else if (p->pr_link == NULL && !trust_may_link(n, h->name))
+		/* It would have us route its subtree through it. */
+		snprintf(why, sizeof(why), "%s may not link here: neither our "
+		    "child nor in accept", h->name);
+	else if ((rc = trust_hello(n, h->name, h->cert_chain, h->n_cert_chain,
+	    p->pr_curve, p->pr_link != NULL ? p->pr_link->key : NULL,
+	    key)) != 0)
+		snprintf(why, sizeof(why), "certificate chain refused: %s",
+		    cert_strerror(rc));
+	if (why[0] == '\0')
+		return 1;
+	n->n_cnt.hello_bad++;
+	peer_fail(n, p, why);
+	return 0;
+}
+
+/*
+ * A node below us has one session, the newest: p, whose first Hello
+ * names it, replaces older ones, whose connections are closed. What
+ * limits that node (when its feed last restarted, its log lines) stays
+ * with it, or a new connection would be a way around the limits.
  */
 static void
-restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h)
+take_over(struct node *n, struct peer *p, const char *name)
 {
-	const char	*why = NULL;
-	store_txn_t	*txn;
-	uint64_t	 claimed[WIRE_LANES];
-	int		 ours = h->peer_store_id.len == STORE_INSTANCE_BYTES &&
-	    memcmp(h->peer_store_id.data, store_instance(n->n_store),
-	    STORE_INSTANCE_BYTES) == 0;
+	int	replaced = 0;
 
-	p->pr_restarted = 0;
-	for (int l = 0; l < WIRE_LANES; l++) {
-		uint64_t	 cp = ours && (size_t)l < h->n_checkpoints ?
-		    h->checkpoints[l] : 0;
-		const char	*stale = cp > 0 ?
-		    checkpoint_stale(n, h, l, cp) : NULL;
+	if (p->pr_name == NULL)
+		p->pr_name = xstrdup(name);
+	for (size_t i = n->n_npeers; i-- > 0;) {
+		struct peer	*q = n->n_peers[i];
 
-		claimed[l] = cp;
-		if (stale != NULL) {
-			why = why != NULL ? why : stale;
-			p->pr_restarted |= 1u << l;
-			cp = 0;
-		}
-		p->pr_sent[l] = p->pr_acked[l] = p->pr_scanned[l] = cp;
+		if (q == p || q->pr_link != NULL || q->pr_name == NULL ||
+		    strcmp(q->pr_name, name) != 0)
+			continue;
+		replaced |= q->pr_state == PEER_UP;
+		if (q->pr_restart_ms > p->pr_restart_ms)
+			p->pr_restart_ms = q->pr_restart_ms;
+		p->pr_loglim = q->pr_loglim;
+		peer_forget(n, q);
 	}
-	p->pr_credit = h->credit;
+	if (replaced && peer_may_log(n, p))
+		log_info("event=session_replaced peer=%s", name);
+	route_learn(n, name);
+}
+
+/*
+ * What we hold of p's log counts only for the store we synced: a store
+ * we have not met, in a first Hello or mid-session, is a replaced one,
+ * and its log starts from 0 here, as the peer will send it. 1 if new.
+ */
+static int
+meet_store(struct node *n, struct peer *p, const Nodenet__Hello *h)
+{
+	if (memcmp(p->pr_instance, h->store_id.data,
+	    STORE_INSTANCE_BYTES) == 0)
+		return 0;
+	if (!sodium_is_zero(p->pr_instance, STORE_INSTANCE_BYTES) &&
+	    peer_may_log(n, p))
+		log_warnx("event=peer_store_replaced peer=%s action=resync",
+		    h->name);
+	memcpy(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES);
+	p->pr_since_ms = node_wall_ms();
+	memset(p->pr_received, 0, sizeof(p->pr_received));
+	memset(p->pr_rx_upto, 0, sizeof(p->pr_rx_upto));
+	memset(p->pr_received_epoch, 0, sizeof(p->pr_received_epoch));
+	memset(p->pr_rx_epoch, 0, sizeof(p->pr_rx_epoch));
+	return 1;
+}
+
+/*
+ * The epoch of p's log its batches of this session are of, and whether
+ * its log went back: then what it sent us before is not in its store any
+ * more, and it gets it again like a replaced store (came_from()). 1 if
+ * it went back.
+ */
+static int
+take_epoch(struct node *n, struct peer *p, const Nodenet__Hello *h)
+{
+	if (h->log_epoch.len == WIRE_EPOCH_BYTES)
+		memcpy(p->pr_epoch, h->log_epoch.data, WIRE_EPOCH_BYTES);
+	else
+		memset(p->pr_epoch, 0, WIRE_EPOCH_BYTES);
+	if (!h->log_rewound)
+		return 0;
+	if (peer_may_log(n, p))
+		log_warnx("event=peer_log_rewound peer=%s action=resend",
+		    p->pr_name);
+	p->pr_since_ms = node_wall_ms();
+	return 1;
+}
+
+/* The restart p asked for, now: its checkpoints, its (capped) credit. */
+static void
+restart_now(struct node *n, struct peer *p)
+{
+	store_txn_t	*txn;
+
+	for (int l = 0; l < WIRE_LANES; l++)
+		p->pr_sent[l] = p->pr_acked[l] = p->pr_scanned[l] =
+		    p->pr_restart_cp[l];
+	/* Lanes restarted below its checkpoint get a batch at once, empty
+	 * if need be, whose after = 0 tells the peer so. */
+	p->pr_restarted = p->pr_restart_stale;
+	p->pr_credit = p->pr_restart_credit;
 	p->pr_ninflight = 0;
-	if (why == NULL)
-		return;
-	/*
-	 * Our log went back (a restored backup): the peer holds records of
-	 * ours we no longer have, and what we write now takes their
-	 * positions. Our next Hello to it says so, to have those back. Our
-	 * origin sequence may have gone back too, and a report with a
-	 * sequence already seen is dropped as old: move it past any a run
-	 * of ours can have reached (the clock in ms).
-	 */
+	p->pr_restart_due = 0;
+	p->pr_restart_ms = loop_now_ms();
+	n->n_cnt.feed_restarts++;
+	if ((txn = node_txn(n)) != NULL)
+		save_peer_state(txn, p);
+	if (p->pr_restart_reply) {
+		p->pr_restart_reply = 0;
+		send_hello(n, p, 1);
+	}
+}
+
+static void
+restart_fire(loop_t *l, void *arg)
+{
+	struct peer	*p = arg;
+
+	(void)l;
+	p->pr_restart_timer = 0;
+	if (p->pr_restart_due && p->pr_state == PEER_UP)
+		restart_now(p->pr_node, p);
+}
+
+/*
+ * Our log went back (a restored backup): the peer holds records of ours
+ * we no longer have, and what we write now takes their positions. Our
+ * next Hello to it says so, to have those back. Our origin sequence may
+ * have gone back too, and a report with a sequence already seen is
+ * dropped as old: move it past any a run of ours can have reached (the
+ * clock in ms).
+ */
+static void
+log_went_back(struct node *n, struct peer *p, const uint64_t claimed[],
+    const char *why)
+{
+	store_txn_t	*txn;
+
 	n->n_cnt.log_rewinds++;
 	p->pr_tell_rewound = 1;
 	log_warnx("event=log_rewound peer=%s their_checkpoints=%llu/%llu/%llu"
@@ -464,142 +633,124 @@ restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h)
 }
 
 /*
- * The epoch of p's log its batches of this session are of, and whether
- * its log went back: then what it sent us before is not in its store any
- * more, and it gets it again like a replaced store (came_from()).
+ * Restarts our feed to p from the checkpoints in its Hello, and answers
+ * it once restarted if reply. They count only if they are of this store
+ * and of our log as it is now (epoch, head); otherwise we start from 0
+ * and the peer deduplicates. The credit it grants is capped at our own:
+ * it is what we will queue for it unacked, and its 65,536 is no reason
+ * to.
+ *
+ * A restart resends everything past those checkpoints, and a Hello costs
+ * the peer a hundred bytes: at most one restart per REPL_RESTART_MS.
+ * One asked sooner is not dropped (an honest resync must happen) but
+ * deferred to its turn, sending nothing meanwhile; a Hello arriving while
+ * one waits replaces it. Either way it counts in hello_throttled.
  */
 static void
-take_epoch(struct peer *p, const Nodenet__Hello *h)
+restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h,
+    int reply)
 {
-	if (h->log_epoch.len == WIRE_EPOCH_BYTES)
-		memcpy(p->pr_epoch, h->log_epoch.data, WIRE_EPOCH_BYTES);
-	else
-		memset(p->pr_epoch, 0, WIRE_EPOCH_BYTES);
-	if (h->log_rewound) {
-		log_warnx("event=peer_log_rewound peer=%s action=resend",
-		    p->pr_name);
-		p->pr_since_ms = node_wall_ms();
+	const char	*why = NULL;
+	uint64_t	 now = loop_now_ms(), claimed[WIRE_LANES];
+	int		 ours = h->peer_store_id.len == STORE_INSTANCE_BYTES &&
+	    memcmp(h->peer_store_id.data, store_instance(n->n_store),
+	    STORE_INSTANCE_BYTES) == 0;
+
+	p->pr_restart_stale = 0;
+	for (int l = 0; l < WIRE_LANES; l++) {
+		uint64_t	 cp = ours && (size_t)l < h->n_checkpoints ?
+		    h->checkpoints[l] : 0;
+		const char	*stale = cp > 0 ?
+		    checkpoint_stale(n, h, l, cp) : NULL;
+
+		claimed[l] = cp;
+		if (stale != NULL) {
+			why = why != NULL ? why : stale;
+			p->pr_restart_stale |= 1u << l;
+			cp = 0;
+		}
+		p->pr_restart_cp[l] = cp;
 	}
+	if (why != NULL)
+		log_went_back(n, p, claimed, why);
+	p->pr_restart_credit = h->credit < n->n_conf->credit ? h->credit :
+	    n->n_conf->credit;
+	p->pr_restart_reply |= reply;
+	if (p->pr_restart_due) {
+		n->n_cnt.hello_throttled++;
+		return;
+	}
+	p->pr_restart_due = 1;
+	if (p->pr_restart_ms != 0 && now - p->pr_restart_ms < REPL_RESTART_MS) {
+		n->n_cnt.hello_throttled++;
+		p->pr_restart_timer = loop_timer(n->n_loop, p->pr_restart_ms +
+		    REPL_RESTART_MS - now, restart_fire, p);
+		return;
+	}
+	restart_now(n, p);
 }
 
+/*
+ * A Hello: the first of a session, or one mid-session (contract: proto/
+ * README.md, Links) that asks for our feed again (reply unset), answers
+ * our ask (set), or says that the peer's store was replaced or its log
+ * went back. Both take the same path: checked, the peer's store met, our
+ * feed restarted.
+ */
 void
 repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 {
-	store_txn_t	*txn = NULL;
+	uint8_t		 chain[crypto_generichash_BYTES];
 	uint8_t		 key[KEY_PUBLIC_BYTES];
-	int		 rc;
+	store_txn_t	*txn;
+	int		 first = p->pr_state != PEER_UP, met, rc;
 
-	if (p->pr_state == PEER_UP) {
-		/* Mid-session: a reply ends our resync; an ask starts its. */
-		take_epoch(p, h);
-		if (h->log_rewound && (txn = node_txn(n)) != NULL)
-			save_peer_state(txn, p);
-		if (h->reply)
-			p->pr_resync = 0;
-		else {
-			restart_feed(n, p, h);
-			send_hello(n, p, 1);
-		}
+	chain_hash(h, chain);
+	if (!hello_trusted(n, p, h, first, chain, key))
 		return;
-	}
-	if ((p->pr_version = wire_session_version(h->protocol_version,
-	    h->max_protocol_version)) == 0) {
-		char	why[128];
-
-		/* The name is as yet unproven: it only helps find the node. */
-		n->n_cnt.hello_bad++;
-		snprintf(why, sizeof(why), "no protocol version in common: "
-		    "ours %u-%u, theirs %u-%u", WIRE_PROTOCOL_MIN,
-		    WIRE_PROTOCOL_VERSION, h->protocol_version,
-		    h->max_protocol_version != 0 ? h->max_protocol_version :
-		    h->protocol_version);
-		log_warnx("event=version_refused name=%s reason=\"%s\"",
-		    h->name, why);
-		peer_fail(n, p, why);
-		return;
-	}
-	if ((p->pr_link != NULL && strcmp(h->name, p->pr_link->name) != 0) ||
-	    strcmp(h->name, n->n_conf->name) == 0) {
-		n->n_cnt.hello_bad++;
-		peer_fail(n, p, "Hello names an unexpected node");
-		return;
-	}
-	if (p->pr_link == NULL && !trust_may_link(n, h->name)) {
-		char	why[STORE_MAX_PEER + 64];
-
-		/* It would have us route its subtree through it. */
-		n->n_cnt.hello_bad++;
-		snprintf(why, sizeof(why), "%s may not link here: neither our "
-		    "child nor in accept", h->name);
-		peer_fail(n, p, why);
-		return;
-	}
-	rc = trust_hello(n, h->name, h->cert_chain, h->n_cert_chain,
-	    p->pr_curve, p->pr_link != NULL ? p->pr_link->key : NULL, key);
-	if (rc == 0 && (txn = node_txn(n)) == NULL) {
+	if ((txn = node_txn(n)) == NULL) {
 		peer_fail(n, p, "store unavailable");
 		return;
 	}
-	if (rc == 0) {
+	if (first) {
 		keep_chain(n, txn, h);
-		/* What lasts: a chain held here, re-asked at its first end. */
-		rc = trust_check(n, txn, h->name, key, node_wall_ms(),
-		    &p->pr_trust_until);
-	}
-	if (rc != 0) {
-		char	why[128];
+		/* What lasts: a chain held here, asked again when its first
+		 * window ends and at every revocation (peer.c). */
+		if ((rc = trust_check(n, txn, h->name, key, node_wall_ms(),
+		    &p->pr_trust_until)) != 0) {
+			char	why[128];
 
-		n->n_cnt.hello_bad++;
-		snprintf(why, sizeof(why), "certificate chain refused: %s",
-		    cert_strerror(rc));
-		peer_fail(n, p, why);
-		return;
-	}
-	memcpy(p->pr_key, key, KEY_PUBLIC_BYTES);
-
-	if (p->pr_link == NULL) {
-		/* A node below us: one session per name, the newest wins. */
-		for (size_t i = n->n_npeers; i-- > 0;) {
-			struct peer	*q = n->n_peers[i];
-
-			if (q != p && q->pr_link == NULL && q->pr_name != NULL &&
-			    strcmp(q->pr_name, h->name) == 0) {
-				if (q->pr_state == PEER_UP)
-					log_info("event=session_replaced "
-					    "peer=%s", h->name);
-				peer_forget(n, q);
-			}
+			n->n_cnt.hello_bad++;
+			snprintf(why, sizeof(why), "certificate chain refused: "
+			    "%s", cert_strerror(rc));
+			peer_fail(n, p, why);
+			return;
 		}
-		if (p->pr_name == NULL)
-			p->pr_name = xstrdup(h->name);
-		route_learn(n, h->name);
-	}
-	if (p->pr_link == NULL)
-		load_peer_state(n, p);
-	p->pr_resync = 0;	/* what comes after this Hello is current */
-
-	restart_feed(n, p, h);
-	/* Ours of theirs count only if their store is the one we synced. */
-	if (memcmp(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES)) {
-		if (!sodium_is_zero(p->pr_instance, STORE_INSTANCE_BYTES))
-			log_warnx("event=peer_store_replaced peer=%s "
-			    "action=resync", h->name);
-		memcpy(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES);
-		p->pr_since_ms = node_wall_ms();
-		memset(p->pr_received, 0, sizeof(p->pr_received));
-		memset(p->pr_rx_upto, 0, sizeof(p->pr_rx_upto));
-		memset(p->pr_received_epoch, 0, sizeof(p->pr_received_epoch));
-		memset(p->pr_rx_epoch, 0, sizeof(p->pr_rx_epoch));
-	}
-	take_epoch(p, h);
-	p->pr_ack_due = 0;
-	memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
-	save_peer_state(txn, p);
+		memcpy(p->pr_key, key, KEY_PUBLIC_BYTES);
+		if (p->pr_link == NULL) {
+			take_over(n, p, h->name);
+			load_peer_state(n, p);
+		}
+		memcpy(p->pr_chain, chain, sizeof(p->pr_chain));
+		p->pr_resync = 0;   /* what comes after this Hello is current */
+		p->pr_ack_due = p->pr_ack_owed = 0;
+		memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
+	} else if (h->reply)
+		p->pr_resync = 0;	/* it answers our ask */
+	met = meet_store(n, p, h);
+	met |= take_epoch(n, p, h);
+	if (first || !h->reply)
+		restart_feed(n, p, h, !first);
+	if (first || met)
+		save_peer_state(txn, p);
+	if (!first)
+		return;
 	log_info("event=link_up peer=%s version=%u"
 	    " their_checkpoints=%llu/%llu/%llu"
 	    " our_checkpoints=%llu/%llu/%llu", h->name, p->pr_version,
-	    (unsigned long long)p->pr_sent[0], (unsigned long long)p->pr_sent[1],
-	    (unsigned long long)p->pr_sent[2],
+	    (unsigned long long)p->pr_restart_cp[0],
+	    (unsigned long long)p->pr_restart_cp[1],
+	    (unsigned long long)p->pr_restart_cp[2],
 	    (unsigned long long)p->pr_received[0],
 	    (unsigned long long)p->pr_received[1],
 	    (unsigned long long)p->pr_received[2]);
@@ -610,6 +761,7 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		loop_timer_cancel(n->n_loop, p->pr_hello_timer);
 		p->pr_hello_timer = 0;
 	}
+	/* At once, even if our feed waits for its turn: the session is up. */
 	if (!h->reply)
 		send_hello(n, p, 1);
 	else if (p->pr_tell_rewound)
@@ -638,10 +790,11 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 	}
 	if (b->after != p->pr_rx_upto[lane]) {
 		/* A gap: restart the feed from what we hold. */
-		log_warnx("event=batch_out_of_order peer=%s lane=%u after=%llu "
-		    "expected=%llu action=resync", p->pr_name, lane,
-		    (unsigned long long)b->after,
-		    (unsigned long long)p->pr_rx_upto[lane]);
+		if (peer_may_log(n, p))
+			log_warnx("event=batch_out_of_order peer=%s lane=%u "
+			    "after=%llu expected=%llu action=resync",
+			    p->pr_name, lane, (unsigned long long)b->after,
+			    (unsigned long long)p->pr_rx_upto[lane]);
 		n->n_cnt.frames_bad++;
 		resync(n, p, 0);
 		return;
@@ -672,10 +825,12 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 			p->pr_rejected++;
 			snprintf(p->pr_error, sizeof(p->pr_error),
 			    "record refused: %.140s", why);
-			log_warnx("event=record_refused peer=%s seq=%llu "
-			    "origin=%s reason=\"%s\"", p->pr_name,
-			    (unsigned long long)b->items[i]->seq,
-			    rcs[i] != 0 ? "-" : wr->rb->origin, why);
+			if (peer_may_log(n, p))
+				log_warnx("event=record_refused peer=%s "
+				    "seq=%llu origin=%s reason=\"%s\"",
+				    p->pr_name,
+				    (unsigned long long)b->items[i]->seq,
+				    rcs[i] != 0 ? "-" : wr->rb->origin, why);
 			continue;	/* refused for good: the ack covers it */
 		}
 		if ((rc = admit(n, txn, wr, why, sizeof(why))) != 0) {
@@ -688,10 +843,12 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 			p->pr_rejected++;
 			snprintf(p->pr_error, sizeof(p->pr_error),
 			    "record refused: %.140s", why);
-			log_warnx("event=record_refused peer=%s seq=%llu "
-			    "origin=%s reason=\"%s\"", p->pr_name,
-			    (unsigned long long)b->items[i]->seq,
-			    wr->rb->origin, why);
+			if (peer_may_log(n, p))
+				log_warnx("event=record_refused peer=%s "
+				    "seq=%llu origin=%s reason=\"%s\"",
+				    p->pr_name,
+				    (unsigned long long)b->items[i]->seq,
+				    wr->rb->origin, why);
 			continue;	/* refused for good: the ack covers it */
 		}
 		if ((rc = store_record(n, txn, wr)) == 1) {
@@ -726,6 +883,30 @@ out:
 	free(recs);
 }
 
+/* Acks of committed batches that are not sent yet, until one fails. */
+static void
+send_acks(struct node *n, struct peer *p)
+{
+	for (unsigned l = 0; l < WIRE_LANES; l++) {
+		Nodenet__Frame	f = NODENET__FRAME__INIT;
+		Nodenet__Ack	a = NODENET__ACK__INIT;
+
+		if ((p->pr_ack_owed & (1u << l)) == 0)
+			continue;
+		a.seq = p->pr_received[l];
+		a.credit = p->pr_ack_credit[l];
+		a.lane = l;
+		f.kind_case = NODENET__FRAME__KIND_ACK;
+		f.ack = &a;
+		/* A lost ack would be credit the peer never gets back: one
+		 * that cannot go now waits, and later batches add to it. */
+		if (peer_send(n, p, &f) != 0)
+			return;
+		p->pr_ack_owed &= ~(1u << l);
+		p->pr_ack_credit[l] = 0;
+	}
+}
+
 void
 repl_after_commit(struct node *n, int committed)
 {
@@ -741,7 +922,7 @@ repl_after_commit(struct node *n, int committed)
 			continue;
 		if (!committed) {
 			/* Nothing of theirs is ours: they resend from here. */
-			p->pr_ack_due = 0;
+			p->pr_ack_due = p->pr_ack_owed = 0;
 			memcpy(p->pr_rx_upto, p->pr_received,
 			    sizeof(p->pr_rx_upto));
 			memcpy(p->pr_rx_epoch, p->pr_received_epoch,
@@ -752,24 +933,15 @@ repl_after_commit(struct node *n, int committed)
 			resync(n, p, 1);	/* from the older checkpoints */
 			continue;
 		}
-		for (unsigned l = 0; l < WIRE_LANES; l++) {
-			Nodenet__Frame	f = NODENET__FRAME__INIT;
-			Nodenet__Ack	a = NODENET__ACK__INIT;
-
-			if ((p->pr_ack_due & (1u << l)) == 0)
-				continue;
-			p->pr_received[l] = p->pr_rx_upto[l];
-			memcpy(p->pr_received_epoch[l], p->pr_rx_epoch[l],
-			    WIRE_EPOCH_BYTES);
-			a.seq = p->pr_received[l];
-			a.credit = p->pr_ack_credit[l];
-			a.lane = l;
-			p->pr_ack_credit[l] = 0;
-			f.kind_case = NODENET__FRAME__KIND_ACK;
-			f.ack = &a;
-			peer_send(n, p, &f);
-		}
+		for (unsigned l = 0; l < WIRE_LANES; l++)
+			if (p->pr_ack_due & (1u << l)) {
+				p->pr_received[l] = p->pr_rx_upto[l];
+				memcpy(p->pr_received_epoch[l],
+				    p->pr_rx_epoch[l], WIRE_EPOCH_BYTES);
+				p->pr_ack_owed |= 1u << l;
+			}
 		p->pr_ack_due = 0;
+		send_acks(n, p);
 	}
 }
 
@@ -780,6 +952,7 @@ repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a)
 	unsigned	 lane = a->lane;
 	size_t		 keep = 0;
 
+	p->pr_blocked = 0;	/* it reads: there may be room again */
 	if (a->seq < p->pr_acked[lane] || a->seq > p->pr_sent[lane]) {
 		/* Of batches from before a restart of the feed: stale. */
 		log_debug("event=ack_stale peer=%s lane=%u seq=%llu sent=%llu",
@@ -791,8 +964,9 @@ repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a)
 	p->pr_credit += a->credit;
 	log_debug("event=ack_in peer=%s lane=%u seq=%llu credit=%u",
 	    p->pr_name, lane, (unsigned long long)a->seq, p->pr_credit);
-	if (p->pr_credit > WIRE_MAX_CREDIT)
-		p->pr_credit = WIRE_MAX_CREDIT;
+	/* Never above what a Hello may grant (restart_feed()). */
+	if (p->pr_credit > n->n_conf->credit)
+		p->pr_credit = n->n_conf->credit;
 	if ((txn = node_txn(n)) == NULL)
 		return;
 	/* Custody of what they now hold durably passes to them. */
@@ -1035,8 +1209,22 @@ out:
 void
 repl_pump(struct node *n, struct peer *p)
 {
-	/* Highest lane with something to send first, while credit lasts. */
-	while (p->pr_state == PEER_UP && p->pr_credit > 0) {
+	/* Its pipe was full: a probe that gets through or an ack from it
+	 * says when to try again (peer.c). */
+	if (p->pr_blocked)
+		return;
+	/* What is owed goes first: a reply tells the peer that what
+	 * follows it is of the restarted feed. */
+	if (p->pr_hello_owed & REPL_HELLO_REPLY)
+		send_hello(n, p, 1);
+	if ((p->pr_hello_owed & REPL_HELLO_ASK) && !p->pr_blocked)
+		send_hello(n, p, 0);
+	if (p->pr_ack_owed && !p->pr_blocked)
+		send_acks(n, p);
+	/* Highest lane with something to send first, while credit lasts;
+	 * nothing while a restart waits for its turn. */
+	while (p->pr_state == PEER_UP && p->pr_credit > 0 &&
+	    !p->pr_restart_due && p->pr_hello_owed == 0 && !p->pr_blocked) {
 		int	rc = 0;
 
 		for (unsigned l = 0; l < WIRE_LANES && rc == 0; l++)

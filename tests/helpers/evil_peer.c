@@ -1,6 +1,6 @@
 /*
  * evil_peer: a child node that speaks the link protocol and then
- * misbehaves, for tests/integration/auth.sh.
+ * misbehaves, for tests/integration/auth.sh and hello_flood.sh.
  *
  *   evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] [-T ADDR] [-s SUBJECT]
  *       [-f CHAINFILE] [-V VERSION] [-M MIN]
@@ -29,6 +29,23 @@
  *                  in (1,2]; wait for ack 2
  *   push           the certificates of -f CHAINFILE as records in
  *                  (0,n]; wait for ack n
+ *   hello-flood    restart Hellos (reply unset, credit 65,536), one a
+ *                  millisecond for -t seconds, never reading the socket
+ *                  again; prints how many went
+ *   new-store      one good record in (0,1], wait for ack 1; then a
+ *                  Hello with a new store id mid-session, and the new
+ *                  store's log from 0: that record again and a second
+ *                  one in (0,2]; wait for ack 2. A Hello from the parent
+ *                  asking for a resync is answered as a node would: a
+ *                  reply, and the log again from the checkpoint it gave
+ *                  (0 if that is of another store)
+ *   supersede      a second connection with the same key says Hello;
+ *                  wait until the parent closes the first, then one good
+ *                  record on the second in (0,1]; wait for ack 1
+ *   rename         a Hello mid-session naming another node; wait until
+ *                  the parent closes the connection
+ *   junk           JUNK_FRAMES frames of random bytes, then one good
+ *                  record in (0,1]; wait for ack 1
  *
  * Mail batches go in lane 1 (normal), pushed certificates in lane 0
  * (urgent), as a node would send them; acks are awaited in that lane.
@@ -64,6 +81,7 @@
 #define LANE_CERT	0	/* urgent: where certificates travel */
 #define LANE_MAIL	1	/* normal: mail of normal priority */
 #define OVERSIZE	(WIRE_MAX_FRAME + 1024 * 1024)	/* < 16 MiB */
+#define JUNK_FRAMES	1000
 
 struct evil {
 	void			*ctx, *sock, *mon;
@@ -79,6 +97,12 @@ struct evil {
 	int			 hello_seen;
 	uint64_t		 last_hb_ms;
 	unsigned		 hs_failed, hs_ok;
+	unsigned		 disconnected;	/* connections the parent ended */
+	uint8_t			 store_id[WIRE_STORE_ID_BYTES];
+	int			 no_reconnect;	/* one connection, never again */
+	int			 rcvhwm;	/* 0: libzmq's default */
+	int			 asked;		/* the parent asked for a resync */
+	uint64_t		 ask_cp;	/* from its checkpoint in LANE_MAIL */
 };
 
 static void
@@ -87,7 +111,8 @@ usage(void)
 	fprintf(stderr, "usage: evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] "
 	    "[-T ADDR] [-s SUBJECT] [-f CHAINFILE] [-V VERSION] [-M MIN]\n"
 	    "    KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY "
-	    "hello|send|tamper|garbage|replay|forged-origin|push\n");
+	    "hello|send|tamper|garbage|replay|forged-origin|push|\n"
+	    "    hello-flood|new-store|supersede|rename|junk\n");
 	exit(2);
 }
 
@@ -146,36 +171,51 @@ send_frame(struct evil *e, const Nodenet__Frame *f)
 	free(buf);
 }
 
-/* Our Hello leaves reply unset (false): it asks for the parent's. */
-static void
-send_hello(struct evil *e)
+/*
+ * Our Hello as NAME, with our store id, checkpoints 0 and credit; reply
+ * unset asks for the parent's. Packed into *len bytes.
+ */
+static uint8_t *
+hello_frame(const struct evil *e, const char *name, int reply,
+    uint32_t credit, size_t *len)
 {
 	Nodenet__Frame		 f = NODENET__FRAME__INIT;
 	Nodenet__Hello		 h = NODENET__HELLO__INIT;
 	ProtobufCBinaryData	*chain;
-	uint8_t			 store_id[WIRE_STORE_ID_BYTES];
 	uint64_t		 checkpoints[WIRE_LANES] = { 0 };
+	uint8_t			*buf;
 
 	chain = xcalloc(e->chain.n + 1, sizeof(*chain));
 	for (size_t i = 0; i < e->chain.n; i++) {
 		chain[i].data = e->chain.certs[i];
 		chain[i].len = e->chain.lens[i];
 	}
-	randombytes_buf(store_id, sizeof(store_id));
 	h.protocol_version = e->min_version;
 	h.max_protocol_version = e->version;
-	h.name = (char *)(uintptr_t)e->name;
+	h.name = (char *)(uintptr_t)name;
 	h.cert_chain = chain;
 	h.n_cert_chain = e->chain.n;
-	h.store_id.data = store_id;
-	h.store_id.len = sizeof(store_id);
+	h.store_id.data = (uint8_t *)(uintptr_t)e->store_id;
+	h.store_id.len = sizeof(e->store_id);
 	h.checkpoints = checkpoints;
 	h.n_checkpoints = WIRE_LANES;
-	h.credit = 64;
+	h.credit = credit;
+	h.reply = reply;
 	f.kind_case = NODENET__FRAME__KIND_HELLO;
 	f.hello = &h;
-	send_frame(e, &f);
+	buf = pack_frame(&f, len);
 	free(chain);
+	return buf;
+}
+
+static void
+send_hello(struct evil *e, int reply)
+{
+	size_t	 len;
+	uint8_t	*buf = hello_frame(e, e->name, reply, 64, &len);
+
+	send_raw(e, buf, len, 0);
+	free(buf);
 }
 
 static void
@@ -340,10 +380,13 @@ on_monitor(struct evil *e)
 		}
 		if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
 			e->hs_ok++;
-		else if (ev != ZMQ_EVENT_DISCONNECTED)
+		else if (ev == ZMQ_EVENT_DISCONNECTED)
+			e->disconnected++;
+		else
 			e->hs_failed++;
 		/* A refused key retries every 100 ms: say it once. */
 		if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED ||
+		    (ev == ZMQ_EVENT_DISCONNECTED && e->disconnected == 1) ||
 		    (ev != ZMQ_EVENT_DISCONNECTED && e->hs_failed == 1))
 			printf("evil_peer: %s\n", event_name(ev));
 		fflush(stdout);
@@ -363,6 +406,16 @@ on_frame(struct evil *e, const uint8_t *buf, size_t len)
 	}
 	switch (f->kind_case) {
 	case NODENET__FRAME__KIND_HELLO:
+		if (e->hello_seen && !f->hello->reply) {
+			/* A resync: from its checkpoint, if of our store. */
+			e->asked++;
+			e->ask_cp = f->hello->n_checkpoints > LANE_MAIL &&
+			    f->hello->peer_store_id.len == sizeof(e->store_id) &&
+			    memcmp(f->hello->peer_store_id.data, e->store_id,
+			    sizeof(e->store_id)) == 0 ?
+			    f->hello->checkpoints[LANE_MAIL] : 0;
+			break;
+		}
 		printf("evil_peer: hello from %s (chain of %zu, credit %u, "
 		    "versions %u-%u)\n", f->hello->name,
 		    f->hello->n_cert_chain, f->hello->credit,
@@ -627,11 +680,156 @@ mode_push(struct evil *e, const struct cert_chain *c)
 	return ok;
 }
 
+/*
+ * Restart Hellos, one a millisecond, never reading what the parent
+ * sends: every one asks it to resend its whole feed to us. (Sent as
+ * fast as the socket takes them, many would land in one turn of the
+ * parent's loop and restart its feed once between them.)
+ */
+static int
+mode_hello_flood(struct evil *e)
+{
+	size_t		 len;
+	uint8_t		*buf = hello_frame(e, e->name, 0, WIRE_MAX_CREDIT, &len);
+	uint64_t	 sent = 0;
+	struct timespec	 ms = { 0, 1000000 };
+
+	while (mono_ms() < e->deadline_ms) {
+		if (zmq_send(e->sock, buf, len, ZMQ_DONTWAIT) != -1)
+			sent++;
+		nanosleep(&ms, NULL);
+	}
+	printf("evil_peer: sent %" PRIu64 " restart Hellos\n", sent);
+	free(buf);
+	return sent > 0;
+}
+
+/* Sends items [from, n) of our log, quietly: the batch (from, n]. */
+static void
+resend(struct evil *e, const struct item *it, size_t from, size_t n)
+{
+	size_t	 len;
+	uint8_t	*buf = batch_frame(LANE_MAIL, from, n, it + from, n - from,
+		    &len);
+
+	send_raw(e, buf, len, 0);
+	free(buf);
+}
+
+static int
+mode_new_store(struct evil *e)
+{
+	char		*s2 = subj(e, "-2");
+	size_t		 l1, l2;
+	uint8_t		*r1 = make_mail(e, e->signer, e->origin, e->subject,
+			    &l1);
+	uint8_t		*r2 = make_mail(e, e->signer, e->origin, s2, &l2);
+	struct item	 it[2] = { { 1, r1, l1 }, { 2, r2, l2 } };
+	unsigned	 answered = 0;
+	int		 ok;
+
+	send_batch(e, LANE_MAIL, 0, 1, it, 1);
+	if ((ok = wait_ack(e, LANE_MAIL, 1))) {
+		randombytes_buf(e->store_id, sizeof(e->store_id));
+		printf("evil_peer: a new store id mid-session, and its log "
+		    "from 0\n");
+		e->asked = 0;
+		send_hello(e, 0);
+		send_batch(e, LANE_MAIL, 0, 2, it, 2);
+		while (!acked(e, LANE_MAIL, 2) && mono_ms() < e->deadline_ms) {
+			pump(e, 100);
+			if (e->asked == 0)
+				continue;
+			/* As a node does: answer, resend from its checkpoint. */
+			e->asked = 0;
+			answered++;
+			send_hello(e, 1);
+			resend(e, it, e->ask_cp < 2 ? e->ask_cp : 2, 2);
+		}
+		printf("evil_peer: answered %u resync Hellos\n", answered);
+		ok = wait_ack(e, LANE_MAIL, 2);
+	}
+	free(s2);
+	free(r1);
+	free(r2);
+	return ok;
+}
+
+static void	setup_socket(struct evil *, const char *, const uint8_t *);
+
+/* Waits until the parent ends e's connection. */
+static int
+wait_closed(struct evil *e, struct evil *also)
+{
+	while (e->disconnected == 0 && mono_ms() < e->deadline_ms) {
+		pump(e, 50);
+		if (also != NULL)
+			pump(also, 0);
+	}
+	printf("evil_peer: the parent %s the connection\n", e->disconnected ?
+	    "closed" : "did not close");
+	return e->disconnected > 0;
+}
+
+static int
+mode_supersede(struct evil *e, const char *endpoint, const uint8_t *parent)
+{
+	struct evil	e2 = *e;	/* the same identity, borrowed */
+	int		ok = 0;
+
+	e2.ctx = e2.sock = e2.mon = NULL;
+	e2.hello_seen = 0;
+	e2.hs_ok = e2.hs_failed = e2.disconnected = 0;
+	e2.any_ack = 0;
+	memset(e2.acked, 0, sizeof(e2.acked));
+	setup_socket(&e2, endpoint, parent);
+	send_hello(&e2, 0);
+	if (wait_hello(&e2)) {
+		printf("evil_peer: a second connection is up\n");
+		if (wait_closed(e, &e2))
+			ok = mode_send(&e2);
+	}
+	e->origin_seq = e2.origin_seq;
+	zmq_socket_monitor(e2.sock, NULL, 0);
+	zmq_close(e2.mon);
+	zmq_close(e2.sock);
+	zmq_ctx_term(e2.ctx);
+	return ok;
+}
+
+static int
+mode_rename(struct evil *e)
+{
+	char	*other = xasprintf("z%s", e->name);
+	size_t	 len;
+	uint8_t	*buf = hello_frame(e, other, 0, 64, &len);
+
+	printf("evil_peer: a Hello mid-session as %s\n", other);
+	send_raw(e, buf, len, 0);
+	free(buf);
+	free(other);
+	return wait_closed(e, NULL);
+}
+
+static int
+mode_junk(struct evil *e)
+{
+	uint8_t	rnd[64];
+
+	printf("evil_peer: sending %d frames of random bytes\n", JUNK_FRAMES);
+	for (int i = 0; i < JUNK_FRAMES; i++) {
+		randombytes_buf(rnd, sizeof(rnd));
+		rnd[0] = 0x0f;		/* field 1, wire type 7: none */
+		send_raw(e, rnd, sizeof(rnd), 0);
+	}
+	return mode_send(e);
+}
+
 static void
 setup_socket(struct evil *e, const char *endpoint, const uint8_t *parent)
 {
 	uint8_t	server[32], pk[32], sk[32];
-	int	linger = 0, ivl = 100, ivl_max = 1000;
+	int	linger = 0, ivl = e->no_reconnect ? -1 : 100, ivl_max = 1000;
 	int64_t	max = -1;
 
 	if (key_curve_public(parent, server) != 0)
@@ -647,6 +845,9 @@ setup_socket(struct evil *e, const char *endpoint, const uint8_t *parent)
 	zmq_setsockopt(e->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
 	zmq_setsockopt(e->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max,
 	    sizeof(ivl_max));
+	if (e->rcvhwm > 0)
+		zmq_setsockopt(e->sock, ZMQ_RCVHWM, &e->rcvhwm,
+		    sizeof(e->rcvhwm));
 	if (zmq_setsockopt(e->sock, ZMQ_CURVE_SERVERKEY, server, 32) != 0 ||
 	    zmq_setsockopt(e->sock, ZMQ_CURVE_PUBLICKEY, pk, 32) != 0 ||
 	    zmq_setsockopt(e->sock, ZMQ_CURVE_SECRETKEY, sk, 32) != 0)
@@ -751,8 +952,20 @@ main(int argc, char **argv)
 			fail_setup(pushfile, rc ? cert_strerror(rc) : "empty");
 	} else if (strcmp(mode, "hello") != 0 && strcmp(mode, "send") != 0 &&
 	    strcmp(mode, "tamper") != 0 && strcmp(mode, "garbage") != 0 &&
-	    strcmp(mode, "replay") != 0 && strcmp(mode, "forged-origin") != 0)
+	    strcmp(mode, "replay") != 0 &&
+	    strcmp(mode, "forged-origin") != 0 &&
+	    strcmp(mode, "hello-flood") != 0 &&
+	    strcmp(mode, "new-store") != 0 &&
+	    strcmp(mode, "supersede") != 0 && strcmp(mode, "rename") != 0 &&
+	    strcmp(mode, "junk") != 0)
 		usage();
+	/* Read nothing: hold little of what the parent sends. */
+	if (strcmp(mode, "hello-flood") == 0)
+		e.rcvhwm = 1;
+	/* One connection each: its end is what these modes watch for. */
+	e.no_reconnect = strcmp(mode, "supersede") == 0 ||
+	    strcmp(mode, "rename") == 0;
+	randombytes_buf(e.store_id, sizeof(e.store_id));
 
 	setup_socket(&e, argv[optind + 3], parent);
 	e.deadline_ms = mono_ms() + (uint64_t)timeout_s * 1000;
@@ -771,7 +984,7 @@ main(int argc, char **argv)
 		free(rec);
 		free(se);
 	}
-	send_hello(&e);
+	send_hello(&e, 0);
 	if (wait_hello(&e)) {
 		if (strcmp(mode, "hello") == 0)
 			ok = 1;
@@ -785,9 +998,20 @@ main(int argc, char **argv)
 			ok = mode_replay(&e);
 		else if (strcmp(mode, "forged-origin") == 0)
 			ok = mode_forged_origin(&e, e.origin);
+		else if (strcmp(mode, "hello-flood") == 0)
+			ok = mode_hello_flood(&e);
+		else if (strcmp(mode, "new-store") == 0)
+			ok = mode_new_store(&e);
+		else if (strcmp(mode, "supersede") == 0)
+			ok = mode_supersede(&e, argv[optind + 3], parent);
+		else if (strcmp(mode, "rename") == 0)
+			ok = mode_rename(&e);
+		else if (strcmp(mode, "junk") == 0)
+			ok = mode_junk(&e);
 		else
 			ok = mode_push(&e, &push);
-		if (ok)
+		if (ok && strcmp(mode, "hello-flood") != 0 &&
+		    strcmp(mode, "rename") != 0)
 			linger_ms(&e, 200);
 	}
 	printf("evil_peer: %s: %s\n", mode, ok ? "ok" : "FAILED");
