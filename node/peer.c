@@ -212,8 +212,6 @@ set_common(struct node *n, void *sock)
 {
 	int64_t	max = 2 * (int64_t)WIRE_MAX_FRAME;	/* ours is checked */
 	int	linger = 0, hs = (int)n->n_conf->link_timeout_ms;
-	int	hb = (int)n->n_conf->heartbeat_ms;
-	int	hbt = (int)n->n_conf->link_timeout_ms;
 	int	hwm = PEER_HWM;
 
 	zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof(max));
@@ -221,8 +219,15 @@ set_common(struct node *n, void *sock)
 	zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
 	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(sock, ZMQ_HANDSHAKE_IVL, &hs, sizeof(hs));
-	zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &hb, sizeof(hb));
-	zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &hbt, sizeof(hbt));
+	/*
+	 * No ZMTP heartbeats: our Heartbeat frames and link_timeout decide
+	 * whether a session lives (tick()), and a dead connection is ended
+	 * and redialled there. libzmq 4.3.4's own heartbeat timer can fire
+	 * on a connection that already failed while its inbound pipe was
+	 * full and abort the process (an assertion in its stream engine):
+	 * a child that fills our pipe and drops the connection must not be
+	 * able to do that.
+	 */
 }
 
 /* A PAIR socket receiving sock's monitor events, or NULL. */
