@@ -84,7 +84,7 @@ struct peer {
 	unsigned	 pr_hello_owed;		/* REPL_HELLO_* not sent yet */
 	int		 pr_blocked;		/* the last send failed */
 	uint64_t	 pr_probe_timer;	/* to try again, if blocked */
-	uint8_t		 pr_chain[32];		/* hash of its session's chain */
+	uint8_t		 pr_chain[WIRE_CHAIN_HASH_BYTES]; /* its session's chain */
 	uint64_t	 pr_hello_timer;	/* deadline for its Hello */
 	uint64_t	 pr_retry_timer;	/* reconnect after a refusal */
 	uint64_t	 pr_backoff_ms;
@@ -183,6 +183,8 @@ int	node_curve(struct node *n, const uint8_t ed[KEY_PUBLIC_BYTES],
 store_txn_t	*node_txn(struct node *n);
 /* Commits this turn's writes, then sends acks and pumps feeds. */
 void		 node_commit(struct node *n);
+/* n_head: our newest committed log seq, which feeds read up to. */
+void		 node_refresh_head(struct node *n);
 uint64_t	 node_wall_ms(void);
 
 /* peer.c: links, authentication and frames. */

@@ -386,26 +386,6 @@ keep_chain(struct node *n, store_txn_t *txn, const Nodenet__Hello *h)
 	}
 }
 
-/* A digest of h's certificate chain, to compare chains cheaply. */
-static void
-chain_hash(const Nodenet__Hello *h, uint8_t out[crypto_generichash_BYTES])
-{
-	crypto_generichash_state	st;
-	uint8_t				len[8];
-
-	crypto_generichash_init(&st, NULL, 0, crypto_generichash_BYTES);
-	for (size_t i = 0; i < h->n_cert_chain; i++) {
-		/* Each length first, so that no two chains hash alike. */
-		for (int b = 0; b < 8; b++)
-			len[b] = (uint8_t)((uint64_t)h->cert_chain[i].len >>
-			    (8 * b));
-		crypto_generichash_update(&st, len, sizeof(len));
-		crypto_generichash_update(&st, h->cert_chain[i].data,
-		    h->cert_chain[i].len);
-	}
-	crypto_generichash_final(&st, out, crypto_generichash_BYTES);
-}
-
 /*
  * Why checkpoint cp of lane l, which p's Hello h holds of this store's
  * log, is not of our log as it is now (the store was restored from a
@@ -451,7 +431,7 @@ checkpoint_stale(struct node *n, const Nodenet__Hello *h, int l,
  */
 static int
 hello_trusted(struct node *n, struct peer *p, const Nodenet__Hello *h,
-    int first, const uint8_t chain[crypto_generichash_BYTES],
+    int first, const uint8_t chain[WIRE_CHAIN_HASH_BYTES],
     uint8_t key[KEY_PUBLIC_BYTES])
 {
 	char	why[STORE_MAX_PEER + 128] = "";
@@ -700,12 +680,12 @@ restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h,
 void
 repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 {
-	uint8_t		 chain[crypto_generichash_BYTES];
+	uint8_t		 chain[WIRE_CHAIN_HASH_BYTES];
 	uint8_t		 key[KEY_PUBLIC_BYTES];
 	store_txn_t	*txn;
 	int		 first = p->pr_state != PEER_UP, met, rc;
 
-	chain_hash(h, chain);
+	wire_hello_chain_hash(h, chain);
 	if (!hello_trusted(n, p, h, first, chain, key))
 		return;
 	if ((txn = node_txn(n)) == NULL) {

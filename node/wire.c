@@ -417,3 +417,23 @@ wire_strerror(int rc)
 	}
 	return strerror(rc);
 }
+
+void
+wire_hello_chain_hash(const Nodenet__Hello *h,
+    uint8_t out[WIRE_CHAIN_HASH_BYTES])
+{
+	crypto_generichash_state	st;
+	uint8_t				len[8];
+
+	crypto_generichash_init(&st, NULL, 0, WIRE_CHAIN_HASH_BYTES);
+	for (size_t i = 0; i < h->n_cert_chain; i++) {
+		/* Each length first, so that no two chains hash alike. */
+		for (int b = 0; b < 8; b++)
+			len[b] = (uint8_t)((uint64_t)h->cert_chain[i].len >>
+			    (8 * b));
+		crypto_generichash_update(&st, len, sizeof(len));
+		crypto_generichash_update(&st, h->cert_chain[i].data,
+		    h->cert_chain[i].len);
+	}
+	crypto_generichash_final(&st, out, WIRE_CHAIN_HASH_BYTES);
+}

@@ -92,6 +92,10 @@ int	wire_frame_unpack(const uint8_t *buf, size_t len, Nodenet__Frame **out)
 /* Serializes f into a new buffer (free() it). WIRE_ETOOBIG past the cap. */
 int	wire_frame_pack(const Nodenet__Frame *f, uint8_t **out, size_t *len)
 	    __attribute__((warn_unused_result));
+/* A digest of a Hello's certificate chain, to compare chains cheaply. */
+#define WIRE_CHAIN_HASH_BYTES	32
+void	wire_hello_chain_hash(const Nodenet__Hello *h,
+	    uint8_t out[WIRE_CHAIN_HASH_BYTES]);
 
 /*
  * The version a session runs at, given the range the peer's Hello states
