@@ -1,20 +1,26 @@
 /*
  * doc: the rules of databases and documents; see doc.h.
  *
- * Which ACL is in force: the chain whose creator is highest in the tree
- * (fewest labels) wins, then the higher creation id; within it the
- * deepest ACL, then the higher id. A chain so depends only on records,
- * never on arrival order, and no node can take over a database by
- * creating one of the same name lower down.
+ * Signers are ranked: the pinned root (its name and key) first, then
+ * fewer labels, then the name, bytewise. Which ACL is in force depends
+ * only on the ACLs held, never on the order they came in: the chain is
+ * the creation whose creator ranks first, then the one with the higher
+ * id; in it the deepest ACL, then the higher id. A creation that ranks
+ * below one held is refused, as is every replacement in a chain not in
+ * force: neither could ever be in force. So no office can take over a
+ * database of the root, or of an office above it, by creating one of
+ * the same name.
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "doc.h"
 #include "name.h"
+#include "xmem.h"
 
 static const char *const level_names[] = {
 	"none", "depositor", "reader", "author", "editor", "manager",
@@ -116,19 +122,123 @@ load_body(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES], int *rc)
 	return rb;
 }
 
-/* 1 if ACL a takes precedence over b (see the top of this file). */
-static int
-acl_before(const struct store_acl *a, const struct store_acl *b)
+static unsigned
+labels(const char *name)
 {
-	int	c;
+	unsigned	n = 1;
 
-	if (a->creator_rank != b->creator_rank)
-		return a->creator_rank < b->creator_rank;
-	if ((c = memcmp(a->creation, b->creation, STORE_ID_BYTES)) != 0)
-		return c > 0;
-	if (a->depth != b->depth)
-		return a->depth > b->depth;
-	return memcmp(a->id, b->id, STORE_ID_BYTES) > 0;
+	for (; *name != '\0'; name++)
+		n += *name == '.';
+	return n;
+}
+
+/* A signer's rank: 0 for the pinned root, else its name's labels. */
+static uint32_t
+rank_of(const char *origin, const ProtobufCBinaryData *key, const char *root,
+    const uint8_t *root_key)
+{
+	if (strcmp(origin, root) == 0 && key->len == 32 &&
+	    memcmp(key->data, root_key, 32) == 0)
+		return 0;
+	return labels(origin);
+}
+
+/* < 0 if signer (ra, na) ranks above (rb, nb), 0 if they are one. */
+static int
+rank_cmp(uint32_t ra, const char *na, uint32_t rb, const char *nb)
+{
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	return strcmp(na, nb);
+}
+
+/* 1 if creation a takes precedence over creation b. */
+static int
+creation_before(const struct store_acl *a, const struct store_acl *b)
+{
+	int	c = rank_cmp(a->rank, a->signer, b->rank, b->signer);
+
+	return c != 0 ? c < 0 : memcmp(a->id, b->id, STORE_ID_BYTES) > 0;
+}
+
+/* Every ACL of a database held, and which are in force. */
+struct acl_tree {
+	struct store_acl	*n;	/* in id order */
+	size_t			 len;
+	long			 chain;	/* the creation in force */
+	long			 head;	/* the ACL in force */
+};
+
+static void
+tree_free(struct acl_tree *t)
+{
+	free(t->n);
+	memset(t, 0, sizeof(*t));
+}
+
+static long
+tree_find(const struct acl_tree *t, const uint8_t *id)
+{
+	size_t	lo = 0, hi = t->len;
+
+	while (lo < hi) {
+		size_t	mid = lo + (hi - lo) / 2;
+		int	c = memcmp(t->n[mid].id, id, STORE_ID_BYTES);
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* Reads db's ACLs into t: 0, STORE_NOTFOUND if it has none, or an error. */
+static int
+tree_load(store_txn_t *txn, const char *db, struct acl_tree *t)
+{
+	struct store_acl	 a;
+	size_t			 cap = 0;
+	long			 i;
+	int			 rc;
+
+	memset(t, 0, sizeof(*t));
+	t->chain = t->head = -1;
+	/* In key order, which is id order. */
+	while ((rc = store_acl_next(txn, db, t->len > 0 ?
+	    t->n[t->len - 1].id : NULL, &a)) == 0) {
+		if (t->len == cap) {
+			cap = cap == 0 ? 8 : 2 * cap;
+			t->n = xrealloc(t->n, cap, sizeof(*t->n));
+		}
+		t->n[t->len++] = a;
+	}
+	if (rc != STORE_NOTFOUND || t->len == 0) {
+		tree_free(t);
+		return rc;
+	}
+	for (i = 0; i < (long)t->len; i++)
+		if (t->n[i].depth == 1 && (t->chain < 0 ||
+		    creation_before(&t->n[i], &t->n[t->chain])))
+			t->chain = i;
+	if (t->chain < 0) {
+		tree_free(t);		/* replacements, and no creation */
+		return STORE_CORRUPT;
+	}
+	for (i = 0; i < (long)t->len; i++) {
+		const struct store_acl	*x = &t->n[i], *h;
+
+		if (memcmp(x->creation, t->n[t->chain].id,
+		    STORE_ID_BYTES) != 0)
+			continue;
+		h = t->head < 0 ? NULL : &t->n[t->head];
+		if (h == NULL || x->depth > h->depth || (x->depth ==
+		    h->depth && memcmp(x->id, h->id, STORE_ID_BYTES) > 0))
+			t->head = i;
+	}
+	return 0;
 }
 
 /*
@@ -192,24 +302,16 @@ doc_acl_current(store_txn_t *txn, const char *db, struct doc_acl *out)
 static int
 acl_load(store_txn_t *txn, const char *db, struct doc_acl *out)
 {
-	struct store_acl	a, best;
-	const uint8_t		*after = NULL;
-	int			 rc, found = 0;
+	struct acl_tree	t;
+	int		rc;
 
 	memset(out, 0, sizeof(*out));
-	while ((rc = store_acl_next(txn, db, after, &a)) == 0) {
-		if (!found || acl_before(&a, &best))
-			best = a;
-		found = 1;
-		after = a.id;	/* read into the key before a is written */
-	}
-	if (rc != STORE_NOTFOUND)
+	if ((rc = tree_load(txn, db, &t)) != 0)
 		return rc;
-	if (!found)
-		return STORE_NOTFOUND;
-	memcpy(out->id, best.id, STORE_ID_BYTES);
-	out->index = best;
-	if ((out->rb = load_body(txn, best.id, &rc)) == NULL)
+	out->index = t.n[t.head];
+	memcpy(out->id, out->index.id, STORE_ID_BYTES);
+	tree_free(&t);
+	if ((out->rb = load_body(txn, out->id, &rc)) == NULL)
 		return rc;
 	if (out->rb->kind_case != NODENET__RECORD_BODY__KIND_ACL) {
 		doc_acl_clear(out);
@@ -219,14 +321,21 @@ acl_load(store_txn_t *txn, const char *db, struct doc_acl *out)
 	return 0;
 }
 
-static unsigned
-labels(const char *name)
+int
+doc_may_create(store_txn_t *txn, const char *db, const char *name,
+    const uint8_t key[32], const char *root, const uint8_t *root_key)
 {
-	unsigned	n = 1;
+	ProtobufCBinaryData	 k = { 32, (uint8_t *)(uintptr_t)key };
+	struct acl_tree		 t;
+	uint32_t		 rank = rank_of(name, &k, root, root_key);
+	int			 may;
 
-	for (; *name != '\0'; name++)
-		n += *name == '.';
-	return n;
+	if (tree_load(txn, db, &t) != 0)
+		return 1;
+	may = rank_cmp(t.n[t.chain].rank, t.n[t.chain].signer, rank,
+	    name) > 0;
+	tree_free(&t);
+	return may;
 }
 
 static int
@@ -246,15 +355,89 @@ patterns_valid(char **p, size_t n, char *why, size_t whylen,
 	return 1;
 }
 
+/*
+ * Whether creation wr may be stored: refused if a creation held ranks
+ * above it (it could never be in force).
+ */
+static enum doc_verdict
+admit_creation(store_txn_t *txn, const struct wire_record *wr,
+    uint32_t rank, char *why, size_t whylen)
+{
+	const Nodenet__RecordBody	*rb = wr->rb;
+	struct store_acl		 me;
+	struct acl_tree			 t;
+	enum doc_verdict		 v = DOC_ACCEPT;
+	int				 rc;
+
+	if ((rc = tree_load(txn, rb->acl->db, &t)) == STORE_NOTFOUND)
+		return DOC_ACCEPT;
+	if (rc != 0) {
+		snprintf(why, whylen, "ACL of %s: %s", rb->acl->db,
+		    store_strerror(rc));
+		return DOC_REFUSE;
+	}
+	memcpy(me.id, wr->id, STORE_ID_BYTES);
+	me.rank = rank;
+	snprintf(me.signer, sizeof(me.signer), "%s", rb->origin);
+	if (creation_before(&t.n[t.chain], &me)) {
+		if (strcmp(t.n[t.chain].signer, rb->origin) == 0)
+			snprintf(why, whylen, "ACL of %s: %s created it "
+			    "already", rb->acl->db, rb->origin);
+		else
+			snprintf(why, whylen, "ACL of %s: a creation by %s, "
+			    "who ranks above %s, is held", rb->acl->db,
+			    t.n[t.chain].signer, rb->origin);
+		v = DOC_REFUSE;
+	}
+	tree_free(&t);
+	return v;
+}
+
+/*
+ * Whether replacement wr may be stored (its signer already known to be a
+ * manager of the ACL it replaces): refused if that ACL is not of the
+ * chain in force, as the replacement could then never be in force.
+ */
+static enum doc_verdict
+admit_branch(store_txn_t *txn, const struct wire_record *wr, char *why,
+    size_t whylen)
+{
+	const Nodenet__Acl	*acl = wr->rb->acl;
+	struct acl_tree		 t;
+	enum doc_verdict	 v = DOC_ACCEPT;
+	long			 prev;
+	int			 rc;
+
+	if ((rc = tree_load(txn, acl->db, &t)) != 0) {
+		snprintf(why, whylen, "ACL of %s: %s", acl->db,
+		    store_strerror(rc));
+		return DOC_REFUSE;
+	}
+	if ((prev = tree_find(&t, acl->previous.data)) < 0) {
+		snprintf(why, whylen, "ACL of %s: the ACL it replaces is not "
+		    "held", acl->db);
+		v = DOC_REFUSE;
+	} else if (memcmp(t.n[prev].creation, t.n[t.chain].id,
+	    STORE_ID_BYTES) != 0) {
+		snprintf(why, whylen, "ACL of %s: it replaces an ACL of a "
+		    "creation not in force (%s's ranks above)", acl->db,
+		    t.n[t.chain].signer);
+		v = DOC_REFUSE;
+	}
+	tree_free(&t);
+	return v;
+}
+
 static enum doc_verdict
 admit_acl(store_txn_t *txn, const struct wire_record *wr, const char *root,
-    char *why, size_t whylen)
+    const uint8_t *root_key, char *why, size_t whylen)
 {
 	const Nodenet__RecordBody	*rb = wr->rb;
 	const Nodenet__Acl		*acl = rb->acl;
 	struct store_acl		 prev;
 	Nodenet__RecordBody		*pb;
 	enum doc_verdict		 v = DOC_REFUSE;
+	uint32_t			 rank;
 	int				 rc;
 
 	if (!doc_db_name_valid(acl->db)) {
@@ -278,15 +461,15 @@ admit_acl(store_txn_t *txn, const struct wire_record *wr, const char *root,
 			    acl->db, i);
 			return DOC_REFUSE;
 		}
+	rank = rank_of(rb->origin, &rb->origin_key, root, root_key);
 	if (acl->previous.len == 0) {
-		if (strcmp(rb->origin, root) != 0 &&
-		    !name_within(acl->scope, rb->origin)) {
+		if (rank != 0 && !name_within(acl->scope, rb->origin)) {
 			snprintf(why, whylen, "ACL of %s: %s may not create a "
 			    "database for %s", acl->db, rb->origin,
 			    acl->scope);
 			return DOC_REFUSE;
 		}
-		return DOC_ACCEPT;
+		return admit_creation(txn, wr, rank, why, whylen);
 	}
 	if (acl->previous.len != STORE_ID_BYTES ||
 	    store_acl_get(txn, acl->db, acl->previous.data, &prev) != 0) {
@@ -309,6 +492,8 @@ admit_acl(store_txn_t *txn, const struct wire_record *wr, const char *root,
 	else
 		v = DOC_ACCEPT;
 	nodenet__record_body__free_unpacked(pb, NULL);
+	if (v == DOC_ACCEPT)
+		v = admit_branch(txn, wr, why, whylen);
 	return v;
 }
 
@@ -540,11 +725,11 @@ admit_chunk(store_txn_t *txn, const struct wire_record *wr, char *why,
 
 enum doc_verdict
 doc_admit(store_txn_t *txn, const struct wire_record *wr, const char *root,
-    char *why, size_t whylen)
+    const uint8_t *root_key, char *why, size_t whylen)
 {
 	switch (wr->rb->kind_case) {
 	case NODENET__RECORD_BODY__KIND_ACL:
-		return admit_acl(txn, wr, root, why, whylen);
+		return admit_acl(txn, wr, root, root_key, why, whylen);
 	case NODENET__RECORD_BODY__KIND_DOC:
 		return admit_rev(txn, wr, why, whylen);
 	case NODENET__RECORD_BODY__KIND_CHUNK:
@@ -555,25 +740,28 @@ doc_admit(store_txn_t *txn, const struct wire_record *wr, const char *root,
 }
 
 static int
-apply_acl(store_txn_t *txn, const struct wire_record *wr)
+apply_acl(store_txn_t *txn, const struct wire_record *wr, const char *root,
+    const uint8_t *root_key)
 {
 	const Nodenet__Acl	*acl = wr->rb->acl;
 	struct store_acl	 a, prev;
 	int			 rc;
 
 	doc_acl_forget();
+	memset(&a, 0, sizeof(a));
 	memcpy(a.id, wr->id, STORE_ID_BYTES);
+	a.rank = rank_of(wr->rb->origin, &wr->rb->origin_key, root, root_key);
+	snprintf(a.signer, sizeof(a.signer), "%s", wr->rb->origin);
 	if (acl->previous.len == 0) {
 		memcpy(a.creation, wr->id, STORE_ID_BYTES);
 		a.depth = 1;
-		a.creator_rank = labels(wr->rb->origin);
 	} else {
 		if ((rc = store_acl_get(txn, acl->db, acl->previous.data,
 		    &prev)) != 0)
 			return rc;
 		memcpy(a.creation, prev.creation, STORE_ID_BYTES);
+		memcpy(a.previous, prev.id, STORE_ID_BYTES);
 		a.depth = prev.depth + 1;
-		a.creator_rank = prev.creator_rank;
 	}
 	return store_acl_put(txn, acl->db, &a);
 }
@@ -662,13 +850,14 @@ apply_rev(store_txn_t *txn, const struct wire_record *wr)
 }
 
 int
-doc_apply(store_txn_t *txn, const struct wire_record *wr)
+doc_apply(store_txn_t *txn, const struct wire_record *wr, const char *root,
+    const uint8_t *root_key)
 {
 	int	rc;
 
 	switch (wr->rb->kind_case) {
 	case NODENET__RECORD_BODY__KIND_ACL:
-		return apply_acl(txn, wr);
+		return apply_acl(txn, wr, root, root_key);
 	case NODENET__RECORD_BODY__KIND_DOC:
 		return apply_rev(txn, wr);
 	case NODENET__RECORD_BODY__KIND_CHUNK:

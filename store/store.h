@@ -295,8 +295,12 @@ int	store_purge(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES])
 struct store_acl {
 	uint8_t		id[STORE_ID_BYTES];
 	uint8_t		creation[STORE_ID_BYTES]; /* first ACL of its chain */
+	uint8_t		previous[STORE_ID_BYTES]; /* the one it replaces;
+						     zeros for a creation */
 	uint32_t	depth;			/* 1 for a creation */
-	uint32_t	creator_rank;		/* labels of the creator's name */
+	uint32_t	rank;			/* its signer's, as the node
+						   ranks them (lower first) */
+	char		signer[STORE_MAX_PEER + 1];
 };
 int	store_acl_put(store_txn_t *txn, const char *db,
 	    const struct store_acl *a) __attribute__((warn_unused_result));

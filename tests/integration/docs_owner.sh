@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# What a hostile office cannot take that is not its own, each tried with
+# hand-signed records as that office would (tests/helpers/forge_doc writes
+# them into its stopped store, evil_peer pushes them as it):
+# 1. a province creates a database of the root's name, with an id that
+#    wins a tie, and pushes it to the root: the root's creation outranks
+#    it at every replica, whichever arrives first.
+# Each time the refusal is logged and counted, and honest traffic flows.
+cd "$(dirname "$0")/../.." && . tests/lib.sh && . tests/hostile.sh
+
+d1=d1.hagiang
+d2=d2.hagiang
+c1=c1.$d1
+make_node tw
+make_node hagiang tw
+make_node caobang tw
+make_node $d1 hagiang
+make_node $d2 hagiang
+make_node $c1 $d1
+NODES=(tw hagiang caobang $d1 $d2 $c1)
+start_tree "${NODES[@]}"
+all_up() { tree_up "${NODES[@]}"; }
+check "the tree links up" wait_for 30 all_up
+
+J() { local n=$1; shift; ctl "$n" --json "$@"; }
+acl_id() { J "$1" db acl "$2" 2>/dev/null | jq -r .acl_id; }
+scope_of() { J "$1" db acl "$2" 2>/dev/null | jq -r .scope; }
+# all_acl DB ID NODE...: ACL ID is in force for DB at every NODE.
+all_acl() {
+	local db=$1 want=$2 n; shift 2
+	for n; do [ "$(acl_id "$n" "$db")" = "$want" ] || return 1; done
+}
+has_doc() { J "$1" doc get "$2" "$3" >/dev/null 2>&1; }
+# put NODE ARGS...: doc put; prints the document's id, fails if refused.
+put() { local n=$1; shift; J "$n" doc put "$@" 2>/dev/null | jq -er .id; }
+# is_field NODE DB DOC FIELD VALUE
+is_field() {
+	[ "$(J "$1" doc get "$2" "$3" 2>/dev/null |
+	    jq -r --arg f "$4" '.fields[$f]')" = "$5" ]
+}
+author_of() {
+	J "$1" doc ls "$2" | jq -r --arg d "$3" '.docs[] | select(.id == $d) | .author'
+}
+digest() { J "$1" db digest "$2" | jq -r .digest; }
+same_digest() {
+	local db=$1 n d; shift
+	d=$(digest "$1" "$db") || return 1
+	for n; do [ "$(digest "$n" "$db")" = "$d" ] || return 1; done
+}
+# refused_from NODE ORIGIN TEXT: NODE refused a record of ORIGIN, saying TEXT.
+refused_from() {
+	grep -F "event=record_refused" "$T/$1.log" | grep -F "origin=$2 " |
+	    grep -qF -- "$3"
+}
+refused() { counter "$1" records_refused; }
+# forge NODE [-o FILE] [-g ID] ARGS...: forge_doc as NODE into its store.
+forge() {
+	local n=$1 opts=(); shift
+	while [[ ${1:-} == -? ]]; do opts+=("$1" "$2"); shift 2; done
+	"$B/tests/forge_doc" "${opts[@]}" "$T/$n" "$T/$n/node.key" "$n" "$@"
+}
+
+# 1. A province takes over a root database.
+ctl tw db create congvan '*' '*=reader' >/dev/null
+root_acl=$(acl_id tw congvan)
+check "the root's database reaches every office" \
+    wait_for 20 all_acl congvan "$root_acl" "${NODES[@]}"
+stop_node hagiang
+before_tw=$(refused tw)
+before_d1=$(refused $d1)
+grab=$(forge hagiang -o "$T/grab.chain" -g "$root_acl" congvan hagiang - acl \
+    hagiang=manager '*.hagiang=reader')
+check "(the province's creation has an id above the root's)" \
+    test "$grab" \> "$root_acl"
+check "the province pushes its creation of congvan to the root" \
+    evil hagiang tw push -f "$T/grab.chain"
+start_node hagiang
+check "the root refuses it: a higher-ranked creator's creation is held" \
+    wait_for 10 refused_from tw hagiang "ranks above hagiang"
+check "the root counts it refused" test "$(refused tw)" -gt "$before_tw"
+check "the district below the province, which holds both, refuses it too" \
+    wait_for 20 refused_from $d1 hagiang "ranks above hagiang"
+check "and counts it refused" test "$(refused $d1)" -gt "$before_d1"
+check "the root's creation stays in force everywhere" \
+    all_acl congvan "$root_acl" "${NODES[@]}"
+check "the root still writes its database" \
+    eval 'doc=$(put tw congvan so=1)'
+check "another province still receives it" wait_for 20 has_doc caobang congvan "$doc"
+check "so does the commune below the hostile province" \
+    wait_for 20 has_doc $c1 congvan "$doc"
+
+# The other order: the province's creation arrives first, at the root
+# (pushed) and at its district (fed), before the root creates the name.
+stop_node hagiang
+forge hagiang -o "$T/squat.chain" vanban hagiang - acl hagiang=manager >/dev/null
+check "the province pushes a creation of a name the root has not used" \
+    evil hagiang tw push -f "$T/squat.chain"
+start_node hagiang
+check "its district takes it, having nothing better" \
+    wait_for 20 eval '[ "$(scope_of $d1 vanban)" = hagiang ]'
+check "the root creates vanban all the same" \
+    quiet ctl tw db create vanban '*' '*=reader'
+root_v=$(acl_id tw vanban)
+check "the root's creation is in force everywhere, where the province's came first too" \
+    wait_for 20 all_acl vanban "$root_v" "${NODES[@]}"
+doc=$(put tw vanban so=2)
+check "documents of vanban flow from the root to every province" \
+    wait_for 20 eval 'has_doc caobang vanban $doc && has_doc $c1 vanban $doc'
+
+finish
