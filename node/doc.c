@@ -3,13 +3,19 @@
  *
  * Signers are ranked: the pinned root (its name and key) first, then
  * fewer labels, then the name, bytewise. Which ACL is in force depends
- * only on the ACLs held, never on the order they came in: the chain is
- * the creation whose creator ranks first, then the one with the higher
- * id; in it the deepest ACL, then the higher id. A creation that ranks
- * below one held is refused, as is every replacement in a chain not in
- * force: neither could ever be in force. So no office can take over a
- * database of the root, or of an office above it, by creating one of
- * the same name.
+ * only on the ACLs held, never on the order they came in:
+ * - the chain is the creation whose creator ranks first, then the one
+ *   with the higher id; a creation that ranks below one held is refused,
+ *   as is every replacement in a chain not in force;
+ * - in it, from the creation on, each ACL's best replacement, until one
+ *   has none. Of two replacements of one ACL, the better is the one in
+ *   whose subtree (it and all that replace it, directly or not) the
+ *   best-ranked signer signed; then the deeper subtree; then the higher
+ *   id. So a branch from an older ACL wins only if someone in it
+ *   outranks everyone who signed what it would undo.
+ * Nothing ever outranks the root: a replacement that branches off where
+ * the root has signed a replacement since can never be in force, and is
+ * refused (it could be, were it kept, only if the root signed below it).
  */
 #include <math.h>
 #include <stdio.h>
@@ -161,12 +167,26 @@ creation_before(const struct store_acl *a, const struct store_acl *b)
 	return c != 0 ? c < 0 : memcmp(a->id, b->id, STORE_ID_BYTES) > 0;
 }
 
-/* Every ACL of a database held, and which are in force. */
+/*
+ * Every ACL of a database held, as a forest (see the top of this file):
+ * for each its parent, its best replacement, and over its subtree the
+ * best-ranked signer and the greatest depth.
+ */
+struct acl_node {
+	struct store_acl	 a;
+	long			 parent;	/* -1: a creation (or orphan) */
+	long			 best;		/* best replacement, or -1 */
+	uint32_t		 auth_rank;	/* best signer of the subtree */
+	const char		*auth_name;
+	uint32_t		 height;	/* deepest depth in the subtree */
+	uint32_t		 root_kids;	/* replacements the root is in */
+};
+
 struct acl_tree {
-	struct store_acl	*n;	/* in id order */
-	size_t			 len;
-	long			 chain;	/* the creation in force */
-	long			 head;	/* the ACL in force */
+	struct acl_node	*n;		/* in id order */
+	size_t		 len;
+	long		 chain;		/* the creation in force, or -1 */
+	long		 head;		/* the ACL in force, or -1 */
 };
 
 static void
@@ -183,7 +203,7 @@ tree_find(const struct acl_tree *t, const uint8_t *id)
 
 	while (lo < hi) {
 		size_t	mid = lo + (hi - lo) / 2;
-		int	c = memcmp(t->n[mid].id, id, STORE_ID_BYTES);
+		int	c = memcmp(t->n[mid].a.id, id, STORE_ID_BYTES);
 
 		if (c == 0)
 			return (long)mid;
@@ -195,49 +215,108 @@ tree_find(const struct acl_tree *t, const uint8_t *id)
 	return -1;
 }
 
+/* 1 if replacement x is better than its sibling y. */
+static int
+child_before(const struct acl_node *x, const struct acl_node *y)
+{
+	int	c = rank_cmp(x->auth_rank, x->auth_name, y->auth_rank,
+	    y->auth_name);
+
+	if (c != 0)
+		return c < 0;
+	if (x->height != y->height)
+		return x->height > y->height;
+	return memcmp(x->a.id, y->a.id, STORE_ID_BYTES) > 0;
+}
+
+struct by_depth {
+	uint32_t	depth;
+	long		i;
+};
+
+static int
+deeper_first(const void *a, const void *b)
+{
+	const struct by_depth	*x = a, *y = b;
+
+	return x->depth == y->depth ? 0 : x->depth > y->depth ? -1 : 1;
+}
+
 /* Reads db's ACLs into t: 0, STORE_NOTFOUND if it has none, or an error. */
 static int
 tree_load(store_txn_t *txn, const char *db, struct acl_tree *t)
 {
 	struct store_acl	 a;
+	struct by_depth		*order;
 	size_t			 cap = 0;
-	long			 i;
+	long			 i, p;
 	int			 rc;
 
 	memset(t, 0, sizeof(*t));
 	t->chain = t->head = -1;
 	/* In key order, which is id order. */
 	while ((rc = store_acl_next(txn, db, t->len > 0 ?
-	    t->n[t->len - 1].id : NULL, &a)) == 0) {
+	    t->n[t->len - 1].a.id : NULL, &a)) == 0) {
 		if (t->len == cap) {
 			cap = cap == 0 ? 8 : 2 * cap;
 			t->n = xrealloc(t->n, cap, sizeof(*t->n));
 		}
-		t->n[t->len++] = a;
+		t->n[t->len].a = a;
+		t->n[t->len].auth_rank = a.rank;
+		t->n[t->len].height = a.depth;
+		t->n[t->len].best = -1;
+		t->n[t->len].root_kids = 0;
+		t->len++;
 	}
 	if (rc != STORE_NOTFOUND || t->len == 0) {
 		tree_free(t);
 		return rc;
 	}
-	for (i = 0; i < (long)t->len; i++)
-		if (t->n[i].depth == 1 && (t->chain < 0 ||
-		    creation_before(&t->n[i], &t->n[t->chain])))
+	order = xcalloc(t->len, sizeof(*order));
+	for (i = 0; i < (long)t->len; i++) {
+		struct acl_node	*x = &t->n[i];
+
+		x->auth_name = x->a.signer;
+		x->parent = x->a.depth > 1 ? tree_find(t, x->a.previous) : -1;
+		order[i].depth = x->a.depth;
+		order[i].i = i;
+	}
+	/* Children before parents: a replacement is one deeper. */
+	qsort(order, t->len, sizeof(*order), deeper_first);
+	for (size_t k = 0; k < t->len; k++) {
+		struct acl_node	*x = &t->n[order[k].i], *y;
+
+		if (x->parent < 0)
+			continue;
+		y = &t->n[x->parent];
+		if (rank_cmp(x->auth_rank, x->auth_name, y->auth_rank,
+		    y->auth_name) < 0) {
+			y->auth_rank = x->auth_rank;
+			y->auth_name = x->auth_name;
+		}
+		if (x->height > y->height)
+			y->height = x->height;
+		y->root_kids += x->auth_rank == 0;
+	}
+	free(order);
+	for (i = 0; i < (long)t->len; i++) {
+		struct acl_node	*x = &t->n[i];
+
+		if ((p = x->parent) >= 0) {
+			if (t->n[p].best < 0 || child_before(x,
+			    &t->n[t->n[p].best]))
+				t->n[p].best = i;
+		} else if (x->a.depth == 1 && (t->chain < 0 ||
+		    creation_before(&x->a, &t->n[t->chain].a)))
 			t->chain = i;
+	}
 	if (t->chain < 0) {
 		tree_free(t);		/* replacements, and no creation */
 		return STORE_CORRUPT;
 	}
-	for (i = 0; i < (long)t->len; i++) {
-		const struct store_acl	*x = &t->n[i], *h;
-
-		if (memcmp(x->creation, t->n[t->chain].id,
-		    STORE_ID_BYTES) != 0)
-			continue;
-		h = t->head < 0 ? NULL : &t->n[t->head];
-		if (h == NULL || x->depth > h->depth || (x->depth ==
-		    h->depth && memcmp(x->id, h->id, STORE_ID_BYTES) > 0))
-			t->head = i;
-	}
+	for (t->head = t->chain; t->n[t->head].best >= 0;
+	    t->head = t->n[t->head].best)
+		;
 	return 0;
 }
 
@@ -308,7 +387,7 @@ acl_load(store_txn_t *txn, const char *db, struct doc_acl *out)
 	memset(out, 0, sizeof(*out));
 	if ((rc = tree_load(txn, db, &t)) != 0)
 		return rc;
-	out->index = t.n[t.head];
+	out->index = t.n[t.head].a;
 	memcpy(out->id, out->index.id, STORE_ID_BYTES);
 	tree_free(&t);
 	if ((out->rb = load_body(txn, out->id, &rc)) == NULL)
@@ -332,7 +411,7 @@ doc_may_create(store_txn_t *txn, const char *db, const char *name,
 
 	if (tree_load(txn, db, &t) != 0)
 		return 1;
-	may = rank_cmp(t.n[t.chain].rank, t.n[t.chain].signer, rank,
+	may = rank_cmp(t.n[t.chain].a.rank, t.n[t.chain].a.signer, rank,
 	    name) > 0;
 	tree_free(&t);
 	return may;
@@ -379,14 +458,14 @@ admit_creation(store_txn_t *txn, const struct wire_record *wr,
 	memcpy(me.id, wr->id, STORE_ID_BYTES);
 	me.rank = rank;
 	snprintf(me.signer, sizeof(me.signer), "%s", rb->origin);
-	if (creation_before(&t.n[t.chain], &me)) {
-		if (strcmp(t.n[t.chain].signer, rb->origin) == 0)
+	if (creation_before(&t.n[t.chain].a, &me)) {
+		if (strcmp(t.n[t.chain].a.signer, rb->origin) == 0)
 			snprintf(why, whylen, "ACL of %s: %s created it "
 			    "already", rb->acl->db, rb->origin);
 		else
 			snprintf(why, whylen, "ACL of %s: a creation by %s, "
 			    "who ranks above %s, is held", rb->acl->db,
-			    t.n[t.chain].signer, rb->origin);
+			    t.n[t.chain].a.signer, rb->origin);
 		v = DOC_REFUSE;
 	}
 	tree_free(&t);
@@ -394,18 +473,22 @@ admit_creation(store_txn_t *txn, const struct wire_record *wr,
 }
 
 /*
- * Whether replacement wr may be stored (its signer already known to be a
- * manager of the ACL it replaces): refused if that ACL is not of the
- * chain in force, as the replacement could then never be in force.
+ * Whether replacement wr of ACL prev may be stored (its signer already
+ * known to be a manager of prev): refused if it could never be in force.
+ * That is so if prev is not in the chain in force, or if at prev or at
+ * any ACL above it, a sibling of the way down to wr has a subtree the
+ * root signed in and that way has none: the root outranks everyone, and
+ * never signs below two siblings (it signs only below the ACL in force
+ * at the root, which a subtree it is in always holds).
  */
 static enum doc_verdict
-admit_branch(store_txn_t *txn, const struct wire_record *wr, char *why,
-    size_t whylen)
+admit_branch(store_txn_t *txn, const struct wire_record *wr, uint32_t rank,
+    char *why, size_t whylen)
 {
 	const Nodenet__Acl	*acl = wr->rb->acl;
 	struct acl_tree		 t;
 	enum doc_verdict	 v = DOC_ACCEPT;
-	long			 prev;
+	long			 cur, up;
 	int			 rc;
 
 	if ((rc = tree_load(txn, acl->db, &t)) != 0) {
@@ -413,16 +496,26 @@ admit_branch(store_txn_t *txn, const struct wire_record *wr, char *why,
 		    store_strerror(rc));
 		return DOC_REFUSE;
 	}
-	if ((prev = tree_find(&t, acl->previous.data)) < 0) {
+	if ((cur = tree_find(&t, acl->previous.data)) < 0) {
 		snprintf(why, whylen, "ACL of %s: the ACL it replaces is not "
 		    "held", acl->db);
 		v = DOC_REFUSE;
-	} else if (memcmp(t.n[prev].creation, t.n[t.chain].id,
+	} else if (memcmp(t.n[cur].a.creation, t.n[t.chain].a.id,
 	    STORE_ID_BYTES) != 0) {
 		snprintf(why, whylen, "ACL of %s: it replaces an ACL of a "
 		    "creation not in force (%s's ranks above)", acl->db,
-		    t.n[t.chain].signer);
+		    t.n[t.chain].a.signer);
 		v = DOC_REFUSE;
+	} else if (rank != 0) {
+		if (t.n[cur].root_kids > 0)
+			v = DOC_REFUSE;
+		for (; v == DOC_ACCEPT && (up = t.n[cur].parent) >= 0;
+		    cur = up)
+			if (t.n[cur].auth_rank != 0 && t.n[up].root_kids > 0)
+				v = DOC_REFUSE;
+		if (v == DOC_REFUSE)
+			snprintf(why, whylen, "ACL of %s: it branches from an "
+			    "ACL the root has replaced since", acl->db);
 	}
 	tree_free(&t);
 	return v;
@@ -493,7 +586,7 @@ admit_acl(store_txn_t *txn, const struct wire_record *wr, const char *root,
 		v = DOC_ACCEPT;
 	nodenet__record_body__free_unpacked(pb, NULL);
 	if (v == DOC_ACCEPT)
-		v = admit_branch(txn, wr, why, whylen);
+		v = admit_branch(txn, wr, rank, why, whylen);
 	return v;
 }
 

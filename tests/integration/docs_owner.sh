@@ -4,8 +4,11 @@
 # them into its stopped store, evil_peer pushes them as it):
 # 1. a province creates a database of the root's name, with an id that
 #    wins a tie, and pushes it to the root: the root's creation outranks
-#    it at every replica, whichever arrives first.
+#    it at every replica, whichever arrives first;
+# 2. a manager the root demoted branches from the ACL before, sets
+#    tw=none and adds a level: the root's line stays in force.
 # Each time the refusal is logged and counted, and honest traffic flows.
+# Two managers who change one ACL at once end with the same ACL in force.
 cd "$(dirname "$0")/../.." && . tests/lib.sh && . tests/hostile.sh
 
 d1=d1.hagiang
@@ -106,5 +109,70 @@ check "the root's creation is in force everywhere, where the province's came fir
 doc=$(put tw vanban so=2)
 check "documents of vanban flow from the root to every province" \
     wait_for 20 eval 'has_doc caobang vanban $doc && has_doc $c1 vanban $doc'
+
+# 2. A demoted manager takes the database back.
+ctl tw db create hop '*' '*=reader' hagiang=manager >/dev/null
+a1=$(acl_id tw hop)
+check "a database the province manages reaches every office" \
+    wait_for 20 all_acl hop "$a1" "${NODES[@]}"
+ctl tw db acl hop hagiang=reader >/dev/null
+ctl tw db acl hop caobang=author >/dev/null
+a3=$(acl_id tw hop)
+check "the root demotes the province, then changes the ACL again" \
+    wait_for 20 all_acl hop "$a3" "${NODES[@]}"
+check "the province can no longer change the ACL" \
+    eval '! ctl hagiang db acl hop x.hagiang=reader 2>/dev/null'
+stop_node hagiang
+before_tw=$(refused tw)
+before_d1=$(refused $d1)
+b2=$(forge hagiang hop '*' "$a1" acl hagiang=manager tw=none caobang=none '*=reader')
+b3=$(forge hagiang hop '*' "$b2" acl hagiang=manager tw=none caobang=none '*=reader' \
+    x.hagiang=reader)
+forge hagiang hop '*' "$b3" acl hagiang=manager tw=none caobang=none '*=reader' \
+    x.hagiang=reader y.hagiang=reader >/dev/null
+start_node hagiang
+check "the root refuses the branch from the ACL before the demotion" \
+    wait_for 20 refused_from tw hagiang "the root has replaced"
+check "the root counts it refused" test "$(refused tw)" -gt "$before_tw"
+check "the district refuses it too" \
+    wait_for 20 refused_from $d1 hagiang "the root has replaced"
+check "and counts it refused" test "$(refused $d1)" -gt "$before_d1"
+check "the root's line stays in force everywhere" \
+    all_acl hop "$a3" "${NODES[@]}"
+check "the root still changes the ACL" quiet ctl tw db acl hop $d2=author
+a4=$(acl_id tw hop)
+check "and its change reaches every office" wait_for 20 all_acl hop "$a4" "${NODES[@]}"
+doc=$(put tw hop so=3)
+check "the root still writes, and the province the branch cut off receives it" \
+    wait_for 20 has_doc caobang hop "$doc"
+
+# Honest: two managers change the same ACL at once, unable to hear each
+# other; every office ends with the same ACL in force, nothing refused
+# (counted in the logs: the root restarts, and its counters with it).
+ctl tw db create pair '*' '*=reader' hagiang=manager caobang=manager >/dev/null
+p1=$(acl_id tw pair)
+check "a database with two province managers reaches every office" \
+    wait_for 20 all_acl pair "$p1" "${NODES[@]}"
+refusals() { grep -c "event=record_refused" "$T/$1.log"; }
+declare -A before
+for n in "${NODES[@]}"; do before[$n]=$(refusals "$n"); done
+stop_node tw
+quiet ctl hagiang db acl pair $d1=author
+quiet ctl caobang db acl pair x.caobang=author
+pc=$(acl_id caobang pair)
+start_node tw
+check "the tree links up again" wait_for 30 all_up
+check "every office puts caobang's change in force (at a fork, the higher-ranked signer)" \
+    wait_for 30 all_acl pair "$pc" "${NODES[@]}"
+unrefused() {
+	local n
+	for n in "${NODES[@]}"; do [ "$(refusals "$n")" = "${before[$n]}" ] || return 1; done
+}
+check "neither change was refused anywhere" unrefused
+check "the province's next change extends it and reaches every office" \
+    quiet ctl hagiang db acl pair $d1=editor
+p3=$(acl_id hagiang pair)
+check "(it replaces caobang's)" \
+    eval '[ "$p3" != "$pc" ] && wait_for 30 all_acl pair "$p3" "${NODES[@]}"'
 
 finish
