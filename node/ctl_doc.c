@@ -412,7 +412,7 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 		return -1;
 	}
 	if (json_object_get(req, "id") == NULL && may_create)
-		randombytes_buf(dr->doc, sizeof(dr->doc));
+		doc_id_new(key_public(n->n_key), dr->doc);
 	else if (doc_view_doc_id(req, "id", dr->doc) != 0) {
 		snprintf(err, errlen, "a document id is %d hex digits",
 		    2 * STORE_DOC_ID_BYTES);

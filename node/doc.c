@@ -16,6 +16,11 @@
  * Nothing ever outranks the root: a replacement that branches off where
  * the root has signed a replacement since can never be in force, and is
  * refused (it could be, were it kept, only if the root signed below it).
+ *
+ * A document's id may name the key of its first revision's writer
+ * (doc_id_new()). Such a proven first revision fixes the author: no other
+ * first revision is taken once it is held, and unproven ones held before
+ * it are forgotten when it comes, so that replicas converge on it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -692,6 +697,44 @@ attachments_valid(const Nodenet__DocRevision *d, char *why, size_t whylen)
 	return 1;
 }
 
+/*
+ * The tag a document id made by key ends with: the first 8 bytes of
+ * BLAKE2b-256, keyed with "nodenet-doc-id-v1", of key and the id's first
+ * 8 bytes.
+ */
+static void
+id_tag(const uint8_t key[32], const uint8_t *doc, uint8_t tag[8])
+{
+	uint8_t	in[32 + 8], h[32];
+
+	memcpy(in, key, 32);
+	memcpy(in + 32, doc, 8);
+	crypto_generichash(h, sizeof(h), in, sizeof(in),
+	    (const uint8_t *)"nodenet-doc-id-v1", 17);
+	memcpy(tag, h, 8);
+}
+
+void
+doc_id_new(const uint8_t key[32], uint8_t out[STORE_DOC_ID_BYTES])
+{
+	randombytes_buf(out, 8);
+	id_tag(key, out, out + 8);
+}
+
+/* 1 if revision rb is a first revision its document's id names. */
+static int
+proves(const Nodenet__RecordBody *rb)
+{
+	const Nodenet__DocRevision	*d = rb->doc;
+	uint8_t				 tag[8];
+
+	if (d->n_parents != 0 || d->doc_id.len != STORE_DOC_ID_BYTES ||
+	    rb->origin_key.len != 32)
+		return 0;
+	id_tag(rb->origin_key.data, d->doc_id.data, tag);
+	return memcmp(tag, d->doc_id.data + 8, sizeof(tag)) == 0;
+}
+
 /* What the writer's level lets it do to this document. */
 static int
 allowed(int level, const Nodenet__DocRevision *d, const struct store_head *h,
@@ -763,6 +806,22 @@ admit_rev(store_txn_t *txn, const struct wire_record *wr, char *why,
 	    whylen) || !patterns_valid(d->readers, d->n_readers, why, whylen,
 	    "readers"))
 		return DOC_REFUSE;
+	/*
+	 * A first revision the id names fixes the author, wherever it goes:
+	 * none other is taken for its document, and what was taken before
+	 * it (first revisions the id does not name, and theirs) gives way.
+	 */
+	if (exists && d->n_parents == 0) {
+		if ((h.flags & STORE_HEAD_PROVEN) && (!proves(wr->rb) ||
+		    strcmp(h.author, wr->rb->origin) != 0)) {
+			snprintf(why, whylen, "revision: document started by "
+			    "%s; %s may not start it again", h.author,
+			    wr->rb->origin);
+			return DOC_REFUSE;
+		}
+		if (!(h.flags & STORE_HEAD_PROVEN) && proves(wr->rb))
+			exists = 0;
+	}
 	if ((rc = doc_acl_current(txn, d->db, &acl)) != 0) {
 		snprintf(why, whylen, "revision: %s", rc == STORE_NOTFOUND ?
 		    "unknown database" : store_strerror(rc));
@@ -894,9 +953,10 @@ settle(store_txn_t *txn, const char *db, struct store_head *h)
 		return rc;
 	if (!found)
 		return STORE_CORRUPT;	/* a tree always has a leaf */
-	h->flags = win.flags & STORE_REV_DELETED ? STORE_HEAD_DELETED |
-	    (memcmp(h->winner, win.id, STORE_ID_BYTES) == 0 ? h->flags &
-	    STORE_HEAD_PURGED : 0) : 0;
+	h->flags = (h->flags & STORE_HEAD_PROVEN) | (win.flags &
+	    STORE_REV_DELETED ? STORE_HEAD_DELETED | (memcmp(h->winner,
+	    win.id, STORE_ID_BYTES) == 0 ? h->flags & STORE_HEAD_PURGED :
+	    0) : 0);
 	memcpy(h->winner, win.id, STORE_ID_BYTES);
 	h->depth = win.depth;
 	h->conflicts = live - (live > 0 && !(win.flags & STORE_REV_DELETED) ?
@@ -906,13 +966,37 @@ settle(store_txn_t *txn, const char *db, struct store_head *h)
 	return store_stub_set(txn, db, h->doc, h->flags & STORE_HEAD_DELETED);
 }
 
+/*
+ * Forgets every revision held of document h (none of which its id
+ * names): a first revision the id names came. Their records go too, so
+ * that they are sent no further.
+ */
+static int
+void_doc(store_txn_t *txn, const char *db, struct store_head *h)
+{
+	struct store_rev	r;
+	int			rc;
+
+	while ((rc = store_rev_next(txn, db, h->doc, NULL, &r)) == 0) {
+		if ((rc = store_rev_del(txn, db, h->doc, r.id)) != 0 ||
+		    ((rc = store_purge(txn, r.id)) != 0 &&
+		    rc != STORE_NOTFOUND))
+			return rc;
+	}
+	if (rc != STORE_NOTFOUND)
+		return rc;
+	memset(h->winner, 0, sizeof(h->winner));
+	h->flags = 0;
+	return 0;
+}
+
 static int
 apply_rev(store_txn_t *txn, const struct wire_record *wr)
 {
 	const Nodenet__DocRevision	*d = wr->rb->doc;
 	struct store_head		 h;
 	struct store_rev		 r, p;
-	int				 rc;
+	int				 rc, proven = proves(wr->rb);
 
 	memcpy(r.id, wr->id, STORE_ID_BYTES);
 	r.depth = 1;
@@ -930,14 +1014,21 @@ apply_rev(store_txn_t *txn, const struct wire_record *wr)
 				return rc;
 		}
 	}
-	if ((rc = store_rev_put(txn, d->db, d->doc_id.data, &r)) != 0)
-		return rc;
 	if ((rc = store_head_get(txn, d->db, d->doc_id.data, &h)) ==
 	    STORE_NOTFOUND) {
 		memset(&h, 0, sizeof(h));
 		memcpy(h.doc, d->doc_id.data, STORE_DOC_ID_BYTES);
 		snprintf(h.author, sizeof(h.author), "%s", wr->rb->origin);
 	} else if (rc != 0)
+		return rc;
+	else if (proven && !(h.flags & STORE_HEAD_PROVEN)) {
+		if ((rc = void_doc(txn, d->db, &h)) != 0)
+			return rc;
+		snprintf(h.author, sizeof(h.author), "%s", wr->rb->origin);
+	}
+	if (proven)
+		h.flags |= STORE_HEAD_PROVEN;
+	if ((rc = store_rev_put(txn, d->db, d->doc_id.data, &r)) != 0)
 		return rc;
 	return settle(txn, d->db, &h);
 }

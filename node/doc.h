@@ -9,7 +9,9 @@
  * the root outranks every other signer (doc.c). A document is a tree of
  * revision records; the winner among its leaves is the live one before a
  * delete stub, then the deeper, then the higher id; the other live
- * leaves are its conflicts. Nothing here needs the clock.
+ * leaves are its conflicts. A document's id may name its first revision's
+ * key (doc_id_new()); such a first revision fixes its author everywhere.
+ * Nothing here needs the clock.
  *
  * Everything works on a store transaction alone, so the node, its
  * control socket and node-ctl -d on a stopped node agree.
@@ -104,6 +106,8 @@ int	doc_apply(store_txn_t *txn, const struct wire_record *wr,
  */
 int	doc_may_create(store_txn_t *txn, const char *db, const char *name,
 	    const uint8_t key[32], const char *root, const uint8_t *root_key);
+/* A new document id, random but for a tag that names key (doc.c). */
+void	doc_id_new(const uint8_t key[32], uint8_t out[STORE_DOC_ID_BYTES]);
 
 /*
  * 1 if the ACL, revision or chunk record rb belongs on the link from node

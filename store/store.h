@@ -327,6 +327,9 @@ int	store_rev_put(store_txn_t *txn, const char *db, const uint8_t *doc,
 int	store_rev_get(store_txn_t *txn, const char *db, const uint8_t *doc,
 	    const uint8_t id[STORE_ID_BYTES], struct store_rev *out)
 	    __attribute__((warn_unused_result));
+/* Forgets a revision of a document (STORE_NOTFOUND if it had none). */
+int	store_rev_del(store_txn_t *txn, const char *db, const uint8_t *doc,
+	    const uint8_t id[STORE_ID_BYTES]) __attribute__((warn_unused_result));
 /* The revisions of a document in id order: the first after `after`. */
 int	store_rev_next(store_txn_t *txn, const char *db, const uint8_t *doc,
 	    const uint8_t *after, struct store_rev *out)
@@ -343,6 +346,7 @@ struct store_head {
 };
 #define STORE_HEAD_DELETED	0x1	/* the winner is a delete stub */
 #define STORE_HEAD_PURGED	0x2	/* and its revisions' records are gone */
+#define STORE_HEAD_PROVEN	0x4	/* a first revision its id names is held */
 int	store_head_put(store_txn_t *txn, const char *db,
 	    const struct store_head *h) __attribute__((warn_unused_result));
 int	store_head_get(store_txn_t *txn, const char *db, const uint8_t *doc,

@@ -237,6 +237,22 @@ store_rev_get(store_txn_t *t, const char *db, const uint8_t *doc,
 }
 
 int
+store_rev_del(store_txn_t *t, const char *db, const uint8_t *doc,
+    const uint8_t id[STORE_ID_BYTES])
+{
+	uint8_t	key[KEY_MAX];
+	size_t	plen = doc_key(key, db, doc, STORE_DOC_ID_BYTES);
+	MDB_val	k = { plen + STORE_ID_BYTES, key };
+
+	if (plen == 0)
+		return STORE_INVAL;
+	if (t->tx_read_only)
+		return EROFS;
+	memcpy(key + plen, id, STORE_ID_BYTES);
+	return store_mdb_rc(mdb_del(t->tx_txn, dbi(t, DB_DOC_REVS), &k, NULL));
+}
+
+int
 store_rev_next(store_txn_t *t, const char *db, const uint8_t *doc,
     const uint8_t *after, struct store_rev *out)
 {

@@ -6,7 +6,10 @@
 #    wins a tie, and pushes it to the root: the root's creation outranks
 #    it at every replica, whichever arrives first;
 # 2. a manager the root demoted branches from the ACL before, sets
-#    tw=none and adds a level: the root's line stays in force.
+#    tw=none and adds a level: the root's line stays in force;
+# 3. a relay writes its own first revision of another office's document
+#    and sends it to its subtree before the real one: the document stays
+#    its author's there too.
 # Each time the refusal is logged and counted, and honest traffic flows.
 # Two managers who change one ACL at once end with the same ACL in force.
 cd "$(dirname "$0")/../.." && . tests/lib.sh && . tests/hostile.sh
@@ -175,4 +178,30 @@ p3=$(acl_id hagiang pair)
 check "(it replaces caobang's)" \
     eval '[ "$p3" != "$pc" ] && wait_for 30 all_acl pair "$p3" "${NODES[@]}"'
 
+# 3. A relay takes over another author's document in its own subtree.
+ctl hagiang db create hoso hagiang '*.hagiang=author' >/dev/null
+hoso_at() { local n; for n; do [ "$(scope_of "$n" hoso)" = hagiang ] || return 1; done; }
+check "a province database of authors reaches its offices" \
+    wait_for 20 hoso_at $d1 $d2 $c1
+stop_node $d1
+out=$(J $d2 doc put hoso ten="của d2")
+doc=$(jq -r .id <<<"$out")
+check "a district's document reaches the province" wait_for 20 has_doc hagiang hoso "$doc"
+before_p=$(refused hagiang)
+forge $d1 hoso "$doc" - text >/dev/null	# the relay's own first revision
+start_node $d1
+check "the province refuses the relay's first revision of the document" \
+    wait_for 20 refused_from hagiang $d1 "started by $d2"
+check "the province counts it refused" test "$(refused hagiang)" -gt "$before_p"
+check "the commune below the relay, sent the relay's revision first, holds the author's" \
+    wait_for 20 is_field $c1 hoso "$doc" ten "của d2"
+check "its author there is the district that wrote it" \
+    test "$(author_of $c1 hoso "$doc")" = $d2
+ctl $d2 doc put hoso "$doc" ten="sửa của d2" >/dev/null
+check "the author's edit reaches the commune below the relay" \
+    wait_for 20 is_field $c1 hoso "$doc" ten "sửa của d2"
+check "the relay cannot change it as an author" \
+    eval '! ctl $d1 doc put hoso $doc ten=x 2>/dev/null'
+check "every replica has the same documents" \
+    wait_for 20 same_digest hoso hagiang $d1 $d2 $c1
 finish
