@@ -161,7 +161,6 @@ cmd_db_create(struct node *n, json_t *req, char *err, size_t errlen)
 {
 	const char	*db, *scope;
 	struct entries	 es = { 0 };
-	struct doc_acl	 acl;
 	store_txn_t	*txn;
 	uint8_t		 id[WIRE_ID_BYTES];
 	json_t		*r = NULL;
@@ -183,8 +182,9 @@ cmd_db_create(struct node *n, json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "store unavailable");
 		return NULL;
 	}
-	if (doc_acl_current(txn, db, &acl) == 0) {
-		doc_acl_clear(&acl);
+	/* Over a lower-ranked creator's database of that name too. */
+	if (!doc_may_create(txn, db, n->n_conf->name, key_public(n->n_key),
+	    n->n_conf->root_name, n->n_conf->root_key)) {
 		snprintf(err, errlen, "database %s exists (db acl changes "
 		    "its ACL)", db);
 		return NULL;
@@ -412,7 +412,7 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 		return -1;
 	}
 	if (json_object_get(req, "id") == NULL && may_create)
-		randombytes_buf(dr->doc, sizeof(dr->doc));
+		doc_id_new(key_public(n->n_key), dr->doc);
 	else if (doc_view_doc_id(req, "id", dr->doc) != 0) {
 		snprintf(err, errlen, "a document id is %d hex digits",
 		    2 * STORE_DOC_ID_BYTES);

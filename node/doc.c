@@ -1,20 +1,37 @@
 /*
  * doc: the rules of databases and documents; see doc.h.
  *
- * Which ACL is in force: the chain whose creator is highest in the tree
- * (fewest labels) wins, then the higher creation id; within it the
- * deepest ACL, then the higher id. A chain so depends only on records,
- * never on arrival order, and no node can take over a database by
- * creating one of the same name lower down.
+ * Signers are ranked: the pinned root (its name and key) first, then
+ * fewer labels, then the name, bytewise. Which ACL is in force depends
+ * only on the ACLs held, never on the order they came in:
+ * - the chain is the creation whose creator ranks first, then the one
+ *   with the higher id; a creation that ranks below one held is refused,
+ *   as is every replacement in a chain not in force;
+ * - in it, from the creation on, each ACL's best replacement, until one
+ *   has none. Of two replacements of one ACL, the better is the one in
+ *   whose subtree (it and all that replace it, directly or not) the
+ *   best-ranked signer signed; then the deeper subtree; then the higher
+ *   id. So a branch from an older ACL wins only if someone in it
+ *   outranks everyone who signed what it would undo.
+ * Nothing ever outranks the root: a replacement that branches off where
+ * the root has signed a replacement since can never be in force, and is
+ * refused (it could be, were it kept, only if the root signed below it).
+ *
+ * A document's id may name the key of its first revision's writer
+ * (doc_id_new()). Such a proven first revision fixes the author: no other
+ * first revision is taken once it is held, and unproven ones held before
+ * it are forgotten when it comes, so that replicas converge on it.
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "doc.h"
 #include "name.h"
+#include "xmem.h"
 
 static const char *const level_names[] = {
 	"none", "depositor", "reader", "author", "editor", "manager",
@@ -116,19 +133,196 @@ load_body(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES], int *rc)
 	return rb;
 }
 
-/* 1 if ACL a takes precedence over b (see the top of this file). */
-static int
-acl_before(const struct store_acl *a, const struct store_acl *b)
+static unsigned
+labels(const char *name)
 {
-	int	c;
+	unsigned	n = 1;
 
-	if (a->creator_rank != b->creator_rank)
-		return a->creator_rank < b->creator_rank;
-	if ((c = memcmp(a->creation, b->creation, STORE_ID_BYTES)) != 0)
-		return c > 0;
-	if (a->depth != b->depth)
-		return a->depth > b->depth;
-	return memcmp(a->id, b->id, STORE_ID_BYTES) > 0;
+	for (; *name != '\0'; name++)
+		n += *name == '.';
+	return n;
+}
+
+/* A signer's rank: 0 for the pinned root, else its name's labels. */
+static uint32_t
+rank_of(const char *origin, const ProtobufCBinaryData *key, const char *root,
+    const uint8_t *root_key)
+{
+	if (strcmp(origin, root) == 0 && key->len == 32 &&
+	    memcmp(key->data, root_key, 32) == 0)
+		return 0;
+	return labels(origin);
+}
+
+/* < 0 if signer (ra, na) ranks above (rb, nb), 0 if they are one. */
+static int
+rank_cmp(uint32_t ra, const char *na, uint32_t rb, const char *nb)
+{
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	return strcmp(na, nb);
+}
+
+/* 1 if creation a takes precedence over creation b. */
+static int
+creation_before(const struct store_acl *a, const struct store_acl *b)
+{
+	int	c = rank_cmp(a->rank, a->signer, b->rank, b->signer);
+
+	return c != 0 ? c < 0 : memcmp(a->id, b->id, STORE_ID_BYTES) > 0;
+}
+
+/*
+ * Every ACL of a database held, as a forest (see the top of this file):
+ * for each its parent, its best replacement, and over its subtree the
+ * best-ranked signer and the greatest depth.
+ */
+struct acl_node {
+	struct store_acl	 a;
+	long			 parent;	/* -1: a creation (or orphan) */
+	long			 best;		/* best replacement, or -1 */
+	uint32_t		 auth_rank;	/* best signer of the subtree */
+	const char		*auth_name;
+	uint32_t		 height;	/* deepest depth in the subtree */
+	uint32_t		 root_kids;	/* replacements the root is in */
+};
+
+struct acl_tree {
+	struct acl_node	*n;		/* in id order */
+	size_t		 len;
+	long		 chain;		/* the creation in force, or -1 */
+	long		 head;		/* the ACL in force, or -1 */
+};
+
+static void
+tree_free(struct acl_tree *t)
+{
+	free(t->n);
+	memset(t, 0, sizeof(*t));
+}
+
+static long
+tree_find(const struct acl_tree *t, const uint8_t *id)
+{
+	size_t	lo = 0, hi = t->len;
+
+	while (lo < hi) {
+		size_t	mid = lo + (hi - lo) / 2;
+		int	c = memcmp(t->n[mid].a.id, id, STORE_ID_BYTES);
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* 1 if replacement x is better than its sibling y. */
+static int
+child_before(const struct acl_node *x, const struct acl_node *y)
+{
+	int	c = rank_cmp(x->auth_rank, x->auth_name, y->auth_rank,
+	    y->auth_name);
+
+	if (c != 0)
+		return c < 0;
+	if (x->height != y->height)
+		return x->height > y->height;
+	return memcmp(x->a.id, y->a.id, STORE_ID_BYTES) > 0;
+}
+
+struct by_depth {
+	uint32_t	depth;
+	long		i;
+};
+
+static int
+deeper_first(const void *a, const void *b)
+{
+	const struct by_depth	*x = a, *y = b;
+
+	return x->depth == y->depth ? 0 : x->depth > y->depth ? -1 : 1;
+}
+
+/* Reads db's ACLs into t: 0, STORE_NOTFOUND if it has none, or an error. */
+static int
+tree_load(store_txn_t *txn, const char *db, struct acl_tree *t)
+{
+	struct store_acl	 a;
+	struct by_depth		*order;
+	size_t			 cap = 0;
+	long			 i, p;
+	int			 rc;
+
+	memset(t, 0, sizeof(*t));
+	t->chain = t->head = -1;
+	/* In key order, which is id order. */
+	while ((rc = store_acl_next(txn, db, t->len > 0 ?
+	    t->n[t->len - 1].a.id : NULL, &a)) == 0) {
+		if (t->len == cap) {
+			cap = cap == 0 ? 8 : 2 * cap;
+			t->n = xrealloc(t->n, cap, sizeof(*t->n));
+		}
+		t->n[t->len].a = a;
+		t->n[t->len].auth_rank = a.rank;
+		t->n[t->len].height = a.depth;
+		t->n[t->len].best = -1;
+		t->n[t->len].root_kids = 0;
+		t->len++;
+	}
+	if (rc != STORE_NOTFOUND || t->len == 0) {
+		tree_free(t);
+		return rc;
+	}
+	order = xcalloc(t->len, sizeof(*order));
+	for (i = 0; i < (long)t->len; i++) {
+		struct acl_node	*x = &t->n[i];
+
+		x->auth_name = x->a.signer;
+		x->parent = x->a.depth > 1 ? tree_find(t, x->a.previous) : -1;
+		order[i].depth = x->a.depth;
+		order[i].i = i;
+	}
+	/* Children before parents: a replacement is one deeper. */
+	qsort(order, t->len, sizeof(*order), deeper_first);
+	for (size_t k = 0; k < t->len; k++) {
+		struct acl_node	*x = &t->n[order[k].i], *y;
+
+		if (x->parent < 0)
+			continue;
+		y = &t->n[x->parent];
+		if (rank_cmp(x->auth_rank, x->auth_name, y->auth_rank,
+		    y->auth_name) < 0) {
+			y->auth_rank = x->auth_rank;
+			y->auth_name = x->auth_name;
+		}
+		if (x->height > y->height)
+			y->height = x->height;
+		y->root_kids += x->auth_rank == 0;
+	}
+	free(order);
+	for (i = 0; i < (long)t->len; i++) {
+		struct acl_node	*x = &t->n[i];
+
+		if ((p = x->parent) >= 0) {
+			if (t->n[p].best < 0 || child_before(x,
+			    &t->n[t->n[p].best]))
+				t->n[p].best = i;
+		} else if (x->a.depth == 1 && (t->chain < 0 ||
+		    creation_before(&x->a, &t->n[t->chain].a)))
+			t->chain = i;
+	}
+	if (t->chain < 0) {
+		tree_free(t);		/* replacements, and no creation */
+		return STORE_CORRUPT;
+	}
+	for (t->head = t->chain; t->n[t->head].best >= 0;
+	    t->head = t->n[t->head].best)
+		;
+	return 0;
 }
 
 /*
@@ -192,24 +386,16 @@ doc_acl_current(store_txn_t *txn, const char *db, struct doc_acl *out)
 static int
 acl_load(store_txn_t *txn, const char *db, struct doc_acl *out)
 {
-	struct store_acl	a, best;
-	const uint8_t		*after = NULL;
-	int			 rc, found = 0;
+	struct acl_tree	t;
+	int		rc;
 
 	memset(out, 0, sizeof(*out));
-	while ((rc = store_acl_next(txn, db, after, &a)) == 0) {
-		if (!found || acl_before(&a, &best))
-			best = a;
-		found = 1;
-		after = a.id;	/* read into the key before a is written */
-	}
-	if (rc != STORE_NOTFOUND)
+	if ((rc = tree_load(txn, db, &t)) != 0)
 		return rc;
-	if (!found)
-		return STORE_NOTFOUND;
-	memcpy(out->id, best.id, STORE_ID_BYTES);
-	out->index = best;
-	if ((out->rb = load_body(txn, best.id, &rc)) == NULL)
+	out->index = t.n[t.head].a;
+	memcpy(out->id, out->index.id, STORE_ID_BYTES);
+	tree_free(&t);
+	if ((out->rb = load_body(txn, out->id, &rc)) == NULL)
 		return rc;
 	if (out->rb->kind_case != NODENET__RECORD_BODY__KIND_ACL) {
 		doc_acl_clear(out);
@@ -219,14 +405,21 @@ acl_load(store_txn_t *txn, const char *db, struct doc_acl *out)
 	return 0;
 }
 
-static unsigned
-labels(const char *name)
+int
+doc_may_create(store_txn_t *txn, const char *db, const char *name,
+    const uint8_t key[32], const char *root, const uint8_t *root_key)
 {
-	unsigned	n = 1;
+	ProtobufCBinaryData	 k = { 32, (uint8_t *)(uintptr_t)key };
+	struct acl_tree		 t;
+	uint32_t		 rank = rank_of(name, &k, root, root_key);
+	int			 may;
 
-	for (; *name != '\0'; name++)
-		n += *name == '.';
-	return n;
+	if (tree_load(txn, db, &t) != 0)
+		return 1;
+	may = rank_cmp(t.n[t.chain].a.rank, t.n[t.chain].a.signer, rank,
+	    name) > 0;
+	tree_free(&t);
+	return may;
 }
 
 static int
@@ -246,15 +439,103 @@ patterns_valid(char **p, size_t n, char *why, size_t whylen,
 	return 1;
 }
 
+/*
+ * Whether creation wr may be stored: refused if a creation held ranks
+ * above it (it could never be in force).
+ */
+static enum doc_verdict
+admit_creation(store_txn_t *txn, const struct wire_record *wr,
+    uint32_t rank, char *why, size_t whylen)
+{
+	const Nodenet__RecordBody	*rb = wr->rb;
+	struct store_acl		 me;
+	struct acl_tree			 t;
+	enum doc_verdict		 v = DOC_ACCEPT;
+	int				 rc;
+
+	if ((rc = tree_load(txn, rb->acl->db, &t)) == STORE_NOTFOUND)
+		return DOC_ACCEPT;
+	if (rc != 0) {
+		snprintf(why, whylen, "ACL of %s: %s", rb->acl->db,
+		    store_strerror(rc));
+		return DOC_REFUSE;
+	}
+	memcpy(me.id, wr->id, STORE_ID_BYTES);
+	me.rank = rank;
+	snprintf(me.signer, sizeof(me.signer), "%s", rb->origin);
+	if (creation_before(&t.n[t.chain].a, &me)) {
+		if (strcmp(t.n[t.chain].a.signer, rb->origin) == 0)
+			snprintf(why, whylen, "ACL of %s: %s created it "
+			    "already", rb->acl->db, rb->origin);
+		else
+			snprintf(why, whylen, "ACL of %s: a creation by %s, "
+			    "who ranks above %s, is held", rb->acl->db,
+			    t.n[t.chain].a.signer, rb->origin);
+		v = DOC_REFUSE;
+	}
+	tree_free(&t);
+	return v;
+}
+
+/*
+ * Whether replacement wr of ACL prev may be stored (its signer already
+ * known to be a manager of prev): refused if it could never be in force.
+ * That is so if prev is not in the chain in force, or if at prev or at
+ * any ACL above it, a sibling of the way down to wr has a subtree the
+ * root signed in and that way has none: the root outranks everyone, and
+ * never signs below two siblings (it signs only below the ACL in force
+ * at the root, which a subtree it is in always holds).
+ */
+static enum doc_verdict
+admit_branch(store_txn_t *txn, const struct wire_record *wr, uint32_t rank,
+    char *why, size_t whylen)
+{
+	const Nodenet__Acl	*acl = wr->rb->acl;
+	struct acl_tree		 t;
+	enum doc_verdict	 v = DOC_ACCEPT;
+	long			 cur, up;
+	int			 rc;
+
+	if ((rc = tree_load(txn, acl->db, &t)) != 0) {
+		snprintf(why, whylen, "ACL of %s: %s", acl->db,
+		    store_strerror(rc));
+		return DOC_REFUSE;
+	}
+	if ((cur = tree_find(&t, acl->previous.data)) < 0) {
+		snprintf(why, whylen, "ACL of %s: the ACL it replaces is not "
+		    "held", acl->db);
+		v = DOC_REFUSE;
+	} else if (memcmp(t.n[cur].a.creation, t.n[t.chain].a.id,
+	    STORE_ID_BYTES) != 0) {
+		snprintf(why, whylen, "ACL of %s: it replaces an ACL of a "
+		    "creation not in force (%s's ranks above)", acl->db,
+		    t.n[t.chain].a.signer);
+		v = DOC_REFUSE;
+	} else if (rank != 0) {
+		if (t.n[cur].root_kids > 0)
+			v = DOC_REFUSE;
+		for (; v == DOC_ACCEPT && (up = t.n[cur].parent) >= 0;
+		    cur = up)
+			if (t.n[cur].auth_rank != 0 && t.n[up].root_kids > 0)
+				v = DOC_REFUSE;
+		if (v == DOC_REFUSE)
+			snprintf(why, whylen, "ACL of %s: it branches from an "
+			    "ACL the root has replaced since", acl->db);
+	}
+	tree_free(&t);
+	return v;
+}
+
 static enum doc_verdict
 admit_acl(store_txn_t *txn, const struct wire_record *wr, const char *root,
-    char *why, size_t whylen)
+    const uint8_t *root_key, char *why, size_t whylen)
 {
 	const Nodenet__RecordBody	*rb = wr->rb;
 	const Nodenet__Acl		*acl = rb->acl;
 	struct store_acl		 prev;
 	Nodenet__RecordBody		*pb;
 	enum doc_verdict		 v = DOC_REFUSE;
+	uint32_t			 rank;
 	int				 rc;
 
 	if (!doc_db_name_valid(acl->db)) {
@@ -278,15 +559,15 @@ admit_acl(store_txn_t *txn, const struct wire_record *wr, const char *root,
 			    acl->db, i);
 			return DOC_REFUSE;
 		}
+	rank = rank_of(rb->origin, &rb->origin_key, root, root_key);
 	if (acl->previous.len == 0) {
-		if (strcmp(rb->origin, root) != 0 &&
-		    !name_within(acl->scope, rb->origin)) {
+		if (rank != 0 && !name_within(acl->scope, rb->origin)) {
 			snprintf(why, whylen, "ACL of %s: %s may not create a "
 			    "database for %s", acl->db, rb->origin,
 			    acl->scope);
 			return DOC_REFUSE;
 		}
-		return DOC_ACCEPT;
+		return admit_creation(txn, wr, rank, why, whylen);
 	}
 	if (acl->previous.len != STORE_ID_BYTES ||
 	    store_acl_get(txn, acl->db, acl->previous.data, &prev) != 0) {
@@ -309,6 +590,8 @@ admit_acl(store_txn_t *txn, const struct wire_record *wr, const char *root,
 	else
 		v = DOC_ACCEPT;
 	nodenet__record_body__free_unpacked(pb, NULL);
+	if (v == DOC_ACCEPT)
+		v = admit_branch(txn, wr, rank, why, whylen);
 	return v;
 }
 
@@ -414,6 +697,44 @@ attachments_valid(const Nodenet__DocRevision *d, char *why, size_t whylen)
 	return 1;
 }
 
+/*
+ * The tag a document id made by key ends with: the first 8 bytes of
+ * BLAKE2b-256, keyed with "nodenet-doc-id-v1", of key and the id's first
+ * 8 bytes.
+ */
+static void
+id_tag(const uint8_t key[32], const uint8_t *doc, uint8_t tag[8])
+{
+	uint8_t	in[32 + 8], h[32];
+
+	memcpy(in, key, 32);
+	memcpy(in + 32, doc, 8);
+	crypto_generichash(h, sizeof(h), in, sizeof(in),
+	    (const uint8_t *)"nodenet-doc-id-v1", 17);
+	memcpy(tag, h, 8);
+}
+
+void
+doc_id_new(const uint8_t key[32], uint8_t out[STORE_DOC_ID_BYTES])
+{
+	randombytes_buf(out, 8);
+	id_tag(key, out, out + 8);
+}
+
+/* 1 if revision rb is a first revision its document's id names. */
+static int
+proves(const Nodenet__RecordBody *rb)
+{
+	const Nodenet__DocRevision	*d = rb->doc;
+	uint8_t				 tag[8];
+
+	if (d->n_parents != 0 || d->doc_id.len != STORE_DOC_ID_BYTES ||
+	    rb->origin_key.len != 32)
+		return 0;
+	id_tag(rb->origin_key.data, d->doc_id.data, tag);
+	return memcmp(tag, d->doc_id.data + 8, sizeof(tag)) == 0;
+}
+
 /* What the writer's level lets it do to this document. */
 static int
 allowed(int level, const Nodenet__DocRevision *d, const struct store_head *h,
@@ -485,6 +806,22 @@ admit_rev(store_txn_t *txn, const struct wire_record *wr, char *why,
 	    whylen) || !patterns_valid(d->readers, d->n_readers, why, whylen,
 	    "readers"))
 		return DOC_REFUSE;
+	/*
+	 * A first revision the id names fixes the author, wherever it goes:
+	 * none other is taken for its document, and what was taken before
+	 * it (first revisions the id does not name, and theirs) gives way.
+	 */
+	if (exists && d->n_parents == 0) {
+		if ((h.flags & STORE_HEAD_PROVEN) && (!proves(wr->rb) ||
+		    strcmp(h.author, wr->rb->origin) != 0)) {
+			snprintf(why, whylen, "revision: document started by "
+			    "%s; %s may not start it again", h.author,
+			    wr->rb->origin);
+			return DOC_REFUSE;
+		}
+		if (!(h.flags & STORE_HEAD_PROVEN) && proves(wr->rb))
+			exists = 0;
+	}
 	if ((rc = doc_acl_current(txn, d->db, &acl)) != 0) {
 		snprintf(why, whylen, "revision: %s", rc == STORE_NOTFOUND ?
 		    "unknown database" : store_strerror(rc));
@@ -540,11 +877,11 @@ admit_chunk(store_txn_t *txn, const struct wire_record *wr, char *why,
 
 enum doc_verdict
 doc_admit(store_txn_t *txn, const struct wire_record *wr, const char *root,
-    char *why, size_t whylen)
+    const uint8_t *root_key, char *why, size_t whylen)
 {
 	switch (wr->rb->kind_case) {
 	case NODENET__RECORD_BODY__KIND_ACL:
-		return admit_acl(txn, wr, root, why, whylen);
+		return admit_acl(txn, wr, root, root_key, why, whylen);
 	case NODENET__RECORD_BODY__KIND_DOC:
 		return admit_rev(txn, wr, why, whylen);
 	case NODENET__RECORD_BODY__KIND_CHUNK:
@@ -555,25 +892,28 @@ doc_admit(store_txn_t *txn, const struct wire_record *wr, const char *root,
 }
 
 static int
-apply_acl(store_txn_t *txn, const struct wire_record *wr)
+apply_acl(store_txn_t *txn, const struct wire_record *wr, const char *root,
+    const uint8_t *root_key)
 {
 	const Nodenet__Acl	*acl = wr->rb->acl;
 	struct store_acl	 a, prev;
 	int			 rc;
 
 	doc_acl_forget();
+	memset(&a, 0, sizeof(a));
 	memcpy(a.id, wr->id, STORE_ID_BYTES);
+	a.rank = rank_of(wr->rb->origin, &wr->rb->origin_key, root, root_key);
+	snprintf(a.signer, sizeof(a.signer), "%s", wr->rb->origin);
 	if (acl->previous.len == 0) {
 		memcpy(a.creation, wr->id, STORE_ID_BYTES);
 		a.depth = 1;
-		a.creator_rank = labels(wr->rb->origin);
 	} else {
 		if ((rc = store_acl_get(txn, acl->db, acl->previous.data,
 		    &prev)) != 0)
 			return rc;
 		memcpy(a.creation, prev.creation, STORE_ID_BYTES);
+		memcpy(a.previous, prev.id, STORE_ID_BYTES);
 		a.depth = prev.depth + 1;
-		a.creator_rank = prev.creator_rank;
 	}
 	return store_acl_put(txn, acl->db, &a);
 }
@@ -613,9 +953,10 @@ settle(store_txn_t *txn, const char *db, struct store_head *h)
 		return rc;
 	if (!found)
 		return STORE_CORRUPT;	/* a tree always has a leaf */
-	h->flags = win.flags & STORE_REV_DELETED ? STORE_HEAD_DELETED |
-	    (memcmp(h->winner, win.id, STORE_ID_BYTES) == 0 ? h->flags &
-	    STORE_HEAD_PURGED : 0) : 0;
+	h->flags = (h->flags & STORE_HEAD_PROVEN) | (win.flags &
+	    STORE_REV_DELETED ? STORE_HEAD_DELETED | (memcmp(h->winner,
+	    win.id, STORE_ID_BYTES) == 0 ? h->flags & STORE_HEAD_PURGED :
+	    0) : 0);
 	memcpy(h->winner, win.id, STORE_ID_BYTES);
 	h->depth = win.depth;
 	h->conflicts = live - (live > 0 && !(win.flags & STORE_REV_DELETED) ?
@@ -625,13 +966,37 @@ settle(store_txn_t *txn, const char *db, struct store_head *h)
 	return store_stub_set(txn, db, h->doc, h->flags & STORE_HEAD_DELETED);
 }
 
+/*
+ * Forgets every revision held of document h (none of which its id
+ * names): a first revision the id names came. Their records go too, so
+ * that they are sent no further.
+ */
+static int
+void_doc(store_txn_t *txn, const char *db, struct store_head *h)
+{
+	struct store_rev	r;
+	int			rc;
+
+	while ((rc = store_rev_next(txn, db, h->doc, NULL, &r)) == 0) {
+		if ((rc = store_rev_del(txn, db, h->doc, r.id)) != 0 ||
+		    ((rc = store_purge(txn, r.id)) != 0 &&
+		    rc != STORE_NOTFOUND))
+			return rc;
+	}
+	if (rc != STORE_NOTFOUND)
+		return rc;
+	memset(h->winner, 0, sizeof(h->winner));
+	h->flags = 0;
+	return 0;
+}
+
 static int
 apply_rev(store_txn_t *txn, const struct wire_record *wr)
 {
 	const Nodenet__DocRevision	*d = wr->rb->doc;
 	struct store_head		 h;
 	struct store_rev		 r, p;
-	int				 rc;
+	int				 rc, proven = proves(wr->rb);
 
 	memcpy(r.id, wr->id, STORE_ID_BYTES);
 	r.depth = 1;
@@ -649,8 +1014,6 @@ apply_rev(store_txn_t *txn, const struct wire_record *wr)
 				return rc;
 		}
 	}
-	if ((rc = store_rev_put(txn, d->db, d->doc_id.data, &r)) != 0)
-		return rc;
 	if ((rc = store_head_get(txn, d->db, d->doc_id.data, &h)) ==
 	    STORE_NOTFOUND) {
 		memset(&h, 0, sizeof(h));
@@ -658,17 +1021,27 @@ apply_rev(store_txn_t *txn, const struct wire_record *wr)
 		snprintf(h.author, sizeof(h.author), "%s", wr->rb->origin);
 	} else if (rc != 0)
 		return rc;
+	else if (proven && !(h.flags & STORE_HEAD_PROVEN)) {
+		if ((rc = void_doc(txn, d->db, &h)) != 0)
+			return rc;
+		snprintf(h.author, sizeof(h.author), "%s", wr->rb->origin);
+	}
+	if (proven)
+		h.flags |= STORE_HEAD_PROVEN;
+	if ((rc = store_rev_put(txn, d->db, d->doc_id.data, &r)) != 0)
+		return rc;
 	return settle(txn, d->db, &h);
 }
 
 int
-doc_apply(store_txn_t *txn, const struct wire_record *wr)
+doc_apply(store_txn_t *txn, const struct wire_record *wr, const char *root,
+    const uint8_t *root_key)
 {
 	int	rc;
 
 	switch (wr->rb->kind_case) {
 	case NODENET__RECORD_BODY__KIND_ACL:
-		return apply_acl(txn, wr);
+		return apply_acl(txn, wr, root, root_key);
 	case NODENET__RECORD_BODY__KIND_DOC:
 		return apply_rev(txn, wr);
 	case NODENET__RECORD_BODY__KIND_CHUNK:

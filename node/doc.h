@@ -2,12 +2,16 @@
  * doc: replicated databases and documents (DESIGN.md section 7), the
  * rules every replica applies alike, whatever order records arrive in.
  *
- * A database is a chain of signed ACL records: the first creates it (its
- * writer's subtree must hold the scope), each later one names the one it
- * replaces and must be signed by a manager of that one. A document is a
- * tree of revision records; the winner among its leaves is the live one
- * before a delete stub, then the deeper, then the higher id; the other
- * live leaves are its conflicts. Nothing here needs the clock.
+ * A database is a tree of signed ACL records: a creation (its writer's
+ * subtree must hold the scope) and replacements, each naming the one it
+ * replaces and signed by a manager of that one. Which creation and which
+ * of its replacements are in force depends on the ACLs held alone, and
+ * the root outranks every other signer (doc.c). A document is a tree of
+ * revision records; the winner among its leaves is the live one before a
+ * delete stub, then the deeper, then the higher id; the other live
+ * leaves are its conflicts. A document's id may name its first revision's
+ * key (doc_id_new()); such a first revision fixes its author everywhere.
+ * Nothing here needs the clock.
  *
  * Everything works on a store transaction alone, so the node, its
  * control socket and node-ctl -d on a stopped node agree.
@@ -87,12 +91,23 @@ int	doc_acl_level(const Nodenet__Acl *acl, const char *name);
 /*
  * Decides whether a verified ACL, revision or chunk record may be stored,
  * before it is: its fields in bounds, its parents held, its writer
- * allowed, a chunk's bytes matching its hash.
+ * allowed, a chunk's bytes matching its hash, an ACL able to be in force.
+ * root and root_key (32 bytes) are the pinned root's.
  */
 enum doc_verdict doc_admit(store_txn_t *txn, const struct wire_record *wr,
-	    const char *root, char *why, size_t whylen);
+	    const char *root, const uint8_t *root_key, char *why,
+	    size_t whylen);
 /* Indexes an admitted record just stored. 0, or a store error. */
-int	doc_apply(store_txn_t *txn, const struct wire_record *wr);
+int	doc_apply(store_txn_t *txn, const struct wire_record *wr,
+	    const char *root, const uint8_t *root_key);
+/*
+ * 1 if node name, with key, may create database db here: none is held,
+ * or a creation by name would outrank the one in force.
+ */
+int	doc_may_create(store_txn_t *txn, const char *db, const char *name,
+	    const uint8_t key[32], const char *root, const uint8_t *root_key);
+/* A new document id, random but for a tag that names key (doc.c). */
+void	doc_id_new(const uint8_t key[32], uint8_t out[STORE_DOC_ID_BYTES]);
 
 /*
  * 1 if the ACL, revision or chunk record rb belongs on the link from node

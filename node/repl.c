@@ -72,7 +72,8 @@ static int
 admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
     char *why, size_t whylen)
 {
-	switch (doc_admit(txn, wr, n->n_conf->root_name, why, whylen)) {
+	switch (doc_admit(txn, wr, n->n_conf->root_name, n->n_conf->root_key,
+	    why, whylen)) {
 	case DOC_ACCEPT:
 		return 0;
 	case DOC_DROP:
@@ -117,7 +118,8 @@ apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	case NODENET__RECORD_BODY__KIND_ACL:
 	case NODENET__RECORD_BODY__KIND_DOC:
 	case NODENET__RECORD_BODY__KIND_CHUNK:
-		if ((rc = doc_apply(txn, wr)) != 0) {
+		if ((rc = doc_apply(txn, wr, n->n_conf->root_name,
+		    n->n_conf->root_key)) != 0) {
 			log_warnx("event=store_refused reason=\"%s\"",
 			    store_strerror(rc));
 			return -1;

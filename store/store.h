@@ -342,8 +342,12 @@ int	store_purge(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES])
 struct store_acl {
 	uint8_t		id[STORE_ID_BYTES];
 	uint8_t		creation[STORE_ID_BYTES]; /* first ACL of its chain */
+	uint8_t		previous[STORE_ID_BYTES]; /* the one it replaces;
+						     zeros for a creation */
 	uint32_t	depth;			/* 1 for a creation */
-	uint32_t	creator_rank;		/* labels of the creator's name */
+	uint32_t	rank;			/* its signer's, as the node
+						   ranks them (lower first) */
+	char		signer[STORE_MAX_PEER + 1];
 };
 int	store_acl_put(store_txn_t *txn, const char *db,
 	    const struct store_acl *a) __attribute__((warn_unused_result));
@@ -370,6 +374,9 @@ int	store_rev_put(store_txn_t *txn, const char *db, const uint8_t *doc,
 int	store_rev_get(store_txn_t *txn, const char *db, const uint8_t *doc,
 	    const uint8_t id[STORE_ID_BYTES], struct store_rev *out)
 	    __attribute__((warn_unused_result));
+/* Forgets a revision of a document (STORE_NOTFOUND if it had none). */
+int	store_rev_del(store_txn_t *txn, const char *db, const uint8_t *doc,
+	    const uint8_t id[STORE_ID_BYTES]) __attribute__((warn_unused_result));
 /* The revisions of a document in id order: the first after `after`. */
 int	store_rev_next(store_txn_t *txn, const char *db, const uint8_t *doc,
 	    const uint8_t *after, struct store_rev *out)
@@ -386,6 +393,7 @@ struct store_head {
 };
 #define STORE_HEAD_DELETED	0x1	/* the winner is a delete stub */
 #define STORE_HEAD_PURGED	0x2	/* and its revisions' records are gone */
+#define STORE_HEAD_PROVEN	0x4	/* a first revision its id names is held */
 int	store_head_put(store_txn_t *txn, const char *db,
 	    const struct store_head *h) __attribute__((warn_unused_result));
 int	store_head_get(store_txn_t *txn, const char *db, const uint8_t *doc,

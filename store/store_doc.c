@@ -3,21 +3,25 @@
  *
  * Keys start with the database name and a NUL, so one database's entries
  * are contiguous and sorted by document id:
- *   db_acls    db NUL acl-id            -> u8 format, creation id[32],
- *                                          le32 depth, le32 creator rank
+ *   db_acls    db NUL acl-id            -> u8 format 2, creation id[32],
+ *                                          previous id[32], le32 depth,
+ *                                          le32 signer rank, signer name
  *   doc_heads  db NUL doc-id[16]        -> u8 format, u8 flags, winner[32],
  *                                          le32 depth, le32 conflicts, author
  *   doc_revs   db NUL doc-id rev-id     -> u8 format, u8 flags, le32 depth
  *   doc_stubs  db NUL doc-id            -> "" (deleted, not purged yet)
  *   doc_chunks db NUL chunk-hash[32]    -> id of a chunk record
- * Values are checked for their size and format byte on every read.
+ * Values are checked for their size and format byte on every read. An
+ * ACL entry of format 1 (from before ACLs kept their previous one and
+ * their signer) reads as corrupt: the node could not rank it.
  */
 #include <string.h>
 
 #include "store_int.h"
 
 #define DOC_FORMAT	1
-#define ACL_VALUE	(1 + STORE_ID_BYTES + 8)
+#define ACL_FORMAT	2
+#define ACL_FIXED	(1 + 2 * STORE_ID_BYTES + 8)
 #define HEAD_FIXED	(2 + STORE_ID_BYTES + 8)
 #define REV_VALUE	6
 #define KEY_MAX		(STORE_MAX_DB + 1 + STORE_DOC_ID_BYTES + STORE_ID_BYTES)
@@ -88,30 +92,38 @@ acl_decode(const MDB_val *k, const MDB_val *v, size_t plen,
     struct store_acl *out)
 {
 	const uint8_t	*p = v->mv_data;
+	size_t		 nlen;
 
-	if (k->mv_size != plen + STORE_ID_BYTES || v->mv_size != ACL_VALUE ||
-	    p[0] != DOC_FORMAT)
+	if (k->mv_size != plen + STORE_ID_BYTES || v->mv_size <= ACL_FIXED ||
+	    (nlen = v->mv_size - ACL_FIXED) > STORE_MAX_PEER ||
+	    p[0] != ACL_FORMAT)
 		return STORE_CORRUPT;
 	memcpy(out->id, (const uint8_t *)k->mv_data + plen, STORE_ID_BYTES);
 	memcpy(out->creation, p + 1, STORE_ID_BYTES);
-	out->depth = store_le32_get(p + 1 + STORE_ID_BYTES);
-	out->creator_rank = store_le32_get(p + 5 + STORE_ID_BYTES);
+	memcpy(out->previous, p + 1 + STORE_ID_BYTES, STORE_ID_BYTES);
+	out->depth = store_le32_get(p + 1 + 2 * STORE_ID_BYTES);
+	out->rank = store_le32_get(p + 5 + 2 * STORE_ID_BYTES);
+	memcpy(out->signer, p + ACL_FIXED, nlen);
+	out->signer[nlen] = '\0';
 	return 0;
 }
 
 int
 store_acl_put(store_txn_t *t, const char *db, const struct store_acl *a)
 {
-	uint8_t	key[KEY_MAX], val[ACL_VALUE];
+	uint8_t	key[KEY_MAX], val[ACL_FIXED + STORE_MAX_PEER];
 	size_t	klen = doc_key(key, db, a->id, STORE_ID_BYTES);
+	size_t	nlen = strnlen(a->signer, STORE_MAX_PEER + 1);
 
-	if (klen == 0)
+	if (klen == 0 || nlen == 0 || nlen > STORE_MAX_PEER)
 		return STORE_INVAL;
-	val[0] = DOC_FORMAT;
+	val[0] = ACL_FORMAT;
 	memcpy(val + 1, a->creation, STORE_ID_BYTES);
-	store_le32_put(val + 1 + STORE_ID_BYTES, a->depth);
-	store_le32_put(val + 5 + STORE_ID_BYTES, a->creator_rank);
-	return put(t, DB_DB_ACLS, key, klen, val, sizeof(val));
+	memcpy(val + 1 + STORE_ID_BYTES, a->previous, STORE_ID_BYTES);
+	store_le32_put(val + 1 + 2 * STORE_ID_BYTES, a->depth);
+	store_le32_put(val + 5 + 2 * STORE_ID_BYTES, a->rank);
+	memcpy(val + ACL_FIXED, a->signer, nlen);
+	return put(t, DB_DB_ACLS, key, klen, val, ACL_FIXED + nlen);
 }
 
 int
@@ -222,6 +234,22 @@ store_rev_get(store_txn_t *t, const char *db, const uint8_t *doc,
 	if ((rc = mdb_get(t->tx_txn, dbi(t, DB_DOC_REVS), &k, &v)) != 0)
 		return store_mdb_rc(rc);
 	return rev_decode(&k, &v, plen, out);
+}
+
+int
+store_rev_del(store_txn_t *t, const char *db, const uint8_t *doc,
+    const uint8_t id[STORE_ID_BYTES])
+{
+	uint8_t	key[KEY_MAX];
+	size_t	plen = doc_key(key, db, doc, STORE_DOC_ID_BYTES);
+	MDB_val	k = { plen + STORE_ID_BYTES, key };
+
+	if (plen == 0)
+		return STORE_INVAL;
+	if (t->tx_read_only)
+		return EROFS;
+	memcpy(key + plen, id, STORE_ID_BYTES);
+	return store_mdb_rc(mdb_del(t->tx_txn, dbi(t, DB_DOC_REVS), &k, NULL));
 }
 
 int
