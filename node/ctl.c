@@ -53,7 +53,7 @@ static json_t *
 cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 {
 	const struct counters	*c = &n->n_cnt;
-	json_t			*store;
+	json_t			*store, *counters;
 	size_t			 up = 0;
 
 	(void)req;
@@ -63,34 +63,18 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < n->n_npeers; i++)
 		up += n->n_peers[i]->pr_state == PEER_UP;
-	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:I, s:I,"
-	    " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I, s:I, s:I, s:I, s:I}}",
+	counters = json_object();
+	for (size_t i = 0; i < metrics_ncounters; i++)
+		json_object_set_new(counters, metrics_counters[i].mc_name,
+		    json_integer((json_int_t)metrics_value(c,
+		    &metrics_counters[i])));
+	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:I, s:I, s:o}",
 	    "name", n->n_conf->name, "tier", tier(n), "version", NODE_VERSION,
 	    "running", 1,
 	    "uptime_s", (json_int_t)((loop_now_ms() - n->n_started_ms) / 1000),
 	    "store", store,
 	    "peers", (json_int_t)n->n_npeers, "peers_up", (json_int_t)up,
-	    "counters",
-	    "frames_in", (json_int_t)c->frames_in,
-	    "frames_out", (json_int_t)c->frames_out,
-	    "frames_bad", (json_int_t)c->frames_bad,
-	    "records_in", (json_int_t)c->records_in,
-	    "records_new", (json_int_t)c->records_new,
-	    "records_dup", (json_int_t)c->records_dup,
-	    "records_bad", (json_int_t)c->records_bad,
-	    "records_refused", (json_int_t)c->records_refused,
-	    "records_out", (json_int_t)c->records_out,
-	    "auth_failed", (json_int_t)c->auth_failed,
-	    "hello_bad", (json_int_t)c->hello_bad,
-	    "sessions_cut", (json_int_t)c->sessions_cut,
-	    "log_rewinds", (json_int_t)c->log_rewinds,
-	    "hello_throttled", (json_int_t)c->hello_throttled,
-	    "feed_restarts", (json_int_t)c->feed_restarts,
-	    "delivered", (json_int_t)c->delivered,
-	    "reports_sent", (json_int_t)c->reports_sent,
-	    "commits", (json_int_t)c->commits,
-	    "ctl_bad", (json_int_t)c->ctl_bad);
+	    "counters", counters);
 }
 
 static const char *

@@ -4,8 +4,10 @@
  * are node names (name_valid(): no quotes or backslashes to escape).
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "metrics.h"
@@ -48,6 +50,54 @@ counter(struct buf *b, const char *name, const char *help, uint64_t v)
 	    name, help, name, name, (unsigned long long)v);
 }
 
+/*
+ * Every counter, in the order node-ctl status and the metrics page show
+ * them: one table, so the two never disagree.
+ */
+#define C(f, help)	{ #f, help, offsetof(struct counters, f) }
+const struct metrics_counter metrics_counters[] = {
+	C(frames_in, "Link frames received."),
+	C(frames_out, "Link frames sent."),
+	C(frames_bad, "Link frames refused."),
+	C(records_in, "Records received."),
+	C(records_new, "Records stored for the first time."),
+	C(records_dup, "Records received already held."),
+	C(records_bad, "Records refused (signature, origin, bounds, "
+	    "database rules)."),
+	C(records_refused, "Documents and ACLs refused by their database's "
+	    "rules."),
+	C(chunks_written, "Attachment chunks written here."),
+	C(chunks_reused, "Attachment chunks held already, not written "
+	    "again."),
+	C(records_out, "Records sent."),
+	C(auth_failed, "Handshakes refused or failed."),
+	C(hello_bad, "Hellos refused."),
+	C(sessions_cut, "Sessions ended because the peer's certificate chain "
+	    "stopped holding."),
+	C(log_rewinds, "Peers whose checkpoints were past our log as it is "
+	    "(restored from a backup): fed again from 0."),
+	C(hello_throttled, "Hellos whose feed restart waited for its turn."),
+	C(feed_restarts, "Feeds restarted from a peer's checkpoints."),
+	C(delivered, "Messages delivered to local mailboxes."),
+	C(reports_sent, "Failure reports and receipts written."),
+	C(commits, "Store commits."),
+	C(commit_failed, "Store commits refused."),
+	C(ctl_requests, "Control requests."),
+	C(ctl_bad, "Control requests refused."),
+};
+#undef C
+const size_t metrics_ncounters = sizeof(metrics_counters) /
+    sizeof(metrics_counters[0]);
+
+uint64_t
+metrics_value(const struct counters *c, const struct metrics_counter *m)
+{
+	uint64_t	v;
+
+	memcpy(&v, (const char *)c + m->mc_off, sizeof(v));
+	return v;
+}
+
 char *
 metrics_text(struct node *n)
 {
@@ -55,45 +105,14 @@ metrics_text(struct node *n)
 	struct store_stat	 ss;
 	struct buf		 b = { xmalloc(4096), 0, 4096 };
 
-	counter(&b, "frames_in_total", "Link frames received.", c->frames_in);
-	counter(&b, "frames_out_total", "Link frames sent.", c->frames_out);
-	counter(&b, "frames_bad_total", "Link frames refused.", c->frames_bad);
-	counter(&b, "records_in_total", "Records received.", c->records_in);
-	counter(&b, "records_new_total", "Records stored for the first time.",
-	    c->records_new);
-	counter(&b, "records_dup_total", "Records received already held.",
-	    c->records_dup);
-	counter(&b, "records_bad_total", "Records refused (signature, "
-	    "origin, bounds, database rules).", c->records_bad);
-	counter(&b, "chunks_written_total", "Attachment chunks written here.",
-	    c->chunks_written);
-	counter(&b, "chunks_reused_total", "Attachment chunks held already, "
-	    "not written again.", c->chunks_reused);
-	counter(&b, "records_refused_total", "Documents and ACLs refused by "
-	    "their database's rules.", c->records_refused);
-	counter(&b, "records_out_total", "Records sent.", c->records_out);
-	counter(&b, "auth_failed_total", "Handshakes refused or failed.",
-	    c->auth_failed);
-	counter(&b, "hello_bad_total", "Hellos refused.", c->hello_bad);
-	counter(&b, "sessions_cut_total", "Sessions ended because the peer's "
-	    "certificate chain stopped holding.", c->sessions_cut);
-	counter(&b, "log_rewinds_total", "Peers whose checkpoints were past "
-	    "our log as it is (restored from a backup): fed again from 0.",
-	    c->log_rewinds);
-	counter(&b, "hello_throttled_total", "Hellos whose feed restart "
-	    "waited for its turn.", c->hello_throttled);
-	counter(&b, "feed_restarts_total", "Feeds restarted from a peer's "
-	    "checkpoints.", c->feed_restarts);
-	counter(&b, "delivered_total", "Messages delivered to local "
-	    "mailboxes.", c->delivered);
-	counter(&b, "reports_sent_total", "Failure reports and receipts "
-	    "written.", c->reports_sent);
-	counter(&b, "commits_total", "Store commits.", c->commits);
-	counter(&b, "commit_failed_total", "Store commits refused.",
-	    c->commit_failed);
-	counter(&b, "ctl_requests_total", "Control requests.",
-	    c->ctl_requests);
-	counter(&b, "ctl_bad_total", "Control requests refused.", c->ctl_bad);
+	for (size_t i = 0; i < metrics_ncounters; i++) {
+		char	name[64];
+
+		snprintf(name, sizeof(name), "%s_total",
+		    metrics_counters[i].mc_name);
+		counter(&b, name, metrics_counters[i].mc_help,
+		    metrics_value(c, &metrics_counters[i]));
+	}
 	if (store_stat(n->n_store, &ss) == 0) {
 		put(&b, "# HELP node_store_records Records held.\n"
 		    "# TYPE node_store_records gauge\nnode_store_records %llu\n",
