@@ -267,9 +267,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	open_store(&n);
-	if (trust_reindex(&n) != 0)
-		fatalx("%s: cannot rebuild its certificate index",
-		    n.n_conf->data_dir);
+	if (node_reindex(&n) != 0)
+		fatalx("%s: cannot rebuild its indexes", n.n_conf->data_dir);
 	begin_epoch(&n);
 	node_refresh_head(&n);
 	if (route_load(&n) != 0)

@@ -185,6 +185,12 @@ store_txn_t	*node_txn(struct node *n);
 void		 node_commit(struct node *n);
 /* n_head: our newest committed log seq, which feeds read up to. */
 void		 node_refresh_head(struct node *n);
+/*
+ * Rebuilds, from the records, the indexes of a store an older release
+ * wrote in another layout (certificates, ACLs): once, at start, in one
+ * transaction. 0, or -1 (logged).
+ */
+int		 node_reindex(struct node *n);
 uint64_t	 node_wall_ms(void);
 
 /* peer.c: links, authentication and frames. */

@@ -436,48 +436,6 @@ trust_apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 }
 
 int
-trust_reindex(struct node *n)
-{
-	store_txn_t		*txn = NULL;
-	struct store_record	 rec;
-	struct wire_record	 wr;
-	uint8_t			 id[STORE_ID_BYTES];
-	uint64_t		 seq = 0, count = 0;
-	int			 rc;
-
-	if ((rc = store_txn_begin(n->n_store, 0, &txn)) != 0)
-		goto fail;
-	if ((rc = store_cert_index_current(txn)) != 0) {
-		store_txn_abort(&txn);
-		return rc == 1 ? 0 : -1;
-	}
-	if ((rc = store_cert_reset(txn)) != 0)
-		goto fail;
-	/* Certificates travel in the urgent lane (repl.c's lane_of()). */
-	while (store_lane_next(txn, 0, seq + 1, &seq, id) == 0) {
-		if (store_get(txn, id, &rec) != 0 ||
-		    wire_record_check(rec.body, rec.body_len, rec.sig,
-		    &wr) != 0)
-			continue;
-		if (wr.rb->kind_case == NODENET__RECORD_BODY__KIND_CERT) {
-			apply_cert(n, txn, &wr);
-			count++;
-		}
-		wire_record_clear(&wr);
-	}
-	if ((rc = store_txn_commit(&txn)) != 0)
-		goto fail;
-	log_info("event=cert_index_rebuilt certs=%llu",
-	    (unsigned long long)count);
-	return 0;
-fail:
-	store_txn_abort(&txn);
-	log_warnx("event=cert_index_unbuilt reason=\"%s\"",
-	    store_strerror(rc));
-	return -1;
-}
-
-int
 trust_may_link(const struct node *n, const char *name)
 {
 	const struct node_conf	*c = n->n_conf;

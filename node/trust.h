@@ -29,11 +29,6 @@ struct node;
 /* Sets up n->n_trust (the pinned root; revocations from the store). */
 void	trust_init(struct node *n);
 void	trust_free(struct node *n);
-/*
- * Rebuilds the certificate index of a store made before it kept each
- * certificate's issuer, from the certificate records: 0, or -1 (logged).
- */
-int	trust_reindex(struct node *n);
 
 /*
  * 0 if key may act as name at now_ms: they are the pinned root's, or a

@@ -118,6 +118,57 @@ store_le64_get(const uint8_t *p)
 	return v;
 }
 
+static int
+index_put(MDB_txn *txn, MDB_dbi meta, const char *key, uint32_t version)
+{
+	MDB_val	k = { strlen(key), (void *)(uintptr_t)key }, v;
+	uint8_t	ver[4];
+
+	store_le32_put(ver, version);
+	v.mv_size = sizeof(ver);
+	v.mv_data = ver;
+	return mdb_put(txn, meta, &k, &v, 0);
+}
+
+int
+store_index_init(MDB_txn *txn, MDB_dbi meta)
+{
+	int	rc;
+
+	if ((rc = index_put(txn, meta, CERT_INDEX_KEY,
+	    CERT_INDEX_VERSION)) != 0)
+		return rc;
+	return index_put(txn, meta, ACL_INDEX_KEY, ACL_INDEX_VERSION);
+}
+
+int
+store_index_current(store_txn_t *t, const char *key, uint32_t version)
+{
+	MDB_val	k = { strlen(key), (void *)(uintptr_t)key }, v;
+	int	rc;
+
+	rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return store_mdb_rc(rc);
+	return v.mv_size == 4 && store_le32_get(v.mv_data) == version;
+}
+
+int
+store_index_reset(store_txn_t *t, enum store_db db, const char *key,
+    uint32_t version)
+{
+	int	rc;
+
+	if (t->tx_read_only)
+		return EROFS;
+	if ((rc = mdb_drop(t->tx_txn, t->tx_store->st_dbi[db], 0)) != 0)
+		return store_mdb_rc(rc);
+	return store_mdb_rc(index_put(t->tx_txn,
+	    t->tx_store->st_dbi[DB_META], key, version));
+}
+
 /* Reads or, in a new store, writes the schema version and instance id. */
 static int
 meta_load(store_t *st, MDB_txn *txn)
@@ -148,11 +199,7 @@ meta_load(store_t *st, MDB_txn *txn)
 		vi.mv_data = st->st_instance;
 		if ((rc = mdb_put(txn, meta, &ki, &vi, 0)) != 0)
 			return rc;
-		/* A new store's certificate index has today's layout. */
-		k.mv_size = sizeof(CERT_INDEX_KEY) - 1;
-		k.mv_data = (void *)(uintptr_t)CERT_INDEX_KEY;
-		store_le32_put(ver, CERT_INDEX_VERSION);
-		return mdb_put(txn, meta, &k, &v, 0);
+		return store_index_init(txn, meta);
 	}
 	if (rc == MDB_NOTFOUND)
 		return STORE_SCHEMA;

@@ -354,6 +354,14 @@ int	store_acl_put(store_txn_t *txn, const char *db,
 int	store_acl_get(store_txn_t *txn, const char *db,
 	    const uint8_t id[STORE_ID_BYTES], struct store_acl *out)
 	    __attribute__((warn_unused_result));
+/*
+ * 1 if the ACL index has this layout, 0 if it is of an older store
+ * (rebuild it: store_acl_reset(), then store_acl_put() of every ACL
+ * record in log order, in one transaction), < 0 on an error.
+ */
+int	store_acl_index_current(store_txn_t *txn);
+/* Empties the ACL index and marks it of the current layout. */
+int	store_acl_reset(store_txn_t *txn) __attribute__((warn_unused_result));
 /* The ACLs of db in id order: the first after `after` (NULL: the first). */
 int	store_acl_next(store_txn_t *txn, const char *db, const uint8_t *after,
 	    struct store_acl *out) __attribute__((warn_unused_result));

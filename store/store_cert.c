@@ -188,37 +188,16 @@ store_cert_scan(store_txn_t *t, uint8_t curve[32], struct store_cert *c)
 int
 store_cert_index_current(store_txn_t *t)
 {
-	MDB_val	k = { sizeof(CERT_INDEX_KEY) - 1,
-	    (void *)(uintptr_t)CERT_INDEX_KEY }, v;
-	int	rc;
-
-	rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_META], &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return store_mdb_rc(rc);
-	return v.mv_size == 4 && store_le32_get(v.mv_data) ==
-	    CERT_INDEX_VERSION;
+	return store_index_current(t, CERT_INDEX_KEY, CERT_INDEX_VERSION);
 }
 
 int
 store_cert_reset(store_txn_t *t)
 {
-	MDB_val	k = { sizeof(CERT_INDEX_KEY) - 1,
-	    (void *)(uintptr_t)CERT_INDEX_KEY }, v;
-	uint8_t	ver[4];
-	int	rc;
-
-	if (t->tx_read_only)
-		return EROFS;
-	if ((rc = mdb_drop(t->tx_txn, t->tx_store->st_dbi[DB_CERTS], 0)) != 0)
-		return store_mdb_rc(rc);
-	store_le32_put(ver, CERT_INDEX_VERSION);
-	v.mv_size = sizeof(ver);
-	v.mv_data = ver;
-	return store_mdb_rc(mdb_put(t->tx_txn, t->tx_store->st_dbi[DB_META],
-	    &k, &v, 0));
+	return store_index_reset(t, DB_CERTS, CERT_INDEX_KEY,
+	    CERT_INDEX_VERSION);
 }
+
 int
 store_revoke(store_txn_t *t, const uint8_t cert_id[STORE_ID_BYTES],
     const uint8_t rev_id[STORE_ID_BYTES])

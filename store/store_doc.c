@@ -13,7 +13,9 @@
  *   doc_chunks db NUL chunk-hash[32]    -> id of a chunk record
  * Values are checked for their size and format byte on every read. An
  * ACL entry of format 1 (from before ACLs kept their previous one and
- * their signer) reads as corrupt: the node could not rank it.
+ * their signer) reads as corrupt: the node could not rank it, and
+ * rebuilds the index of such a store from its ACL records at start
+ * (meta "acl_index", store_acl_reset()).
  */
 #include <string.h>
 
@@ -426,4 +428,17 @@ store_chunk_get(store_txn_t *t, const char *db,
 		return STORE_CORRUPT;
 	memcpy(id, v.mv_data, STORE_ID_BYTES);
 	return 0;
+}
+
+int
+store_acl_index_current(store_txn_t *t)
+{
+	return store_index_current(t, ACL_INDEX_KEY, ACL_INDEX_VERSION);
+}
+
+int
+store_acl_reset(store_txn_t *t)
+{
+	return store_index_reset(t, DB_DB_ACLS, ACL_INDEX_KEY,
+	    ACL_INDEX_VERSION);
 }

@@ -35,9 +35,14 @@ enum store_db {
 	DB_COUNT
 };
 
-/* meta "cert_index": the layout of DB_CERTS (store_cert.c). */
-#define CERT_INDEX_KEY		"cert_index"
+/*
+ * Indexes the node rebuilds from its records when their layout changes:
+ * meta KEY holds the layout's version (store_index_current()).
+ */
+#define CERT_INDEX_KEY		"cert_index"	/* DB_CERTS, store_cert.c */
 #define CERT_INDEX_VERSION	2
+#define ACL_INDEX_KEY		"acl_index"	/* DB_DB_ACLS, store_doc.c */
+#define ACL_INDEX_VERSION	2
 
 struct store {
 	MDB_env		*st_env;
@@ -55,6 +60,15 @@ struct store_txn {
 
 /* A node name (1..STORE_MAX_PEER bytes) as a key: 0, or STORE_INVAL. */
 int	store_name_key(MDB_val *k, const char *name);
+
+/* 1 if meta key says version, 0 if not (an older store), < 0 on an
+ * error. */
+int	store_index_current(store_txn_t *t, const char *key, uint32_t version);
+/* Empties sub-database db and sets meta key to version. */
+int	store_index_reset(store_txn_t *t, enum store_db db, const char *key,
+	    uint32_t version);
+/* A new store's indexes: every meta key of the current versions. */
+int	store_index_init(MDB_txn *txn, MDB_dbi meta);
 
 /* LMDB's codes turned into ours; errno and 0 pass through. */
 int	store_mdb_rc(int rc);

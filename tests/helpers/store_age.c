@@ -8,7 +8,9 @@
  * Each certificate index entry, X25519 key || subject || NUL || id ->
  * key, not_before, not_after, issuer key, issuer, becomes the old
  * X25519 key || subject -> key, id, le64 not_after (the last one of a
- * subject wins, as it did), and meta "cert_index" is removed. Prints the
+ * subject wins, as it did); each ACL index entry (format 2: creation,
+ * previous, depth, rank, signer) becomes format 1 (creation, depth,
+ * rank); meta "cert_index" and "acl_index" are removed. Prints the
  * number of entries rewritten; exit 0, or 1 on an error.
  */
 #include <errno.h>
@@ -28,6 +30,39 @@ die(const char *what, int rc)
 	exit(1);
 }
 
+/* Format 2 ACL entries back to format 1, in place; how many. */
+static size_t
+age_acls(MDB_txn *txn)
+{
+	MDB_dbi		 acls;
+	MDB_cursor	*c;
+	MDB_val		 k, v, nv;
+	uint8_t		 old[1 + ID + 8];
+	size_t		 n = 0;
+	int		 rc;
+
+	if ((rc = mdb_dbi_open(txn, "db_acls", 0, &acls)) != 0 ||
+	    (rc = mdb_cursor_open(txn, acls, &c)) != 0)
+		die("db_acls", rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t	*p = v.mv_data;
+
+		if (v.mv_size < 1 + 2 * ID + 8 || p[0] != 2)
+			die("an ACL entry of another layout", MDB_CORRUPTED);
+		old[0] = 1;
+		memcpy(old + 1, p + 1, ID);			/* creation */
+		memcpy(old + 1 + ID, p + 1 + 2 * ID, 8);	/* depth, rank */
+		nv.mv_size = sizeof(old);
+		nv.mv_data = old;
+		if ((rc = mdb_cursor_put(c, &k, &nv, MDB_CURRENT)) != 0)
+			die("db_acls put", rc);
+		n++;
+	}
+	mdb_cursor_close(c);
+	return n;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -37,6 +72,7 @@ main(int argc, char **argv)
 	MDB_cursor	*c;
 	MDB_val		 k, v, ok, ov;
 	MDB_val		 mk = { 10, (void *)(uintptr_t)"cert_index" };
+	MDB_val		 ak = { 9, (void *)(uintptr_t)"acl_index" };
 	uint8_t		(*keys)[32 + 256], (*vals)[32 + ID + 8];
 	size_t		*klen, n = 0, cap = 0;
 	int		 rc;
@@ -93,6 +129,9 @@ main(int argc, char **argv)
 			die("put", rc);
 	}
 	if ((rc = mdb_del(txn, meta, &mk, NULL)) != 0)
+		die("meta", rc);
+	n += age_acls(txn);
+	if ((rc = mdb_del(txn, meta, &ak, NULL)) != 0)
 		die("meta", rc);
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		die("commit", rc);

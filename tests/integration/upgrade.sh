@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A store of the release before the certificate index kept each
-# certificate's issuer and start: the node rebuilds the index from its
-# certificate records at start, and links, trust and mail work as before.
+# certificate's issuer and start, and the ACL index what each ACL
+# replaces and who signed it: the node rebuilds both indexes from its
+# records at start, and links, trust, mail and databases work as before.
 cd "$(dirname "$0")/../.." && . tests/lib.sh
 
 P=hagiang
@@ -13,13 +14,17 @@ make_node $D $P
 make_node $C $D
 check "a four-tier chain starts" start_tree tw $P $D $C
 check "it links up" wait_for 20 tree_up $P $D $C
+check "the province creates a database its districts may write" \
+    quiet ctl $P db create congvan $P "*.$P=author"
+check "the district holds it" \
+    wait_for 20 eval 'ctl $D --json db ls | jq -e ".dbs[] | select(.db == \"congvan\")" >/dev/null'
 stop_node $P
 n=$("$B/tests/store_age" "$T/$P")
-check "the province's store is turned back to the old index layout" \
-    test "${n:-0}" -ge 2
+check "the province's store is turned back to the old index layouts" \
+    test "${n:-0}" -ge 3
 check "the province starts on it" start_node $P
-check "it logs the rebuilt index" \
-    grep -qE "event=cert_index_rebuilt certs=[0-9]+" "$T/$P.log"
+check "it logs the rebuilt indexes" \
+    grep -qE "event=index_rebuilt certs=[1-9][0-9]* acls=1" "$T/$P.log"
 check "the district links up to it again (its key found in the index)" \
     wait_for 20 link_up $D $P
 check "cert ls shows the district's certificate valid, with its issuer and start" \
@@ -30,7 +35,12 @@ echo "qua tỉnh" | ctl $C send --from vanthu@$C --subject "after the upgrade" \
     chutich@tw >/dev/null
 check "mail from the commune crosses the province to the root" \
     wait_for 20 mail_at_least tw chutich 1
+check "the province knows its ACL in force" \
+    eval 'ctl $P --json db acl congvan | jq -e ".creator == \"$P\"" >/dev/null'
+doc=$(ctl $D --json doc put congvan so=1 | jq -r .id)
+check "a district's document is admitted at the province" \
+    wait_for 20 eval 'ctl $P --json doc get congvan "$doc" >/dev/null'
 stop_node $P
 check "a second start rebuilds nothing" \
-    eval 'start_node $P && [ "$(grep -c event=cert_index_rebuilt "$T/$P.log")" -eq 1 ]'
+    eval 'start_node $P && [ "$(grep -c event=index_rebuilt "$T/$P.log")" -eq 1 ]'
 finish
