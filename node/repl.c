@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "doc.h"
+#include "esc.h"
 #include "log.h"
 #include "mail.h"
 #include "name.h"
@@ -758,7 +759,7 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 	store_txn_t			 *txn;
 	unsigned			  lane = b->lane;
 	int				 *rcs;
-	char				  why[160];
+	char				  why[160], shown[ESC_SIZE(160)];
 
 	if (p->pr_resync)
 		return;		/* sent before our Hello reached the peer */
@@ -830,7 +831,8 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 				    "seq=%llu origin=%s reason=\"%s\"",
 				    p->pr_name,
 				    (unsigned long long)b->items[i]->seq,
-				    wr->rb->origin, why);
+				    wr->rb->origin, esc_str(shown,
+				    sizeof(shown), why, ESC_QUOTED));
 			continue;	/* refused for good: the ack covers it */
 		}
 		if ((rc = store_record(n, txn, wr)) == 1) {

@@ -11,7 +11,9 @@
  *
  * KIND: "text" (one field, text=forged), "bad-parent" (PARENT ignored: a
  * parent id nobody holds), "oversize" (a 70 KiB text field), "no-value"
- * (a field without a value of any kind). "acl" writes an ACL of database
+ * (a field without a value of any kind), "log-forge" (a field named
+ * with a quote, a line break and a fake log line, over 64 KiB: its
+ * refusal quotes that name). "acl" writes an ACL of database
  * DB for SCOPE with those entries, replacing ACL PREVIOUS ("-": creating
  * the database). -o also writes the record alone to FILE as a CertChain
  * (what evil_peer push -f sends); -g tries creation times until the
@@ -46,7 +48,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: forge_doc [-o FILE] [-g ID] DATADIR KEYFILE "
-	    "ORIGIN DB DOCID PARENT|- text|bad-parent|oversize|no-value\n"
+	    "ORIGIN DB DOCID PARENT|- text|bad-parent|oversize|no-value|\n"
+	    "       log-forge\n"
 	    "       forge_doc [-o FILE] [-g ID] DATADIR KEYFILE ORIGIN DB "
 	    "SCOPE PREVIOUS|- acl [PATTERN=LEVEL...]\n");
 	exit(2);
@@ -181,7 +184,11 @@ main(int argc, char **argv)
 		f.name = (char *)(uintptr_t)"text";
 		f.value_case = NODENET__FIELD__VALUE_TEXT;
 		f.text = (char *)(uintptr_t)"forged";
-		if (strcmp(kind, "oversize") == 0) {
+		if (strcmp(kind, "log-forge") == 0)
+			f.name = (char *)(uintptr_t)"x\" ok=1\n2026-01-01T00:00:00.000Z "
+			    "node: info: event=forged";
+		if (strcmp(kind, "oversize") == 0 ||
+		    strcmp(kind, "log-forge") == 0) {
 			big = xmalloc(DOC_MAX_VALUE + 4096);
 			memset(big, 'x', DOC_MAX_VALUE + 4095);
 			big[DOC_MAX_VALUE + 4095] = '\0';
@@ -189,7 +196,8 @@ main(int argc, char **argv)
 		} else if (strcmp(kind, "no-value") == 0)
 			f.value_case = NODENET__FIELD__VALUE__NOT_SET;
 		else if (strcmp(kind, "text") != 0 &&
-		    strcmp(kind, "bad-parent") != 0)
+		    strcmp(kind, "bad-parent") != 0 &&
+		    strcmp(kind, "log-forge") != 0)
 			die(kind, "unknown kind");
 		d.fields = fields;
 		d.n_fields = 1;

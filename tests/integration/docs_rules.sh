@@ -83,6 +83,7 @@ newdoc=0123456789abcdef0123456789abcdef
 forge $c12 hoso "$newdoc" - bad-parent >/dev/null
 forge $c12 hoso "$newdoc" - oversize >/dev/null
 forge $c12 hoso "$newdoc" - no-value >/dev/null
+forge $c12 hoso "$newdoc" - log-forge >/dev/null
 start_node $c12
 check "a revision naming a parent nobody holds is refused" \
     wait_for 20 refused_at d2.hagiang "bad parent reference"
@@ -90,6 +91,9 @@ check "an oversize field is refused" \
     wait_for 20 refused_at d2.hagiang "field text: over"
 check "a field of no known kind is refused" \
     wait_for 20 refused_at d2.hagiang "no value of a known kind"
+check "a field name with a quote and a line break is logged escaped" \
+    wait_for 20 grep -qF 'field x\" ok=1\n2026-01-01T00:00:00.000Z node: info: event=forged: over' "$T/d2.hagiang.log"
+check "and forges no log line" eval '! grep -q "^2026-01-01T00:00:00.000Z" "$T/d2.hagiang.log"'
 check "none of them is stored" eval '! ctl d2.hagiang doc get hoso $newdoc'
 good=$(ctl $c12 --json doc put hoso ten="sau lỗi" | jq -r .id)
 check "the link keeps working: the commune's next document reaches the province" \
