@@ -3,7 +3,8 @@
  * misbehaves, for tests/integration/auth.sh.
  *
  *   evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] [-T ADDR] [-s SUBJECT]
- *       [-f CHAINFILE] [-V VERSION] [-M MIN]
+ *       [-f CHAINFILE] [-V VERSION] [-M MIN] [-F FROM] [-n RCPTS]
+ *       [-e EXPIRES] [-r RECORDS] [-b BATCH] [-q QUERIES] [-l LINGER]
  *       KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY MODE
  *
  * It connects a DEALER to ENDPOINT with CURVE (its own key from KEYFILE,
@@ -15,7 +16,12 @@
  * ends that wait at once), then plays MODE:
  *
  *   hello          nothing more: only the Hello exchange
- *   send           one good record in batch (0,1]; wait for ack 1
+ *   send           one good record in batch (0,1] (-r: RECORDS of them,
+ *                  in batches of -b BATCH, default 64); wait for the
+ *                  last ack; then -q QUERIES trace queries (ttl 16) for
+ *                  each record sent, their answers awaited
+ *   bad-from       a record from FROM (-F) in (0,1], then a good record
+ *                  in (1,2]; wait for ack 2
  *   tamper         a record with one byte of its body flipped in (0,1],
  *                  then a good record in (1,2]; wait for ack 2
  *   garbage        a batch before the Hello, then (after the Hello)
@@ -32,11 +38,20 @@
  *
  * Mail batches go in lane 1 (normal), pushed certificates in lane 0
  * (urgent), as a node would send them; acks are awaited in that lane.
- * Records are mail from vanthu@ORIGIN to ADDR (-T, default chutich@tw),
- * signed by SIGNKEY (-k, default KEYFILE), origin ORIGIN (-o, default
- * NAME; in forged-origin mode only the forged record uses it). The good
+ * Records are mail from vanthu@ORIGIN (or FROM, -F, in send mode) to
+ * ADDR (-T, default chutich@tw), signed by SIGNKEY (-k, default KEYFILE),
+ * origin ORIGIN (-o, default NAME; in forged-origin mode only the forged
+ * record uses it). With -n RCPTS (1 to 100,000) a mail goes to RCPTS
+ * recipients: ADDR itself if 1, else rI-ADDR for I = 1..RCPTS. With -e
+ * EXPIRES (milliseconds, may be negative) it expires that long after it
+ * is made (a negative one has expired already); without, never. The good
  * record's subject is SUBJECT (-s, default the mode); the refused ones are
  * SUBJECT-bad, SUBJECT-early and SUBJECT-truncated.
+ *
+ * Records the parent sends are printed ("evil_peer: got report failed
+ * reason=R to=ADDR", or "got kind K"), and trace answers are counted.
+ * After the last expected ack it lingers -l LINGER milliseconds (default
+ * 200) to see what the parent sends then.
  *
  * It prints what it sees (handshake failures, the parent's Hello, acks)
  * and exits 0 if the expected acks (for hello: the parent's Hello)
@@ -64,12 +79,21 @@
 #define LANE_CERT	0	/* urgent: where certificates travel */
 #define LANE_MAIL	1	/* normal: mail of normal priority */
 #define OVERSIZE	(WIRE_MAX_FRAME + 1024 * 1024)	/* < 16 MiB */
+#define EVIL_MAX_IDS	4096	/* record ids remembered for traces */
 
 struct evil {
 	void			*ctx, *sock, *mon;
 	key_pair_t		*kp;		/* the link identity */
 	key_pair_t		*signer;	/* signs the records */
 	const char		*name, *origin, *to, *subject;
+	const char		*from;		/* -F: the bad sender */
+	long			 n_to;		/* recipients of a mail */
+	long			 expires;	/* -e: ms from now */
+	int			 has_expires;
+	uint64_t		 trace_qid;	/* queries sent */
+	uint64_t		 traced;	/* answers seen */
+	uint8_t			 ids[EVIL_MAX_IDS][WIRE_ID_BYTES]; /* made */
+	size_t			 n_ids;
 	uint32_t		 version, min_version;	/* in our Hello */
 	struct cert_chain	 chain;
 	uint64_t		 deadline_ms;
@@ -86,9 +110,31 @@ usage(void)
 {
 	fprintf(stderr, "usage: evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] "
 	    "[-T ADDR] [-s SUBJECT] [-f CHAINFILE] [-V VERSION] [-M MIN]\n"
-	    "    KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY "
-	    "hello|send|tamper|garbage|replay|forged-origin|push\n");
+	    "    [-F FROM] [-n RCPTS] [-e EXPIRES] [-r RECORDS] [-b BATCH] "
+	    "[-q QUERIES]\n    [-l LINGER] KEYFILE CHAINFILE NAME ENDPOINT "
+	    "PARENTKEY\n    hello|send|bad-from|tamper|garbage|replay|"
+	    "forged-origin|push\n");
 	exit(2);
+}
+
+/* The bounds of the numeric options. */
+static int
+in_range(int opt, long v)
+{
+	switch (opt) {
+	case 'n':		/* recipients of a mail */
+	case 'r':		/* records sent */
+		return v >= 1 && v <= 100000;
+	case 'e':		/* expiry, ms from now: a day either way */
+		return v >= -86400000 && v <= 86400000;
+	case 'b':		/* records in a batch */
+		return v >= 1 && v <= WIRE_MAX_BATCH;
+	case 'q':		/* trace queries per record */
+		return v >= 0 && v <= 1000;
+	case 'l':		/* linger, ms */
+		return v >= 0 && v <= 60000;
+	}
+	return 0;
 }
 
 static void __attribute__((noreturn))
@@ -256,43 +302,83 @@ send_batch(struct evil *e, unsigned lane, uint64_t after, uint64_t upto,
 }
 
 /*
- * A signed mail record from vanthu@origin to e->to, signed by kp. The
- * text carries a marker so that a byte inside the body can be found.
+ * A signed mail record from `from` (NULL: vanthu@origin) to e->n_to
+ * recipients, signed by kp. The text carries a marker so that a byte
+ * inside the body can be found. The bounds a node checks (the sender's
+ * domain, the number of recipients) are not checked here: the record is
+ * serialized and signed by hand, as a hostile office would.
  */
 static uint8_t *
-make_mail(struct evil *e, const key_pair_t *kp, const char *origin,
-    const char *subject, size_t *len)
+make_mail_from(struct evil *e, const key_pair_t *kp, const char *origin,
+    const char *from, const char *subject, size_t *len)
 {
+	Nodenet__SignedRecord	 sr = NODENET__SIGNED_RECORD__INIT;
 	Nodenet__RecordBody	 rb = NODENET__RECORD_BODY__INIT;
 	Nodenet__MailMessage	 m = NODENET__MAIL_MESSAGE__INIT;
-	uint8_t			 id[WIRE_ID_BYTES], *out = NULL;
-	char			*from, *text, *to[1];
+	uint8_t			 id[WIRE_ID_BYTES], sig[KEY_SIGNATURE_BYTES];
+	uint8_t			 msg[sizeof(WIRE_SIGN_PREFIX) + WIRE_ID_BYTES];
+	uint8_t			*body, *out;
+	char			*own = NULL, *text, **to;
 	char			 hex[2 * WIRE_ID_BYTES + 1];
-	int			 rc;
+	size_t			 body_len;
 
-	from = xasprintf("vanthu@%s", origin);
+	if (from == NULL)
+		from = own = xasprintf("vanthu@%s", origin);
 	text = xasprintf("evil_peer text MARKER-%s-%" PRIu64 " end", subject,
 	    e->origin_seq);
-	to[0] = (char *)(uintptr_t)e->to;
-	m.from = from;
+	to = xcalloc((size_t)e->n_to, sizeof(*to));
+	for (long i = 0; i < e->n_to; i++)
+		to[i] = e->n_to == 1 ? xstrdup(e->to) :
+		    xasprintf("r%ld-%s", i + 1, e->to);
+	m.from = (char *)(uintptr_t)from;
 	m.to = to;
-	m.n_to = 1;
+	m.n_to = (size_t)e->n_to;
 	m.subject = (char *)(uintptr_t)subject;
 	m.text.data = (uint8_t *)text;
 	m.text.len = strlen(text);
+	if (e->has_expires)
+		m.expires_ms = (uint64_t)((int64_t)wall_ms() + e->expires);
 	rb.origin = (char *)(uintptr_t)origin;
+	rb.origin_key.data = (uint8_t *)(uintptr_t)key_public(kp);
+	rb.origin_key.len = KEY_PUBLIC_BYTES;
 	rb.origin_seq = e->origin_seq++;
 	rb.created_ms = wall_ms();
 	rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
 	rb.mail = &m;
-	if ((rc = wire_record_make(kp, &rb, &out, len, id)) != 0)
-		fail_setup("wire_record_make", wire_strerror(rc));
+	body_len = nodenet__record_body__get_packed_size(&rb);
+	body = xmalloc(body_len);
+	nodenet__record_body__pack(&rb, body);
+	/* The contract's signature: prefix, its NUL, then the id. */
+	wire_record_id(body, body_len, id);
+	memcpy(msg, WIRE_SIGN_PREFIX, sizeof(WIRE_SIGN_PREFIX));
+	memcpy(msg + sizeof(WIRE_SIGN_PREFIX), id, WIRE_ID_BYTES);
+	key_sign(kp, msg, sizeof(msg), sig);
+	sr.body.data = body;
+	sr.body.len = body_len;
+	sr.signature.data = sig;
+	sr.signature.len = sizeof(sig);
+	*len = nodenet__signed_record__get_packed_size(&sr);
+	out = xmalloc(*len);
+	nodenet__signed_record__pack(&sr, out);
 	sodium_bin2hex(hex, sizeof(hex), id, sizeof(id));
-	printf("evil_peer: record %s origin=%s subject=%s\n", hex, origin,
-	    subject);
-	free(from);
+	printf("evil_peer: record %s origin=%s subject=%s recipients=%ld "
+	    "bytes=%zu\n", hex, origin, subject, e->n_to, *len);
+	if (e->n_ids < EVIL_MAX_IDS)
+		memcpy(e->ids[e->n_ids++], id, WIRE_ID_BYTES);
+	for (long i = 0; i < e->n_to; i++)
+		free(to[i]);
+	free(to);
+	free(own);
 	free(text);
+	free(body);
 	return out;
+}
+
+static uint8_t *
+make_mail(struct evil *e, const key_pair_t *kp, const char *origin,
+    const char *subject, size_t *len)
+{
+	return make_mail_from(e, kp, origin, NULL, subject, len);
 }
 
 static const char *
@@ -350,6 +436,33 @@ on_monitor(struct evil *e)
 	}
 }
 
+/* Says what record the parent sent us (not verified: only shown). */
+static void
+print_record(const ProtobufCBinaryData *rec)
+{
+	Nodenet__SignedRecord	*sr;
+	Nodenet__RecordBody	*rb = NULL;
+	const Nodenet__Report	*r;
+
+	if ((sr = nodenet__signed_record__unpack(NULL, rec->len,
+	    rec->data)) != NULL)
+		rb = nodenet__record_body__unpack(NULL, sr->body.len,
+		    sr->body.data);
+	if (rb == NULL)
+		printf("evil_peer: got an undecodable record\n");
+	else if (rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT) {
+		r = rb->report;
+		printf("evil_peer: got report %s reason=%d to=%s\n",
+		    r->kind == NODENET__REPORT__KIND__FAILED ? "failed" :
+		    "delivered", (int)r->reason, r->to);
+	} else
+		printf("evil_peer: got kind %d\n", (int)rb->kind_case);
+	if (rb != NULL)
+		nodenet__record_body__free_unpacked(rb, NULL);
+	if (sr != NULL)
+		nodenet__signed_record__free_unpacked(sr, NULL);
+}
+
 static void
 on_frame(struct evil *e, const uint8_t *buf, size_t len)
 {
@@ -378,9 +491,14 @@ on_frame(struct evil *e, const uint8_t *buf, size_t len)
 		e->any_ack |= 1u << f->ack->lane;
 		break;
 	case NODENET__FRAME__KIND_BATCH:
+		for (size_t i = 0; i < f->batch->n_items; i++)
+			print_record(&f->batch->items[i]->record);
 		/* What a child would do: hold it and say so. */
 		send_ack(e, f->batch->lane, f->batch->upto, f->batch->n_items > 0 ?
 		    (uint32_t)f->batch->n_items : 1);
+		break;
+	case NODENET__FRAME__KIND_TRACE_ANSWER:
+		e->traced++;
 		break;
 	default:
 		break;
@@ -598,18 +716,82 @@ mode_forged_origin(struct evil *e, const char *forged)
 	return ok;
 }
 
-static int
-mode_send(struct evil *e)
+static void
+send_trace(struct evil *e, const uint8_t *id)
 {
-	size_t		 len;
-	uint8_t		*rec = make_mail(e, e->signer, e->origin, e->subject,
-			    &len);
-	struct item	 it = { 1, rec, len };
+	Nodenet__Frame		f = NODENET__FRAME__INIT;
+	Nodenet__TraceQuery	q = NODENET__TRACE_QUERY__INIT;
+
+	q.qid = ++e->trace_qid;
+	q.id.data = (uint8_t *)(uintptr_t)id;
+	q.id.len = WIRE_ID_BYTES;
+	q.ttl = WIRE_MAX_TRACE_HOPS;
+	f.kind_case = NODENET__FRAME__KIND_TRACE_QUERY;
+	f.trace_query = &q;
+	send_frame(e, &f);
+}
+
+/* -r records from -F FROM (if given) in batches of -b, then -q trace
+ * queries for each. */
+static int
+mode_send(struct evil *e, long records, long batch, long queries)
+{
+	struct item	*it = xcalloc((size_t)batch, sizeof(*it));
+	uint64_t	 seq = 0, start;
+	int		 ok = 1;
+
+	for (long done = 0; ok && done < records;) {
+		long	n = records - done < batch ? records - done : batch;
+
+		for (long i = 0; i < n; i++) {
+			it[i].seq = seq + 1 + (uint64_t)i;
+			it[i].rec = make_mail_from(e, e->signer, e->origin,
+			    e->from, e->subject, &it[i].len);
+		}
+		send_batch(e, LANE_MAIL, seq, seq + (uint64_t)n, it,
+		    (size_t)n);
+		for (long i = 0; i < n; i++)
+			free((void *)(uintptr_t)it[i].rec);
+		seq += (uint64_t)n;
+		done += n;
+		ok = wait_ack(e, LANE_MAIL, seq);
+	}
+	free(it);
+	if (!ok || queries == 0)
+		return ok;
+	start = mono_ms();
+	for (long q = 0; q < queries; q++)
+		for (size_t i = 0; i < e->n_ids; i++) {
+			send_trace(e, e->ids[i]);
+			pump(e, 0);
+		}
+	while (e->traced < e->trace_qid && mono_ms() < e->deadline_ms)
+		pump(e, 100);
+	printf("evil_peer: %" PRIu64 " trace queries, %" PRIu64 " answered in "
+	    "%" PRIu64 " ms\n", e->trace_qid, e->traced, mono_ms() - start);
+	return e->traced == e->trace_qid;
+}
+
+static int
+mode_bad_from(struct evil *e)
+{
+	char		*sb = subj(e, "-bad");
+	size_t		 blen, glen;
+	uint8_t		*bad = make_mail_from(e, e->signer, e->origin, e->from,
+			    sb, &blen);
+	uint8_t		*good = make_mail(e, e->signer, e->origin, e->subject,
+			    &glen);
+	struct item	 it;
 	int		 ok;
 
+	it = (struct item){ 1, bad, blen };
 	send_batch(e, LANE_MAIL, 0, 1, &it, 1);
-	ok = wait_ack(e, LANE_MAIL, 1);
-	free(rec);
+	it = (struct item){ 2, good, glen };
+	send_batch(e, LANE_MAIL, 1, 2, &it, 1);
+	ok = wait_ack(e, LANE_MAIL, 2);
+	free(sb);
+	free(bad);
+	free(good);
 	return ok;
 }
 
@@ -674,15 +856,18 @@ main(int argc, char **argv)
 	uint8_t		 parent[KEY_PUBLIC_BYTES];
 	uint8_t		*early = NULL;
 	size_t		 elen = 0;
-	long		 timeout_s = 15, v;
+	long		 timeout_s = 15, v, records = 1, batch = 64;
+	long		 queries = 0, linger = 200;
 	char		*end;
 	int		 ch, rc, ok = 0;
 
 	e.to = "chutich@tw";
+	e.n_to = 1;
 	e.origin_seq = 1;
 	e.version = WIRE_PROTOCOL_VERSION;
 	e.min_version = WIRE_PROTOCOL_MIN;
-	while ((ch = getopt(argc, argv, "t:o:k:T:s:f:V:M:")) != -1) {
+	while ((ch = getopt(argc, argv, "t:o:k:T:s:f:V:M:F:n:e:r:b:q:l:")) !=
+	    -1) {
 		switch (ch) {
 		case 't':
 			timeout_s = strtol(optarg, NULL, 10);
@@ -703,6 +888,33 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			pushfile = optarg;
+			break;
+		case 'F':
+			e.from = optarg;
+			break;
+		case 'n':
+		case 'e':
+		case 'r':
+		case 'b':
+		case 'q':
+		case 'l':
+			v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' ||
+			    !in_range(ch, v))
+				usage();
+			if (ch == 'n')
+				e.n_to = v;
+			else if (ch == 'e') {
+				e.expires = v;
+				e.has_expires = 1;
+			} else if (ch == 'r')
+				records = v;
+			else if (ch == 'b')
+				batch = v;
+			else if (ch == 'q')
+				queries = v;
+			else
+				linger = v;
 			break;
 		case 'V':
 		case 'M':
@@ -749,6 +961,9 @@ main(int argc, char **argv)
 		if ((rc = cert_chain_load(pushfile, &push)) != 0 ||
 		    push.n == 0)
 			fail_setup(pushfile, rc ? cert_strerror(rc) : "empty");
+	} else if (strcmp(mode, "bad-from") == 0) {
+		if (e.from == NULL)
+			fail_setup("bad-from", "give -F FROM");
 	} else if (strcmp(mode, "hello") != 0 && strcmp(mode, "send") != 0 &&
 	    strcmp(mode, "tamper") != 0 && strcmp(mode, "garbage") != 0 &&
 	    strcmp(mode, "replay") != 0 && strcmp(mode, "forged-origin") != 0)
@@ -776,7 +991,9 @@ main(int argc, char **argv)
 		if (strcmp(mode, "hello") == 0)
 			ok = 1;
 		else if (strcmp(mode, "send") == 0)
-			ok = mode_send(&e);
+			ok = mode_send(&e, records, batch, queries);
+		else if (strcmp(mode, "bad-from") == 0)
+			ok = mode_bad_from(&e);
 		else if (strcmp(mode, "tamper") == 0)
 			ok = mode_tamper(&e);
 		else if (strcmp(mode, "garbage") == 0)
@@ -788,7 +1005,7 @@ main(int argc, char **argv)
 		else
 			ok = mode_push(&e, &push);
 		if (ok)
-			linger_ms(&e, 200);
+			linger_ms(&e, linger);
 	}
 	printf("evil_peer: %s: %s\n", mode, ok ? "ok" : "FAILED");
 	free(early);
