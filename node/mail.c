@@ -21,26 +21,10 @@
 #include "route.h"
 #include "xmem.h"
 
-#define MAILBOX_MAX	64
-
 int
 mail_address(const char *addr, const char **node)
 {
-	const char	*at = strchr(addr, '@');
-	size_t		 user = at == NULL ? 0 : (size_t)(at - addr);
-
-	if (at == NULL || user == 0 || user > MAILBOX_MAX ||
-	    !name_valid(at + 1))
-		return 0;
-	for (size_t i = 0; i < user; i++) {
-		char	c = addr[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '-' || c == '_'))
-			return 0;
-	}
-	*node = at + 1;
-	return 1;
+	return name_mailbox(addr, node);
 }
 
 int
@@ -98,7 +82,7 @@ static int
 deliver(struct node *n, store_txn_t *txn, const uint8_t *id,
     const char *user, size_t len)
 {
-	char		mbox[MAILBOX_MAX + 1];
+	char		mbox[NAME_MAILBOX_MAX + 1];
 	uint64_t	seq;
 	int		rc;
 

@@ -42,6 +42,7 @@ enum wire_error {
 	WIRE_EFIELD = -3003,	/* a field missing or out of bounds */
 	WIRE_ESIG = -3004,	/* the signature does not verify */
 	WIRE_EKIND = -3005,	/* no record kind this node knows */
+	WIRE_EFROM = -3006,	/* a mail's sender is not at its origin */
 };
 
 /* A decoded, verified record. */
@@ -66,8 +67,9 @@ int	wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
 	    __attribute__((warn_unused_result));
 /*
  * Decodes a serialized SignedRecord from an untrusted buffer, checks its
- * bounds and fields, and verifies its signature. On success out holds the
- * record; release it with wire_record_clear(). On failure out is empty.
+ * bounds and fields (a mail's sender: wire_mail_check()),
+ * and verifies its signature. On success out holds the record; release it
+ * with wire_record_clear(). On failure out is empty.
  */
 int	wire_record_open(const uint8_t *buf, size_t len,
 	    struct wire_record *out) __attribute__((warn_unused_result));
@@ -77,6 +79,12 @@ int	wire_record_check(const uint8_t *body, size_t body_len,
 	    __attribute__((warn_unused_result));
 /* Releases what out holds; safe on an empty or cleared record. */
 void	wire_record_clear(struct wire_record *out);
+/*
+ * The contract's rule for a mail body (proto/README.md, "Mail"): its
+ * `from` is a mailbox address at the record's origin. 0 (also for any
+ * other kind) or WIRE_EFROM.
+ */
+int	wire_mail_check(const Nodenet__RecordBody *rb);
 
 /*
  * Decodes one link frame from an untrusted buffer and checks its bounds:

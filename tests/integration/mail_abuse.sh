@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Mail a hostile office cannot abuse (proto/README.md, "Mail"): a
+# certified node, ev.hagiang (evil_peer), sends hand-signed mail to its
+# parent as a hostile office would.
+#
+#   tw <- hagiang <- bacquang.hagiang      real nodes
+#         hagiang <- ev.hagiang            evil_peer, certified by hagiang
+#   mailgw on hagiang: mailbox relay goes to a smarthost, the SMTP
+#   listener of a mailgw on tw, for chutich@tw.example
+#
+# 1. A mail whose sender is another office's mailbox is refused; one
+#    whose sender carries CR LF never reaches the smarthost's session.
+# Each time: the refusal, its counter and log line, and honest mail
+# still flowing.
+cd "$(dirname "$0")/../.." && . tests/lib.sh && . tests/hostile.sh
+
+BQ=bacquang.hagiang
+EV=ev.hagiang
+MAILBOXES="vanthu chutich relay postmaster"
+make_node tw
+make_node hagiang tw
+make_node $BQ hagiang
+check "tw <- hagiang <- bacquang start and link up" \
+    eval 'start_tree tw hagiang $BQ && wait_for 15 tree_up hagiang $BQ'
+new_key $EV
+issue hagiang $EV >/dev/null
+
+SP=$(free_port)
+cat >"$T/gw-hagiang.conf" <<EOF
+[gateway]
+control = $T/hagiang/control.sock
+domain = example
+sender = postmaster@hagiang
+
+[outbound relay]
+mailbox = relay
+smarthost = 127.0.0.1:$SP
+rcpt = chutich@tw.example
+journal = $T/relay.journal
+poll_ms = 100
+retry_min_ms = 200
+retry_max_ms = 800
+EOF
+cat >"$T/gw-tw.conf" <<EOF
+[gateway]
+control = $T/tw/control.sock
+domain = example
+sender = postmaster@tw
+listen_smtp = 127.0.0.1:$SP
+EOF
+for g in tw hagiang; do
+	"$B/mailgw" -c "$T/gw-$g.conf" >>"$T/gw-$g.log" 2>&1 &
+	PID[gw-$g]=$!
+done
+
+bad() { counter hagiang records_bad; }
+refused() {	# TEXT: hagiang refused a record of ev.hagiang saying TEXT
+	grep -F "event=record_refused peer=$EV" "$T/hagiang.log" |
+	    grep -qF -- "$1"
+}
+
+# --- 1. The sender is a mailbox at the origin ------------------------------
+b0=$(bad)
+check "a mail from another office's mailbox is acked past" \
+    evil $EV hagiang bad-from -F chutich@tw -T vanthu@hagiang -s forged
+check "it is refused (records_bad)" test "$(bad)" -eq $((b0 + 1))
+check "the refusal is logged with its reason" \
+    refused 'reason="mail sender is not a mailbox at its origin"'
+check "it is not delivered" test "$(subject_count hagiang vanthu forged-bad)" -eq 0
+check "the peer's mail from its own mailbox is delivered" \
+    wait_for 10 eval 'test "$(subject_count hagiang vanthu forged)" -eq 1'
+check "and shows as from that mailbox" \
+    test "$(ctl hagiang --json mail ls vanthu | jq -r '.messages[] | select(.subject == "forged") | .from')" = "vanthu@$EV"
+
+# A sender with CR LF in it: once copied into MAIL FROM by the outbound
+# gateway, it carried a whole message of its own to the smarthost.
+INJ=$'vanthu@ev.hagiang>\r\nRCPT TO:<chutich@tw.example>\r\nDATA\r\nSubject: injected\r\n\r\nan extra message\r\n.\r\nMAIL FROM:<vanthu@ev.hagiang'
+b0=$(bad)
+check "a mail whose sender carries CR LF is acked past" \
+    evil $EV hagiang bad-from -F "$INJ" -T relay@hagiang -s "relayed"
+check "it is refused (records_bad)" test "$(bad)" -eq $((b0 + 1))
+check "the refusal is logged with its reason" \
+    refused 'reason="mail sender is not a mailbox at its origin"'
+check "the peer's honest mail to the gateway reaches the smarthost's chutich@tw" \
+    wait_for 20 eval 'test "$(subject_count tw chutich relayed)" -eq 1'
+check "no message was injected into the smarthost's session" \
+    never_for 3 eval 'test "$(subject_count tw chutich injected)" -gt 0'
+check "the gateway's mailbox is empty" \
+    wait_for 10 eval 'test "$(mail_count hagiang relay)" -eq 0'
+
+stop_node gw-hagiang
+stop_node gw-tw
+check "mailgw logged no sanitizer report" \
+    eval '! grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/gw-*.log'
+finish
