@@ -9,7 +9,9 @@
 #   listener of a mailgw on tw, for chutich@tw.example
 #
 # 1. A mail whose sender is another office's mailbox is refused; one
-#    whose sender carries CR LF never reaches the smarthost's session.
+#    whose sender carries CR LF never reaches the smarthost's session;
+#    nor, handed such values by a fake node (fake_ctl), does the gateway
+#    write them into its SMTP session.
 # Each time: the refusal, its counter and log line, and honest mail
 # still flowing.
 cd "$(dirname "$0")/../.." && . tests/lib.sh && . tests/hostile.sh
@@ -87,6 +89,38 @@ check "no message was injected into the smarthost's session" \
     never_for 3 eval 'test "$(subject_count tw chutich injected)" -gt 0'
 check "the gateway's mailbox is empty" \
     wait_for 10 eval 'test "$(mail_count hagiang relay)" -eq 0'
+
+# The gateway itself never writes a control character into an SMTP
+# command or a header line, whatever its node hands it (a store from
+# before the sender rule): fake_ctl plays the node, with a message from
+# the sender above and one with CR LF in a recipient.
+printf 'plain text\n' >"$T/fake.txt"
+jq -n --arg inj "$INJ" --arg to2 $'chutich@tw\r\nX-Injected: yes' \
+    --arg id1 "$(printf '%064x' 1)" --arg id2 "$(printf '%064x' 2)" \
+    --arg t "$(base64 <"$T/fake.txt")" '[
+	{id: $id1, from: $inj, to: ["relay@hagiang"], subject: "fake-from",
+	 created_ms: 1700000000000, text_b64: $t},
+	{id: $id2, from: "vanthu@hagiang", to: ["relay@hagiang", $to2],
+	 subject: "fake-to", created_ms: 1700000000000, text_b64: $t}]' \
+    >"$T/fake.json"
+"$B/tests/fake_ctl" "$T/fake.sock" "$T/fake.json" >"$T/fake.log" 2>&1 &
+PID[fake]=$!
+sed -e "s|^control = .*|control = $T/fake.sock|" \
+    -e "s|^journal = .*|journal = $T/fake.journal|" \
+    "$T/gw-hagiang.conf" >"$T/gw-fake.conf"
+"$B/mailgw" -c "$T/gw-fake.conf" >>"$T/gw-fake.log" 2>&1 &
+PID[gw-fake]=$!
+check "the gateway relays the message whose recipient carries CR LF" \
+    wait_for 20 eval 'test "$(subject_count tw chutich fake-to)" -eq 1'
+check "without the recipient in its To: header" \
+    eval '! ctl tw --json mail cat chutich "$(ctl tw --json mail ls chutich | jq '"'"'.messages[] | select(.subject == "fake-to") | .seq'"'"')" | jq -r .text_b64 | base64 -d | grep -qi "^X-Injected"'
+check "it does not send the message whose sender carries CR LF" \
+    wait_for 10 grep -q 'event=unsendable outbound="outbound relay" id=0*1 reason="sender is not a mailbox address"' "$T/gw-fake.log"
+check "nothing was injected into the smarthost's session" \
+    never_for 3 eval 'test "$(subject_count tw chutich injected)" -gt 0'
+check "the unsendable message stays in the mailbox" \
+    eval '! grep -q "^mail_\(rm\|fail\) 1$" "$T/fake.log"'
+stop_node gw-fake
 
 stop_node gw-hagiang
 stop_node gw-tw
