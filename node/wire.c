@@ -164,6 +164,15 @@ wire_mail_check(const Nodenet__RecordBody *rb)
 	if (rb->origin == NULL || !name_mailbox(m->from, &node) ||
 	    strcmp(node, rb->origin) != 0)
 		return WIRE_EFROM;
+	/* The cap a node's own submission has: one record cannot make a
+	 * receiver route, deliver and report for more. */
+	if (m->n_to > WIRE_MAX_RECIPIENTS)
+		return WIRE_ERCPTMAX;
+	if (m->n_to == 0)
+		return WIRE_ERCPT;
+	for (size_t i = 0; i < m->n_to; i++)
+		if (!name_mailbox(m->to[i], &node))
+			return WIRE_ERCPT;
 	return 0;
 }
 
@@ -429,6 +438,11 @@ wire_strerror(int rc)
 		return "record kind unknown here";
 	case WIRE_EFROM:
 		return "mail sender is not a mailbox at its origin";
+	case WIRE_ERCPT:
+		return "mail recipient missing or not a mailbox address";
+	case WIRE_ERCPTMAX:
+		/* WIRE_MAX_RECIPIENTS */
+		return "mail to more than 256 recipients";
 	}
 	return strerror(rc);
 }

@@ -35,6 +35,7 @@
 #define WIRE_MAX_TRACE_EVENTS	256	/* per hop in a TraceAnswer */
 #define WIRE_STORE_ID_BYTES	16
 #define WIRE_LANES		3	/* 0 urgent, 1 normal, 2 bulk */
+#define WIRE_MAX_RECIPIENTS	256	/* of a mail, and so of its reports */
 
 enum wire_error {
 	WIRE_EDECODE = -3001,	/* not a valid encoding */
@@ -43,6 +44,8 @@ enum wire_error {
 	WIRE_ESIG = -3004,	/* the signature does not verify */
 	WIRE_EKIND = -3005,	/* no record kind this node knows */
 	WIRE_EFROM = -3006,	/* a mail's sender is not at its origin */
+	WIRE_ERCPT = -3007,	/* a mail to no one, or to a non-address */
+	WIRE_ERCPTMAX = -3008,	/* a mail over WIRE_MAX_RECIPIENTS */
 };
 
 /* A decoded, verified record. */
@@ -67,7 +70,7 @@ int	wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
 	    __attribute__((warn_unused_result));
 /*
  * Decodes a serialized SignedRecord from an untrusted buffer, checks its
- * bounds and fields (a mail's sender: wire_mail_check()),
+ * bounds and fields (a mail's sender and recipients: wire_mail_check()),
  * and verifies its signature. On success out holds the record; release it
  * with wire_record_clear(). On failure out is empty.
  */
@@ -81,8 +84,9 @@ int	wire_record_check(const uint8_t *body, size_t body_len,
 void	wire_record_clear(struct wire_record *out);
 /*
  * The contract's rule for a mail body (proto/README.md, "Mail"): its
- * `from` is a mailbox address at the record's origin. 0 (also for any
- * other kind) or WIRE_EFROM.
+ * `from` is a mailbox address at the record's origin, and it has 1 to
+ * WIRE_MAX_RECIPIENTS recipients, each a mailbox address. 0 (also for
+ * any other kind), WIRE_EFROM, WIRE_ERCPT or WIRE_ERCPTMAX.
  */
 int	wire_mail_check(const Nodenet__RecordBody *rb);
 

@@ -41,7 +41,7 @@
  * Records are mail from vanthu@ORIGIN (or FROM, -F, in send mode) to
  * ADDR (-T, default chutich@tw), signed by SIGNKEY (-k, default KEYFILE),
  * origin ORIGIN (-o, default NAME; in forged-origin mode only the forged
- * record uses it). With -n RCPTS (1 to 100,000) a mail goes to RCPTS
+ * record uses it). With -n RCPTS (0 to 100,000) a mail goes to RCPTS
  * recipients: ADDR itself if 1, else rI-ADDR for I = 1..RCPTS. With -e
  * EXPIRES (milliseconds, may be negative) it expires that long after it
  * is made (a negative one has expired already); without, never. The good
@@ -123,6 +123,7 @@ in_range(int opt, long v)
 {
 	switch (opt) {
 	case 'n':		/* recipients of a mail */
+		return v >= 0 && v <= 100000;
 	case 'r':		/* records sent */
 		return v >= 1 && v <= 100000;
 	case 'e':		/* expiry, ms from now: a day either way */
@@ -326,7 +327,7 @@ make_mail_from(struct evil *e, const key_pair_t *kp, const char *origin,
 		from = own = xasprintf("vanthu@%s", origin);
 	text = xasprintf("evil_peer text MARKER-%s-%" PRIu64 " end", subject,
 	    e->origin_seq);
-	to = xcalloc((size_t)e->n_to, sizeof(*to));
+	to = xcalloc((size_t)e->n_to + 1, sizeof(*to));
 	for (long i = 0; i < e->n_to; i++)
 		to[i] = e->n_to == 1 ? xstrdup(e->to) :
 		    xasprintf("r%ld-%s", i + 1, e->to);

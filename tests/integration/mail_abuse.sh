@@ -12,6 +12,7 @@
 #    whose sender carries CR LF never reaches the smarthost's session;
 #    nor, handed such values by a fake node (fake_ctl), does the gateway
 #    write them into its SMTP session.
+# 2. A mail over the recipient cap is refused.
 # Each time: the refusal, its counter and log line, and honest mail
 # still flowing.
 cd "$(dirname "$0")/../.." && . tests/lib.sh && . tests/hostile.sh
@@ -60,6 +61,9 @@ refused() {	# TEXT: hagiang refused a record of ev.hagiang saying TEXT
 	grep -F "event=record_refused peer=$EV" "$T/hagiang.log" |
 	    grep -qF -- "$1"
 }
+# What evil_peer said after line $1 of its log (mark: the log's length).
+said() { tail -n +"$(($1 + 1))" "$T/evil.log" | grep -cF -- "$2"; }
+mark() { wc -l <"$T/evil.log"; }
 
 # --- 1. The sender is a mailbox at the origin ------------------------------
 b0=$(bad)
@@ -121,6 +125,26 @@ check "nothing was injected into the smarthost's session" \
 check "the unsendable message stays in the mailbox" \
     eval '! grep -q "^mail_\(rm\|fail\) 1$" "$T/fake.log"'
 stop_node gw-fake
+
+# --- 2. The recipient cap ----------------------------------------------------
+b0=$(bad)
+m=$(mark)
+check "an expired mail to 1,600 recipients is acked past" \
+    evil $EV hagiang send -n 1600 -e -1000 -T vanthu@$BQ -s over-cap -l 2000
+check "it is refused (records_bad)" test "$(bad)" -eq $((b0 + 1))
+check "the refusal is logged with its reason" \
+    refused 'reason="mail to more than 256 recipients"'
+check "no report came back for it" test "$(said "$m" "got report")" -eq 0
+b0=$(bad)
+check "a mail to no one is acked past" evil $EV hagiang send -n 0 -s no-one
+check "a mail to an address with CR LF in it is acked past" \
+    evil $EV hagiang send -T $'vanthu@hagiang\r\nDATA' -s crlf-to
+check "both are refused (records_bad)" test "$(bad)" -eq $((b0 + 2))
+check "the refusals are logged with their reason" \
+    refused 'reason="mail recipient missing or not a mailbox address"'
+echo x | ctl $BQ send --from vanthu@$BQ --subject "still flowing" chutich@tw >/dev/null
+check "honest mail still flows through the province" \
+    wait_for 15 eval 'test "$(subject_count tw chutich "still flowing")" -eq 1'
 
 stop_node gw-hagiang
 stop_node gw-tw

@@ -417,7 +417,7 @@ static int
 body_flip_rc(int rc)
 {
 	return rc == WIRE_ESIG || rc == WIRE_EDECODE || rc == WIRE_EFIELD ||
-	    rc == WIRE_EKIND || rc == WIRE_EFROM;
+	    rc == WIRE_EKIND || rc == WIRE_EFROM || rc == WIRE_ERCPT;
 }
 
 static void
@@ -941,9 +941,10 @@ test_bad_strings(void **state)
 }
 
 /*
- * A mail's sender is a mailbox at the record's origin (proto/README.md,
- * "Mail"): signed or not, a body that breaks this does not open, and the
- * origin's own code will not make one.
+ * A mail's sender is a mailbox at the record's origin, and it goes to 1
+ * to WIRE_MAX_RECIPIENTS mailbox addresses (proto/README.md, "Mail"):
+ * signed or not, a body that breaks this does not open, and the origin's
+ * own code will not make one.
  */
 static void
 test_mail_rule(void **state)
@@ -959,6 +960,10 @@ test_mail_rule(void **state)
 	    "An@tanthanh.bacquang.hagiang", "@tanthanh.bacquang.hagiang",
 	    "an tanthanh.bacquang.hagiang", "",
 	};
+	static const char *bad_to[] = { "binh", "binh@", "binh@Hagiang",
+	    "bi\r\nnh@hagiang", "binh@hagiang\r\nDATA", "<binh@hagiang>",
+	    "" };
+	char		*many[WIRE_MAX_RECIPIENTS + 2];
 	uint8_t		*buf, id[WIRE_ID_BYTES];
 	size_t		 len;
 
@@ -976,13 +981,38 @@ test_mail_rule(void **state)
 		assert_null(buf);
 	}
 	m.mm.from = m.from;
+
+	for (size_t i = 0; i < sizeof(bad_to) / sizeof(bad_to[0]); i++) {
+		m.to[1] = (char *)(uintptr_t)bad_to[i];
+		if (signed_body_rc(k->kp, &m.rb) != WIRE_ERCPT)
+			fail_msg("to \"%s\" not refused", bad_to[i]);
+	}
+	m.to[1] = m.to1;
+	m.mm.n_to = 0;
+	assert_int_equal(signed_body_rc(k->kp, &m.rb), WIRE_ERCPT);
+
+	/* The cap: as many as a node's own submission allows, no more. */
+	for (size_t i = 0; i < WIRE_MAX_RECIPIENTS + 1; i++)
+		many[i] = m.to0;
+	m.mm.to = many;
+	m.mm.n_to = WIRE_MAX_RECIPIENTS;
+	assert_int_equal(signed_body_rc(k->kp, &m.rb), 0);
+	m.mm.n_to = WIRE_MAX_RECIPIENTS + 1;
+	assert_int_equal(signed_body_rc(k->kp, &m.rb), WIRE_ERCPTMAX);
+	assert_int_equal(wire_record_make(k->kp, &m.rb, &buf, &len, id),
+	    WIRE_ERCPTMAX);
+	/* The sender is checked first: a forgery is named as such. */
+	m.mm.from = (char *)(uintptr_t)bad_from[0];
+	assert_int_equal(signed_body_rc(k->kp, &m.rb), WIRE_EFROM);
+	assert_string_equal(wire_strerror(WIRE_ERCPTMAX),
+	    "mail to more than 256 recipients");
 }
 
 static void
 test_strerror(void **state)
 {
 	static const int codes[] = { WIRE_EDECODE, WIRE_ETOOBIG, WIRE_EFIELD,
-	    WIRE_ESIG, WIRE_EKIND, WIRE_EFROM };
+	    WIRE_ESIG, WIRE_EKIND, WIRE_EFROM, WIRE_ERCPT, WIRE_ERCPTMAX };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
