@@ -62,7 +62,7 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < n->n_npeers; i++)
 		up += n->n_peers[i]->pr_state == PEER_UP;
-	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:I, s:I,"
+	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:I, s:I, s:{s:I},"
 	    " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 	    " s:I, s:I, s:I, s:I}}",
 	    "name", n->n_conf->name, "tier", tier(n), "version", NODE_VERSION,
@@ -70,6 +70,8 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 	    "uptime_s", (json_int_t)((loop_now_ms() - n->n_started_ms) / 1000),
 	    "store", store,
 	    "peers", (json_int_t)n->n_npeers, "peers_up", (json_int_t)up,
+	    "loop", "longest_turn_ms",
+	    (json_int_t)loop_longest_turn_ms(n->n_loop),
 	    "counters",
 	    "frames_in", (json_int_t)c->frames_in,
 	    "frames_out", (json_int_t)c->frames_out,

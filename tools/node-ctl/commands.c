@@ -29,6 +29,8 @@ cmd_status(const char *sock)
 		    num(st, "map_used"), num(st, "map_size"));
 		printf("peers     %lld up of %lld\n", num(r, "peers_up"),
 		    num(r, "peers"));
+		printf("loop      longest turn %lld ms\n",
+		    num(json_object_get(r, "loop"), "longest_turn_ms"));
 		c = json_object_get(r, "counters");
 		json_object_foreach(c, k, v)
 			printf("  %-14s %lld\n", k, json_integer_value(v));
