@@ -10,6 +10,7 @@
  * like any other: they route back hop by hop, and are never themselves
  * reported on (no report storms).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,17 +169,32 @@ mail_accept(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 		deliver(n, txn, wr->id, to, (size_t)(node - 1 - to));
 }
 
-/* 1 if a failure for recipient was already reported for message id. */
+struct failed_for {
+	const char	*recipient;
+	int		 found;
+};
+
+static int
+failed_event(const struct store_custody *ev, void *arg)
+{
+	struct failed_for	*f = arg;
+
+	if (ev->event == STORE_CUSTODY_FAILED &&
+	    strcmp(ev->peer, f->recipient) == 0)
+		f->found = 1;
+	return f->found;
+}
+
+/* 1 if a failure for recipient was already reported for message id (or
+ * its custody cannot be read: no report then, rather than many). One
+ * pass over the events. */
 static int
 failure_reported(store_txn_t *txn, const uint8_t *id, const char *recipient)
 {
-	struct store_custody	ev;
+	struct failed_for	f = { recipient, 0 };
 
-	for (unsigned i = 0; store_custody_get(txn, id, i, &ev) == 0; i++)
-		if (ev.event == STORE_CUSTODY_FAILED &&
-		    strcmp(ev.peer, recipient) == 0)
-			return 1;
-	return 0;
+	return store_custody_walk(txn, id, UINT_MAX, failed_event, &f) != 0 ||
+	    f.found;
 }
 
 void

@@ -220,12 +220,20 @@ event_name(int ev)
 	return "?";
 }
 
+static int
+trace_event(const struct store_custody *ev, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s}", "time_ms",
+	    (json_int_t)ev->time_ms, "event", event_name(ev->event), "peer",
+	    ev->peer));
+	return 0;
+}
+
 json_t *
 view_trace(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 {
-	struct store_custody	 ev;
-	uint8_t			 id[STORE_ID_BYTES];
-	json_t			*list;
+	uint8_t	 id[STORE_ID_BYTES];
+	json_t	*list;
 
 	if (view_parse_id(json_object_get(req, "id"), id) != 0) {
 		snprintf(err, errlen, "trace needs a message id (64 hex "
@@ -233,11 +241,12 @@ view_trace(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 		return NULL;
 	}
 	list = json_array();
-	for (unsigned i = 0; i < VIEW_LIST_MAX &&
-	    store_custody_get(txn, id, i, &ev) == 0; i++)
-		json_array_append_new(list, json_pack("{s:I, s:s, s:s}",
-		    "time_ms", (json_int_t)ev.time_ms, "event",
-		    event_name(ev.event), "peer", ev.peer));
+	if (store_custody_walk(txn, id, VIEW_LIST_MAX, trace_event, list) !=
+	    0) {
+		json_decref(list);
+		snprintf(err, errlen, "cannot read the custody of that record");
+		return NULL;
+	}
 	return json_pack("{s:o, s:o}", "id", view_hex_id(id), "events", list);
 }
 
