@@ -103,17 +103,27 @@ message_json(const struct wire_record *wr, int with_text)
 		}
 	} else if (rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT) {
 		const Nodenet__Report	*r = rb->report;
+		json_t			*rcpts;
 
 		json_object_set_new(o, "kind", json_string("report"));
 		json_object_set_new(o, "from", json_string(rb->origin));
 		json_object_set_new(o, "subject", json_string(
 		    r->kind == NODENET__REPORT__KIND__FAILED ?
 		    "delivery failed" : "delivered"));
-		json_object_set_new(o, "report", json_pack("{s:s, s:s, s:i,"
-		    " s:s}", "result", r->kind ==
+		/* recipients: all the report covers (a report from before
+		 * the list names one, in recipient). */
+		rcpts = json_array();
+		for (size_t i = 0; i < r->n_recipients; i++)
+			json_array_append_new(rcpts,
+			    json_string(r->recipients[i]));
+		if (r->n_recipients == 0 && r->recipient[0] != '\0')
+			json_array_append_new(rcpts,
+			    json_string(r->recipient));
+		json_object_set_new(o, "report", json_pack("{s:s, s:s, s:o,"
+		    " s:i, s:s}", "result", r->kind ==
 		    NODENET__REPORT__KIND__FAILED ? "failed" : "delivered",
-		    "recipient", r->recipient, "reason", (int)r->reason,
-		    "detail", r->detail));
+		    "recipient", r->recipient, "recipients", rcpts, "reason",
+		    (int)r->reason, "detail", r->detail));
 		if (r->message_id.len == WIRE_ID_BYTES)
 			json_object_set_new(json_object_get(o, "report"),
 			    "message_id", view_hex_id(r->message_id.data));

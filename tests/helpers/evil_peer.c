@@ -49,7 +49,8 @@
  * SUBJECT-bad, SUBJECT-early and SUBJECT-truncated.
  *
  * Records the parent sends are printed ("evil_peer: got report failed
- * reason=R to=ADDR", or "got kind K"), and trace answers are counted.
+ * reason=R to=ADDR recipients=N msg=ID", or "got kind K"), and trace
+ * answers are counted.
  * After the last expected ack it lingers -l LINGER milliseconds (default
  * 200) to see what the parent sends then.
  *
@@ -444,6 +445,7 @@ print_record(const ProtobufCBinaryData *rec)
 	Nodenet__SignedRecord	*sr;
 	Nodenet__RecordBody	*rb = NULL;
 	const Nodenet__Report	*r;
+	char			 hex[2 * WIRE_ID_BYTES + 1] = "";
 
 	if ((sr = nodenet__signed_record__unpack(NULL, rec->len,
 	    rec->data)) != NULL)
@@ -453,9 +455,13 @@ print_record(const ProtobufCBinaryData *rec)
 		printf("evil_peer: got an undecodable record\n");
 	else if (rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT) {
 		r = rb->report;
-		printf("evil_peer: got report %s reason=%d to=%s\n",
-		    r->kind == NODENET__REPORT__KIND__FAILED ? "failed" :
-		    "delivered", (int)r->reason, r->to);
+		if (r->message_id.len == WIRE_ID_BYTES)
+			sodium_bin2hex(hex, sizeof(hex), r->message_id.data,
+			    WIRE_ID_BYTES);
+		printf("evil_peer: got report %s reason=%d to=%s "
+		    "recipients=%zu msg=%s\n", r->kind ==
+		    NODENET__REPORT__KIND__FAILED ? "failed" : "delivered",
+		    (int)r->reason, r->to, r->n_recipients, hex);
 	} else
 		printf("evil_peer: got kind %d\n", (int)rb->kind_case);
 	if (rb != NULL)

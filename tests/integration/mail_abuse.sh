@@ -12,7 +12,10 @@
 #    whose sender carries CR LF never reaches the smarthost's session;
 #    nor, handed such values by a fake node (fake_ctl), does the gateway
 #    write them into its SMTP session.
-# 2. A mail over the recipient cap is refused.
+# 2. A mail over the recipient cap is refused; at the cap, expiry in
+#    transit is reported once, in one report.
+# 3. A mail to many bad addresses brings one report per reason, to the
+#    origin's own mailbox only.
 # Each time: the refusal, its counter and log line, and honest mail
 # still flowing.
 cd "$(dirname "$0")/../.." && . tests/lib.sh && . tests/hostile.sh
@@ -61,9 +64,21 @@ refused() {	# TEXT: hagiang refused a record of ev.hagiang saying TEXT
 	grep -F "event=record_refused peer=$EV" "$T/hagiang.log" |
 	    grep -qF -- "$1"
 }
+reports_in() {	# NODE MAILBOX: reports held there
+	ctl "$1" --json mail ls "$2" |
+	    jq '[.messages[] | select(.kind == "report")] | length'
+}
 # What evil_peer said after line $1 of its log (mark: the log's length).
 said() { tail -n +"$(($1 + 1))" "$T/evil.log" | grep -cF -- "$2"; }
 mark() { wc -l <"$T/evil.log"; }
+# The id of the record with subject $2 evil_peer made after line $1
+# ("none" if it made none: a pattern nothing matches).
+made() {
+	local id
+	id=$(tail -n +"$(($1 + 1))" "$T/evil.log" |
+	    sed -n "s/^evil_peer: record \([0-9a-f]*\) .* subject=$2 .*/\1/p")
+	echo "${id:-none}"
+}
 
 # --- 1. The sender is a mailbox at the origin ------------------------------
 b0=$(bad)
@@ -126,7 +141,7 @@ check "the unsendable message stays in the mailbox" \
     eval '! grep -q "^mail_\(rm\|fail\) 1$" "$T/fake.log"'
 stop_node gw-fake
 
-# --- 2. The recipient cap ----------------------------------------------------
+# --- 2. The recipient cap, and expiry in transit ---------------------------
 b0=$(bad)
 m=$(mark)
 check "an expired mail to 1,600 recipients is acked past" \
@@ -134,7 +149,8 @@ check "an expired mail to 1,600 recipients is acked past" \
 check "it is refused (records_bad)" test "$(bad)" -eq $((b0 + 1))
 check "the refusal is logged with its reason" \
     refused 'reason="mail to more than 256 recipients"'
-check "no report came back for it" test "$(said "$m" "got report")" -eq 0
+check "no report came back for it" \
+    test "$(said "$m" "msg=$(made "$m" over-cap)")" -eq 0
 b0=$(bad)
 check "a mail to no one is acked past" evil $EV hagiang send -n 0 -s no-one
 check "a mail to an address with CR LF in it is acked past" \
@@ -142,9 +158,61 @@ check "a mail to an address with CR LF in it is acked past" \
 check "both are refused (records_bad)" test "$(bad)" -eq $((b0 + 2))
 check "the refusals are logged with their reason" \
     refused 'reason="mail recipient missing or not a mailbox address"'
+
+m=$(mark)
+r0=$(counter hagiang reports_sent)
+check "an expired mail to 256 recipients (the cap) is acked" \
+    evil $EV hagiang send -n 256 -e -1000 -T vanthu@$BQ -s at-cap -l 3000
+id=$(made "$m" at-cap)
+check "its expiry in transit comes back as one report listing all 256" \
+    test "$(said "$m" "got report failed reason=3 to=vanthu@$EV recipients=256 msg=$id")" -eq 1
+check "and as nothing else" test "$(said "$m" "msg=$id")" -eq 1
+check "the province wrote one report" \
+    test "$(counter hagiang reports_sent)" -eq $((r0 + 1))
 echo x | ctl $BQ send --from vanthu@$BQ --subject "still flowing" chutich@tw >/dev/null
 check "honest mail still flows through the province" \
     wait_for 15 eval 'test "$(subject_count tw chutich "still flowing")" -eq 1'
+
+# --- 3. Failure reports: one per reason, to the origin only ------------------
+m=$(mark)
+r0=$(counter hagiang reports_sent)
+check "a mail to 256 unknown mailboxes is acked" \
+    evil $EV hagiang send -n 256 -T nobody@hagiang -s bad-mailboxes -l 3000
+id=$(made "$m" bad-mailboxes)
+check "it comes back as one report listing all 256" \
+    test "$(said "$m" "got report failed reason=1 to=vanthu@$EV recipients=256 msg=$id")" -eq 1
+check "and as nothing else" test "$(said "$m" "msg=$id")" -eq 1
+check "the province wrote one report" \
+    test "$(counter hagiang reports_sent)" -eq $((r0 + 1))
+
+b0=$(bad)
+t0=$(reports_in tw chutich)
+check "the same from a third party's mailbox is acked past" \
+    evil $EV hagiang send -F chutich@tw -n 256 -T nobody@hagiang -s third-party
+check "it is refused (records_bad)" test "$(bad)" -eq $((b0 + 1))
+check "no report goes to the third party's mailbox" \
+    never_for 3 eval 'test "$(reports_in tw chutich)" -gt $t0'
+
+echo x | ctl $BQ send --from vanthu@$BQ --subject two-unknown --receipt \
+    nobody@hagiang noone@hagiang vanthu@hagiang chutich@hagiang >/dev/null
+one_report() {	# RESULT REASON RECIPIENTS-JSON: such a report at BQ
+	local s
+	for s in $(ctl $BQ --json mail ls vanthu | jq '.messages[] | select(.kind == "report") | .seq'); do
+		ctl $BQ --json mail cat vanthu "$s" | jq -e --arg r "$1" \
+		    --argjson why "$2" --argjson l "$3" \
+		    '.report.result == $r and .report.reason == $why and
+		     .report.recipients == $l' >/dev/null && return 0
+	done
+	return 1
+}
+check "honest mail to two unknown mailboxes: one report naming both" \
+    wait_for 15 one_report failed 1 '["nobody@hagiang", "noone@hagiang"]'
+check "and one receipt naming the two that have it" \
+    wait_for 15 one_report delivered 0 '["vanthu@hagiang", "chutich@hagiang"]'
+check "and nothing else" \
+    test "$(ctl $BQ --json mail ls vanthu | jq '[.messages[] | select(.kind == "report")] | length')" -eq 2
+check "node-ctl mail cat shows whom a report is for" \
+    eval 'ctl $BQ mail cat vanthu "$(ctl $BQ --json mail ls vanthu | jq ".messages[] | select(.kind == \"report\") | .seq" | head -1)" | grep -q "^For: .*nobody@hagiang, noone@hagiang"'
 
 stop_node gw-hagiang
 stop_node gw-tw

@@ -211,7 +211,7 @@ cmd_send(const char *sock, int argc, char **argv)
 int
 cmd_mail(const char *sock, int argc, char **argv)
 {
-	json_t		*r, *m;
+	json_t		*r, *m, *v;
 	size_t		 i;
 	char		*end;
 	long long	 seq;
@@ -263,10 +263,19 @@ cmd_mail(const char *sock, int argc, char **argv)
 			print_time(num(r, "created_ms"));
 			printf("\nSubject: ");
 			print_safe(str(r, "subject"), 0);
-			if ((m = json_object_get(r, "report")) != NULL)
-				printf("\nReport:  %s for %s (reason %lld) %s",
-				    str(m, "result"), str(m, "recipient"),
-				    num(m, "reason"), str(m, "message_id"));
+			if ((m = json_object_get(r, "report")) != NULL) {
+				printf("\nReport:  %s (reason %lld) %s\nFor:     ",
+				    str(m, "result"), num(m, "reason"),
+				    str(m, "message_id"));
+				json_array_foreach(json_object_get(m,
+				    "recipients"), i, v) {
+					printf(i ? ", " : "");
+					print_safe(json_string_value(v) ?
+					    json_string_value(v) : "", 0);
+				}
+				printf("\nDetail:  ");
+				print_safe(str(m, "detail"), 0);
+			}
 			printf("\n\n");
 			print_safe(str(r, "text"), 1);
 			printf("\n");
