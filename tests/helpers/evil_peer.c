@@ -5,7 +5,7 @@
  *   evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] [-T ADDR] [-s SUBJECT]
  *       [-f CHAINFILE] [-V VERSION] [-M MIN] [-F FROM] [-n RCPTS]
  *       [-e EXPIRES] [-r RECORDS] [-b BATCH] [-q QUERIES] [-l LINGER]
- *       KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY MODE
+ *       [-S STATEFILE] KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY MODE
  *
  * It connects a DEALER to ENDPOINT with CURVE (its own key from KEYFILE,
  * the server key the X25519 form of PARENTKEY, 64 hex digits), says Hello
@@ -13,13 +13,18 @@
  * checkpoints 0, credit 64, protocol versions MIN to VERSION: -M and -V,
  * by default this build's; -V 0 leaves the newest out, as a node from
  * before that field), waits for the parent's Hello (a refused handshake
- * ends that wait at once), then plays MODE:
+ * ends that wait at once), then plays MODE. With -S STATEFILE it keeps
+ * its store id and both logs' positions there from one run to the next,
+ * as a node would (hello and send modes): the parent resumes its feed
+ * instead of sending everything again, and send mode goes on from where
+ * the parent holds its log. The modes:
  *
  *   hello          nothing more: only the Hello exchange
  *   send           one good record in batch (0,1] (-r: RECORDS of them,
  *                  in batches of -b BATCH, default 64); wait for the
  *                  last ack; then -q QUERIES trace queries (ttl 16) for
- *                  each record sent, their answers awaited
+ *                  each record sent, their answers counted until none
+ *                  came for 3 s
  *   bad-from       a record from FROM (-F) in (0,1], then a good record
  *                  in (1,2]; wait for ack 2
  *   tamper         a record with one byte of its body flipped in (0,1],
@@ -81,6 +86,7 @@
 #define LANE_MAIL	1	/* normal: mail of normal priority */
 #define OVERSIZE	(WIRE_MAX_FRAME + 1024 * 1024)	/* < 16 MiB */
 #define EVIL_MAX_IDS	4096	/* record ids remembered for traces */
+#define TRACE_QUIET_MS	3000	/* no more trace answers: stop waiting */
 
 struct evil {
 	void			*ctx, *sock, *mon;
@@ -95,6 +101,14 @@ struct evil {
 	uint64_t		 traced;	/* answers seen */
 	uint8_t			 ids[EVIL_MAX_IDS][WIRE_ID_BYTES]; /* made */
 	size_t			 n_ids;
+	/* The session as a node keeps it (-S): our store id, the
+	 * parent's, how far we hold its log and it holds ours. */
+	const char		*state;
+	uint8_t			 store_id[WIRE_STORE_ID_BYTES];
+	uint8_t			 parent_store[WIRE_STORE_ID_BYTES];
+	int			 has_parent_store;
+	uint64_t		 rx_upto[WIRE_LANES];	/* its log, held */
+	uint64_t		 tx_from[WIRE_LANES];	/* ours, it holds */
 	uint32_t		 version, min_version;	/* in our Hello */
 	struct cert_chain	 chain;
 	uint64_t		 deadline_ms;
@@ -112,9 +126,9 @@ usage(void)
 	fprintf(stderr, "usage: evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] "
 	    "[-T ADDR] [-s SUBJECT] [-f CHAINFILE] [-V VERSION] [-M MIN]\n"
 	    "    [-F FROM] [-n RCPTS] [-e EXPIRES] [-r RECORDS] [-b BATCH] "
-	    "[-q QUERIES]\n    [-l LINGER] KEYFILE CHAINFILE NAME ENDPOINT "
-	    "PARENTKEY\n    hello|send|bad-from|tamper|garbage|replay|"
-	    "forged-origin|push\n");
+	    "[-q QUERIES]\n    [-l LINGER] [-S STATEFILE] KEYFILE CHAINFILE "
+	    "NAME ENDPOINT PARENTKEY\n    hello|send|bad-from|tamper|garbage|"
+	    "replay|forged-origin|push\n");
 	exit(2);
 }
 
@@ -201,23 +215,24 @@ send_hello(struct evil *e)
 	Nodenet__Frame		 f = NODENET__FRAME__INIT;
 	Nodenet__Hello		 h = NODENET__HELLO__INIT;
 	ProtobufCBinaryData	*chain;
-	uint8_t			 store_id[WIRE_STORE_ID_BYTES];
-	uint64_t		 checkpoints[WIRE_LANES] = { 0 };
 
 	chain = xcalloc(e->chain.n + 1, sizeof(*chain));
 	for (size_t i = 0; i < e->chain.n; i++) {
 		chain[i].data = e->chain.certs[i];
 		chain[i].len = e->chain.lens[i];
 	}
-	randombytes_buf(store_id, sizeof(store_id));
 	h.protocol_version = e->min_version;
 	h.max_protocol_version = e->version;
 	h.name = (char *)(uintptr_t)e->name;
 	h.cert_chain = chain;
 	h.n_cert_chain = e->chain.n;
-	h.store_id.data = store_id;
-	h.store_id.len = sizeof(store_id);
-	h.checkpoints = checkpoints;
+	h.store_id.data = e->store_id;
+	h.store_id.len = sizeof(e->store_id);
+	if (e->has_parent_store) {
+		h.peer_store_id.data = e->parent_store;
+		h.peer_store_id.len = sizeof(e->parent_store);
+	}
+	h.checkpoints = e->rx_upto;
 	h.n_checkpoints = WIRE_LANES;
 	h.credit = 64;
 	f.kind_case = NODENET__FRAME__KIND_HELLO;
@@ -438,6 +453,78 @@ on_monitor(struct evil *e)
 	}
 }
 
+/*
+ * -S FILE: "STOREID PARENTSTOREID RX0 RX1 RX2 TX0 TX1 TX2", hex ids and
+ * log positions, as the last run left them; without it (or the file), a
+ * new store that holds nothing.
+ */
+static void
+state_load(struct evil *e)
+{
+	FILE	*f;
+	char	 ours[2 * WIRE_STORE_ID_BYTES + 1];
+	char	 theirs[2 * WIRE_STORE_ID_BYTES + 1];
+	size_t	 len;
+
+	randombytes_buf(e->store_id, sizeof(e->store_id));
+	if (e->state == NULL || (f = fopen(e->state, "r")) == NULL)
+		return;
+	if (fscanf(f, "%32s %32s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+	    " %" SCNu64 " %" SCNu64, ours, theirs, &e->rx_upto[0],
+	    &e->rx_upto[1], &e->rx_upto[2], &e->tx_from[0], &e->tx_from[1],
+	    &e->tx_from[2]) != 8 ||
+	    sodium_hex2bin(e->store_id, sizeof(e->store_id), ours,
+	    strlen(ours), NULL, &len, NULL) != 0 ||
+	    sodium_hex2bin(e->parent_store, sizeof(e->parent_store), theirs,
+	    strlen(theirs), NULL, &len, NULL) != 0)
+		fail_setup(e->state, "not a state file of evil_peer");
+	e->has_parent_store = 1;
+	fclose(f);
+}
+
+static void
+state_save(const struct evil *e)
+{
+	FILE	*f;
+	char	 ours[2 * WIRE_STORE_ID_BYTES + 1];
+	char	 theirs[2 * WIRE_STORE_ID_BYTES + 1];
+
+	if (e->state == NULL || !e->has_parent_store)
+		return;
+	if ((f = fopen(e->state, "w")) == NULL)
+		fail_setup(e->state, strerror(errno));
+	sodium_bin2hex(ours, sizeof(ours), e->store_id, sizeof(e->store_id));
+	sodium_bin2hex(theirs, sizeof(theirs), e->parent_store,
+	    sizeof(e->parent_store));
+	fprintf(f, "%s %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
+	    PRIu64 " %" PRIu64 "\n", ours, theirs, e->rx_upto[0],
+	    e->rx_upto[1], e->rx_upto[2], e->tx_from[0], e->tx_from[1],
+	    e->tx_from[2]);
+	fclose(f);
+}
+
+/* The parent's Hello: where its feed and ours resume (our store as it
+ * knows it: its checkpoints count; another: from 0). */
+static void
+hello_state(struct evil *e, const Nodenet__Hello *h)
+{
+	int	ours = h->peer_store_id.len == WIRE_STORE_ID_BYTES &&
+	    memcmp(h->peer_store_id.data, e->store_id,
+	    WIRE_STORE_ID_BYTES) == 0;
+
+	for (size_t l = 0; l < WIRE_LANES; l++)
+		e->tx_from[l] = ours && l < h->n_checkpoints ?
+		    h->checkpoints[l] : 0;
+	if (h->store_id.len == WIRE_STORE_ID_BYTES) {
+		if (e->has_parent_store && memcmp(e->parent_store,
+		    h->store_id.data, WIRE_STORE_ID_BYTES) != 0)
+			memset(e->rx_upto, 0, sizeof(e->rx_upto));
+		memcpy(e->parent_store, h->store_id.data,
+		    WIRE_STORE_ID_BYTES);
+		e->has_parent_store = 1;
+	}
+}
+
 /* Says what record the parent sent us (not verified: only shown). */
 static void
 print_record(const ProtobufCBinaryData *rec)
@@ -488,6 +575,7 @@ on_frame(struct evil *e, const uint8_t *buf, size_t len)
 		    f->hello->n_cert_chain, f->hello->credit,
 		    f->hello->protocol_version,
 		    f->hello->max_protocol_version);
+		hello_state(e, f->hello);
 		e->hello_seen = 1;
 		break;
 	case NODENET__FRAME__KIND_ACK:
@@ -500,6 +588,9 @@ on_frame(struct evil *e, const uint8_t *buf, size_t len)
 	case NODENET__FRAME__KIND_BATCH:
 		for (size_t i = 0; i < f->batch->n_items; i++)
 			print_record(&f->batch->items[i]->record);
+		if (f->batch->lane < WIRE_LANES &&
+		    f->batch->upto > e->rx_upto[f->batch->lane])
+			e->rx_upto[f->batch->lane] = f->batch->upto;
 		/* What a child would do: hold it and say so. */
 		send_ack(e, f->batch->lane, f->batch->upto, f->batch->n_items > 0 ?
 		    (uint32_t)f->batch->n_items : 1);
@@ -744,7 +835,7 @@ static int
 mode_send(struct evil *e, long records, long batch, long queries)
 {
 	struct item	*it = xcalloc((size_t)batch, sizeof(*it));
-	uint64_t	 seq = 0, start;
+	uint64_t	 seq = e->tx_from[LANE_MAIL], start;
 	int		 ok = 1;
 
 	for (long done = 0; ok && done < records;) {
@@ -761,7 +852,8 @@ mode_send(struct evil *e, long records, long batch, long queries)
 			free((void *)(uintptr_t)it[i].rec);
 		seq += (uint64_t)n;
 		done += n;
-		ok = wait_ack(e, LANE_MAIL, seq);
+		if ((ok = wait_ack(e, LANE_MAIL, seq)))
+			e->tx_from[LANE_MAIL] = seq;
 	}
 	free(it);
 	if (!ok || queries == 0)
@@ -772,11 +864,20 @@ mode_send(struct evil *e, long records, long batch, long queries)
 			send_trace(e, e->ids[i]);
 			pump(e, 0);
 		}
-	while (e->traced < e->trace_qid && mono_ms() < e->deadline_ms)
+	/* Answers are best effort (a node may drop some under load):
+	 * wait until none came for TRACE_QUIET_MS. */
+	for (uint64_t seen = e->traced, quiet = mono_ms();
+	    e->traced < e->trace_qid && mono_ms() - quiet < TRACE_QUIET_MS &&
+	    mono_ms() < e->deadline_ms;) {
 		pump(e, 100);
+		if (e->traced != seen) {
+			seen = e->traced;
+			quiet = mono_ms();
+		}
+	}
 	printf("evil_peer: %" PRIu64 " trace queries, %" PRIu64 " answered in "
 	    "%" PRIu64 " ms\n", e->trace_qid, e->traced, mono_ms() - start);
-	return e->traced == e->trace_qid;
+	return ok;
 }
 
 static int
@@ -873,8 +974,8 @@ main(int argc, char **argv)
 	e.origin_seq = 1;
 	e.version = WIRE_PROTOCOL_VERSION;
 	e.min_version = WIRE_PROTOCOL_MIN;
-	while ((ch = getopt(argc, argv, "t:o:k:T:s:f:V:M:F:n:e:r:b:q:l:")) !=
-	    -1) {
+	while ((ch = getopt(argc, argv, "t:o:k:T:s:f:V:M:F:n:e:r:b:q:l:S:"))
+	    != -1) {
 		switch (ch) {
 		case 't':
 			timeout_s = strtol(optarg, NULL, 10);
@@ -898,6 +999,9 @@ main(int argc, char **argv)
 			break;
 		case 'F':
 			e.from = optarg;
+			break;
+		case 'S':
+			e.state = optarg;
 			break;
 		case 'n':
 		case 'e':
@@ -976,6 +1080,7 @@ main(int argc, char **argv)
 	    strcmp(mode, "replay") != 0 && strcmp(mode, "forged-origin") != 0)
 		usage();
 
+	state_load(&e);
 	setup_socket(&e, argv[optind + 3], parent);
 	e.deadline_ms = mono_ms() + (uint64_t)timeout_s * 1000;
 	if (strcmp(mode, "garbage") == 0) {
@@ -1015,6 +1120,7 @@ main(int argc, char **argv)
 			linger_ms(&e, linger);
 	}
 	printf("evil_peer: %s: %s\n", mode, ok ? "ok" : "FAILED");
+	state_save(&e);
 	free(early);
 	zmq_socket_monitor(e.sock, NULL, 0);
 	zmq_close(e.mon);

@@ -16,6 +16,9 @@
 #    transit is reported once, in one report.
 # 3. A mail to many bad addresses brings one report per reason, to the
 #    origin's own mailbox only.
+# 4. The longest event-loop stall while the hostile peer sends the worst
+#    it may: printed, bounded generously (2 s) so that a slow, busy
+#    machine passes.
 # Each time: the refusal, its counter and log line, and honest mail
 # still flowing.
 cd "$(dirname "$0")/../.." && . tests/lib.sh && . tests/hostile.sh
@@ -213,6 +216,57 @@ check "and nothing else" \
     test "$(ctl $BQ --json mail ls vanthu | jq '[.messages[] | select(.kind == "report")] | length')" -eq 2
 check "node-ctl mail cat shows whom a report is for" \
     eval 'ctl $BQ mail cat vanthu "$(ctl $BQ --json mail ls vanthu | jq ".messages[] | select(.kind == \"report\") | .seq" | head -1)" | grep -q "^For: .*nobody@hagiang, noone@hagiang"'
+
+# --- 4. The longest stall while a hostile peer does its worst ---------------
+# Each run is a peer of its own (st1.hagiang, ...), so that no earlier
+# run's reports come back to it, that first links up once (hagiang then
+# reads its whole log for the new peer) and keeps its session state
+# (evil_peer -S), as a node would. Then, while it sends, a probe
+# (ctl_raw --probe) asks hagiang for its status in a loop: the longest
+# wait for an answer is the longest hagiang was deaf.
+runs=0
+stall() {	# DESC EVIL-ARGS...: a new peer sends, hagiang probed meanwhile
+	local desc=$1 name p rc; shift
+	name=st$((runs += 1)).hagiang
+	new_key $name
+	issue hagiang $name >/dev/null
+	evil $name hagiang hello -S "$T/$name/state" -l 2000 || return 1
+	rm -f "$T/probe" "$T/probe.stop"
+	"$B/tests/ctl_raw" "$T/hagiang/control.sock" --probe "$T/probe.stop" \
+	    >"$T/probe" &
+	p=$!
+	evil $name hagiang "$@" -S "$T/$name/state"
+	rc=$?
+	sleep 1		# what the last batch set off
+	touch "$T/probe.stop"
+	wait $p
+	echo "# stall, $desc: hagiang answered its status within $(cat "$T/probe") ms"
+	[ -s "$T/probe" ] && return $rc
+}
+N=1024
+check "hostile: $N expired mails to 256 recipients each, in batches of 256" \
+    stall "$N expired mails to 256 recipients, batches of 256" \
+    send -r $N -b 256 -n 256 -e -1000 -T vanthu@$BQ -s worst-expired -t 120
+check "the province answered within 2 s throughout" test "$(cat "$T/probe")" -lt 2000
+check "hostile: the same in one batch (8 MB, under the 8 MiB frame limit)" \
+    stall "$N expired mails to 256 recipients, one batch" \
+    send -r $N -b $N -n 256 -e -1000 -T vanthu@$BQ -s worst-expired1 -t 120
+check "the province answered within 2 s throughout" test "$(cat "$T/probe")" -lt 2000
+check "hostile: $N mails to 256 unknown mailboxes each, then 2 traces of each" \
+    stall "$N mails to 256 unknown mailboxes, batches of 256, 2 traces each" \
+    send -r $N -b 256 -n 256 -T nobody@hagiang -q 2 -s worst-bad -t 120
+check "the province answered within 2 s throughout" test "$(cat "$T/probe")" -lt 2000
+check "the traces were answered" \
+    eval 'grep "trace queries" "$T/evil.log" | tail -1 | grep -qv " 0 answered"'
+d0=$(counter $BQ delivered)
+check "for comparison: $N honest mails to one recipient each" \
+    stall "$N honest mails to one recipient, batches of 256" \
+    send -r $N -b 256 -T vanthu@$BQ -s worst-honest -t 120
+check "all $N honest mails arrive" \
+    wait_for 30 eval 'test "$(counter $BQ delivered)" -ge $((d0 + N))'
+check "the province is still up" is_running hagiang
+echo "# the province's longest loop turn in this whole test: $(ctl hagiang \
+    --json status | jq .loop.longest_turn_ms) ms"
 
 stop_node gw-hagiang
 stop_node gw-tw
