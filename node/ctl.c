@@ -68,12 +68,15 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 		json_object_set_new(counters, metrics_counters[i].mc_name,
 		    json_integer((json_int_t)metrics_value(c,
 		    &metrics_counters[i])));
-	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:I, s:I, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:I, s:I, s:{s:I},"
+	    " s:o}",
 	    "name", n->n_conf->name, "tier", tier(n), "version", NODE_VERSION,
 	    "running", 1,
 	    "uptime_s", (json_int_t)((loop_now_ms() - n->n_started_ms) / 1000),
 	    "store", store,
 	    "peers", (json_int_t)n->n_npeers, "peers_up", (json_int_t)up,
+	    "loop", "longest_turn_ms",
+	    (json_int_t)loop_longest_turn_ms(n->n_loop),
 	    "counters", counters);
 }
 

@@ -5,7 +5,8 @@
  * Owns the watch list and the timers, nothing it watches. Invariants:
  * a watch removed during dispatch is never called again (it is marked
  * dead and swept after the round); timers fire in deadline order, each
- * at most once.
+ * at most once. It keeps the longest turn it has run (from the poll's
+ * return to the end of the idle hook), the node's worst stall.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ struct loop {
 	loop_idle_fn	 l_idle;
 	void		*l_idle_arg;
 	int		 l_stop;
+	uint64_t	 l_longest_ms;	/* the longest turn so far */
 };
 
 uint64_t
@@ -175,11 +177,27 @@ next_timeout(loop_t *l, uint64_t now)
 	return soonest <= now ? 0 : (long)(soonest - now);
 }
 
+/*
+ * A turn (handlers, timers, the idle hook) took ms: nothing else was
+ * answered meanwhile. Kept as the longest; a slow one is logged.
+ */
+static void
+turn_done(loop_t *l, uint64_t ms)
+{
+	if (ms > l->l_longest_ms)
+		l->l_longest_ms = ms;
+	if (ms >= LOOP_SLOW_TURN_MS)
+		log_warnx("event=slow_turn ms=%llu longest_ms=%llu",
+		    (unsigned long long)ms,
+		    (unsigned long long)l->l_longest_ms);
+}
+
 int
 loop_run(loop_t *l)
 {
 	zmq_pollitem_t	*items = NULL;
 	size_t		 cap = 0;
+	uint64_t	 start;
 
 	l->l_stop = 0;
 	while (!l->l_stop) {
@@ -199,6 +217,7 @@ loop_run(loop_t *l)
 			free(items);
 			return -1;
 		}
+		start = loop_now_ms();
 		/* Handlers may add watches: only the first n were polled. */
 		for (size_t i = 0; rc > 0 && i < n && !l->l_stop; i++) {
 			struct watch	w = l->l_watch[i];
@@ -214,7 +233,14 @@ loop_run(loop_t *l)
 			;
 		if (l->l_idle != NULL)
 			l->l_idle(l, l->l_idle_arg);
+		turn_done(l, loop_now_ms() - start);
 	}
 	free(items);
 	return 0;
+}
+
+uint64_t
+loop_longest_turn_ms(const loop_t *l)
+{
+	return l->l_longest_ms;
 }

@@ -40,4 +40,12 @@ void	 loop_stop(loop_t *l);
 /* Monotonic milliseconds. */
 uint64_t loop_now_ms(void);
 
+/* A turn this long or longer is logged (event=slow_turn). */
+#define LOOP_SLOW_TURN_MS	1000
+/*
+ * The longest turn so far, in ms: from zmq_poll's return to the end of
+ * the idle hook, the longest the loop answered nothing.
+ */
+uint64_t loop_longest_turn_ms(const loop_t *l);
+
 #endif

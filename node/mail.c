@@ -4,12 +4,15 @@
  * Delivery happens in the transaction that stores the record, and the
  * store's mailbox index refuses a second delivery of the same record to
  * the same mailbox, so a message is delivered exactly once however often
- * it arrives. A recipient that cannot be served (unknown node or mailbox,
- * expired) gets a signed failure report addressed to the sender; a
- * sender that asked for one gets a delivery receipt. Reports are records
- * like any other: they route back hop by hop, and are never themselves
- * reported on (no report storms).
+ * it arrives. Recipients that cannot be served (unknown node or mailbox,
+ * expired) get a signed failure report addressed to the sender, one per
+ * reason listing them all; a sender that asked for one gets a delivery
+ * receipt. The sender is a mailbox at the mail's origin (wire.c checks
+ * it), so reports go to the office that sent the mail and nowhere else.
+ * Reports are records like any other: they route back hop by hop, and
+ * are never themselves reported on (no report storms).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,26 +24,10 @@
 #include "route.h"
 #include "xmem.h"
 
-#define MAILBOX_MAX	64
-
 int
 mail_address(const char *addr, const char **node)
 {
-	const char	*at = strchr(addr, '@');
-	size_t		 user = at == NULL ? 0 : (size_t)(at - addr);
-
-	if (at == NULL || user == 0 || user > MAILBOX_MAX ||
-	    !name_valid(at + 1))
-		return 0;
-	for (size_t i = 0; i < user; i++) {
-		char	c = addr[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '-' || c == '_'))
-			return 0;
-	}
-	*node = at + 1;
-	return 1;
+	return name_mailbox(addr, node);
 }
 
 int
@@ -62,21 +49,55 @@ mail_mailbox_known(const struct node *n, const char *user, size_t len)
 	return 0;
 }
 
-/* Writes a report about message msg for recipient back to its sender;
- * 0, or -1 if it could not be stored. */
+/*
+ * The recipients one report covers, in the mail's order: at most a
+ * mail's cap (a mail stored before the cap may name more; the report
+ * lists the first). Not made distinct: a recipient the mail names twice
+ * is listed twice, within the same bound.
+ */
+struct rcpts {
+	const char	*r[WIRE_MAX_RECIPIENTS];
+	size_t		 n;
+};
+
+static void
+rcpts_add(struct rcpts *l, const char *addr)
+{
+	if (l->n < WIRE_MAX_RECIPIENTS)
+		l->r[l->n++] = addr;
+}
+
+/*
+ * Writes one report about message msg, covering the recipients of l,
+ * back to its sender; a failure also leaves a custody event naming who
+ * (the first recipient, or the next hop the mail expired on the way
+ * to). Only to a sender the contract allows: a mailbox at the mail's
+ * origin (a mail stored before that rule gets no report). 0, or -1 if
+ * it could not be stored.
+ */
 static int
 report(struct node *n, store_txn_t *txn, const struct wire_record *msg,
-    const char *recipient, Nodenet__Report__Kind kind,
-    Nodenet__Report__Reason reason, const char *detail)
+    const struct rcpts *l, Nodenet__Report__Kind kind,
+    Nodenet__Report__Reason reason, const char *detail, const char *who)
 {
 	Nodenet__RecordBody	rb = NODENET__RECORD_BODY__INIT;
 	Nodenet__Report		r = NODENET__REPORT__INIT;
 	uint8_t			id[WIRE_ID_BYTES];
+	int			rc;
 
+	if (l->n == 0)
+		return 0;
+	if ((rc = wire_mail_check(msg->rb)) != 0) {
+		log_warnx("event=report_skipped reason=\"%s\"",
+		    wire_strerror(rc));
+		return 0;
+	}
 	r.kind = kind;
 	r.message_id.data = (uint8_t *)(uintptr_t)msg->id;
 	r.message_id.len = WIRE_ID_BYTES;
-	r.recipient = (char *)(uintptr_t)recipient;
+	r.recipient = (char *)(uintptr_t)l->r[0];
+	r.recipients = (char **)(uintptr_t)l->r;
+	r.n_recipients = l->n;
 	r.reason = reason;
 	r.detail = (char *)(uintptr_t)detail;
 	r.to = msg->rb->mail->from;
@@ -86,10 +107,11 @@ report(struct node *n, store_txn_t *txn, const struct wire_record *msg,
 		return -1;
 	n->n_cnt.reports_sent++;
 	if (kind == NODENET__REPORT__KIND__FAILED)
-		node_custody(txn, msg->id, STORE_CUSTODY_FAILED, recipient);
-	log_info("event=report kind=%s recipient=%s reason=%d",
-	    kind == NODENET__REPORT__KIND__FAILED ? "failed" : "delivered",
-	    recipient, (int)reason);
+		node_custody(txn, msg->id, STORE_CUSTODY_FAILED,
+		    who != NULL ? who : l->r[0]);
+	log_info("event=report kind=%s to=%s recipients=%zu first=%s "
+	    "reason=%d", kind == NODENET__REPORT__KIND__FAILED ? "failed" :
+	    "delivered", r.to, l->n, l->r[0], (int)reason);
 	return 0;
 }
 
@@ -98,7 +120,7 @@ static int
 deliver(struct node *n, store_txn_t *txn, const uint8_t *id,
     const char *user, size_t len)
 {
-	char		mbox[MAILBOX_MAX + 1];
+	char		mbox[NAME_MAILBOX_MAX + 1];
 	uint64_t	seq;
 	int		rc;
 
@@ -119,50 +141,73 @@ deliver(struct node *n, store_txn_t *txn, const uint8_t *id,
 	return 1;
 }
 
+/* What a mail that arrives here can come to, each with its own report. */
+enum outcome {
+	O_NO_MAILBOX,
+	O_NO_NODE,
+	O_EXPIRED,
+	O_DELIVERED,	/* a receipt, if the sender asked for one */
+	O_N
+};
+
+static const struct {
+	Nodenet__Report__Kind	kind;
+	Nodenet__Report__Reason	reason;
+	const char		*detail;
+} outcomes[O_N] = {
+	{ NODENET__REPORT__KIND__FAILED,
+	  NODENET__REPORT__REASON__UNKNOWN_MAILBOX, "no such mailbox" },
+	{ NODENET__REPORT__KIND__FAILED,
+	  NODENET__REPORT__REASON__UNKNOWN_NODE, "no route to node" },
+	{ NODENET__REPORT__KIND__FAILED,
+	  NODENET__REPORT__REASON__EXPIRED, "expired before delivery" },
+	{ NODENET__REPORT__KIND__DELIVERED,
+	  NODENET__REPORT__REASON__NONE, "" },
+};
+
+/*
+ * Delivers a new mail to the local mailboxes it names, and writes at
+ * most one report per outcome, each listing its recipients: however
+ * many recipients fail, one mail costs its sender's office a few
+ * reports, not one each.
+ */
 static void
 accept_mail(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 {
 	const Nodenet__MailMessage	*m = wr->rb->mail;
+	struct rcpts			*l = xcalloc(O_N, sizeof(*l));
 	const char			*node, *via;
 	int				 expired;
 
 	expired = mail_expired(wr->rb, node_wall_ms());
 	for (size_t i = 0; i < m->n_to; i++) {
 		const char	*to = m->to[i];
+		size_t		 user;
 
-		if (!mail_address(to, &node)) {
-			report(n, txn, wr, to, NODENET__REPORT__KIND__FAILED,
-			    NODENET__REPORT__REASON__UNKNOWN_MAILBOX,
-			    "malformed address");
-			continue;
-		}
+		if (!mail_address(to, &node))
+			continue;	/* not a valid mail (wire_mail_check) */
+		user = (size_t)(node - 1 - to);
 		switch (route_next(n, node, &via)) {
 		case ROUTE_LOCAL:
 			if (expired)
-				report(n, txn, wr, to,
-				    NODENET__REPORT__KIND__FAILED,
-				    NODENET__REPORT__REASON__EXPIRED,
-				    "expired before delivery");
-			else if (!mail_mailbox_known(n, to, (size_t)(node - 1 - to)))
-				report(n, txn, wr, to,
-				    NODENET__REPORT__KIND__FAILED,
-				    NODENET__REPORT__REASON__UNKNOWN_MAILBOX,
-				    "no such mailbox");
-			else if (deliver(n, txn, wr->id, to,
-			    (size_t)(node - 1 - to)) == 1 && m->want_receipt)
-				report(n, txn, wr, to,
-				    NODENET__REPORT__KIND__DELIVERED,
-				    NODENET__REPORT__REASON__NONE, "");
+				rcpts_add(&l[O_EXPIRED], to);
+			else if (!mail_mailbox_known(n, to, user))
+				rcpts_add(&l[O_NO_MAILBOX], to);
+			else if (deliver(n, txn, wr->id, to, user) == 1)
+				rcpts_add(&l[O_DELIVERED], to);
 			break;
 		case ROUTE_NONE:
-			report(n, txn, wr, to, NODENET__REPORT__KIND__FAILED,
-			    NODENET__REPORT__REASON__UNKNOWN_NODE,
-			    "no route to node");
+			rcpts_add(&l[O_NO_NODE], to);
 			break;
 		case ROUTE_PEER:
 			break;	/* the feed of that link carries it on */
 		}
 	}
+	for (int o = 0; o < O_N; o++)
+		if (o != O_DELIVERED || m->want_receipt)
+			report(n, txn, wr, &l[o], outcomes[o].kind,
+			    outcomes[o].reason, outcomes[o].detail, NULL);
+	free(l);
 }
 
 void
@@ -184,17 +229,19 @@ mail_accept(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 		deliver(n, txn, wr->id, to, (size_t)(node - 1 - to));
 }
 
-/* 1 if a failure for recipient was already reported for message id. */
-static int
-failure_reported(store_txn_t *txn, const uint8_t *id, const char *recipient)
-{
-	struct store_custody	ev;
+struct expiry_seen {
+	const char	*via;
+	int		 found;
+};
 
-	for (unsigned i = 0; store_custody_get(txn, id, i, &ev) == 0; i++)
-		if (ev.event == STORE_CUSTODY_FAILED &&
-		    strcmp(ev.peer, recipient) == 0)
-			return 1;
-	return 0;
+static int
+expiry_event(const struct store_custody *ev, void *arg)
+{
+	struct expiry_seen	*e = arg;
+
+	if (ev->event == STORE_CUSTODY_FAILED && strcmp(ev->peer, e->via) == 0)
+		e->found = 1;
+	return e->found;
 }
 
 void
@@ -204,18 +251,26 @@ mail_expire(struct node *n, store_txn_t *txn, const uint8_t *id,
 	const Nodenet__MailMessage	*m = rb->mail;
 	struct wire_record		 wr = { .rb = (Nodenet__RecordBody *)
 	    (uintptr_t)rb };
+	struct expiry_seen		 seen = { via, 0 };
+	struct rcpts			*l;
 	const char			*node, *next;
 
+	/* Reported once per next hop: a feed that reads the mail again
+	 * (a new session, a restart) finds the custody event it left.
+	 * One pass over the events; unreadable counts as reported. */
+	if (store_custody_walk(txn, id, UINT_MAX, expiry_event, &seen) != 0 ||
+	    seen.found)
+		return;
 	memcpy(wr.id, id, WIRE_ID_BYTES);
+	l = xcalloc(1, sizeof(*l));
 	for (size_t i = 0; i < m->n_to; i++)
 		if (mail_address(m->to[i], &node) &&
 		    route_next(n, node, &next) == ROUTE_PEER &&
-		    strcmp(next, via) == 0 &&
-		    !failure_reported(txn, id, m->to[i]))
-			report(n, txn, &wr, m->to[i],
-			    NODENET__REPORT__KIND__FAILED,
-			    NODENET__REPORT__REASON__EXPIRED,
-			    "expired in transit");
+		    strcmp(next, via) == 0)
+			rcpts_add(l, m->to[i]);
+	report(n, txn, &wr, l, NODENET__REPORT__KIND__FAILED,
+	    NODENET__REPORT__REASON__EXPIRED, "expired in transit", via);
+	free(l);
 }
 
 int
@@ -300,9 +355,12 @@ mail_fail(struct node *n, const char *mbox, uint64_t seq,
 		goto out;
 	}
 	if (wr.rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL) {
+		struct rcpts	one = { .n = 1 };
+
 		recipient = xasprintf("%s@%s", mbox, n->n_conf->name);
-		if (report(n, txn, &wr, recipient,
-		    NODENET__REPORT__KIND__FAILED, reason, detail) != 0) {
+		one.r[0] = recipient;
+		if (report(n, txn, &wr, &one, NODENET__REPORT__KIND__FAILED,
+		    reason, detail, NULL) != 0) {
 			snprintf(err, errlen, "could not store the report");
 			goto out;
 		}

@@ -13,7 +13,7 @@
 
 struct node;
 
-#define MAIL_MAX_RECIPIENTS	256
+#define MAIL_MAX_RECIPIENTS	WIRE_MAX_RECIPIENTS	/* sent or received */
 #define MAIL_MAX_TEXT		(128u * 1024)
 #define MAIL_MAX_DETAIL		1000	/* bytes of a report's detail */
 

@@ -4,6 +4,7 @@
  * name_valid() before it is used. The subtree tests compare whole labels
  * only, so that a suffix match can never grant a name another node's
  * authority ("xbacquang.hagiang" is not below "bacquang.hagiang").
+ * A mailbox address is a mailbox name at a node name.
  */
 #include <string.h>
 
@@ -69,4 +70,24 @@ name_is_child(const char *name, const char *parent)
 
 	return dot != NULL && name_strictly_within(name, parent) &&
 	    strcmp(dot + 1, parent) == 0;
+}
+
+int
+name_mailbox(const char *addr, const char **node)
+{
+	const char	*at = strchr(addr, '@');
+	size_t		 user = at == NULL ? 0 : (size_t)(at - addr);
+
+	if (at == NULL || user == 0 || user > NAME_MAILBOX_MAX ||
+	    !name_valid(at + 1))
+		return 0;
+	for (size_t i = 0; i < user; i++) {
+		char	c = addr[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '-' || c == '_'))
+			return 0;
+	}
+	*node = at + 1;
+	return 1;
 }

@@ -7,6 +7,7 @@
 #define NAME_H
 
 #define NAME_MAX_LEN	253
+#define NAME_MAILBOX_MAX	64	/* bytes of the user part of an address */
 
 /* 1 if s is a valid node name, 0 otherwise. */
 int	name_valid(const char *s);
@@ -21,5 +22,12 @@ int	name_strictly_within(const char *name, const char *subtree);
 
 /* 1 if name is a direct child of parent (one label below it), else 0. */
 int	name_is_child(const char *name, const char *parent);
+
+/*
+ * A mailbox address, "user@node": user is 1 to NAME_MAILBOX_MAX bytes of
+ * [a-z0-9._-], node a valid name (so no space, quote or control
+ * character anywhere). 1 with *node pointing into addr, 0 if it is not.
+ */
+int	name_mailbox(const char *addr, const char **node);
 
 #endif

@@ -62,29 +62,48 @@ route_free(struct node *n)
 	n->n_nknown = 0;
 }
 
+/*
+ * name_within() for a dest of dlen bytes that is a valid name, and a
+ * subtree that is one (our own, a link's, a learnt peer's): the labels
+ * are not checked again, for every candidate of every recipient.
+ */
+static int
+within(const char *dest, size_t dlen, const char *subtree, size_t slen)
+{
+	if (dlen == slen)
+		return memcmp(dest, subtree, dlen) == 0;
+	return dlen >= slen + 2 && dest[dlen - slen - 1] == '.' &&
+	    memcmp(dest + dlen - slen, subtree, slen) == 0;
+}
+
 enum route_kind
 route_next(struct node *n, const char *dest, const char **via)
 {
 	const struct node_conf	*c = n->n_conf;
 	const char		*best = NULL;
-	size_t			 best_len = 0;
+	size_t			 best_len = 0, dlen = strlen(dest);
+	size_t			 own = strlen(c->name);
+	int			 valid, ours;
 
 	if (strcmp(dest, c->name) == 0)
 		return ROUTE_LOCAL;
-	if (name_within(dest, c->name))
-		best_len = strlen(c->name);	/* ours, unless a child's */
-	for (size_t i = 0; i < c->n_links; i++) {
+	/* Checked once: an invalid name is within nothing. */
+	valid = name_valid(dest);
+	if ((ours = valid && within(dest, dlen, c->name, own)))
+		best_len = own;		/* ours, unless a child's */
+	for (size_t i = 0; valid && i < c->n_links; i++) {
 		size_t	len = strlen(c->links[i].name);
 
-		if (name_within(dest, c->links[i].name) && len > best_len) {
+		if (len > best_len &&
+		    within(dest, dlen, c->links[i].name, len)) {
 			best = c->links[i].name;
 			best_len = len;
 		}
 	}
-	for (size_t i = 0; i < n->n_nknown; i++) {
+	for (size_t i = 0; valid && i < n->n_nknown; i++) {
 		size_t	len = strlen(n->n_known[i]);
 
-		if (name_within(dest, n->n_known[i]) && len > best_len) {
+		if (len > best_len && within(dest, dlen, n->n_known[i], len)) {
 			best = n->n_known[i];
 			best_len = len;
 		}
@@ -93,7 +112,7 @@ route_next(struct node *n, const char *dest, const char **via)
 		*via = best;
 		return ROUTE_PEER;
 	}
-	if (name_within(dest, c->name) || strcmp(c->name, c->root_name) == 0)
+	if (ours || strcmp(c->name, c->root_name) == 0)
 		return ROUTE_NONE;
 	for (size_t i = 0; i < c->n_links; i++)
 		if (c->links[i].parent) {

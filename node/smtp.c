@@ -17,8 +17,6 @@
 #include "smtp.h"
 #include "utf8.h"
 
-#define MAILBOX_MAX	64	/* as node/mail.c: a node mailbox name */
-
 static int
 is_alpha(int c)
 {
@@ -332,7 +330,8 @@ smtp_map_rcpt(const char *addr, const char *domain, char *out,
 	if (!name_valid(node))
 		return SMTP_MAP_DOMAIN;
 	ulen = (size_t)(at - addr);
-	if (ulen == 0 || ulen > MAILBOX_MAX || ulen + 1 + nlen + 1 > outlen)
+	if (ulen == 0 || ulen > NAME_MAILBOX_MAX ||
+	    ulen + 1 + nlen + 1 > outlen)
 		return SMTP_MAP_USER;
 	for (size_t i = 0; i < ulen; i++) {
 		int	c = lower((unsigned char)addr[i]);
@@ -350,16 +349,9 @@ smtp_map_rcpt(const char *addr, const char *domain, char *out,
 int
 smtp_node_address(const char *addr)
 {
-	const char	*at = strchr(addr, '@');
-	size_t		 ulen = at == NULL ? 0 : (size_t)(at - addr);
+	const char	*node;
 
-	if (ulen == 0 || ulen > MAILBOX_MAX || !name_valid(at + 1))
-		return 0;
-	for (size_t i = 0; i < ulen; i++)
-		if (!((addr[i] >= 'a' && addr[i] <= 'z') || is_digit(addr[i]) ||
-		    addr[i] == '.' || addr[i] == '-' || addr[i] == '_'))
-			return 0;
-	return 1;
+	return name_mailbox(addr, &node);
 }
 
 /* DATA reader states. */

@@ -82,8 +82,8 @@ enum smtp_map {
 int	smtp_map_rcpt(const char *addr, const char *domain, char *out,
 	    size_t outlen);
 
-/* 1 if addr is a node address "user@node-name" (as node/mail.c takes
- * them: user 1..64 of [a-z0-9._-], a valid node name), 0 if not. */
+/* 1 if addr is a node address "user@node-name" (name_mailbox(): user
+ * 1..64 of [a-z0-9._-], a valid node name), 0 if not. */
 int	smtp_node_address(const char *addr);
 
 /*

@@ -38,6 +38,36 @@ event_name(int ev)
 	return ev >= 1 && ev <= 5 ? names[ev] : names[0];
 }
 
+/* own_hop()'s walk over the custody events. */
+struct hop {
+	const char	  *from;
+	json_t		  *events;
+	char		***next;
+	size_t		  *nnext;
+};
+
+static int
+hop_event(const struct store_custody *ev, void *arg)
+{
+	struct hop	*h = arg;
+	int		 dup = 0;
+
+	json_array_append_new(h->events, json_pack("{s:I, s:s, s:s}",
+	    "time_ms", (json_int_t)ev->time_ms, "event",
+	    event_name(ev->event), "peer", ev->peer));
+	if (ev->event != STORE_CUSTODY_SENT || (h->from != NULL &&
+	    strcmp(ev->peer, h->from) == 0))
+		return 0;
+	for (size_t k = 0; k < *h->nnext; k++)
+		dup |= strcmp((*h->next)[k], ev->peer) == 0;
+	if (!dup) {
+		*h->next = xrealloc(*h->next, *h->nnext + 1,
+		    sizeof(**h->next));
+		(*h->next)[(*h->nnext)++] = xstrdup(ev->peer);
+	}
+	return 0;
+}
+
 /*
  * This node's hop for record id, and the peers it handed it to (up at
  * most once each, not `from`).
@@ -46,34 +76,19 @@ static json_t *
 own_hop(struct node *n, const uint8_t *id, const char *from, char ***next,
     size_t *nnext)
 {
-	struct store_custody	 ev;
-	store_txn_t		*txn = NULL;
-	json_t			*events = json_array();
+	store_txn_t	*txn = NULL;
+	struct hop	 h = { from, json_array(), next, nnext };
 
 	*next = NULL;
 	*nnext = 0;
 	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) == 0) {
-		for (unsigned i = 0; i < WIRE_MAX_TRACE_EVENTS &&
-		    store_custody_get(txn, id, i, &ev) == 0; i++) {
-			int	dup = 0;
-
-			json_array_append_new(events, json_pack("{s:I, s:s, "
-			    "s:s}", "time_ms", (json_int_t)ev.time_ms, "event",
-			    event_name(ev.event), "peer", ev.peer));
-			if (ev.event != STORE_CUSTODY_SENT || (from != NULL &&
-			    strcmp(ev.peer, from) == 0))
-				continue;
-			for (size_t k = 0; k < *nnext; k++)
-				dup |= strcmp((*next)[k], ev.peer) == 0;
-			if (dup)
-				continue;
-			*next = xrealloc(*next, *nnext + 1, sizeof(**next));
-			(*next)[(*nnext)++] = xstrdup(ev.peer);
-		}
+		if (store_custody_walk(txn, id, WIRE_MAX_TRACE_EVENTS,
+		    hop_event, &h) != 0)
+			log_warnx("event=custody_unreadable");
 		store_txn_abort(&txn);
 	}
 	return json_pack("{s:s, s:o}", "node", n->n_conf->name, "events",
-	    events);
+	    h.events);
 }
 
 static struct peer *

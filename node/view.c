@@ -103,17 +103,27 @@ message_json(const struct wire_record *wr, int with_text)
 		}
 	} else if (rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT) {
 		const Nodenet__Report	*r = rb->report;
+		json_t			*rcpts;
 
 		json_object_set_new(o, "kind", json_string("report"));
 		json_object_set_new(o, "from", json_string(rb->origin));
 		json_object_set_new(o, "subject", json_string(
 		    r->kind == NODENET__REPORT__KIND__FAILED ?
 		    "delivery failed" : "delivered"));
-		json_object_set_new(o, "report", json_pack("{s:s, s:s, s:i,"
-		    " s:s}", "result", r->kind ==
+		/* recipients: all the report covers (a report from before
+		 * the list names one, in recipient). */
+		rcpts = json_array();
+		for (size_t i = 0; i < r->n_recipients; i++)
+			json_array_append_new(rcpts,
+			    json_string(r->recipients[i]));
+		if (r->n_recipients == 0 && r->recipient[0] != '\0')
+			json_array_append_new(rcpts,
+			    json_string(r->recipient));
+		json_object_set_new(o, "report", json_pack("{s:s, s:s, s:o,"
+		    " s:i, s:s}", "result", r->kind ==
 		    NODENET__REPORT__KIND__FAILED ? "failed" : "delivered",
-		    "recipient", r->recipient, "reason", (int)r->reason,
-		    "detail", r->detail));
+		    "recipient", r->recipient, "recipients", rcpts, "reason",
+		    (int)r->reason, "detail", r->detail));
 		if (r->message_id.len == WIRE_ID_BYTES)
 			json_object_set_new(json_object_get(o, "report"),
 			    "message_id", view_hex_id(r->message_id.data));
@@ -220,12 +230,20 @@ event_name(int ev)
 	return "?";
 }
 
+static int
+trace_event(const struct store_custody *ev, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s}", "time_ms",
+	    (json_int_t)ev->time_ms, "event", event_name(ev->event), "peer",
+	    ev->peer));
+	return 0;
+}
+
 json_t *
 view_trace(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 {
-	struct store_custody	 ev;
-	uint8_t			 id[STORE_ID_BYTES];
-	json_t			*list;
+	uint8_t	 id[STORE_ID_BYTES];
+	json_t	*list;
 
 	if (view_parse_id(json_object_get(req, "id"), id) != 0) {
 		snprintf(err, errlen, "trace needs a message id (64 hex "
@@ -233,11 +251,12 @@ view_trace(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 		return NULL;
 	}
 	list = json_array();
-	for (unsigned i = 0; i < VIEW_LIST_MAX &&
-	    store_custody_get(txn, id, i, &ev) == 0; i++)
-		json_array_append_new(list, json_pack("{s:I, s:s, s:s}",
-		    "time_ms", (json_int_t)ev.time_ms, "event",
-		    event_name(ev.event), "peer", ev.peer));
+	if (store_custody_walk(txn, id, VIEW_LIST_MAX, trace_event, list) !=
+	    0) {
+		json_decref(list);
+		snprintf(err, errlen, "cannot read the custody of that record");
+		return NULL;
+	}
 	return json_pack("{s:o, s:o}", "id", view_hex_id(id), "events", list);
 }
 

@@ -148,10 +148,39 @@ wire_session_version(uint32_t their_min, uint32_t their_max)
 	return v >= WIRE_PROTOCOL_MIN && v >= their_min ? v : 0;
 }
 
+int
+wire_mail_check(const Nodenet__RecordBody *rb)
+{
+	const Nodenet__MailMessage	*m;
+	const char			*node;
+
+	if (rb->kind_case != NODENET__RECORD_BODY__KIND_MAIL)
+		return 0;
+	m = rb->mail;
+	/* A node writes mail from its own mailboxes only: a sender
+	 * elsewhere is a forgery, and its reports would go to a third
+	 * party. The syntax also keeps CR LF out of what gateways copy
+	 * into SMTP commands and headers. */
+	if (rb->origin == NULL || !name_mailbox(m->from, &node) ||
+	    strcmp(node, rb->origin) != 0)
+		return WIRE_EFROM;
+	/* The cap a node's own submission has: one record cannot make a
+	 * receiver route, deliver and report for more. */
+	if (m->n_to > WIRE_MAX_RECIPIENTS)
+		return WIRE_ERCPTMAX;
+	if (m->n_to == 0)
+		return WIRE_ERCPT;
+	for (size_t i = 0; i < m->n_to; i++)
+		if (!name_mailbox(m->to[i], &node))
+			return WIRE_ERCPT;
+	return 0;
+}
+
 /*
  * Bounds and fields every record kind must satisfy: 0, WIRE_EFIELD, or
  * WIRE_EKIND when no kind is set that this node knows (protobuf-c keeps
- * a kind from a newer contract as an unknown field and sets none).
+ * a kind from a newer contract as an unknown field and sets none); a
+ * mail also wire_mail_check().
  */
 static int
 body_valid(const Nodenet__RecordBody *rb)
@@ -164,7 +193,7 @@ body_valid(const Nodenet__RecordBody *rb)
 		return WIRE_EFIELD;
 	if (wire_kind_version(rb->kind_case) == 0)
 		return WIRE_EKIND;
-	return 0;
+	return wire_mail_check(rb);
 }
 
 int
@@ -414,6 +443,13 @@ wire_strerror(int rc)
 		return "signature does not verify";
 	case WIRE_EKIND:
 		return "record kind unknown here";
+	case WIRE_EFROM:
+		return "mail sender is not a mailbox at its origin";
+	case WIRE_ERCPT:
+		return "mail recipient missing or not a mailbox address";
+	case WIRE_ERCPTMAX:
+		/* WIRE_MAX_RECIPIENTS */
+		return "mail to more than 256 recipients";
 	}
 	return strerror(rc);
 }

@@ -36,6 +36,7 @@
 #define WIRE_STORE_ID_BYTES	16
 #define WIRE_EPOCH_BYTES	16	/* a log epoch id */
 #define WIRE_LANES		3	/* 0 urgent, 1 normal, 2 bulk */
+#define WIRE_MAX_RECIPIENTS	256	/* of a mail, and so of its reports */
 
 enum wire_error {
 	WIRE_EDECODE = -3001,	/* not a valid encoding */
@@ -43,6 +44,9 @@ enum wire_error {
 	WIRE_EFIELD = -3003,	/* a field missing or out of bounds */
 	WIRE_ESIG = -3004,	/* the signature does not verify */
 	WIRE_EKIND = -3005,	/* no record kind this node knows */
+	WIRE_EFROM = -3006,	/* a mail's sender is not at its origin */
+	WIRE_ERCPT = -3007,	/* a mail to no one, or to a non-address */
+	WIRE_ERCPTMAX = -3008,	/* a mail over WIRE_MAX_RECIPIENTS */
 };
 
 /* A decoded, verified record. */
@@ -67,8 +71,9 @@ int	wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
 	    __attribute__((warn_unused_result));
 /*
  * Decodes a serialized SignedRecord from an untrusted buffer, checks its
- * bounds and fields, and verifies its signature. On success out holds the
- * record; release it with wire_record_clear(). On failure out is empty.
+ * bounds and fields (a mail's sender and recipients: wire_mail_check()),
+ * and verifies its signature. On success out holds the record; release it
+ * with wire_record_clear(). On failure out is empty.
  */
 int	wire_record_open(const uint8_t *buf, size_t len,
 	    struct wire_record *out) __attribute__((warn_unused_result));
@@ -78,6 +83,13 @@ int	wire_record_check(const uint8_t *body, size_t body_len,
 	    __attribute__((warn_unused_result));
 /* Releases what out holds; safe on an empty or cleared record. */
 void	wire_record_clear(struct wire_record *out);
+/*
+ * The contract's rule for a mail body (proto/README.md, "Mail"): its
+ * `from` is a mailbox address at the record's origin, and it has 1 to
+ * WIRE_MAX_RECIPIENTS recipients, each a mailbox address. 0 (also for
+ * any other kind), WIRE_EFROM, WIRE_ERCPT or WIRE_ERCPTMAX.
+ */
+int	wire_mail_check(const Nodenet__RecordBody *rb);
 
 /*
  * Decodes one link frame from an untrusted buffer and checks its bounds:

@@ -304,7 +304,9 @@ enum store_custody_event {
 	STORE_CUSTODY_RECEIVED,		/* peer: the link it came over */
 	STORE_CUSTODY_SENT,		/* peer acknowledged holding it */
 	STORE_CUSTODY_DELIVERED,	/* peer: the local mailbox */
-	STORE_CUSTODY_FAILED,		/* peer: the recipient; a report went */
+	STORE_CUSTODY_FAILED,		/* a report went; peer: its first
+					 * recipient, or the next hop it
+					 * expired on the way to */
 };
 struct store_custody {
 	uint64_t	time_ms;
@@ -314,11 +316,21 @@ struct store_custody {
 int	store_custody_add(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
 	    const struct store_custody *ev) __attribute__((warn_unused_result));
 /*
- * The events of record id from index `from` on (0 first), oldest first:
- * sets *out and returns 0, or STORE_NOTFOUND past the last.
+ * The event of record id at index `from` (0: the first, oldest first):
+ * sets *out and returns 0, or STORE_NOTFOUND past the last. It steps
+ * over the `from` events before it: to read them all, walk them.
  */
 int	store_custody_get(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
 	    unsigned from, struct store_custody *out)
+	    __attribute__((warn_unused_result));
+/*
+ * Calls fn(ev, arg) for the events of record id, oldest first, in one
+ * pass: until fn returns non-zero (stop), max events were seen, or they
+ * ran out. 0, or a store error. ev is valid during the call only.
+ */
+typedef int	(*store_custody_fn)(const struct store_custody *ev, void *arg);
+int	store_custody_walk(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
+	    unsigned max, store_custody_fn fn, void *arg)
 	    __attribute__((warn_unused_result));
 
 /*

@@ -4,7 +4,8 @@
  * custody: id[32] be64 time_ms be32 n -> u8 event, peer name
  * Keys sort by record, then time, then n (a counter that keeps two events
  * of the same millisecond apart and in order), so one cursor range lists
- * a record's history oldest first.
+ * a record's history oldest first: store_custody_walk() reads it in one
+ * pass, whatever its length.
  */
 #include <string.h>
 
@@ -71,38 +72,73 @@ store_custody_add(store_txn_t *t, const uint8_t id[STORE_ID_BYTES],
 	    &k, &v, 0));
 }
 
-int
-store_custody_get(store_txn_t *t, const uint8_t id[STORE_ID_BYTES],
-    unsigned from, struct store_custody *out)
+/* The event at the cursor (key k, value v) into *out; 0 or an error. */
+static int
+custody_read(const MDB_val *k, const MDB_val *v, struct store_custody *out)
 {
-	MDB_cursor	*c;
-	MDB_val		 k = { STORE_ID_BYTES, (void *)(uintptr_t)id }, v;
-	unsigned	 i = 0;
-	int		 rc;
+	if (v->mv_size < 1 || v->mv_size > 1 + STORE_MAX_PEER)
+		return STORE_CORRUPT;
+	out->time_ms = store_be64_get((uint8_t *)k->mv_data + STORE_ID_BYTES);
+	out->event = ((uint8_t *)v->mv_data)[0];
+	memcpy(out->peer, (uint8_t *)v->mv_data + 1, v->mv_size - 1);
+	out->peer[v->mv_size - 1] = '\0';
+	return 0;
+}
+
+int
+store_custody_walk(store_txn_t *t, const uint8_t id[STORE_ID_BYTES],
+    unsigned max, store_custody_fn fn, void *arg)
+{
+	struct store_custody	 ev;
+	MDB_cursor		*c;
+	MDB_val			 k = { STORE_ID_BYTES, (void *)(uintptr_t)id }, v;
+	unsigned		 n = 0;
+	int			 rc;
 
 	if ((rc = mdb_cursor_open(t->tx_txn, t->tx_store->st_dbi[DB_CUSTODY],
 	    &c)) != 0)
 		return store_mdb_rc(rc);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT), i++) {
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && n++ < max) {
 		if (k.mv_size != CUST_KEY ||
-		    memcmp(k.mv_data, id, STORE_ID_BYTES) != 0) {
-			rc = MDB_NOTFOUND;
+		    memcmp(k.mv_data, id, STORE_ID_BYTES) != 0)
 			break;
-		}
-		if (i < from)
-			continue;
-		if (v.mv_size < 1 || v.mv_size > 1 + STORE_MAX_PEER) {
-			rc = STORE_CORRUPT;
+		if ((rc = custody_read(&k, &v, &ev)) != 0 ||
+		    fn(&ev, arg) != 0)
 			break;
-		}
-		out->time_ms = store_be64_get((uint8_t *)k.mv_data +
-		    STORE_ID_BYTES);
-		out->event = ((uint8_t *)v.mv_data)[0];
-		memcpy(out->peer, (uint8_t *)v.mv_data + 1, v.mv_size - 1);
-		out->peer[v.mv_size - 1] = '\0';
-		break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(c);
-	return store_mdb_rc(rc);
+	return rc == MDB_NOTFOUND ? 0 : store_mdb_rc(rc);
+}
+
+/* store_custody_get(): keeps the event at index from. */
+struct custody_at {
+	unsigned		 at, i;
+	struct store_custody	*out;
+	int			 found;
+};
+
+static int
+custody_at(const struct store_custody *ev, void *arg)
+{
+	struct custody_at	*a = arg;
+
+	if (a->i++ < a->at)
+		return 0;
+	*a->out = *ev;
+	a->found = 1;
+	return 1;
+}
+
+int
+store_custody_get(store_txn_t *t, const uint8_t id[STORE_ID_BYTES],
+    unsigned from, struct store_custody *out)
+{
+	struct custody_at	a = { .at = from, .out = out };
+	int			rc;
+
+	if ((rc = store_custody_walk(t, id, from + 1, custody_at, &a)) != 0)
+		return rc;
+	return a.found ? 0 : STORE_NOTFOUND;
 }

@@ -3,13 +3,56 @@
  * of bad input: bytes as given, a request of N bytes, or a multipart
  * message. Prints the reply; exit 1 if none came within 10 s.
  *
- *   ctl_raw SOCKET TEXT | --size N | --multipart
+ *   ctl_raw SOCKET TEXT | --size N | --multipart | --probe STOPFILE
+ *
+ * --probe asks for the node's status again and again, each as soon as
+ * the last is answered, until the file STOPFILE exists; then it prints
+ * the longest wait for an answer in milliseconds: the longest the node
+ * was deaf (tests/integration/mail_abuse.sh).
  */
+#include <sys/stat.h>
+
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <zmq.h>
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* --probe: the longest status round trip until stop exists; -1 if one
+ * got no answer within the socket's timeout. */
+static int
+probe(void *s, const char *stop)
+{
+	struct stat	st;
+	uint64_t	longest = 0, t0;
+	zmq_msg_t	m;
+	int		n;
+
+	while (stat(stop, &st) != 0) {
+		t0 = mono_ms();
+		zmq_send(s, "{\"cmd\":\"status\"}", 16, 0);
+		zmq_msg_init(&m);
+		n = zmq_msg_recv(&m, s, 0);
+		zmq_msg_close(&m);
+		if (n < 0)
+			return -1;
+		if (mono_ms() - t0 > longest)
+			longest = mono_ms() - t0;
+	}
+	printf("%llu\n", (unsigned long long)longest);
+	return 0;
+}
 
 int
 main(int argc, char **argv)
@@ -21,9 +64,10 @@ main(int argc, char **argv)
 	size_t		 len;
 	zmq_msg_t	 m;
 
-	if (argc != 3 && !(argc == 4 && strcmp(argv[2], "--size") == 0)) {
+	if (argc != 3 && !(argc == 4 && (strcmp(argv[2], "--size") == 0 ||
+	    strcmp(argv[2], "--probe") == 0))) {
 		fprintf(stderr, "usage: ctl_raw SOCKET TEXT|--size N|"
-		    "--multipart\n");
+		    "--multipart|--probe STOPFILE\n");
 		return 2;
 	}
 	snprintf(ep, sizeof(ep), "ipc://%s", argv[1]);
@@ -33,6 +77,12 @@ main(int argc, char **argv)
 	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
 	if (zmq_connect(s, ep) != 0)
 		return 1;
+	if (argc == 4 && strcmp(argv[2], "--probe") == 0) {
+		n = probe(s, argv[3]);
+		zmq_close(s);
+		zmq_ctx_term(ctx);
+		return n == 0 ? 0 : 1;
+	}
 	if (argc == 4) {
 		len = strtoul(argv[3], NULL, 10);
 		if ((buf = malloc(len)) == NULL)

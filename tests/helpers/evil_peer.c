@@ -3,8 +3,9 @@
  * misbehaves, for tests/integration/auth.sh and hello_flood.sh.
  *
  *   evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] [-T ADDR] [-s SUBJECT]
- *       [-f CHAINFILE] [-V VERSION] [-M MIN]
- *       KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY MODE
+ *       [-f CHAINFILE] [-V VERSION] [-M MIN] [-F FROM] [-n RCPTS]
+ *       [-e EXPIRES] [-r RECORDS] [-b BATCH] [-q QUERIES] [-l LINGER]
+ *       [-S STATEFILE] KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY MODE
  *
  * It connects a DEALER to ENDPOINT with CURVE (its own key from KEYFILE,
  * the server key the X25519 form of PARENTKEY, 64 hex digits), says Hello
@@ -12,10 +13,20 @@
  * checkpoints 0, credit 64, protocol versions MIN to VERSION: -M and -V,
  * by default this build's; -V 0 leaves the newest out, as a node from
  * before that field), waits for the parent's Hello (a refused handshake
- * ends that wait at once), then plays MODE:
+ * ends that wait at once), then plays MODE. With -S STATEFILE it keeps
+ * its store id and both logs' positions there from one run to the next,
+ * as a node would (hello and send modes): the parent resumes its feed
+ * instead of sending everything again, and send mode goes on from where
+ * the parent holds its log. The modes:
  *
  *   hello          nothing more: only the Hello exchange
- *   send           one good record in batch (0,1]; wait for ack 1
+ *   send           one good record in batch (0,1] (-r: RECORDS of them,
+ *                  in batches of -b BATCH, default 64); wait for the
+ *                  last ack; then -q QUERIES trace queries (ttl 16) for
+ *                  each record sent, their answers counted until none
+ *                  came for 3 s
+ *   bad-from       a record from FROM (-F) in (0,1], then a good record
+ *                  in (1,2]; wait for ack 2
  *   tamper         a record with one byte of its body flipped in (0,1],
  *                  then a good record in (1,2]; wait for ack 2
  *   garbage        a batch before the Hello, then (after the Hello)
@@ -49,11 +60,21 @@
  *
  * Mail batches go in lane 1 (normal), pushed certificates in lane 0
  * (urgent), as a node would send them; acks are awaited in that lane.
- * Records are mail from vanthu@ORIGIN to ADDR (-T, default chutich@tw),
- * signed by SIGNKEY (-k, default KEYFILE), origin ORIGIN (-o, default
- * NAME; in forged-origin mode only the forged record uses it). The good
+ * Records are mail from vanthu@ORIGIN (or FROM, -F, in send mode) to
+ * ADDR (-T, default chutich@tw), signed by SIGNKEY (-k, default KEYFILE),
+ * origin ORIGIN (-o, default NAME; in forged-origin mode only the forged
+ * record uses it). With -n RCPTS (0 to 100,000) a mail goes to RCPTS
+ * recipients: ADDR itself if 1, else rI-ADDR for I = 1..RCPTS. With -e
+ * EXPIRES (milliseconds, may be negative) it expires that long after it
+ * is made (a negative one has expired already); without, never. The good
  * record's subject is SUBJECT (-s, default the mode); the refused ones are
  * SUBJECT-bad, SUBJECT-early and SUBJECT-truncated.
+ *
+ * Records the parent sends are printed ("evil_peer: got report failed
+ * reason=R to=ADDR recipients=N msg=ID", or "got kind K"), and trace
+ * answers are counted.
+ * After the last expected ack it lingers -l LINGER milliseconds (default
+ * 200) to see what the parent sends then.
  *
  * It prints what it sees (handshake failures, the parent's Hello, acks)
  * and exits 0 if the expected acks (for hello: the parent's Hello)
@@ -82,12 +103,30 @@
 #define LANE_MAIL	1	/* normal: mail of normal priority */
 #define OVERSIZE	(WIRE_MAX_FRAME + 1024 * 1024)	/* < 16 MiB */
 #define JUNK_FRAMES	1000
+#define EVIL_MAX_IDS	4096	/* record ids remembered for traces */
+#define TRACE_QUIET_MS	3000	/* no more trace answers: stop waiting */
 
 struct evil {
 	void			*ctx, *sock, *mon;
 	key_pair_t		*kp;		/* the link identity */
 	key_pair_t		*signer;	/* signs the records */
 	const char		*name, *origin, *to, *subject;
+	const char		*from;		/* -F: the bad sender */
+	long			 n_to;		/* recipients of a mail */
+	long			 expires;	/* -e: ms from now */
+	int			 has_expires;
+	uint64_t		 trace_qid;	/* queries sent */
+	uint64_t		 traced;	/* answers seen */
+	uint8_t			 ids[EVIL_MAX_IDS][WIRE_ID_BYTES]; /* made */
+	size_t			 n_ids;
+	/* The session as a node keeps it (-S): our store id, the
+	 * parent's, how far we hold its log and it holds ours. */
+	const char		*state;
+	uint8_t			 store_id[WIRE_STORE_ID_BYTES];
+	uint8_t			 parent_store[WIRE_STORE_ID_BYTES];
+	int			 has_parent_store;
+	uint64_t		 rx_upto[WIRE_LANES];	/* its log, held */
+	uint64_t		 tx_from[WIRE_LANES];	/* ours, it holds */
 	uint32_t		 version, min_version;	/* in our Hello */
 	struct cert_chain	 chain;
 	uint64_t		 deadline_ms;
@@ -98,7 +137,6 @@ struct evil {
 	uint64_t		 last_hb_ms;
 	unsigned		 hs_failed, hs_ok;
 	unsigned		 disconnected;	/* connections the parent ended */
-	uint8_t			 store_id[WIRE_STORE_ID_BYTES];
 	int			 no_reconnect;	/* one connection, never again */
 	int			 rcvhwm;	/* 0: libzmq's default */
 	int			 asked;		/* the parent asked for a resync */
@@ -110,10 +148,33 @@ usage(void)
 {
 	fprintf(stderr, "usage: evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] "
 	    "[-T ADDR] [-s SUBJECT] [-f CHAINFILE] [-V VERSION] [-M MIN]\n"
-	    "    KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY "
-	    "hello|send|tamper|garbage|replay|forged-origin|push|\n"
+	    "    [-F FROM] [-n RCPTS] [-e EXPIRES] [-r RECORDS] [-b BATCH] "
+	    "[-q QUERIES]\n    [-l LINGER] [-S STATEFILE] KEYFILE CHAINFILE "
+	    "NAME ENDPOINT PARENTKEY\n    hello|send|bad-from|tamper|garbage|"
+	    "replay|forged-origin|push|\n"
 	    "    hello-flood|new-store|supersede|rename|junk\n");
 	exit(2);
+}
+
+/* The bounds of the numeric options. */
+static int
+in_range(int opt, long v)
+{
+	switch (opt) {
+	case 'n':		/* recipients of a mail */
+		return v >= 0 && v <= 100000;
+	case 'r':		/* records sent */
+		return v >= 1 && v <= 100000;
+	case 'e':		/* expiry, ms from now: a day either way */
+		return v >= -86400000 && v <= 86400000;
+	case 'b':		/* records in a batch */
+		return v >= 1 && v <= WIRE_MAX_BATCH;
+	case 'q':		/* trace queries per record */
+		return v >= 0 && v <= 1000;
+	case 'l':		/* linger, ms */
+		return v >= 0 && v <= 60000;
+	}
+	return 0;
 }
 
 static void __attribute__((noreturn))
@@ -182,7 +243,6 @@ hello_frame(const struct evil *e, const char *name, int reply,
 	Nodenet__Frame		 f = NODENET__FRAME__INIT;
 	Nodenet__Hello		 h = NODENET__HELLO__INIT;
 	ProtobufCBinaryData	*chain;
-	uint64_t		 checkpoints[WIRE_LANES] = { 0 };
 	uint8_t			*buf;
 
 	chain = xcalloc(e->chain.n + 1, sizeof(*chain));
@@ -197,7 +257,11 @@ hello_frame(const struct evil *e, const char *name, int reply,
 	h.n_cert_chain = e->chain.n;
 	h.store_id.data = (uint8_t *)(uintptr_t)e->store_id;
 	h.store_id.len = sizeof(e->store_id);
-	h.checkpoints = checkpoints;
+	if (e->has_parent_store) {
+		h.peer_store_id.data = (uint8_t *)(uintptr_t)e->parent_store;
+		h.peer_store_id.len = sizeof(e->parent_store);
+	}
+	h.checkpoints = (uint64_t *)(uintptr_t)e->rx_upto;
 	h.n_checkpoints = WIRE_LANES;
 	h.credit = credit;
 	h.reply = reply;
@@ -296,43 +360,83 @@ send_batch(struct evil *e, unsigned lane, uint64_t after, uint64_t upto,
 }
 
 /*
- * A signed mail record from vanthu@origin to e->to, signed by kp. The
- * text carries a marker so that a byte inside the body can be found.
+ * A signed mail record from `from` (NULL: vanthu@origin) to e->n_to
+ * recipients, signed by kp. The text carries a marker so that a byte
+ * inside the body can be found. The bounds a node checks (the sender's
+ * domain, the number of recipients) are not checked here: the record is
+ * serialized and signed by hand, as a hostile office would.
  */
 static uint8_t *
-make_mail(struct evil *e, const key_pair_t *kp, const char *origin,
-    const char *subject, size_t *len)
+make_mail_from(struct evil *e, const key_pair_t *kp, const char *origin,
+    const char *from, const char *subject, size_t *len)
 {
+	Nodenet__SignedRecord	 sr = NODENET__SIGNED_RECORD__INIT;
 	Nodenet__RecordBody	 rb = NODENET__RECORD_BODY__INIT;
 	Nodenet__MailMessage	 m = NODENET__MAIL_MESSAGE__INIT;
-	uint8_t			 id[WIRE_ID_BYTES], *out = NULL;
-	char			*from, *text, *to[1];
+	uint8_t			 id[WIRE_ID_BYTES], sig[KEY_SIGNATURE_BYTES];
+	uint8_t			 msg[sizeof(WIRE_SIGN_PREFIX) + WIRE_ID_BYTES];
+	uint8_t			*body, *out;
+	char			*own = NULL, *text, **to;
 	char			 hex[2 * WIRE_ID_BYTES + 1];
-	int			 rc;
+	size_t			 body_len;
 
-	from = xasprintf("vanthu@%s", origin);
+	if (from == NULL)
+		from = own = xasprintf("vanthu@%s", origin);
 	text = xasprintf("evil_peer text MARKER-%s-%" PRIu64 " end", subject,
 	    e->origin_seq);
-	to[0] = (char *)(uintptr_t)e->to;
-	m.from = from;
+	to = xcalloc((size_t)e->n_to + 1, sizeof(*to));
+	for (long i = 0; i < e->n_to; i++)
+		to[i] = e->n_to == 1 ? xstrdup(e->to) :
+		    xasprintf("r%ld-%s", i + 1, e->to);
+	m.from = (char *)(uintptr_t)from;
 	m.to = to;
-	m.n_to = 1;
+	m.n_to = (size_t)e->n_to;
 	m.subject = (char *)(uintptr_t)subject;
 	m.text.data = (uint8_t *)text;
 	m.text.len = strlen(text);
+	if (e->has_expires)
+		m.expires_ms = (uint64_t)((int64_t)wall_ms() + e->expires);
 	rb.origin = (char *)(uintptr_t)origin;
+	rb.origin_key.data = (uint8_t *)(uintptr_t)key_public(kp);
+	rb.origin_key.len = KEY_PUBLIC_BYTES;
 	rb.origin_seq = e->origin_seq++;
 	rb.created_ms = wall_ms();
 	rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
 	rb.mail = &m;
-	if ((rc = wire_record_make(kp, &rb, &out, len, id)) != 0)
-		fail_setup("wire_record_make", wire_strerror(rc));
+	body_len = nodenet__record_body__get_packed_size(&rb);
+	body = xmalloc(body_len);
+	nodenet__record_body__pack(&rb, body);
+	/* The contract's signature: prefix, its NUL, then the id. */
+	wire_record_id(body, body_len, id);
+	memcpy(msg, WIRE_SIGN_PREFIX, sizeof(WIRE_SIGN_PREFIX));
+	memcpy(msg + sizeof(WIRE_SIGN_PREFIX), id, WIRE_ID_BYTES);
+	key_sign(kp, msg, sizeof(msg), sig);
+	sr.body.data = body;
+	sr.body.len = body_len;
+	sr.signature.data = sig;
+	sr.signature.len = sizeof(sig);
+	*len = nodenet__signed_record__get_packed_size(&sr);
+	out = xmalloc(*len);
+	nodenet__signed_record__pack(&sr, out);
 	sodium_bin2hex(hex, sizeof(hex), id, sizeof(id));
-	printf("evil_peer: record %s origin=%s subject=%s\n", hex, origin,
-	    subject);
-	free(from);
+	printf("evil_peer: record %s origin=%s subject=%s recipients=%ld "
+	    "bytes=%zu\n", hex, origin, subject, e->n_to, *len);
+	if (e->n_ids < EVIL_MAX_IDS)
+		memcpy(e->ids[e->n_ids++], id, WIRE_ID_BYTES);
+	for (long i = 0; i < e->n_to; i++)
+		free(to[i]);
+	free(to);
+	free(own);
 	free(text);
+	free(body);
 	return out;
+}
+
+static uint8_t *
+make_mail(struct evil *e, const key_pair_t *kp, const char *origin,
+    const char *subject, size_t *len)
+{
+	return make_mail_from(e, kp, origin, NULL, subject, len);
 }
 
 static const char *
@@ -393,6 +497,110 @@ on_monitor(struct evil *e)
 	}
 }
 
+/*
+ * -S FILE: "STOREID PARENTSTOREID RX0 RX1 RX2 TX0 TX1 TX2", hex ids and
+ * log positions, as the last run left them; without it (or the file), a
+ * new store that holds nothing.
+ */
+static void
+state_load(struct evil *e)
+{
+	FILE	*f;
+	char	 ours[2 * WIRE_STORE_ID_BYTES + 1];
+	char	 theirs[2 * WIRE_STORE_ID_BYTES + 1];
+	size_t	 len;
+
+	randombytes_buf(e->store_id, sizeof(e->store_id));
+	if (e->state == NULL || (f = fopen(e->state, "r")) == NULL)
+		return;
+	if (fscanf(f, "%32s %32s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+	    " %" SCNu64 " %" SCNu64, ours, theirs, &e->rx_upto[0],
+	    &e->rx_upto[1], &e->rx_upto[2], &e->tx_from[0], &e->tx_from[1],
+	    &e->tx_from[2]) != 8 ||
+	    sodium_hex2bin(e->store_id, sizeof(e->store_id), ours,
+	    strlen(ours), NULL, &len, NULL) != 0 ||
+	    sodium_hex2bin(e->parent_store, sizeof(e->parent_store), theirs,
+	    strlen(theirs), NULL, &len, NULL) != 0)
+		fail_setup(e->state, "not a state file of evil_peer");
+	e->has_parent_store = 1;
+	fclose(f);
+}
+
+static void
+state_save(const struct evil *e)
+{
+	FILE	*f;
+	char	 ours[2 * WIRE_STORE_ID_BYTES + 1];
+	char	 theirs[2 * WIRE_STORE_ID_BYTES + 1];
+
+	if (e->state == NULL || !e->has_parent_store)
+		return;
+	if ((f = fopen(e->state, "w")) == NULL)
+		fail_setup(e->state, strerror(errno));
+	sodium_bin2hex(ours, sizeof(ours), e->store_id, sizeof(e->store_id));
+	sodium_bin2hex(theirs, sizeof(theirs), e->parent_store,
+	    sizeof(e->parent_store));
+	fprintf(f, "%s %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
+	    PRIu64 " %" PRIu64 "\n", ours, theirs, e->rx_upto[0],
+	    e->rx_upto[1], e->rx_upto[2], e->tx_from[0], e->tx_from[1],
+	    e->tx_from[2]);
+	fclose(f);
+}
+
+/* The parent's Hello: where its feed and ours resume (our store as it
+ * knows it: its checkpoints count; another: from 0). */
+static void
+hello_state(struct evil *e, const Nodenet__Hello *h)
+{
+	int	ours = h->peer_store_id.len == WIRE_STORE_ID_BYTES &&
+	    memcmp(h->peer_store_id.data, e->store_id,
+	    WIRE_STORE_ID_BYTES) == 0;
+
+	for (size_t l = 0; l < WIRE_LANES; l++)
+		e->tx_from[l] = ours && l < h->n_checkpoints ?
+		    h->checkpoints[l] : 0;
+	if (h->store_id.len == WIRE_STORE_ID_BYTES) {
+		if (e->has_parent_store && memcmp(e->parent_store,
+		    h->store_id.data, WIRE_STORE_ID_BYTES) != 0)
+			memset(e->rx_upto, 0, sizeof(e->rx_upto));
+		memcpy(e->parent_store, h->store_id.data,
+		    WIRE_STORE_ID_BYTES);
+		e->has_parent_store = 1;
+	}
+}
+
+/* Says what record the parent sent us (not verified: only shown). */
+static void
+print_record(const ProtobufCBinaryData *rec)
+{
+	Nodenet__SignedRecord	*sr;
+	Nodenet__RecordBody	*rb = NULL;
+	const Nodenet__Report	*r;
+	char			 hex[2 * WIRE_ID_BYTES + 1] = "";
+
+	if ((sr = nodenet__signed_record__unpack(NULL, rec->len,
+	    rec->data)) != NULL)
+		rb = nodenet__record_body__unpack(NULL, sr->body.len,
+		    sr->body.data);
+	if (rb == NULL)
+		printf("evil_peer: got an undecodable record\n");
+	else if (rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT) {
+		r = rb->report;
+		if (r->message_id.len == WIRE_ID_BYTES)
+			sodium_bin2hex(hex, sizeof(hex), r->message_id.data,
+			    WIRE_ID_BYTES);
+		printf("evil_peer: got report %s reason=%d to=%s "
+		    "recipients=%zu msg=%s\n", r->kind ==
+		    NODENET__REPORT__KIND__FAILED ? "failed" : "delivered",
+		    (int)r->reason, r->to, r->n_recipients, hex);
+	} else
+		printf("evil_peer: got kind %d\n", (int)rb->kind_case);
+	if (rb != NULL)
+		nodenet__record_body__free_unpacked(rb, NULL);
+	if (sr != NULL)
+		nodenet__signed_record__free_unpacked(sr, NULL);
+}
+
 static void
 on_frame(struct evil *e, const uint8_t *buf, size_t len)
 {
@@ -421,6 +629,7 @@ on_frame(struct evil *e, const uint8_t *buf, size_t len)
 		    f->hello->n_cert_chain, f->hello->credit,
 		    f->hello->protocol_version,
 		    f->hello->max_protocol_version);
+		hello_state(e, f->hello);
 		e->hello_seen = 1;
 		break;
 	case NODENET__FRAME__KIND_ACK:
@@ -431,9 +640,17 @@ on_frame(struct evil *e, const uint8_t *buf, size_t len)
 		e->any_ack |= 1u << f->ack->lane;
 		break;
 	case NODENET__FRAME__KIND_BATCH:
+		for (size_t i = 0; i < f->batch->n_items; i++)
+			print_record(&f->batch->items[i]->record);
+		if (f->batch->lane < WIRE_LANES &&
+		    f->batch->upto > e->rx_upto[f->batch->lane])
+			e->rx_upto[f->batch->lane] = f->batch->upto;
 		/* What a child would do: hold it and say so. */
 		send_ack(e, f->batch->lane, f->batch->upto, f->batch->n_items > 0 ?
 		    (uint32_t)f->batch->n_items : 1);
+		break;
+	case NODENET__FRAME__KIND_TRACE_ANSWER:
+		e->traced++;
 		break;
 	default:
 		break;
@@ -651,18 +868,92 @@ mode_forged_origin(struct evil *e, const char *forged)
 	return ok;
 }
 
-static int
-mode_send(struct evil *e)
+static void
+send_trace(struct evil *e, const uint8_t *id)
 {
-	size_t		 len;
-	uint8_t		*rec = make_mail(e, e->signer, e->origin, e->subject,
-			    &len);
-	struct item	 it = { 1, rec, len };
+	Nodenet__Frame		f = NODENET__FRAME__INIT;
+	Nodenet__TraceQuery	q = NODENET__TRACE_QUERY__INIT;
+
+	q.qid = ++e->trace_qid;
+	q.id.data = (uint8_t *)(uintptr_t)id;
+	q.id.len = WIRE_ID_BYTES;
+	q.ttl = WIRE_MAX_TRACE_HOPS;
+	f.kind_case = NODENET__FRAME__KIND_TRACE_QUERY;
+	f.trace_query = &q;
+	send_frame(e, &f);
+}
+
+/* -r records from -F FROM (if given) in batches of -b, then -q trace
+ * queries for each. */
+static int
+mode_send(struct evil *e, long records, long batch, long queries)
+{
+	struct item	*it = xcalloc((size_t)batch, sizeof(*it));
+	uint64_t	 seq = e->tx_from[LANE_MAIL], start;
+	int		 ok = 1;
+
+	for (long done = 0; ok && done < records;) {
+		long	n = records - done < batch ? records - done : batch;
+
+		for (long i = 0; i < n; i++) {
+			it[i].seq = seq + 1 + (uint64_t)i;
+			it[i].rec = make_mail_from(e, e->signer, e->origin,
+			    e->from, e->subject, &it[i].len);
+		}
+		send_batch(e, LANE_MAIL, seq, seq + (uint64_t)n, it,
+		    (size_t)n);
+		for (long i = 0; i < n; i++)
+			free((void *)(uintptr_t)it[i].rec);
+		seq += (uint64_t)n;
+		done += n;
+		if ((ok = wait_ack(e, LANE_MAIL, seq)))
+			e->tx_from[LANE_MAIL] = seq;
+	}
+	free(it);
+	if (!ok || queries == 0)
+		return ok;
+	start = mono_ms();
+	for (long q = 0; q < queries; q++)
+		for (size_t i = 0; i < e->n_ids; i++) {
+			send_trace(e, e->ids[i]);
+			pump(e, 0);
+		}
+	/* Answers are best effort (a node may drop some under load):
+	 * wait until none came for TRACE_QUIET_MS. */
+	for (uint64_t seen = e->traced, quiet = mono_ms();
+	    e->traced < e->trace_qid && mono_ms() - quiet < TRACE_QUIET_MS &&
+	    mono_ms() < e->deadline_ms;) {
+		pump(e, 100);
+		if (e->traced != seen) {
+			seen = e->traced;
+			quiet = mono_ms();
+		}
+	}
+	printf("evil_peer: %" PRIu64 " trace queries, %" PRIu64 " answered in "
+	    "%" PRIu64 " ms\n", e->trace_qid, e->traced, mono_ms() - start);
+	return ok;
+}
+
+static int
+mode_bad_from(struct evil *e)
+{
+	char		*sb = subj(e, "-bad");
+	size_t		 blen, glen;
+	uint8_t		*bad = make_mail_from(e, e->signer, e->origin, e->from,
+			    sb, &blen);
+	uint8_t		*good = make_mail(e, e->signer, e->origin, e->subject,
+			    &glen);
+	struct item	 it;
 	int		 ok;
 
+	it = (struct item){ 1, bad, blen };
 	send_batch(e, LANE_MAIL, 0, 1, &it, 1);
-	ok = wait_ack(e, LANE_MAIL, 1);
-	free(rec);
+	it = (struct item){ 2, good, glen };
+	send_batch(e, LANE_MAIL, 1, 2, &it, 1);
+	ok = wait_ack(e, LANE_MAIL, 2);
+	free(sb);
+	free(bad);
+	free(good);
 	return ok;
 }
 
@@ -787,7 +1078,7 @@ mode_supersede(struct evil *e, const char *endpoint, const uint8_t *parent)
 	if (wait_hello(&e2)) {
 		printf("evil_peer: a second connection is up\n");
 		if (wait_closed(e, &e2))
-			ok = mode_send(&e2);
+			ok = mode_send(&e2, 1, 1, 0);
 	}
 	e->origin_seq = e2.origin_seq;
 	zmq_socket_monitor(e2.sock, NULL, 0);
@@ -822,7 +1113,7 @@ mode_junk(struct evil *e)
 		rnd[0] = 0x0f;		/* field 1, wire type 7: none */
 		send_raw(e, rnd, sizeof(rnd), 0);
 	}
-	return mode_send(e);
+	return mode_send(e, 1, 1, 0);
 }
 
 static void
@@ -875,15 +1166,18 @@ main(int argc, char **argv)
 	uint8_t		 parent[KEY_PUBLIC_BYTES];
 	uint8_t		*early = NULL;
 	size_t		 elen = 0;
-	long		 timeout_s = 15, v;
+	long		 timeout_s = 15, v, records = 1, batch = 64;
+	long		 queries = 0, linger = 200;
 	char		*end;
 	int		 ch, rc, ok = 0;
 
 	e.to = "chutich@tw";
+	e.n_to = 1;
 	e.origin_seq = 1;
 	e.version = WIRE_PROTOCOL_VERSION;
 	e.min_version = WIRE_PROTOCOL_MIN;
-	while ((ch = getopt(argc, argv, "t:o:k:T:s:f:V:M:")) != -1) {
+	while ((ch = getopt(argc, argv, "t:o:k:T:s:f:V:M:F:n:e:r:b:q:l:S:"))
+	    != -1) {
 		switch (ch) {
 		case 't':
 			timeout_s = strtol(optarg, NULL, 10);
@@ -904,6 +1198,36 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			pushfile = optarg;
+			break;
+		case 'F':
+			e.from = optarg;
+			break;
+		case 'S':
+			e.state = optarg;
+			break;
+		case 'n':
+		case 'e':
+		case 'r':
+		case 'b':
+		case 'q':
+		case 'l':
+			v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' ||
+			    !in_range(ch, v))
+				usage();
+			if (ch == 'n')
+				e.n_to = v;
+			else if (ch == 'e') {
+				e.expires = v;
+				e.has_expires = 1;
+			} else if (ch == 'r')
+				records = v;
+			else if (ch == 'b')
+				batch = v;
+			else if (ch == 'q')
+				queries = v;
+			else
+				linger = v;
 			break;
 		case 'V':
 		case 'M':
@@ -950,6 +1274,9 @@ main(int argc, char **argv)
 		if ((rc = cert_chain_load(pushfile, &push)) != 0 ||
 		    push.n == 0)
 			fail_setup(pushfile, rc ? cert_strerror(rc) : "empty");
+	} else if (strcmp(mode, "bad-from") == 0) {
+		if (e.from == NULL)
+			fail_setup("bad-from", "give -F FROM");
 	} else if (strcmp(mode, "hello") != 0 && strcmp(mode, "send") != 0 &&
 	    strcmp(mode, "tamper") != 0 && strcmp(mode, "garbage") != 0 &&
 	    strcmp(mode, "replay") != 0 &&
@@ -967,6 +1294,7 @@ main(int argc, char **argv)
 	    strcmp(mode, "rename") == 0;
 	randombytes_buf(e.store_id, sizeof(e.store_id));
 
+	state_load(&e);
 	setup_socket(&e, argv[optind + 3], parent);
 	e.deadline_ms = mono_ms() + (uint64_t)timeout_s * 1000;
 	if (strcmp(mode, "garbage") == 0) {
@@ -989,7 +1317,9 @@ main(int argc, char **argv)
 		if (strcmp(mode, "hello") == 0)
 			ok = 1;
 		else if (strcmp(mode, "send") == 0)
-			ok = mode_send(&e);
+			ok = mode_send(&e, records, batch, queries);
+		else if (strcmp(mode, "bad-from") == 0)
+			ok = mode_bad_from(&e);
 		else if (strcmp(mode, "tamper") == 0)
 			ok = mode_tamper(&e);
 		else if (strcmp(mode, "garbage") == 0)
@@ -1012,9 +1342,10 @@ main(int argc, char **argv)
 			ok = mode_push(&e, &push);
 		if (ok && strcmp(mode, "hello-flood") != 0 &&
 		    strcmp(mode, "rename") != 0)
-			linger_ms(&e, 200);
+			linger_ms(&e, linger);
 	}
 	printf("evil_peer: %s: %s\n", mode, ok ? "ok" : "FAILED");
+	state_save(&e);
 	free(early);
 	zmq_socket_monitor(e.sock, NULL, 0);
 	zmq_close(e.mon);

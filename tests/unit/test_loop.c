@@ -1,6 +1,6 @@
 /*
  * test_loop: the reactor: timer order and cancellation, fd readiness,
- * removal from inside a handler, and the idle hook.
+ * removal from inside a handler, the idle hook, and the longest turn.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -113,12 +113,36 @@ test_fd_and_idle(void **state)
 	loop_free(&l);
 }
 
+static void
+busy(loop_t *l, void *a)
+{
+	(void)l;
+	(void)a;
+	usleep(60 * 1000);	/* a handler that holds the loop */
+}
+
+/* The longest turn is kept: a slow handler shows in it. */
+static void
+test_longest_turn(void **state)
+{
+	loop_t	*l = loop_new();
+
+	(void)state;
+	assert_int_equal(loop_longest_turn_ms(l), 0);
+	loop_timer(l, 1, busy, NULL);
+	loop_timer(l, 5, stop, NULL);
+	assert_int_equal(loop_run(l), 0);
+	assert_true(loop_longest_turn_ms(l) >= 60);
+	loop_free(&l);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_fd_and_idle),
+		cmocka_unit_test(test_longest_turn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

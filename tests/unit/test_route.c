@@ -78,6 +78,15 @@ test_district(void **state)
 	assert_string_equal(next(&n, "otherprovince"), "hagiang");
 	/* Label-aligned: xbacquang is not below bacquang. */
 	assert_string_equal(next(&n, "xbacquang.hagiang"), "hagiang");
+	assert_string_equal(next(&n, "g"), "hagiang");
+	assert_string_equal(next(&n, "ng"), "hagiang");
+	assert_string_equal(next(&n, ".bacquang.hagiang"), "hagiang");
+	/* Not a name: within no subtree, so it goes up, as any other. */
+	assert_string_equal(next(&n, "Tanthanh.bacquang.hagiang"), "hagiang");
+	assert_string_equal(next(&n, "a..tanthanh.bacquang.hagiang"),
+	    "hagiang");
+	assert_string_equal(next(&n, "-x.vixuyen.hagiang"), "hagiang");
+	assert_string_equal(next(&n, ""), "hagiang");
 	route_free(&n);
 	assert_int_equal(n.n_nknown, 0);
 }

@@ -782,6 +782,82 @@ test_peer(void **state)
 	store_txn_abort(&f->txn);
 }
 
+/* Counts the events walked; stops at the event numbered stop_at. */
+struct walk {
+	unsigned	n, stop_at;
+	int		in_order;
+	uint64_t	last_ms;
+};
+
+static int
+walk_count(const struct store_custody *ev, void *arg)
+{
+	struct walk	*w = arg;
+	char		 want[32];
+
+	snprintf(want, sizeof(want), "peer-%u", w->n);
+	if (strcmp(ev->peer, want) != 0 || ev->time_ms < w->last_ms)
+		w->in_order = 0;
+	w->last_ms = ev->time_ms;
+	return ++w->n == w->stop_at;
+}
+
+/*
+ * A record's custody events come back oldest first, two in the same
+ * millisecond in the order they were added; a walk reads them in one
+ * pass, stops where its function says or at max, and never strays into
+ * the next record's events.
+ */
+static void
+test_custody(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_custody	 ev = { .event = STORE_CUSTODY_FAILED };
+	struct walk		 w;
+	uint8_t			 id[STORE_ID_BYTES], next[STORE_ID_BYTES];
+	unsigned		 i;
+
+	open_store(f, NULL);
+	memset(id, 0x41, sizeof(id));
+	memcpy(next, id, sizeof(next));
+	next[STORE_ID_BYTES - 1]++;
+	begin(f, 0);
+	for (i = 0; i < 600; i++) {
+		ev.time_ms = 1000 + i / 7;	/* several per millisecond */
+		snprintf(ev.peer, sizeof(ev.peer), "peer-%u", i);
+		assert_rc(store_custody_add(f->txn, id, &ev), 0);
+		assert_rc(store_custody_add(f->txn, next, &ev), 0);
+	}
+	commit(f);
+
+	begin(f, STORE_RDONLY);
+	w = (struct walk){ .in_order = 1 };
+	assert_rc(store_custody_walk(f->txn, id, 100000, walk_count, &w), 0);
+	assert_int_equal(w.n, 600);
+	assert_true(w.in_order);
+	w = (struct walk){ .in_order = 1 };
+	assert_rc(store_custody_walk(f->txn, id, 10, walk_count, &w), 0);
+	assert_int_equal(w.n, 10);
+	w = (struct walk){ .in_order = 1, .stop_at = 42 };
+	assert_rc(store_custody_walk(f->txn, id, 100000, walk_count, &w), 0);
+	assert_int_equal(w.n, 42);
+	assert_true(w.in_order);
+	memset(id, 0x40, sizeof(id));
+	w = (struct walk){ .in_order = 1 };
+	assert_rc(store_custody_walk(f->txn, id, 100000, walk_count, &w), 0);
+	assert_int_equal(w.n, 0);
+	memset(id, 0x41, sizeof(id));
+
+	assert_rc(store_custody_get(f->txn, id, 0, &ev), 0);
+	assert_string_equal(ev.peer, "peer-0");
+	assert_rc(store_custody_get(f->txn, id, 599, &ev), 0);
+	assert_string_equal(ev.peer, "peer-599");
+	assert_int_equal(ev.time_ms, 1000 + 599 / 7);
+	assert_int_equal(ev.event, STORE_CUSTODY_FAILED);
+	assert_rc(store_custody_get(f->txn, id, 600, &ev), STORE_NOTFOUND);
+	store_txn_abort(&f->txn);
+}
+
 /* Fills a certificate entry: subject, Ed25519 key byte k, id byte i. */
 static void
 cert_fill(struct store_cert *c, const char *subject, uint8_t k, uint8_t i)
@@ -1535,6 +1611,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mbox_prefix, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_custody, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_cert_index, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_submit_keys, setup,

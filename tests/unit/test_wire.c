@@ -408,6 +408,18 @@ test_other_kinds(void **state)
 	}
 }
 
+/*
+ * What a flipped bit of a body may bring: the signature no longer
+ * verifies, or a check before it refuses the body (a flipped origin or
+ * address no longer matches the mail's sender, or is no address).
+ */
+static int
+body_flip_rc(int rc)
+{
+	return rc == WIRE_ESIG || rc == WIRE_EDECODE || rc == WIRE_EFIELD ||
+	    rc == WIRE_EKIND || rc == WIRE_EFROM || rc == WIRE_ERCPT;
+}
+
 static void
 test_bit_flips(void **state)
 {
@@ -434,8 +446,7 @@ test_bit_flips(void **state)
 				fail_msg("sig byte %zu bit %d: rc %d, want "
 				    "WIRE_ESIG", i, b, rc);
 			if (i >= body_at && i < body_at + body_len &&
-			    rc != WIRE_ESIG && rc != WIRE_EDECODE &&
-			    rc != WIRE_EFIELD && rc != WIRE_EKIND)
+			    !body_flip_rc(rc))
 				fail_msg("body byte %zu bit %d: rc %d", i, b,
 				    rc);
 			buf[i] ^= (uint8_t)(1u << b);
@@ -475,8 +486,7 @@ test_bit_flips_check(void **state)
 		for (int b = 0; b < 8; b++) {
 			body[i] ^= (uint8_t)(1u << b);
 			rc = wire_record_check(body, body_len, sig, &out);
-			if (rc != WIRE_ESIG && rc != WIRE_EDECODE &&
-			    rc != WIRE_EFIELD && rc != WIRE_EKIND)
+			if (!body_flip_rc(rc))
 				fail_msg("body byte %zu bit %d: rc %d", i, b,
 				    rc);
 			assert_empty(&out);
@@ -794,7 +804,7 @@ test_bad_fields(void **state)
 	uint8_t		 key33[KEY_PUBLIC_BYTES + 1];
 	uint8_t		 sig[KEY_SIGNATURE_BYTES + 1], *body, *buf;
 	size_t		 body_len, len;
-	char		 long_name[300];
+	char		 long_name[300], long_from[310];
 
 	memcpy(key33, key_public(k->kp), KEY_PUBLIC_BYTES);
 	key33[KEY_PUBLIC_BYTES] = 0;
@@ -832,8 +842,11 @@ test_bad_fields(void **state)
 	m.rb.origin = long_name;
 	assert_int_equal(signed_body_rc(k->kp, &m.rb), WIRE_EFIELD);
 	long_name[253] = '\0';	/* 253 bytes: the longest name there is */
+	snprintf(long_from, sizeof(long_from), "a@%s", long_name);
+	m.mm.from = long_from;	/* mail comes from a mailbox at its origin */
 	assert_int_equal(signed_body_rc(k->kp, &m.rb), 0);
 	m.rb.origin = m.origin;
+	m.mm.from = m.from;
 	snprintf(m.origin, sizeof(m.origin), "tanthanh.bacquang.hagiang");
 
 	/* An origin key of 31, 33 and 0 bytes. */
@@ -906,7 +919,7 @@ test_bad_strings(void **state)
 	m.rb.origin_key.data = (uint8_t *)(uintptr_t)key_public(k->kp);
 	m.rb.origin_key.len = KEY_PUBLIC_BYTES;
 	/* The control: patching a byte to itself changes nothing. */
-	assert_int_equal(patched_body_rc(k->kp, &m.rb, "bacquang", 4, 'q'),
+	assert_int_equal(patched_body_rc(k->kp, &m.rb, "bacquang", 4, 'u'),
 	    0);
 	assert_int_equal(patched_body_rc(k->kp, &m.rb, "bacquang", 4, 0),
 	    WIRE_EFIELD);
@@ -927,11 +940,79 @@ test_bad_strings(void **state)
 	assert_int_equal(signed_body_rc(k->kp, &m.rb), WIRE_EFIELD);
 }
 
+/*
+ * A mail's sender is a mailbox at the record's origin, and it goes to 1
+ * to WIRE_MAX_RECIPIENTS mailbox addresses (proto/README.md, "Mail"):
+ * signed or not, a body that breaks this does not open, and the origin's
+ * own code will not make one.
+ */
+static void
+test_mail_rule(void **state)
+{
+	struct keys	*k = *state;
+	struct mail	 m;
+	static const char *bad_from[] = {
+	    "an@bacquang.hagiang",		/* another office */
+	    "an@hagiang",			/* its parent */
+	    "an@x.tanthanh.bacquang.hagiang",	/* a node below it */
+	    "an@tanthanh.bacquang.hagiang>\r\nRCPT TO:<x@y.example>",
+	    "an@tanthanh.bacquang.hagiang\n",
+	    "An@tanthanh.bacquang.hagiang", "@tanthanh.bacquang.hagiang",
+	    "an tanthanh.bacquang.hagiang", "",
+	};
+	static const char *bad_to[] = { "binh", "binh@", "binh@Hagiang",
+	    "bi\r\nnh@hagiang", "binh@hagiang\r\nDATA", "<binh@hagiang>",
+	    "" };
+	char		*many[WIRE_MAX_RECIPIENTS + 2];
+	uint8_t		*buf, id[WIRE_ID_BYTES];
+	size_t		 len;
+
+	mail_init(&m, 13);
+	m.rb.origin_key.data = (uint8_t *)(uintptr_t)key_public(k->kp);
+	m.rb.origin_key.len = KEY_PUBLIC_BYTES;
+	assert_int_equal(signed_body_rc(k->kp, &m.rb), 0);
+	assert_int_equal(wire_mail_check(&m.rb), 0);
+	for (size_t i = 0; i < sizeof(bad_from) / sizeof(bad_from[0]); i++) {
+		m.mm.from = (char *)(uintptr_t)bad_from[i];
+		if (signed_body_rc(k->kp, &m.rb) != WIRE_EFROM)
+			fail_msg("from \"%s\" not refused", bad_from[i]);
+		assert_int_equal(wire_record_make(k->kp, &m.rb, &buf, &len,
+		    id), WIRE_EFROM);
+		assert_null(buf);
+	}
+	m.mm.from = m.from;
+
+	for (size_t i = 0; i < sizeof(bad_to) / sizeof(bad_to[0]); i++) {
+		m.to[1] = (char *)(uintptr_t)bad_to[i];
+		if (signed_body_rc(k->kp, &m.rb) != WIRE_ERCPT)
+			fail_msg("to \"%s\" not refused", bad_to[i]);
+	}
+	m.to[1] = m.to1;
+	m.mm.n_to = 0;
+	assert_int_equal(signed_body_rc(k->kp, &m.rb), WIRE_ERCPT);
+
+	/* The cap: as many as a node's own submission allows, no more. */
+	for (size_t i = 0; i < WIRE_MAX_RECIPIENTS + 1; i++)
+		many[i] = m.to0;
+	m.mm.to = many;
+	m.mm.n_to = WIRE_MAX_RECIPIENTS;
+	assert_int_equal(signed_body_rc(k->kp, &m.rb), 0);
+	m.mm.n_to = WIRE_MAX_RECIPIENTS + 1;
+	assert_int_equal(signed_body_rc(k->kp, &m.rb), WIRE_ERCPTMAX);
+	assert_int_equal(wire_record_make(k->kp, &m.rb, &buf, &len, id),
+	    WIRE_ERCPTMAX);
+	/* The sender is checked first: a forgery is named as such. */
+	m.mm.from = (char *)(uintptr_t)bad_from[0];
+	assert_int_equal(signed_body_rc(k->kp, &m.rb), WIRE_EFROM);
+	assert_string_equal(wire_strerror(WIRE_ERCPTMAX),
+	    "mail to more than 256 recipients");
+}
+
 static void
 test_strerror(void **state)
 {
 	static const int codes[] = { WIRE_EDECODE, WIRE_ETOOBIG, WIRE_EFIELD,
-	    WIRE_ESIG, WIRE_EKIND };
+	    WIRE_ESIG, WIRE_EKIND, WIRE_EFROM, WIRE_ERCPT, WIRE_ERCPTMAX };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
@@ -1246,6 +1327,7 @@ main(void)
 		cmocka_unit_test(test_random_buffers),
 		cmocka_unit_test(test_bad_fields),
 		cmocka_unit_test(test_bad_strings),
+		cmocka_unit_test(test_mail_rule),
 		cmocka_unit_test(test_strerror),
 		cmocka_unit_test(test_session_version),
 		cmocka_unit_test(test_kind_versions),

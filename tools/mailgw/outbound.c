@@ -205,7 +205,7 @@ out_bytes(const struct outmsg *m, struct buf *b)
 	struct tm	 tm;
 	const char	*origin;
 	json_t		*v;
-	size_t		 i;
+	size_t		 i, shown = 0;
 	int		 eight = 0;
 
 	if (smtp_is_message(m->om_text, m->om_len)) {
@@ -219,12 +219,14 @@ out_bytes(const struct outmsg *m, struct buf *b)
 	buf_addr(b, m->om_from);
 	buf_printf(b, "\r\nTo: ");
 	json_array_foreach(m->om_to, i, v) {
-		if (json_string_value(v) == NULL)
+		/* Only what cannot break the header line. */
+		if (json_string_value(v) == NULL ||
+		    !smtp_node_address(json_string_value(v)))
 			continue;
-		buf_printf(b, "%s", i > 0 ? ",\r\n " : "");
+		buf_printf(b, "%s", shown++ > 0 ? ",\r\n " : "");
 		buf_addr(b, json_string_value(v));
 	}
-	buf_printf(b, "\r\n");
+	buf_printf(b, "%s\r\n", shown == 0 ? "undisclosed-recipients:;" : "");
 	buf_subject(b, m->om_subject);
 	buf_printf(b, "Date: %s\r\nMessage-ID: <%s@%s.%s>\r\n", date,
 	    m->om_idhex, origin != NULL ? origin + 1 : "node", conf->domain);
@@ -458,6 +460,11 @@ sc_reply(struct smtpc *c, int ehlo)
 	}
 }
 
+/*
+ * Sends one command line and reads its reply: the code, or -1. A line
+ * with a control character in it is not sent (-1): CR LF inside would
+ * start another command, or a whole message, in the session.
+ */
 static int __attribute__((format(printf, 3, 4)))
 sc_cmd(struct smtpc *c, int ehlo, const char *fmt, ...)
 {
@@ -470,6 +477,12 @@ sc_cmd(struct smtpc *c, int ehlo, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line) - 2)
 		return -1;
+	for (int i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 32 || line[i] == 127) {
+			log_warnx("event=command_refused reason=\"a control "
+			    "character in an SMTP command\"");
+			return -1;
+		}
 	memcpy(line + n, "\r\n", 2);
 	if (write_all(c->sc_fd, line, (size_t)n + 2) != 0)
 		return -1;
@@ -689,6 +702,19 @@ out_one(struct outq *q, uint64_t seq, const uint8_t id[32], const char *hex)
 		log_warnx("event=read_failed outbound=\"%s\" id=%s reason="
 		    "\"reply without from, to, subject or text_b64\"", o->name,
 		    hex);
+		json_decref(r);
+		return;
+	}
+	/* It goes into MAIL FROM and the From: header as it is. A node
+	 * holds no such mail since the sender rule (proto/README.md,
+	 * "Mail"); one from an older store stays here, unsent, and the
+	 * admin removes it (node-ctl mail rm). */
+	if (!smtp_node_address(m.om_from)) {
+		log_warnx("event=unsendable outbound=\"%s\" id=%s reason="
+		    "\"sender is not a mailbox address\"", o->name, hex);
+		rt = retry_slot(q, id, 1);
+		rt->rt_delay_ms = o->retry_max_ms;
+		rt->rt_next_ms = now_ms() + o->retry_max_ms;
 		json_decref(r);
 		return;
 	}

@@ -29,6 +29,8 @@ cmd_status(const char *sock)
 		    num(st, "map_used"), num(st, "map_size"));
 		printf("peers     %lld up of %lld\n", num(r, "peers_up"),
 		    num(r, "peers"));
+		printf("loop      longest turn %lld ms\n",
+		    num(json_object_get(r, "loop"), "longest_turn_ms"));
 		c = json_object_get(r, "counters");
 		json_object_foreach(c, k, v)
 			printf("  %-14s %lld\n", k, json_integer_value(v));
@@ -215,7 +217,7 @@ cmd_send(const char *sock, int argc, char **argv)
 int
 cmd_mail(const char *sock, int argc, char **argv)
 {
-	json_t		*r, *m;
+	json_t		*r, *m, *v;
 	size_t		 i;
 	char		*end;
 	long long	 seq;
@@ -271,10 +273,17 @@ cmd_mail(const char *sock, int argc, char **argv)
 			if ((m = json_object_get(r, "report")) != NULL) {
 				printf("\nReport:  ");
 				print_safe(str(m, "result"), 0);
-				printf(" for ");
-				print_safe(str(m, "recipient"), 0);
 				printf(" (reason %lld) ", num(m, "reason"));
 				print_safe(str(m, "message_id"), 0);
+				printf("\nFor:     ");
+				json_array_foreach(json_object_get(m,
+				    "recipients"), i, v) {
+					printf(i ? ", " : "");
+					print_safe(json_string_value(v) ?
+					    json_string_value(v) : "", 0);
+				}
+				printf("\nDetail:  ");
+				print_safe(str(m, "detail"), 0);
 			}
 			printf("\n\n");
 			print_safe(str(r, "text"), 1);
