@@ -22,7 +22,7 @@ cd "$(dirname "$0")/../.." && . tests/lib.sh
 
 command -v swaks >/dev/null || { echo "not ok - swaks is not installed (make deps)"; exit 1; }
 
-MAILBOXES="vanthu chutich gw relay bad postmaster"
+MAILBOXES="vanthu chutich gw relay bad stall postmaster"
 make_node tw
 make_node hagiang tw
 start_node tw && enrol hagiang && start_node hagiang
@@ -326,6 +326,54 @@ check "retried: it reaches the root" \
     wait_for 20 eval 'test "$(count_subject tw vanthu retried)" -ge 1'
 sleep 1
 check "retried: delivered once" test "$(count_subject tw vanthu retried)" = 1
+
+# 14. The gateway stops between handing a message to its smarthost and
+# the smarthost's answer: the message may be delivered, so it is not sent
+# again; its sender gets a failure report that says so.
+STP=$(free_port)
+"$B/tests/smtp_stall" $STP >"$T/stall.out" 2>&1 &
+PID[stall]=$!
+stop_node gw-hagiang
+cat >>"$T/gw-hagiang.conf" <<EOC
+
+[outbound stall]
+mailbox = stall
+smarthost = 127.0.0.1:$STP
+rcpt = someone@elsewhere.org
+journal = $T/stall.journal
+poll_ms = 100
+EOC
+start_gw hagiang
+check "mailgw restarts with an outbound to a smarthost that never answers the end" \
+    wait_for 10 port_open $SP
+sid=$(echo "gửi một lần" | ctl tw send --from vanthu@tw --subject "stall" stall@hagiang)
+check "stall: the smarthost got the whole message" \
+    wait_for 20 grep -qx "message 1" "$T/stall.out"
+check "stall: the journal noted it before the end went" \
+    grep -qx "? $sid" "$T/stall.journal"
+kill -KILL "${PID[gw-hagiang]}"
+wait "${PID[gw-hagiang]}" 2>/dev/null
+unset "PID[gw-hagiang]"
+check "stall: its outbound worker died with it (the connection closed)" \
+    wait_for 10 grep -qx "closed 1" "$T/stall.out"
+start_gw hagiang
+uncertain_back() {
+	local s
+	for s in $(ctl tw --json mail ls vanthu | jq '.messages[] | select(.kind == "report") | .seq'); do
+		ctl tw --json mail cat vanthu "$s" | jq -e --arg id "$sid" \
+		    '.report.result == "failed" and .report.message_id == $id and (.report.detail | test("delivery uncertain"))' >/dev/null && return 0
+	done
+	return 1
+}
+check "stall: after the restart its sender gets a report: delivery uncertain" \
+    wait_for 20 uncertain_back
+check "stall: the gateway logs it" \
+    grep -q "event=delivery_uncertain outbound=.* id=$sid" "$T/gw-hagiang.log"
+check "stall: it left the mailbox" \
+    wait_for 10 eval 'test "$(mail_count hagiang stall)" = 0'
+sleep 1
+check "stall: it was not sent again" \
+    test "$(grep -c '^message' "$T/stall.out")" = 1
 
 stop_node gw-hagiang
 check "mailgw stops on SIGTERM and logs it" grep -q 'event=stopped' "$T/gw-hagiang.log"

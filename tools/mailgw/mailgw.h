@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,13 +82,31 @@ struct outq {
 	uint64_t	 oq_next_ms;	/* next poll of the mailbox */
 	uint8_t		(*oq_journal)[32];	/* sent to the smarthost */
 	size_t		 oq_n_journal;
+	/* Handed to the smarthost, its answer never seen (journal.c): not
+	 * sent again, reported to the sender. */
+	uint8_t		(*oq_unsure)[32];
+	size_t		 oq_n_unsure;
 	struct retry	 oq_retry[RETRY_SLOTS];
 	int		 oq_node_down;	/* logged once till it is back */
 };
 
 /* Makes the Maildir dir (cur, new, tmp) if missing: 0 or -1. */
 int		 maildir_make(const char *dir);
+/* A record id in hex (64 digits) into id: 0, or -1. */
+int		 id_parse(const char *hex, uint8_t id[32]);
+/* The smarthost journal (journal.c): what kind of line says what. */
+#define JOURNAL_SENDING		'?'	/* the end of the message goes now */
+#define JOURNAL_DELIVERED	'D'	/* written as the bare id */
+#define JOURNAL_REFUSED		'-'	/* refused at the end after all */
 void		 journal_load(struct outq *q);
+/* Notes kind for id, durably (fsync): 0, or -1 (logged). */
+int		 journal_note(struct outq *q, char kind, const uint8_t id[32]);
+/* 1 if id was delivered / handed over with no answer seen. */
+int		 journal_has(const struct outq *q, const uint8_t id[32]);
+int		 journal_unsure(const struct outq *q, const uint8_t id[32]);
+/* Rewrites the journal with only the ids still in the mailbox (listing
+ * is the whole mailbox): the others have left it for good. */
+void		 journal_compact(struct outq *q, json_t *listing);
 /* Delivers what is due; sets q->oq_next_ms. */
 void		 out_tick(struct outq *q);
 /* Runs the queue in this process until SIGTERM. */

@@ -16,10 +16,9 @@
  * Outbound, it watches mailboxes of its node ([outbound] sections): each
  * message is written into a Maildir (tmp/, fsync, rename into new/, under
  * a name made from the record id, so a retry after a crash finds it
- * there) or handed to an SMTP smarthost (the record id goes into a
- * journal, fsynced, before the message leaves the mailbox, so a crash
- * between the smarthost's 250 and the removal does not send it twice);
- * then it is removed from the mailbox. A permanent failure (5xx) becomes
+ * there) or handed to an SMTP smarthost (journal.c: never sent twice;
+ * one handed over with no answer seen is reported to its sender as
+ * uncertain); then it is removed from the mailbox. A permanent failure (5xx) becomes
  * a signed failure report to the sender (the node's mail_fail); a
  * temporary one is retried with exponential backoff.
  *
@@ -164,6 +163,14 @@ reap(struct kids *k, const struct lsn *lsn, size_t n_lsn, struct outq *outq)
 		if (pid == 0) {
 			struct outq	q = outq[i];
 
+			/*
+			 * Never outlive the gateway: a second one started
+			 * after a kill -9 of this one would run a second
+			 * worker on the same mailbox.
+			 */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+			    getppid() == 1)
+				_exit(1);
 			for (size_t j = 0; j < n_lsn; j++)
 				close(lsn[j].l_fd);
 			free(k->k_sess);

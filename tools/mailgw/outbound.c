@@ -1,7 +1,8 @@
 /*
  * mailgw/outbound.c: what arrives in a watched mailbox leaves into a
- * Maildir or to a smarthost, exactly once (a Maildir name from the record
- * id; a journal fsynced before the message leaves the mailbox); a
+ * Maildir or to a smarthost, never twice (a Maildir name from the record
+ * id; for a smarthost, journal.c: a message whose end was handed over
+ * with no answer seen is reported to its sender, not sent again); a
  * permanent refusal becomes a failure report to the sender, a temporary
  * one is retried with backoff.
  */
@@ -23,79 +24,16 @@ struct outmsg {
 	size_t		 om_len;
 };
 
-enum result { DLV_OK, DLV_TEMP, DLV_PERM };
+/* DLV_UNSURE: the end of the message went, its answer never came. */
+enum result { DLV_OK, DLV_TEMP, DLV_PERM, DLV_UNSURE };
 
-static int
+int
 id_parse(const char *hex, uint8_t id[32])
 {
 	size_t	len;
 
 	return hex != NULL && strlen(hex) == 64 && sodium_hex2bin(id, 32, hex,
 	    64, NULL, &len, NULL) == 0 && len == 32 ? 0 : -1;
-}
-
-static int
-journal_has(const struct outq *q, const uint8_t id[32])
-{
-	for (size_t i = 0; i < q->oq_n_journal; i++)
-		if (memcmp(q->oq_journal[i], id, 32) == 0)
-			return 1;
-	return 0;
-}
-
-void
-journal_load(struct outq *q)
-{
-	FILE	*f;
-	char	 line[128];
-
-	if ((f = fopen(q->oq_conf->journal, "r")) == NULL) {
-		if (errno != ENOENT)
-			fatal("%s", q->oq_conf->journal);
-		return;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		uint8_t	id[32];
-
-		line[strcspn(line, "\r\n")] = '\0';
-		if (id_parse(line, id) != 0)
-			continue;	/* a torn last line after a crash */
-		q->oq_journal = xrealloc(q->oq_journal,
-		    q->oq_n_journal + 1, sizeof(*q->oq_journal));
-		memcpy(q->oq_journal[q->oq_n_journal++], id, 32);
-	}
-	fclose(f);
-	log_info("event=journal_loaded outbound=\"%s\" ids=%zu",
-	    q->oq_conf->name, q->oq_n_journal);
-}
-
-/* Appends an id, durably (fsync), before the message leaves the mailbox. */
-static int
-journal_add(struct outq *q, const struct outmsg *m)
-{
-	char	line[66];
-	int	fd, rc = 0;
-
-	if ((fd = open(q->oq_conf->journal, O_WRONLY | O_APPEND | O_CREAT |
-	    O_CLOEXEC, 0600)) == -1) {
-		log_warn("%s", q->oq_conf->journal);
-		return -1;
-	}
-	snprintf(line, sizeof(line), "%s\n", m->om_idhex);
-	if (write(fd, line, 65) != 65 || fsync(fd) != 0) {
-		log_warn("%s", q->oq_conf->journal);
-		rc = -1;
-	}
-	if (close(fd) != 0 && rc == 0) {
-		log_warn("%s", q->oq_conf->journal);
-		rc = -1;
-	}
-	if (rc == 0) {
-		q->oq_journal = xrealloc(q->oq_journal,
-		    q->oq_n_journal + 1, sizeof(*q->oq_journal));
-		memcpy(q->oq_journal[q->oq_n_journal++], m->om_id, 32);
-	}
-	return rc;
 }
 
 /* A growing byte buffer. */
@@ -498,9 +436,10 @@ code_result(int code)
 }
 
 static enum result
-deliver_smarthost(const struct gw_outbound *o, const struct outmsg *m,
-    const struct buf *b, char *why, size_t whylen)
+deliver_smarthost(struct outq *q, const struct outmsg *m, const struct buf *b,
+    char *why, size_t whylen)
 {
+	const struct gw_outbound *o = q->oq_conf;
 	struct smtpc	 c = { .sc_fd = -1 };
 	struct buf	 data = { 0 };
 	char		 from[NODE_ADDR_MAX + 256];
@@ -570,9 +509,31 @@ deliver_smarthost(const struct gw_outbound *o, const struct outmsg *m,
 		buf_add(&data, "\r\n", 2);
 	buf_add(&data, ".\r\n", 3);
 	what = "end of data";
-	if (write_all(c.sc_fd, data.b, data.n) != 0 ||
-	    (code = sc_reply(&c, 0)) < 0 || code_result(code) != DLV_OK)
+	/*
+	 * From the final dot on, the smarthost may have it whatever we see
+	 * next: note so first, durably, or send nothing.
+	 */
+	if (journal_note(q, JOURNAL_SENDING, m->om_id) != 0) {
+		code = -1;
+		what = "the journal, before the end of data";
 		goto bad;
+	}
+	if (write_all(c.sc_fd, data.b, data.n) != 0 ||
+	    (code = sc_reply(&c, 0)) < 0) {
+		snprintf(why, whylen, "smarthost %s: connection lost or timed "
+		    "out after the end of the message", o->smarthost);
+		res = DLV_UNSURE;
+		goto out;
+	}
+	if (code_result(code) != DLV_OK) {
+		if (journal_note(q, JOURNAL_REFUSED, m->om_id) != 0) {
+			snprintf(why, whylen, "smarthost %s refused it, and "
+			    "the journal cannot say so", o->smarthost);
+			res = DLV_UNSURE;
+			goto out;
+		}
+		goto bad;
+	}
 	res = DLV_OK;
 	(void)sc_cmd(&c, 0, "QUIT");
 	log_info("event=delivered outbound=\"%s\" id=%s smarthost=%s "
@@ -667,6 +628,38 @@ perm_reason(const char *why)
 	return "refused";
 }
 
+/*
+ * A message the smarthost was handed without our seeing its answer: it
+ * may have been delivered. Not sent again (that could deliver it twice):
+ * its sender gets a failure report that says so, and it leaves the
+ * mailbox. If the report cannot be written, it stays, and is tried
+ * again at the next poll.
+ */
+static void
+out_unsure(struct outq *q, uint64_t seq, const uint8_t id[32],
+    const char *hex, const char *why)
+{
+	const struct gw_outbound	*o = q->oq_conf;
+	char				 detail[512], err[256];
+	json_t				*f;
+
+	snprintf(detail, sizeof(detail), "delivery uncertain: %s; the "
+	    "smarthost may have it, so it was not sent again (ask the "
+	    "recipient before sending it once more)", why);
+	log_warnx("event=delivery_uncertain outbound=\"%s\" id=%s reason="
+	    "\"%s\"", o->name, hex, why);
+	f = node_call(json_pack("{s:s, s:s, s:I, s:s, s:s}", "cmd",
+	    "mail_fail", "mailbox", o->mailbox, "seq", (json_int_t)seq,
+	    "reason", "refused", "detail", detail), err, sizeof(err));
+	if (f == NULL || !json_is_true(json_object_get(f, "ok")))
+		log_warnx("event=report_failed outbound=\"%s\" id=%s "
+		    "reason=\"%s\"", o->name, hex, f == NULL ? err :
+		    node_error(f));
+	else
+		retry_clear(q, id);
+	json_decref(f);
+}
+
 /* One message: read it back, deliver it, then remove or report it. */
 static void
 out_one(struct outq *q, uint64_t seq, const uint8_t id[32], const char *hex)
@@ -730,10 +723,11 @@ out_one(struct outq *q, uint64_t seq, const uint8_t id[32], const char *hex)
 	if (o->maildir != NULL)
 		res = deliver_maildir(o, &m, &b, err, sizeof(err));
 	else
-		res = deliver_smarthost(o, &m, &b, err, sizeof(err));
+		res = deliver_smarthost(q, &m, &b, err, sizeof(err));
 	switch (res) {
 	case DLV_OK:
-		if (o->smarthost != NULL && journal_add(q, &m) != 0) {
+		if (o->smarthost != NULL &&
+		    journal_note(q, JOURNAL_DELIVERED, m.om_id) != 0) {
 			/* Sent, but not noted: keep it in the mailbox and
 			 * stop, rather than risk sending it twice. */
 			log_warnx("event=journal_failed outbound=\"%s\" id=%s",
@@ -761,6 +755,9 @@ out_one(struct outq *q, uint64_t seq, const uint8_t id[32], const char *hex)
 			retry_clear(q, id);
 		json_decref(f);
 		break;
+	case DLV_UNSURE:
+		out_unsure(q, seq, id, hex, err);
+		break;
 	case DLV_TEMP:
 		rt = retry_slot(q, id, 1);
 		rt->rt_delay_ms = rt->rt_delay_ms == 0 ? o->retry_min_ms :
@@ -775,49 +772,6 @@ out:
 	free(b.b);
 	free(m.om_text);
 	json_decref(r);
-}
-
-/* Rewrites the journal with only the ids still in the mailbox (listing
- * is the whole mailbox): the others have left it for good. */
-static void
-journal_compact(struct outq *q, json_t *listing)
-{
-	char	 tmp[PATH_MAX];
-	FILE	*f;
-	size_t	 kept = 0;
-	json_t	*v;
-	size_t	 i;
-
-	snprintf(tmp, sizeof(tmp), "%s.new", q->oq_conf->journal);
-	if ((f = fopen(tmp, "w")) == NULL) {
-		log_warn("%s", tmp);
-		return;
-	}
-	for (size_t j = 0; j < q->oq_n_journal; j++) {
-		char	hex[65];
-		int	present = 0;
-
-		sodium_bin2hex(hex, sizeof(hex), q->oq_journal[j], 32);
-		json_array_foreach(listing, i, v) {
-			const char *s = json_string_value(json_object_get(v,
-			    "id"));
-
-			present |= s != NULL && strcmp(s, hex) == 0;
-		}
-		if (present) {
-			fprintf(f, "%s\n", hex);
-			memmove(q->oq_journal[kept], q->oq_journal[j], 32);
-			kept++;
-		}
-	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
-	    rename(tmp, q->oq_conf->journal) != 0) {
-		log_warn("%s", q->oq_conf->journal);
-		return;
-	}
-	log_info("event=journal_compacted outbound=\"%s\" ids=%zu->%zu",
-	    q->oq_conf->name, q->oq_n_journal, kept);
-	q->oq_n_journal = kept;
 }
 
 void
@@ -893,6 +847,12 @@ out_tick(struct outq *q)
 			out_remove(q, seq, hex);
 			continue;
 		}
+		if (journal_unsure(q, id)) {
+			out_unsure(q, seq, id, hex, "the gateway stopped "
+			    "after handing it to the smarthost, before its "
+			    "answer");
+			continue;
+		}
 		out_one(q, seq, id, hex);
 	}
 	if (q->oq_n_journal > 1000 && json_object_get(r, "next") == NULL)
@@ -915,5 +875,6 @@ out_run(struct outq *q)
 			poll(NULL, 0, (int)(q->oq_next_ms - now));
 	}
 	free(q->oq_journal);
+	free(q->oq_unsure);
 	exit(0);
 }
