@@ -751,6 +751,27 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		resync(n, p, 1);	/* its feed to us began: begin it again */
 }
 
+/*
+ * A record of p's batch at seq refused for good (the batch's ack covers
+ * it): counted, kept as p's last error, logged within p's budget. why
+ * may quote the peer: it is logged through esc().
+ */
+static void
+refused(struct node *n, struct peer *p, uint64_t seq, const char *origin,
+    const char *why)
+{
+	char	shown[ESC_SIZE(160)];
+
+	n->n_cnt.records_bad++;
+	p->pr_rejected++;
+	snprintf(p->pr_error, sizeof(p->pr_error), "record refused: %.140s",
+	    why);
+	if (peer_may_log(n, p))
+		log_warnx("event=record_refused peer=%s seq=%llu origin=%s "
+		    "reason=\"%s\"", p->pr_name, (unsigned long long)seq,
+		    origin, esc_str(shown, sizeof(shown), why, ESC_QUOTED));
+}
+
 void
 repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 {
@@ -759,7 +780,7 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 	store_txn_t			 *txn;
 	unsigned			  lane = b->lane;
 	int				 *rcs;
-	char				  why[160], shown[ESC_SIZE(160)];
+	char				  why[160];
 
 	if (p->pr_resync)
 		return;		/* sent before our Hello reached the peer */
@@ -804,16 +825,8 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 			snprintf(why, sizeof(why), "origin not certified: %s",
 			    cert_strerror(rc));
 		if (rc != 0) {
-			n->n_cnt.records_bad++;
-			p->pr_rejected++;
-			snprintf(p->pr_error, sizeof(p->pr_error),
-			    "record refused: %.140s", why);
-			if (peer_may_log(n, p))
-				log_warnx("event=record_refused peer=%s "
-				    "seq=%llu origin=%s reason=\"%s\"",
-				    p->pr_name,
-				    (unsigned long long)b->items[i]->seq,
-				    rcs[i] != 0 ? "-" : wr->rb->origin, why);
+			refused(n, p, b->items[i]->seq, rcs[i] != 0 ? "-" :
+			    wr->rb->origin, why);
 			continue;	/* refused for good: the ack covers it */
 		}
 		if ((rc = admit(n, txn, wr, why, sizeof(why))) != 0) {
@@ -821,18 +834,8 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 				n->n_cnt.records_dup++;	/* of a purged doc */
 				continue;
 			}
-			n->n_cnt.records_bad++;
 			n->n_cnt.records_refused++;
-			p->pr_rejected++;
-			snprintf(p->pr_error, sizeof(p->pr_error),
-			    "record refused: %.140s", why);
-			if (peer_may_log(n, p))
-				log_warnx("event=record_refused peer=%s "
-				    "seq=%llu origin=%s reason=\"%s\"",
-				    p->pr_name,
-				    (unsigned long long)b->items[i]->seq,
-				    wr->rb->origin, esc_str(shown,
-				    sizeof(shown), why, ESC_QUOTED));
+			refused(n, p, b->items[i]->seq, wr->rb->origin, why);
 			continue;	/* refused for good: the ack covers it */
 		}
 		if ((rc = store_record(n, txn, wr)) == 1) {

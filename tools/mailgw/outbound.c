@@ -629,28 +629,21 @@ perm_reason(const char *why)
 }
 
 /*
- * A message the smarthost was handed without our seeing its answer: it
- * may have been delivered. Not sent again (that could deliver it twice):
- * its sender gets a failure report that says so, and it leaves the
- * mailbox. If the report cannot be written, it stays, and is tried
- * again at the next poll.
+ * Turns the message at seq into a failure report to its sender (the
+ * node's mail_fail), which takes it out of the mailbox. If the report
+ * cannot be written, it stays, and is tried again at the next poll.
  */
 static void
-out_unsure(struct outq *q, uint64_t seq, const uint8_t id[32],
-    const char *hex, const char *why)
+out_fail(struct outq *q, uint64_t seq, const uint8_t id[32], const char *hex,
+    const char *reason, const char *detail)
 {
 	const struct gw_outbound	*o = q->oq_conf;
-	char				 detail[512], err[256];
+	char				 err[256];
 	json_t				*f;
 
-	snprintf(detail, sizeof(detail), "delivery uncertain: %s; the "
-	    "smarthost may have it, so it was not sent again (ask the "
-	    "recipient before sending it once more)", why);
-	log_warnx("event=delivery_uncertain outbound=\"%s\" id=%s reason="
-	    "\"%s\"", o->name, hex, why);
 	f = node_call(json_pack("{s:s, s:s, s:I, s:s, s:s}", "cmd",
 	    "mail_fail", "mailbox", o->mailbox, "seq", (json_int_t)seq,
-	    "reason", "refused", "detail", detail), err, sizeof(err));
+	    "reason", reason, "detail", detail), err, sizeof(err));
 	if (f == NULL || !json_is_true(json_object_get(f, "ok")))
 		log_warnx("event=report_failed outbound=\"%s\" id=%s "
 		    "reason=\"%s\"", o->name, hex, f == NULL ? err :
@@ -658,6 +651,25 @@ out_unsure(struct outq *q, uint64_t seq, const uint8_t id[32],
 	else
 		retry_clear(q, id);
 	json_decref(f);
+}
+
+/*
+ * A message the smarthost was handed without our seeing its answer: it
+ * may have been delivered. Not sent again (that could deliver it twice):
+ * its sender gets a failure report that says so.
+ */
+static void
+out_unsure(struct outq *q, uint64_t seq, const uint8_t id[32],
+    const char *hex, const char *why)
+{
+	char	detail[512];
+
+	snprintf(detail, sizeof(detail), "delivery uncertain: %s; the "
+	    "smarthost may have it, so it was not sent again (ask the "
+	    "recipient before sending it once more)", why);
+	log_warnx("event=delivery_uncertain outbound=\"%s\" id=%s reason="
+	    "\"%s\"", q->oq_conf->name, hex, why);
+	out_fail(q, seq, id, hex, "refused", detail);
 }
 
 /* One message: read it back, deliver it, then remove or report it. */
@@ -669,7 +681,7 @@ out_one(struct outq *q, uint64_t seq, const uint8_t id[32], const char *hex)
 	struct buf			 b = { 0 };
 	char				 err[512] = "";
 	const char			*b64;
-	json_t				*r, *f;
+	json_t				*r;
 	struct retry			*rt;
 	enum result			 res;
 	size_t				 b64_len;
@@ -743,17 +755,7 @@ out_one(struct outq *q, uint64_t seq, const uint8_t id[32], const char *hex)
 	case DLV_PERM:
 		log_warnx("event=bounced outbound=\"%s\" id=%s from=%s reason="
 		    "\"%s\"", o->name, hex, m.om_from, err);
-		f = node_call(json_pack("{s:s, s:s, s:I, s:s, s:s}", "cmd",
-		    "mail_fail", "mailbox", o->mailbox, "seq", (json_int_t)seq,
-		    "reason", perm_reason(err), "detail", err), err,
-		    sizeof(err));
-		if (f == NULL || !json_is_true(json_object_get(f, "ok")))
-			log_warnx("event=report_failed outbound=\"%s\" id=%s "
-			    "reason=\"%s\"", o->name, hex, f == NULL ? err :
-			    node_error(f));
-		else
-			retry_clear(q, id);
-		json_decref(f);
+		out_fail(q, seq, id, hex, perm_reason(err), err);
 		break;
 	case DLV_UNSURE:
 		out_unsure(q, seq, id, hex, err);
