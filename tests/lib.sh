@@ -174,6 +174,11 @@ quiet() {
 finish() {
 	local n
 	for n in "${!PID[@]}"; do
+		# A node that died on its own: say so, with how its log ends.
+		if ! kill -0 "${PID[$n]}" 2>/dev/null && [ -f "$T/$n.log" ]; then
+			echo "# $n exited before the end of the test; its log ends:"
+			tail -n 5 "$T/$n.log" | sed 's/^/#   /'
+		fi
 		stop_node "$n"
 	done
 	check "no node logged a sanitizer report" \
