@@ -35,12 +35,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free TCP port on 127.0.0.1 (nothing listens on it now), below the
-# ephemeral range so no outgoing connection takes it before we bind it.
+# A free TCP port on 127.0.0.1 (nothing listens on it now, and no node
+# of this test has it), below the ephemeral range so no outgoing
+# connection takes it before we bind it.
 free_port() {
 	local p
 	while :; do
 		p=$((20000 + RANDOM % 12000))
+		# Not one this test gave a node already (none listens yet).
+		[[ " ${PORT[*]} " == *" $p "* ]] && continue
 		ss -ltnH "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
 	done
 }
