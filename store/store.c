@@ -333,52 +333,64 @@ out:
 	return store_mdb_rc(rc);
 }
 
-int
-store_origin_seq_next(store_txn_t *t, uint64_t *seq)
+#define ORIGIN_SEQ_KEY	"origin_seq"
+
+/* Our own last record sequence (0 if none yet) into *seq. */
+static int
+origin_seq_get(store_txn_t *t, uint64_t *seq)
 {
-	MDB_dbi	 meta = t->tx_store->st_dbi[DB_META];
-	MDB_val	 k = { 10, (void *)(uintptr_t)"origin_seq" }, v;
-	uint8_t	 buf[8];
-	int	 rc;
+	MDB_val	k = { sizeof(ORIGIN_SEQ_KEY) - 1,
+	    (void *)(uintptr_t)ORIGIN_SEQ_KEY }, v;
+	int	rc;
 
 	if (t->tx_read_only)
 		return EROFS;
-	rc = mdb_get(t->tx_txn, meta, &k, &v);
-	if (rc == MDB_NOTFOUND)
-		*seq = 1;
-	else if (rc != 0)
+	rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		*seq = 0;
+		return 0;
+	}
+	if (rc != 0)
 		return store_mdb_rc(rc);
-	else if (v.mv_size != sizeof(buf))
+	if (v.mv_size != 8)
 		return STORE_CORRUPT;
-	else
-		*seq = store_le64_get(v.mv_data) + 1;
-	store_le64_put(buf, *seq);
+	*seq = store_le64_get(v.mv_data);
+	return 0;
+}
+
+static int
+origin_seq_put(store_txn_t *t, uint64_t seq)
+{
+	MDB_val	k = { sizeof(ORIGIN_SEQ_KEY) - 1,
+	    (void *)(uintptr_t)ORIGIN_SEQ_KEY }, v;
+	uint8_t	buf[8];
+
+	store_le64_put(buf, seq);
 	v.mv_size = sizeof(buf);
 	v.mv_data = buf;
-	return store_mdb_rc(mdb_put(t->tx_txn, meta, &k, &v, 0));
+	return store_mdb_rc(mdb_put(t->tx_txn,
+	    t->tx_store->st_dbi[DB_META], &k, &v, 0));
+}
+
+int
+store_origin_seq_next(store_txn_t *t, uint64_t *seq)
+{
+	int	rc;
+
+	if ((rc = origin_seq_get(t, seq)) != 0)
+		return rc;
+	return origin_seq_put(t, ++*seq);
 }
 
 int
 store_origin_seq_raise(store_txn_t *t, uint64_t floor)
 {
-	MDB_dbi	 meta = t->tx_store->st_dbi[DB_META];
-	MDB_val	 k = { 10, (void *)(uintptr_t)"origin_seq" }, v;
-	uint8_t	 buf[8];
-	int	 rc;
+	uint64_t	seq;
+	int		rc;
 
-	if (t->tx_read_only)
-		return EROFS;
-	rc = mdb_get(t->tx_txn, meta, &k, &v);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return store_mdb_rc(rc);
-	if (rc == 0 && v.mv_size != sizeof(buf))
-		return STORE_CORRUPT;
-	if (rc == 0 && store_le64_get(v.mv_data) >= floor)
-		return 0;
-	store_le64_put(buf, floor);
-	v.mv_size = sizeof(buf);
-	v.mv_data = buf;
-	return store_mdb_rc(mdb_put(t->tx_txn, meta, &k, &v, 0));
+	if ((rc = origin_seq_get(t, &seq)) != 0)
+		return rc;
+	return seq >= floor ? 0 : origin_seq_put(t, floor);
 }
 
 /* The meta key of epoch id: "epoch" and the id. */
