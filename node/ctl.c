@@ -562,10 +562,8 @@ cmd_replicate(struct node *n, json_t *req, char *err, size_t errlen)
 		if (p->pr_name == NULL || (only != NULL &&
 		    strcmp(p->pr_name, only) != 0))
 			continue;
-		if (p->pr_state == PEER_UP)
-			repl_pump(n, p);
-		else
-			peer_kick(n, p);
+		if (p->pr_state != PEER_UP)
+			peer_kick(n, p);	/* one up is pumped as this turn ends */
 		json_array_append_new(done, json_pack("{s:s, s:s}", "peer",
 		    p->pr_name, "action", p->pr_state == PEER_UP ? "sent" :
 		    p->pr_link != NULL ? "reconnecting" : "waiting for it"));
@@ -815,8 +813,10 @@ on_ctl(loop_t *l, void *arg)
 	struct node	*n = arg;
 
 	(void)l;
-	/* A REP socket takes the next request only after this reply. */
-	for (int round = 0; round < 16 && !n->n_ctl_waiting; round++) {
+	/* A REP socket takes the next request only after this reply. One
+	 * request a turn at least, more while the turn has time. */
+	for (int round = 0; round < 16 && !n->n_ctl_waiting &&
+	    (round == 0 || !node_turn_full(n)); round++) {
 		zmq_msg_t	 m;
 		json_t		*reply;
 

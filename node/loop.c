@@ -5,8 +5,11 @@
  * Owns the watch list and the timers, nothing it watches. Invariants:
  * a watch removed during dispatch is never called again (it is marked
  * dead and swept after the round); timers fire in deadline order, each
- * at most once. It keeps the longest turn it has run (from the poll's
- * return to the end of the idle hook), the node's worst stall.
+ * at most once, and one set while timers fire waits for the next turn;
+ * the turn hook runs after every turn, and once more, idle, whenever
+ * nothing is ready before the loop sleeps. It keeps the longest turn it
+ * has run (from the poll's return to the end of the turn hook), the
+ * node's worst stall.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,10 +43,11 @@ struct loop {
 	struct timer	*l_timer;
 	size_t		 l_ntimer, l_captimer;
 	uint64_t	 l_next_id;
-	loop_idle_fn	 l_idle;
-	void		*l_idle_arg;
+	loop_turn_fn	 l_turn_end;
+	void		*l_turn_arg;
 	int		 l_stop;
 	uint64_t	 l_longest_ms;	/* the longest turn so far */
+	uint64_t	 l_turn_start;	/* when this turn began */
 };
 
 uint64_t
@@ -133,10 +137,10 @@ loop_timer_cancel(loop_t *l, uint64_t id)
 }
 
 void
-loop_on_idle(loop_t *l, loop_idle_fn fn, void *arg)
+loop_on_turn_end(loop_t *l, loop_turn_fn fn, void *arg)
 {
-	l->l_idle = fn;
-	l->l_idle_arg = arg;
+	l->l_turn_end = fn;
+	l->l_turn_arg = arg;
 }
 
 void
@@ -145,15 +149,19 @@ loop_stop(loop_t *l)
 	l->l_stop = 1;
 }
 
-/* Fires the earliest due timer, if any; returns 1 if one fired. */
+/*
+ * Fires the earliest timer due by now that was set before id before;
+ * returns 1 if one fired.
+ */
 static int
-fire_one(loop_t *l, uint64_t now)
+fire_one(loop_t *l, uint64_t now, uint64_t before)
 {
 	struct timer	t;
 	size_t		best = l->l_ntimer;
 
 	for (size_t i = 0; i < l->l_ntimer; i++)
-		if (l->l_timer[i].t_when <= now && (best == l->l_ntimer ||
+		if (l->l_timer[i].t_when <= now &&
+		    l->l_timer[i].t_id < before && (best == l->l_ntimer ||
 		    l->l_timer[i].t_when < l->l_timer[best].t_when))
 			best = i;
 	if (best == l->l_ntimer)
@@ -178,7 +186,7 @@ next_timeout(loop_t *l, uint64_t now)
 }
 
 /*
- * A turn (handlers, timers, the idle hook) took ms: nothing else was
+ * A turn (handlers, timers, the turn hook) took ms: nothing else was
  * answered meanwhile. Kept as the longest; a slow one is logged.
  */
 static void
@@ -198,6 +206,7 @@ loop_run(loop_t *l)
 	zmq_pollitem_t	*items = NULL;
 	size_t		 cap = 0;
 	uint64_t	 start;
+	int		 idled = 0;
 
 	l->l_stop = 0;
 	while (!l->l_stop) {
@@ -211,13 +220,30 @@ loop_run(loop_t *l)
 		for (size_t i = 0; i < n; i++)
 			items[i] = (zmq_pollitem_t){ l->l_watch[i].w_sock,
 			    l->l_watch[i].w_fd, ZMQ_POLLIN, 0 };
-		rc = zmq_poll(items, (int)n, next_timeout(l, loop_now_ms()));
+		rc = 0;
+		if (!idled && l->l_turn_end != NULL) {
+			/* Nothing ready, no timer due: the hook's idle turn
+			 * first, then the loop sleeps. */
+			rc = zmq_poll(items, (int)n, 0);
+			if (rc == 0 && next_timeout(l, loop_now_ms()) != 0) {
+				start = l->l_turn_start = loop_now_ms();
+				l->l_turn_end(l, l->l_turn_arg, 1);
+				sweep(l);
+				turn_done(l, loop_now_ms() - start);
+				idled = 1;
+				continue;
+			}
+		}
+		idled = 0;
+		if (rc <= 0)
+			rc = zmq_poll(items, (int)n, next_timeout(l,
+			    loop_now_ms()));
 		if (rc == -1 && errno != EINTR) {
 			log_warn("loop: zmq_poll");
 			free(items);
 			return -1;
 		}
-		start = loop_now_ms();
+		start = l->l_turn_start = loop_now_ms();
 		/* Handlers may add watches: only the first n were polled. */
 		for (size_t i = 0; rc > 0 && i < n && !l->l_stop; i++) {
 			struct watch	w = l->l_watch[i];
@@ -228,15 +254,23 @@ loop_run(loop_t *l)
 				l->l_stop = 1;
 		}
 		sweep(l);
-		for (uint64_t now = loop_now_ms(); !l->l_stop &&
-		    fire_one(l, now);)
+		/* A timer set meanwhile waits for the next turn, so that
+		 * work that goes on by a 0 ms timer lets the loop poll. */
+		for (uint64_t now = loop_now_ms(), before = l->l_next_id;
+		    !l->l_stop && fire_one(l, now, before);)
 			;
-		if (l->l_idle != NULL)
-			l->l_idle(l, l->l_idle_arg);
+		if (l->l_turn_end != NULL)
+			l->l_turn_end(l, l->l_turn_arg, 0);
 		turn_done(l, loop_now_ms() - start);
 	}
 	free(items);
 	return 0;
+}
+
+uint64_t
+loop_turn_ms(const loop_t *l)
+{
+	return loop_now_ms() - l->l_turn_start;
 }
 
 uint64_t

@@ -30,8 +30,8 @@ struct mail_submit {
 };
 
 /*
- * Signs and stores a new message from a local mailbox in this turn's
- * transaction; it is durable once the turn commits. 0 with its id, or -1
+ * Signs and stores a new message from a local mailbox in the node's write
+ * transaction; it is durable once that commits. 0 with its id, or -1
  * with a one-line reason in err.
  */
 int	mail_submit(struct node *n, const struct mail_submit *m,

@@ -84,10 +84,10 @@ notify(const char *state)
 }
 
 static void
-on_idle(loop_t *l, void *arg)
+on_turn_end(loop_t *l, void *arg, int idle)
 {
 	(void)l;
-	node_commit(arg);
+	node_turn_end(arg, idle);
 }
 
 static int
@@ -285,7 +285,7 @@ main(int argc, char **argv)
 	if (peer_init(&n) != 0 || ctl_init(&n) != 0 ||
 	    http_init(&n, &http) != 0)
 		exit(1);
-	loop_on_idle(n.n_loop, on_idle, &n);
+	loop_on_turn_end(n.n_loop, on_turn_end, &n);
 	purge_start(&n);
 	submit_start(&n);
 	status_start(&n);
@@ -296,7 +296,7 @@ main(int argc, char **argv)
 	loop_run(n.n_loop);
 	notify("STOPPING=1");
 
-	/* What this turn wrote is committed before the links close. */
+	/* What is written is committed before the links close. */
 	node_commit(&n);
 	http_shutdown(&http);
 	trace_shutdown(&n);

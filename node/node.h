@@ -2,9 +2,9 @@
  * node: the daemon's state, shared by its own files (main, peer, repl,
  * route, mail, ctl) and by nothing outside node/.
  *
- * One thread runs everything. Writes made while handling a loop turn go
- * into one write transaction (node_txn()); the loop's idle hook commits
- * it, and only then are acks sent and feeds pumped (node_commit()).
+ * One thread runs everything. Writes go into one write transaction
+ * (node_txn()), kept over loop turns until a commit is due; only then are
+ * acks sent (node_turn_end()).
  */
 #ifndef NODE_H
 #define NODE_H
@@ -111,7 +111,7 @@ struct peer {
 
 	/* Receiving: the peer's log positions, per lane. */
 	uint64_t	 pr_received[WIRE_LANES]; /* durable checkpoints */
-	uint64_t	 pr_rx_upto[WIRE_LANES]; /* with this turn's batches */
+	uint64_t	 pr_rx_upto[WIRE_LANES]; /* with uncommitted batches */
 	/* The peer's log epoch each of those was taken in (zero: unknown). */
 	uint8_t		 pr_received_epoch[WIRE_LANES][WIRE_EPOCH_BYTES];
 	uint8_t		 pr_rx_epoch[WIRE_LANES][WIRE_EPOCH_BYTES];
@@ -137,7 +137,7 @@ struct node {
 	key_pair_t		*n_key;
 	struct cert_chain	 n_chain;	/* ours, leaf first; empty: root */
 	struct cert_trust	 n_trust;
-	struct trust_memo	*n_trust_memo;	/* this turn's answers */
+	struct trust_memo	*n_trust_memo;	/* answers until a commit */
 	void			*n_zctx;
 	loop_t			*n_loop;
 	void			*n_router;	/* NULL: we accept no links */
@@ -154,8 +154,12 @@ struct node {
 	char			**n_known;	/* peer names routes can use */
 	size_t			 n_nknown;
 	struct verify_pool	*n_verify;	/* checks batches on all cores */
-	store_txn_t		*n_txn;		/* this turn's writes */
-	size_t			 n_turn_records; /* received this turn */
+	store_txn_t		*n_txn;		/* writes not yet committed */
+	uint64_t		 n_txn_ms;	/* when n_txn began */
+	size_t			 n_txn_records;	/* received into n_txn */
+	struct intake		*n_intake;	/* a batch taken in slices */
+	size_t			 n_pump_from;	/* the peer pumped next */
+	uint64_t		 n_pump_timer;	/* a turn to pump more */
 	uint64_t		 n_head;	/* our newest log seq, committed */
 	uint8_t			 n_epoch[STORE_EPOCH_BYTES]; /* of our log, now */
 	uint64_t		 n_started_ms;
@@ -171,18 +175,35 @@ struct node {
 	}			 n_curve[256];
 };
 
-/* Records received in one loop turn before we commit and ack. */
-#define NODE_TURN_RECORDS	1024
+/*
+ * A loop turn takes in records for NODE_TURN_MS at most, then lets the
+ * loop answer everything else. The write transaction stays open from
+ * turn to turn: it is committed, and what it took in acked, once it
+ * holds NODE_COMMIT_RECORDS records or is NODE_COMMIT_MS old, or as soon
+ * as the loop has nothing else to do. A busy link costs few commits; a
+ * quiet one waits for none.
+ */
+#define NODE_TURN_MS		5
+#define NODE_COMMIT_MS		50
+#define NODE_COMMIT_RECORDS	1024
+/* 1 once this turn has taken in its share. */
+int	node_turn_full(const struct node *n);
 
 /* key_curve_public() through a small cache; 0 or -1 as it returns. */
 int	node_curve(struct node *n, const uint8_t ed[KEY_PUBLIC_BYTES],
 	    uint8_t curve[32]);
 
-/* The write transaction of this loop turn, begun on first use; NULL and
- * logged if it cannot be begun. */
+/* The write transaction, begun on first use; NULL and logged if it
+ * cannot be begun. */
 store_txn_t	*node_txn(struct node *n);
-/* Commits this turn's writes, then sends acks and pumps feeds. */
+/* Commits the write transaction, if any, then sends the acks it owes. */
 void		 node_commit(struct node *n);
+/* Throws the write transaction away (the store refused a write): peers
+ * send again what it took in. */
+void		 node_abort(struct node *n);
+/* After each loop turn: commits when due (idle: the loop sleeps next),
+ * then pumps feeds. */
+void		 node_turn_end(struct node *n, int idle);
 /* n_head: our newest committed log seq, which feeds read up to. */
 void		 node_refresh_head(struct node *n);
 /*
@@ -226,12 +247,25 @@ int	peer_may_log(struct node *n, struct peer *p);
 #define REPL_HELLO_REPLY	1u	/* pr_hello_owed bits */
 #define REPL_HELLO_ASK		2u
 void	repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h);
-void	repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b);
+/*
+ * Takes in a Batch frame from p, and f with it (freed when done). A
+ * batch too long for one turn goes on in the next ones; meanwhile no
+ * frame is read (repl_intake_busy()).
+ */
+void	repl_batch(struct node *n, struct peer *p, Nodenet__Frame *f);
+/* 1 while a batch is being taken in: frames wait in their sockets. */
+int	repl_intake_busy(const struct node *n);
+/* Drops what p's batch still had to take in (its session ended). */
+void	repl_intake_drop(struct node *n, struct peer *p);
 void	repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a);
 /* A link's transport is up: load its checkpoints and say Hello. */
 void	repl_connected(struct node *n, struct peer *p);
 void	repl_after_commit(struct node *n, int committed);
-void	repl_pump(struct node *n, struct peer *p);
+/*
+ * Sends every peer what it is owed and what its credit allows, for at
+ * most NODE_TURN_MS; the next turns go on where it stopped.
+ */
+void	repl_pump(struct node *n);
 /* How far behind our log peer p is, in log positions (0: owed nothing). */
 uint64_t repl_lag(const struct node *n, const struct peer *p);
 /*

@@ -78,6 +78,7 @@ peer_new(struct node *n)
 static void
 peer_free(struct node *n, struct peer *p)
 {
+	repl_intake_drop(n, p);
 	for (size_t i = 0; i < n->n_npeers; i++)
 		if (n->n_peers[i] == p) {
 			n->n_peers[i] = n->n_peers[--n->n_npeers];
@@ -106,6 +107,7 @@ peer_label(const struct peer *p)
 static void
 session_reset(struct peer *p)
 {
+	repl_intake_drop(p->pr_node, p);
 	p->pr_state = PEER_DOWN;
 	p->pr_hello_sent = 0;
 	p->pr_version = 0;
@@ -568,9 +570,10 @@ dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 		if (peer_may_log(n, p))
 			log_warnx("event=frame_refused peer=%s "
 			    "reason=\"before Hello\"", peer_label(p));
-	} else if (f->kind_case == NODENET__FRAME__KIND_BATCH)
-		repl_batch(n, p, f->batch);
-	else if (f->kind_case == NODENET__FRAME__KIND_ACK)
+	} else if (f->kind_case == NODENET__FRAME__KIND_BATCH) {
+		repl_batch(n, p, f);
+		return;		/* it keeps f */
+	} else if (f->kind_case == NODENET__FRAME__KIND_ACK)
 		repl_ack(n, p, f->ack);
 	else if (f->kind_case == NODENET__FRAME__KIND_HEARTBEAT)
 		p->pr_their_head = f->heartbeat->head_seq;
@@ -587,8 +590,9 @@ on_dealer(loop_t *l, void *arg)
 	struct peer	*p = arg;
 
 	(void)l;
-	for (int round = 0; round < DRAIN_MAX &&
-	    p->pr_node->n_turn_records < NODE_TURN_RECORDS; round++) {
+	for (int round = 0; round < DRAIN_MAX && (round == 0 ||
+	    !node_turn_full(p->pr_node)) && !repl_intake_busy(p->pr_node);
+	    round++) {
 		zmq_msg_t	m;
 
 		zmq_msg_init(&m);
@@ -653,10 +657,10 @@ on_router(loop_t *l, void *arg)
 	struct node	*n = arg;
 
 	(void)l;
-	/* Commit and ack every so many records, so the sender keeps busy
-	 * while we verify the rest. */
-	for (int round = 0; round < DRAIN_MAX &&
-	    n->n_turn_records < NODE_TURN_RECORDS; round++) {
+	/* One frame a turn at least, more while the turn has time; none
+	 * while a batch is being taken in. */
+	for (int round = 0; round < DRAIN_MAX && (round == 0 ||
+	    !node_turn_full(n)) && !repl_intake_busy(n); round++) {
 		zmq_msg_t	 rid, m;
 		struct peer	*p;
 		int		 parts = 1;

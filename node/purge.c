@@ -100,8 +100,7 @@ purge_run(struct node *n)
 		if ((rc = purge_doc(txn, db, &h)) != 0) {
 			log_warnx("event=purge_failed db=%s reason=\"%s\"", db,
 			    store_strerror(rc));
-			store_txn_abort(&n->n_txn);
-			repl_after_commit(n, 0);
+			node_abort(n);
 			return -1;
 		}
 		purged++;

@@ -6,7 +6,7 @@
  * Hello each way (names, certificate chains, store ids, checkpoints);
  * then each side streams Batch frames from the other's checkpoint on,
  * within the credit the receiver granted. The receiver verifies every
- * record, stores the batch and its new checkpoint in this turn's one
+ * record, stores the batch and its new checkpoint in the node's one
  * write transaction, and acks only after that commit; custody passes
  * with the ack. A checkpoint names the store it refers to, so a peer
  * whose store was replaced starts again from zero instead of being
@@ -17,7 +17,7 @@
  * per REPL_RESTART_MS. Resent records are deduplicated by id.
  *
  * Invariants: pr_received is durable (committed with the records it
- * covers); pr_rx_upto >= pr_received and only differs within a turn
+ * covers); pr_rx_upto >= pr_received and only differs until a commit
  * (but for a lane the peer restarted from 0); each checkpoint is a
  * position of the peer's log as it was in the epoch beside it;
  * pr_acked <= pr_sent <= n_head.
@@ -85,7 +85,7 @@ admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 }
 
 /* What a record new to this store sets in motion here; -1 if the store
- * failed (the turn must be given up). */
+ * failed (the transaction must be given up). */
 static int
 apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 {
@@ -219,9 +219,8 @@ node_write_signed(struct node *n, store_txn_t *txn, const uint8_t *buf,
 	if (rc == 1) {
 		node_custody(txn, wr.id, STORE_CUSTODY_SUBMITTED, n->n_conf->name);
 		if (apply(n, txn, &wr) != 0) {
-			/* Half applied: give up the whole turn. */
-			store_txn_abort(&n->n_txn);
-			repl_after_commit(n, 0);
+			/* Half applied: give up the whole transaction. */
+			node_abort(n);
 			rc = -1;
 		}
 	}
@@ -300,7 +299,8 @@ send_hello(struct node *n, struct peer *p, int reply)
 		h.peer_store_id.data = p->pr_instance;
 		h.peer_store_id.len = STORE_INSTANCE_BYTES;
 	}
-	/* Including this turn's batches: if its commit fails we ask again. */
+	/* Including batches not yet committed: if that commit fails, we
+	 * ask again. */
 	h.checkpoints = p->pr_rx_upto;
 	h.n_checkpoints = WIRE_LANES;
 	h.log_epoch.data = n->n_epoch;
@@ -772,18 +772,191 @@ refused(struct node *n, struct peer *p, uint64_t seq, const char *origin,
 		    origin, esc_str(shown, sizeof(shown), why, ESC_QUOTED));
 }
 
-void
-repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
+/*
+ * A batch being taken in. Its records are verified a chunk at a time
+ * (on every core) and stored one by one until the turn is full; a 0 ms
+ * timer goes on with the rest in the next turn, after the loop has
+ * served the control socket and its timers. No frame
+ * is read meanwhile, from any peer, so frames keep their order and one
+ * batch at most is open. The batch is acked only once its last record is
+ * stored; records of slices committed before a crash or a reset come
+ * again and are found held.
+ */
+struct intake {
+	struct peer		 *in_peer;
+	Nodenet__Frame		 *in_frame;	/* owned; its batch */
+	const ProtobufCBinaryData **in_recs;
+	struct wire_record	 *in_opened;
+	int			 *in_rcs;
+	size_t			  in_verified;	/* opened: [0, in_verified) */
+	size_t			  in_next;	/* the next to store */
+	uint64_t		  in_timer;
+};
+
+#define VERIFY_CHUNK	64		/* records verified at a time */
+
+static void
+intake_end(struct node *n)
 {
-	const ProtobufCBinaryData	**recs;
-	struct wire_record		 *opened;
-	store_txn_t			 *txn;
-	unsigned			  lane = b->lane;
-	int				 *rcs;
-	char				  why[160];
+	struct intake	*in = n->n_intake;
+
+	n->n_intake = NULL;
+	if (in->in_timer != 0)
+		loop_timer_cancel(n->n_loop, in->in_timer);
+	for (size_t i = 0; i < in->in_verified; i++)
+		wire_record_clear(&in->in_opened[i]);
+	nodenet__frame__free_unpacked(in->in_frame, NULL);
+	free(in->in_opened);
+	free(in->in_rcs);
+	free(in->in_recs);
+	free(in);
+}
+
+int
+repl_intake_busy(const struct node *n)
+{
+	return n->n_intake != NULL;
+}
+
+void
+repl_intake_drop(struct node *n, struct peer *p)
+{
+	if (n->n_intake != NULL && n->n_intake->in_peer == p)
+		intake_end(n);
+}
+
+/*
+ * Takes in record i of the open batch: 0, or -1 if the batch ended
+ * with it (the transaction was refused, or the session was cut).
+ */
+static int
+take_one(struct node *n, store_txn_t *txn, size_t i)
+{
+	struct intake		*in = n->n_intake;
+	struct peer		*p = in->in_peer;
+	uint64_t		 seq = in->in_frame->batch->items[i]->seq;
+	struct wire_record	*wr = &in->in_opened[i];
+	int			 rc = in->in_rcs[i];
+	char			 why[160];
+
+	n->n_cnt.records_in++;
+	n->n_txn_records++;
+	p->pr_records_in++;
+	if (rc != 0)
+		snprintf(why, sizeof(why), "%s", wire_strerror(rc));
+	else if ((rc = trust_check(n, txn, wr->rb->origin,
+	    wr->rb->origin_key.data, node_wall_ms(), NULL)) != 0)
+		snprintf(why, sizeof(why), "origin not certified: %s",
+		    cert_strerror(rc));
+	if (rc != 0) {
+		refused(n, p, seq, in->in_rcs[i] != 0 ? "-" : wr->rb->origin,
+		    why);
+		return 0;	/* refused for good: the ack covers it */
+	}
+	if ((rc = admit(n, txn, wr, why, sizeof(why))) != 0) {
+		if (rc == 1) {
+			n->n_cnt.records_dup++;	/* of a purged doc */
+			return 0;
+		}
+		n->n_cnt.records_refused++;
+		refused(n, p, seq, wr->rb->origin, why);
+		return 0;	/* refused for good: the ack covers it */
+	}
+	if ((rc = store_record(n, txn, wr)) == 1) {
+		node_custody(txn, wr->id, STORE_CUSTODY_RECEIVED, p->pr_name);
+		if (apply(n, txn, wr) != 0)
+			rc = -1;
+	}
+	if (rc == -1) {
+		/* Full: refuse the whole transaction; peers keep their
+		 * copies, and this one resends its batch. */
+		node_abort(n);
+		return -1;
+	}
+	/* A revocation it carried may have cut the session (and the
+	 * batch with it). */
+	return n->n_intake == NULL ? -1 : 0;
+}
+
+/* The open batch has been taken in: its checkpoint, and its ack due. */
+static void
+intake_done(struct node *n, store_txn_t *txn)
+{
+	struct intake		*in = n->n_intake;
+	struct peer		*p = in->in_peer;
+	const Nodenet__Batch	*b = in->in_frame->batch;
+	unsigned		 lane = b->lane;
+
+	p->pr_rx_upto[lane] = b->upto;
+	memcpy(p->pr_rx_epoch[lane], p->pr_epoch, WIRE_EPOCH_BYTES);
+	log_debug("event=batch_in peer=%s lane=%u after=%llu upto=%llu "
+	    "records=%zu", p->pr_name, lane, (unsigned long long)b->after,
+	    (unsigned long long)b->upto, b->n_items);
+	save_peer_state(txn, p);
+	p->pr_ack_credit[lane] += b->n_items > 0 ? (uint32_t)b->n_items : 1;
+	p->pr_ack_due |= 1u << lane;
+	intake_end(n);
+}
+
+static void	intake_resume(loop_t *, void *);
+
+/* Takes in the open batch until it is done or the turn is full. */
+static void
+intake_run(struct node *n)
+{
+	struct intake		*in = n->n_intake;
+	const Nodenet__Batch	*b = in->in_frame->batch;
+	store_txn_t		*txn;
+
+	if ((txn = node_txn(n)) == NULL) {
+		/* No transaction, no progress: ask for the batch again. */
+		struct peer	*p = in->in_peer;
+
+		intake_end(n);
+		resync(n, p, 1);
+		return;
+	}
+	while (in->in_next < b->n_items) {
+		if (in->in_next == in->in_verified) {
+			size_t	k = b->n_items - in->in_next;
+
+			if (k > VERIFY_CHUNK)
+				k = VERIFY_CHUNK;
+			verify_batch(n->n_verify, in->in_recs + in->in_next,
+			    k, in->in_opened + in->in_next,
+			    in->in_rcs + in->in_next);
+			in->in_verified += k;
+		}
+		if (take_one(n, txn, in->in_next++) != 0)
+			return;		/* the batch ended */
+		if (in->in_next < b->n_items && node_turn_full(n)) {
+			in->in_timer = loop_timer(n->n_loop, 0, intake_resume,
+			    n);
+			return;
+		}
+	}
+	intake_done(n, txn);
+}
+
+static void
+intake_resume(loop_t *l, void *arg)
+{
+	struct node	*n = arg;
+
+	(void)l;
+	n->n_intake->in_timer = 0;
+	intake_run(n);
+}
+
+void
+repl_batch(struct node *n, struct peer *p, Nodenet__Frame *f)
+{
+	const Nodenet__Batch	*b = f->batch;
+	unsigned		 lane = b->lane;
+	struct intake		*in;
 
 	if (p->pr_resync)
-		return;		/* sent before our Hello reached the peer */
+		goto drop;	/* sent before our Hello reached the peer */
 	if (b->after == 0 && p->pr_rx_upto[lane] != 0) {
 		/* Its log is not the one our checkpoint was of (restored
 		 * from a backup): it starts again, and we take it all. */
@@ -801,73 +974,21 @@ repl_batch(struct node *n, struct peer *p, const Nodenet__Batch *b)
 			    (unsigned long long)p->pr_rx_upto[lane]);
 		n->n_cnt.frames_bad++;
 		resync(n, p, 0);
-		return;
+		goto drop;
 	}
-	if ((txn = node_txn(n)) == NULL)
-		return;
-	/* Decode and verify on every core; store on this thread alone. */
-	recs = xcalloc(b->n_items + 1, sizeof(*recs));
-	opened = xcalloc(b->n_items + 1, sizeof(*opened));
-	rcs = xcalloc(b->n_items + 1, sizeof(*rcs));
+	in = xcalloc(1, sizeof(*in));
+	in->in_peer = p;
+	in->in_frame = f;
+	in->in_recs = xcalloc(b->n_items + 1, sizeof(*in->in_recs));
+	in->in_opened = xcalloc(b->n_items + 1, sizeof(*in->in_opened));
+	in->in_rcs = xcalloc(b->n_items + 1, sizeof(*in->in_rcs));
 	for (size_t i = 0; i < b->n_items; i++)
-		recs[i] = &b->items[i]->record;
-	verify_batch(n->n_verify, recs, b->n_items, opened, rcs);
-	for (size_t i = 0; i < b->n_items; i++) {
-		struct wire_record	*wr = &opened[i];
-		int			 rc = rcs[i];
-
-		n->n_cnt.records_in++;
-		p->pr_records_in++;
-		if (rc != 0)
-			snprintf(why, sizeof(why), "%s", wire_strerror(rc));
-		else if ((rc = trust_check(n, txn, wr->rb->origin,
-		    wr->rb->origin_key.data, node_wall_ms(), NULL)) != 0)
-			snprintf(why, sizeof(why), "origin not certified: %s",
-			    cert_strerror(rc));
-		if (rc != 0) {
-			refused(n, p, b->items[i]->seq, rcs[i] != 0 ? "-" :
-			    wr->rb->origin, why);
-			continue;	/* refused for good: the ack covers it */
-		}
-		if ((rc = admit(n, txn, wr, why, sizeof(why))) != 0) {
-			if (rc == 1) {
-				n->n_cnt.records_dup++;	/* of a purged doc */
-				continue;
-			}
-			n->n_cnt.records_refused++;
-			refused(n, p, b->items[i]->seq, wr->rb->origin, why);
-			continue;	/* refused for good: the ack covers it */
-		}
-		if ((rc = store_record(n, txn, wr)) == 1) {
-			node_custody(txn, wr->id, STORE_CUSTODY_RECEIVED,
-			    p->pr_name);
-			if (apply(n, txn, wr) != 0)
-				rc = -1;
-		}
-		if (rc == -1) {
-			/* Full: refuse the whole turn; peers keep their copies. */
-			store_txn_abort(&n->n_txn);
-			repl_after_commit(n, 0);
-			goto out;
-		}
-		if (p->pr_state != PEER_UP)
-			goto out;	/* a revocation it carried cut it off */
-	}
-	p->pr_rx_upto[lane] = b->upto;
-	memcpy(p->pr_rx_epoch[lane], p->pr_epoch, WIRE_EPOCH_BYTES);
-	n->n_turn_records += b->n_items;
-	log_debug("event=batch_in peer=%s lane=%u after=%llu upto=%llu "
-	    "records=%zu", p->pr_name, lane, (unsigned long long)b->after,
-	    (unsigned long long)b->upto, b->n_items);
-	save_peer_state(txn, p);
-	p->pr_ack_credit[lane] += b->n_items > 0 ? (uint32_t)b->n_items : 1;
-	p->pr_ack_due |= 1u << lane;
-out:
-	for (size_t i = 0; i < b->n_items; i++)
-		wire_record_clear(&opened[i]);
-	free(opened);
-	free(rcs);
-	free(recs);
+		in->in_recs[i] = &b->items[i]->record;
+	n->n_intake = in;
+	intake_run(n);
+	return;
+drop:
+	nodenet__frame__free_unpacked(f, NULL);
 }
 
 /* Acks of committed batches that are not sent yet, until one fails. */
@@ -897,11 +1018,22 @@ send_acks(struct node *n, struct peer *p)
 void
 repl_after_commit(struct node *n, int committed)
 {
-	/* ACLs read in the turn's write transaction may be gone (aborted),
+	/* ACLs read in the write transaction may be gone (aborted),
 	 * those read before it stale (committed): read them again. The
 	 * same for trust's answers. */
 	doc_acl_forget();
 	trust_forget(n);
+	if (!committed && n->n_intake != NULL) {
+		/* Its batch is taken in again from the start. */
+		struct peer	*p = n->n_intake->in_peer;
+
+		intake_end(n);
+		if (!p->pr_ack_due) {	/* else as those below */
+			snprintf(p->pr_error, sizeof(p->pr_error),
+			    "our store refused a batch");
+			resync(n, p, 1);
+		}
+	}
 	for (size_t i = 0; i < n->n_npeers; i++) {
 		struct peer	*p = n->n_peers[i];
 
@@ -1127,11 +1259,12 @@ repl_backlog(struct node *n, struct peer *p, unsigned lane, uint64_t max,
 }
 
 /*
- * Sends one batch from lane if it has anything for p; 1 if one went, 0
- * if the lane is caught up, -1 if the send failed.
+ * Sends one batch from lane if it has anything for p, reading the lane
+ * until deadline at most: 1 if one went, 0 if the lane is caught up, -1
+ * if the send failed, 2 if time ran out before anything was found.
  */
 static int
-pump_lane(struct node *n, struct peer *p, unsigned lane)
+pump_lane(struct node *n, struct peer *p, unsigned lane, uint64_t deadline)
 {
 	Nodenet__Frame		  f = NODENET__FRAME__INIT;
 	Nodenet__Batch		  b = NODENET__BATCH__INIT;
@@ -1141,7 +1274,7 @@ pump_lane(struct node *n, struct peer *p, unsigned lane)
 	size_t			  bytes = 0, max, ninflight = p->pr_ninflight;
 	uint8_t			  id[STORE_ID_BYTES];
 	unsigned		  restarted = p->pr_restarted & (1u << lane);
-	int			  sent = 0;
+	int			  sent = 0, late = 0;
 
 	if (p->pr_scanned[lane] >= n->n_head && !restarted)
 		return 0;
@@ -1152,12 +1285,19 @@ pump_lane(struct node *n, struct peer *p, unsigned lane)
 	items = xcalloc(max, sizeof(*items));
 	b.items = xcalloc(max, sizeof(*b.items));
 	while (b.n_items < max && scanned < SCAN_MAX && bytes < BATCH_BYTES &&
+	    !(late = loop_now_ms() >= deadline) &&
 	    store_lane_next(txn, lane, seq + 1, &seq, id) == 0) {
 		scanned++;
 		feed_one(n, p, txn, lane, seq, id, &b, &items[b.n_items],
 		    &bytes);
 	}
 	store_txn_abort(&txn);
+	if (b.n_items == 0 && !restarted && late) {
+		/* Nothing for p in what we read: the next batch covers it. */
+		p->pr_scanned[lane] = seq;
+		sent = 2;
+		goto out;
+	}
 	if (b.n_items == 0 && scanned < SCAN_MAX && !restarted) {
 		/* Caught up, nothing for p: remember how far we read. The
 		 * next batch covers this stretch. */
@@ -1166,7 +1306,7 @@ pump_lane(struct node *n, struct peer *p, unsigned lane)
 	}
 	b.after = p->pr_sent[lane];
 	b.upto = b.n_items == max || bytes >= BATCH_BYTES ||
-	    scanned == SCAN_MAX ? seq : n->n_head;
+	    scanned == SCAN_MAX || late ? seq : n->n_head;
 	b.lane = lane;
 	f.kind_case = NODENET__FRAME__KIND_BATCH;
 	f.batch = &b;
@@ -1193,13 +1333,17 @@ out:
 	return sent;
 }
 
-void
-repl_pump(struct node *n, struct peer *p)
+/*
+ * Sends p what it is owed and batches while its credit lasts, until
+ * deadline: 1 if that stopped it with more to send.
+ */
+static int
+pump(struct node *n, struct peer *p, uint64_t deadline)
 {
 	/* Its pipe was full: a probe that gets through or an ack from it
 	 * says when to try again (peer.c). */
 	if (p->pr_blocked)
-		return;
+		return 0;
 	/* What is owed goes first: a reply tells the peer that what
 	 * follows it is of the restarted feed. */
 	if (p->pr_hello_owed & REPL_HELLO_REPLY)
@@ -1214,10 +1358,44 @@ repl_pump(struct node *n, struct peer *p)
 	    !p->pr_restart_due && p->pr_hello_owed == 0 && !p->pr_blocked) {
 		int	rc = 0;
 
+		if (loop_now_ms() >= deadline)
+			return 1;
 		for (unsigned l = 0; l < WIRE_LANES && rc == 0; l++)
-			rc = pump_lane(n, p, l);
+			rc = pump_lane(n, p, l, deadline);
+		if (rc == 2)
+			return 1;
 		if (rc != 1)
+			return 0;
+	}
+	return 0;
+}
+
+static void
+pump_wake(loop_t *l, void *arg)
+{
+	struct node	*n = arg;
+
+	(void)l;
+	n->n_pump_timer = 0;	/* the turn's end pumps (node_turn_end()) */
+}
+
+void
+repl_pump(struct node *n)
+{
+	uint64_t	deadline = loop_now_ms() + NODE_TURN_MS;
+	size_t		np = n->n_npeers;
+
+	/* Round the peers from where the last turn's share ended. */
+	for (size_t k = 0; k < np; k++) {
+		size_t	i = (n->n_pump_from + k) % np;
+
+		if (pump(n, n->n_peers[i], deadline)) {
+			n->n_pump_from = i;
+			if (n->n_pump_timer == 0)
+				n->n_pump_timer = loop_timer(n->n_loop, 0,
+				    pump_wake, n);
 			return;
+		}
 	}
 }
 

@@ -64,8 +64,7 @@ sweep(loop_t *l, void *arg)
 		if (gone < 0) {
 			log_warnx("event=submit_sweep_failed reason=\"%s\"",
 			    store_strerror(gone));
-			store_txn_abort(&n->n_txn);	/* half done */
-			repl_after_commit(n, 0);
+			node_abort(n);	/* half done */
 		} else if (gone > 0)
 			log_debug("event=submit_keys_expired keys=%d", gone);
 	}

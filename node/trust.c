@@ -26,7 +26,7 @@
 
 #define MEMO_SLOTS	64
 
-/* One answer of this turn. */
+/* One answer, kept until the write transaction ends. */
 struct trust_memo {
 	char		name[STORE_MAX_PEER + 1];
 	uint8_t		key[KEY_PUBLIC_BYTES];
@@ -260,8 +260,9 @@ trust_cert_state(struct node *n, store_txn_t *txn, const struct store_cert *c,
 	return rc;
 }
 
-/* The transaction to read the store with: the turn's, or a read-only one
- * (*own set: abort it after). NULL if the store is unavailable. */
+/* The transaction to read the store with: the node's write transaction,
+ * or a read-only one (*own set: abort it after). NULL if the store is
+ * unavailable. */
 static store_txn_t *
 reader(struct node *n, int *own)
 {

@@ -70,7 +70,7 @@ int	trust_hello(struct node *n, const char *name,
  */
 int	trust_apply(struct node *n, store_txn_t *txn,
 	    const struct wire_record *wr);
-/* Forgets the answers of this turn (its writes were committed or not). */
+/* Forgets its answers (the write transaction was committed or not). */
 void	trust_forget(struct node *n);
 /* Is this the pinned root's name and key? */
 int	trust_is_root(const struct node *n, const char *name,

@@ -1,8 +1,8 @@
 /*
- * turn: the write transaction of a loop turn (node.h). Writes made
- * while handling a turn share one transaction, begun on first use;
- * the loop's idle hook commits it, and only then are acks sent and
- * feeds pumped.
+ * turn: the node's write transaction (node.h). Writes share one
+ * transaction, begun on first use and kept over loop turns until a
+ * commit is due (node_turn_end()) or a control request needs its write
+ * durable before it answers; acks are sent only after that commit.
  */
 #include <time.h>
 
@@ -18,14 +18,23 @@ node_wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+int
+node_turn_full(const struct node *n)
+{
+	return n->n_txn_records >= NODE_COMMIT_RECORDS ||
+	    loop_turn_ms(n->n_loop) >= NODE_TURN_MS;
+}
+
 store_txn_t *
 node_txn(struct node *n)
 {
 	int	rc;
 
-	if (n->n_txn == NULL &&
-	    (rc = store_txn_begin(n->n_store, 0, &n->n_txn)) != 0)
+	if (n->n_txn != NULL)
+		return n->n_txn;
+	if ((rc = store_txn_begin(n->n_store, 0, &n->n_txn)) != 0)
 		log_warnx("store: begin: %s", store_strerror(rc));
+	n->n_txn_ms = loop_now_ms();
 	return n->n_txn;
 }
 
@@ -45,22 +54,34 @@ node_refresh_head(struct node *n)
 void
 node_commit(struct node *n)
 {
-	int	rc, committed = 0;
+	int	rc;
 
-	n->n_turn_records = 0;
-	if (n->n_txn != NULL) {
-		rc = store_txn_commit(&n->n_txn);
-		if (rc != 0) {
-			n->n_cnt.commit_failed++;
-			log_warnx("store: commit refused: %s",
-			    store_strerror(rc));
-		} else {
-			n->n_cnt.commits++;
-			committed = 1;
-		}
-		node_refresh_head(n);
-		repl_after_commit(n, committed);
-	}
-	for (size_t i = 0; i < n->n_npeers; i++)
-		repl_pump(n, n->n_peers[i]);
+	if (n->n_txn == NULL)
+		return;
+	n->n_txn_records = 0;
+	if ((rc = store_txn_commit(&n->n_txn)) != 0) {
+		n->n_cnt.commit_failed++;
+		log_warnx("store: commit refused: %s", store_strerror(rc));
+	} else
+		n->n_cnt.commits++;
+	node_refresh_head(n);
+	repl_after_commit(n, rc == 0);
+}
+
+void
+node_abort(struct node *n)
+{
+	n->n_txn_records = 0;
+	store_txn_abort(&n->n_txn);
+	repl_after_commit(n, 0);
+}
+
+void
+node_turn_end(struct node *n, int idle)
+{
+	if (n->n_txn != NULL && (idle ||
+	    n->n_txn_records >= NODE_COMMIT_RECORDS ||
+	    loop_now_ms() - n->n_txn_ms >= NODE_COMMIT_MS))
+		node_commit(n);
+	repl_pump(n);
 }

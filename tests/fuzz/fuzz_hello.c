@@ -11,7 +11,8 @@
  * the checks of the mid-session path are passed and what comes after is
  * reached). The rest is up to four frames, each a 2-byte length and the
  * bytes, taken by wire_frame_unpack() as from a peer; a Hello goes to
- * repl_hello(), a Batch or an Ack to theirs. Nothing may crash, leak or
+ * repl_hello(), a Batch or an Ack to theirs (a batch is taken in whole:
+ * its slices run on the loop's timers). Nothing may crash, leak or
  * misbehave, and the peer's state must stay within its bounds.
  * Seeds: tests/fuzz/corpus/fuzz_hello/.
  */
@@ -100,8 +101,24 @@ reset(void)
 		peer_forget(&n, n.n_peers[n.n_npeers - 1]);
 	free(n.n_peers);
 	n.n_peers = NULL;
-	store_txn_abort(&n.n_txn);
-	repl_after_commit(&n, 0);
+	node_abort(&n);
+}
+
+static void
+stop(loop_t *l, void *arg)
+{
+	(void)arg;
+	loop_stop(l);
+}
+
+/* A batch too long for one turn goes on by timers: let them run. */
+static void
+finish_batch(void)
+{
+	while (repl_intake_busy(&n)) {
+		loop_timer(n.n_loop, 0, stop, NULL);
+		loop_run(n.n_loop);
+	}
 }
 
 /* A peer's state stays within what the contract allows. */
@@ -152,12 +169,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			repl_hello(&n, p, f->hello);
 		} else if (p->pr_state == PEER_UP && p->pr_name != NULL) {
-			if (f->kind_case == NODENET__FRAME__KIND_BATCH)
-				repl_batch(&n, p, f->batch);
-			else if (f->kind_case == NODENET__FRAME__KIND_ACK)
+			if (f->kind_case == NODENET__FRAME__KIND_BATCH) {
+				repl_batch(&n, p, f);	/* it keeps f */
+				finish_batch();
+				f = NULL;
+			} else if (f->kind_case == NODENET__FRAME__KIND_ACK)
 				repl_ack(&n, p, f->ack);
 		}
-		nodenet__frame__free_unpacked(f, NULL);
+		if (f != NULL)
+			nodenet__frame__free_unpacked(f, NULL);
 		if (n.n_npeers > 0)
 			check(n.n_peers[0]);
 	}

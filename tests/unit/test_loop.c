@@ -1,6 +1,7 @@
 /*
  * test_loop: the reactor: timer order and cancellation, fd readiness,
- * removal from inside a handler, the idle hook, and the longest turn.
+ * removal from inside a handler, the turn hook (idle only when nothing
+ * is ready), 0 ms timers one turn apart, and the longest turn.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 struct rec {
 	int	order[8];
 	int	n;
+	int	turns;
 	int	idle;
 };
 
@@ -78,10 +80,13 @@ on_read(loop_t *l, void *arg)
 }
 
 static void
-on_idle(loop_t *l, void *arg)
+on_turn(loop_t *l, void *arg, int idle)
 {
+	struct rec	*r = arg;
+
 	(void)l;
-	((struct rec *)arg)->idle++;
+	r->turns++;
+	r->idle += idle;
 }
 
 static void
@@ -89,27 +94,64 @@ test_fd_and_idle(void **state)
 {
 	loop_t		*l = loop_new();
 	struct pipe_ctx	 p = { .reads = 0 };
-	struct rec	 r = { .idle = 0 };
+	struct rec	 r = { .turns = 0 };
 
 	(void)state;
 	assert_int_equal(pipe(p.fd), 0);
 	assert_int_equal(write(p.fd[1], "ab", 2), 2);
 	loop_add(l, NULL, p.fd[0], on_read, &p);
-	loop_on_idle(l, on_idle, &r);
-	/* A handler returning -1 stops the loop. */
+	loop_on_turn_end(l, on_turn, &r);
+	/* A handler returning -1 stops the loop. One byte a turn, and
+	 * never idle while a byte waits. */
 	assert_int_equal(loop_run(l), 0);
 	assert_int_equal(p.reads, 2);
-	assert_true(r.idle >= 1);
+	assert_int_equal(r.turns, 2);
+	assert_int_equal(r.idle, 0);
 
-	/* Removed from inside its handler, it is not called again. */
+	/* Removed from inside its handler, it is not called again; with
+	 * nothing ready the hook runs idle before the loop sleeps. */
 	p.remove_self = 1;
 	p.reads = 0;
 	assert_int_equal(write(p.fd[1], "cd", 2), 2);
 	loop_timer(l, 50, stop, NULL);
 	assert_int_equal(loop_run(l), 0);
 	assert_int_equal(p.reads, 1);
+	assert_true(r.idle >= 1);
 	close(p.fd[0]);
 	close(p.fd[1]);
+	loop_free(&l);
+}
+
+struct chain {
+	struct rec	r;
+	int		left;
+};
+
+static void
+again(loop_t *l, void *a)
+{
+	struct chain	*c = a;
+
+	if (--c->left > 0)
+		loop_timer(l, 0, again, c);
+	else
+		loop_stop(l);
+}
+
+/* Work that goes on by a 0 ms timer takes one turn a step: the loop
+ * polls (and the hook runs) between steps. */
+static void
+test_zero_timers(void **state)
+{
+	loop_t		*l = loop_new();
+	struct chain	 c = { .left = 5 };
+
+	(void)state;
+	loop_on_turn_end(l, on_turn, &c.r);
+	loop_timer(l, 0, again, &c);
+	assert_int_equal(loop_run(l), 0);
+	assert_int_equal(c.left, 0);
+	assert_true(c.r.turns >= 5);
 	loop_free(&l);
 }
 
@@ -142,6 +184,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_fd_and_idle),
+		cmocka_unit_test(test_zero_timers),
 		cmocka_unit_test(test_longest_turn),
 	};
 
