@@ -14,6 +14,7 @@
 #include "attach.h"
 #include "doc.h"
 #include "node.h"
+#include "record.h"
 #include "xmem.h"
 
 static int
@@ -107,6 +108,7 @@ attach_file(struct node *n, store_txn_t *txn, const char *db, char **readers,
 	Nodenet__PayloadRef	*a;
 	uint8_t			*buf;
 	size_t			 len, nchunks;
+	char			 why[160];
 
 	*out = NULL;
 	if (name[0] == '\0' || strlen(name) > 255 || strlen(media_type) > 255) {
@@ -149,9 +151,9 @@ attach_file(struct node *n, store_txn_t *txn, const char *db, char **readers,
 		c.n_readers = n_readers;
 		rb.kind_case = NODENET__RECORD_BODY__KIND_CHUNK;
 		rb.chunk = &c;
-		if (node_write(n, txn, &rb, id) != 0) {
+		if (record_write(n, txn, &rb, id, why, sizeof(why)) != 0) {
 			snprintf(err, errlen, "chunk %zu of %s refused: %s", i,
-			    name, n->n_write_error);
+			    name, why);
 			attach_free(a);
 			free(buf);
 			return -1;

@@ -23,11 +23,15 @@
 #include "metrics.h"
 #include "name.h"
 #include "node.h"
+#include "peer.h"
+#include "record.h"
+#include "repl.h"
 #include "route.h"
 #include "status.h"
 #include "submit.h"
 #include "trace.h"
 #include "trust.h"
+#include "turn.h"
 #include "view.h"
 #include "xmem.h"
 
@@ -302,7 +306,16 @@ cmd_mail_cat(struct node *n, json_t *req, char *err, size_t errlen)
 static json_t *
 cmd_trace(struct node *n, json_t *req, char *err, size_t errlen)
 {
-	return trace_start(n, req, err, errlen);
+	json_t	*now = NULL;
+
+	switch (trace_start(n, req, ctl_answer, &now, err, errlen)) {
+	case 0:
+		return now;
+	case 1:
+		return ctl_later();
+	default:
+		return NULL;
+	}
 }
 
 #define CERT_DAYS_MAX	3650
@@ -319,6 +332,7 @@ cmd_cert_issue(struct node *n, json_t *req, char *err, size_t errlen)
 	uint64_t	 seq, now = node_wall_ms();
 	store_txn_t	*txn;
 	size_t		 len;
+	char		 why[160];
 	json_int_t	 days = 365;
 	int		 rc;
 
@@ -347,7 +361,7 @@ cmd_cert_issue(struct node *n, json_t *req, char *err, size_t errlen)
 	}
 	/* Stored and indexed: ZAP now vouches for the key, and the
 	 * certificate replicates to every node. */
-	if (node_write_signed(n, txn, buf, len, id) != 0) {
+	if (record_write_signed(n, txn, buf, len, id, why, sizeof(why)) != 0) {
 		free(buf);
 		snprintf(err, errlen, "could not store the certificate");
 		return NULL;
@@ -375,6 +389,7 @@ cmd_cert_revoke(struct node *n, json_t *req, char *err, size_t errlen)
 	uint8_t			*buf = NULL, *cert;
 	uint64_t		 seq;
 	size_t			 len, cert_len;
+	char			 why[160];
 	int			 rc;
 
 	if (view_parse_id(json_object_get(req, "id"), cid) != 0) {
@@ -414,7 +429,7 @@ cmd_cert_revoke(struct node *n, json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot revoke: %s", cert_strerror(rc));
 		return NULL;
 	}
-	rc = node_write_signed(n, txn, buf, len, id);
+	rc = record_write_signed(n, txn, buf, len, id, why, sizeof(why));
 	free(buf);
 	if (rc != 0) {
 		snprintf(err, errlen, "could not store the revocation");

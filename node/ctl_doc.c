@@ -22,6 +22,8 @@
 #include "doc_view.h"
 #include "name.h"
 #include "node.h"
+#include "record.h"
+#include "turn.h"
 #include "view.h"
 #include "xmem.h"
 
@@ -138,6 +140,7 @@ write_acl(struct node *n, store_txn_t *txn, const char *db, const char *scope,
 {
 	Nodenet__RecordBody	rb = NODENET__RECORD_BODY__INIT;
 	Nodenet__Acl		acl = NODENET__ACL__INIT;
+	char			why[160];
 
 	acl.db = (char *)(uintptr_t)db;
 	acl.scope = (char *)(uintptr_t)scope;
@@ -149,8 +152,8 @@ write_acl(struct node *n, store_txn_t *txn, const char *db, const char *scope,
 	}
 	rb.kind_case = NODENET__RECORD_BODY__KIND_ACL;
 	rb.acl = &acl;
-	if (node_write(n, txn, &rb, id) != 0) {
-		snprintf(err, errlen, "refused: %s", n->n_write_error);
+	if (record_write(n, txn, &rb, id, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "refused: %s", why);
 		return -1;
 	}
 	return 0;
@@ -478,13 +481,14 @@ draft_write(struct node *n, store_txn_t *txn, struct draft *dr, char *err,
 {
 	Nodenet__RecordBody	rb = NODENET__RECORD_BODY__INIT;
 	uint8_t			id[WIRE_ID_BYTES];
+	char			why[160];
 
 	dr->d.fields = dr->fields;
 	dr->d.attachments = dr->atts;
 	rb.kind_case = NODENET__RECORD_BODY__KIND_DOC;
 	rb.doc = &dr->d;
-	if (node_write(n, txn, &rb, id) != 0) {
-		snprintf(err, errlen, "refused: %s", n->n_write_error);
+	if (record_write(n, txn, &rb, id, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "refused: %s", why);
 		return NULL;
 	}
 	return json_pack("{s:s, s:o, s:o}", "db", dr->d.db, "id",

@@ -21,7 +21,9 @@
 #include "mail.h"
 #include "name.h"
 #include "node.h"
+#include "record.h"
 #include "route.h"
+#include "turn.h"
 #include "xmem.h"
 
 int
@@ -83,6 +85,7 @@ report(struct node *n, store_txn_t *txn, const struct wire_record *msg,
 	Nodenet__RecordBody	rb = NODENET__RECORD_BODY__INIT;
 	Nodenet__Report		r = NODENET__REPORT__INIT;
 	uint8_t			id[WIRE_ID_BYTES];
+	char			why[160];
 	int			rc;
 
 	if (l->n == 0)
@@ -103,11 +106,11 @@ report(struct node *n, store_txn_t *txn, const struct wire_record *msg,
 	r.to = msg->rb->mail->from;
 	rb.kind_case = NODENET__RECORD_BODY__KIND_REPORT;
 	rb.report = &r;
-	if (node_write(n, txn, &rb, id) != 0)
+	if (record_write(n, txn, &rb, id, why, sizeof(why)) != 0)
 		return -1;
 	n->n_cnt.reports_sent++;
 	if (kind == NODENET__REPORT__KIND__FAILED)
-		node_custody(txn, msg->id, STORE_CUSTODY_FAILED,
+		record_custody(txn, msg->id, STORE_CUSTODY_FAILED,
 		    who != NULL ? who : l->r[0]);
 	log_info("event=report kind=%s to=%s recipients=%zu first=%s "
 	    "reason=%d", kind == NODENET__REPORT__KIND__FAILED ? "failed" :
@@ -135,7 +138,7 @@ deliver(struct node *n, store_txn_t *txn, const uint8_t *id,
 		return -1;
 	}
 	n->n_cnt.delivered++;
-	node_custody(txn, id, STORE_CUSTODY_DELIVERED, mbox);
+	record_custody(txn, id, STORE_CUSTODY_DELIVERED, mbox);
 	log_debug("event=delivered mailbox=%s seq=%llu", mbox,
 	    (unsigned long long)seq);
 	return 1;
@@ -281,6 +284,7 @@ mail_submit(struct node *n, const struct mail_submit *s,
 	Nodenet__MailMessage	 m = NODENET__MAIL_MESSAGE__INIT;
 	store_txn_t		*txn;
 	const char		*node;
+	char			 why[160];
 
 	if (!mail_address(s->from, &node) || strcmp(node, n->n_conf->name) ||
 	    !mail_mailbox_known(n, s->from, (size_t)(node - 1 - s->from))) {
@@ -319,7 +323,7 @@ mail_submit(struct node *n, const struct mail_submit *s,
 	m.priority = s->priority;
 	rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
 	rb.mail = &m;
-	if (node_write(n, txn, &rb, id) != 0) {
+	if (record_write(n, txn, &rb, id, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "could not store the message");
 		return -1;
 	}

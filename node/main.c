@@ -28,14 +28,19 @@
 #include <zmq.h>
 
 #include "ctl.h"
+#include "handlers.h"
 #include "http.h"
 #include "log.h"
 #include "node.h"
+#include "peer.h"
+#include "purge.h"
+#include "reindex.h"
+#include "route.h"
 #include "status.h"
 #include "submit.h"
 #include "trace.h"
-#include "route.h"
 #include "trust.h"
+#include "turn.h"
 #include "verify.h"
 #include "xmem.h"
 
@@ -87,7 +92,7 @@ static void
 on_turn_end(loop_t *l, void *arg, int idle)
 {
 	(void)l;
-	node_turn_end(arg, idle);
+	handlers_turn_end(arg, idle);
 }
 
 static int
@@ -267,6 +272,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	open_store(&n);
+	handlers_install(&n);
 	if (node_reindex(&n) != 0)
 		fatalx("%s: cannot rebuild its indexes", n.n_conf->data_dir);
 	begin_epoch(&n);

@@ -1,10 +1,11 @@
 /*
- * node: the daemon's state, shared by its own files (main, peer, repl,
- * route, mail, ctl) and by nothing outside node/.
+ * node: the daemon's state, shared by its own files and by nothing
+ * outside node/. Only data: each module's functions are in its own
+ * header (turn.h, peer.h, repl.h, record.h, ...).
  *
  * One thread runs everything. Writes go into one write transaction
- * (node_txn()), kept over loop turns until a commit is due; only then are
- * acks sent (node_turn_end()).
+ * (turn.h), kept over loop turns until a commit is due; only then are
+ * acks sent.
  */
 #ifndef NODE_H
 #define NODE_H
@@ -137,7 +138,7 @@ struct node {
 	key_pair_t		*n_key;
 	struct cert_chain	 n_chain;	/* ours, leaf first; empty: root */
 	struct cert_trust	 n_trust;
-	struct trust_memo	*n_trust_memo;	/* answers until a commit */
+	struct trust_state	*n_trust_state;	/* trust.c's */
 	void			*n_zctx;
 	loop_t			*n_loop;
 	void			*n_router;	/* NULL: we accept no links */
@@ -145,14 +146,11 @@ struct node {
 	void			*n_zap;
 	void			*n_ctl;
 	int			 n_ctl_waiting;	/* a reply is due (ctl_answer) */
-	struct trace_wait	**n_traces;	/* trace queries out (trace.c) */
-	size_t			 n_ntraces;
-	uint64_t		 n_trace_qid;
+	struct trace_state	*n_trace;	/* trace.c's */
 	int			 n_sigfd;
 	struct peer		**n_peers;
 	size_t			 n_npeers;
-	char			**n_known;	/* peer names routes can use */
-	size_t			 n_nknown;
+	struct route_state	*n_routes;	/* route.c's */
 	struct verify_pool	*n_verify;	/* checks batches on all cores */
 	store_txn_t		*n_txn;		/* writes not yet committed */
 	uint64_t		 n_txn_ms;	/* when n_txn began */
@@ -166,135 +164,10 @@ struct node {
 	int			 n_stopping;
 	struct counters		 n_cnt;
 	struct log_limit	 n_loglim;	/* of peers not yet named */
-	char			 n_write_error[160]; /* why node_write failed */
-	/* Ed25519 -> X25519 costs as much as a verify: remember them. */
-	struct curve_memo {
-		uint8_t	ed[KEY_PUBLIC_BYTES];
-		uint8_t	curve[32];
-		int	valid;
-	}			 n_curve[256];
+	const struct peer_proto	*n_proto;	/* frames go up (peer.h) */
+	const struct record_kind *n_kinds;	/* by kind (record.h) */
+	/* The write transaction ended (turn.h): acks, or a restart. */
+	void			(*n_after_commit)(struct node *, int committed);
 };
-
-/*
- * A loop turn takes in records for NODE_TURN_MS at most, then lets the
- * loop answer everything else. The write transaction stays open from
- * turn to turn: it is committed, and what it took in acked, once it
- * holds NODE_COMMIT_RECORDS records or is NODE_COMMIT_MS old, or as soon
- * as the loop has nothing else to do. A busy link costs few commits; a
- * quiet one waits for none.
- */
-#define NODE_TURN_MS		5
-#define NODE_COMMIT_MS		50
-#define NODE_COMMIT_RECORDS	1024
-/* 1 once this turn has taken in its share. */
-int	node_turn_full(const struct node *n);
-
-/* key_curve_public() through a small cache; 0 or -1 as it returns. */
-int	node_curve(struct node *n, const uint8_t ed[KEY_PUBLIC_BYTES],
-	    uint8_t curve[32]);
-
-/* The write transaction, begun on first use; NULL and logged if it
- * cannot be begun. */
-store_txn_t	*node_txn(struct node *n);
-/* Commits the write transaction, if any, then sends the acks it owes. */
-void		 node_commit(struct node *n);
-/* Throws the write transaction away (the store refused a write): peers
- * send again what it took in. */
-void		 node_abort(struct node *n);
-/* After each loop turn: commits when due (idle: the loop sleeps next),
- * then pumps feeds. */
-void		 node_turn_end(struct node *n, int idle);
-/* n_head: our newest committed log seq, which feeds read up to. */
-void		 node_refresh_head(struct node *n);
-/*
- * Rebuilds, from the records, the indexes of a store an older release
- * wrote in another layout (certificates, ACLs): once, at start, in one
- * transaction. 0, or -1 (logged).
- */
-int		 node_reindex(struct node *n);
-uint64_t	 node_wall_ms(void);
-
-/* peer.c: links, authentication and frames. */
-int	peer_init(struct node *n);
-void	peer_shutdown(struct node *n);
-/*
- * Queues f for p: 0, or -1 if it cannot go now (its pipe is full or
- * gone: p->pr_blocked is set until a send gets through, which a timer
- * keeps trying with a heartbeat).
- */
-int	peer_send(struct node *n, struct peer *p, const Nodenet__Frame *f);
-/* Ends p's session (a link reconnects; a node below stays listed). */
-void	peer_fail(struct node *n, struct peer *p, const char *why);
-/* Ends every session whose peer's chain no longer holds (a revocation,
- * an expiry); each counts in sessions_cut. */
-void	peer_recheck(struct node *n);
-/* A link that is down: reconnect now instead of after its backoff. */
-void	peer_kick(struct node *n, struct peer *p);
-/*
- * Drops a node below us from the peer list (a newer session replaced
- * it) and closes its connection.
- */
-void	peer_forget(struct node *n, struct peer *p);
-/*
- * 1 if a line p caused (NULL: a sender not yet named) may be logged now,
- * 0 if it is over its share; lines held back are counted and summed up
- * in one line when the window ends. Counters are kept regardless.
- */
-int	peer_may_log(struct node *n, struct peer *p);
-
-/* repl.c: the sync engine. */
-#define REPL_RESTART_MS		1000	/* a feed restarts at most this often */
-#define REPL_HELLO_REPLY	1u	/* pr_hello_owed bits */
-#define REPL_HELLO_ASK		2u
-void	repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h);
-/*
- * Takes in a Batch frame from p, and f with it (freed when done). A
- * batch too long for one turn goes on in the next ones; meanwhile no
- * frame is read (repl_intake_busy()).
- */
-void	repl_batch(struct node *n, struct peer *p, Nodenet__Frame *f);
-/* 1 while a batch is being taken in: frames wait in their sockets. */
-int	repl_intake_busy(const struct node *n);
-/* Drops what p's batch still had to take in (its session ended). */
-void	repl_intake_drop(struct node *n, struct peer *p);
-void	repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a);
-/* A link's transport is up: load its checkpoints and say Hello. */
-void	repl_connected(struct node *n, struct peer *p);
-void	repl_after_commit(struct node *n, int committed);
-/*
- * Sends every peer what it is owed and what its credit allows, for at
- * most NODE_TURN_MS; the next turns go on where it stopped.
- */
-void	repl_pump(struct node *n);
-/* How far behind our log peer p is, in log positions (0: owed nothing). */
-uint64_t repl_lag(const struct node *n, const struct peer *p);
-/*
- * What lane of our log still owes p, beyond what it acked: records and
- * bytes. Reads at most max log entries (each is decoded, inside the
- * loop): 1 if it stopped there (the figures are a floor), 0 if exact,
- * -1 if the store is unreadable.
- */
-int	repl_backlog(struct node *n, struct peer *p, unsigned lane,
-	    uint64_t max, uint64_t *records, uint64_t *bytes);
-/*
- * Writes a record of our own into txn: fills in origin, sequence and
- * time, signs, stores, and applies it here (a message to a local mailbox
- * is delivered). 0 with its id, or -1 (logged; n_write_error says why:
- * a document or ACL the database's rules refuse, a full store).
- */
-int	node_write(struct node *n, store_txn_t *txn, Nodenet__RecordBody *rb,
-	    uint8_t id[WIRE_ID_BYTES]);
-/* The same for a record we signed already (buf: a SignedRecord). */
-int	node_write_signed(struct node *n, store_txn_t *txn,
-	    const uint8_t *buf, size_t len, uint8_t id[WIRE_ID_BYTES]);
-/*
- * Purges deleted documents whose stub every peer holds (purge.c): one
- * pass now (the number purged, or -1), and one every few seconds.
- */
-int	purge_run(struct node *n);
-void	purge_start(struct node *n);
-/* Records a custody event (enum store_custody_event) for record id. */
-void	node_custody(store_txn_t *txn, const uint8_t *id, int event,
-	    const char *who);
 
 #endif

@@ -32,8 +32,9 @@
 
 #include "log.h"
 #include "node.h"
-#include "trace.h"
+#include "peer.h"
 #include "trust.h"
+#include "turn.h"
 #include "xmem.h"
 
 #define ZAP_ENDPOINT	"inproc://zeromq.zap.01"
@@ -78,7 +79,7 @@ peer_new(struct node *n)
 static void
 peer_free(struct node *n, struct peer *p)
 {
-	repl_intake_drop(n, p);
+	n->n_proto->ended(n, p);
 	for (size_t i = 0; i < n->n_npeers; i++)
 		if (n->n_peers[i] == p) {
 			n->n_peers[i] = n->n_peers[--n->n_npeers];
@@ -107,7 +108,7 @@ peer_label(const struct peer *p)
 static void
 session_reset(struct peer *p)
 {
-	repl_intake_drop(p->pr_node, p);
+	p->pr_node->n_proto->ended(p->pr_node, p);
 	p->pr_state = PEER_DOWN;
 	p->pr_hello_sent = 0;
 	p->pr_version = 0;
@@ -427,7 +428,7 @@ on_link_monitor(loop_t *l, void *arg)
 			p->pr_connected_ms = loop_now_ms();
 			p->pr_last_rx_ms = p->pr_connected_ms;
 			arm_hello_deadline(n, p);
-			repl_connected(n, p);
+			n->n_proto->connected(n, p);
 		} else if (ev == ZMQ_EVENT_DISCONNECTED) {
 			if (p->pr_state != PEER_DOWN)
 				log_info("event=link_down peer=%s",
@@ -547,8 +548,10 @@ on_zap(loop_t *l, void *arg)
 static void
 dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 {
-	Nodenet__Frame	*f;
-	int		 rc;
+	const struct peer_proto	*up = n->n_proto;
+	Nodenet__Frame		*f;
+	size_t			 k;
+	int			 rc;
 
 	n->n_cnt.frames_in++;
 	p->pr_bytes_in += len;
@@ -563,24 +566,18 @@ dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 			    wire_strerror(rc));
 		return;
 	}
-	if (f->kind_case == NODENET__FRAME__KIND_HELLO)
-		repl_hello(n, p, f->hello);
-	else if (p->pr_state != PEER_UP) {
+	if (f->kind_case != NODENET__FRAME__KIND_HELLO &&
+	    p->pr_state != PEER_UP) {
 		n->n_cnt.frames_bad++;
 		if (peer_may_log(n, p))
 			log_warnx("event=frame_refused peer=%s "
 			    "reason=\"before Hello\"", peer_label(p));
-	} else if (f->kind_case == NODENET__FRAME__KIND_BATCH) {
-		repl_batch(n, p, f);
-		return;		/* it keeps f */
-	} else if (f->kind_case == NODENET__FRAME__KIND_ACK)
-		repl_ack(n, p, f->ack);
-	else if (f->kind_case == NODENET__FRAME__KIND_HEARTBEAT)
+	} else if (f->kind_case == NODENET__FRAME__KIND_HEARTBEAT)
 		p->pr_their_head = f->heartbeat->head_seq;
-	else if (f->kind_case == NODENET__FRAME__KIND_TRACE_QUERY)
-		trace_query(n, p, f->trace_query);
-	else if (f->kind_case == NODENET__FRAME__KIND_TRACE_ANSWER)
-		trace_answer(n, p, f->trace_answer);
+	else if ((k = (size_t)f->kind_case) < sizeof(up->frame) /
+	    sizeof(up->frame[0]) && up->frame[k] != NULL &&
+	    up->frame[k](n, p, f))
+		return;		/* the handler keeps f */
 	nodenet__frame__free_unpacked(f, NULL);
 }
 
@@ -591,7 +588,7 @@ on_dealer(loop_t *l, void *arg)
 
 	(void)l;
 	for (int round = 0; round < DRAIN_MAX && (round == 0 ||
-	    !node_turn_full(p->pr_node)) && !repl_intake_busy(p->pr_node);
+	    !node_turn_full(p->pr_node)) && !p->pr_node->n_proto->busy(p->pr_node);
 	    round++) {
 		zmq_msg_t	m;
 
@@ -660,7 +657,7 @@ on_router(loop_t *l, void *arg)
 	/* One frame a turn at least, more while the turn has time; none
 	 * while a batch is being taken in. */
 	for (int round = 0; round < DRAIN_MAX && (round == 0 ||
-	    !node_turn_full(n)) && !repl_intake_busy(n); round++) {
+	    !node_turn_full(n)) && !n->n_proto->busy(n); round++) {
 		zmq_msg_t	 rid, m;
 		struct peer	*p;
 		int		 parts = 1;

@@ -19,6 +19,8 @@
 #include "doc.h"
 #include "log.h"
 #include "node.h"
+#include "purge.h"
+#include "turn.h"
 
 #define PURGE_EVERY_MS	2000
 #define PURGE_MAX	256	/* stubs looked at in one pass */

@@ -9,6 +9,7 @@
 #include "doc.h"
 #include "log.h"
 #include "node.h"
+#include "reindex.h"
 #include "trust.h"
 
 /* Certificates and ACLs travel in the urgent lane (repl.c's lane_of()),

@@ -18,6 +18,20 @@
 #include "route.h"
 #include "xmem.h"
 
+/* The peer names routes can use (n_routes). */
+struct route_state {
+	char	**names;
+	size_t	  n;
+};
+
+static struct route_state *
+known(struct node *n)
+{
+	if (n->n_routes == NULL)
+		n->n_routes = xcalloc(1, sizeof(*n->n_routes));
+	return n->n_routes;
+}
+
 void
 route_learn(struct node *n, const char *peer)
 {
@@ -28,12 +42,12 @@ route_learn(struct node *n, const char *peer)
 	if (strcmp(c->name, c->root_name) == 0 ? strcmp(peer, c->name) == 0 :
 	    !name_strictly_within(peer, c->name))
 		return;
-	for (size_t i = 0; i < n->n_nknown; i++)
-		if (strcmp(n->n_known[i], peer) == 0)
+	for (size_t i = 0; i < known(n)->n; i++)
+		if (strcmp(known(n)->names[i], peer) == 0)
 			return;
-	n->n_known = xrealloc(n->n_known, n->n_nknown + 1,
-	    sizeof(*n->n_known));
-	n->n_known[n->n_nknown++] = xstrdup(peer);
+	known(n)->names = xrealloc(known(n)->names, known(n)->n + 1,
+	    sizeof(*known(n)->names));
+	known(n)->names[known(n)->n++] = xstrdup(peer);
 }
 
 int
@@ -55,11 +69,13 @@ route_load(struct node *n)
 void
 route_free(struct node *n)
 {
-	for (size_t i = 0; i < n->n_nknown; i++)
-		free(n->n_known[i]);
-	free(n->n_known);
-	n->n_known = NULL;
-	n->n_nknown = 0;
+	if (n->n_routes == NULL)
+		return;
+	for (size_t i = 0; i < n->n_routes->n; i++)
+		free(n->n_routes->names[i]);
+	free(n->n_routes->names);
+	free(n->n_routes);
+	n->n_routes = NULL;
 }
 
 /*
@@ -100,11 +116,11 @@ route_next(struct node *n, const char *dest, const char **via)
 			best_len = len;
 		}
 	}
-	for (size_t i = 0; valid && i < n->n_nknown; i++) {
-		size_t	len = strlen(n->n_known[i]);
+	for (size_t i = 0; valid && i < known(n)->n; i++) {
+		size_t	len = strlen(known(n)->names[i]);
 
-		if (len > best_len && within(dest, dlen, n->n_known[i], len)) {
-			best = n->n_known[i];
+		if (len > best_len && within(dest, dlen, known(n)->names[i], len)) {
+			best = known(n)->names[i];
 			best_len = len;
 		}
 	}

@@ -8,7 +8,10 @@
 #include "loop.h"
 #include "name.h"
 #include "node.h"
+#include "record.h"
+#include "repl.h"
 #include "status.h"
+#include "turn.h"
 #include "view.h"
 
 /* Decodes a stored status record; NULL if it is not one. */
@@ -61,6 +64,7 @@ report(struct node *n)
 	store_txn_t		*txn;
 	uint64_t		 now = loop_now_ms(), last_rx = 0;
 	uint8_t			 id[WIRE_ID_BYTES];
+	char			 why[160] = "no write transaction";
 
 	st.version = (char *)(uintptr_t)NODE_VERSION;
 	st.uptime_s = (now - n->n_started_ms) / 1000;
@@ -87,9 +91,9 @@ report(struct node *n)
 	st.interval_s = n->n_conf->status_ms / 1000;
 	rb.kind_case = NODENET__RECORD_BODY__KIND_STATUS;
 	rb.status = &st;
-	if ((txn = node_txn(n)) == NULL || node_write(n, txn, &rb, id) != 0)
-		log_warnx("event=status_unwritten reason=\"%s\"",
-		    n->n_write_error);
+	if ((txn = node_txn(n)) == NULL ||
+	    record_write(n, txn, &rb, id, why, sizeof(why)) != 0)
+		log_warnx("event=status_unwritten reason=\"%s\"", why);
 }
 
 static void

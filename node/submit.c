@@ -6,6 +6,7 @@
 #include "log.h"
 #include "node.h"
 #include "submit.h"
+#include "turn.h"
 
 #define SWEEP_EVERY_MS	5000
 #define SWEEP_MAX	1024	/* keys read in one slice */

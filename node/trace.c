@@ -10,15 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
 #include "log.h"
 #include "node.h"
+#include "peer.h"
 #include "trace.h"
 #include "view.h"
 #include "xmem.h"
 
 struct trace_wait {
 	struct node	*n;
+	trace_done_fn	 done;		/* for ctl: who answers it */
 	uint64_t	 qid;		/* ours, in the queries we sent */
 	char		*up;		/* the asking peer; NULL: ctl */
 	uint64_t	 up_qid;
@@ -28,6 +29,21 @@ struct trace_wait {
 	uint64_t	 timer;
 	json_t		*reply;		/* for ctl: the local trace */
 };
+
+/* The traces in progress here (n_trace). */
+struct trace_state {
+	struct trace_wait	**waits;
+	size_t			  n;
+	uint64_t		  qid;	/* the last we sent */
+};
+
+static struct trace_state *
+state(struct node *n)
+{
+	if (n->n_trace == NULL)
+		n->n_trace = xcalloc(1, sizeof(*n->n_trace));
+	return n->n_trace;
+}
 
 static const char *
 event_name(int ev)
@@ -180,13 +196,13 @@ finish(struct node *n, struct trace_wait *w)
 		loop_timer_cancel(n->n_loop, w->timer);
 	if (w->up == NULL) {
 		json_object_set(w->reply, "hops", w->hops);
-		ctl_answer(n, w->reply, NULL);
+		w->done(n, w->reply, NULL);
 		w->reply = NULL;
 	} else
 		answer_peer(n, w->up, w->up_qid, w->hops);
-	for (size_t i = 0; i < n->n_ntraces; i++)
-		if (n->n_traces[i] == w) {
-			n->n_traces[i] = n->n_traces[--n->n_ntraces];
+	for (size_t i = 0; i < state(n)->n; i++)
+		if (state(n)->waits[i] == w) {
+			state(n)->waits[i] = state(n)->waits[--state(n)->n];
 			break;
 		}
 	json_decref(w->hops);
@@ -219,7 +235,7 @@ ask(struct node *n, struct trace_wait *w, const uint8_t *id, uint32_t ttl,
 	Nodenet__TraceQuery	q = NODENET__TRACE_QUERY__INIT;
 
 	w->n = n;
-	w->qid = ++n->n_trace_qid;
+	w->qid = ++state(n)->qid;
 	q.qid = w->qid;
 	q.id.data = (uint8_t *)(uintptr_t)id;
 	q.id.len = WIRE_ID_BYTES;
@@ -240,9 +256,9 @@ ask(struct node *n, struct trace_wait *w, const uint8_t *id, uint32_t ttl,
 		}
 	}
 	free(next);
-	n->n_traces = xrealloc(n->n_traces, n->n_ntraces + 1,
-	    sizeof(*n->n_traces));
-	n->n_traces[n->n_ntraces++] = w;
+	state(n)->waits = xrealloc(state(n)->waits, state(n)->n + 1,
+	    sizeof(*state(n)->waits));
+	state(n)->waits[state(n)->n++] = w;
 	/*
 	 * Never answered from here, even with nobody to ask: the control
 	 * socket takes its answer only once trace_start() has returned.
@@ -251,8 +267,9 @@ ask(struct node *n, struct trace_wait *w, const uint8_t *id, uint32_t ttl,
 	    expired, w);
 }
 
-json_t *
-trace_start(struct node *n, json_t *req, char *err, size_t errlen)
+int
+trace_start(struct node *n, json_t *req, trace_done_fn done, json_t **now,
+    char *err, size_t errlen)
 {
 	struct trace_wait	*w;
 	uint8_t			 id[WIRE_ID_BYTES];
@@ -263,26 +280,28 @@ trace_start(struct node *n, json_t *req, char *err, size_t errlen)
 	if (view_parse_id(json_object_get(req, "id"), id) != 0) {
 		snprintf(err, errlen, "trace needs a message id (64 hex "
 		    "digits)");
-		return NULL;
+		return -1;
 	}
 	own = own_hop(n, id, NULL, &next, &nnext);
 	reply = json_pack("{s:o, s:s, s:O, s:[O]}", "id", view_hex_id(id),
 	    "node", n->n_conf->name, "events", json_object_get(own,
 	    "events"), "hops", own);
-	if (nnext == 0 || n->n_ntraces >= TRACE_MAX_WAITS ||
+	if (nnext == 0 || state(n)->n >= TRACE_MAX_WAITS ||
 	    json_is_false(json_object_get(req, "path"))) {
 		for (size_t i = 0; i < nnext; i++)
 			free(next[i]);
 		free(next);
 		json_decref(own);
-		return reply;
+		*now = reply;
+		return 0;
 	}
 	w = xcalloc(1, sizeof(*w));
 	w->hops = json_array();
 	json_array_append_new(w->hops, own);
 	w->reply = reply;
+	w->done = done;
 	ask(n, w, id, WIRE_MAX_TRACE_HOPS, next, nnext);
-	return ctl_later();
+	return 1;
 }
 
 void
@@ -299,7 +318,7 @@ trace_query(struct node *n, struct peer *p, const Nodenet__TraceQuery *q)
 	json_array_append_new(w->hops, own);
 	w->up = xstrdup(p->pr_name);
 	w->up_qid = q->qid;
-	if (q->ttl == 0 || n->n_ntraces >= TRACE_MAX_WAITS) {
+	if (q->ttl == 0 || state(n)->n >= TRACE_MAX_WAITS) {
 		for (size_t i = 0; i < nnext; i++)
 			free(next[i]);
 		free(next);
@@ -315,9 +334,9 @@ trace_answer(struct node *n, struct peer *p, const Nodenet__TraceAnswer *a)
 	struct trace_wait	*w = NULL;
 	size_t			 k;
 
-	for (size_t i = 0; i < n->n_ntraces && w == NULL; i++)
-		if (n->n_traces[i]->qid == a->qid)
-			w = n->n_traces[i];
+	for (size_t i = 0; i < state(n)->n && w == NULL; i++)
+		if (state(n)->waits[i]->qid == a->qid)
+			w = state(n)->waits[i];
 	for (k = 0; w != NULL && k < w->nasked; k++)
 		if (strcmp(w->asked[k], p->pr_name) == 0)
 			break;
@@ -350,9 +369,11 @@ trace_answer(struct node *n, struct peer *p, const Nodenet__TraceAnswer *a)
 void
 trace_shutdown(struct node *n)
 {
-	while (n->n_ntraces > 0) {
-		finish(n, n->n_traces[0]);	/* with what came so far */
-	}
-	free(n->n_traces);
-	n->n_traces = NULL;
+	if (n->n_trace == NULL)
+		return;
+	while (n->n_trace->n > 0)
+		finish(n, n->n_trace->waits[0]); /* with what came so far */
+	free(n->n_trace->waits);
+	free(n->n_trace);
+	n->n_trace = NULL;
 }

@@ -20,9 +20,17 @@ struct peer;
 #define TRACE_WAIT_MS	3000
 #define TRACE_MAX_WAITS	64	/* traces in progress at one node */
 
-/* Starts a trace for the control socket: its reply is due later
- * (ctl_later()); returns NULL with err set on a bad request. */
-json_t	*trace_start(struct node *n, json_t *req, char *err, size_t errlen);
+/* How the control socket's trace is answered once the path is in. */
+typedef void	(*trace_done_fn)(struct node *n, json_t *reply,
+		    const char *err);
+
+/*
+ * Starts a trace for the control socket: 0 with its reply in *now, 1 if
+ * done(n, reply, NULL) answers it later, -1 with err set on a bad
+ * request.
+ */
+int	 trace_start(struct node *n, json_t *req, trace_done_fn done,
+	    json_t **now, char *err, size_t errlen);
 void	 trace_query(struct node *n, struct peer *p,
 	    const Nodenet__TraceQuery *q);
 void	 trace_answer(struct node *n, struct peer *p,

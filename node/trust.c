@@ -22,18 +22,47 @@
 #include "name.h"
 #include "node.h"
 #include "trust.h"
+#include "turn.h"
 #include "xmem.h"
 
 #define MEMO_SLOTS	64
 
-/* One answer, kept until the write transaction ends. */
-struct trust_memo {
-	char		name[STORE_MAX_PEER + 1];
-	uint8_t		key[KEY_PUBLIC_BYTES];
-	int		rc;
-	uint64_t	until;
-	int		used;
+/* What trust keeps between questions (n_trust_state). */
+struct trust_state {
+	/* Answers, kept until the write transaction ends. */
+	struct trust_memo {
+		char		name[STORE_MAX_PEER + 1];
+		uint8_t		key[KEY_PUBLIC_BYTES];
+		int		rc;
+		uint64_t	until;
+		int		used;
+	}		memo[MEMO_SLOTS];
+	/* Ed25519 -> X25519 costs as much as a verify: remembered. */
+	struct curve_memo {
+		uint8_t	ed[KEY_PUBLIC_BYTES];
+		uint8_t	curve[32];
+		int	valid;
+	}		curve[256];
 };
+
+/* key_curve_public() through a small cache; 0 or -1 as it returns. */
+static int
+curve_of(struct node *n, const uint8_t ed[KEY_PUBLIC_BYTES],
+    uint8_t curve[32])
+{
+	struct curve_memo	*m = &n->n_trust_state->curve[ed[0] ^ ed[31]];
+
+	if (!m->valid || memcmp(m->ed, ed, KEY_PUBLIC_BYTES) != 0) {
+		if (key_curve_public(ed, m->curve) != 0) {
+			m->valid = 0;
+			return -1;
+		}
+		memcpy(m->ed, ed, KEY_PUBLIC_BYTES);
+		m->valid = 1;
+	}
+	memcpy(curve, m->curve, 32);
+	return 0;
+}
 
 int
 trust_is_root(const struct node *n, const char *name,
@@ -97,22 +126,22 @@ trust_init(struct node *n)
 	memcpy(n->n_trust.root_key, n->n_conf->root_key, KEY_PUBLIC_BYTES);
 	n->n_trust.revoked = chain_revoked;
 	n->n_trust.arg = n;
-	n->n_trust_memo = xcalloc(MEMO_SLOTS, sizeof(*n->n_trust_memo));
+	n->n_trust_state = xcalloc(1, sizeof(*n->n_trust_state));
 }
 
 void
 trust_free(struct node *n)
 {
-	free(n->n_trust_memo);
-	n->n_trust_memo = NULL;
+	free(n->n_trust_state);
+	n->n_trust_state = NULL;
 }
 
 void
 trust_forget(struct node *n)
 {
-	if (n->n_trust_memo != NULL)
-		memset(n->n_trust_memo, 0, MEMO_SLOTS *
-		    sizeof(*n->n_trust_memo));
+	if (n->n_trust_state != NULL)
+		memset(n->n_trust_state->memo, 0,
+		    sizeof(n->n_trust_state->memo));
 }
 
 /* May this certificate's issuer certify its subject at all? */
@@ -185,7 +214,7 @@ walk(struct node *n, store_txn_t *txn, const char *name, const uint8_t *key,
 	}
 	if (depth >= CERT_MAX_CHAIN)
 		return CERT_ETOOLONG;
-	if (!name_valid(name) || node_curve(n, key, curve) != 0)
+	if (!name_valid(name) || curve_of(n, key, curve) != 0)
 		return CERT_EUNKNOWN;
 	while (store_cert_next(txn, curve, name, &c) == 0) {
 		if (*budget == 0)
@@ -211,7 +240,7 @@ memo_slot(struct node *n, const char *name, const uint8_t *key)
 		h = (h ^ (uint8_t)*s) * 16777619u;
 	for (int i = 0; i < 8; i++)
 		h = (h ^ key[i]) * 16777619u;
-	return &n->n_trust_memo[h % MEMO_SLOTS];
+	return &n->n_trust_state->memo[h % MEMO_SLOTS];
 }
 
 int
@@ -288,7 +317,7 @@ trust_admit(struct node *n, const uint8_t curve[32], const char **why)
 	int			 own, rc, ok = 0;
 
 	for (size_t i = 0; i < n->n_conf->n_links; i++)
-		if (node_curve(n, n->n_conf->links[i].key, lk) == 0 &&
+		if (curve_of(n, n->n_conf->links[i].key, lk) == 0 &&
 		    sodium_memcmp(lk, curve, 32) == 0)
 			return 1;
 	if ((txn = reader(n, &own)) == NULL) {
@@ -346,7 +375,7 @@ trust_hello(struct node *n, const char *name, const ProtobufCBinaryData *chain,
 			return rc;
 	}
 	/* The key the handshake proved, and no other of the same form. */
-	if (node_curve(n, key, kc) != 0 || sodium_memcmp(kc, curve, 32) != 0 ||
+	if (curve_of(n, key, kc) != 0 || sodium_memcmp(kc, curve, 32) != 0 ||
 	    (want != NULL && sodium_memcmp(key, want, KEY_PUBLIC_BYTES) != 0))
 		return CERT_ESUBJECT;
 	certs = xcalloc(nchain + 1, sizeof(*certs));

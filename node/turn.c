@@ -1,13 +1,11 @@
 /*
- * turn: the node's write transaction (node.h). Writes share one
- * transaction, begun on first use and kept over loop turns until a
- * commit is due (node_turn_end()) or a control request needs its write
- * durable before it answers; acks are sent only after that commit.
+ * turn: the node's write transaction and the loop turn's budget (turn.h).
  */
 #include <time.h>
 
 #include "log.h"
 #include "node.h"
+#include "turn.h"
 
 uint64_t
 node_wall_ms(void)
@@ -51,6 +49,14 @@ node_refresh_head(struct node *n)
 	}
 }
 
+/* The write transaction ended: whoever keeps what it read hears. */
+static void
+ended(struct node *n, int committed)
+{
+	if (n->n_after_commit != NULL)
+		n->n_after_commit(n, committed);
+}
+
 void
 node_commit(struct node *n)
 {
@@ -65,7 +71,7 @@ node_commit(struct node *n)
 	} else
 		n->n_cnt.commits++;
 	node_refresh_head(n);
-	repl_after_commit(n, rc == 0);
+	ended(n, rc == 0);
 }
 
 void
@@ -73,15 +79,13 @@ node_abort(struct node *n)
 {
 	n->n_txn_records = 0;
 	store_txn_abort(&n->n_txn);
-	repl_after_commit(n, 0);
+	ended(n, 0);
 }
 
-void
-node_turn_end(struct node *n, int idle)
+int
+node_commit_due(const struct node *n, int idle)
 {
-	if (n->n_txn != NULL && (idle ||
+	return n->n_txn != NULL && (idle ||
 	    n->n_txn_records >= NODE_COMMIT_RECORDS ||
-	    loop_now_ms() - n->n_txn_ms >= NODE_COMMIT_MS))
-		node_commit(n);
-	repl_pump(n);
+	    loop_now_ms() - n->n_txn_ms >= NODE_COMMIT_MS);
 }

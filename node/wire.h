@@ -35,7 +35,10 @@
 #define WIRE_MAX_TRACE_EVENTS	256	/* per hop in a TraceAnswer */
 #define WIRE_STORE_ID_BYTES	16
 #define WIRE_EPOCH_BYTES	16	/* a log epoch id */
-#define WIRE_LANES		3	/* 0 urgent, 1 normal, 2 bulk */
+#define WIRE_LANES		3
+#define WIRE_LANE_URGENT	0
+#define WIRE_LANE_NORMAL	1
+#define WIRE_LANE_BULK		2
 #define WIRE_MAX_RECIPIENTS	256	/* of a mail, and so of its reports */
 
 enum wire_error {

@@ -25,9 +25,13 @@
 #include <sodium.h>
 
 #include "cfg.h"
+#include "handlers.h"
 #include "log.h"
 #include "node.h"
+#include "peer.h"
+#include "repl.h"
 #include "trust.h"
+#include "turn.h"
 #include "verify.h"
 #include "xmem.h"
 
@@ -75,6 +79,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	n.n_loop = loop_new();
 	n.n_verify = verify_pool_new(0);	/* this thread only */
 	trust_init(&n);
+	handlers_install(&n);
 	return 0;
 }
 

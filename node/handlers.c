@@ -1,0 +1,172 @@
+/*
+ * handlers: the daemon's wiring (handlers.h). The frames a session
+ * carries go to the sync engine and to trace; each kind of record to the
+ * module that owns it.
+ */
+#include "doc.h"
+#include "handlers.h"
+#include "log.h"
+#include "mail.h"
+#include "name.h"
+#include "node.h"
+#include "peer.h"
+#include "record.h"
+#include "repl.h"
+#include "route.h"
+#include "status.h"
+#include "trace.h"
+#include "trust.h"
+#include "turn.h"
+
+static int
+on_hello(struct node *n, struct peer *p, Nodenet__Frame *f)
+{
+	repl_hello(n, p, f->hello);
+	return 0;
+}
+
+static int
+on_batch(struct node *n, struct peer *p, Nodenet__Frame *f)
+{
+	repl_batch(n, p, f);
+	return 1;		/* it keeps f */
+}
+
+static int
+on_ack(struct node *n, struct peer *p, Nodenet__Frame *f)
+{
+	repl_ack(n, p, f->ack);
+	return 0;
+}
+
+static int
+on_trace_query(struct node *n, struct peer *p, Nodenet__Frame *f)
+{
+	trace_query(n, p, f->trace_query);
+	return 0;
+}
+
+static int
+on_trace_answer(struct node *n, struct peer *p, Nodenet__Frame *f)
+{
+	trace_answer(n, p, f->trace_answer);
+	return 0;
+}
+
+static const struct peer_proto proto = {
+	.frame = {
+		[NODENET__FRAME__KIND_HELLO] = on_hello,
+		[NODENET__FRAME__KIND_BATCH] = on_batch,
+		[NODENET__FRAME__KIND_ACK] = on_ack,
+		[NODENET__FRAME__KIND_TRACE_QUERY] = on_trace_query,
+		[NODENET__FRAME__KIND_TRACE_ANSWER] = on_trace_answer,
+	},
+	.connected = repl_connected,
+	.ended = repl_intake_drop,
+	.busy = repl_intake_busy,
+};
+
+static int
+cert_apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
+{
+	int	rc = trust_apply(n, txn, wr);
+
+	/* A child we certify is reachable through itself. */
+	if (wr->rb->kind_case == NODENET__RECORD_BODY__KIND_CERT &&
+	    name_is_child(wr->rb->cert->subject, n->n_conf->name) &&
+	    wr->rb->cert->subject_key.len == KEY_PUBLIC_BYTES &&
+	    trust_check(n, txn, wr->rb->cert->subject,
+	    wr->rb->cert->subject_key.data, node_wall_ms(), NULL) == 0)
+		route_learn(n, wr->rb->cert->subject);
+	if (rc == 1)
+		peer_recheck(n);	/* cut it off now */
+	return 0;
+}
+
+static int
+mail_apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
+{
+	mail_accept(n, txn, wr);
+	return 0;
+}
+
+static int
+applied(int rc)
+{
+	if (rc == 0)
+		return 0;
+	log_warnx("event=store_refused reason=\"%s\"", store_strerror(rc));
+	return -1;
+}
+
+static int
+status_kind_apply(struct node *n, store_txn_t *txn,
+    const struct wire_record *wr)
+{
+	(void)n;
+	return applied(status_apply(txn, wr));
+}
+
+/* Documents and ACLs must obey their database's rules (doc.c). */
+static int
+doc_kind_admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
+    char *why, size_t whylen)
+{
+	switch (doc_admit(txn, wr, n->n_conf->root_name, n->n_conf->root_key,
+	    why, whylen)) {
+	case DOC_ACCEPT:
+		return 0;
+	case DOC_DROP:
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+static int
+doc_kind_apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
+{
+	return applied(doc_apply(txn, wr, n->n_conf->root_name,
+	    n->n_conf->root_key));
+}
+
+static const struct record_kind kinds[RECORD_KINDS] = {
+	[NODENET__RECORD_BODY__KIND_CERT] = { NULL, cert_apply },
+	[NODENET__RECORD_BODY__KIND_REVOCATION] = { NULL, cert_apply },
+	[NODENET__RECORD_BODY__KIND_MAIL] = { NULL, mail_apply },
+	[NODENET__RECORD_BODY__KIND_REPORT] = { NULL, mail_apply },
+	[NODENET__RECORD_BODY__KIND_STATUS] = { NULL, status_kind_apply },
+	[NODENET__RECORD_BODY__KIND_ACL] = { doc_kind_admit, doc_kind_apply },
+	[NODENET__RECORD_BODY__KIND_DOC] = { doc_kind_admit, doc_kind_apply },
+	[NODENET__RECORD_BODY__KIND_CHUNK] = { doc_kind_admit,
+	    doc_kind_apply },
+};
+
+/*
+ * The write transaction ended: ACLs read in it may be gone (aborted),
+ * those read before it stale (committed), and the same for trust's
+ * answers; then what the commit covered is acked.
+ */
+static void
+after_commit(struct node *n, int committed)
+{
+	doc_acl_forget();
+	trust_forget(n);
+	repl_after_commit(n, committed);
+}
+
+void
+handlers_install(struct node *n)
+{
+	n->n_proto = &proto;
+	n->n_kinds = kinds;
+	n->n_after_commit = after_commit;
+}
+
+void
+handlers_turn_end(struct node *n, int idle)
+{
+	if (node_commit_due(n, idle))
+		node_commit(n);
+	repl_pump(n);
+}

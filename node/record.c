@@ -1,0 +1,221 @@
+/*
+ * record: the one door for every record (record.h). Whether a record
+ * came from a peer (record_take()) or is our own (record_write()), it is
+ * admitted by its kind's rules, stored in its feed lane, its custody
+ * noted and, if new, handed to its kind's handler, in the node's write
+ * transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "node.h"
+#include "record.h"
+#include "trust.h"
+#include "turn.h"
+
+static const struct record_kind *
+kind_of(const struct node *n, const struct wire_record *wr)
+{
+	unsigned	k = (unsigned)wr->rb->kind_case;
+
+	return k < RECORD_KINDS ? &n->n_kinds[k] : NULL;
+}
+
+/* 0 to store it, 1 to drop it quietly, -1 refused (why says why). */
+static int
+admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
+    char *why, size_t whylen)
+{
+	const struct record_kind	*k = kind_of(n, wr);
+
+	if (k == NULL || k->admit == NULL)
+		return 0;
+	return k->admit(n, txn, wr, why, whylen);
+}
+
+/* What a record new to this store sets in motion here; -1 if the store
+ * failed (the transaction must be given up). */
+static int
+apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
+{
+	const struct record_kind	*k = kind_of(n, wr);
+
+	if (k == NULL || k->apply == NULL)
+		return 0;
+	return k->apply(n, txn, wr);
+}
+
+void
+record_custody(store_txn_t *txn, const uint8_t *id, int event,
+    const char *who)
+{
+	struct store_custody	ev = { .time_ms = node_wall_ms(),
+	    .event = event };
+
+	snprintf(ev.peer, sizeof(ev.peer), "%s", who);
+	if (store_custody_add(txn, id, &ev) != 0)
+		log_warnx("event=custody_unrecorded");
+}
+
+/*
+ * The feed lane a record travels in: trust and ACL changes and urgent
+ * mail first (a database's ACL before its documents),
+ * bulk (large, low-priority traffic: attachment chunks, status reports)
+ * last.
+ */
+static unsigned
+lane_of(const Nodenet__RecordBody *rb)
+{
+	switch (rb->kind_case) {
+	case NODENET__RECORD_BODY__KIND_CERT:
+	case NODENET__RECORD_BODY__KIND_REVOCATION:
+	case NODENET__RECORD_BODY__KIND_ACL:
+		return WIRE_LANE_URGENT;
+	case NODENET__RECORD_BODY__KIND_MAIL:
+		if (rb->mail->priority == NODENET__PRIORITY__PRIORITY_URGENT)
+			return WIRE_LANE_URGENT;
+		if (rb->mail->priority == NODENET__PRIORITY__PRIORITY_BULK)
+			return WIRE_LANE_BULK;
+		return WIRE_LANE_NORMAL;
+	case NODENET__RECORD_BODY__KIND_STATUS:
+	case NODENET__RECORD_BODY__KIND_CHUNK:
+		return WIRE_LANE_BULK;
+	default:
+		return WIRE_LANE_NORMAL;
+	}
+}
+
+/* Stores an opened record; 1 if new, 0 if held, -1 on a store error. */
+static int
+store_record(struct node *n, store_txn_t *txn, const struct wire_record *wr)
+{
+	struct store_record	rec;
+	int			rc;
+
+	memcpy(rec.id, wr->id, sizeof(rec.id));
+	rec.body = wr->body;
+	rec.body_len = wr->body_len;
+	memcpy(rec.sig, wr->sig, sizeof(rec.sig));
+	rec.lane = lane_of(wr->rb);
+	rc = store_put(txn, &rec);
+	if (rc == STORE_HELD) {
+		n->n_cnt.records_dup++;
+		return 0;
+	}
+	if (rc != 0) {
+		log_warnx("event=store_refused reason=\"%s\"",
+		    store_strerror(rc));
+		return -1;
+	}
+	n->n_cnt.records_new++;
+	return 1;
+}
+
+int
+record_take(struct node *n, store_txn_t *txn, const struct wire_record *wr,
+    const char *peer, char *why, size_t whylen)
+{
+	int	rc;
+
+	if ((rc = trust_check(n, txn, wr->rb->origin,
+	    wr->rb->origin_key.data, node_wall_ms(), NULL)) != 0) {
+		snprintf(why, whylen, "origin not certified: %s",
+		    cert_strerror(rc));
+		return 1;
+	}
+	if ((rc = admit(n, txn, wr, why, whylen)) != 0) {
+		if (rc == 1) {
+			n->n_cnt.records_dup++;	/* of a purged doc */
+			return 0;
+		}
+		n->n_cnt.records_refused++;
+		return 1;
+	}
+	if ((rc = store_record(n, txn, wr)) == 1) {
+		record_custody(txn, wr->id, STORE_CUSTODY_RECEIVED, peer);
+		if (apply(n, txn, wr) != 0)
+			rc = -1;
+	}
+	if (rc == -1) {
+		/* Full: refuse the whole transaction; peers keep their
+		 * copies and send them again. */
+		node_abort(n);
+		return -1;
+	}
+	return 0;
+}
+
+int
+record_keep(struct node *n, store_txn_t *txn, const struct wire_record *wr)
+{
+	int	rc;
+
+	if ((rc = store_record(n, txn, wr)) == 1 && apply(n, txn, wr) != 0)
+		return -1;
+	return rc;
+}
+
+int
+record_write_signed(struct node *n, store_txn_t *txn, const uint8_t *buf,
+    size_t len, uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen)
+{
+	struct wire_record	wr;
+	int			rc;
+
+	if ((rc = wire_record_open(buf, len, &wr)) != 0) {
+		log_warnx("event=write_failed reason=\"%s\"",
+		    wire_strerror(rc));
+		snprintf(err, errlen, "%s", wire_strerror(rc));
+		return -1;
+	}
+	memcpy(id, wr.id, WIRE_ID_BYTES);
+	err[0] = '\0';
+	if (admit(n, txn, &wr, err, errlen) != 0) {
+		wire_record_clear(&wr);
+		return -1;
+	}
+	rc = store_record(n, txn, &wr);
+	if (rc == 1) {
+		record_custody(txn, wr.id, STORE_CUSTODY_SUBMITTED,
+		    n->n_conf->name);
+		if (apply(n, txn, &wr) != 0) {
+			/* Half applied: give up the whole transaction. */
+			node_abort(n);
+			rc = -1;
+		}
+	}
+	if (rc != 1 && err[0] == '\0')
+		snprintf(err, errlen, rc == 0 ? "already held" :
+		    "the store refused it");
+	wire_record_clear(&wr);
+	return rc == 1 ? 0 : -1;
+}
+
+int
+record_write(struct node *n, store_txn_t *txn, Nodenet__RecordBody *rb,
+    uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen)
+{
+	uint8_t	*buf = NULL;
+	size_t	 len;
+	int	 rc;
+
+	rb->origin = n->n_conf->name;
+	rb->created_ms = node_wall_ms();
+	if ((rc = store_origin_seq_next(txn, &rb->origin_seq)) != 0) {
+		log_warnx("event=write_failed reason=\"%s\"",
+		    store_strerror(rc));
+		snprintf(err, errlen, "%s", store_strerror(rc));
+		return -1;
+	}
+	if ((rc = wire_record_make(n->n_key, rb, &buf, &len, id)) != 0) {
+		log_warnx("event=write_failed reason=\"%s\"",
+		    wire_strerror(rc));
+		snprintf(err, errlen, "%s", wire_strerror(rc));
+		return -1;
+	}
+	rc = record_write_signed(n, txn, buf, len, id, err, errlen);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,52 @@
+/*
+ * repl: the sync engine, one for mail and documents: sessions (Hello),
+ * batches in (intake.c), feeds and acks out (feed.c). proto/README.md
+ * "Links" is its contract.
+ */
+#ifndef REPL_H
+#define REPL_H
+
+#include <stdint.h>
+
+#include "link.pb-c.h"
+
+struct node;
+struct peer;
+
+#define REPL_RESTART_MS		1000	/* a feed restarts at most this often */
+#define REPL_HELLO_REPLY	1u	/* pr_hello_owed bits */
+#define REPL_HELLO_ASK		2u
+
+void	repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h);
+/* A link's transport is up: load its checkpoints and say Hello. */
+void	repl_connected(struct node *n, struct peer *p);
+/*
+ * Takes in a Batch frame from p, and f with it (freed when done). A
+ * batch too long for one turn goes on in the next ones; meanwhile no
+ * frame is read (repl_intake_busy()).
+ */
+void	repl_batch(struct node *n, struct peer *p, Nodenet__Frame *f);
+/* 1 while a batch is being taken in: frames wait in their sockets. */
+int	repl_intake_busy(const struct node *n);
+/* Drops what p's batch still had to take in (its session ended). */
+void	repl_intake_drop(struct node *n, struct peer *p);
+/* The write transaction ended: acks of what it covered, or a restart. */
+void	repl_after_commit(struct node *n, int committed);
+void	repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a);
+/*
+ * Sends every peer what it is owed and what its credit allows, for at
+ * most NODE_TURN_MS; the next turns go on where it stopped.
+ */
+void	repl_pump(struct node *n);
+/* How far behind our log peer p is, in log positions (0: owed nothing). */
+uint64_t repl_lag(const struct node *n, const struct peer *p);
+/*
+ * What lane of our log still owes p, beyond what it acked: records and
+ * bytes. Reads at most max log entries (each is decoded, inside the
+ * loop): 1 if it stopped there (the figures are a floor), 0 if exact,
+ * -1 if the store is unreadable.
+ */
+int	repl_backlog(struct node *n, struct peer *p, unsigned lane,
+	    uint64_t max, uint64_t *records, uint64_t *bytes);
+
+#endif
