@@ -326,26 +326,21 @@ tree_load(store_txn_t *txn, const char *db, struct acl_tree *t)
 }
 
 /*
- * The ACL in force per database, as last read. An entry holds while
- * acl_gen stays: it moves on every ACL applied and at the end of every
- * write transaction (the node's turn), committed or given up, so what a
- * reader saw before a commit, or in a write that was undone, does not
- * outlive it. One process, one thread (the node's loop, or node-ctl).
+ * The ACL in force per database, as last read. An entry holds for the
+ * transactions that see what it was read in (store_txn_generation()),
+ * until an ACL is applied (acl_gen): what a reader saw before a commit,
+ * or in a write that was undone, is never taken for what another sees.
+ * One process, one thread (the node's loop, or node-ctl).
  */
 #define ACL_CACHE	8
 static struct {
 	char		db[STORE_MAX_DB + 1];
+	uint64_t	txn_gen;
 	uint64_t	gen;
 	struct doc_acl	acl;
 } acl_cache[ACL_CACHE];
 static uint64_t	acl_gen = 1;
 static unsigned	acl_next;
-
-void
-doc_acl_forget(void)
-{
-	acl_gen++;
-}
 
 void
 doc_acl_clear(struct doc_acl *a)
@@ -365,6 +360,7 @@ doc_acl_current(store_txn_t *txn, const char *db, struct doc_acl *out)
 
 	for (i = 0; i < ACL_CACHE; i++)
 		if (acl_cache[i].gen == acl_gen &&
+		    acl_cache[i].txn_gen == store_txn_generation(txn) &&
 		    strcmp(acl_cache[i].db, db) == 0) {
 			*out = acl_cache[i].acl;
 			return 0;
@@ -377,6 +373,7 @@ doc_acl_current(store_txn_t *txn, const char *db, struct doc_acl *out)
 	doc_acl_clear(&acl_cache[i].acl);
 	snprintf(acl_cache[i].db, sizeof(acl_cache[i].db), "%s", db);
 	acl_cache[i].gen = acl_gen;
+	acl_cache[i].txn_gen = store_txn_generation(txn);
 	acl_cache[i].acl = *out;
 	acl_cache[i].acl.cached = 1;
 	out->cached = 1;
@@ -899,7 +896,7 @@ apply_acl(store_txn_t *txn, const struct wire_record *wr, const char *root,
 	struct store_acl	 a, prev;
 	int			 rc;
 
-	doc_acl_forget();
+	acl_gen++;	/* what was read of the ACLs may be stale */
 	memset(&a, 0, sizeof(a));
 	memcpy(a.id, wr->id, STORE_ID_BYTES);
 	a.rank = rank_of(wr->rb->origin, &wr->rb->origin_key, root, root_key);

@@ -76,15 +76,12 @@ int	doc_level_parse(const char *s);
 
 /*
  * Loads the ACL in force for db: 0, STORE_NOTFOUND, or another error.
- * Answers come from a small cache while no ACL was applied and no write
- * transaction ended since (doc_acl_forget()); every revision a feed
- * sends or a replica admits asks. Release with doc_acl_clear() before
- * asking again.
+ * Answers come from a small cache, for transactions that see the same
+ * state and while no ACL was applied; every revision a feed sends or a
+ * replica admits asks. Release with doc_acl_clear() before asking again.
  */
 int	doc_acl_current(store_txn_t *txn, const char *db, struct doc_acl *out);
 void	doc_acl_clear(struct doc_acl *a);
-/* What was read may be stale or gone: a write transaction ended. */
-void	doc_acl_forget(void);
 /* The level the ACL gives node name: its most specific matching entry. */
 int	doc_acl_level(const Nodenet__Acl *acl, const char *name);
 

@@ -142,25 +142,12 @@ static const struct record_kind kinds[RECORD_KINDS] = {
 	    doc_kind_apply },
 };
 
-/*
- * The write transaction ended: ACLs read in it may be gone (aborted),
- * those read before it stale (committed), and the same for trust's
- * answers; then what the commit covered is acked.
- */
-static void
-after_commit(struct node *n, int committed)
-{
-	doc_acl_forget();
-	trust_forget(n);
-	repl_after_commit(n, committed);
-}
-
 void
 handlers_install(struct node *n)
 {
 	n->n_proto = &proto;
 	n->n_kinds = kinds;
-	n->n_after_commit = after_commit;
+	n->n_after_commit = repl_after_commit;
 }
 
 void

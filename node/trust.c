@@ -29,12 +29,14 @@
 
 /* What trust keeps between questions (n_trust_state). */
 struct trust_state {
-	/* Answers, kept until the write transaction ends. */
+	/* Answers, for the transactions that see what they were read in
+	 * (store_txn_generation()), until a certificate is applied. */
 	struct trust_memo {
 		char		name[STORE_MAX_PEER + 1];
 		uint8_t		key[KEY_PUBLIC_BYTES];
 		int		rc;
 		uint64_t	until;
+		uint64_t	txn_gen;
 		int		used;
 	}		memo[MEMO_SLOTS];
 	/* Ed25519 -> X25519 costs as much as a verify: remembered. */
@@ -136,12 +138,10 @@ trust_free(struct node *n)
 	n->n_trust_state = NULL;
 }
 
-void
-trust_forget(struct node *n)
+static void
+forget(struct node *n)
 {
-	if (n->n_trust_state != NULL)
-		memset(n->n_trust_state->memo, 0,
-		    sizeof(n->n_trust_state->memo));
+	memset(n->n_trust_state->memo, 0, sizeof(n->n_trust_state->memo));
 }
 
 /* May this certificate's issuer certify its subject at all? */
@@ -252,7 +252,8 @@ trust_check(struct node *n, store_txn_t *txn, const char *name,
 	uint64_t		 u = 0;
 	int			 rc;
 
-	if (m->used && strcmp(m->name, name) == 0 &&
+	if (m->used && m->txn_gen == store_txn_generation(txn) &&
+	    strcmp(m->name, name) == 0 &&
 	    memcmp(m->key, key, KEY_PUBLIC_BYTES) == 0 &&
 	    (m->rc != 0 || now_ms < m->until)) {
 		if (until != NULL)
@@ -265,6 +266,7 @@ trust_check(struct node *n, store_txn_t *txn, const char *name,
 		memcpy(m->key, key, KEY_PUBLIC_BYTES);
 		m->rc = rc;
 		m->until = u;
+		m->txn_gen = store_txn_generation(txn);
 		m->used = 1;
 	}
 	if (until != NULL)
@@ -461,7 +463,7 @@ trust_apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 		apply_cert(n, txn, wr);
 	else if (wr->rb->kind_case == NODENET__RECORD_BODY__KIND_REVOCATION)
 		cut = apply_revocation(n, txn, wr);
-	trust_forget(n);
+	forget(n);
 	return cut;
 }
 

@@ -7,7 +7,7 @@
  * An answer walks a chain of certificates held here up to the pinned
  * root: every element must be inside both ends of its window, unrevoked,
  * and issued by the root or by a node strictly above its subject. Answers
- * are kept for the loop turn (trust_forget() at each commit).
+ * are kept for the transactions that see the same store.
  */
 #ifndef TRUST_H
 #define TRUST_H
@@ -70,8 +70,6 @@ int	trust_hello(struct node *n, const char *name,
  */
 int	trust_apply(struct node *n, store_txn_t *txn,
 	    const struct wire_record *wr);
-/* Forgets its answers (the write transaction was committed or not). */
-void	trust_forget(struct node *n);
 /* Is this the pinned root's name and key? */
 int	trust_is_root(const struct node *n, const char *name,
 	    const uint8_t key[KEY_PUBLIC_BYTES]);

@@ -19,6 +19,10 @@
 #define STORE_SCHEMA_VERSION	1u
 #define STORE_DEFAULT_MAP	((size_t)1 << 30)
 
+/* The last generation handed out, by any store of this process: a
+ * cache keyed to one can never mistake one store's for another's. */
+static uint64_t	generations;
+
 static const char *const db_names[DB_COUNT] = {
 	[DB_RECORDS] = "records",
 	[DB_LOG] = "log",
@@ -230,6 +234,7 @@ store_open(store_t **out, const char *dir, const struct store_opts *opts)
 	*out = NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return ENOMEM;
+	st->st_gen = ++generations;
 	if (opts != NULL) {
 		st->st_read_only = opts->read_only;
 		if (opts->map_size != 0)
@@ -481,8 +486,23 @@ store_txn_begin(store_t *st, unsigned flags, store_txn_t **out)
 	}
 	t->tx_store = st;
 	t->tx_read_only = ro;
+	t->tx_gen = st->st_gen * 2 + !ro;
 	*out = t;
 	return 0;
+}
+
+uint64_t
+store_txn_generation(const store_txn_t *txn)
+{
+	return txn->tx_gen;
+}
+
+/* A write transaction ended: what any transaction read may be stale. */
+static void
+write_ended(const store_txn_t *t)
+{
+	if (!t->tx_read_only)
+		t->tx_store->st_gen = ++generations;
 }
 
 int
@@ -491,6 +511,7 @@ store_txn_commit(store_txn_t **tp)
 	int	rc;
 
 	rc = mdb_txn_commit((*tp)->tx_txn);
+	write_ended(*tp);
 	free(*tp);
 	*tp = NULL;
 	return store_mdb_rc(rc);
@@ -502,6 +523,7 @@ store_txn_abort(store_txn_t **tp)
 	if (*tp == NULL)
 		return;
 	mdb_txn_abort((*tp)->tx_txn);
+	write_ended(*tp);
 	free(*tp);
 	*tp = NULL;
 }

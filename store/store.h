@@ -118,6 +118,13 @@ int	store_txn_begin(store_t *st, unsigned flags, store_txn_t **out)
 int	store_txn_commit(store_txn_t **tp) __attribute__((warn_unused_result));
 /* NULL-safe; discards all the transaction wrote and sets *tp = NULL. */
 void	store_txn_abort(store_txn_t **tp);
+/*
+ * What txn sees, as a number: two transactions share it only if they
+ * see the same state (read-only ones of one store begun between the same
+ * two ends of write transactions). What was read in one holds for all
+ * that share its number: a cache keyed to it needs no clearing.
+ */
+uint64_t store_txn_generation(const store_txn_t *txn);
 
 /*
  * Stores rec, which the caller has checked (rec->id is the hash of the

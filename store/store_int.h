@@ -49,6 +49,7 @@ struct store {
 	MDB_dbi		 st_dbi[DB_COUNT];
 	uint8_t		 st_instance[STORE_INSTANCE_BYTES];
 	int		 st_read_only;
+	uint64_t	 st_gen;	/* moves when a write transaction ends */
 };
 
 struct store_txn {
@@ -56,6 +57,7 @@ struct store_txn {
 	MDB_txn		*tx_txn;
 	int		 tx_read_only;
 	uint64_t	 tx_next_seq;	/* 0: not looked up yet */
+	uint64_t	 tx_gen;	/* store_txn_generation() */
 };
 
 /* A node name (1..STORE_MAX_PEER bytes) as a key: 0, or STORE_INVAL. */
