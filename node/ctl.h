@@ -4,7 +4,7 @@
  * A ZeroMQ REP socket on ipc://CONTROL (owner-only: the file is 0600).
  * Each request is one JSON object {"cmd": NAME, ...}; each reply is one
  * JSON object, {"ok": true, ...} or {"ok": false, "error": "one line"}.
- * The commands and their fields are listed in tools/node-ctl.c.
+ * The commands, their fields and errors: proto/control.md.
  */
 #ifndef CTL_H
 #define CTL_H

@@ -2,9 +2,9 @@
  * ctl_doc: the control socket's database and document commands.
  *
  * Reads are the views of doc_view.c (node-ctl -d shows the same); writes
- * build a record and go through node_write(), so a local edit obeys the
+ * build a record and go through record_write(), so a local edit obeys the
  * very rules (doc.c) a revision from a peer does. The request and reply
- * fields are listed in tools/node-ctl.c and node-ctl(1).
+ * fields: proto/control.md.
  *
  * Field values in JSON: a string is text, a number a number, an array of
  * strings a list, {"time_ms": N} a time, {"b64": "..."} bytes; on an edit

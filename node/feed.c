@@ -334,7 +334,7 @@ pump_wake(loop_t *l, void *arg)
 	struct node	*n = arg;
 
 	(void)l;
-	n->n_pump_timer = 0;	/* the turn's end pumps (node_turn_end()) */
+	n->n_pump_timer = 0;	/* the turn's end pumps (handlers_turn_end()) */
 }
 
 void

@@ -1,6 +1,7 @@
 /*
  * purge: forgets a deleted document once every peer that replicates its
- * database holds its delete stub (DESIGN.md section 7).
+ * database holds its delete stub (proto/README.md, "Databases and
+ * documents").
  *
  * Not after a fixed time: a peer offline for months still gets the stub
  * before the history goes, so it cannot bring the document back, and a
