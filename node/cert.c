@@ -19,26 +19,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "cert.h"
+#include "clock.h"
 #include "file.h"
 #include "name.h"
 #include "xmem.h"
-
-/* Wall-clock time in ms: only for created_ms, which is informative. */
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int
 key_eq(const uint8_t *a, const uint8_t *b)
@@ -107,7 +96,7 @@ cert_issue(const key_pair_t *issuer, const char *issuer_name,
 	c.not_after_ms = not_after_ms;
 	rb.origin = (char *)(uintptr_t)issuer_name;
 	rb.origin_seq = origin_seq;
-	rb.created_ms = now_ms();
+	rb.created_ms = clock_wall_ms();
 	rb.kind_case = NODENET__RECORD_BODY__KIND_CERT;
 	rb.cert = &c;
 	return wire_record_make(issuer, &rb, out, out_len, id);
@@ -396,7 +385,7 @@ cert_revoke(const key_pair_t *revoker, const char *revoker_name,
 	rv.reason = (char *)(uintptr_t)(reason != NULL ? reason : "");
 	rb.origin = (char *)(uintptr_t)revoker_name;
 	rb.origin_seq = origin_seq;
-	rb.created_ms = now_ms();
+	rb.created_ms = clock_wall_ms();
 	rb.kind_case = NODENET__RECORD_BODY__KIND_REVOCATION;
 	rb.revocation = &rv;
 	/* A reason that is not UTF-8 is refused by make, as receivers would. */

@@ -42,7 +42,7 @@ void	 loop_on_turn_end(loop_t *l, loop_turn_fn fn, void *arg);
 int	 loop_run(loop_t *l);
 void	 loop_stop(loop_t *l);
 
-/* Monotonic milliseconds. */
+/* The loop's clock, which its timers run on: clock_mono_ms(). */
 uint64_t loop_now_ms(void);
 
 /* How long the turn now running has run, in ms. */
