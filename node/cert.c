@@ -35,9 +35,9 @@ key_eq(const uint8_t *a, const uint8_t *b)
 	return sodium_memcmp(a, b, KEY_PUBLIC_BYTES) == 0;
 }
 
-/* 1 if name and key are trust's root; trust may be NULL. */
-static int
-is_root(const struct cert_trust *trust, const char *name, const uint8_t *key)
+int
+cert_is_root(const struct cert_trust *trust, const char *name,
+    const uint8_t key[KEY_PUBLIC_BYTES])
 {
 	return trust != NULL && strcmp(name, trust->root_name) == 0 &&
 	    key_eq(key, trust->root_key);
@@ -76,7 +76,7 @@ cert_issue(const key_pair_t *issuer, const char *issuer_name,
 	if (!name_valid(issuer_name) || !name_valid(subject) ||
 	    not_before_ms >= not_after_ms)
 		return CERT_EINVAL;
-	root = is_root(trust, issuer_name, ik);
+	root = cert_is_root(trust, issuer_name, ik);
 	if (trust != NULL && !root && (strcmp(issuer_name,
 	    trust->root_name) == 0 || key_eq(ik, trust->root_key)))
 		return CERT_EISSUER;
@@ -137,7 +137,7 @@ cert_chain_verify(const struct cert_trust *trust, const char *name,
 	if (n > CERT_MAX_CHAIN)
 		return CERT_ETOOLONG;
 	if (n == 0)
-		return is_root(trust, name, key) ? 0 : CERT_ESUBJECT;
+		return cert_is_root(trust, name, key) ? 0 : CERT_ESUBJECT;
 
 	for (i = 0; i < n; i++) {
 		if (certs[i] == NULL ||
@@ -370,7 +370,7 @@ cert_revoke(const key_pair_t *revoker, const char *revoker_name,
 		return CERT_EDECODE;
 	if ((rc = cert_of(&r, &c)) != 0)
 		goto out;
-	if (!is_root(trust, revoker_name, key_public(revoker)) &&
+	if (!cert_is_root(trust, revoker_name, key_public(revoker)) &&
 	    !name_strictly_within(c->subject, revoker_name)) {
 		rc = CERT_EREVOKER;
 		goto out;
@@ -420,7 +420,7 @@ cert_revocation_check(const struct cert_trust *trust,
 	if ((rc = cert_chain_verify(trust, rev->rb->origin,
 	    rev->rb->origin_key.data, certs, lens, n, now)) != 0)
 		return rc;
-	if (!is_root(trust, rev->rb->origin, rev->rb->origin_key.data) &&
+	if (!cert_is_root(trust, rev->rb->origin, rev->rb->origin_key.data) &&
 	    !name_strictly_within(c->subject, rev->rb->origin))
 		return CERT_EREVOKER;
 	return 0;

@@ -35,14 +35,6 @@ struct trust_memo {
 	int		used;
 };
 
-int
-trust_is_root(const struct node *n, const char *name,
-    const uint8_t key[KEY_PUBLIC_BYTES])
-{
-	return strcmp(name, n->n_conf->root_name) == 0 &&
-	    sodium_memcmp(key, n->n_conf->root_key, KEY_PUBLIC_BYTES) == 0;
-}
-
 /*
  * 1 if the certificate cert_id, or key for subject, is revoked here: a
  * key revocation counts for subjects within its revoker's subtree (the
@@ -122,7 +114,7 @@ issuer_may(const struct node *n, const struct store_cert *c)
 	if (strcmp(c->subject, n->n_conf->root_name) == 0 ||
 	    sodium_memcmp(c->key, n->n_conf->root_key, KEY_PUBLIC_BYTES) == 0)
 		return 0;	/* the root's name and key are its own */
-	return trust_is_root(n, c->issuer, c->issuer_key) ||
+	return cert_is_root(&n->n_trust, c->issuer, c->issuer_key) ||
 	    name_strictly_within(c->subject, c->issuer);
 }
 
@@ -179,7 +171,7 @@ walk(struct node *n, store_txn_t *txn, const char *name, const uint8_t *key,
 	uint8_t			curve[32];
 	int			best = CERT_EUNKNOWN, rc;
 
-	if (trust_is_root(n, name, key)) {
+	if (cert_is_root(&n->n_trust, name, key)) {
 		*until = UINT64_MAX;
 		return 0;
 	}
@@ -410,7 +402,8 @@ apply_revocation(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	if (wire_record_check(rec.body, rec.body_len, rec.sig, &cert) != 0)
 		return 0;
 	if (cert.rb->kind_case == NODENET__RECORD_BODY__KIND_CERT &&
-	    (trust_is_root(n, wr->rb->origin, wr->rb->origin_key.data) ||
+	    (cert_is_root(&n->n_trust, wr->rb->origin,
+	    wr->rb->origin_key.data) ||
 	    name_strictly_within(cert.rb->cert->subject, wr->rb->origin)) &&
 	    store_revoke(txn, cert.id, wr->id) == 0 &&
 	    store_revoke_key(txn, cert.rb->cert->subject_key.data,

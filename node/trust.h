@@ -72,9 +72,6 @@ int	trust_apply(struct node *n, store_txn_t *txn,
 	    const struct wire_record *wr);
 /* Forgets its answers (the write transaction was committed or not). */
 void	trust_forget(struct node *n);
-/* Is this the pinned root's name and key? */
-int	trust_is_root(const struct node *n, const char *name,
-	    const uint8_t key[KEY_PUBLIC_BYTES]);
 /*
  * May a node named name link to our listener? Our children (for the
  * root: every one-label name), and the names and *.NAME patterns of the

@@ -416,6 +416,11 @@ test_root_needs_no_cert(void **state)
 	/* Anybody else needs a chain. */
 	assert_int_equal(verify(t, PROV, key_public(t->prov.kp), &ch, NOW),
 	    CERT_ESUBJECT);
+	/* The root is its name and its key together, and only where pinned. */
+	assert_true(cert_is_root(&t->trust, ROOT, key_public(t->root.kp)));
+	assert_false(cert_is_root(&t->trust, ROOT, key_public(t->rogue)));
+	assert_false(cert_is_root(&t->trust, PROV, key_public(t->root.kp)));
+	assert_false(cert_is_root(NULL, ROOT, key_public(t->root.kp)));
 }
 
 static void
