@@ -14,8 +14,6 @@
  */
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -229,17 +227,8 @@ cert_chain_load(const char *path, struct cert_chain *out)
 	int			 fd, rc;
 
 	memset(out, 0, sizeof(*out));
-	/* O_NONBLOCK: a FIFO in the file's place must not hang us. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
-		return errno;
-	if (fstat(fd, &sb) == -1) {
-		rc = errno;
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		rc = CERT_EDECODE;
-		goto out;
-	}
+	if ((rc = file_open_regular(path, &fd, &sb)) != 0)
+		return rc == FILE_ENOTREG ? CERT_EDECODE : rc;
 	if (sb.st_size > (off_t)CERT_MAX_FILE) {
 		rc = CERT_ETOOBIG;
 		goto out;
