@@ -6,8 +6,8 @@
 #   bash bench/bench_hop.sh        (B=build, as in tests/lib.sh)
 #
 # 1. The limit: build/bench/verify_rate, Ed25519 verifies of the 50 bytes
-#    a record's signature covers, on one core. DESIGN.md section 11: a
-#    hop is bounded by verification; the target is a hop >= 0.8 x this.
+#    a record's signature covers, on one core. Verification is what
+#    bounds a hop; the target is a hop >= 0.8 x this.
 #    One core's speed drifts on a shared machine, so it is measured again
 #    (0.5 s) just before every throughput run, and the median of all these
 #    figures is the limit the summary holds each setting against.

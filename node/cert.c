@@ -14,31 +14,18 @@
  */
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "cert.h"
+#include "clock.h"
 #include "file.h"
 #include "name.h"
 #include "xmem.h"
-
-/* Wall-clock time in ms: only for created_ms, which is informative. */
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int
 key_eq(const uint8_t *a, const uint8_t *b)
@@ -46,9 +33,9 @@ key_eq(const uint8_t *a, const uint8_t *b)
 	return sodium_memcmp(a, b, KEY_PUBLIC_BYTES) == 0;
 }
 
-/* 1 if name and key are trust's root; trust may be NULL. */
-static int
-is_root(const struct cert_trust *trust, const char *name, const uint8_t *key)
+int
+cert_is_root(const struct cert_trust *trust, const char *name,
+    const uint8_t key[KEY_PUBLIC_BYTES])
 {
 	return trust != NULL && strcmp(name, trust->root_name) == 0 &&
 	    key_eq(key, trust->root_key);
@@ -87,7 +74,7 @@ cert_issue(const key_pair_t *issuer, const char *issuer_name,
 	if (!name_valid(issuer_name) || !name_valid(subject) ||
 	    not_before_ms >= not_after_ms)
 		return CERT_EINVAL;
-	root = is_root(trust, issuer_name, ik);
+	root = cert_is_root(trust, issuer_name, ik);
 	if (trust != NULL && !root && (strcmp(issuer_name,
 	    trust->root_name) == 0 || key_eq(ik, trust->root_key)))
 		return CERT_EISSUER;
@@ -107,7 +94,7 @@ cert_issue(const key_pair_t *issuer, const char *issuer_name,
 	c.not_after_ms = not_after_ms;
 	rb.origin = (char *)(uintptr_t)issuer_name;
 	rb.origin_seq = origin_seq;
-	rb.created_ms = now_ms();
+	rb.created_ms = clock_wall_ms();
 	rb.kind_case = NODENET__RECORD_BODY__KIND_CERT;
 	rb.cert = &c;
 	return wire_record_make(issuer, &rb, out, out_len, id);
@@ -148,7 +135,7 @@ cert_chain_verify(const struct cert_trust *trust, const char *name,
 	if (n > CERT_MAX_CHAIN)
 		return CERT_ETOOLONG;
 	if (n == 0)
-		return is_root(trust, name, key) ? 0 : CERT_ESUBJECT;
+		return cert_is_root(trust, name, key) ? 0 : CERT_ESUBJECT;
 
 	for (i = 0; i < n; i++) {
 		if (certs[i] == NULL ||
@@ -240,17 +227,8 @@ cert_chain_load(const char *path, struct cert_chain *out)
 	int			 fd, rc;
 
 	memset(out, 0, sizeof(*out));
-	/* O_NONBLOCK: a FIFO in the file's place must not hang us. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
-		return errno;
-	if (fstat(fd, &sb) == -1) {
-		rc = errno;
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		rc = CERT_EDECODE;
-		goto out;
-	}
+	if ((rc = file_open_regular(path, &fd, &sb)) != 0)
+		return rc == FILE_ENOTREG ? CERT_EDECODE : rc;
 	if (sb.st_size > (off_t)CERT_MAX_FILE) {
 		rc = CERT_ETOOBIG;
 		goto out;
@@ -381,7 +359,7 @@ cert_revoke(const key_pair_t *revoker, const char *revoker_name,
 		return CERT_EDECODE;
 	if ((rc = cert_of(&r, &c)) != 0)
 		goto out;
-	if (!is_root(trust, revoker_name, key_public(revoker)) &&
+	if (!cert_is_root(trust, revoker_name, key_public(revoker)) &&
 	    !name_strictly_within(c->subject, revoker_name)) {
 		rc = CERT_EREVOKER;
 		goto out;
@@ -396,7 +374,7 @@ cert_revoke(const key_pair_t *revoker, const char *revoker_name,
 	rv.reason = (char *)(uintptr_t)(reason != NULL ? reason : "");
 	rb.origin = (char *)(uintptr_t)revoker_name;
 	rb.origin_seq = origin_seq;
-	rb.created_ms = now_ms();
+	rb.created_ms = clock_wall_ms();
 	rb.kind_case = NODENET__RECORD_BODY__KIND_REVOCATION;
 	rb.revocation = &rv;
 	/* A reason that is not UTF-8 is refused by make, as receivers would. */
@@ -431,7 +409,7 @@ cert_revocation_check(const struct cert_trust *trust,
 	if ((rc = cert_chain_verify(trust, rev->rb->origin,
 	    rev->rb->origin_key.data, certs, lens, n, now)) != 0)
 		return rc;
-	if (!is_root(trust, rev->rb->origin, rev->rb->origin_key.data) &&
+	if (!cert_is_root(trust, rev->rb->origin, rev->rb->origin_key.data) &&
 	    !name_strictly_within(c->subject, rev->rb->origin))
 		return CERT_EREVOKER;
 	return 0;

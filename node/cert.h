@@ -56,6 +56,13 @@ struct cert_trust {
 };
 
 /*
+ * 1 if name and key are trust's pinned root (both: the root's name with
+ * another key is not the root); 0 if not, or if trust is NULL.
+ */
+int	cert_is_root(const struct cert_trust *trust, const char *name,
+	    const uint8_t key[KEY_PUBLIC_BYTES]);
+
+/*
  * Issues a certificate record: issuer (named issuer_name, its own record
  * sequence origin_seq) binds subject to subject_key for [not_before_ms,
  * not_after_ms). *out is a serialized SignedRecord (free() it), id its

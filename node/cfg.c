@@ -430,7 +430,6 @@ parse_bool(const char *s, int *out)
  * Parses value as kw says and stores it in the struct at base. 0, or -1
  * with the reason, naming the key, in why.
  */
-#define MAILBOX_MAX_LEN		64
 #define MAILBOXES_MAX		10000
 
 static void
@@ -446,10 +445,7 @@ list_free(struct cfg_list *l)
 static int
 mailbox_ok(const char *item)
 {
-	size_t	n = strlen(item);
-
-	return n <= MAILBOX_MAX_LEN && strspn(item,
-	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+	return name_mailbox_valid(item, strlen(item));
 }
 
 /* NAME or *.NAME: a node, or every node strictly below it. */
@@ -466,7 +462,7 @@ static const struct list_kind {
 	size_t		 max;
 } list_kinds[] = {
 	[CT_MAILBOXES] = { mailbox_ok, "a mailbox name (a-z 0-9 . _ -, at "
-	    "most " CFG_STR(MAILBOX_MAX_LEN) ")", MAILBOXES_MAX },
+	    "most " CFG_STR(NAME_MAILBOX_MAX) ")", MAILBOXES_MAX },
 	[CT_PATTERNS] = { pattern_ok, "a node name or *.NAME",
 	    CFG_MAX_PATTERNS },
 };

@@ -17,6 +17,7 @@
 #include <sodium.h>
 #include <zmq.h>
 
+#include "clock.h"
 #include "ctl.h"
 #include "log.h"
 #include "mail.h"
@@ -76,7 +77,7 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 	    " s:o}",
 	    "name", n->n_conf->name, "tier", tier(n), "version", NODE_VERSION,
 	    "running", 1,
-	    "uptime_s", (json_int_t)((loop_now_ms() - n->n_started_ms) / 1000),
+	    "uptime_s", (json_int_t)((clock_mono_ms() - n->n_started_ms) / 1000),
 	    "store", store,
 	    "peers", (json_int_t)n->n_npeers, "peers_up", (json_int_t)up,
 	    "loop", "longest_turn_ms",
@@ -115,7 +116,7 @@ static json_t *
 cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
 {
 	json_t		*list = json_array();
-	uint64_t	 now = loop_now_ms();
+	uint64_t	 now = clock_mono_ms();
 
 	(void)req;
 	(void)err;
@@ -329,7 +330,7 @@ cmd_cert_issue(struct node *n, json_t *req, char *err, size_t errlen)
 	const char	*keyhex = json_string_value(json_object_get(req, "key"));
 	json_t		*daysv = json_object_get(req, "days"), *chain;
 	uint8_t		 key[KEY_PUBLIC_BYTES], id[WIRE_ID_BYTES], *buf = NULL;
-	uint64_t	 seq, now = node_wall_ms();
+	uint64_t	 seq, now = clock_wall_ms();
 	store_txn_t	*txn;
 	size_t		 len;
 	char		 why[160];
@@ -461,7 +462,7 @@ cmd_route(struct node *n, json_t *req, char *err, size_t errlen)
 	const char		*node, *via = NULL, *why, *state = "";
 	enum route_kind		 k;
 
-	if (addr == NULL || !mail_address(addr, &node)) {
+	if (addr == NULL || !name_mailbox(addr, &node)) {
 		snprintf(err, errlen, "route needs an address, user@node-name");
 		return NULL;
 	}
@@ -665,7 +666,7 @@ cmd_cert_ls(struct node *n, json_t *req, char *err, size_t errlen)
 	uint8_t			 curve[32] = { 0 };
 	char			 key[KEY_HEX_BYTES];
 	json_t			*list;
-	uint64_t		 now = node_wall_ms();
+	uint64_t		 now = clock_wall_ms();
 
 	if (under != NULL && !name_valid(under)) {
 		snprintf(err, errlen, "not a node name: %.64s", under);
@@ -705,7 +706,7 @@ cmd_network(struct node *n, json_t *req, char *err, size_t errlen)
 		return NULL;
 	}
 	r = status_network(txn, n->n_conf->name, strcmp(n->n_conf->name,
-	    n->n_conf->root_name) == 0, node_wall_ms(), err, errlen);
+	    n->n_conf->root_name) == 0, clock_wall_ms(), err, errlen);
 	store_txn_abort(&txn);
 	return r;
 }

@@ -1,6 +1,7 @@
 /*
- * doc: replicated databases and documents (DESIGN.md section 7), the
- * rules every replica applies alike, whatever order records arrive in.
+ * doc: replicated databases and documents, the rules every replica
+ * applies alike, whatever order records arrive in (proto/README.md,
+ * "Databases and documents").
  *
  * A database is a tree of signed ACL records: a creation (its writer's
  * subtree must hold the scope) and replacements, each naming the one it

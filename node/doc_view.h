@@ -1,6 +1,6 @@
 /*
  * doc_view: read-only views of databases and documents, shaped as the
- * control protocol's replies (tools/node-ctl.c, node/ctl_doc.c), so a
+ * control protocol's replies (node/ctl_doc.c, tools/node-ctl/docs.c), so a
  * running node and node-ctl -d on a stopped node's store answer alike.
  * Each takes the request object and returns the reply without "ok", or
  * NULL with err set.

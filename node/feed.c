@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "doc.h"
 #include "log.h"
 #include "mail.h"
+#include "name.h"
 #include "node.h"
 #include "peer.h"
 #include "record.h"
@@ -80,13 +82,13 @@ feed_wants(struct node *n, struct peer *p, store_txn_t *txn,
 		return 1;	/* trust replicates everywhere */
 	case NODENET__RECORD_BODY__KIND_MAIL:
 		for (size_t i = 0; i < rb->mail->n_to; i++)
-			if (mail_address(rb->mail->to[i], &node) &&
+			if (name_mailbox(rb->mail->to[i], &node) &&
 			    route_next(n, node, &via) == ROUTE_PEER &&
 			    strcmp(via, p->pr_name) == 0)
 				return 1;
 		return 0;
 	case NODENET__RECORD_BODY__KIND_REPORT:
-		return mail_address(rb->report->to, &node) &&
+		return name_mailbox(rb->report->to, &node) &&
 		    route_next(n, node, &via) == ROUTE_PEER &&
 		    strcmp(via, p->pr_name) == 0;
 	case NODENET__RECORD_BODY__KIND_STATUS:
@@ -156,7 +158,7 @@ feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
 	    rec.body)) == NULL)
 		return;
 	want = feed_wants(n, p, txn, rb);
-	if (want && mail_expired(rb, node_wall_ms())) {
+	if (want && mail_expired(rb, clock_wall_ms())) {
 		/* Not sent on: its sender hears why. */
 		store_txn_t	*wtxn = node_txn(n);
 
@@ -204,7 +206,7 @@ repl_backlog(struct node *n, struct peer *p, unsigned lane, uint64_t max,
 		if ((rb = nodenet__record_body__unpack(NULL, rec.body_len,
 		    rec.body)) == NULL)
 			continue;
-		if (feed_wants(n, p, txn, rb) && !mail_expired(rb, node_wall_ms())) {
+		if (feed_wants(n, p, txn, rb) && !mail_expired(rb, clock_wall_ms())) {
 			(*records)++;
 			*bytes += rec.body_len + KEY_SIGNATURE_BYTES;
 		}
@@ -243,7 +245,7 @@ pump_lane(struct node *n, struct peer *p, unsigned lane, uint64_t deadline)
 	items = xcalloc(max, sizeof(*items));
 	b.items = xcalloc(max, sizeof(*b.items));
 	while (b.n_items < max && scanned < SCAN_MAX && bytes < BATCH_BYTES &&
-	    !(late = loop_now_ms() >= deadline) &&
+	    !(late = clock_mono_ms() >= deadline) &&
 	    store_lane_next(txn, lane, seq + 1, &seq, id) == 0) {
 		scanned++;
 		feed_one(n, p, txn, lane, seq, id, &b, &items[b.n_items],
@@ -316,7 +318,7 @@ pump(struct node *n, struct peer *p, uint64_t deadline)
 	    !p->pr_restart_due && p->pr_hello_owed == 0 && !p->pr_blocked) {
 		int	rc = 0;
 
-		if (loop_now_ms() >= deadline)
+		if (clock_mono_ms() >= deadline)
 			return 1;
 		for (unsigned l = 0; l < WIRE_LANES && rc == 0; l++)
 			rc = pump_lane(n, p, l, deadline);
@@ -340,7 +342,7 @@ pump_wake(loop_t *l, void *arg)
 void
 repl_pump(struct node *n)
 {
-	uint64_t	deadline = loop_now_ms() + NODE_TURN_MS;
+	uint64_t	deadline = clock_mono_ms() + NODE_TURN_MS;
 	size_t		np = n->n_npeers;
 
 	/* Round the peers from where the last turn's share ended. */

@@ -1,5 +1,6 @@
 /*
- * file: the two steps every durable file write here needs: all the
+ * file: opening a file to read without being fooled by what stands in its
+ * place, and the two steps every durable file write here needs: all the
  * bytes written, and the directory entry made durable after fsync.
  */
 #include <errno.h>
@@ -11,6 +12,25 @@
 #include <unistd.h>
 
 #include "file.h"
+
+int
+file_open_regular(const char *path, int *fd, struct stat *sb)
+{
+	int	rc;
+
+	/* O_NONBLOCK: open() on a FIFO would wait for a writer. */
+	if ((*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return errno;
+	if (fstat(*fd, sb) == -1)
+		rc = errno;
+	else if (!S_ISREG(sb->st_mode))
+		rc = FILE_ENOTREG;
+	else
+		return 0;
+	close(*fd);
+	*fd = -1;
+	return rc;
+}
 
 int
 file_write_all(int fd, const void *buf, size_t len)

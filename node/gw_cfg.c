@@ -171,20 +171,6 @@ gw_cfg_endpoint(const char *s, struct sockaddr_storage *sa, socklen_t *len)
 }
 
 static int
-mailbox_name(const char *s)
-{
-	size_t	n = strlen(s);
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&
-		    s[i] <= '9') || s[i] == '.' || s[i] == '-' || s[i] == '_'))
-			return 0;
-	return 1;
-}
-
-static int
 host_name(const char *s)
 {
 	size_t	n = strlen(s);
@@ -293,12 +279,12 @@ set_value(struct parse *p, const struct gw_key *k, void *base,
 			    k->key, v);
 		break;
 	case GT_ADDRESS:
-		if (!smtp_node_address(v))
+		if (!name_mailbox(v, NULL))
 			return fail(p, "%s: \"%.64s\" is not a node address, "
 			    "mailbox@node-name", k->key, v);
 		break;
 	case GT_MAILBOX:
-		if (!mailbox_name(v))
+		if (!name_mailbox_valid(v, strlen(v)))
 			return fail(p, "%s: \"%.64s\" is not a mailbox name "
 			    "([a-z0-9._-], at most 64)", k->key, v);
 		break;

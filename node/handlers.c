@@ -3,6 +3,7 @@
  * carries go to the sync engine and to trace; each kind of record to the
  * module that owns it.
  */
+#include "clock.h"
 #include "doc.h"
 #include "handlers.h"
 #include "log.h"
@@ -76,7 +77,7 @@ cert_apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	    name_is_child(wr->rb->cert->subject, n->n_conf->name) &&
 	    wr->rb->cert->subject_key.len == KEY_PUBLIC_BYTES &&
 	    trust_check(n, txn, wr->rb->cert->subject,
-	    wr->rb->cert->subject_key.data, node_wall_ms(), NULL) == 0)
+	    wr->rb->cert->subject_key.data, clock_wall_ms(), NULL) == 0)
 		route_learn(n, wr->rb->cert->subject);
 	if (rc == 1)
 		peer_recheck(n);	/* cut it off now */

@@ -110,17 +110,8 @@ key_load(key_pair_t **out, const char *path)
 	int		 fd, rc;
 
 	*out = NULL;
-	/* O_NONBLOCK: a FIFO put in the key's place must not hang us. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
-		return errno;
-	if (fstat(fd, &sb) == -1) {
-		rc = errno;
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		rc = KEY_EFORMAT;
-		goto out;
-	}
+	if ((rc = file_open_regular(path, &fd, &sb)) != 0)
+		return rc == FILE_ENOTREG ? KEY_EFORMAT : rc;
 	if (sb.st_uid != geteuid() || (sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		rc = KEY_EPERM;
 		goto out;

@@ -14,10 +14,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <zmq.h>
 
+#include "clock.h"
 #include "log.h"
 #include "loop.h"
 #include "xmem.h"
@@ -49,15 +49,6 @@ struct loop {
 	uint64_t	 l_longest_ms;	/* the longest turn so far */
 	uint64_t	 l_turn_start;	/* when this turn began */
 };
-
-uint64_t
-loop_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 loop_t *
 loop_new(void)
@@ -122,7 +113,7 @@ loop_timer(loop_t *l, uint64_t delay_ms, loop_timer_fn fn, void *arg)
 		    sizeof(*l->l_timer));
 	}
 	l->l_timer[l->l_ntimer++] = (struct timer){ l->l_next_id,
-	    loop_now_ms() + delay_ms, fn, arg };
+	    clock_mono_ms() + delay_ms, fn, arg };
 	return l->l_next_id++;
 }
 
@@ -225,11 +216,11 @@ loop_run(loop_t *l)
 			/* Nothing ready, no timer due: the hook's idle turn
 			 * first, then the loop sleeps. */
 			rc = zmq_poll(items, (int)n, 0);
-			if (rc == 0 && next_timeout(l, loop_now_ms()) != 0) {
-				start = l->l_turn_start = loop_now_ms();
+			if (rc == 0 && next_timeout(l, clock_mono_ms()) != 0) {
+				start = l->l_turn_start = clock_mono_ms();
 				l->l_turn_end(l, l->l_turn_arg, 1);
 				sweep(l);
-				turn_done(l, loop_now_ms() - start);
+				turn_done(l, clock_mono_ms() - start);
 				idled = 1;
 				continue;
 			}
@@ -237,13 +228,13 @@ loop_run(loop_t *l)
 		idled = 0;
 		if (rc <= 0)
 			rc = zmq_poll(items, (int)n, next_timeout(l,
-			    loop_now_ms()));
+			    clock_mono_ms()));
 		if (rc == -1 && errno != EINTR) {
 			log_warn("loop: zmq_poll");
 			free(items);
 			return -1;
 		}
-		start = l->l_turn_start = loop_now_ms();
+		start = l->l_turn_start = clock_mono_ms();
 		/* Handlers may add watches: only the first n were polled. */
 		for (size_t i = 0; rc > 0 && i < n && !l->l_stop; i++) {
 			struct watch	w = l->l_watch[i];
@@ -256,12 +247,12 @@ loop_run(loop_t *l)
 		sweep(l);
 		/* A timer set meanwhile waits for the next turn, so that
 		 * work that goes on by a 0 ms timer lets the loop poll. */
-		for (uint64_t now = loop_now_ms(), before = l->l_next_id;
+		for (uint64_t now = clock_mono_ms(), before = l->l_next_id;
 		    !l->l_stop && fire_one(l, now, before);)
 			;
 		if (l->l_turn_end != NULL)
 			l->l_turn_end(l, l->l_turn_arg, 0);
-		turn_done(l, loop_now_ms() - start);
+		turn_done(l, clock_mono_ms() - start);
 	}
 	free(items);
 	return 0;
@@ -270,7 +261,7 @@ loop_run(loop_t *l)
 uint64_t
 loop_turn_ms(const loop_t *l)
 {
-	return loop_now_ms() - l->l_turn_start;
+	return clock_mono_ms() - l->l_turn_start;
 }
 
 uint64_t

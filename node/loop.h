@@ -42,8 +42,7 @@ void	 loop_on_turn_end(loop_t *l, loop_turn_fn fn, void *arg);
 int	 loop_run(loop_t *l);
 void	 loop_stop(loop_t *l);
 
-/* Monotonic milliseconds. */
-uint64_t loop_now_ms(void);
+/* Timers and turns run on clock_mono_ms() (clock.h). */
 
 /* How long the turn now running has run, in ms. */
 uint64_t loop_turn_ms(const loop_t *l);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "mail.h"
 #include "name.h"
@@ -25,12 +26,6 @@
 #include "route.h"
 #include "turn.h"
 #include "xmem.h"
-
-int
-mail_address(const char *addr, const char **node)
-{
-	return name_mailbox(addr, node);
-}
 
 int
 mail_expired(const Nodenet__RecordBody *rb, uint64_t now_ms)
@@ -182,12 +177,12 @@ accept_mail(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	const char			*node, *via;
 	int				 expired;
 
-	expired = mail_expired(wr->rb, node_wall_ms());
+	expired = mail_expired(wr->rb, clock_wall_ms());
 	for (size_t i = 0; i < m->n_to; i++) {
 		const char	*to = m->to[i];
 		size_t		 user;
 
-		if (!mail_address(to, &node))
+		if (!name_mailbox(to, &node))
 			continue;	/* not a valid mail (wire_mail_check) */
 		user = (size_t)(node - 1 - to);
 		switch (route_next(n, node, &via)) {
@@ -225,7 +220,7 @@ mail_accept(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	}
 	/* A report: into the sender's mailbox if the sender is here. */
 	to = wr->rb->report->to;
-	if (!mail_address(to, &node) ||
+	if (!name_mailbox(to, &node) ||
 	    route_next(n, node, &via) != ROUTE_LOCAL)
 		return;
 	if (mail_mailbox_known(n, to, (size_t)(node - 1 - to)))
@@ -267,7 +262,7 @@ mail_expire(struct node *n, store_txn_t *txn, const uint8_t *id,
 	memcpy(wr.id, id, WIRE_ID_BYTES);
 	l = xcalloc(1, sizeof(*l));
 	for (size_t i = 0; i < m->n_to; i++)
-		if (mail_address(m->to[i], &node) &&
+		if (name_mailbox(m->to[i], &node) &&
 		    route_next(n, node, &next) == ROUTE_PEER &&
 		    strcmp(next, via) == 0)
 			rcpts_add(l, m->to[i]);
@@ -286,7 +281,7 @@ mail_submit(struct node *n, const struct mail_submit *s,
 	const char		*node;
 	char			 why[160];
 
-	if (!mail_address(s->from, &node) || strcmp(node, n->n_conf->name) ||
+	if (!name_mailbox(s->from, &node) || strcmp(node, n->n_conf->name) ||
 	    !mail_mailbox_known(n, s->from, (size_t)(node - 1 - s->from))) {
 		snprintf(err, errlen, "from: %s is not a mailbox of this node",
 		    s->from);
@@ -298,7 +293,7 @@ mail_submit(struct node *n, const struct mail_submit *s,
 		return -1;
 	}
 	for (size_t i = 0; i < s->n_to; i++)
-		if (!mail_address(s->to[i], &node)) {
+		if (!name_mailbox(s->to[i], &node)) {
 			snprintf(err, errlen, "not an address: %.64s",
 			    s->to[i]);
 			return -1;

@@ -63,7 +63,5 @@ int	mail_mailbox_known(const struct node *n, const char *user,
 	    size_t len);
 /* 1 if a mail record has expired at now_ms. */
 int	mail_expired(const Nodenet__RecordBody *rb, uint64_t now_ms);
-/* Splits "user@node": 1 with *node pointing into addr, 0 if invalid. */
-int	mail_address(const char *addr, const char **node);
 
 #endif

@@ -27,6 +27,7 @@
 #include <sodium.h>
 #include <zmq.h>
 
+#include "clock.h"
 #include "ctl.h"
 #include "handlers.h"
 #include "http.h"
@@ -138,7 +139,7 @@ load_identity(struct node *n)
 	if ((rc = cert_chain_load(c->chain_file, &n->n_chain)) != 0)
 		fatalx("%s: %s", c->chain_file, cert_strerror(rc));
 	if ((rc = cert_chain_check(&n->n_trust, c->name, key_public(n->n_key),
-	    &n->n_chain, node_wall_ms())) != 0)
+	    &n->n_chain, clock_wall_ms())) != 0)
 		fatalx("%s: does not certify %s for our key: %s", c->chain_file,
 		    c->name, cert_strerror(rc));
 }
@@ -279,7 +280,7 @@ main(int argc, char **argv)
 	node_refresh_head(&n);
 	if (route_load(&n) != 0)
 		fatalx("%s: cannot read its peers", n.n_conf->data_dir);
-	n.n_started_ms = loop_now_ms();
+	n.n_started_ms = clock_mono_ms();
 	n.n_loop = loop_new();
 	setup_signals(&n);
 	/* One verifier per core besides this thread (the hop's bound). */

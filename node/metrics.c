@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
@@ -126,7 +127,7 @@ metrics_text(struct node *n)
 	}
 	put(&b, "# HELP node_uptime_seconds Seconds since start.\n"
 	    "# TYPE node_uptime_seconds gauge\nnode_uptime_seconds %llu\n",
-	    (unsigned long long)((loop_now_ms() - n->n_started_ms) / 1000));
+	    (unsigned long long)((clock_mono_ms() - n->n_started_ms) / 1000));
 	put(&b, "# HELP node_peer_up 1 if the link's session is up.\n"
 	    "# TYPE node_peer_up gauge\n");
 	for (size_t i = 0; i < n->n_npeers; i++)

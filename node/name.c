@@ -72,22 +72,33 @@ name_is_child(const char *name, const char *parent)
 	    strcmp(dot + 1, parent) == 0;
 }
 
+static int
+mailbox_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    c == '.' || c == '-' || c == '_';
+}
+
+int
+name_mailbox_valid(const char *s, size_t len)
+{
+	if (len == 0 || len > NAME_MAILBOX_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!mailbox_char(s[i]))
+			return 0;
+	return 1;
+}
+
 int
 name_mailbox(const char *addr, const char **node)
 {
 	const char	*at = strchr(addr, '@');
-	size_t		 user = at == NULL ? 0 : (size_t)(at - addr);
 
-	if (at == NULL || user == 0 || user > NAME_MAILBOX_MAX ||
+	if (at == NULL || !name_mailbox_valid(addr, (size_t)(at - addr)) ||
 	    !name_valid(at + 1))
 		return 0;
-	for (size_t i = 0; i < user; i++) {
-		char	c = addr[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '-' || c == '_'))
-			return 0;
-	}
-	*node = at + 1;
+	if (node != NULL)
+		*node = at + 1;
 	return 1;
 }

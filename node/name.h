@@ -2,9 +2,12 @@
  * name: node names, hierarchical and leaf first ("tanthanh.bacquang.hagiang").
  * A name is 1..253 bytes of dot-separated labels; a label is 1..63 of
  * [a-z0-9-], neither starting nor ending with '-'. Tiers are not encoded.
+ * And mailbox names, the user of a mailbox address "user@node".
  */
 #ifndef NAME_H
 #define NAME_H
+
+#include <stddef.h>
 
 #define NAME_MAX_LEN	253
 #define NAME_MAILBOX_MAX	64	/* bytes of the user part of an address */
@@ -24,9 +27,18 @@ int	name_strictly_within(const char *name, const char *subtree);
 int	name_is_child(const char *name, const char *parent);
 
 /*
- * A mailbox address, "user@node": user is 1 to NAME_MAILBOX_MAX bytes of
- * [a-z0-9._-], node a valid name (so no space, quote or control
- * character anywhere). 1 with *node pointing into addr, 0 if it is not.
+ * 1 if s[0..len) is a mailbox name, the user of an address: 1 to
+ * NAME_MAILBOX_MAX bytes of [a-z0-9._-]. So no upper case, space, quote,
+ * '@', control character or byte of UTF-8. Every mailbox name, in an
+ * address, a config or an SMTP recipient, is checked here.
+ */
+int	name_mailbox_valid(const char *s, size_t len);
+
+/*
+ * A mailbox address, "user@node": user a mailbox name up to its first
+ * '@', node a valid name (so no space, quote or control character
+ * anywhere). 1 with *node (if node is not NULL) pointing into addr, 0 if
+ * it is not.
  */
 int	name_mailbox(const char *addr, const char **node);
 

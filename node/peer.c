@@ -30,6 +30,7 @@
 #include <sodium.h>
 #include <zmq.h>
 
+#include "clock.h"
 #include "log.h"
 #include "node.h"
 #include "peer.h"
@@ -176,7 +177,7 @@ peer_may_log(struct node *n, struct peer *p)
 {
 	struct log_limit	*ll = &n->n_loglim;
 	const char		*who = "(unnamed)";
-	uint64_t		 now = loop_now_ms();
+	uint64_t		 now = clock_mono_ms();
 
 	if (p != NULL && p->pr_name != NULL) {
 		ll = &p->pr_loglim;
@@ -425,7 +426,7 @@ on_link_monitor(loop_t *l, void *arg)
 			    p->pr_link->name, ep);
 			session_reset(p);
 			p->pr_state = PEER_CONNECTED;
-			p->pr_connected_ms = loop_now_ms();
+			p->pr_connected_ms = clock_mono_ms();
 			p->pr_last_rx_ms = p->pr_connected_ms;
 			arm_hello_deadline(n, p);
 			n->n_proto->connected(n, p);
@@ -555,7 +556,7 @@ dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 
 	n->n_cnt.frames_in++;
 	p->pr_bytes_in += len;
-	p->pr_last_rx_ms = loop_now_ms();
+	p->pr_last_rx_ms = clock_mono_ms();
 	if ((rc = wire_frame_unpack(buf, len, &f)) != 0) {
 		n->n_cnt.frames_bad++;
 		snprintf(p->pr_error, sizeof(p->pr_error), "bad frame: %s",
@@ -643,7 +644,7 @@ router_peer(struct node *n, zmq_msg_t *rid, zmq_msg_t *payload)
 	    &p->pr_addrlen) != 0)
 		p->pr_fd = -1;
 	p->pr_state = PEER_CONNECTED;
-	p->pr_connected_ms = loop_now_ms();
+	p->pr_connected_ms = clock_mono_ms();
 	arm_hello_deadline(n, p);
 	return p;
 }
@@ -760,7 +761,7 @@ send_heartbeat(struct node *n, struct peer *p)
 	Nodenet__Frame		f = NODENET__FRAME__INIT;
 	Nodenet__Heartbeat	hb = NODENET__HEARTBEAT__INIT;
 
-	hb.now_ms = node_wall_ms();
+	hb.now_ms = clock_wall_ms();
 	hb.head_seq = n->n_head;
 	f.kind_case = NODENET__FRAME__KIND_HEARTBEAT;
 	f.heartbeat = &hb;
@@ -781,7 +782,7 @@ still_trusted(struct node *n, struct peer *p)
 
 	if (txn == NULL && store_txn_begin(n->n_store, STORE_RDONLY, &txn))
 		return 1;	/* cannot tell now: ask again next tick */
-	rc = trust_check(n, txn, p->pr_name, p->pr_key, node_wall_ms(),
+	rc = trust_check(n, txn, p->pr_name, p->pr_key, clock_wall_ms(),
 	    &p->pr_trust_until);
 	if (txn != n->n_txn)
 		store_txn_abort(&txn);
@@ -810,7 +811,7 @@ static void
 tick(loop_t *l, void *arg)
 {
 	struct node	*n = arg;
-	uint64_t	 now = loop_now_ms();
+	uint64_t	 now = clock_mono_ms();
 
 	log_limit_flush(&n->n_loglim, "(unnamed)", now);
 	for (size_t i = n->n_npeers; i-- > 0;) {
@@ -824,7 +825,7 @@ tick(loop_t *l, void *arg)
 			peer_fail(n, p, "peer silent past link_timeout");
 			continue;
 		}
-		if (node_wall_ms() >= p->pr_trust_until && !still_trusted(n, p))
+		if (clock_wall_ms() >= p->pr_trust_until && !still_trusted(n, p))
 			continue;
 		send_heartbeat(n, p);
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "node.h"
 #include "record.h"
@@ -51,7 +52,7 @@ void
 record_custody(store_txn_t *txn, const uint8_t *id, int event,
     const char *who)
 {
-	struct store_custody	ev = { .time_ms = node_wall_ms(),
+	struct store_custody	ev = { .time_ms = clock_wall_ms(),
 	    .event = event };
 
 	snprintf(ev.peer, sizeof(ev.peer), "%s", who);
@@ -120,7 +121,7 @@ record_take(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 	int	rc;
 
 	if ((rc = trust_check(n, txn, wr->rb->origin,
-	    wr->rb->origin_key.data, node_wall_ms(), NULL)) != 0) {
+	    wr->rb->origin_key.data, clock_wall_ms(), NULL)) != 0) {
 		snprintf(why, whylen, "origin not certified: %s",
 		    cert_strerror(rc));
 		return 1;
@@ -202,7 +203,7 @@ record_write(struct node *n, store_txn_t *txn, Nodenet__RecordBody *rb,
 	int	 rc;
 
 	rb->origin = n->n_conf->name;
-	rb->created_ms = node_wall_ms();
+	rb->created_ms = clock_wall_ms();
 	if ((rc = store_origin_seq_next(txn, &rb->origin_seq)) != 0) {
 		log_warnx("event=write_failed reason=\"%s\"",
 		    store_strerror(rc));

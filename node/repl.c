@@ -30,6 +30,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "log.h"
 #include "node.h"
 #include "peer.h"
@@ -44,7 +45,7 @@
 void
 repl_save_state(store_txn_t *txn, struct peer *p)
 {
-	struct store_peer	sp = { .last_contact_ms = node_wall_ms(),
+	struct store_peer	sp = { .last_contact_ms = clock_wall_ms(),
 	    .since_ms = p->pr_since_ms };
 
 	memcpy(sp.instance, p->pr_instance, sizeof(sp.instance));
@@ -299,7 +300,7 @@ meet_store(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		log_warnx("event=peer_store_replaced peer=%s action=resync",
 		    h->name);
 	memcpy(p->pr_instance, h->store_id.data, STORE_INSTANCE_BYTES);
-	p->pr_since_ms = node_wall_ms();
+	p->pr_since_ms = clock_wall_ms();
 	memset(p->pr_received, 0, sizeof(p->pr_received));
 	memset(p->pr_rx_upto, 0, sizeof(p->pr_rx_upto));
 	memset(p->pr_received_epoch, 0, sizeof(p->pr_received_epoch));
@@ -325,7 +326,7 @@ take_epoch(struct node *n, struct peer *p, const Nodenet__Hello *h)
 	if (peer_may_log(n, p))
 		log_warnx("event=peer_log_rewound peer=%s action=resend",
 		    p->pr_name);
-	p->pr_since_ms = node_wall_ms();
+	p->pr_since_ms = clock_wall_ms();
 	return 1;
 }
 
@@ -344,7 +345,7 @@ restart_now(struct node *n, struct peer *p)
 	p->pr_credit = p->pr_restart_credit;
 	p->pr_ninflight = 0;
 	p->pr_restart_due = 0;
-	p->pr_restart_ms = loop_now_ms();
+	p->pr_restart_ms = clock_mono_ms();
 	n->n_cnt.feed_restarts++;
 	if ((txn = node_txn(n)) != NULL)
 		repl_save_state(txn, p);
@@ -386,7 +387,7 @@ log_went_back(struct node *n, struct peer *p, const uint64_t claimed[],
 	    (unsigned long long)claimed[0], (unsigned long long)claimed[1],
 	    (unsigned long long)claimed[2], why);
 	if ((txn = node_txn(n)) == NULL ||
-	    store_origin_seq_raise(txn, node_wall_ms()) != 0)
+	    store_origin_seq_raise(txn, clock_wall_ms()) != 0)
 		log_warnx("event=origin_seq_unraised");
 }
 
@@ -409,7 +410,7 @@ restart_feed(struct node *n, struct peer *p, const Nodenet__Hello *h,
     int reply)
 {
 	const char	*why = NULL;
-	uint64_t	 now = loop_now_ms(), claimed[WIRE_LANES];
+	uint64_t	 now = clock_mono_ms(), claimed[WIRE_LANES];
 	int		 ours = h->peer_store_id.len == STORE_INSTANCE_BYTES &&
 	    memcmp(h->peer_store_id.data, store_instance(n->n_store),
 	    STORE_INSTANCE_BYTES) == 0;
@@ -474,7 +475,7 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		keep_chain(n, txn, h);
 		/* What lasts: a chain held here, asked again when its first
 		 * window ends and at every revocation (peer.c). */
-		if ((rc = trust_check(n, txn, h->name, key, node_wall_ms(),
+		if ((rc = trust_check(n, txn, h->name, key, clock_wall_ms(),
 		    &p->pr_trust_until)) != 0) {
 			char	why[128];
 

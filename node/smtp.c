@@ -330,17 +330,13 @@ smtp_map_rcpt(const char *addr, const char *domain, char *out,
 	if (!name_valid(node))
 		return SMTP_MAP_DOMAIN;
 	ulen = (size_t)(at - addr);
-	if (ulen == 0 || ulen > NAME_MAILBOX_MAX ||
-	    ulen + 1 + nlen + 1 > outlen)
+	if (ulen + 1 + nlen + 1 > outlen)
 		return SMTP_MAP_USER;
-	for (size_t i = 0; i < ulen; i++) {
-		int	c = lower((unsigned char)addr[i]);
-
-		if (!((c >= 'a' && c <= 'z') || is_digit(c) || c == '.' ||
-		    c == '-' || c == '_'))
-			return SMTP_MAP_USER;
-		out[i] = (char)c;
-	}
+	/* Fold letters first (a client may write Vanthu@...), then check. */
+	for (size_t i = 0; i < ulen; i++)
+		out[i] = (char)lower((unsigned char)addr[i]);
+	if (!name_mailbox_valid(out, ulen))
+		return SMTP_MAP_USER;
 	out[ulen] = '@';
 	memcpy(out + ulen + 1, node, nlen + 1);
 	return SMTP_MAP_OK;
@@ -349,9 +345,7 @@ smtp_map_rcpt(const char *addr, const char *domain, char *out,
 int
 smtp_node_address(const char *addr)
 {
-	const char	*node;
-
-	return name_mailbox(addr, &node);
+	return name_mailbox(addr, NULL);
 }
 
 /* DATA reader states. */

@@ -77,13 +77,14 @@ enum smtp_map {
 /*
  * Maps an Internet address "user@NODE.DOMAIN" to the node address
  * "user@NODE" (ASCII letters folded to lower case) into out. NODE must be
- * a valid node name and user 1..64 of [a-z0-9._-]. enum smtp_map.
+ * a valid node name and user, folded, a mailbox name
+ * (name_mailbox_valid()). enum smtp_map.
  */
 int	smtp_map_rcpt(const char *addr, const char *domain, char *out,
 	    size_t outlen);
 
-/* 1 if addr is a node address "user@node-name" (name_mailbox(): user
- * 1..64 of [a-z0-9._-], a valid node name), 0 if not. */
+/* name_mailbox(addr, NULL) under an older name, kept for the callers not
+ * moved yet: 1 if addr is a node address "user@node-name", 0 if not. */
 int	smtp_node_address(const char *addr);
 
 /*

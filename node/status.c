@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "loop.h"
 #include "name.h"
@@ -62,7 +63,7 @@ report(struct node *n)
 	const struct counters	*c = &n->n_cnt;
 	struct store_stat	 ss;
 	store_txn_t		*txn;
-	uint64_t		 now = loop_now_ms(), last_rx = 0;
+	uint64_t		 now = clock_mono_ms(), last_rx = 0;
 	uint8_t			 id[WIRE_ID_BYTES];
 	char			 why[160] = "no write transaction";
 
@@ -87,7 +88,7 @@ report(struct node *n)
 			st.last_error = (char *)(uintptr_t)p->pr_error;
 	}
 	if (last_rx != 0)
-		st.last_sync_ms = node_wall_ms() - (now - last_rx);
+		st.last_sync_ms = clock_wall_ms() - (now - last_rx);
 	st.interval_s = n->n_conf->status_ms / 1000;
 	rb.kind_case = NODENET__RECORD_BODY__KIND_STATUS;
 	rb.status = &st;

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "node.h"
 #include "submit.h"
@@ -38,7 +39,7 @@ int
 submit_remember(store_txn_t *txn, const char *key,
     const uint8_t id[WIRE_ID_BYTES])
 {
-	int	rc = store_submit_put(txn, key, id, node_wall_ms());
+	int	rc = store_submit_put(txn, key, id, clock_wall_ms());
 
 	if (rc != 0) {
 		log_warnx("event=submit_key_unsaved reason=\"%s\"",
@@ -56,7 +57,7 @@ sweep(loop_t *l, void *arg)
 	static char	 after[STORE_MAX_SUBMIT_KEY + 1];
 	struct node	*n = arg;
 	store_txn_t	*txn;
-	uint64_t	 now = node_wall_ms();
+	uint64_t	 now = clock_wall_ms();
 	int		 gone;
 
 	if (now > SUBMIT_KEEP_MS && (txn = node_txn(n)) != NULL) {

@@ -45,15 +45,6 @@ state(struct node *n)
 	return n->n_trace;
 }
 
-static const char *
-event_name(int ev)
-{
-	static const char *const names[] = { "?", "submitted", "received",
-	    "sent", "delivered", "failed" };
-
-	return ev >= 1 && ev <= 5 ? names[ev] : names[0];
-}
-
 /* own_hop()'s walk over the custody events. */
 struct hop {
 	const char	  *from;
@@ -68,9 +59,7 @@ hop_event(const struct store_custody *ev, void *arg)
 	struct hop	*h = arg;
 	int		 dup = 0;
 
-	json_array_append_new(h->events, json_pack("{s:I, s:s, s:s}",
-	    "time_ms", (json_int_t)ev->time_ms, "event",
-	    event_name(ev->event), "peer", ev->peer));
+	json_array_append_new(h->events, view_custody_event(ev));
 	if (ev->event != STORE_CUSTODY_SENT || (h->from != NULL &&
 	    strcmp(ev->peer, h->from) == 0))
 		return 0;

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "cert.h"
+#include "clock.h"
 #include "log.h"
 #include "name.h"
 #include "node.h"
@@ -64,14 +65,6 @@ curve_of(struct node *n, const uint8_t ed[KEY_PUBLIC_BYTES],
 	}
 	memcpy(curve, m->curve, 32);
 	return 0;
-}
-
-int
-trust_is_root(const struct node *n, const char *name,
-    const uint8_t key[KEY_PUBLIC_BYTES])
-{
-	return strcmp(name, n->n_conf->root_name) == 0 &&
-	    sodium_memcmp(key, n->n_conf->root_key, KEY_PUBLIC_BYTES) == 0;
 }
 
 /*
@@ -151,7 +144,7 @@ issuer_may(const struct node *n, const struct store_cert *c)
 	if (strcmp(c->subject, n->n_conf->root_name) == 0 ||
 	    sodium_memcmp(c->key, n->n_conf->root_key, KEY_PUBLIC_BYTES) == 0)
 		return 0;	/* the root's name and key are its own */
-	return trust_is_root(n, c->issuer, c->issuer_key) ||
+	return cert_is_root(&n->n_trust, c->issuer, c->issuer_key) ||
 	    name_strictly_within(c->subject, c->issuer);
 }
 
@@ -208,7 +201,7 @@ walk(struct node *n, store_txn_t *txn, const char *name, const uint8_t *key,
 	uint8_t			curve[32];
 	int			best = CERT_EUNKNOWN, rc;
 
-	if (trust_is_root(n, name, key)) {
+	if (cert_is_root(&n->n_trust, name, key)) {
 		*until = UINT64_MAX;
 		return 0;
 	}
@@ -314,7 +307,7 @@ trust_admit(struct node *n, const uint8_t curve[32], const char **why)
 	struct store_cert	 c = { .subject = "" };
 	store_txn_t		*txn;
 	uint8_t			 lk[32];
-	uint64_t		 now = node_wall_ms();
+	uint64_t		 now = clock_wall_ms();
 	unsigned		 seen = 0;
 	int			 own, rc, ok = 0;
 
@@ -387,7 +380,7 @@ trust_hello(struct node *n, const char *name, const ProtobufCBinaryData *chain,
 		lens[i] = chain[i].len;
 	}
 	rc = cert_chain_verify(&n->n_trust, name, key, certs, lens, nchain,
-	    node_wall_ms());
+	    clock_wall_ms());
 	free(certs);
 	free(lens);
 	return rc;
@@ -441,7 +434,8 @@ apply_revocation(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	if (wire_record_check(rec.body, rec.body_len, rec.sig, &cert) != 0)
 		return 0;
 	if (cert.rb->kind_case == NODENET__RECORD_BODY__KIND_CERT &&
-	    (trust_is_root(n, wr->rb->origin, wr->rb->origin_key.data) ||
+	    (cert_is_root(&n->n_trust, wr->rb->origin,
+	    wr->rb->origin_key.data) ||
 	    name_strictly_within(cert.rb->cert->subject, wr->rb->origin)) &&
 	    store_revoke(txn, cert.id, wr->id) == 0 &&
 	    store_revoke_key(txn, cert.rb->cert->subject_key.data,

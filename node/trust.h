@@ -70,9 +70,6 @@ int	trust_hello(struct node *n, const char *name,
  */
 int	trust_apply(struct node *n, store_txn_t *txn,
 	    const struct wire_record *wr);
-/* Is this the pinned root's name and key? */
-int	trust_is_root(const struct node *n, const char *name,
-	    const uint8_t key[KEY_PUBLIC_BYTES]);
 /*
  * May a node named name link to our listener? Our children (for the
  * root: every one-label name), and the names and *.NAME patterns of the

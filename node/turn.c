@@ -1,20 +1,11 @@
 /*
  * turn: the node's write transaction and the loop turn's budget (turn.h).
  */
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "node.h"
 #include "turn.h"
-
-uint64_t
-node_wall_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int
 node_turn_full(const struct node *n)
@@ -32,7 +23,7 @@ node_txn(struct node *n)
 		return n->n_txn;
 	if ((rc = store_txn_begin(n->n_store, 0, &n->n_txn)) != 0)
 		log_warnx("store: begin: %s", store_strerror(rc));
-	n->n_txn_ms = loop_now_ms();
+	n->n_txn_ms = clock_mono_ms();
 	return n->n_txn;
 }
 
@@ -87,5 +78,5 @@ node_commit_due(const struct node *n, int idle)
 {
 	return n->n_txn != NULL && (idle ||
 	    n->n_txn_records >= NODE_COMMIT_RECORDS ||
-	    loop_now_ms() - n->n_txn_ms >= NODE_COMMIT_MS);
+	    clock_mono_ms() - n->n_txn_ms >= NODE_COMMIT_MS);
 }

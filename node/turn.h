@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "clock.h"
 #include "store.h"
 
 struct node;
@@ -39,6 +40,5 @@ void		 node_abort(struct node *n);
 int		 node_commit_due(const struct node *n, int idle);
 /* n_head: our newest committed log seq, which feeds read up to. */
 void		 node_refresh_head(struct node *n);
-uint64_t	 node_wall_ms(void);
 
 #endif

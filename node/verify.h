@@ -1,10 +1,11 @@
 /*
  * verify: opens the records of a batch on every core.
  *
- * Signature verification bounds a hop (DESIGN.md section 11), so a
- * batch's records are decoded and verified by a few worker threads and
- * the loop thread together; the loop thread waits for them and then, on
- * its own, stores what passed. Workers never touch the store.
+ * Signature verification is what bounds a hop (bench/bench_hop.sh holds
+ * a hop against one core's verify rate), so a batch's records are
+ * decoded and verified by a few worker threads and the loop thread
+ * together; the loop thread waits for them and then, on its own, stores
+ * what passed. Workers never touch the store.
  */
 #ifndef VERIFY_H
 #define VERIFY_H

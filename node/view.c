@@ -230,12 +230,17 @@ event_name(int ev)
 	return "?";
 }
 
+json_t *
+view_custody_event(const struct store_custody *ev)
+{
+	return json_pack("{s:I, s:s, s:s}", "time_ms", (json_int_t)ev->time_ms,
+	    "event", event_name(ev->event), "peer", ev->peer);
+}
+
 static int
 trace_event(const struct store_custody *ev, void *arg)
 {
-	json_array_append_new(arg, json_pack("{s:I, s:s, s:s}", "time_ms",
-	    (json_int_t)ev->time_ms, "event", event_name(ev->event), "peer",
-	    ev->peer));
+	json_array_append_new(arg, view_custody_event(ev));
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "name.h"
 #include "smtp.h"
 #include "utf8.h"
 
@@ -38,7 +39,7 @@ one_line(const char *line, size_t len)
 		    !c.null_path && n > SMTP_PATH_MAX)
 			abort();
 		if (smtp_map_rcpt(c.arg, "example", out, sizeof(out)) ==
-		    SMTP_MAP_OK && !smtp_node_address(out))
+		    SMTP_MAP_OK && !name_mailbox(out, NULL))
 			abort();
 	}
 	if (smtp_reply_parse(line, len, &code, &last) == 0 &&

@@ -16,18 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <zmq.h>
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "clock.h"
 
 /* --probe: the longest status round trip until stop exists; -1 if one
  * got no answer within the socket's timeout. */
@@ -40,15 +32,15 @@ probe(void *s, const char *stop)
 	int		n;
 
 	while (stat(stop, &st) != 0) {
-		t0 = mono_ms();
+		t0 = clock_mono_ms();
 		zmq_send(s, "{\"cmd\":\"status\"}", 16, 0);
 		zmq_msg_init(&m);
 		n = zmq_msg_recv(&m, s, 0);
 		zmq_msg_close(&m);
 		if (n < 0)
 			return -1;
-		if (mono_ms() - t0 > longest)
-			longest = mono_ms() - t0;
+		if (clock_mono_ms() - t0 > longest)
+			longest = clock_mono_ms() - t0;
 	}
 	printf("%llu\n", (unsigned long long)longest);
 	return 0;

@@ -93,6 +93,7 @@
 #include <zmq.h>
 
 #include "cert.h"
+#include "clock.h"
 #include "key.h"
 #include "wire.h"
 #include "xmem.h"
@@ -182,24 +183,6 @@ fail_setup(const char *what, const char *why)
 {
 	fprintf(stderr, "evil_peer: %s: %s\n", what, why);
 	exit(2);
-}
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Sends len bytes as one message (more: as a part of a multipart one). */
@@ -302,7 +285,7 @@ send_heartbeat(struct evil *e)
 	Nodenet__Frame		f = NODENET__FRAME__INIT;
 	Nodenet__Heartbeat	hb = NODENET__HEARTBEAT__INIT;
 
-	hb.now_ms = wall_ms();
+	hb.now_ms = clock_wall_ms();
 	f.kind_case = NODENET__FRAME__KIND_HEARTBEAT;
 	f.heartbeat = &hb;
 	send_frame(e, &f);
@@ -395,12 +378,13 @@ make_mail_from(struct evil *e, const key_pair_t *kp, const char *origin,
 	m.text.data = (uint8_t *)text;
 	m.text.len = strlen(text);
 	if (e->has_expires)
-		m.expires_ms = (uint64_t)((int64_t)wall_ms() + e->expires);
+		m.expires_ms = (uint64_t)((int64_t)clock_wall_ms() +
+		    e->expires);
 	rb.origin = (char *)(uintptr_t)origin;
 	rb.origin_key.data = (uint8_t *)(uintptr_t)key_public(kp);
 	rb.origin_key.len = KEY_PUBLIC_BYTES;
 	rb.origin_seq = e->origin_seq++;
-	rb.created_ms = wall_ms();
+	rb.created_ms = clock_wall_ms();
 	rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
 	rb.mail = &m;
 	body_len = nodenet__record_body__get_packed_size(&rb);
@@ -684,9 +668,9 @@ pump(struct evil *e, long ms)
 		zmq_msg_close(&m);
 	}
 out:
-	if (e->hello_seen && mono_ms() - e->last_hb_ms >= HEARTBEAT_MS) {
+	if (e->hello_seen && clock_mono_ms() - e->last_hb_ms >= HEARTBEAT_MS) {
 		send_heartbeat(e);
-		e->last_hb_ms = mono_ms();
+		e->last_hb_ms = clock_mono_ms();
 	}
 }
 
@@ -698,7 +682,7 @@ static int
 wait_hello(struct evil *e)
 {
 	while (!e->hello_seen && !(e->hs_failed > 0 && e->hs_ok == 0) &&
-	    mono_ms() < e->deadline_ms)
+	    clock_mono_ms() < e->deadline_ms)
 		pump(e, 100);
 	if (!e->hello_seen)
 		printf("evil_peer: no Hello from the parent (%u handshake(s) "
@@ -715,7 +699,7 @@ acked(const struct evil *e, unsigned lane, uint64_t seq)
 static int
 wait_ack(struct evil *e, unsigned lane, uint64_t seq)
 {
-	while (!acked(e, lane, seq) && mono_ms() < e->deadline_ms)
+	while (!acked(e, lane, seq) && clock_mono_ms() < e->deadline_ms)
 		pump(e, 100);
 	if (!acked(e, lane, seq)) {
 		printf("evil_peer: no ack for lane %u seq %" PRIu64 " in "
@@ -729,9 +713,9 @@ wait_ack(struct evil *e, unsigned lane, uint64_t seq)
 static void
 linger_ms(struct evil *e, long ms)
 {
-	uint64_t	end = mono_ms() + (uint64_t)ms;
+	uint64_t	end = clock_mono_ms() + (uint64_t)ms;
 
-	while (mono_ms() < end)
+	while (clock_mono_ms() < end)
 		pump(e, 50);
 }
 
@@ -912,7 +896,7 @@ mode_send(struct evil *e, long records, long batch, long queries)
 	free(it);
 	if (!ok || queries == 0)
 		return ok;
-	start = mono_ms();
+	start = clock_mono_ms();
 	for (long q = 0; q < queries; q++)
 		for (size_t i = 0; i < e->n_ids; i++) {
 			send_trace(e, e->ids[i]);
@@ -920,17 +904,19 @@ mode_send(struct evil *e, long records, long batch, long queries)
 		}
 	/* Answers are best effort (a node may drop some under load):
 	 * wait until none came for TRACE_QUIET_MS. */
-	for (uint64_t seen = e->traced, quiet = mono_ms();
-	    e->traced < e->trace_qid && mono_ms() - quiet < TRACE_QUIET_MS &&
-	    mono_ms() < e->deadline_ms;) {
+	for (uint64_t seen = e->traced, quiet = clock_mono_ms();
+	    e->traced < e->trace_qid &&
+	    clock_mono_ms() - quiet < TRACE_QUIET_MS &&
+	    clock_mono_ms() < e->deadline_ms;) {
 		pump(e, 100);
 		if (e->traced != seen) {
 			seen = e->traced;
-			quiet = mono_ms();
+			quiet = clock_mono_ms();
 		}
 	}
 	printf("evil_peer: %" PRIu64 " trace queries, %" PRIu64 " answered in "
-	    "%" PRIu64 " ms\n", e->trace_qid, e->traced, mono_ms() - start);
+	    "%" PRIu64 " ms\n", e->trace_qid, e->traced,
+	    clock_mono_ms() - start);
 	return ok;
 }
 
@@ -985,7 +971,7 @@ mode_hello_flood(struct evil *e)
 	uint64_t	 sent = 0;
 	struct timespec	 ms = { 0, 1000000 };
 
-	while (mono_ms() < e->deadline_ms) {
+	while (clock_mono_ms() < e->deadline_ms) {
 		if (zmq_send(e->sock, buf, len, ZMQ_DONTWAIT) != -1)
 			sent++;
 		nanosleep(&ms, NULL);
@@ -1027,7 +1013,8 @@ mode_new_store(struct evil *e)
 		e->asked = 0;
 		send_hello(e, 0);
 		send_batch(e, LANE_MAIL, 0, 2, it, 2);
-		while (!acked(e, LANE_MAIL, 2) && mono_ms() < e->deadline_ms) {
+		while (!acked(e, LANE_MAIL, 2) &&
+		    clock_mono_ms() < e->deadline_ms) {
 			pump(e, 100);
 			if (e->asked == 0)
 				continue;
@@ -1052,7 +1039,7 @@ static void	setup_socket(struct evil *, const char *, const uint8_t *);
 static int
 wait_closed(struct evil *e, struct evil *also)
 {
-	while (e->disconnected == 0 && mono_ms() < e->deadline_ms) {
+	while (e->disconnected == 0 && clock_mono_ms() < e->deadline_ms) {
 		pump(e, 50);
 		if (also != NULL)
 			pump(also, 0);
@@ -1296,7 +1283,7 @@ main(int argc, char **argv)
 
 	state_load(&e);
 	setup_socket(&e, argv[optind + 3], parent);
-	e.deadline_ms = mono_ms() + (uint64_t)timeout_s * 1000;
+	e.deadline_ms = clock_mono_ms() + (uint64_t)timeout_s * 1000;
 	if (strcmp(mode, "garbage") == 0) {
 		/* A batch before any Hello: refused, never stored. */
 		char		*se = subj(&e, "-early");

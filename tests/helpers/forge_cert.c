@@ -24,11 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
 #include "cert.h"
+#include "clock.h"
 #include "key.h"
 #include "wire.h"
 #include "xmem.h"
@@ -56,15 +56,6 @@ die(const char *what, const char *why)
 	exit(1);
 }
 
-static uint64_t
-wall_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -77,7 +68,7 @@ main(int argc, char **argv)
 	uint8_t			 pub[KEY_PUBLIC_BYTES], id[WIRE_ID_BYTES];
 	uint8_t			*rec = NULL;
 	char			 hex[2 * WIRE_ID_BYTES + 1];
-	uint64_t		 now = wall_ms();
+	uint64_t		 now = clock_wall_ms();
 	size_t			 len;
 	int			 rc, expired = 0, window = 0;
 	long long		 from_s = 0, to_s = 0;

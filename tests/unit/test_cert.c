@@ -416,6 +416,11 @@ test_root_needs_no_cert(void **state)
 	/* Anybody else needs a chain. */
 	assert_int_equal(verify(t, PROV, key_public(t->prov.kp), &ch, NOW),
 	    CERT_ESUBJECT);
+	/* The root is its name and its key together, and only where pinned. */
+	assert_true(cert_is_root(&t->trust, ROOT, key_public(t->root.kp)));
+	assert_false(cert_is_root(&t->trust, ROOT, key_public(t->rogue)));
+	assert_false(cert_is_root(&t->trust, PROV, key_public(t->root.kp)));
+	assert_false(cert_is_root(NULL, ROOT, key_public(t->root.kp)));
 }
 
 static void
@@ -912,8 +917,12 @@ test_file_refused(void **state)
 	assert_null(in.certs);
 	assert_int_equal(in.n, 0);
 
-	/* A directory. */
+	/* A directory, and a FIFO (which must not hang). */
 	assert_int_equal(cert_chain_load(f->dir, &in), CERT_EDECODE);
+	path_in(f, "fifo", path, sizeof(path));
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(cert_chain_load(path, &in), CERT_EDECODE);
+	path_in(f, "chain", path, sizeof(path));
 
 	/* One byte over the limit, even if it would decode. */
 	len = CERT_MAX_FILE + 1;

@@ -351,6 +351,13 @@ test_load_refuses_bad_files(void **state)
 		assert_load_fails(path, KEY_EFORMAT);
 	}
 
+	/* Not a regular file: a directory, and a FIFO (which must not hang). */
+	assert_load_fails(f->dir, KEY_EFORMAT);
+	path_in(f, "fifo.key", path, sizeof(path));
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_load_fails(path, KEY_EFORMAT);
+	path_in(f, "bad.key", path, sizeof(path));
+
 	/* The file as it should be still loads: the cases above are real. */
 	write_file(path, line, FILE_LEN, 0600);
 	assert_int_equal(key_load(&kp, path), 0);
