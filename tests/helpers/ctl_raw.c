@@ -1,9 +1,11 @@
 /*
  * ctl_raw: sends raw requests to a node's control socket, for the tests
- * of bad input: bytes as given, a request of N bytes, or a multipart
+ * of bad input: bytes as given, a request of N bytes, the bytes of a
+ * file (a request longer than one argument may be), or a multipart
  * message. Prints the reply; exit 1 if none came within 10 s.
  *
- *   ctl_raw SOCKET TEXT | --size N | --multipart | --probe STOPFILE
+ *   ctl_raw SOCKET TEXT | --size N | --file PATH | --multipart |
+ *       --probe STOPFILE
  *
  * --probe asks for the node's status again and again, each as soon as
  * the last is answered, until the file STOPFILE exists; then it prints
@@ -57,8 +59,9 @@ main(int argc, char **argv)
 	zmq_msg_t	 m;
 
 	if (argc != 3 && !(argc == 4 && (strcmp(argv[2], "--size") == 0 ||
+	    strcmp(argv[2], "--file") == 0 ||
 	    strcmp(argv[2], "--probe") == 0))) {
-		fprintf(stderr, "usage: ctl_raw SOCKET TEXT|--size N|"
+		fprintf(stderr, "usage: ctl_raw SOCKET TEXT|--size N|--file PATH|"
 		    "--multipart|--probe STOPFILE\n");
 		return 2;
 	}
@@ -75,7 +78,20 @@ main(int argc, char **argv)
 		zmq_ctx_term(ctx);
 		return n == 0 ? 0 : 1;
 	}
-	if (argc == 4) {
+	if (argc == 4 && strcmp(argv[2], "--file") == 0) {
+		FILE	*f = fopen(argv[3], "rb");
+
+		if (f == NULL || fseek(f, 0, SEEK_END) != 0 ||
+		    (n = (int)ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+		    (buf = malloc((size_t)n + 1)) == NULL ||
+		    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			fprintf(stderr, "ctl_raw: %s: cannot read it\n",
+			    argv[3]);
+			return 1;
+		}
+		fclose(f);
+		zmq_send(s, buf, (size_t)n, 0);
+	} else if (argc == 4) {
 		len = strtoul(argv[3], NULL, 10);
 		if ((buf = malloc(len)) == NULL)
 			return 1;
