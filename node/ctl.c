@@ -248,7 +248,11 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 		rc = mail_submit(n, &m, id, err, errlen);
 		if (rc == 0 && key != NULL &&
 		    submit_remember(node_txn(n), key, id) != 0) {
-			snprintf(err, errlen, "could not store the key");
+			/* Not the message without its key: a retry would
+			 * send it twice. */
+			node_abort(n);
+			snprintf(err, errlen, "could not store the key: "
+			    "nothing was sent");
 			rc = -1;
 		}
 	}
