@@ -31,6 +31,7 @@
 #include <sodium.h>
 #include <zmq.h>
 
+#include "clock.h"
 #include "gw_cfg.h"
 #include "log.h"
 #include "mail.h"
@@ -49,9 +50,6 @@
 extern const struct gw_conf	*conf;		/* read-only, from main.c */
 extern char			 hostname[256];
 extern volatile sig_atomic_t	 got_term;	/* SIGTERM came */
-
-/* Monotonic milliseconds. */
-uint64_t	 now_ms(void);
 
 /* node.c: 1 if something listens on the control socket at path. */
 int		 node_listening(const char *path);

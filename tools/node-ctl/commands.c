@@ -200,13 +200,9 @@ cmd_send(const char *sock, int argc, char **argv)
 		die("subject and text must be UTF-8");
 	if (key != NULL)
 		json_object_set_new(req, "key", json_string(key));
-	if (expires_s > 0) {
-		struct timespec	ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
+	if (expires_s > 0)
 		json_object_set_new(req, "expires_ms", json_integer(
-		    (json_int_t)ts.tv_sec * 1000 + expires_s * 1000));
-	}
+		    (json_int_t)clock_wall_ms() + expires_s * 1000));
 	r = call(sock, req);
 	if (!json_out)
 		printf("%s\n", str(r, "id"));

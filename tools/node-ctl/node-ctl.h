@@ -28,6 +28,7 @@
 
 #include "cert.h"
 #include "cfg.h"
+#include "clock.h"
 #include "ctl.h"
 #include "doc_view.h"
 #include "mail.h"
