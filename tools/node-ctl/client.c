@@ -4,6 +4,7 @@
  * with -d the same reply read from a stopped node's store, read-only;
  * and printing what came back without letting it steer the terminal.
  */
+#include "ctl_client.h"
 #include "esc.h"
 #include "node-ctl.h"
 
@@ -38,29 +39,6 @@ bad(const char *fmt, ...)
 
 const char	*data_dir;	/* -d: read a stopped node's store */
 const char	*self_name;	/* -c: the node's name, from its config */
-
-/* 1 if something accepts connections on the unix socket at path. */
-int
-listening(const char *path)
-{
-	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
-	int			fd, err;
-
-	if (strlen(path) >= sizeof(sun.sun_path) ||
-	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return 1;	/* cannot tell: let ZeroMQ try */
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		close(fd);
-		return 1;
-	}
-	err = errno;
-	close(fd);
-	if (err == EACCES)
-		die("%s: permission denied: only the node's own user may use "
-		    "its control socket", path);
-	return err != ECONNREFUSED && err != ENOENT;
-}
 
 /* Prints the reply with --json; dies if it says the command failed. */
 json_t *
@@ -195,57 +173,37 @@ local_call(json_t *req)
 	return checked(r);
 }
 
-/* Sends req (consumed) and returns the reply object; dies on failure. */
+/*
+ * Sends req (consumed) and returns the reply object; dies on failure,
+ * saying what to do in node-ctl's words.
+ */
 json_t *
 call(const char *sock_path, json_t *req)
 {
-	struct stat	 sb;
-	void		*ctx, *s;
-	char		*ep, *out;
-	int		 timeout = REPLY_TIMEOUT_MS, linger = 0;
-	zmq_msg_t	 msg;
+	ctl_client_t	*c;
 	json_t		*reply;
-	json_error_t	 jerr;
+	char		 err[512];
+	int		 rc;
 
 	if (data_dir != NULL)
 		return local_call(req);
-	if (stat(sock_path, &sb) == -1 && errno == EACCES)
-		die("%s: permission denied: only the node's own user may use "
-		    "its control socket", sock_path);
-	if (stat(sock_path, &sb) == -1 || !S_ISSOCK(sb.st_mode) ||
-	    !listening(sock_path))
+	c = ctl_client_new(sock_path, REPLY_TIMEOUT_MS);
+	rc = ctl_client_call(c, req, &reply, err, sizeof(err));
+	ctl_client_free(&c);
+	switch (rc) {
+	case CTL_CLIENT_OK:
+		return checked(reply);
+	case CTL_CLIENT_DOWN:
 		die("no node listening on %s: start it, or use -d DATADIR to "
 		    "read its store", sock_path);
-	out = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	if (out == NULL)
-		die("out of memory");
-	if (strlen(out) > CTL_MAX_REQUEST)
-		die("the request is over %d bytes, the most the control socket "
-		    "takes", CTL_MAX_REQUEST);
-	if (asprintf(&ep, "ipc://%s", sock_path) == -1)
-		die("out of memory");
-	ctx = zmq_ctx_new();
-	s = zmq_socket(ctx, ZMQ_REQ);
-	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
-	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
-	if (zmq_connect(s, ep) != 0)
-		die("%s: %s", sock_path, zmq_strerror(errno));
-	if (zmq_send(s, out, strlen(out), 0) == -1)
-		die("%s: %s", sock_path, zmq_strerror(errno));
-	free(out);
-	zmq_msg_init(&msg);
-	if (zmq_msg_recv(&msg, s, 0) == -1)
+	case CTL_CLIENT_TIMEOUT:
 		die("no answer from the node on %s within %d s: is it running "
 		    "(and yours)?", sock_path, REPLY_TIMEOUT_MS / 1000);
-	reply = json_loadb(zmq_msg_data(&msg), zmq_msg_size(&msg), 0, &jerr);
-	zmq_msg_close(&msg);
-	zmq_close(s);
-	zmq_ctx_term(ctx);
-	free(ep);
-	if (reply == NULL || !json_is_object(reply))
+	case CTL_CLIENT_BAD_REPLY:
 		die("the node sent a reply that is not JSON");
-	return checked(reply);
+	default:	/* denied, too big, ZeroMQ: err says it all */
+		die("%s", err);
+	}
 }
 
 const char *

@@ -52,8 +52,6 @@ void	 die(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	 bad(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
-/* 1 if a node listens on the control socket at path. */
-int	 listening(const char *path);
 /* The reply, printed as it is with --json; if it is not ok, its error
  * as one line on stderr (nothing more with --json) and exit 1. */
 json_t	*checked(json_t *reply);
