@@ -32,6 +32,8 @@ static char		 dir[] = "/tmp/test_ctl_client.XXXXXX";
 static char		 path[64];
 static pthread_t	 server;
 static int		 served;	/* requests the fake node read */
+static ctl_client_t	*cl;		/* one client for every test */
+static char		 err[256];	/* its last error */
 
 /* Answers by the request's "cmd": echo, refuse, silent (no answer),
  * garbage (not JSON), array (JSON, not an object), quit. */
@@ -97,35 +99,36 @@ setup(void **state)
 		return -1;
 	for (int i = 0; i < 200 && access(path, F_OK) != 0; i++)
 		usleep(10 * 1000);
+	cl = ctl_client_new(path, TIMEOUT_MS);
 	return access(path, F_OK);
 }
 
 static int
 teardown(void **state)
 {
-	ctl_client_t	*c = ctl_client_new(path, TIMEOUT_MS);
-	json_t		*r;
-	char		 err[256];
+	json_t	*r;
 
 	(void)state;
-	ctl_client_call(c, json_pack("{s:s}", "cmd", "quit"), &r, err,
+	ctl_client_call(cl, json_pack("{s:s}", "cmd", "quit"), &r, err,
 	    sizeof(err));
 	json_decref(r);
-	ctl_client_free(&c);
+	ctl_client_free(&cl);
+	assert_null(cl);
+	ctl_client_free(&cl);	/* NULL-safe */
 	pthread_join(server, NULL);
 	unlink(path);
 	return rmdir(dir);
 }
 
-/* The status of one call of cmd; the reply's "ok" into *ok if any. */
+/* The status of one call of cmd on c; the reply's "ok" into *ok. */
 static int
-call(ctl_client_t *c, const char *cmd, int *ok, char *err, size_t errlen)
+call_on(ctl_client_t *c, const char *cmd, int *ok)
 {
 	json_t	*r;
 	int	 rc;
 
 	rc = ctl_client_call(c, json_pack("{s:s}", "cmd", cmd), &r, err,
-	    errlen);
+	    sizeof(err));
 	if (rc != CTL_CLIENT_OK)
 		assert_null(r);
 	else
@@ -134,24 +137,23 @@ call(ctl_client_t *c, const char *cmd, int *ok, char *err, size_t errlen)
 	return rc;
 }
 
+static int
+call(const char *cmd, int *ok)
+{
+	return call_on(cl, cmd, ok);
+}
+
 static void
 test_reply(void **state)
 {
-	ctl_client_t	*c = ctl_client_new(path, TIMEOUT_MS);
-	char		 err[256];
-	int		 ok = -1;
+	int	ok = -1;
 
 	(void)state;
-	assert_int_equal(call(c, "echo", &ok, err, sizeof(err)),
-	    CTL_CLIENT_OK);
+	assert_int_equal(call("echo", &ok), CTL_CLIENT_OK);
 	assert_int_equal(ok, 1);
 	/* A refusal is a reply: the caller reads its error. */
-	assert_int_equal(call(c, "refuse", &ok, err, sizeof(err)),
-	    CTL_CLIENT_OK);
+	assert_int_equal(call("refuse", &ok), CTL_CLIENT_OK);
 	assert_int_equal(ok, 0);
-	ctl_client_free(&c);
-	assert_null(c);
-	ctl_client_free(&c);	/* NULL-safe */
 }
 
 /* A REQ socket whose reply is lost cannot send again: the client must
@@ -159,46 +161,32 @@ test_reply(void **state)
 static void
 test_timeout_then_again(void **state)
 {
-	ctl_client_t	*c = ctl_client_new(path, TIMEOUT_MS);
-	char		 err[256];
-	uint64_t	 t0 = clock_mono_ms();
-	int		 ok = -1;
+	uint64_t	t0 = clock_mono_ms();
+	int		ok;
 
 	(void)state;
-	assert_int_equal(call(c, "silent", &ok, err, sizeof(err)),
-	    CTL_CLIENT_TIMEOUT);
+	assert_int_equal(call("silent", &ok), CTL_CLIENT_TIMEOUT);
 	assert_true(clock_mono_ms() - t0 >= TIMEOUT_MS);
 	assert_true(clock_mono_ms() - t0 < 5 * TIMEOUT_MS);
 	assert_non_null(strstr(err, "did not answer within 300 ms"));
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		ok = -1;
-		assert_int_equal(call(c, "echo", &ok, err, sizeof(err)),
-		    CTL_CLIENT_OK);
-		assert_int_equal(ok, 1);
+		assert_int_equal(call(i == 2 ? "silent" : "echo", &ok),
+		    i == 2 ? CTL_CLIENT_TIMEOUT : CTL_CLIENT_OK);
+		assert_int_equal(ok, i == 2 ? -1 : 1);
 	}
-	assert_int_equal(call(c, "silent", &ok, err, sizeof(err)),
-	    CTL_CLIENT_TIMEOUT);
-	assert_int_equal(call(c, "echo", &ok, err, sizeof(err)),
-	    CTL_CLIENT_OK);
-	ctl_client_free(&c);
 }
 
 static void
 test_bad_reply(void **state)
 {
-	ctl_client_t	*c = ctl_client_new(path, TIMEOUT_MS);
-	char		 err[256];
-	int		 ok = -1;
+	int	ok;
 
 	(void)state;
-	assert_int_equal(call(c, "garbage", &ok, err, sizeof(err)),
-	    CTL_CLIENT_BAD_REPLY);
+	assert_int_equal(call("garbage", &ok), CTL_CLIENT_BAD_REPLY);
 	assert_string_equal(err, "the node's reply is not a JSON object");
-	assert_int_equal(call(c, "array", &ok, err, sizeof(err)),
-	    CTL_CLIENT_BAD_REPLY);
-	assert_int_equal(call(c, "echo", &ok, err, sizeof(err)),
-	    CTL_CLIENT_OK);
-	ctl_client_free(&c);
+	assert_int_equal(call("array", &ok), CTL_CLIENT_BAD_REPLY);
+	assert_int_equal(call("echo", &ok), CTL_CLIENT_OK);
 }
 
 /* Nobody there: said at once, not after the timeout. */
@@ -206,7 +194,7 @@ static void
 test_down(void **state)
 {
 	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
-	char			 p[3][80], err[256];
+	char			 p[3][80];
 	uint64_t		 t0;
 	int			 fd, ok;
 	FILE			*f;
@@ -226,8 +214,7 @@ test_down(void **state)
 		ctl_client_t	*c = ctl_client_new(p[i], 5000);
 
 		t0 = clock_mono_ms();
-		assert_int_equal(call(c, "echo", &ok, err, sizeof(err)),
-		    CTL_CLIENT_DOWN);
+		assert_int_equal(call_on(c, "echo", &ok), CTL_CLIENT_DOWN);
 		assert_true(clock_mono_ms() - t0 < 1000);
 		assert_non_null(strstr(err, "no node listening on "));
 		ctl_client_free(&c);
@@ -239,8 +226,7 @@ test_down(void **state)
 static void
 test_too_big(void **state)
 {
-	ctl_client_t	*c = ctl_client_new(path, TIMEOUT_MS);
-	char		*big = malloc(CTL_MAX_REQUEST + 1), err[256];
+	char		*big = malloc(CTL_MAX_REQUEST + 1);
 	json_t		*r;
 	int		 before, ok;
 
@@ -249,15 +235,13 @@ test_too_big(void **state)
 	memset(big, 'a', CTL_MAX_REQUEST);
 	big[CTL_MAX_REQUEST] = '\0';
 	before = __atomic_load_n(&served, __ATOMIC_SEQ_CST);
-	assert_int_equal(ctl_client_call(c, json_pack("{s:s, s:s}", "cmd",
+	assert_int_equal(ctl_client_call(cl, json_pack("{s:s, s:s}", "cmd",
 	    "echo", "text", big), &r, err, sizeof(err)), CTL_CLIENT_TOO_BIG);
 	assert_null(r);
 	free(big);
-	assert_int_equal(call(c, "echo", &ok, err, sizeof(err)),
-	    CTL_CLIENT_OK);
+	assert_int_equal(call("echo", &ok), CTL_CLIENT_OK);
 	assert_int_equal(__atomic_load_n(&served, __ATOMIC_SEQ_CST),
 	    before + 1);
-	ctl_client_free(&c);
 }
 
 int
