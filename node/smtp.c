@@ -342,12 +342,6 @@ smtp_map_rcpt(const char *addr, const char *domain, char *out,
 	return SMTP_MAP_OK;
 }
 
-int
-smtp_node_address(const char *addr)
-{
-	return name_mailbox(addr, NULL);
-}
-
 /* DATA reader states. */
 enum {
 	SD_BOL,		/* at the start of a line */

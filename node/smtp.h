@@ -83,9 +83,6 @@ enum smtp_map {
 int	smtp_map_rcpt(const char *addr, const char *domain, char *out,
 	    size_t outlen);
 
-/* name_mailbox(addr, NULL) under an older name, kept for the callers not
- * moved yet: 1 if addr is a node address "user@node-name", 0 if not. */
-int	smtp_node_address(const char *addr);
 
 /*
  * The DATA stream: bytes in, the message out (dot-unstuffed, CRLF kept,

@@ -2,7 +2,8 @@
 # Attachments: a 16 MiB scan travels as 256 chunk records; the district
 # is killed (SIGKILL) in the middle and, restarted, receives only the
 # chunks it lacked; the file comes out byte-identical. The same file
-# attached again is not written or sent again.
+# attached again is not written or sent again. node-ctl -d reads an
+# attachment from a stopped store, whole or not at all.
 cd "$(dirname "$0")/../.." && . tests/lib.sh
 
 make_node tw
@@ -34,6 +35,12 @@ before=$("$B/node-ctl" -d "$T/d1.hagiang" --json doc get ds "$doc" |
     jq -r '.attachments[0].held')
 check "killed in the middle: $before of 256 chunks held" \
     eval '[ "$before" -ge 3 ] && [ "$before" -lt 256 ]'
+"$B/node-ctl" -d "$T/d1.hagiang" doc attachment ds "$doc" scan.pdf \
+    -o "$T/part.pdf" 2>"$T/part.err"
+rc=$?
+check "-d doc attachment of one not all here: exit 1, says so, writes no file" \
+    eval '[ $rc -eq 1 ] && grep -q "is not complete here" "$T/part.err" &&
+        [ ! -e "$T/part.pdf" ]'
 start_node d1.hagiang
 check "restarted, it gets the rest" \
     wait_for 60 eval '[ "$(held d1.hagiang)" = 256 ]'
@@ -55,4 +62,14 @@ check "with no chunk sent again" \
     test "$(ctl d1.hagiang --json status | jq .counters.records_in)" -le $((got + 2))
 check "an attachment that is not a file is refused" \
     eval '! ctl hagiang doc put ds ten=x --attach a=/nonexistent 2>/dev/null'
+
+# -d reads an attachment from a stopped node's store, and only reads.
+stop_node d1.hagiang
+sum=$(md5sum <"$T/d1.hagiang/data.mdb")
+"$B/node-ctl" -d "$T/d1.hagiang" doc attachment ds "$doc" scan.pdf \
+    -o "$T/stopped.pdf" >/dev/null
+check "-d doc attachment on the stopped district: byte-identical" \
+    cmp -s "$T/scan.pdf" "$T/stopped.pdf"
+check "-d left the store as it was" \
+    eval '[ "$(md5sum <"$T/d1.hagiang/data.mdb")" = "$sum" ]'
 finish

@@ -100,13 +100,14 @@ sess_end(struct sess *s, const char *why)
 static void
 sess_fill(struct sess *s, int in_data)
 {
-	uint64_t	deadline = now_ms() + (uint64_t)conf->timeout_s * 1000;
+	uint64_t	deadline = clock_mono_ms() +
+			    (uint64_t)conf->timeout_s * 1000;
 	struct pollfd	pfd = { .fd = s->s_fd, .events = POLLIN };
 	ssize_t		n;
 
 	sess_flush(s);
 	for (;;) {
-		uint64_t	now = now_ms();
+		uint64_t	now = clock_mono_ms();
 		int		rc;
 
 		if (got_term) {

@@ -31,6 +31,8 @@
 #include <sodium.h>
 #include <zmq.h>
 
+#include "clock.h"
+#include "ctl_client.h"
 #include "gw_cfg.h"
 #include "log.h"
 #include "mail.h"
@@ -50,13 +52,8 @@ extern const struct gw_conf	*conf;		/* read-only, from main.c */
 extern char			 hostname[256];
 extern volatile sig_atomic_t	 got_term;	/* SIGTERM came */
 
-/* Monotonic milliseconds. */
-uint64_t	 now_ms(void);
-
-/* node.c: 1 if something listens on the control socket at path. */
-int		 node_listening(const char *path);
-/* One request to the node (consumed): its reply (ok or not), or NULL
- * with err set when the node is down or does not answer in time. */
+/* node.c: one request to the node (consumed): its reply (ok or not), or
+ * NULL with err set when the node is down or does not answer in time. */
 json_t		*node_call(json_t *req, char *err, size_t errlen);
 /* The error a reply carries. */
 const char	*node_error(json_t *reply);

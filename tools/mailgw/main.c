@@ -149,15 +149,15 @@ reap(struct kids *k, const struct lsn *lsn, size_t n_lsn, struct outq *outq)
 				 * after a pause (no tight crash loop). */
 				log_warnx("event=worker_exited outbound=\"%s\" "
 				    "status=%d", conf->out[i].name, status);
-				k->k_out_start[i] = now_ms() + 1000;
+				k->k_out_start[i] = clock_mono_ms() + 1000;
 			}
 	}
 	for (size_t i = 0; !got_term && i < conf->n_out; i++) {
-		if (k->k_out[i] != 0 || k->k_out_start[i] > now_ms())
+		if (k->k_out[i] != 0 || k->k_out_start[i] > clock_mono_ms())
 			continue;
 		if ((pid = fork()) == -1) {
 			log_warn("fork");
-			k->k_out_start[i] = now_ms() + 1000;
+			k->k_out_start[i] = clock_mono_ms() + 1000;
 			continue;
 		}
 		if (pid == 0) {

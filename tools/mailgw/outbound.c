@@ -7,6 +7,7 @@
  * one is retried with backoff.
  */
 #include "mailgw.h"
+#include "name.h"
 
 /* ------------------------------------------------------------------ */
 /* Outbound.                                                           */
@@ -159,7 +160,7 @@ out_bytes(const struct outmsg *m, struct buf *b)
 	json_array_foreach(m->om_to, i, v) {
 		/* Only what cannot break the header line. */
 		if (json_string_value(v) == NULL ||
-		    !smtp_node_address(json_string_value(v)))
+		    !name_mailbox(json_string_value(v), NULL))
 			continue;
 		buf_printf(b, "%s", shown++ > 0 ? ",\r\n " : "");
 		buf_addr(b, json_string_value(v));
@@ -347,7 +348,7 @@ sc_connect(struct smtpc *c, const char *spec, char *why, size_t whylen)
 static int
 sc_reply(struct smtpc *c, int ehlo)
 {
-	uint64_t	deadline = now_ms() + SMARTHOST_TIMEOUT_MS;
+	uint64_t	deadline = clock_mono_ms() + SMARTHOST_TIMEOUT_MS;
 
 	for (;;) {
 		uint8_t		*nl = memchr(c->sc_in, '\n', c->sc_len);
@@ -387,8 +388,8 @@ sc_reply(struct smtpc *c, int ehlo)
 		}
 		if (c->sc_len == sizeof(c->sc_in))
 			return -1;	/* a reply line over 2 KiB */
-		if (now_ms() >= deadline || poll(&pfd, 1,
-		    (int)(deadline - now_ms())) != 1)
+		if (clock_mono_ms() >= deadline || poll(&pfd, 1,
+		    (int)(deadline - clock_mono_ms())) != 1)
 			return -1;
 		r = recv(c->sc_fd, c->sc_in + c->sc_len,
 		    sizeof(c->sc_in) - c->sc_len, 0);
@@ -714,12 +715,12 @@ out_one(struct outq *q, uint64_t seq, const uint8_t id[32], const char *hex)
 	 * holds no such mail since the sender rule (proto/README.md,
 	 * "Mail"); one from an older store stays here, unsent, and the
 	 * admin removes it (node-ctl mail rm). */
-	if (!smtp_node_address(m.om_from)) {
+	if (!name_mailbox(m.om_from, NULL)) {
 		log_warnx("event=unsendable outbound=\"%s\" id=%s reason="
 		    "\"sender is not a mailbox address\"", o->name, hex);
 		rt = retry_slot(q, id, 1);
 		rt->rt_delay_ms = o->retry_max_ms;
-		rt->rt_next_ms = now_ms() + o->retry_max_ms;
+		rt->rt_next_ms = clock_mono_ms() + o->retry_max_ms;
 		json_decref(r);
 		return;
 	}
@@ -746,7 +747,7 @@ out_one(struct outq *q, uint64_t seq, const uint8_t id[32], const char *hex)
 			    o->name, hex);
 			rt = retry_slot(q, id, 1);
 			rt->rt_delay_ms = o->retry_max_ms;
-			rt->rt_next_ms = now_ms() + o->retry_max_ms;
+			rt->rt_next_ms = clock_mono_ms() + o->retry_max_ms;
 			break;
 		}
 		retry_clear(q, id);
@@ -765,7 +766,7 @@ out_one(struct outq *q, uint64_t seq, const uint8_t id[32], const char *hex)
 		rt->rt_delay_ms = rt->rt_delay_ms == 0 ? o->retry_min_ms :
 		    rt->rt_delay_ms >= o->retry_max_ms / 2 ? o->retry_max_ms :
 		    rt->rt_delay_ms * 2;
-		rt->rt_next_ms = now_ms() + rt->rt_delay_ms;
+		rt->rt_next_ms = clock_mono_ms() + rt->rt_delay_ms;
 		log_warnx("event=deferred outbound=\"%s\" id=%s retry_ms=%u "
 		    "reason=\"%s\"", o->name, hex, rt->rt_delay_ms, err);
 		break;
@@ -783,7 +784,7 @@ out_tick(struct outq *q)
 	char				 err[256];
 	json_t				*r, *list, *v;
 	size_t				 i, handled = 0;
-	uint64_t			 now = now_ms();
+	uint64_t			 now = clock_mono_ms();
 
 	q->oq_next_ms = now + o->poll_ms;
 	r = node_call(json_pack("{s:s, s:s}", "cmd", "mail_ls", "mailbox",
@@ -821,7 +822,7 @@ out_tick(struct outq *q)
 			continue;
 		seq = (uint64_t)json_integer_value(seqv);
 		if ((rt = retry_slot(q, id, 0)) != NULL &&
-		    rt->rt_next_ms > now_ms())
+		    rt->rt_next_ms > clock_mono_ms())
 			continue;
 		handled++;
 		if (kind == NULL) {
@@ -830,7 +831,7 @@ out_tick(struct outq *q)
 			    PRIu64, o->name, hex, seq);
 			rt = retry_slot(q, id, 1);
 			rt->rt_delay_ms = o->retry_max_ms;
-			rt->rt_next_ms = now_ms() + o->retry_max_ms;
+			rt->rt_next_ms = clock_mono_ms() + o->retry_max_ms;
 			continue;
 		}
 		if (strcmp(kind, "mail") != 0) {
@@ -873,7 +874,7 @@ out_run(struct outq *q)
 		uint64_t	now;
 
 		out_tick(q);
-		while (!got_term && (now = now_ms()) < q->oq_next_ms)
+		while (!got_term && (now = clock_mono_ms()) < q->oq_next_ms)
 			poll(NULL, 0, (int)(q->oq_next_ms - now));
 	}
 	free(q->oq_journal);

@@ -4,6 +4,7 @@
  * with -d the same reply read from a stopped node's store, read-only;
  * and printing what came back without letting it steer the terminal.
  */
+#include "ctl_client.h"
 #include "esc.h"
 #include "node-ctl.h"
 
@@ -36,31 +37,9 @@ bad(const char *fmt, ...)
 	fail(2, fmt, ap);
 }
 
+const char	*sock_path;	/* -s, or -c's control socket */
 const char	*data_dir;	/* -d: read a stopped node's store */
 const char	*self_name;	/* -c: the node's name, from its config */
-
-/* 1 if something accepts connections on the unix socket at path. */
-int
-listening(const char *path)
-{
-	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
-	int			fd, err;
-
-	if (strlen(path) >= sizeof(sun.sun_path) ||
-	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return 1;	/* cannot tell: let ZeroMQ try */
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		close(fd);
-		return 1;
-	}
-	err = errno;
-	close(fd);
-	if (err == EACCES)
-		die("%s: permission denied: only the node's own user may use "
-		    "its control socket", path);
-	return err != ECONNREFUSED && err != ENOENT;
-}
 
 /* Prints the reply with --json; dies if it says the command failed. */
 json_t *
@@ -115,78 +94,91 @@ local_self(void)
 	return name;
 }
 
+/* The store -d opened, for status, which reads more than a transaction. */
+static store_t	*local_store;
+
+json_t *
+local_status(store_txn_t *txn, json_t *req, char *err, size_t errlen)
+{
+	char	*self = local_self();
+	json_t	*r;
+
+	(void)txn;
+	(void)req;
+	(void)err;
+	(void)errlen;
+	/* The root has no chain: its name is in its config alone. */
+	r = json_pack("{s:s, s:s, s:b, s:o, s:o}", "name", self != NULL ?
+	    self : "", "path", data_dir, "running", 0, "store",
+	    view_store(local_store), "instance", view_hex(store_instance(
+	    local_store), STORE_INSTANCE_BYTES));
+	free(self);
+	return r;
+}
+
+/* mail cat without marking the message read. */
+json_t *
+local_mail_cat(store_txn_t *txn, json_t *req, char *err, size_t errlen)
+{
+	uint64_t	seq;
+
+	return view_mail_cat(txn, req, &seq, err, errlen);
+}
+
+/* The custody here: the one hop -d can tell, named by its store. */
+json_t *
+local_trace(store_txn_t *txn, json_t *req, char *err, size_t errlen)
+{
+	json_t	*r = view_trace(txn, req, err, errlen);
+
+	if (r != NULL)
+		json_object_set_new(r, "node", json_string(data_dir));
+	return r;
+}
+
+/* db ls says this node's level and whether it holds a replica when the
+ * view knows which node it is (as ctl.c tells it). */
+json_t *
+local_db_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
+{
+	char	*self = local_self();
+
+	if (self != NULL)
+		json_object_set_new(req, "self", json_string(self));
+	free(self);
+	return doc_view_db_ls(txn, req, err, errlen);
+}
+
 /*
  * The same replies from a stopped node's store, opened read-only: the
- * commands that only read it. mail cat does not mark a message read.
+ * commands of the table with a reader (cc_local). db acl with entries
+ * changes the ACL: a write.
  */
 json_t *
 local_call(json_t *req)
 {
-	const char		*cmd = json_string_value(json_object_get(req,
-	    "cmd"));
 	struct store_opts	 opts = { .read_only = 1 };
-	store_t			*st = NULL;
 	store_txn_t		*txn = NULL;
 	json_t			*r = NULL;
-	char			 err[512] = "";
-	uint64_t		 seq;
-	doc_view_fn		 view = doc_view_find(cmd);
-	int			 rc;
+	char			 err[512] = "", list[256];
+	int			 rc, set = json_object_get(req, "set") != NULL;
 
-	/* db acl with entries changes the ACL: a write. */
-	if (json_object_get(req, "set") != NULL)
-		view = NULL;
-	if ((rc = store_open(&st, data_dir, &opts)) != 0)
+	if ((rc = store_open(&local_store, data_dir, &opts)) != 0)
 		die("%s: cannot open the store read-only: %s", data_dir,
 		    store_strerror(rc));
-	if (strcmp(cmd, "status") == 0) {
-		char	*self = local_self();
-
-		/* The root has no chain: its name is in its config alone. */
-		r = json_pack("{s:s, s:s, s:b, s:o, s:o}", "name", self !=
-		    NULL ? self : "", "path", data_dir, "running", 0, "store",
-		    view_store(st), "instance", view_hex(store_instance(st),
-		    STORE_INSTANCE_BYTES));
-		free(self);
-	} else if (strcmp(cmd, "mail_ls") == 0 || strcmp(cmd, "mail_cat") == 0 ||
-	    strcmp(cmd, "trace") == 0) {
-		if ((rc = store_txn_begin(st, STORE_RDONLY, &txn)) != 0)
+	if (cur_cmd->cc_local != NULL && !set) {
+		if ((rc = store_txn_begin(local_store, STORE_RDONLY,
+		    &txn)) != 0)
 			die("%s: %s", data_dir, store_strerror(rc));
-		if (strcmp(cmd, "mail_ls") == 0)
-			r = view_mail_ls(txn, req, err, sizeof(err));
-		else if (strcmp(cmd, "mail_cat") == 0)
-			r = view_mail_cat(txn, req, &seq, err, sizeof(err));
-		else if ((r = view_trace(txn, req, err, sizeof(err))) != NULL)
-			json_object_set_new(r, "node", json_string(data_dir));
-		store_txn_abort(&txn);
-	} else if (view != NULL) {
-		char	*self;
-
-		/* db ls says this node's level and whether it holds a replica
-		 * when the view knows which node it is (as ctl.c tells it). */
-		if (strcmp(cmd, "db_ls") == 0 && (self = local_self()) != NULL) {
-			json_object_set_new(req, "self", json_string(self));
-			free(self);
-		}
-		if ((rc = store_txn_begin(st, STORE_RDONLY, &txn)) != 0)
-			die("%s: %s", data_dir, store_strerror(rc));
-		r = view(txn, req, err, sizeof(err));
+		r = cur_cmd->cc_local(txn, req, err, sizeof(err));
 		store_txn_abort(&txn);
 	} else {
-		char	name[64];
-
-		/* "db_create" -> "db create", as the user typed it. */
-		snprintf(name, sizeof(name), "%s", cmd);
-		for (char *c = name; *c != '\0'; c++)
-			if (*c == '_')
-				*c = ' ';
-		snprintf(err, sizeof(err), "%s%s needs a running node; -d reads "
-		    "a stopped node's store (status, mail ls, mail cat, trace, "
-		    "db ls, db acl, db digest, doc get, doc ls, doc history, "
-		    "doc conflicts, doc attachment)", name, strcmp(cmd, "db_acl") == 0 ?
-		    " with entries" : "");
+		cmd_local_list(list, sizeof(list));
+		snprintf(err, sizeof(err), "%s%s needs a running node; -d "
+		    "reads a stopped node's store (%s)", cur_cmd->cc_name,
+		    set ? " with entries" : "", list);
 	}
-	store_close(&st);
+	store_close(&local_store);
 	json_decref(req);
 	if (r == NULL)
 		r = json_pack("{s:b, s:s}", "ok", 0, "error", err);
@@ -195,57 +187,37 @@ local_call(json_t *req)
 	return checked(r);
 }
 
-/* Sends req (consumed) and returns the reply object; dies on failure. */
+/*
+ * Sends req (consumed) and returns the reply object; dies on failure,
+ * saying what to do in node-ctl's words.
+ */
 json_t *
-call(const char *sock_path, json_t *req)
+call(json_t *req)
 {
-	struct stat	 sb;
-	void		*ctx, *s;
-	char		*ep, *out;
-	int		 timeout = REPLY_TIMEOUT_MS, linger = 0;
-	zmq_msg_t	 msg;
+	ctl_client_t	*c;
 	json_t		*reply;
-	json_error_t	 jerr;
+	char		 err[512];
+	int		 rc;
 
 	if (data_dir != NULL)
 		return local_call(req);
-	if (stat(sock_path, &sb) == -1 && errno == EACCES)
-		die("%s: permission denied: only the node's own user may use "
-		    "its control socket", sock_path);
-	if (stat(sock_path, &sb) == -1 || !S_ISSOCK(sb.st_mode) ||
-	    !listening(sock_path))
+	c = ctl_client_new(sock_path, REPLY_TIMEOUT_MS);
+	rc = ctl_client_call(c, req, &reply, err, sizeof(err));
+	ctl_client_free(&c);
+	switch (rc) {
+	case CTL_CLIENT_OK:
+		return checked(reply);
+	case CTL_CLIENT_DOWN:
 		die("no node listening on %s: start it, or use -d DATADIR to "
 		    "read its store", sock_path);
-	out = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	if (out == NULL)
-		die("out of memory");
-	if (strlen(out) > CTL_MAX_REQUEST)
-		die("the request is over %d bytes, the most the control socket "
-		    "takes", CTL_MAX_REQUEST);
-	if (asprintf(&ep, "ipc://%s", sock_path) == -1)
-		die("out of memory");
-	ctx = zmq_ctx_new();
-	s = zmq_socket(ctx, ZMQ_REQ);
-	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
-	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
-	if (zmq_connect(s, ep) != 0)
-		die("%s: %s", sock_path, zmq_strerror(errno));
-	if (zmq_send(s, out, strlen(out), 0) == -1)
-		die("%s: %s", sock_path, zmq_strerror(errno));
-	free(out);
-	zmq_msg_init(&msg);
-	if (zmq_msg_recv(&msg, s, 0) == -1)
+	case CTL_CLIENT_TIMEOUT:
 		die("no answer from the node on %s within %d s: is it running "
 		    "(and yours)?", sock_path, REPLY_TIMEOUT_MS / 1000);
-	reply = json_loadb(zmq_msg_data(&msg), zmq_msg_size(&msg), 0, &jerr);
-	zmq_msg_close(&msg);
-	zmq_close(s);
-	zmq_ctx_term(ctx);
-	free(ep);
-	if (reply == NULL || !json_is_object(reply))
+	case CTL_CLIENT_BAD_REPLY:
 		die("the node sent a reply that is not JSON");
-	return checked(reply);
+	default:	/* denied, too big, ZeroMQ: err says it all */
+		die("%s", err);
+	}
 }
 
 const char *

@@ -1,17 +1,19 @@
 /*
  * node-ctl/commands.c: the node's and the network's commands (status,
- * peers, queue, send, mail, replicate, trace, cert, route, network,
- * metrics): a request each, the reply as a table or as it is (--json).
+ * peers, queue, send, mail, replicate, trace, route, network, metrics,
+ * cert): a request each, the reply as a table or as it is (--json).
  */
 #include "node-ctl.h"
 
 int
-cmd_status(const char *sock)
+cmd_status(int argc, char **argv)
 {
-	json_t	*r = call(sock, json_pack("{s:s}", "cmd", "status"));
+	json_t	*r = call(json_pack("{s:s}", "cmd", "status"));
 	json_t	*st = json_object_get(r, "store"), *c, *v;
 	const char *k;
 
+	(void)argc;
+	(void)argv;
 	if (!json_out && !json_is_true(json_object_get(r, "running"))) {
 		printf("name      %s\nstore     %s (node stopped; read-only)\n"
 		    "instance  %s\n", str(r, "name")[0] != '\0' ?
@@ -40,12 +42,14 @@ cmd_status(const char *sock)
 }
 
 int
-cmd_peers(const char *sock)
+cmd_peers(int argc, char **argv)
 {
-	json_t	*r = call(sock, json_pack("{s:s}", "cmd", "peers"));
+	json_t	*r = call(json_pack("{s:s}", "cmd", "peers"));
 	json_t	*p;
 	size_t	 i;
 
+	(void)argc;
+	(void)argv;
 	if (!json_out) {
 		printf("%-28s %-3s %-9s %8s %8s %6s %8s %6s %7s %7s %4s %6s "
 		    "%7s  %s\n", "PEER", "DIR", "STATE", "SENT", "ACKED", "LAG",
@@ -77,12 +81,14 @@ cmd_peers(const char *sock)
 }
 
 int
-cmd_queue(const char *sock)
+cmd_queue(int argc, char **argv)
 {
 	static const char *const lanes[] = { "urgent", "normal", "bulk" };
-	json_t	*r = call(sock, json_pack("{s:s}", "cmd", "queue")), *p, *q;
+	json_t	*r = call(json_pack("{s:s}", "cmd", "queue")), *p, *q;
 	size_t	 i;
 
+	(void)argc;
+	(void)argv;
 	if (!json_out) {
 		printf("%-28s %-9s %17s %17s %17s\n", "PEER", "STATE",
 		    "URGENT", "NORMAL", "BULK");
@@ -127,7 +133,7 @@ read_text(const char *path, size_t *len)
 }
 
 int
-cmd_send(const char *sock, int argc, char **argv)
+cmd_send(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
@@ -186,8 +192,9 @@ cmd_send(const char *sock, int argc, char **argv)
 			usage();
 		}
 	}
-	if (from == NULL || optind >= argc)
+	if (from == NULL)
 		usage();
+	cmd_operands(argc - optind);
 	to = json_array();
 	for (int i = optind; i < argc; i++)
 		json_array_append_new(to, json_string(argv[i]));
@@ -200,119 +207,153 @@ cmd_send(const char *sock, int argc, char **argv)
 		die("subject and text must be UTF-8");
 	if (key != NULL)
 		json_object_set_new(req, "key", json_string(key));
-	if (expires_s > 0) {
-		struct timespec	ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
+	if (expires_s > 0)
 		json_object_set_new(req, "expires_ms", json_integer(
-		    (json_int_t)ts.tv_sec * 1000 + expires_s * 1000));
-	}
-	r = call(sock, req);
+		    (json_int_t)clock_wall_ms() + expires_s * 1000));
+	r = call(req);
 	if (!json_out)
 		printf("%s\n", str(r, "id"));
 	json_decref(r);
 	return 0;
 }
 
-int
-cmd_mail(const char *sock, int argc, char **argv)
+/* SEQ: a message number from mail ls. */
+static long long
+mail_seq(const char *arg)
 {
-	json_t		*r, *m, *v;
-	size_t		 i;
 	char		*end;
 	long long	 seq;
 
-	if ((argc == 3 || (argc == 5 && strcmp(argv[3], "--from") == 0)) &&
-	    strcmp(argv[1], "ls") == 0) {
-		seq = 1;
-		if (argc == 5) {
-			errno = 0;
-			seq = strtoll(argv[4], &end, 10);
-			if (errno || *end || seq < 1)
-				bad("--from: a message number: %s", argv[4]);
-		}
-		r = call(sock, json_pack("{s:s, s:s, s:I}", "cmd", "mail_ls",
-		    "mailbox", argv[2], "from", (json_int_t)seq));
-		if (!json_out) {
-			printf("%5s %-4s %-32s %-12s %s\n", "SEQ", "READ",
-			    "FROM", "ID", "SUBJECT");
-			json_array_foreach(json_object_get(r, "messages"), i,
-			    m) {
-				printf("%5lld %-4s ", num(m, "seq"),
-				    json_is_true(json_object_get(m, "read")) ?
-				    "yes" : "");
-				print_cell(str(m, "from"), 32);
-				printf(" %-12.12s ", str(m, "id"));
-				print_safe(str(m, "subject"), 0);
-				printf("\n");
-			}
-			if (json_object_get(r, "next") != NULL)
-				printf("(more: node-ctl mail ls %s --from %lld)\n",
-				    argv[2], num(r, "next"));
-		}
-	} else if (argc == 4 && strcmp(argv[1], "cat") == 0) {
+	errno = 0;
+	seq = strtoll(arg, &end, 10);
+	if (errno || *end || seq < 1)
+		bad("SEQ: a message number from mail ls: %s", arg);
+	return seq;
+}
+
+/* mail ls MAILBOX [--from SEQ]: --from only after the mailbox. */
+int
+cmd_mail_ls(int argc, char **argv)
+{
+	json_t		*r, *m;
+	size_t		 i;
+	char		*end;
+	long long	 seq = 1;
+
+	if (argc == 4 && strcmp(argv[2], "--from") == 0) {
 		errno = 0;
 		seq = strtoll(argv[3], &end, 10);
 		if (errno || *end || seq < 1)
-			bad("SEQ: a message number from mail ls: %s", argv[3]);
-		r = call(sock, json_pack("{s:s, s:s, s:I}", "cmd", "mail_cat",
-		    "mailbox", argv[2], "seq", (json_int_t)seq));
-		if (!json_out) {
-			printf("Id:      %s\nFrom:    ", str(r, "id"));
-			print_safe(str(r, "from"), 0);
-			printf("\nTo:      ");
-			json_array_foreach(json_object_get(r, "to"), i, m) {
-				printf(i ? ", " : "");
-				print_safe(json_string_value(m) ?
-				    json_string_value(m) : "", 0);
-			}
-			printf("\nDate:    ");
-			print_time(num(r, "created_ms"));
-			printf("\nSubject: ");
-			print_safe(str(r, "subject"), 0);
-			if ((m = json_object_get(r, "report")) != NULL) {
-				printf("\nReport:  ");
-				print_safe(str(m, "result"), 0);
-				printf(" (reason %lld) ", num(m, "reason"));
-				print_safe(str(m, "message_id"), 0);
-				printf("\nFor:     ");
-				json_array_foreach(json_object_get(m,
-				    "recipients"), i, v) {
-					printf(i ? ", " : "");
-					print_safe(json_string_value(v) ?
-					    json_string_value(v) : "", 0);
-				}
-				printf("\nDetail:  ");
-				print_safe(str(m, "detail"), 0);
-			}
-			printf("\n\n");
-			print_safe(str(r, "text"), 1);
+			bad("--from: a message number: %s", argv[3]);
+		argc -= 2;
+	}
+	cmd_operands(argc - 1);
+	r = call(json_pack("{s:s, s:s, s:I}", "cmd", "mail_ls", "mailbox",
+	    argv[1], "from", (json_int_t)seq));
+	if (!json_out) {
+		printf("%5s %-4s %-32s %-12s %s\n", "SEQ", "READ", "FROM", "ID",
+		    "SUBJECT");
+		json_array_foreach(json_object_get(r, "messages"), i, m) {
+			printf("%5lld %-4s ", num(m, "seq"), json_is_true(
+			    json_object_get(m, "read")) ? "yes" : "");
+			print_cell(str(m, "from"), 32);
+			printf(" %-12.12s ", str(m, "id"));
+			print_safe(str(m, "subject"), 0);
 			printf("\n");
 		}
-	} else if (argc == 4 && strcmp(argv[1], "rm") == 0) {
-		errno = 0;
-		seq = strtoll(argv[3], &end, 10);
-		if (errno || *end || seq < 1)
-			bad("SEQ: a message number from mail ls: %s", argv[3]);
-		r = call(sock, json_pack("{s:s, s:s, s:I}", "cmd", "mail_rm",
-		    "mailbox", argv[2], "seq", (json_int_t)seq));
-		if (!json_out)
-			printf("removed %s %lld\n", argv[2], seq);
-	} else
-		usage();
+		if (json_object_get(r, "next") != NULL)
+			printf("(more: node-ctl mail ls %s --from %lld)\n",
+			    argv[1], num(r, "next"));
+	}
+	json_decref(r);
+	return 0;
+}
+
+/* A report's result, reason, message, recipients and detail. */
+static void
+print_report(json_t *m)
+{
+	json_t	*v;
+	size_t	 i;
+
+	printf("\nReport:  ");
+	print_safe(str(m, "result"), 0);
+	printf(" (reason %lld) ", num(m, "reason"));
+	print_safe(str(m, "message_id"), 0);
+	printf("\nFor:     ");
+	json_array_foreach(json_object_get(m, "recipients"), i, v) {
+		printf(i ? ", " : "");
+		print_safe(json_string_value(v) ? json_string_value(v) : "", 0);
+	}
+	printf("\nDetail:  ");
+	print_safe(str(m, "detail"), 0);
+}
+
+int
+cmd_mail_cat(int argc, char **argv)
+{
+	long long	 seq = mail_seq(argv[2]);
+	json_t		*r, *m;
+	size_t		 i;
+
+	(void)argc;
+	r = call(json_pack("{s:s, s:s, s:I}", "cmd", "mail_cat", "mailbox",
+	    argv[1], "seq", (json_int_t)seq));
+	if (!json_out) {
+		printf("Id:      %s\nFrom:    ", str(r, "id"));
+		print_safe(str(r, "from"), 0);
+		printf("\nTo:      ");
+		json_array_foreach(json_object_get(r, "to"), i, m) {
+			printf(i ? ", " : "");
+			print_safe(json_string_value(m) ?
+			    json_string_value(m) : "", 0);
+		}
+		printf("\nDate:    ");
+		print_time(num(r, "created_ms"));
+		printf("\nSubject: ");
+		print_safe(str(r, "subject"), 0);
+		if ((m = json_object_get(r, "report")) != NULL)
+			print_report(m);
+		printf("\n\n");
+		print_safe(str(r, "text"), 1);
+		putchar('\n');
+	}
 	json_decref(r);
 	return 0;
 }
 
 int
-cmd_replicate(const char *sock, const char *peer)
+cmd_mail_rm(int argc, char **argv)
 {
-	json_t	*req = json_pack("{s:s}", "cmd", "replicate"), *r, *p;
+	long long	 seq = mail_seq(argv[2]);
+	json_t		*r;
+
+	(void)argc;
+	r = call(json_pack("{s:s, s:s, s:I}", "cmd", "mail_rm", "mailbox",
+	    argv[1], "seq", (json_int_t)seq));
+	if (!json_out)
+		printf("removed %s %lld\n", argv[1], seq);
+	json_decref(r);
+	return 0;
+}
+
+/* The reply to {"cmd": cmd}, with key: argv[1] if it was given. */
+static json_t *
+call_with(const char *cmd, const char *key, int argc, char **argv)
+{
+	json_t	*req = json_pack("{s:s}", "cmd", cmd);
+
+	if (argc == 2)
+		json_object_set_new(req, key, json_string(argv[1]));
+	return call(req);
+}
+
+int
+cmd_replicate(int argc, char **argv)
+{
+	json_t	*r = call_with("replicate", "peer", argc, argv), *p;
 	size_t	 i;
 
-	if (peer != NULL)
-		json_object_set_new(req, "peer", json_string(peer));
-	r = call(sock, req);
 	if (!json_out)
 		json_array_foreach(json_object_get(r, "peers"), i, p)
 			printf("%-28s %s\n", str(p, "peer"), str(p, "action"));
@@ -349,13 +390,14 @@ print_hop(json_t *h)
 
 /* Custody of a record here and, from a running node, along its path. */
 int
-cmd_trace(const char *sock, const char *id)
+cmd_trace(int argc, char **argv)
 {
-	json_t	*r = call(sock, json_pack("{s:s, s:s}", "cmd", "trace", "id",
-	    id));
+	json_t	*r = call(json_pack("{s:s, s:s}", "cmd", "trace", "id",
+	    argv[1]));
 	json_t	*h;
 	size_t	 i;
 
+	(void)argc;
 	if (!json_out) {
 		if (json_object_get(r, "hops") == NULL) {
 			/* -d: this store alone */
@@ -372,7 +414,42 @@ cmd_trace(const char *sock, const char *id)
 }
 
 int
-cmd_cert(const char *sock, int argc, char **argv)
+cmd_cert_revoke(int argc, char **argv)
+{
+	json_t	*r = call(json_pack("{s:s, s:s, s:s}", "cmd", "cert_revoke",
+	    "id", argv[1], "reason", argc == 3 ? argv[2] : ""));
+
+	if (!json_out)
+		printf("revoked by %s\n", str(r, "id"));
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_cert_ls(int argc, char **argv)
+{
+	json_t	*r = call_with("cert_ls", "under", argc, argv), *ce;
+	size_t	 i;
+
+	if (!json_out) {
+		printf("%-32s %-13s %-24s %-24s %-16s %s\n", "SUBJECT",
+		    "STATE", "NOT BEFORE", "NOT AFTER", "KEY", "ID");
+		json_array_foreach(json_object_get(r, "certs"), i, ce) {
+			printf("%-32s %-13s ", str(ce, "subject"),
+			    str(ce, "state"));
+			print_time(num(ce, "not_before_ms"));
+			printf(" ");
+			print_time(num(ce, "not_after_ms"));
+			printf(" %.16s %s\n", str(ce, "key"), str(ce, "id"));
+		}
+	}
+	json_decref(r);
+	return 0;
+}
+
+/* cert issue NAME PUBKEY, then -o CHAINFILE and --days N. */
+int
+cmd_cert_issue(int argc, char **argv)
 {
 	const char		*out = NULL;
 	long long		 days = 365;
@@ -382,41 +459,8 @@ cmd_cert(const char *sock, int argc, char **argv)
 	size_t			 i, len;
 	int			 rc;
 
-	if ((argc == 3 || argc == 4) && strcmp(argv[1], "revoke") == 0) {
-		r = call(sock, json_pack("{s:s, s:s, s:s}", "cmd",
-		    "cert_revoke", "id", argv[2], "reason", argc == 4 ?
-		    argv[3] : ""));
-		if (!json_out)
-			printf("revoked by %s\n", str(r, "id"));
-		json_decref(r);
-		return 0;
-	}
-	if ((argc == 2 || argc == 3) && strcmp(argv[1], "ls") == 0) {
-		json_t	*req = json_pack("{s:s}", "cmd", "cert_ls"), *ce;
-
-		if (argc == 3)
-			json_object_set_new(req, "under", json_string(argv[2]));
-		r = call(sock, req);
-		if (!json_out) {
-			printf("%-32s %-13s %-24s %-24s %-16s %s\n", "SUBJECT",
-			    "STATE", "NOT BEFORE", "NOT AFTER", "KEY", "ID");
-			json_array_foreach(json_object_get(r, "certs"), i,
-			    ce) {
-				printf("%-32s %-13s ", str(ce, "subject"),
-				    str(ce, "state"));
-				print_time(num(ce, "not_before_ms"));
-				printf(" ");
-				print_time(num(ce, "not_after_ms"));
-				printf(" %.16s %s\n", str(ce, "key"),
-				    str(ce, "id"));
-			}
-		}
-		json_decref(r);
-		return 0;
-	}
-	if (argc < 4 || strcmp(argv[1], "issue") != 0)
-		usage();
-	for (int k = 4; k < argc; k++) {
+	cmd_operands(argc < 3 ? argc - 1 : 2);
+	for (int k = 3; k < argc; k++) {
 		if (strcmp(argv[k], "-o") == 0 && k + 1 < argc)
 			out = argv[++k];
 		else if (strcmp(argv[k], "--days") == 0 && k + 1 < argc) {
@@ -429,8 +473,8 @@ cmd_cert(const char *sock, int argc, char **argv)
 	}
 	if (out == NULL)
 		usage();
-	r = call(sock, json_pack("{s:s, s:s, s:s, s:I}", "cmd", "cert_issue",
-	    "subject", argv[2], "key", argv[3], "days", (json_int_t)days));
+	r = call(json_pack("{s:s, s:s, s:s, s:I}", "cmd", "cert_issue",
+	    "subject", argv[1], "key", argv[2], "days", (json_int_t)days));
 	c.n = json_array_size(json_object_get(r, "chain"));
 	if (c.n == 0 || c.n > CERT_MAX_CHAIN)
 		die("the node sent a chain of %zu certificates", c.n);
@@ -451,18 +495,20 @@ cmd_cert(const char *sock, int argc, char **argv)
 		die("%s: %s", out, cert_strerror(rc));
 	if (!json_out)
 		printf("%s: certificate %s for %s (%zu in chain)\n", out,
-		    str(r, "id"), argv[2], c.n);
+		    str(r, "id"), argv[1], c.n);
 	cert_chain_free(&c);
 	json_decref(r);
 	return 0;
 }
 
 int
-cmd_route(const char *sock, const char *addr)
+cmd_route(int argc, char **argv)
 {
-	json_t	*r = call(sock, json_pack("{s:s, s:s}", "cmd", "route",
+	const char	*addr = argv[1];
+	json_t		*r = call(json_pack("{s:s, s:s}", "cmd", "route",
 	    "address", addr));
 
+	(void)argc;
 	if (!json_out) {
 		printf("%s: %s", addr, str(r, "next"));
 		if (str(r, "link")[0] != '\0')
@@ -475,11 +521,13 @@ cmd_route(const char *sock, const char *addr)
 
 /* Every node below this one, from the status reports each sends up. */
 int
-cmd_network(const char *sock)
+cmd_network(int argc, char **argv)
 {
-	json_t	*r = call(sock, json_pack("{s:s}", "cmd", "network")), *o;
+	json_t	*r = call(json_pack("{s:s}", "cmd", "network")), *o;
 	size_t	 i;
 
+	(void)argc;
+	(void)argv;
 	if (!json_out) {
 		printf("%-32s %-8s %9s %6s %8s %7s %7s  %s\n", "NODE",
 		    "VERSION", "UPTIME", "PEERS", "BACKLOG", "ERRORS", "AGE",
@@ -511,10 +559,12 @@ cmd_network(const char *sock)
 }
 
 int
-cmd_metrics(const char *sock)
+cmd_metrics(int argc, char **argv)
 {
-	json_t	*r = call(sock, json_pack("{s:s}", "cmd", "metrics"));
+	json_t	*r = call(json_pack("{s:s}", "cmd", "metrics"));
 
+	(void)argc;
+	(void)argv;
 	if (!json_out)
 		fputs(str(r, "text"), stdout);
 	json_decref(r);

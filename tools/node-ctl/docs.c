@@ -369,79 +369,99 @@ print_acl(json_t *r)
 	}
 }
 
-int
-cmd_db(const char *sock, int argc, char **argv)
+/* The words of a db command: operands only, none that looks like an
+ * option. */
+static void
+db_words(int argc, char **argv)
 {
-	const char	*sub = argc > 1 ? argv[1] : NULL;
-	json_t		*r, *d;
-	size_t		 i;
-
-	if (subcmd_find("db", sub) == NULL)
-		subcmd_usage("db", sub);
-	for (int k = 2; k < argc; k++)
+	for (int k = 1; k < argc; k++)
 		if (argv[k][0] == '-' && argv[k][1] != '\0')
-			bad("%s: db %s takes no options", argv[k], sub);
-	if (strcmp(sub, "create") == 0) {
-		if (argc < 4)
-			subcmd_usage("db", sub);
-		r = call(sock, json_pack("{s:s, s:o, s:o, s:o}", "cmd",
-		    "db_create", "db", utf8("DB", argv[2]), "scope",
-		    utf8("SCOPE", argv[3]), "acl",
-		    parse_acl(argc - 4, argv + 4, 0)));
-		if (!json_out) {
-			printf("created ");
-			print_safe(str(r, "db"), 0);
-			printf(" (acl %s)\n", str(r, "acl_id"));
-		}
-	} else if (strcmp(sub, "ls") == 0) {
-		if (argc != 2)
-			subcmd_usage("db", sub);
-		r = call(sock, json_pack("{s:s}", "cmd", "db_ls"));
-		if (!json_out) {
-			printf("%-24s %-28s %-9s %-7s %7s %7s %9s  %s\n", "DB",
-			    "SCOPE", "LEVEL", "REPLICA", "DOCS", "DELETED",
-			    "CONFLICTS", "CREATOR");
-			json_array_foreach(json_object_get(r, "dbs"), i, d) {
-				print_cell(str(d, "db"), 24);
-				printf(" ");
-				print_cell(str(d, "scope"), 28);
-				printf(" ");
-				/* -d on the root's store cannot tell. */
-				print_cell(json_object_get(d, "level") ?
-				    str(d, "level") : "-", 9);
-				printf(" %-7s %7lld %7lld %9lld  ",
-				    json_object_get(d, "replica") == NULL ? "-" :
-				    json_is_true(json_object_get(d,
-				    "replica")) ? "yes" : "no", num(d, "docs"),
-				    num(d, "deleted"), num(d, "conflicts"));
-				print_safe(str(d, "creator"), 0);
-				printf("\n");
-			}
-		}
-	} else if (strcmp(sub, "acl") == 0) {
-		json_t	*req;
+			bad("%s: %s takes no options", argv[k],
+			    cur_cmd->cc_name);
+	cmd_operands(argc - 1);
+}
 
-		if (argc < 3)
-			subcmd_usage("db", sub);
-		req = json_pack("{s:s, s:o}", "cmd", "db_acl", "db",
-		    utf8("DB", argv[2]));
-		if (argc > 3)
-			json_object_set_new(req, "set",
-			    parse_acl(argc - 3, argv + 3, 1));
-		r = call(sock, req);
-		if (!json_out)
-			print_acl(r);
-	} else {	/* digest */
-		if (argc != 3)
-			subcmd_usage("db", sub);
-		r = call(sock, json_pack("{s:s, s:o}", "cmd", "db_digest",
-		    "db", utf8("DB", argv[2])));
-		if (!json_out) {
-			printf("%s  ", str(r, "digest"));
-			print_safe(str(r, "db"), 0);
-			printf("  docs %lld, conflicts %lld\n", num(r, "docs"),
-			    num(r, "conflicts"));
-		}
+int
+cmd_db_create(int argc, char **argv)
+{
+	json_t	*r;
+
+	db_words(argc, argv);
+	r = call(json_pack("{s:s, s:o, s:o, s:o}", "cmd", "db_create", "db",
+	    utf8("DB", argv[1]), "scope", utf8("SCOPE", argv[2]), "acl",
+	    parse_acl(argc - 3, argv + 3, 0)));
+	if (!json_out) {
+		printf("created ");
+		print_safe(str(r, "db"), 0);
+		printf(" (acl %s)\n", str(r, "acl_id"));
+	}
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_db_ls(int argc, char **argv)
+{
+	json_t	*r, *d;
+	size_t	 i;
+
+	db_words(argc, argv);
+	r = call(json_pack("{s:s}", "cmd", "db_ls"));
+	if (json_out)
+		goto done;
+	printf("%-24s %-28s %-9s %-7s %7s %7s %9s  %s\n", "DB", "SCOPE",
+	    "LEVEL", "REPLICA", "DOCS", "DELETED", "CONFLICTS", "CREATOR");
+	json_array_foreach(json_object_get(r, "dbs"), i, d) {
+		print_cell(str(d, "db"), 24);
+		printf(" ");
+		print_cell(str(d, "scope"), 28);
+		printf(" ");
+		/* -d on the root's store cannot tell. */
+		print_cell(json_object_get(d, "level") ? str(d, "level") : "-",
+		    9);
+		printf(" %-7s %7lld %7lld %9lld  ",
+		    json_object_get(d, "replica") == NULL ? "-" :
+		    json_is_true(json_object_get(d, "replica")) ? "yes" : "no",
+		    num(d, "docs"), num(d, "deleted"), num(d, "conflicts"));
+		print_safe(str(d, "creator"), 0);
+		printf("\n");
+	}
+done:
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_db_acl(int argc, char **argv)
+{
+	json_t	*req, *r;
+
+	db_words(argc, argv);
+	req = json_pack("{s:s, s:o}", "cmd", "db_acl", "db",
+	    utf8("DB", argv[1]));
+	if (argc > 2)
+		json_object_set_new(req, "set", parse_acl(argc - 2, argv + 2,
+		    1));
+	r = call(req);
+	if (!json_out)
+		print_acl(r);
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_db_digest(int argc, char **argv)
+{
+	json_t	*r;
+
+	db_words(argc, argv);
+	r = call(json_pack("{s:s, s:o}", "cmd", "db_digest", "db",
+	    utf8("DB", argv[1])));
+	if (!json_out) {
+		printf("%s  ", str(r, "digest"));
+		print_safe(str(r, "db"), 0);
+		printf("  docs %lld, conflicts %lld\n", num(r, "docs"),
+		    num(r, "conflicts"));
 	}
 	json_decref(r);
 	return 0;
@@ -459,115 +479,6 @@ print_revs(json_t *a, int full)
 	json_array_foreach(a, i, e)
 		printf("%s%.*s", i ? ", " : "", full ? 64 : 16,
 		    json_string_value(e) != NULL ? json_string_value(e) : "?");
-}
-
-static void
-doc_get_human(json_t *r)
-{
-	json_t		*v;
-	const char	*k;
-	size_t		 i;
-
-	json_object_foreach(json_object_get(r, "fields"), k, v) {
-		print_safe(k, 0);
-		printf(": ");
-		print_value(v);
-		printf("\n");
-	}
-	printf("rev: %s\n", str(r, "rev"));
-	if (json_array_size(json_object_get(r, "readers")) > 0) {
-		printf("readers: ");
-		json_array_foreach(json_object_get(r, "readers"), i, v) {
-			printf(i ? ", " : "");
-			print_safe(json_string_value(v) != NULL ?
-			    json_string_value(v) : "?", 0);
-		}
-		printf("\n");
-	}
-	json_array_foreach(json_object_get(r, "attachments"), i, v) {
-		printf("attachment: ");
-		print_safe(str(v, "name"), 0);
-		printf(" (");
-		print_safe(str(v, "media_type"), 0);
-		printf(", %lld bytes, %lld of %lld chunks here)\n",
-		    num(v, "size"), num(v, "held"), num(v, "chunks"));
-	}
-	if (json_is_true(json_object_get(r, "deleted")))
-		printf("deleted: yes%s\n", json_is_true(json_object_get(r,
-		    "purged")) ? " (purged)" : "");
-	printf("conflicts: ");
-	print_revs(json_object_get(r, "conflicts"), 1);
-	printf("\n");
-}
-
-static void
-doc_ls_human(json_t *r, const char *db, int deleted)
-{
-	json_t	*d;
-	size_t	 i;
-
-	printf("%-32s %-16s %5s %9s %-7s  %s\n", "ID", "REV", "DEPTH",
-	    "CONFLICTS", "DELETED", "AUTHOR");
-	json_array_foreach(json_object_get(r, "docs"), i, d) {
-		printf("%-32s %-16.16s %5lld %9lld %-7s  ", str(d, "id"),
-		    str(d, "rev"), num(d, "depth"), num(d, "conflicts"),
-		    json_is_true(json_object_get(d, "deleted")) ? "yes" : "");
-		print_safe(str(d, "author"), 0);
-		printf("\n");
-	}
-	if (json_object_get(r, "next") != NULL) {
-		printf("(more: node-ctl doc ls ");
-		print_safe(db, 0);
-		printf(" --from %s%s)\n", str(r, "next"), deleted ?
-		    " --deleted" : "");
-	}
-}
-
-static void
-doc_history_human(json_t *r)
-{
-	json_t	*v;
-	size_t	 i;
-
-	printf("%5s %-64s %-20s %-24s %-20s %s\n", "DEPTH", "REV", "FLAGS",
-	    "CREATED", "ORIGIN", "PARENTS");
-	json_array_foreach(json_object_get(r, "revs"), i, v) {
-		char	flags[32] = "";
-		int	w;
-
-		if (json_is_true(json_object_get(v, "winner")))
-			strcat(flags, ",winner");
-		if (json_is_true(json_object_get(v, "leaf")))
-			strcat(flags, ",leaf");
-		if (json_is_true(json_object_get(v, "deleted")))
-			strcat(flags, ",deleted");
-		printf("%5lld %-64s %-20s ", num(v, "depth"), str(v, "rev"),
-		    flags[0] ? flags + 1 : "-");
-		w = print_iso(num(v, "created_ms"));
-		printf("%*s", w < 25 ? 25 - w : 1, "");
-		print_cell(str(v, "origin"), 20);
-		printf(" ");
-		print_revs(json_object_get(v, "parents"), 0);
-		printf("\n");
-	}
-}
-
-static void
-doc_conflicts_human(json_t *r)
-{
-	json_t	*d, *c;
-	size_t	 i, j;
-
-	printf("%-32s %-64s %s\n", "ID", "REV", "STATUS");
-	json_array_foreach(json_object_get(r, "docs"), i, d) {
-		printf("%-32s %-64s winner\n", str(d, "id"), str(d, "rev"));
-		json_array_foreach(json_object_get(d, "conflicts"), j, c)
-			printf("%-32s %-64s conflict\n", "",
-			    json_string_value(c) != NULL ?
-			    json_string_value(c) : "?");
-	}
-	if (json_array_size(json_object_get(r, "docs")) == 0)
-		printf("(no conflicts)\n");
 }
 
 /* --attach NAME=FILE: {name, path} with FILE made absolute (the node,
@@ -617,8 +528,21 @@ write_attachment(json_t *r, const char *out)
 	free(buf);
 }
 
-int
-cmd_doc(const char *sock, int argc, char **argv)
+/* What a doc command's options said, and its operands (DB first). */
+struct doc_args {
+	int		 argc;
+	char		**argv;
+	const char	*readers, *rev, *from, *keep, *type, *out;
+	int		 deleted;
+	json_t		*attach, *detach;	/* NULL if none */
+};
+
+/*
+ * Reads the options of cur_cmd (those of cc_opts; -o, where it is one,
+ * is needed) and counts its operands.
+ */
+static void
+doc_args(int argc, char **argv, struct doc_args *a)
 {
 	static const struct option opts[] = {
 		{ "readers", required_argument, NULL, 'r' },
@@ -632,152 +556,308 @@ cmd_doc(const char *sock, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
-	/* Which options each command takes. */
-	static const struct {
-		const char	*name, *takes;
-		int		 min, max;	/* arguments after the name */
-	} shapes[] = {
-		{ "put", "ratx", 1, -1 }, { "get", "v", 2, 2 },
-		{ "attachment", "o", 3, 3 },
-		{ "ls", "fD", 1, 1 }, { "rm", "", 2, 2 },
-		{ "history", "", 2, 2 }, { "conflicts", "", 1, 1 },
-		{ "resolve", "k", 2, 2 },
-	};
-	const char	*sub = argc > 1 ? argv[1] : NULL, *readers = NULL;
-	const char	*rev = NULL, *from = NULL, *keep = NULL, *db;
-	const char	*type = NULL, *out = NULL;
-	int		 ch, deleted = 0, nargs, li;
-	size_t		 s;
-	json_t		*req, *r, *attach = json_array(), *detach = json_array();
+	const char	*name = cur_cmd->cc_name;
+	int		 ch, li;
 
-	if (subcmd_find("doc", sub) == NULL)
-		subcmd_usage("doc", sub);
-	for (s = 0; strcmp(shapes[s].name, sub) != 0; s++)
-		;
+	memset(a, 0, sizeof(*a));
 	/* getopt over "SUB ARGS...": argv[0] plays the program name. */
-	argc--;
-	argv++;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "o:", opts, &li)) != -1) {
-		if (ch == '?' || strchr(shapes[s].takes, ch) == NULL)
-			bad("%s%s: not an option of doc %s, or without its "
-			    "value (usage: doc %s %s)", ch == '?' ? "" :
-			    ch == 'o' ? "-" : "--", ch == '?' ?
-			    argv[optind - 1] : ch == 'o' ? "o" : opts[li].name,
-			    sub, sub, subcmd_find("doc", sub)->sc_args);
+		if (ch == '?' || strchr(cur_cmd->cc_opts, ch) == NULL)
+			bad("%s%s: not an option of %s, or without its value "
+			    "(usage: %s %s)", ch == '?' ? "" : ch == 'o' ? "-" :
+			    "--", ch == '?' ? argv[optind - 1] : ch == 'o' ?
+			    "o" : opts[li].name, name, name, cur_cmd->cc_args);
 		switch (ch) {
 		case 'r':
-			readers = optarg;
+			a->readers = optarg;
 			break;
 		case 'v':
-			check_rev("--rev", rev = optarg);
+			check_rev("--rev", a->rev = optarg);
 			break;
 		case 'f':
-			check_id("--from", from = optarg);
+			check_id("--from", a->from = optarg);
 			break;
 		case 'D':
-			deleted = 1;
+			a->deleted = 1;
 			break;
 		case 'k':
-			check_rev("--keep", keep = optarg);
+			check_rev("--keep", a->keep = optarg);
 			break;
 		case 'a':
-			json_array_append_new(attach, attachment_arg(optarg));
+			if (a->attach == NULL)
+				a->attach = json_array();
+			json_array_append_new(a->attach,
+			    attachment_arg(optarg));
 			break;
 		case 't':
-			type = optarg;
+			a->type = optarg;
 			break;
 		case 'x':
-			json_array_append_new(detach, utf8("--detach",
+			if (a->detach == NULL)
+				a->detach = json_array();
+			json_array_append_new(a->detach, utf8("--detach",
 			    optarg));
 			break;
 		case 'o':
-			out = optarg;
+			a->out = optarg;
 			break;
 		}
 	}
-	if (strcmp(sub, "attachment") == 0 && out == NULL)
-		bad("doc attachment needs -o FILE (usage: doc attachment "
-		    "DB ID NAME -o FILE)");
-	nargs = argc - optind;
-	if (nargs < shapes[s].min || (shapes[s].max >= 0 &&
-	    nargs > shapes[s].max))
-		subcmd_usage("doc", sub);
-	argv += optind;
-	db = argv[0];
-	req = json_pack("{s:o}", "db", utf8("DB", db));
-	if (strcmp(sub, "put") == 0) {
-		json_t	*fields = json_object();
-		int	 k = 1;
+	if (strchr(cur_cmd->cc_opts, 'o') != NULL && a->out == NULL)
+		bad("%s needs -o FILE (usage: %s %s)", name, name,
+		    cur_cmd->cc_args);
+	a->argc = argc - optind;
+	a->argv = argv + optind;
+	cmd_operands(a->argc);
+}
 
-		json_object_set_new(req, "cmd", json_string("doc_put"));
-		if (nargs > 1 && strchr(argv[1], '=') == NULL) {
-			check_id("ID", argv[1]);
-			json_object_set_new(req, "id", json_string(argv[1]));
-			k = 2;
-		}
-		for (; k < nargs; k++)
-			parse_field(fields, argv[k]);
-		json_object_set_new(req, "fields", fields);
-		if (json_object_size(fields) == 0 &&
-		    json_array_size(attach) == 0 && json_array_size(detach) == 0)
-			read_put_json(req);
-		for (size_t a = 0; type != NULL && a < json_array_size(attach);
-		    a++)
-			json_object_set_new(json_array_get(attach, a),
-			    "media_type", utf8("--type", type));
-		if (json_array_size(attach) > 0)
-			json_object_set(req, "attach", attach);
-		if (json_array_size(detach) > 0)
-			json_object_set(req, "detach", detach);
-		if (readers != NULL)
-			json_object_set_new(req, "readers",
-			    split_list("--readers", readers, 0));
-	} else {
-		char	cmd[32];
+/*
+ * The reply to a doc command other than put: {cmd, db, id, name} from
+ * its operands, and its options.
+ */
+static json_t *
+doc_call(int argc, char **argv, struct doc_args *a)
+{
+	json_t	*req;
+	char	 cmd[32];
 
-		snprintf(cmd, sizeof(cmd), "doc_%s", sub);
-		json_object_set_new(req, "cmd", json_string(cmd));
-		if (nargs > 1) {
-			check_id("ID", argv[1]);
-			json_object_set_new(req, "id", json_string(argv[1]));
-		}
-		if (nargs > 2)
-			json_object_set_new(req, "name", utf8("NAME",
-			    argv[2]));
+	doc_args(argc, argv, a);
+	req = json_pack("{s:o}", "db", utf8("DB", a->argv[0]));
+	/* "doc get" -> "doc_get", the request's name. */
+	snprintf(cmd, sizeof(cmd), "%s", cur_cmd->cc_name);
+	cmd[strcspn(cmd, " ")] = '_';
+	json_object_set_new(req, "cmd", json_string(cmd));
+	if (a->argc > 1) {
+		check_id("ID", a->argv[1]);
+		json_object_set_new(req, "id", json_string(a->argv[1]));
 	}
-	json_decref(attach);
-	json_decref(detach);
-	if (rev != NULL)
-		json_object_set_new(req, "rev", json_string(rev));
-	if (keep != NULL)
-		json_object_set_new(req, "keep", json_string(keep));
-	if (from != NULL)
-		json_object_set_new(req, "from", json_string(from));
-	if (deleted)
+	if (a->argc > 2)
+		json_object_set_new(req, "name", utf8("NAME", a->argv[2]));
+	if (a->rev != NULL)
+		json_object_set_new(req, "rev", json_string(a->rev));
+	if (a->keep != NULL)
+		json_object_set_new(req, "keep", json_string(a->keep));
+	if (a->from != NULL)
+		json_object_set_new(req, "from", json_string(a->from));
+	if (a->deleted)
 		json_object_set_new(req, "deleted", json_true());
-	r = call(sock, req);
-	if (json_out)
-		;
-	else if (strcmp(sub, "put") == 0)
+	return call(req);
+}
+
+int
+cmd_doc_put(int argc, char **argv)
+{
+	struct doc_args	 a;
+	json_t		*req, *r, *fields = json_object();
+	int		 k = 1;
+
+	doc_args(argc, argv, &a);
+	req = json_pack("{s:o, s:s}", "db", utf8("DB", a.argv[0]), "cmd",
+	    "doc_put");
+	if (a.argc > 1 && strchr(a.argv[1], '=') == NULL) {
+		check_id("ID", a.argv[1]);
+		json_object_set_new(req, "id", json_string(a.argv[1]));
+		k = 2;
+	}
+	for (; k < a.argc; k++)
+		parse_field(fields, a.argv[k]);
+	json_object_set_new(req, "fields", fields);
+	if (json_object_size(fields) == 0 && json_array_size(a.attach) == 0 &&
+	    json_array_size(a.detach) == 0)
+		read_put_json(req);
+	for (size_t i = 0; a.type != NULL && i < json_array_size(a.attach);
+	    i++)
+		json_object_set_new(json_array_get(a.attach, i), "media_type",
+		    utf8("--type", a.type));
+	if (json_array_size(a.attach) > 0)
+		json_object_set_new(req, "attach", a.attach);
+	if (json_array_size(a.detach) > 0)
+		json_object_set_new(req, "detach", a.detach);
+	if (a.readers != NULL)
+		json_object_set_new(req, "readers", split_list("--readers",
+		    a.readers, 0));
+	r = call(req);
+	if (!json_out)
 		printf("%s %s\n", str(r, "id"), str(r, "rev"));
-	else if (strcmp(sub, "get") == 0)
-		doc_get_human(r);
-	else if (strcmp(sub, "ls") == 0)
-		doc_ls_human(r, db, deleted);
-	else if (strcmp(sub, "rm") == 0)
-		printf("deleted %s rev %s\n", str(r, "id"), str(r, "rev"));
-	else if (strcmp(sub, "attachment") == 0)
-		;	/* written below, in both forms */
-	else if (strcmp(sub, "history") == 0)
-		doc_history_human(r);
-	else if (strcmp(sub, "conflicts") == 0)
-		doc_conflicts_human(r);
-	else
-		printf("resolved %s rev %s\n", str(r, "id"), str(r, "rev"));
-	if (strcmp(sub, "attachment") == 0)
-		write_attachment(r, out);
+	json_decref(r);
+	return 0;
+}
+
+/* Written into a new file, with --json as well. */
+int
+cmd_doc_attachment(int argc, char **argv)
+{
+	struct doc_args	 a;
+	json_t		*r = doc_call(argc, argv, &a);
+
+	write_attachment(r, a.out);
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_doc_get(int argc, char **argv)
+{
+	struct doc_args	 a;
+	json_t		*r = doc_call(argc, argv, &a), *v;
+	const char	*k;
+	size_t		 i;
+
+	if (json_out)
+		goto done;
+	json_object_foreach(json_object_get(r, "fields"), k, v) {
+		print_safe(k, 0);
+		printf(": ");
+		print_value(v);
+		printf("\n");
+	}
+	printf("rev: %s\n", str(r, "rev"));
+	if (json_array_size(json_object_get(r, "readers")) > 0) {
+		printf("readers: ");
+		json_array_foreach(json_object_get(r, "readers"), i, v) {
+			printf(i ? ", " : "");
+			print_safe(json_string_value(v) != NULL ?
+			    json_string_value(v) : "?", 0);
+		}
+		printf("\n");
+	}
+	json_array_foreach(json_object_get(r, "attachments"), i, v) {
+		printf("attachment: ");
+		print_safe(str(v, "name"), 0);
+		printf(" (");
+		print_safe(str(v, "media_type"), 0);
+		printf(", %lld bytes, %lld of %lld chunks here)\n",
+		    num(v, "size"), num(v, "held"), num(v, "chunks"));
+	}
+	if (json_is_true(json_object_get(r, "deleted")))
+		printf("deleted: yes%s\n", json_is_true(json_object_get(r,
+		    "purged")) ? " (purged)" : "");
+	printf("conflicts: ");
+	print_revs(json_object_get(r, "conflicts"), 1);
+	printf("\n");
+done:
+	json_decref(r);
+	return 0;
+}
+
+/* A page of doc ls, and where the next one starts. */
+static void
+print_page(json_t *r, const struct doc_args *a)
+{
+	json_t	*d;
+	size_t	 i;
+
+	printf("%-32s %-16s %5s %9s %-7s  %s\n", "ID", "REV", "DEPTH",
+	    "CONFLICTS", "DELETED", "AUTHOR");
+	json_array_foreach(json_object_get(r, "docs"), i, d) {
+		printf("%-32s %-16.16s %5lld %9lld %-7s  ", str(d, "id"),
+		    str(d, "rev"), num(d, "depth"), num(d, "conflicts"),
+		    json_is_true(json_object_get(d, "deleted")) ? "yes" : "");
+		print_safe(str(d, "author"), 0);
+		printf("\n");
+	}
+	if (json_object_get(r, "next") != NULL) {
+		printf("(more: node-ctl doc ls ");
+		print_safe(a->argv[0], 0);
+		printf(" --from %s%s)\n", str(r, "next"), a->deleted ?
+		    " --deleted" : "");
+	}
+}
+
+int
+cmd_doc_ls(int argc, char **argv)
+{
+	struct doc_args	 a;
+	json_t		*r = doc_call(argc, argv, &a);
+
+	if (!json_out)
+		print_page(r, &a);
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_doc_history(int argc, char **argv)
+{
+	struct doc_args	 a;
+	json_t		*r = doc_call(argc, argv, &a), *v;
+	size_t		 i;
+
+	if (json_out)
+		goto done;
+	printf("%5s %-64s %-20s %-24s %-20s %s\n", "DEPTH", "REV", "FLAGS",
+	    "CREATED", "ORIGIN", "PARENTS");
+	json_array_foreach(json_object_get(r, "revs"), i, v) {
+		char	flags[32] = "";
+		int	w;
+
+		if (json_is_true(json_object_get(v, "winner")))
+			strcat(flags, ",winner");
+		if (json_is_true(json_object_get(v, "leaf")))
+			strcat(flags, ",leaf");
+		if (json_is_true(json_object_get(v, "deleted")))
+			strcat(flags, ",deleted");
+		printf("%5lld %-64s %-20s ", num(v, "depth"), str(v, "rev"),
+		    flags[0] ? flags + 1 : "-");
+		w = print_iso(num(v, "created_ms"));
+		printf("%*s", w < 25 ? 25 - w : 1, "");
+		print_cell(str(v, "origin"), 20);
+		printf(" ");
+		print_revs(json_object_get(v, "parents"), 0);
+		printf("\n");
+	}
+done:
+	json_decref(r);
+	return 0;
+}
+
+/* doc rm and doc resolve: a new revision, "VERB ID rev REV". */
+static int
+doc_revised(int argc, char **argv, const char *verb)
+{
+	struct doc_args	 a;
+	json_t		*r = doc_call(argc, argv, &a);
+
+	if (!json_out)
+		printf("%s %s rev %s\n", verb, str(r, "id"), str(r, "rev"));
+	json_decref(r);
+	return 0;
+}
+
+int
+cmd_doc_rm(int argc, char **argv)
+{
+	return doc_revised(argc, argv, "deleted");
+}
+
+int
+cmd_doc_resolve(int argc, char **argv)
+{
+	return doc_revised(argc, argv, "resolved");
+}
+
+int
+cmd_doc_conflicts(int argc, char **argv)
+{
+	struct doc_args	 a;
+	json_t		*r = doc_call(argc, argv, &a), *d, *c;
+	size_t		 i, j;
+
+	if (json_out)
+		goto done;
+	printf("%-32s %-64s %s\n", "ID", "REV", "STATUS");
+	json_array_foreach(json_object_get(r, "docs"), i, d) {
+		printf("%-32s %-64s winner\n", str(d, "id"), str(d, "rev"));
+		json_array_foreach(json_object_get(d, "conflicts"), j, c)
+			printf("%-32s %-64s conflict\n", "",
+			    json_string_value(c) != NULL ?
+			    json_string_value(c) : "?");
+	}
+	if (json_array_size(json_object_get(r, "docs")) == 0)
+		printf("(no conflicts)\n");
+done:
 	json_decref(r);
 	return 0;
 }

@@ -1,8 +1,9 @@
 /*
  * node-ctl: what its files share. main.c reads the command line;
- * client.c talks to the node (or, with -d, reads its store) and prints
- * safely; help.c holds every command's synopsis and help; commands.c the
- * node and mail commands; docs.c the db and doc commands.
+ * table.c registers every command (name, handler, synopsis, help, option
+ * shape, -d); client.c talks to the node (or, with -d, reads its store)
+ * and prints safely; commands.c holds the node, mail and cert commands;
+ * docs.c the db and doc commands.
  */
 #ifndef NODE_CTL_H
 #define NODE_CTL_H
@@ -28,6 +29,7 @@
 
 #include "cert.h"
 #include "cfg.h"
+#include "clock.h"
 #include "ctl.h"
 #include "doc_view.h"
 #include "mail.h"
@@ -41,8 +43,62 @@
 #define TEXT_MAX		MAIL_MAX_TEXT
 
 extern int		 json_out;	/* --json */
+extern const char	*sock_path;	/* -s, or -c's control socket */
 extern const char	*data_dir;	/* -d: read a stopped node's store */
 extern const char	*self_name;	/* -c: the node's name */
+
+/*
+ * A command, registered once in table.c. Dispatch (main.c), the usage
+ * text, --help and -d's refusal are all made from that table. A handler
+ * is called as a main() would be: argv[0] the last word of the name,
+ * argv[1..] the words after it. It returns 0, or exits.
+ */
+struct ctl_cmd {
+	const char	*cc_name;	/* "status", or two words: "doc put" */
+	int		(*cc_run)(int argc, char **argv);
+	const char	*cc_args;	/* the synopsis after the name */
+	/*
+	 * The option shape. cc_opts NULL: no options, every word is an
+	 * operand, counted before the handler runs. Otherwise the letters
+	 * of the options it takes (in its handler's getopt table; "" for
+	 * none): the handler reads them, then counts the operands left
+	 * with cmd_operands().
+	 */
+	const char	*cc_opts;
+	int		 cc_min, cc_max;	/* operands; cc_max -1: any */
+	/* -d: its reply from a stopped node's store, read-only; NULL if
+	 * it needs a running node. */
+	doc_view_fn	 cc_local;
+	int		 cc_flags;
+	const char	*cc_about;	/* the paragraph of its --help */
+};
+/* A wrong command line shows the command's own synopsis (and its group's
+ * list), not the general usage; a word that looks like an option but is
+ * not one of its own is a usage error. */
+#define CC_STRICT	0x1
+
+extern const struct ctl_cmd	 ctl_cmds[];	/* NULL-terminated */
+extern const struct ctl_cmd	*cur_cmd;	/* the one being run */
+
+/* table.c: looking commands up, and the texts made from the table. */
+/* The command named by the first one or two of words, or NULL. */
+const struct ctl_cmd *cmd_find(int n, char **words);
+/* The general usage on f; exit with status. */
+void	 help(FILE *f, int status) __attribute__((noreturn));
+/* The general usage on stderr; exit 2. */
+void	 usage(void) __attribute__((noreturn));
+/* --help after words: the command's synopsis and paragraph, a group's
+ * list, or the general usage; on stdout, exit 0. */
+void	 cmd_help(int n, char **words) __attribute__((noreturn));
+/* No command starts with word: a usage error (exit 2), with the list
+ * of its group if it is a strict one. */
+void	 cmd_unknown(const char *word) __attribute__((noreturn));
+/* A wrong command line for cur_cmd: a usage error (exit 2). */
+void	 cmd_usage(void) __attribute__((noreturn));
+/* cmd_usage() unless cur_cmd takes n operands. */
+void	 cmd_operands(int n);
+/* The commands -d answers, as "status, mail ls, ...", into buf. */
+void	 cmd_local_list(char *buf, size_t len);
 
 /* client.c: errors (die: exit 1; bad: a usage error, exit 2), the node's
  * replies (call; local_call with -d), values out of them, and safe
@@ -51,8 +107,6 @@ void	 die(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	 bad(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
-/* 1 if a node listens on the control socket at path. */
-int	 listening(const char *path);
 /* The reply, printed as it is with --json; if it is not ok, its error
  * as one line on stderr (nothing more with --json) and exit 1. */
 json_t	*checked(json_t *reply);
@@ -61,7 +115,13 @@ char	*local_self(void);
 /* The reply to req (consumed) from the store in data_dir (-d). */
 json_t	*local_call(json_t *req);
 /* The reply to req (consumed) from the node: checked(). */
-json_t	*call(const char *sock_path, json_t *req);
+json_t	*call(json_t *req);
+/* The -d readers that are more than a view of node/: their replies as
+ * the node gives them. */
+json_t	*local_status(store_txn_t *, json_t *, char *, size_t);
+json_t	*local_mail_cat(store_txn_t *, json_t *, char *, size_t);
+json_t	*local_trace(store_txn_t *, json_t *, char *, size_t);
+json_t	*local_db_ls(store_txn_t *, json_t *, char *, size_t);
 /* o[k] as a string ("" if none) or a number (0 if none). */
 const char *str(json_t *o, const char *k);
 long long num(json_t *o, const char *k);
@@ -72,36 +132,33 @@ void	 print_cell(const char *s, int width);
 /* Prints a Unix millisecond time as ISO 8601 UTC. */
 void	 print_time(long long ms);
 
-/* help.c: the synopsis and help of every command. */
-struct subcmd {
-	const char	*sc_group, *sc_name, *sc_args, *sc_about;
-};
-/* The general usage on f; exit with status. */
-void	 help(FILE *f, int status) __attribute__((noreturn));
-/* The general usage on stderr; exit 2. */
-void	 usage(void) __attribute__((noreturn));
-/* The command name of group ("" for a top-level one), or NULL. */
-const struct subcmd *subcmd_find(const char *group, const char *name);
-/* --help: its synopsis and paragraph on stdout, exit 0. */
-void	 subcmd_help(const char *group, const char *name)
-	    __attribute__((noreturn));
-/* A wrong command line: its synopsis on stderr, exit 2. */
-void	 subcmd_usage(const char *group, const char *name)
-	    __attribute__((noreturn));
-
-/* commands.c and docs.c: one command each; 0, or they exit. */
-int	 cmd_status(const char *sock);
-int	 cmd_peers(const char *sock);
-int	 cmd_queue(const char *sock);
-int	 cmd_send(const char *sock, int argc, char **argv);
-int	 cmd_mail(const char *sock, int argc, char **argv);
-int	 cmd_replicate(const char *sock, const char *peer);
-int	 cmd_trace(const char *sock, const char *id);
-int	 cmd_cert(const char *sock, int argc, char **argv);
-int	 cmd_route(const char *sock, const char *addr);
-int	 cmd_network(const char *sock);
-int	 cmd_metrics(const char *sock);
-int	 cmd_db(const char *sock, int argc, char **argv);
-int	 cmd_doc(const char *sock, int argc, char **argv);
+/* commands.c and docs.c: the handlers, one a command. */
+int	 cmd_status(int, char **);
+int	 cmd_peers(int, char **);
+int	 cmd_queue(int, char **);
+int	 cmd_send(int, char **);
+int	 cmd_mail_ls(int, char **);
+int	 cmd_mail_cat(int, char **);
+int	 cmd_mail_rm(int, char **);
+int	 cmd_replicate(int, char **);
+int	 cmd_trace(int, char **);
+int	 cmd_route(int, char **);
+int	 cmd_network(int, char **);
+int	 cmd_metrics(int, char **);
+int	 cmd_cert_issue(int, char **);
+int	 cmd_cert_revoke(int, char **);
+int	 cmd_cert_ls(int, char **);
+int	 cmd_db_create(int, char **);
+int	 cmd_db_ls(int, char **);
+int	 cmd_db_acl(int, char **);
+int	 cmd_db_digest(int, char **);
+int	 cmd_doc_put(int, char **);
+int	 cmd_doc_get(int, char **);
+int	 cmd_doc_attachment(int, char **);
+int	 cmd_doc_ls(int, char **);
+int	 cmd_doc_rm(int, char **);
+int	 cmd_doc_history(int, char **);
+int	 cmd_doc_conflicts(int, char **);
+int	 cmd_doc_resolve(int, char **);
 
 #endif
