@@ -350,9 +350,10 @@ int	store_purge(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES])
 	    __attribute__((warn_unused_result));
 
 /*
- * Databases and documents (DESIGN.md section 7): the index the node keeps
- * beside the revision records themselves. The node decides what is
- * valid and which revision wins; the store only keeps its answers.
+ * Databases and documents (proto/README.md, "Databases and documents"):
+ * the index the node keeps beside the revision records themselves. The
+ * node decides what is valid and which revision wins; the store only
+ * keeps its answers.
  */
 #define STORE_MAX_DB		64	/* bytes of a database name */
 #define STORE_DOC_ID_BYTES	16
