@@ -8,16 +8,13 @@
 #include <string.h>
 
 #include "clock.h"
-#include "doc.h"
 #include "log.h"
 #include "mail.h"
-#include "name.h"
 #include "node.h"
 #include "peer.h"
 #include "record.h"
 #include "repl.h"
 #include "repl_int.h"
-#include "route.h"
 #include "turn.h"
 #include "xmem.h"
 
@@ -66,8 +63,8 @@ static int
 feed_wants(struct node *n, struct peer *p, store_txn_t *txn,
     const Nodenet__RecordBody *rb)
 {
-	const char	*node, *via;
-	uint32_t	 v = wire_kind_version(rb->kind_case);
+	const struct record_kind	*k;
+	uint32_t			 v = wire_kind_version(rb->kind_case);
 
 	/* A kind newer than the session: p could neither use nor pass it
 	 * on. The batch covers it like any record not for p. (No session,
@@ -76,30 +73,8 @@ feed_wants(struct node *n, struct peer *p, store_txn_t *txn,
 		return 0;
 	/* What p gave us is not sent back (came_from()); what p wrote and
 	 * we got another way is, once: a replaced store needs it. */
-	switch (rb->kind_case) {
-	case NODENET__RECORD_BODY__KIND_CERT:
-	case NODENET__RECORD_BODY__KIND_REVOCATION:
-		return 1;	/* trust replicates everywhere */
-	case NODENET__RECORD_BODY__KIND_MAIL:
-		for (size_t i = 0; i < rb->mail->n_to; i++)
-			if (name_mailbox(rb->mail->to[i], &node) &&
-			    route_next(n, node, &via) == ROUTE_PEER &&
-			    strcmp(via, p->pr_name) == 0)
-				return 1;
-		return 0;
-	case NODENET__RECORD_BODY__KIND_REPORT:
-		return name_mailbox(rb->report->to, &node) &&
-		    route_next(n, node, &via) == ROUTE_PEER &&
-		    strcmp(via, p->pr_name) == 0;
-	case NODENET__RECORD_BODY__KIND_STATUS:
-		return p->pr_link != NULL && p->pr_link->parent;
-	case NODENET__RECORD_BODY__KIND_ACL:
-	case NODENET__RECORD_BODY__KIND_DOC:
-	case NODENET__RECORD_BODY__KIND_CHUNK:
-		return doc_feed_wants(txn, n->n_conf->name, p->pr_name, rb);
-	default:
-		return 0;
-	}
+	k = record_kind_of(n, (int)rb->kind_case);
+	return k != NULL && k->wants != NULL && k->wants(n, p, txn, rb);
 }
 
 /*

@@ -4,6 +4,8 @@
  * module that owns it.
  */
 #include "clock.h"
+#include <string.h>
+
 #include "doc.h"
 #include "handlers.h"
 #include "log.h"
@@ -131,17 +133,108 @@ doc_kind_apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	    n->n_conf->root_key));
 }
 
+/*
+ * The lanes: trust and ACL changes and urgent mail first (a database's
+ * ACL before its documents), bulk (large, low-priority traffic:
+ * attachment chunks, status reports) last.
+ */
+static unsigned
+urgent(const Nodenet__RecordBody *rb)
+{
+	(void)rb;
+	return WIRE_LANE_URGENT;
+}
+
+static unsigned
+bulk(const Nodenet__RecordBody *rb)
+{
+	(void)rb;
+	return WIRE_LANE_BULK;
+}
+
+static unsigned
+mail_lane(const Nodenet__RecordBody *rb)
+{
+	if (rb->mail->priority == NODENET__PRIORITY__PRIORITY_URGENT)
+		return WIRE_LANE_URGENT;
+	if (rb->mail->priority == NODENET__PRIORITY__PRIORITY_BULK)
+		return WIRE_LANE_BULK;
+	return WIRE_LANE_NORMAL;
+}
+
+/* Which links a record goes on. Trust replicates everywhere. */
+static int
+everywhere(struct node *n, struct peer *p, store_txn_t *txn,
+    const Nodenet__RecordBody *rb)
+{
+	(void)n;
+	(void)p;
+	(void)txn;
+	(void)rb;
+	return 1;
+}
+
+/* Mail and reports go toward the node of an address they are for. */
+static int
+routed_via(struct node *n, const struct peer *p, const char *addr)
+{
+	const char	*node, *via;
+
+	return name_mailbox(addr, &node) &&
+	    route_next(n, node, &via) == ROUTE_PEER &&
+	    strcmp(via, p->pr_name) == 0;
+}
+
+static int
+mail_wants(struct node *n, struct peer *p, store_txn_t *txn,
+    const Nodenet__RecordBody *rb)
+{
+	(void)txn;
+	for (size_t i = 0; i < rb->mail->n_to; i++)
+		if (routed_via(n, p, rb->mail->to[i]))
+			return 1;
+	return 0;
+}
+
+static int
+report_wants(struct node *n, struct peer *p, store_txn_t *txn,
+    const Nodenet__RecordBody *rb)
+{
+	(void)txn;
+	return routed_via(n, p, rb->report->to);
+}
+
+/* Status reports go up to the parent. */
+static int
+status_wants(struct node *n, struct peer *p, store_txn_t *txn,
+    const Nodenet__RecordBody *rb)
+{
+	(void)n;
+	(void)txn;
+	(void)rb;
+	return p->pr_link != NULL && p->pr_link->parent;
+}
+
+/* A database's records go to the peers that replicate it. */
+static int
+doc_wants(struct node *n, struct peer *p, store_txn_t *txn,
+    const Nodenet__RecordBody *rb)
+{
+	return doc_feed_wants(txn, n->n_conf->name, p->pr_name, rb);
+}
+
+#define K(kind)	[NODENET__RECORD_BODY__KIND_ ## kind]
 static const struct record_kind kinds[RECORD_KINDS] = {
-	[NODENET__RECORD_BODY__KIND_CERT] = { NULL, cert_apply },
-	[NODENET__RECORD_BODY__KIND_REVOCATION] = { NULL, cert_apply },
-	[NODENET__RECORD_BODY__KIND_MAIL] = { NULL, mail_apply },
-	[NODENET__RECORD_BODY__KIND_REPORT] = { NULL, mail_apply },
-	[NODENET__RECORD_BODY__KIND_STATUS] = { NULL, status_kind_apply },
-	[NODENET__RECORD_BODY__KIND_ACL] = { doc_kind_admit, doc_kind_apply },
-	[NODENET__RECORD_BODY__KIND_DOC] = { doc_kind_admit, doc_kind_apply },
-	[NODENET__RECORD_BODY__KIND_CHUNK] = { doc_kind_admit,
-	    doc_kind_apply },
+	K(CERT) = { NULL, cert_apply, urgent, everywhere },
+	K(REVOCATION) = { NULL, cert_apply, urgent, everywhere },
+	K(MAIL) = { NULL, mail_apply, mail_lane, mail_wants },
+	K(REPORT) = { NULL, mail_apply, NULL, report_wants },
+	K(STATUS) = { NULL, status_kind_apply, bulk, status_wants },
+	K(ACL) = { doc_kind_admit, doc_kind_apply, urgent, doc_wants },
+	K(DOC) = { doc_kind_admit, doc_kind_apply, NULL, doc_wants },
+	K(CHUNK) = { doc_kind_admit, doc_kind_apply, bulk, doc_wants },
 };
+#undef K
 
 void
 handlers_install(struct node *n)

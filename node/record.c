@@ -16,12 +16,10 @@
 #include "trust.h"
 #include "turn.h"
 
-static const struct record_kind *
-kind_of(const struct node *n, const struct wire_record *wr)
+const struct record_kind *
+record_kind_of(const struct node *n, int k)
 {
-	unsigned	k = (unsigned)wr->rb->kind_case;
-
-	return k < RECORD_KINDS ? &n->n_kinds[k] : NULL;
+	return k >= 0 && k < RECORD_KINDS ? &n->n_kinds[k] : NULL;
 }
 
 /* 0 to store it, 1 to drop it quietly, -1 refused (why says why). */
@@ -29,7 +27,7 @@ static int
 admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
     char *why, size_t whylen)
 {
-	const struct record_kind	*k = kind_of(n, wr);
+	const struct record_kind	*k = record_kind_of(n, (int)wr->rb->kind_case);
 
 	if (k == NULL || k->admit == NULL)
 		return 0;
@@ -41,7 +39,7 @@ admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 static int
 apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 {
-	const struct record_kind	*k = kind_of(n, wr);
+	const struct record_kind	*k = record_kind_of(n, (int)wr->rb->kind_case);
 
 	if (k == NULL || k->apply == NULL)
 		return 0;
@@ -60,46 +58,21 @@ record_custody(store_txn_t *txn, const uint8_t *id, int event,
 		log_warnx("event=custody_unrecorded");
 }
 
-/*
- * The feed lane a record travels in: trust and ACL changes and urgent
- * mail first (a database's ACL before its documents),
- * bulk (large, low-priority traffic: attachment chunks, status reports)
- * last.
- */
-static unsigned
-lane_of(const Nodenet__RecordBody *rb)
-{
-	switch (rb->kind_case) {
-	case NODENET__RECORD_BODY__KIND_CERT:
-	case NODENET__RECORD_BODY__KIND_REVOCATION:
-	case NODENET__RECORD_BODY__KIND_ACL:
-		return WIRE_LANE_URGENT;
-	case NODENET__RECORD_BODY__KIND_MAIL:
-		if (rb->mail->priority == NODENET__PRIORITY__PRIORITY_URGENT)
-			return WIRE_LANE_URGENT;
-		if (rb->mail->priority == NODENET__PRIORITY__PRIORITY_BULK)
-			return WIRE_LANE_BULK;
-		return WIRE_LANE_NORMAL;
-	case NODENET__RECORD_BODY__KIND_STATUS:
-	case NODENET__RECORD_BODY__KIND_CHUNK:
-		return WIRE_LANE_BULK;
-	default:
-		return WIRE_LANE_NORMAL;
-	}
-}
-
 /* Stores an opened record; 1 if new, 0 if held, -1 on a store error. */
 static int
 store_record(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 {
-	struct store_record	rec;
-	int			rc;
+	const struct record_kind	*k;
+	struct store_record		 rec;
+	int				 rc;
 
 	memcpy(rec.id, wr->id, sizeof(rec.id));
 	rec.body = wr->body;
 	rec.body_len = wr->body_len;
 	memcpy(rec.sig, wr->sig, sizeof(rec.sig));
-	rec.lane = lane_of(wr->rb);
+	k = record_kind_of(n, (int)wr->rb->kind_case);
+	rec.lane = k != NULL && k->lane != NULL ? k->lane(wr->rb) :
+	    WIRE_LANE_NORMAL;
 	rc = store_put(txn, &rec);
 	if (rc == STORE_HELD) {
 		n->n_cnt.records_dup++;

@@ -16,21 +16,30 @@
 #include "wire.h"
 
 struct node;
+struct peer;
 
-/* A kind's rules and effects; a NULL member admits, or does nothing. */
+/* A kind's rules, effects and travel; see each member for NULL. */
 struct record_kind {
-	/* 0 to store, 1 to drop it quietly, -1 refused (why says why). */
+	/* 0 to store, 1 to drop it quietly, -1 refused (why says why).
+	 * NULL: stored. */
 	int	(*admit)(struct node *, store_txn_t *,
 		    const struct wire_record *, char *why, size_t whylen);
 	/* A record new to this store: 0, or -1 if the store failed (the
-	 * write transaction must be given up). */
+	 * write transaction must be given up). NULL: nothing to do. */
 	int	(*apply)(struct node *, store_txn_t *,
 		    const struct wire_record *);
+	/* Its feed lane (WIRE_LANE_*). NULL: the normal lane. */
+	unsigned (*lane)(const Nodenet__RecordBody *);
+	/* 1 if it belongs on the link to p. NULL: on no link. */
+	int	(*wants)(struct node *, struct peer *, store_txn_t *,
+		    const Nodenet__RecordBody *);
 };
 
 /* The table, by RecordBody kind (its field number). */
 #define RECORD_KINDS	18
 
+/* The kind k's entry of n's table, or NULL if k is none we know. */
+const struct record_kind *record_kind_of(const struct node *n, int k);
 /*
  * Takes in a record a peer sent (verified): its origin must be
  * certified, then as above, custody "received" from peer. 0 if taken

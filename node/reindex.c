@@ -12,9 +12,8 @@
 #include "reindex.h"
 #include "trust.h"
 
-/* Certificates and ACLs travel in the urgent lane (repl.c's lane_of()),
- * each after what it builds on. */
-#define LANE_URGENT	0
+/* Certificates and ACLs travel in the urgent lane (handlers.c), each
+ * after what it builds on. */
 
 int
 node_reindex(struct node *n)
@@ -41,7 +40,7 @@ node_reindex(struct node *n)
 	if ((!certs && (rc = store_cert_reset(txn)) != 0) ||
 	    (!acls && (rc = store_acl_reset(txn)) != 0))
 		goto fail;
-	while (store_lane_next(txn, LANE_URGENT, seq + 1, &seq, id) == 0) {
+	while (store_lane_next(txn, WIRE_LANE_URGENT, seq + 1, &seq, id) == 0) {
 		if (store_get(txn, id, &rec) != 0 ||
 		    wire_record_check(rec.body, rec.body_len, rec.sig,
 		    &wr) != 0)
