@@ -495,6 +495,48 @@ test_mbox_prefix(void **state)
 	assert_int_equal(e[0].flags, 0);
 }
 
+/*
+ * A mailbox of a store from before the per-mailbox counter goes on from
+ * its newest entry, whatever mailboxes sort beside it (or none after).
+ */
+static void
+test_mbox_no_counter(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_record	 r[5];
+	const char		*boxes[] = { "a@x", "a@xy", "zz@x" };
+	uint64_t		 seq;
+
+	open_store(f, NULL);
+	recs_random(f, r, 5, 100);
+	put_batch(f, r, 5, NULL);
+	begin(f, 0);
+	for (size_t b = 0; b < 3; b++)
+		for (size_t i = 0; i <= b; i++)
+			assert_rc(store_mbox_deliver(f->txn, boxes[b], r[i].id,
+			    &seq), 0);
+	commit(f);
+	store_close(&f->st);
+	for (size_t b = 0; b < 3; b++)
+		raw_set(f, "mbox_index", boxes[b], strlen(boxes[b]) + 1, NULL,
+		    0);
+
+	open_store(f, NULL);
+	begin(f, 0);
+	for (size_t b = 0; b < 3; b++) {
+		assert_rc(store_mbox_deliver(f->txn, boxes[b], r[4].id, &seq),
+		    0);
+		assert_int_equal(seq, b + 2);
+		/* Delivered once still holds: the index kept the ids. */
+		assert_rc(store_mbox_deliver(f->txn, boxes[b], r[0].id, &seq),
+		    STORE_HELD);
+		assert_int_equal(seq, 1);
+	}
+	assert_rc(store_mbox_deliver(f->txn, "a@", r[4].id, &seq), 0);
+	assert_int_equal(seq, 1);
+	commit(f);
+}
+
 /* Peer state comes back as it was put; unknown peers are not found. */
 static void
 test_peer(void **state)
@@ -1354,6 +1396,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mbox_remove, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_mbox_prefix, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_mbox_no_counter, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_custody, setup,
