@@ -70,6 +70,21 @@ store_name_key(MDB_val *k, const char *name)
 	return 0;
 }
 
+int
+store_id_get(store_txn_t *t, enum store_db db, const MDB_val *k,
+    size_t vlen, uint8_t id[STORE_ID_BYTES])
+{
+	MDB_val	key = *k, v;
+	int	rc;
+
+	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[db], &key, &v)) != 0)
+		return store_mdb_rc(rc);
+	if (v.mv_size != vlen)
+		return STORE_CORRUPT;
+	memcpy(id, v.mv_data, STORE_ID_BYTES);
+	return 0;
+}
+
 void
 store_be64_put(uint8_t *p, uint64_t v)
 {

@@ -433,16 +433,11 @@ store_chunk_get(store_txn_t *t, const char *db,
     const uint8_t hash[STORE_ID_BYTES], uint8_t id[STORE_ID_BYTES])
 {
 	uint8_t	key[KEY_MAX];
-	MDB_val	k, v;
-	int	rc;
+	MDB_val	k = { doc_key(key, db, hash, STORE_ID_BYTES), key };
 
-	if ((rc = get_in(t, DB_DOC_CHUNKS, key, db, hash, STORE_ID_BYTES, &k,
-	    &v)) != 0)
-		return rc;
-	if (v.mv_size != STORE_ID_BYTES)
-		return STORE_CORRUPT;
-	memcpy(id, v.mv_data, STORE_ID_BYTES);
-	return 0;
+	if (k.mv_size == 0)
+		return STORE_INVAL;
+	return store_id_get(t, DB_DOC_CHUNKS, &k, STORE_ID_BYTES, id);
 }
 
 int

@@ -60,6 +60,13 @@ struct store_txn {
 
 /* A node name (1..STORE_MAX_PEER bytes) as a key: 0, or STORE_INVAL. */
 int	store_name_key(MDB_val *k, const char *name);
+/*
+ * The record id that key k maps to in sub-database db, at the start of a
+ * value of vlen bytes: 0, STORE_CORRUPT for a value of another size, or
+ * a store error.
+ */
+int	store_id_get(store_txn_t *t, enum store_db db, const MDB_val *k,
+	    size_t vlen, uint8_t id[STORE_ID_BYTES]);
 
 /* 1 if meta key says version, 0 if not (an older store), < 0 on an
  * error. */

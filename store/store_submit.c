@@ -28,20 +28,14 @@ submit_key(MDB_val *k, const char *key)
 int
 store_submit_get(store_txn_t *t, const char *key, uint8_t id[STORE_ID_BYTES])
 {
-	MDB_val	k, v;
+	MDB_val	k;
 	int	rc;
 
 	if ((rc = submit_key(&k, key)) != 0)
 		return rc;
 	if (t->tx_store->st_dbi[DB_SUBMIT] == 0)
 		return STORE_NOTFOUND;	/* an older store, read-only */
-	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_SUBMIT], &k,
-	    &v)) != 0)
-		return store_mdb_rc(rc);
-	if (v.mv_size != SUBMIT_VALUE)
-		return STORE_CORRUPT;
-	memcpy(id, v.mv_data, STORE_ID_BYTES);
-	return 0;
+	return store_id_get(t, DB_SUBMIT, &k, SUBMIT_VALUE, id);
 }
 
 int
