@@ -59,14 +59,14 @@ store_mdb_rc(int rc)
 }
 
 int
-store_name_key(MDB_val *k, const char *name)
+store_text_key(MDB_val *k, const char *s, size_t max)
 {
-	size_t	n = strnlen(name, STORE_MAX_PEER + 1);
+	size_t	n = strnlen(s, max + 1);
 
-	if (n == 0 || n > STORE_MAX_PEER)
+	if (n == 0 || n > max)
 		return STORE_INVAL;
 	k->mv_size = n;
-	k->mv_data = (void *)(uintptr_t)name;
+	k->mv_data = (void *)(uintptr_t)s;
 	return 0;
 }
 

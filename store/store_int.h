@@ -58,8 +58,11 @@ struct store_txn {
 	uint64_t	 tx_next_seq;	/* 0: not looked up yet */
 };
 
-/* A node name (1..STORE_MAX_PEER bytes) as a key: 0, or STORE_INVAL. */
-int	store_name_key(MDB_val *k, const char *name);
+/*
+ * s as a key, if it is 1..max bytes (a node name: STORE_MAX_PEER): 0, or
+ * STORE_INVAL.
+ */
+int	store_text_key(MDB_val *k, const char *s, size_t max);
 /*
  * The record id that key k maps to in sub-database db, at the start of a
  * value of vlen bytes: 0, STORE_CORRUPT for a value of another size, or

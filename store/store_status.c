@@ -15,7 +15,7 @@ store_status_put(store_txn_t *t, const char *name,
 
 	if (t->tx_read_only)
 		return EROFS;
-	if ((rc = store_name_key(&k, name)) != 0)
+	if ((rc = store_text_key(&k, name, STORE_MAX_PEER)) != 0)
 		return rc;
 	return store_mdb_rc(mdb_put(t->tx_txn, t->tx_store->st_dbi[DB_STATUS],
 	    &k, &v, 0));
@@ -27,7 +27,7 @@ store_status_get(store_txn_t *t, const char *name, uint8_t id[STORE_ID_BYTES])
 	MDB_val	k;
 	int	rc;
 
-	if ((rc = store_name_key(&k, name)) != 0)
+	if ((rc = store_text_key(&k, name, STORE_MAX_PEER)) != 0)
 		return rc;
 	return store_id_get(t, DB_STATUS, &k, STORE_ID_BYTES, id);
 }
