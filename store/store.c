@@ -70,6 +70,21 @@ store_text_key(MDB_val *k, const char *s, size_t max)
 	return 0;
 }
 
+size_t
+store_prefix_key(uint8_t *key, const char *name, size_t max,
+    const void *tail, size_t tail_len)
+{
+	size_t	n = strnlen(name, max + 1);
+
+	if (n == 0 || n > max)
+		return 0;
+	memcpy(key, name, n);
+	key[n] = '\0';
+	if (tail_len > 0)
+		memcpy(key + n + 1, tail, tail_len);
+	return n + 1 + tail_len;
+}
+
 int
 store_id_get(store_txn_t *t, enum store_db db, const MDB_val *k,
     size_t vlen, uint8_t id[STORE_ID_BYTES])

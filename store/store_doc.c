@@ -33,15 +33,7 @@ static size_t
 doc_key(uint8_t key[KEY_MAX], const char *db, const uint8_t *tail,
     size_t tail_len)
 {
-	size_t	n = strnlen(db, STORE_MAX_DB + 1);
-
-	if (n == 0 || n > STORE_MAX_DB)
-		return 0;
-	memcpy(key, db, n);
-	key[n] = '\0';
-	if (tail_len > 0)
-		memcpy(key + n + 1, tail, tail_len);
-	return n + 1 + tail_len;
+	return store_prefix_key(key, db, STORE_MAX_DB, tail, tail_len);
 }
 
 static MDB_dbi

@@ -64,6 +64,13 @@ struct store_txn {
  */
 int	store_text_key(MDB_val *k, const char *s, size_t max);
 /*
+ * name (1..max bytes), a NUL, then tail_len bytes of tail into key: the
+ * key's length, or 0 if name is out of bounds. A name's entries sort
+ * together, before those of any longer name that starts with it.
+ */
+size_t	store_prefix_key(uint8_t *key, const char *name, size_t max,
+	    const void *tail, size_t tail_len);
+/*
  * The record id that key k maps to in sub-database db, at the start of a
  * value of vlen bytes: 0, STORE_CORRUPT for a value of another size, or
  * a store error.

@@ -20,14 +20,8 @@ static size_t
 mbox_key(uint8_t key[MBOX_KEY_MAX], const char *mailbox, const void *tail,
     size_t tail_len)
 {
-	size_t	n = strnlen(mailbox, STORE_MAX_MAILBOX + 1);
-
-	if (n == 0 || n > STORE_MAX_MAILBOX)
-		return 0;
-	memcpy(key, mailbox, n);
-	key[n] = 0;
-	memcpy(key + n + 1, tail, tail_len);
-	return n + 1 + tail_len;
+	return store_prefix_key(key, mailbox, STORE_MAX_MAILBOX, tail,
+	    tail_len);
 }
 
 /* The key of entry seq of mailbox into key and *k: 0, or STORE_INVAL. */
