@@ -63,14 +63,44 @@ store_mdb_rc(int rc)
 }
 
 int
-store_name_key(MDB_val *k, const char *name)
+store_text_key(MDB_val *k, const char *s, size_t max)
 {
-	size_t	n = strnlen(name, STORE_MAX_PEER + 1);
+	size_t	n = strnlen(s, max + 1);
 
-	if (n == 0 || n > STORE_MAX_PEER)
+	if (n == 0 || n > max)
 		return STORE_INVAL;
 	k->mv_size = n;
-	k->mv_data = (void *)(uintptr_t)name;
+	k->mv_data = (void *)(uintptr_t)s;
+	return 0;
+}
+
+size_t
+store_prefix_key(uint8_t *key, const char *name, size_t max,
+    const void *tail, size_t tail_len)
+{
+	size_t	n = strnlen(name, max + 1);
+
+	if (n == 0 || n > max)
+		return 0;
+	memcpy(key, name, n);
+	key[n] = '\0';
+	if (tail_len > 0)
+		memcpy(key + n + 1, tail, tail_len);
+	return n + 1 + tail_len;
+}
+
+int
+store_id_get(store_txn_t *t, enum store_db db, const MDB_val *k,
+    size_t vlen, uint8_t id[STORE_ID_BYTES])
+{
+	MDB_val	key = *k, v;
+	int	rc;
+
+	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[db], &key, &v)) != 0)
+		return store_mdb_rc(rc);
+	if (v.mv_size != vlen)
+		return STORE_CORRUPT;
+	memcpy(id, v.mv_data, STORE_ID_BYTES);
 	return 0;
 }
 

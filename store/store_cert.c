@@ -110,6 +110,42 @@ store_cert_put(store_txn_t *t, const uint8_t curve[32],
 }
 
 /*
+ * The entry after position (curve, c->subject, c->cert_id), or, when
+ * c->subject is "", the first at or after key from (flen bytes): 0 with
+ * *k and *v set, STORE_NOTFOUND past the last entry, or another error.
+ */
+static int
+cert_seek(store_txn_t *t, const uint8_t curve[32], const struct store_cert *c,
+    const uint8_t *from, size_t flen, MDB_val *k, MDB_val *v)
+{
+	MDB_cursor	*cur;
+	MDB_val		 at;
+	uint8_t		 key[CERT_KEY_MAX];
+	int		 rc;
+
+	if (c->subject[0] == '\0') {
+		memcpy(key, from, flen);
+		k->mv_size = flen;
+	} else {
+		if ((k->mv_size = cert_prefix(key, curve, c->subject)) == 0)
+			return STORE_INVAL;
+		memcpy(key + k->mv_size, c->cert_id, STORE_ID_BYTES);
+		k->mv_size += STORE_ID_BYTES;
+	}
+	k->mv_data = key;
+	at = *k;
+	if ((rc = mdb_cursor_open(t->tx_txn, t->tx_store->st_dbi[DB_CERTS],
+	    &cur)) != 0)
+		return store_mdb_rc(rc);
+	rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+	if (rc == 0 && c->subject[0] != '\0' && k->mv_size == at.mv_size &&
+	    memcmp(k->mv_data, at.mv_data, at.mv_size) == 0)
+		rc = mdb_cursor_get(cur, k, v, MDB_NEXT);	/* past it */
+	mdb_cursor_close(cur);
+	return store_mdb_rc(rc);
+}
+
+/*
  * The entry after position (curve, c->subject, c->cert_id), or the first
  * of curve when c->subject is "", into c. With subject set, only entries
  * for that subject count.
@@ -118,71 +154,32 @@ int
 store_cert_next(store_txn_t *t, const uint8_t curve[32], const char *subject,
     struct store_cert *c)
 {
-	MDB_cursor	*cur;
-	MDB_val		 k, v, at;
-	uint8_t		 key[CERT_KEY_MAX], prefix[CERT_KEY_MAX];
+	MDB_val		 k, v;
+	uint8_t		 prefix[CERT_KEY_MAX];
 	size_t		 plen = 32;
 	int		 rc;
 
 	memcpy(prefix, curve, 32);
 	if (subject != NULL && (plen = cert_prefix(prefix, curve, subject)) == 0)
 		return STORE_INVAL;
-	if (c->subject[0] == '\0') {
-		memcpy(key, prefix, plen);
-		k.mv_size = plen;
-	} else {
-		if ((k.mv_size = cert_prefix(key, curve, c->subject)) == 0)
-			return STORE_INVAL;
-		memcpy(key + k.mv_size, c->cert_id, STORE_ID_BYTES);
-		k.mv_size += STORE_ID_BYTES;
-	}
-	k.mv_data = key;
-	at = k;
-	if ((rc = mdb_cursor_open(t->tx_txn, t->tx_store->st_dbi[DB_CERTS],
-	    &cur)) != 0)
-		return store_mdb_rc(rc);
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && c->subject[0] != '\0' && k.mv_size == at.mv_size &&
-	    memcmp(k.mv_data, at.mv_data, at.mv_size) == 0)
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);	/* past it */
-	if (rc == 0 && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen)))
-		rc = MDB_NOTFOUND;
-	if (rc == 0)
-		rc = cert_value(&k, &v, c);
-	mdb_cursor_close(cur);
-	return store_mdb_rc(rc);
+	if ((rc = cert_seek(t, curve, c, prefix, plen, &k, &v)) != 0)
+		return rc;
+	if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+		return STORE_NOTFOUND;
+	return cert_value(&k, &v, c);
 }
 
 int
 store_cert_scan(store_txn_t *t, uint8_t curve[32], struct store_cert *c)
 {
-	MDB_cursor	*cur;
-	MDB_val		 k, v, at;
-	uint8_t		 key[CERT_KEY_MAX];
+	MDB_val		 k, v;
 	int		 rc;
 
-	if (c->subject[0] == '\0') {
-		memcpy(key, curve, 32);
-		k.mv_size = 32;
-	} else {
-		if ((k.mv_size = cert_prefix(key, curve, c->subject)) == 0)
-			return STORE_INVAL;
-		memcpy(key + k.mv_size, c->cert_id, STORE_ID_BYTES);
-		k.mv_size += STORE_ID_BYTES;
-	}
-	k.mv_data = key;
-	at = k;
-	if ((rc = mdb_cursor_open(t->tx_txn, t->tx_store->st_dbi[DB_CERTS],
-	    &cur)) != 0)
-		return store_mdb_rc(rc);
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && c->subject[0] != '\0' && k.mv_size == at.mv_size &&
-	    memcmp(k.mv_data, at.mv_data, at.mv_size) == 0)
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	if (rc == 0 && (rc = cert_value(&k, &v, c)) == 0)
-		memcpy(curve, k.mv_data, 32);
-	mdb_cursor_close(cur);
-	return store_mdb_rc(rc);
+	if ((rc = cert_seek(t, curve, c, curve, 32, &k, &v)) != 0 ||
+	    (rc = cert_value(&k, &v, c)) != 0)
+		return rc;
+	memcpy(curve, k.mv_data, 32);
+	return 0;
 }
 
 int

@@ -33,15 +33,7 @@ static size_t
 doc_key(uint8_t key[KEY_MAX], const char *db, const uint8_t *tail,
     size_t tail_len)
 {
-	size_t	n = strnlen(db, STORE_MAX_DB + 1);
-
-	if (n == 0 || n > STORE_MAX_DB)
-		return 0;
-	memcpy(key, db, n);
-	key[n] = '\0';
-	if (tail_len > 0)
-		memcpy(key + n + 1, tail, tail_len);
-	return n + 1 + tail_len;
+	return store_prefix_key(key, db, STORE_MAX_DB, tail, tail_len);
 }
 
 static MDB_dbi
@@ -89,6 +81,42 @@ next_in(store_txn_t *t, enum store_db which, const uint8_t *key, size_t klen,
 	return store_mdb_rc(rc);
 }
 
+/*
+ * The entry of `which` at db NUL tail (tail_len bytes), its key built in
+ * key: 0 with *k and *v set, STORE_INVAL for a bad db, or another error.
+ */
+static int
+get_in(store_txn_t *t, enum store_db which, uint8_t key[KEY_MAX],
+    const char *db, const uint8_t *tail, size_t tail_len, MDB_val *k,
+    MDB_val *v)
+{
+	if ((k->mv_size = doc_key(key, db, tail, tail_len)) == 0)
+		return STORE_INVAL;
+	k->mv_data = key;
+	return store_mdb_rc(mdb_get(t->tx_txn, dbi(t, which), k, v));
+}
+
+/*
+ * The first entry of `which` under db NUL pre (pre_len bytes) after the
+ * one whose key goes on with `after` (after_len bytes; NULL: the first
+ * entry): 0 with *k, *v and *plen (the length of db NUL pre) set,
+ * STORE_INVAL for a bad db, STORE_NOTFOUND past the last, or an error.
+ */
+static int
+next_after(store_txn_t *t, enum store_db which, const char *db,
+    const uint8_t *pre, size_t pre_len, const uint8_t *after,
+    size_t after_len, MDB_val *k, MDB_val *v, size_t *plen)
+{
+	uint8_t	key[KEY_MAX];
+
+	if ((*plen = doc_key(key, db, pre, pre_len)) == 0)
+		return STORE_INVAL;
+	if (after != NULL)
+		memcpy(key + *plen, after, after_len);
+	return next_in(t, which, key, after != NULL ? *plen + after_len :
+	    *plen, *plen, after != NULL, k, v);
+}
+
 static int
 acl_decode(const MDB_val *k, const MDB_val *v, size_t plen,
     struct store_acl *out)
@@ -133,32 +161,25 @@ store_acl_get(store_txn_t *t, const char *db, const uint8_t id[STORE_ID_BYTES],
     struct store_acl *out)
 {
 	uint8_t	key[KEY_MAX];
-	size_t	klen = doc_key(key, db, id, STORE_ID_BYTES);
-	MDB_val	k = { klen, key }, v;
+	MDB_val	k, v;
 	int	rc;
 
-	if (klen == 0)
-		return STORE_INVAL;
-	if ((rc = mdb_get(t->tx_txn, dbi(t, DB_DB_ACLS), &k, &v)) != 0)
-		return store_mdb_rc(rc);
-	return acl_decode(&k, &v, klen - STORE_ID_BYTES, out);
+	if ((rc = get_in(t, DB_DB_ACLS, key, db, id, STORE_ID_BYTES, &k,
+	    &v)) != 0)
+		return rc;
+	return acl_decode(&k, &v, k.mv_size - STORE_ID_BYTES, out);
 }
 
 int
 store_acl_next(store_txn_t *t, const char *db, const uint8_t *after,
     struct store_acl *out)
 {
-	uint8_t	key[KEY_MAX];
-	size_t	plen = doc_key(key, db, NULL, 0);
 	MDB_val	k, v;
+	size_t	plen;
 	int	rc;
 
-	if (plen == 0)
-		return STORE_INVAL;
-	if (after != NULL)
-		memcpy(key + plen, after, STORE_ID_BYTES);
-	if ((rc = next_in(t, DB_DB_ACLS, key, after != NULL ? plen +
-	    STORE_ID_BYTES : plen, plen, after != NULL, &k, &v)) != 0)
+	if ((rc = next_after(t, DB_DB_ACLS, db, NULL, 0, after,
+	    STORE_ID_BYTES, &k, &v, &plen)) != 0)
 		return rc;
 	return acl_decode(&k, &v, plen, out);
 }
@@ -258,17 +279,12 @@ int
 store_rev_next(store_txn_t *t, const char *db, const uint8_t *doc,
     const uint8_t *after, struct store_rev *out)
 {
-	uint8_t	key[KEY_MAX];
-	size_t	plen = doc_key(key, db, doc, STORE_DOC_ID_BYTES);
 	MDB_val	k, v;
+	size_t	plen;
 	int	rc;
 
-	if (plen == 0)
-		return STORE_INVAL;
-	if (after != NULL)
-		memcpy(key + plen, after, STORE_ID_BYTES);
-	if ((rc = next_in(t, DB_DOC_REVS, key, after != NULL ? plen +
-	    STORE_ID_BYTES : plen, plen, after != NULL, &k, &v)) != 0)
+	if ((rc = next_after(t, DB_DOC_REVS, db, doc, STORE_DOC_ID_BYTES,
+	    after, STORE_ID_BYTES, &k, &v, &plen)) != 0)
 		return rc;
 	return rev_decode(&k, &v, plen, out);
 }
@@ -318,32 +334,25 @@ store_head_get(store_txn_t *t, const char *db, const uint8_t *doc,
     struct store_head *out)
 {
 	uint8_t	key[KEY_MAX];
-	size_t	klen = doc_key(key, db, doc, STORE_DOC_ID_BYTES);
-	MDB_val	k = { klen, key }, v;
+	MDB_val	k, v;
 	int	rc;
 
-	if (klen == 0)
-		return STORE_INVAL;
-	if ((rc = mdb_get(t->tx_txn, dbi(t, DB_DOC_HEADS), &k, &v)) != 0)
-		return store_mdb_rc(rc);
-	return head_decode(&k, &v, klen - STORE_DOC_ID_BYTES, out);
+	if ((rc = get_in(t, DB_DOC_HEADS, key, db, doc, STORE_DOC_ID_BYTES,
+	    &k, &v)) != 0)
+		return rc;
+	return head_decode(&k, &v, k.mv_size - STORE_DOC_ID_BYTES, out);
 }
 
 int
 store_head_next(store_txn_t *t, const char *db, const uint8_t *after,
     struct store_head *out)
 {
-	uint8_t	key[KEY_MAX];
-	size_t	plen = doc_key(key, db, NULL, 0);
 	MDB_val	k, v;
+	size_t	plen;
 	int	rc;
 
-	if (plen == 0)
-		return STORE_INVAL;
-	if (after != NULL)
-		memcpy(key + plen, after, STORE_DOC_ID_BYTES);
-	if ((rc = next_in(t, DB_DOC_HEADS, key, after != NULL ? plen +
-	    STORE_DOC_ID_BYTES : plen, plen, after != NULL, &k, &v)) != 0)
+	if ((rc = next_after(t, DB_DOC_HEADS, db, NULL, 0, after,
+	    STORE_DOC_ID_BYTES, &k, &v, &plen)) != 0)
 		return rc;
 	return head_decode(&k, &v, plen, out);
 }
@@ -416,18 +425,11 @@ store_chunk_get(store_txn_t *t, const char *db,
     const uint8_t hash[STORE_ID_BYTES], uint8_t id[STORE_ID_BYTES])
 {
 	uint8_t	key[KEY_MAX];
-	size_t	klen = doc_key(key, db, hash, STORE_ID_BYTES);
-	MDB_val	k = { klen, key }, v;
-	int	rc;
+	MDB_val	k = { doc_key(key, db, hash, STORE_ID_BYTES), key };
 
-	if (klen == 0)
+	if (k.mv_size == 0)
 		return STORE_INVAL;
-	if ((rc = mdb_get(t->tx_txn, dbi(t, DB_DOC_CHUNKS), &k, &v)) != 0)
-		return store_mdb_rc(rc);
-	if (v.mv_size != STORE_ID_BYTES)
-		return STORE_CORRUPT;
-	memcpy(id, v.mv_data, STORE_ID_BYTES);
-	return 0;
+	return store_id_get(t, DB_DOC_CHUNKS, &k, STORE_ID_BYTES, id);
 }
 
 int

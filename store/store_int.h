@@ -60,8 +60,25 @@ struct store_txn {
 	uint64_t	 tx_gen;	/* store_txn_generation() */
 };
 
-/* A node name (1..STORE_MAX_PEER bytes) as a key: 0, or STORE_INVAL. */
-int	store_name_key(MDB_val *k, const char *name);
+/*
+ * s as a key, if it is 1..max bytes (a node name: STORE_MAX_PEER): 0, or
+ * STORE_INVAL.
+ */
+int	store_text_key(MDB_val *k, const char *s, size_t max);
+/*
+ * name (1..max bytes), a NUL, then tail_len bytes of tail into key: the
+ * key's length, or 0 if name is out of bounds. A name's entries sort
+ * together, before those of any longer name that starts with it.
+ */
+size_t	store_prefix_key(uint8_t *key, const char *name, size_t max,
+	    const void *tail, size_t tail_len);
+/*
+ * The record id that key k maps to in sub-database db, at the start of a
+ * value of vlen bytes: 0, STORE_CORRUPT for a value of another size, or
+ * a store error.
+ */
+int	store_id_get(store_txn_t *t, enum store_db db, const MDB_val *k,
+	    size_t vlen, uint8_t id[STORE_ID_BYTES]);
 
 /* 1 if meta key says version, 0 if not (an older store), < 0 on an
  * error. */

@@ -20,14 +20,22 @@ static size_t
 mbox_key(uint8_t key[MBOX_KEY_MAX], const char *mailbox, const void *tail,
     size_t tail_len)
 {
-	size_t	n = strnlen(mailbox, STORE_MAX_MAILBOX + 1);
+	return store_prefix_key(key, mailbox, STORE_MAX_MAILBOX, tail,
+	    tail_len);
+}
 
-	if (n == 0 || n > STORE_MAX_MAILBOX)
-		return 0;
-	memcpy(key, mailbox, n);
-	key[n] = 0;
-	memcpy(key + n + 1, tail, tail_len);
-	return n + 1 + tail_len;
+/* The key of entry seq of mailbox into key and *k: 0, or STORE_INVAL. */
+static int
+entry_key(uint8_t key[MBOX_KEY_MAX], const char *mailbox, uint64_t seq,
+    MDB_val *k)
+{
+	uint8_t	seqb[8];
+
+	store_be64_put(seqb, seq);
+	if ((k->mv_size = mbox_key(key, mailbox, seqb, sizeof(seqb))) == 0)
+		return STORE_INVAL;
+	k->mv_data = key;
+	return 0;
 }
 
 /* The last seq used in mailbox, 0 if it is empty. */
@@ -125,22 +133,20 @@ store_mbox_next(store_txn_t *t, const char *mailbox, uint64_t from,
 {
 	MDB_cursor	*c;
 	MDB_val		 k, v;
-	uint8_t		 key[MBOX_KEY_MAX], seqb[8];
+	uint8_t		 key[MBOX_KEY_MAX];
 	const uint8_t	*val;
 	size_t		 len;
 	int		 rc;
 
-	store_be64_put(seqb, from == 0 ? 1 : from);
-	if ((len = mbox_key(key, mailbox, seqb, sizeof(seqb))) == 0)
-		return STORE_INVAL;
-	k.mv_size = len;
-	k.mv_data = key;
+	if ((rc = entry_key(key, mailbox, from == 0 ? 1 : from, &k)) != 0)
+		return rc;
+	len = k.mv_size;
 	if ((rc = mdb_cursor_open(t->tx_txn, t->tx_store->st_dbi[DB_MBOX],
 	    &c)) != 0)
 		return store_mdb_rc(rc);
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	if (rc == 0 && (k.mv_size != len ||
-	    memcmp(k.mv_data, key, len - sizeof(seqb)) != 0))
+	    memcmp(k.mv_data, key, len - 8) != 0))
 		rc = MDB_NOTFOUND;	/* the next mailbox's entries */
 	if (rc == 0 && v.mv_size != STORE_ID_BYTES + 1)
 		rc = STORE_CORRUPT;
@@ -159,15 +165,13 @@ store_mbox_mark_read(store_txn_t *t, const char *mailbox, uint64_t seq)
 {
 	MDB_dbi	 mbox = t->tx_store->st_dbi[DB_MBOX];
 	MDB_val	 k, v;
-	uint8_t	 key[MBOX_KEY_MAX], seqb[8], val[STORE_ID_BYTES + 1];
+	uint8_t	 key[MBOX_KEY_MAX], val[STORE_ID_BYTES + 1];
 	int	 rc;
 
 	if (t->tx_read_only)
 		return EROFS;
-	store_be64_put(seqb, seq);
-	if ((k.mv_size = mbox_key(key, mailbox, seqb, sizeof(seqb))) == 0)
-		return STORE_INVAL;
-	k.mv_data = key;
+	if ((rc = entry_key(key, mailbox, seq, &k)) != 0)
+		return rc;
 	if ((rc = mdb_get(t->tx_txn, mbox, &k, &v)) != 0)
 		return store_mdb_rc(rc);
 	if (v.mv_size != sizeof(val))
@@ -183,14 +187,13 @@ int
 store_mbox_remove(store_txn_t *t, const char *mailbox, uint64_t seq)
 {
 	MDB_val	k;
-	uint8_t	key[MBOX_KEY_MAX], seqb[8];
+	uint8_t	key[MBOX_KEY_MAX];
+	int	rc;
 
 	if (t->tx_read_only)
 		return EROFS;
-	store_be64_put(seqb, seq);
-	if ((k.mv_size = mbox_key(key, mailbox, seqb, sizeof(seqb))) == 0)
-		return STORE_INVAL;
-	k.mv_data = key;
+	if ((rc = entry_key(key, mailbox, seq, &k)) != 0)
+		return rc;
 	return store_mdb_rc(mdb_del(t->tx_txn, t->tx_store->st_dbi[DB_MBOX],
 	    &k, NULL));
 }

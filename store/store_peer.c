@@ -28,7 +28,7 @@ store_peer_get(store_txn_t *t, const char *name, struct store_peer *out)
 	const uint8_t	*p;
 	int		 rc;
 
-	if ((rc = store_name_key(&k, name)) != 0)
+	if ((rc = store_text_key(&k, name, STORE_MAX_PEER)) != 0)
 		return rc;
 	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_PEERS], &k,
 	    &v)) != 0)
@@ -62,7 +62,7 @@ store_peer_put(store_txn_t *t, const char *name, const struct store_peer *in)
 
 	if (t->tx_read_only)
 		return EROFS;
-	if ((rc = store_name_key(&k, name)) != 0)
+	if ((rc = store_text_key(&k, name, STORE_MAX_PEER)) != 0)
 		return rc;
 	p[0] = PEER_FORMAT;
 	memcpy(p + 1, in->instance, STORE_INSTANCE_BYTES);

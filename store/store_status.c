@@ -15,7 +15,7 @@ store_status_put(store_txn_t *t, const char *name,
 
 	if (t->tx_read_only)
 		return EROFS;
-	if ((rc = store_name_key(&k, name)) != 0)
+	if ((rc = store_text_key(&k, name, STORE_MAX_PEER)) != 0)
 		return rc;
 	return store_mdb_rc(mdb_put(t->tx_txn, t->tx_store->st_dbi[DB_STATUS],
 	    &k, &v, 0));
@@ -24,18 +24,12 @@ store_status_put(store_txn_t *t, const char *name,
 int
 store_status_get(store_txn_t *t, const char *name, uint8_t id[STORE_ID_BYTES])
 {
-	MDB_val	k, v;
+	MDB_val	k;
 	int	rc;
 
-	if ((rc = store_name_key(&k, name)) != 0)
+	if ((rc = store_text_key(&k, name, STORE_MAX_PEER)) != 0)
 		return rc;
-	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_STATUS], &k,
-	    &v)) != 0)
-		return store_mdb_rc(rc);
-	if (v.mv_size != STORE_ID_BYTES)
-		return STORE_CORRUPT;
-	memcpy(id, v.mv_data, STORE_ID_BYTES);
-	return 0;
+	return store_id_get(t, DB_STATUS, &k, STORE_ID_BYTES, id);
 }
 
 int

@@ -13,35 +13,17 @@
 
 #define SUBMIT_VALUE	(STORE_ID_BYTES + 8)
 
-static int
-submit_key(MDB_val *k, const char *key)
-{
-	size_t	n = strnlen(key, STORE_MAX_SUBMIT_KEY + 1);
-
-	if (n == 0 || n > STORE_MAX_SUBMIT_KEY)
-		return STORE_INVAL;
-	k->mv_size = n;
-	k->mv_data = (void *)(uintptr_t)key;
-	return 0;
-}
-
 int
 store_submit_get(store_txn_t *t, const char *key, uint8_t id[STORE_ID_BYTES])
 {
-	MDB_val	k, v;
+	MDB_val	k;
 	int	rc;
 
-	if ((rc = submit_key(&k, key)) != 0)
+	if ((rc = store_text_key(&k, key, STORE_MAX_SUBMIT_KEY)) != 0)
 		return rc;
 	if (t->tx_store->st_dbi[DB_SUBMIT] == 0)
 		return STORE_NOTFOUND;	/* an older store, read-only */
-	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_SUBMIT], &k,
-	    &v)) != 0)
-		return store_mdb_rc(rc);
-	if (v.mv_size != SUBMIT_VALUE)
-		return STORE_CORRUPT;
-	memcpy(id, v.mv_data, STORE_ID_BYTES);
-	return 0;
+	return store_id_get(t, DB_SUBMIT, &k, SUBMIT_VALUE, id);
 }
 
 int
@@ -54,7 +36,7 @@ store_submit_put(store_txn_t *t, const char *key,
 
 	if (t->tx_read_only)
 		return EROFS;
-	if ((rc = submit_key(&k, key)) != 0)
+	if ((rc = store_text_key(&k, key, STORE_MAX_SUBMIT_KEY)) != 0)
 		return rc;
 	memcpy(val, id, STORE_ID_BYTES);
 	store_le64_put(val + STORE_ID_BYTES, time_ms);
