@@ -18,9 +18,10 @@
  * two stores given the same records in another order agree.
  *
  * doc.c keeps the ACL in force in a cache that lives as long as the
- * process; as the node does after every write transaction, each helper
- * here calls doc_acl_forget() when its transaction ends, so that no
- * answer outlives the store (or the test) it came from.
+ * process, keyed to what a transaction sees (store_txn_generation()):
+ * nothing here clears it, so an answer that outlived its store (two
+ * stores of a test hold the same database names) or its transaction
+ * would fail a test.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -82,18 +83,10 @@ keys_teardown(void **state)
 }
 
 static int
-doc_setup(void **state)
-{
-	doc_acl_forget();
-	return setup(state);
-}
-
-static int
 doc_teardown(void **state)
 {
 	while (nmade > 0)
 		wire_record_clear(&made[--nmade]);
-	doc_acl_forget();
 	return teardown(state);
 }
 
@@ -296,7 +289,6 @@ offer_at(struct fixture *f, store_t *st, const struct wire_record *wr,
 		assert_rc(store_txn_commit(&f->txn), 0);
 	} else
 		store_txn_abort(&f->txn);
-	doc_acl_forget();
 }
 #define offer(f, st, wr, want)	offer_at(f, st, wr, want, NULL, __LINE__)
 #define refused(f, st, wr, because)					\
@@ -312,7 +304,6 @@ static void
 read_end(struct fixture *f)
 {
 	store_txn_abort(&f->txn);
-	doc_acl_forget();
 }
 
 /* Fails unless the ACL in force for db in st is want (NULL: none). */
@@ -1200,7 +1191,6 @@ test_purged_again(void **state)
 	assert_rc(store_txn_begin(f->st, 0, &f->txn), 0);
 	assert_rc(store_purge(f->txn, r1->id), 0);
 	commit(f);
-	doc_acl_forget();
 	offer(f, f->st, r1, DOC_DROP);
 	offer(f, f->st, s, DOC_DROP);
 }
@@ -1389,35 +1379,35 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_creation_rules,
-		    doc_setup, doc_teardown),
-		cmocka_unit_test_setup_teardown(test_creator_rank, doc_setup,
+		    setup, doc_teardown),
+		cmocka_unit_test_setup_teardown(test_creator_rank, setup,
 		    doc_teardown),
-		cmocka_unit_test_setup_teardown(test_creator_tie, doc_setup,
+		cmocka_unit_test_setup_teardown(test_creator_tie, setup,
 		    doc_teardown),
 		cmocka_unit_test_setup_teardown(test_replacement_rules,
-		    doc_setup, doc_teardown),
-		cmocka_unit_test_setup_teardown(test_fork_choice, doc_setup,
+		    setup, doc_teardown),
+		cmocka_unit_test_setup_teardown(test_fork_choice, setup,
 		    doc_teardown),
-		cmocka_unit_test_setup_teardown(test_branches, doc_setup,
+		cmocka_unit_test_setup_teardown(test_branches, setup,
 		    doc_teardown),
-		cmocka_unit_test_setup_teardown(test_levels, doc_setup,
+		cmocka_unit_test_setup_teardown(test_levels, setup,
 		    doc_teardown),
-		cmocka_unit_test_setup_teardown(test_rev_shape, doc_setup,
+		cmocka_unit_test_setup_teardown(test_rev_shape, setup,
 		    doc_teardown),
-		cmocka_unit_test_setup_teardown(test_author_proven, doc_setup,
+		cmocka_unit_test_setup_teardown(test_author_proven, setup,
 		    doc_teardown),
 		cmocka_unit_test_setup_teardown(test_author_takeover,
-		    doc_setup, doc_teardown),
-		cmocka_unit_test_setup_teardown(test_winner, doc_setup,
+		    setup, doc_teardown),
+		cmocka_unit_test_setup_teardown(test_winner, setup,
 		    doc_teardown),
-		cmocka_unit_test_setup_teardown(test_purged_again, doc_setup,
+		cmocka_unit_test_setup_teardown(test_purged_again, setup,
 		    doc_teardown),
-		cmocka_unit_test_setup_teardown(test_chunks, doc_setup,
+		cmocka_unit_test_setup_teardown(test_chunks, setup,
 		    doc_teardown),
-		cmocka_unit_test_setup_teardown(test_feed_wants, doc_setup,
+		cmocka_unit_test_setup_teardown(test_feed_wants, setup,
 		    doc_teardown),
 		cmocka_unit_test_setup_teardown(test_order_independent,
-		    doc_setup, doc_teardown),
+		    setup, doc_teardown),
 	};
 
 	if (sodium_init() < 0) {
