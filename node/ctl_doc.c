@@ -574,6 +574,7 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 	json_t		*readers = json_object_get(req, "readers"), *v, *r = NULL;
 	store_txn_t	*txn;
 	size_t		 i;
+	int		 chunks;
 
 	if ((db = doc_view_db(req, err, errlen)) == NULL)
 		return NULL;
@@ -585,6 +586,13 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 		    DOC_MAX_FIELDS);
 		return NULL;
 	}
+	/*
+	 * Chunks are written before the revision that names them: with
+	 * some to write, what the write transaction holds is committed
+	 * first, so that it can be given up if the revision is refused.
+	 */
+	if ((chunks = json_array_size(json_object_get(req, "attach")) > 0))
+		node_commit(n);
 	if ((txn = node_txn(n)) == NULL) {
 		snprintf(err, errlen, "store unavailable");
 		return NULL;
@@ -610,9 +618,9 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 		}
 	}
 	/* After the readers: chunks go where the revision goes. */
-	if (draft_attachments(n, txn, &dr, req, err, errlen) != 0)
-		goto out;
-	r = draft_write(n, txn, &dr, err, errlen);
+	if ((draft_attachments(n, txn, &dr, req, err, errlen) != 0 ||
+	    (r = draft_write(n, txn, &dr, err, errlen)) == NULL) && chunks)
+		node_abort(n);	/* this request's chunks, and only them */
 out:
 	draft_free(&dr);
 	return r;

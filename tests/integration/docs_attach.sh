@@ -63,6 +63,23 @@ check "with no chunk sent again" \
 check "an attachment that is not a file is refused" \
     eval '! ctl hagiang doc put ds ten=x --attach a=/nonexistent 2>/dev/null'
 
+# A revision refused by its database's rules keeps none of the chunks
+# its attachment wrote: an author may add documents and edit its own,
+# not another's.
+ctl hagiang db create dp hagiang '*.hagiang=author' >/dev/null
+xdoc=$(ctl hagiang --json doc put dp ten=goc | jq -r .id)
+check "the district holds the province's document of dp" \
+    wait_for 20 eval 'ctl d1.hagiang --json doc get dp "$xdoc" >/dev/null 2>&1'
+head -c 5000 /dev/urandom >"$T/note.bin"
+w=$(ctl d1.hagiang --json status | jq .counters.chunks_written)
+check "an author's edit of another's document, with an attachment, is refused" \
+    eval '! ctl d1.hagiang doc put dp "$xdoc" ten=sua --attach note.bin="$T/note.bin" 2>"$T/dep.err" &&
+        grep -q "an author cannot change another" "$T/dep.err"'
+check "and a new document of the author's own is taken" \
+    eval 'ctl d1.hagiang doc put dp ten=moi --attach note.bin="$T/note.bin" >/dev/null'
+check "its chunk was written anew: the refused one kept none" \
+    test "$(ctl d1.hagiang --json status | jq .counters.chunks_written)" -ge $((w + 2))
+
 # -d reads an attachment from a stopped node's store, and only reads.
 stop_node d1.hagiang
 sum=$(md5sum <"$T/d1.hagiang/data.mdb")
