@@ -439,7 +439,10 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 		return 0;
 	if (doc_view_load(txn, db, from != NULL ? from : h.winner,
 	    &dr->base) != 0) {
-		snprintf(err, errlen, "revision is unreadable or corrupt");
+		/* A deleted document's stub goes with its purge. */
+		snprintf(err, errlen, (h.flags & STORE_HEAD_DELETED) &&
+		    from == NULL ? "that document is deleted already" :
+		    "revision is unreadable or corrupt");
 		return -1;
 	}
 	/* The readers list carries over: a stub reaches where it lives. */
