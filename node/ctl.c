@@ -913,6 +913,7 @@ ctl_init(struct node *n)
 		return -1;
 	}
 	free(ep);
+	view_scan_limit(n->n_conf->ctl_scan_max);
 	loop_add(n->n_loop, n->n_ctl, -1, on_ctl, n);
 	return 0;
 }
