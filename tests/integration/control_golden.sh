@@ -357,12 +357,21 @@ ask doc_get tw "an id that is not 32 hex digits" \
 
 ask doc_history tw "the revisions, oldest first" \
     "{\"cmd\":\"doc_history\",\"db\":\"shared\",\"id\":\"$doc\"}"
+rev2=$(last '.revs[1].rev')
+ask doc_history tw "from a revision on, that one included" \
+    "{\"cmd\":\"doc_history\",\"db\":\"shared\",\"id\":\"$doc\",\"from\":\"$rev2\"}"
+ask doc_history tw "from: not a revision of this document" \
+    "{\"cmd\":\"doc_history\",\"db\":\"shared\",\"id\":\"$doc\",\"from\":\"$m1\"}"
 ask doc_history tw "no such document" \
     '{"cmd":"doc_history","db":"shared","id":"00000000000000000000000000000000"}'
 
 ask doc_conflicts tw "the documents in conflict" \
     '{"cmd":"doc_conflicts","db":"shared"}'
 ask doc_conflicts tw "no such database" '{"cmd":"doc_conflicts","db":"nosuch"}'
+ask doc_conflicts tw "from an id on" \
+    '{"cmd":"doc_conflicts","db":"shared","from":"00000000000000000000000000000000"}'
+ask doc_conflicts tw "from: not an id" \
+    '{"cmd":"doc_conflicts","db":"shared","from":"x"}'
 
 ask doc_resolve tw "keep a revision that is not there" \
     "{\"cmd\":\"doc_resolve\",\"db\":\"shared\",\"id\":\"$doc\",\"keep\":\"0000000000000000000000000000000000000000000000000000000000000000\"}"

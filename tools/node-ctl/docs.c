@@ -577,7 +577,11 @@ doc_args(int argc, char **argv, struct doc_args *a)
 			check_rev("--rev", a->rev = optarg);
 			break;
 		case 'f':
-			check_id("--from", a->from = optarg);
+			/* doc history goes on from a revision. */
+			if (strcmp(name, "doc history") == 0)
+				check_rev("--from", a->from = optarg);
+			else
+				check_id("--from", a->from = optarg);
 			break;
 		case 'D':
 			a->deleted = 1;
@@ -737,9 +741,22 @@ cmd_doc_get(int argc, char **argv)
 	printf("conflicts: ");
 	print_revs(json_object_get(r, "conflicts"), 1);
 	printf("\n");
+	print_more(r, NULL, "", "the conflicts shown are those read");
 done:
 	json_decref(r);
 	return 0;
+}
+
+/* print_more() for a doc command: "doc ls DB" (and ID). */
+static void
+doc_more(json_t *r, const struct doc_args *a, const char *tail,
+    const char *what)
+{
+	char	cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "%s %s%s%s", cur_cmd->cc_name, a->argv[0],
+	    a->argc > 1 ? " " : "", a->argc > 1 ? a->argv[1] : "");
+	print_more(r, cmd, tail, what);
 }
 
 /* A page of doc ls, and where the next one starts. */
@@ -758,12 +775,7 @@ print_page(json_t *r, const struct doc_args *a)
 		print_safe(str(d, "author"), 0);
 		printf("\n");
 	}
-	if (json_object_get(r, "next") != NULL) {
-		printf("(more: node-ctl doc ls ");
-		print_safe(a->argv[0], 0);
-		printf(" --from %s%s)\n", str(r, "next"), a->deleted ?
-		    " --deleted" : "");
-	}
+	doc_more(r, a, a->deleted ? " --deleted" : "", NULL);
 }
 
 int
@@ -808,6 +820,7 @@ cmd_doc_history(int argc, char **argv)
 		print_revs(json_object_get(v, "parents"), 0);
 		printf("\n");
 	}
+	doc_more(r, &a, "", "those not read are not shown");
 done:
 	json_decref(r);
 	return 0;
@@ -855,8 +868,10 @@ cmd_doc_conflicts(int argc, char **argv)
 			    json_string_value(c) != NULL ?
 			    json_string_value(c) : "?");
 	}
-	if (json_array_size(json_object_get(r, "docs")) == 0)
+	if (json_array_size(json_object_get(r, "docs")) == 0 &&
+	    json_object_get(r, "next") == NULL)
 		printf("(no conflicts)\n");
+	doc_more(r, &a, "", NULL);
 done:
 	json_decref(r);
 	return 0;

@@ -39,7 +39,8 @@ static const char about_db_create[] =
 static const char about_db_digest[] =
     "The state digest of this replica of DB, its documents and its\n"
     "conflicts. Replicas with the same documents, winners and\n"
-    "conflicts print the same line.\n";
+    "conflicts print the same line. A database larger than the node\n"
+    "reads for one request has no digest (-d reads it whole).\n";
 
 static const char about_db_ls[] =
     "The databases this node knows: scope, this node's level, whether\n"
@@ -53,7 +54,9 @@ static const char about_doc_attachment[] =
 
 static const char about_doc_conflicts[] =
     "The documents of DB with conflicting revisions: the winner every\n"
-    "replica picks and the revisions in conflict with it.\n";
+    "replica picks and the revisions in conflict with it; 1000 at a\n"
+    "time, and as many documents as the node reads for one request:\n"
+    "the last line then says where to go on.\n";
 
 static const char about_doc_get[] =
     "The document's fields, one NAME: VALUE line each (list items\n"
@@ -64,12 +67,15 @@ static const char about_doc_get[] =
 static const char about_doc_history[] =
     "Every revision of the document this replica holds, oldest first:\n"
     "depth, revision, flags (winner, leaf, deleted), when and where\n"
-    "it was written, and its parents.\n";
+    "it was written, and its parents; 1000 at a time (the last line\n"
+    "says where the next page starts). Past as many revisions as the\n"
+    "node reads for one request, it shows those it read.\n";
 
 static const char about_doc_ls[] =
-    "The documents of DB in id order, 1000 at a time (the last line\n"
-    "says where the next page starts): winning revision, depth,\n"
-    "conflicts, author. --deleted lists deleted documents too.\n";
+    "The documents of DB in id order, 1000 at a time and as many as\n"
+    "the node reads for one request (the last line says where the\n"
+    "next page starts): winning revision, depth, conflicts, author.\n"
+    "--deleted lists deleted documents too.\n";
 
 static const char about_doc_put[] =
     "Write a document: a new one (random id) without ID, else a new\n"
@@ -235,11 +241,11 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "doc rm", cmd_doc_rm, "DB ID",
 	    "", 2, 2,
 	    NULL, CC_STRICT, about_doc_rm },
-	{ "doc history", cmd_doc_history, "DB ID",
-	    "", 2, 2,
+	{ "doc history", cmd_doc_history, "DB ID [--from REV]",
+	    "f", 2, 2,
 	    doc_view_doc_history, CC_STRICT, about_doc_history },
-	{ "doc conflicts", cmd_doc_conflicts, "DB",
-	    "", 1, 1,
+	{ "doc conflicts", cmd_doc_conflicts, "DB [--from ID]",
+	    "f", 1, 1,
 	    doc_view_doc_conflicts, CC_STRICT, about_doc_conflicts },
 	{ "doc resolve", cmd_doc_resolve, "DB ID [--keep REV]",
 	    "k", 2, 2,
