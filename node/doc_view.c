@@ -146,26 +146,51 @@ load_acl(store_txn_t *txn, const char *db, struct doc_acl *acl, char *err,
 	return 0;
 }
 
+/*
+ * The databases by name, from the request's "from" on (that one
+ * included), each with its documents counted within the budget: the one
+ * it runs out in shows floors ("partial"), and the list stops there.
+ */
 json_t *
 doc_view_db_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 {
 	const char		*self = json_string_value(json_object_get(req,
 	    "self"));
+	const char		*from = json_string_value(json_object_get(req,
+	    "from"));
 	char			 db[STORE_MAX_DB + 1] = "";
-	json_t			*list = json_array();
+	json_t			*list, *r;
 	struct doc_acl		 acl;
+	struct store_acl	 a;
 	struct store_head	 h;
+	struct view_scan	 s;
 	int			 rc;
 
-	while ((rc = store_db_next(txn, db, db)) == 0) {
+	if (json_object_get(req, "from") != NULL && (from == NULL ||
+	    !doc_db_name_valid(from))) {
+		snprintf(err, errlen, "from: a database name");
+		return NULL;
+	}
+	if (from != NULL && store_acl_next(txn, from, NULL, &a) == 0) {
+		snprintf(db, sizeof(db), "%s", from);
+		rc = 0;
+	} else
+		rc = store_db_next(txn, from != NULL ? from : "", db);
+	view_scan_start(&s);
+	list = json_array();
+	for (; rc == 0; rc = store_db_next(txn, db, db)) {
 		uint64_t	docs = 0, deleted = 0, conflicts = 0;
 		uint8_t		last[STORE_DOC_ID_BYTES];
 		const uint8_t	*after = NULL;
 		json_t		*o;
 
+		/* db: where the next request starts. */
+		if (!view_scan_take(&s))
+			break;
 		if (load_acl(txn, db, &acl, err, errlen) != 0)
 			goto fail;
-		while (store_head_next(txn, db, after, &h) == 0) {
+		while (store_head_next(txn, db, after, &h) == 0 &&
+		    view_scan_take(&s)) {
 			memcpy(last, h.doc, sizeof(last));
 			after = last;
 			if (h.flags & STORE_HEAD_DELETED)
@@ -174,11 +199,11 @@ doc_view_db_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 				docs++;
 			conflicts += h.conflicts > 0;
 		}
-		o = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:I}", "db", db,
-		    "scope", acl.acl->scope, "acl_id", view_hex_id(acl.id),
+		o = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:b}", "db",
+		    db, "scope", acl.acl->scope, "acl_id", view_hex_id(acl.id),
 		    "creator", creator(txn, &acl), "docs", (json_int_t)docs,
 		    "deleted", (json_int_t)deleted, "conflicts",
-		    (json_int_t)conflicts);
+		    (json_int_t)conflicts, "partial", s.vs_cut);
 		if (self != NULL) {
 			json_object_set_new(o, "replica", json_boolean(
 			    doc_scope_covers(acl.acl->scope, self)));
@@ -187,12 +212,21 @@ doc_view_db_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 		}
 		doc_acl_clear(&acl);
 		json_array_append_new(list, o);
+		if (s.vs_cut) {
+			/* Its count stops here; the next request goes on
+			 * with the database after it. */
+			rc = store_db_next(txn, db, db);
+			break;
+		}
 	}
-	if (rc != STORE_NOTFOUND) {
+	if (rc != 0 && rc != STORE_NOTFOUND) {
 		snprintf(err, errlen, "store: %s", store_strerror(rc));
 		goto fail;
 	}
-	return json_pack("{s:o}", "dbs", list);
+	r = json_pack("{s:o}", "dbs", list);
+	if (rc == 0)
+		json_object_set_new(r, "next", json_string(db));
+	return view_scan_reply(r, &s);
 fail:
 	json_decref(list);
 	return NULL;

@@ -300,6 +300,9 @@ ask db_create $p "an entry with no such level" \
 ask db_ls tw "the databases" '{"cmd":"db_ls"}'
 ask db_ls $p "at the province" '{"cmd":"db_ls"}'
 ask db_ls $p "a command name is exact" '{"cmd":"db-ls"}'
+ask db_ls tw "from a name on, that one included" \
+    '{"cmd":"db_ls","from":"shared"}'
+ask db_ls tw "from: not a database name" '{"cmd":"db_ls","from":"Bad"}'
 
 ask db_acl tw "show" '{"cmd":"db_acl","db":"notice"}'
 ask db_acl tw "set: an entry added, another removed" \

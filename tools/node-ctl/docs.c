@@ -402,16 +402,30 @@ cmd_db_create(int argc, char **argv)
 int
 cmd_db_ls(int argc, char **argv)
 {
-	json_t	*r, *d;
-	size_t	 i;
+	const char	*from = opt_from(&argc, argv);
+	json_t		*req, *r, *d;
+	size_t		 i;
 
 	db_words(argc, argv);
-	r = call(json_pack("{s:s}", "cmd", "db_ls"));
+	req = json_pack("{s:s}", "cmd", "db_ls");
+	if (from != NULL)
+		json_object_set_new(req, "from", utf8("--from", from));
+	r = call(req);
 	if (json_out)
 		goto done;
 	printf("%-24s %-28s %-9s %-7s %7s %7s %9s  %s\n", "DB", "SCOPE",
 	    "LEVEL", "REPLICA", "DOCS", "DELETED", "CONFLICTS", "CREATOR");
 	json_array_foreach(json_object_get(r, "dbs"), i, d) {
+		/* Counts the node stopped in: floors, marked +. */
+		const char	*floor = json_is_true(json_object_get(d,
+		    "partial")) ? "+" : "";
+		char		 docs[24], deleted[24], conflicts[24];
+
+		snprintf(docs, sizeof(docs), "%lld%s", num(d, "docs"), floor);
+		snprintf(deleted, sizeof(deleted), "%lld%s", num(d, "deleted"),
+		    floor);
+		snprintf(conflicts, sizeof(conflicts), "%lld%s",
+		    num(d, "conflicts"), floor);
 		print_cell(str(d, "db"), 24);
 		printf(" ");
 		print_cell(str(d, "scope"), 28);
@@ -419,13 +433,14 @@ cmd_db_ls(int argc, char **argv)
 		/* -d on the root's store cannot tell. */
 		print_cell(json_object_get(d, "level") ? str(d, "level") : "-",
 		    9);
-		printf(" %-7s %7lld %7lld %9lld  ",
+		printf(" %-7s %7s %7s %9s  ",
 		    json_object_get(d, "replica") == NULL ? "-" :
 		    json_is_true(json_object_get(d, "replica")) ? "yes" : "no",
-		    num(d, "docs"), num(d, "deleted"), num(d, "conflicts"));
+		    docs, deleted, conflicts);
 		print_safe(str(d, "creator"), 0);
 		printf("\n");
 	}
+	print_more(r, "db ls", "", "a count with + is a floor");
 done:
 	json_decref(r);
 	return 0;

@@ -45,7 +45,9 @@ static const char about_db_digest[] =
 static const char about_db_ls[] =
     "The databases this node knows: scope, this node's level, whether\n"
     "it holds a replica, documents (live and deleted), conflicts and\n"
-    "the creator.\n";
+    "the creator. The node counts as many documents as it reads for\n"
+    "one request: counts marked + are floors, and the last line says\n"
+    "where to go on.\n";
 
 static const char about_doc_attachment[] =
     "Write the winner's attachment NAME into FILE (a new file), once\n"
@@ -214,8 +216,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "db create", cmd_db_create, "DB SCOPE [PATTERN=LEVEL...]",
 	    "", 2, -1,
 	    NULL, CC_STRICT, about_db_create },
-	{ "db ls", cmd_db_ls, "",
-	    "", 0, 0,
+	{ "db ls", cmd_db_ls, "[--from DB]",
+	    "f", 0, 0,
 	    local_db_ls, CC_STRICT, about_db_ls },
 	{ "db acl", cmd_db_acl, "DB [PATTERN=LEVEL...]",
 	    "", 1, -1,
