@@ -701,16 +701,22 @@ cmd_cert_ls(struct node *n, json_t *req, char *err, size_t errlen)
 static json_t *
 cmd_network(struct node *n, json_t *req, char *err, size_t errlen)
 {
+	const char	*from = json_string_value(json_object_get(req,
+	    "from"));
 	store_txn_t	*txn = NULL;
 	json_t		*r;
 
-	(void)req;
+	if (json_object_get(req, "from") != NULL && (from == NULL ||
+	    !name_valid(from))) {
+		snprintf(err, errlen, "from: a node name");
+		return NULL;
+	}
 	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0) {
 		snprintf(err, errlen, "store unavailable");
 		return NULL;
 	}
 	r = status_network(txn, n->n_conf->name, strcmp(n->n_conf->name,
-	    n->n_conf->root_name) == 0, clock_wall_ms(), err, errlen);
+	    n->n_conf->root_name) == 0, from, clock_wall_ms(), err, errlen);
 	store_txn_abort(&txn);
 	return r;
 }

@@ -238,6 +238,9 @@ check "the province's status report reaches the root" \
 ask network tw "every node, from their status reports" '{"cmd":"network"}'
 ask network $p "below a province: itself" '{"cmd":"network"}'
 ask network tw "a command name is exact" '{"cmd":"net work"}'
+ask network tw "from a name on, that one included" \
+    '{"cmd":"network","from":"tw"}'
+ask network tw "from: not a node name" '{"cmd":"network","from":"Bad Name"}'
 ask replicate $p "every link" '{"cmd":"replicate"}'
 ask replicate $p "one link" '{"cmd":"replicate","peer":"tw"}'
 ask replicate $p "no such peer" '{"cmd":"replicate","peer":"nosuch"}'

@@ -523,11 +523,15 @@ cmd_route(int argc, char **argv)
 int
 cmd_network(int argc, char **argv)
 {
-	json_t	*r = call(json_pack("{s:s}", "cmd", "network")), *o;
-	size_t	 i;
+	const char	*from = opt_from(&argc, argv);
+	json_t		*req, *r, *o;
+	size_t		 i;
 
-	(void)argc;
-	(void)argv;
+	cmd_operands(argc - 1);
+	req = json_pack("{s:s}", "cmd", "network");
+	if (from != NULL)
+		json_object_set_new(req, "from", json_string(from));
+	r = call(req);
 	if (!json_out) {
 		printf("%-32s %-8s %9s %6s %8s %7s %7s  %s\n", "NODE",
 		    "VERSION", "UPTIME", "PEERS", "BACKLOG", "ERRORS", "AGE",
@@ -553,6 +557,7 @@ cmd_network(int argc, char **argv)
 			}
 			printf("\n");
 		}
+		print_more(r, "network", "", NULL);
 	}
 	json_decref(r);
 	return 0;

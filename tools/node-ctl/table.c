@@ -124,7 +124,9 @@ static const char about_metrics[] =
 static const char about_network[] =
     "Every node below this one (all, at the root) from the status\n"
     "reports each sends up the tree: version, uptime, links, backlog,\n"
-    "errors, the report's age; STALE when two reports are missing.\n";
+    "errors, the report's age; STALE when two reports are missing.\n"
+    "As many as the node reads for one request: the last line then\n"
+    "says where to go on.\n";
 
 static const char about_peers[] =
     "Each link: direction, state (up, connected, down), how far the\n"
@@ -198,8 +200,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "route", cmd_route, "ADDRESS",
 	    NULL, 1, 1,
 	    NULL, 0, about_route },
-	{ "network", cmd_network, "",
-	    NULL, 0, 0,
+	{ "network", cmd_network, "[--from NAME]",
+	    "f", 0, 0,
 	    NULL, 0, about_network },
 	{ "metrics", cmd_metrics, "",
 	    NULL, 0, 0,
