@@ -273,6 +273,12 @@ ask cert_revoke $p "a node below's certificate" \
     "{\"cmd\":\"cert_revoke\",\"id\":\"$dcert\",\"reason\":\"machine stolen\"}"
 ask cert_ls $p "within a subtree, one revoked" "{\"cmd\":\"cert_ls\",\"under\":\"$d\"}"
 ask cert_ls $p "not a node name" '{"cmd":"cert_ls","under":"Bad Name"}'
+first=$(ctl $p --json cert ls | jq -r '.certs[0].id')
+ask cert_ls $p "from the first certificate on, that one included" \
+    "{\"cmd\":\"cert_ls\",\"from\":\"$first\"}"
+ask cert_ls $p "from: a record that is not a certificate" \
+    "{\"cmd\":\"cert_ls\",\"from\":\"$m1\"}"
+ask cert_ls $p "from: not an id" '{"cmd":"cert_ls","from":"x"}'
 pcert=$(ctl $p --json cert ls $p | jq -r --arg p $p '.certs[] | select(.subject == $p) | .id')
 ask cert_revoke $p "its own certificate (not below it)" \
     "{\"cmd\":\"cert_revoke\",\"id\":\"$pcert\"}"

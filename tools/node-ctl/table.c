@@ -16,7 +16,8 @@ static const char about_cert_issue[] =
 static const char about_cert_ls[] =
     "The certificates this node holds and their state: valid, not yet\n"
     "valid, expired, revoked, or untrusted (a certificate above it in\n"
-    "its chain does not hold).\n";
+    "its chain does not hold). 1000 at a time, and as many as the node\n"
+    "reads for one request: the last line then says where to go on.\n";
 
 static const char about_cert_revoke[] =
     "Revoke a certificate this node may revoke; the revocation\n"
@@ -212,8 +213,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "cert revoke", cmd_cert_revoke, "CERTID [REASON]",
 	    NULL, 1, 2,
 	    NULL, 0, about_cert_revoke },
-	{ "cert ls", cmd_cert_ls, "[SUBTREE]",
-	    NULL, 0, 1,
+	{ "cert ls", cmd_cert_ls, "[SUBTREE] [--from CERTID]",
+	    "f", 0, 1,
 	    NULL, 0, about_cert_ls },
 	{ "db create", cmd_db_create, "DB SCOPE [PATTERN=LEVEL...]",
 	    "", 2, -1,
