@@ -50,6 +50,8 @@ struct node_conf {
 	unsigned	 heartbeat_ms, link_timeout_ms, retry_min_ms, retry_max_ms;
 	unsigned	 status_ms;	/* a status report upward this often */
 	unsigned	 credit, batch_max;
+	/* Store entries one control request reads at most (view.h). */
+	unsigned	 ctl_scan_max;
 	struct cfg_link	*links;		/* in file order */
 	size_t		 n_links;
 };

@@ -659,18 +659,63 @@ cert_state_name(int rc)
 	}
 }
 
-/* The certificates this node holds, within a subtree (default: all). */
+/*
+ * Where cert ls starts: at certificate id v, by its place in the index
+ * (the X25519 form of its key, its subject, its id). 0 with *curve and *c
+ * set so that store_cert_scan() reads that one next; -1 if the store
+ * holds no certificate of that id.
+ */
+static int
+cert_from(store_txn_t *txn, json_t *v, uint8_t curve[32],
+    struct store_cert *c)
+{
+	const Nodenet__Certificate	*cert;
+	struct store_record		 rec;
+	Nodenet__RecordBody		*rb;
+	uint8_t				 id[STORE_ID_BYTES];
+	int				 i, ok;
+
+	if (view_parse_id(v, id) != 0 || store_get(txn, id, &rec) != 0 ||
+	    (rb = nodenet__record_body__unpack(NULL, rec.body_len,
+	    rec.body)) == NULL)
+		return -1;
+	cert = rb->kind_case == NODENET__RECORD_BODY__KIND_CERT ? rb->cert :
+	    NULL;
+	ok = cert != NULL && cert->subject != NULL &&
+	    name_valid(cert->subject) &&
+	    cert->subject_key.len == KEY_PUBLIC_BYTES &&
+	    key_curve_public(cert->subject_key.data, curve) == 0;
+	if (ok)
+		snprintf(c->subject, sizeof(c->subject), "%s", cert->subject);
+	nodenet__record_body__free_unpacked(rb, NULL);
+	/* The scan reads the first entry after (curve, subject, id): the
+	 * id one less is just before this one. */
+	for (i = STORE_ID_BYTES - 1; ok && i >= 0 && id[i]-- == 0; i--)
+		;
+	if (!ok || i < 0)
+		return -1;
+	memcpy(c->cert_id, id, sizeof(c->cert_id));
+	return 0;
+}
+
+/*
+ * The certificates this node holds, within a subtree (default: all), in
+ * index order from the request's "from" (a certificate id) on: at most
+ * VIEW_LIST_MAX, as far as the reading budget goes; "next" goes on.
+ */
 static json_t *
 cmd_cert_ls(struct node *n, json_t *req, char *err, size_t errlen)
 {
 	const char		*under = json_string_value(json_object_get(req,
 	    "under"));
 	struct store_cert	 c = { .subject = "" };
+	struct view_scan	 s;
 	store_txn_t		*txn = NULL;
 	uint8_t			 curve[32] = { 0 };
 	char			 key[KEY_HEX_BYTES];
-	json_t			*list;
+	json_t			*list, *r;
 	uint64_t		 now = clock_wall_ms();
+	int			 rc;
 
 	if (under != NULL && !name_valid(under)) {
 		snprintf(err, errlen, "not a node name: %.64s", under);
@@ -680,9 +725,20 @@ cmd_cert_ls(struct node *n, json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "store unavailable");
 		return NULL;
 	}
+	if (json_object_get(req, "from") != NULL && cert_from(txn,
+	    json_object_get(req, "from"), curve, &c) != 0) {
+		store_txn_abort(&txn);
+		snprintf(err, errlen, "from: the id of a certificate held "
+		    "here");
+		return NULL;
+	}
+	view_scan_start(&s);
 	list = json_array();
-	while (json_array_size(list) < VIEW_LIST_MAX &&
-	    store_cert_scan(txn, curve, &c) == 0) {
+	while ((rc = store_cert_scan(txn, curve, &c)) == 0) {
+		/* c: where the next request starts. */
+		if (json_array_size(list) == VIEW_LIST_MAX ||
+		    !view_scan_take(&s))
+			break;
 		if (under != NULL && !name_within(c.subject, under))
 			continue;
 		key_hex(c.key, key);
@@ -694,23 +750,32 @@ cmd_cert_ls(struct node *n, json_t *req, char *err, size_t errlen)
 		    cert_state_name(trust_cert_state(n, txn, &c, now))));
 	}
 	store_txn_abort(&txn);
-	return json_pack("{s:o}", "certs", list);
+	r = json_pack("{s:o}", "certs", list);
+	if (rc == 0)
+		json_object_set_new(r, "next", view_hex_id(c.cert_id));
+	return view_scan_reply(r, &s);
 }
 
 /* Every node below this one (and this one), from their status reports. */
 static json_t *
 cmd_network(struct node *n, json_t *req, char *err, size_t errlen)
 {
+	const char	*from = json_string_value(json_object_get(req,
+	    "from"));
 	store_txn_t	*txn = NULL;
 	json_t		*r;
 
-	(void)req;
+	if (json_object_get(req, "from") != NULL && (from == NULL ||
+	    !name_valid(from))) {
+		snprintf(err, errlen, "from: a node name");
+		return NULL;
+	}
 	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0) {
 		snprintf(err, errlen, "store unavailable");
 		return NULL;
 	}
 	r = status_network(txn, n->n_conf->name, strcmp(n->n_conf->name,
-	    n->n_conf->root_name) == 0, clock_wall_ms(), err, errlen);
+	    n->n_conf->root_name) == 0, from, clock_wall_ms(), err, errlen);
 	store_txn_abort(&txn);
 	return r;
 }
@@ -913,6 +978,7 @@ ctl_init(struct node *n)
 		return -1;
 	}
 	free(ep);
+	view_scan_limit(n->n_conf->ctl_scan_max);
 	loop_add(n->n_loop, n->n_ctl, -1, on_ctl, n);
 	return 0;
 }

@@ -1112,36 +1112,30 @@ doc_chunks_held(store_txn_t *txn, const char *db, const Nodenet__PayloadRef *a)
 }
 
 int
-doc_conflict_next(store_txn_t *txn, const char *db, const struct store_head *h,
-    const uint8_t *after, struct store_rev *out)
+doc_rev_conflicts(const struct store_head *h, const struct store_rev *r)
 {
-	int	rc;
-
-	while ((rc = store_rev_next(txn, db, h->doc, after, out)) == 0) {
-		if ((out->flags & (STORE_REV_LEAF | STORE_REV_DELETED)) ==
-		    STORE_REV_LEAF && memcmp(out->id, h->winner,
-		    STORE_ID_BYTES) != 0)
-			return 0;
-		after = out->id;
-	}
-	return rc;
+	return (r->flags & (STORE_REV_LEAF | STORE_REV_DELETED)) ==
+	    STORE_REV_LEAF && memcmp(r->id, h->winner, STORE_ID_BYTES) != 0;
 }
 
 int
-doc_digest(store_txn_t *txn, const char *db, uint8_t out[STORE_ID_BYTES],
-    uint64_t *docs, uint64_t *conflicts)
+doc_digest(store_txn_t *txn, const char *db, uint64_t max,
+    uint8_t out[STORE_ID_BYTES], uint64_t *docs, uint64_t *conflicts)
 {
 	crypto_generichash_state	 st;
 	struct store_head		 h;
 	struct store_rev		 r;
-	const uint8_t			*after = NULL;
+	const uint8_t			*after = NULL, *rev;
 	uint8_t				 last[STORE_DOC_ID_BYTES];
+	uint64_t			 read = 0, found;
 	int				 rc;
 
 	*docs = *conflicts = 0;
 	crypto_generichash_init(&st, (const uint8_t *)"nodenet-digest-v1", 17,
 	    STORE_ID_BYTES);
 	while ((rc = store_head_next(txn, db, after, &h)) == 0) {
+		if (read++ == max)
+			return DOC_TOO_MANY;
 		memcpy(last, h.doc, sizeof(last));
 		after = last;
 		if (h.flags & STORE_HEAD_DELETED)
@@ -1149,14 +1143,21 @@ doc_digest(store_txn_t *txn, const char *db, uint8_t out[STORE_ID_BYTES],
 		(*docs)++;
 		crypto_generichash_update(&st, h.doc, STORE_DOC_ID_BYTES);
 		crypto_generichash_update(&st, h.winner, STORE_ID_BYTES);
-		for (rc = doc_conflict_next(txn, db, &h, NULL, &r); rc == 0;
-		    rc = doc_conflict_next(txn, db, &h, r.id, &r)) {
-			(*conflicts)++;
+		/* In id order, up to the last of h.conflicts. */
+		for (found = 0, rev = NULL; found < h.conflicts &&
+		    (rc = store_rev_next(txn, db, h.doc, rev, &r)) == 0;
+		    rev = r.id) {
+			if (read++ == max)
+				return DOC_TOO_MANY;
+			if (!doc_rev_conflicts(&h, &r))
+				continue;
+			found++;
 			crypto_generichash_update(&st, (const uint8_t *)"c", 1);
 			crypto_generichash_update(&st, r.id, STORE_ID_BYTES);
 		}
-		if (rc != STORE_NOTFOUND)
+		if (found < h.conflicts && rc != STORE_NOTFOUND)
 			return rc;
+		*conflicts += found;
 		crypto_generichash_update(&st, (const uint8_t *)";", 1);
 	}
 	if (rc != STORE_NOTFOUND)

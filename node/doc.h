@@ -115,11 +115,10 @@ void	doc_id_new(const uint8_t key[32], uint8_t out[STORE_DOC_ID_BYTES]);
 int	doc_feed_wants(store_txn_t *txn, const char *self, const char *peer,
 	    const Nodenet__RecordBody *rb);
 
-/* The live leaves of a document that lost, one at a time (after NULL
- * first): 0 with *out set, or STORE_NOTFOUND past the last. */
-int	doc_conflict_next(store_txn_t *txn, const char *db,
-	    const struct store_head *h, const uint8_t *after,
-	    struct store_rev *out);
+/* 1 if revision r of document h is one of its conflicts: a live leaf
+ * that lost. h->conflicts says how many there are. */
+int	doc_rev_conflicts(const struct store_head *h,
+	    const struct store_rev *r);
 /*
  * How many of an attachment's chunks this store holds (all: complete).
  */
@@ -129,9 +128,13 @@ size_t	doc_chunks_held(store_txn_t *txn, const char *db,
 /*
  * The state digest of a database: BLAKE2b-256 over its live documents in
  * id order, each as its id, its winner and its conflicts in id order.
- * Equal digests: the same documents, winners and conflicts.
+ * Equal digests: the same documents, winners and conflicts. It reads at
+ * most max entries (document heads, and the revisions of those with
+ * conflicts): past them it stops with DOC_TOO_MANY, out unset, as a
+ * digest of a part would not compare. 0, or a store error.
  */
-int	doc_digest(store_txn_t *txn, const char *db,
+#define DOC_TOO_MANY	(-2001)		/* no store code */
+int	doc_digest(store_txn_t *txn, const char *db, uint64_t max,
 	    uint8_t out[STORE_ID_BYTES], uint64_t *docs, uint64_t *conflicts);
 
 #endif

@@ -146,26 +146,51 @@ load_acl(store_txn_t *txn, const char *db, struct doc_acl *acl, char *err,
 	return 0;
 }
 
+/*
+ * The databases by name, from the request's "from" on (that one
+ * included), each with its documents counted within the budget: the one
+ * it runs out in shows floors ("partial"), and the list stops there.
+ */
 json_t *
 doc_view_db_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 {
 	const char		*self = json_string_value(json_object_get(req,
 	    "self"));
+	const char		*from = json_string_value(json_object_get(req,
+	    "from"));
 	char			 db[STORE_MAX_DB + 1] = "";
-	json_t			*list = json_array();
+	json_t			*list, *r;
 	struct doc_acl		 acl;
+	struct store_acl	 a;
 	struct store_head	 h;
+	struct view_scan	 s;
 	int			 rc;
 
-	while ((rc = store_db_next(txn, db, db)) == 0) {
+	if (json_object_get(req, "from") != NULL && (from == NULL ||
+	    !doc_db_name_valid(from))) {
+		snprintf(err, errlen, "from: a database name");
+		return NULL;
+	}
+	if (from != NULL && store_acl_next(txn, from, NULL, &a) == 0) {
+		snprintf(db, sizeof(db), "%s", from);
+		rc = 0;
+	} else
+		rc = store_db_next(txn, from != NULL ? from : "", db);
+	view_scan_start(&s);
+	list = json_array();
+	for (; rc == 0; rc = store_db_next(txn, db, db)) {
 		uint64_t	docs = 0, deleted = 0, conflicts = 0;
 		uint8_t		last[STORE_DOC_ID_BYTES];
 		const uint8_t	*after = NULL;
 		json_t		*o;
 
+		/* db: where the next request starts. */
+		if (!view_scan_take(&s))
+			break;
 		if (load_acl(txn, db, &acl, err, errlen) != 0)
 			goto fail;
-		while (store_head_next(txn, db, after, &h) == 0) {
+		while (store_head_next(txn, db, after, &h) == 0 &&
+		    view_scan_take(&s)) {
 			memcpy(last, h.doc, sizeof(last));
 			after = last;
 			if (h.flags & STORE_HEAD_DELETED)
@@ -174,11 +199,11 @@ doc_view_db_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 				docs++;
 			conflicts += h.conflicts > 0;
 		}
-		o = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:I}", "db", db,
-		    "scope", acl.acl->scope, "acl_id", view_hex_id(acl.id),
+		o = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:b}", "db",
+		    db, "scope", acl.acl->scope, "acl_id", view_hex_id(acl.id),
 		    "creator", creator(txn, &acl), "docs", (json_int_t)docs,
 		    "deleted", (json_int_t)deleted, "conflicts",
-		    (json_int_t)conflicts);
+		    (json_int_t)conflicts, "partial", s.vs_cut);
 		if (self != NULL) {
 			json_object_set_new(o, "replica", json_boolean(
 			    doc_scope_covers(acl.acl->scope, self)));
@@ -187,12 +212,21 @@ doc_view_db_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 		}
 		doc_acl_clear(&acl);
 		json_array_append_new(list, o);
+		if (s.vs_cut) {
+			/* Its count stops here; the next request goes on
+			 * with the database after it. */
+			rc = store_db_next(txn, db, db);
+			break;
+		}
 	}
-	if (rc != STORE_NOTFOUND) {
+	if (rc != 0 && rc != STORE_NOTFOUND) {
 		snprintf(err, errlen, "store: %s", store_strerror(rc));
 		goto fail;
 	}
-	return json_pack("{s:o}", "dbs", list);
+	r = json_pack("{s:o}", "dbs", list);
+	if (rc == 0)
+		json_object_set_new(r, "next", json_string(db));
+	return view_scan_reply(r, &s);
 fail:
 	json_decref(list);
 	return NULL;
@@ -220,13 +254,23 @@ doc_view_db_digest(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	struct doc_acl	 acl;
 	uint8_t		 digest[STORE_ID_BYTES];
 	uint64_t	 docs, conflicts;
+	struct view_scan s;
 	int		 rc;
 
 	if ((db = doc_view_db(req, err, errlen)) == NULL ||
 	    load_acl(txn, db, &acl, err, errlen) != 0)
 		return NULL;
 	doc_acl_clear(&acl);
-	if ((rc = doc_digest(txn, db, digest, &docs, &conflicts)) != 0) {
+	/* All or nothing: a digest of a part would not compare. */
+	view_scan_start(&s);
+	rc = doc_digest(txn, db, s.vs_max, digest, &docs, &conflicts);
+	if (rc == DOC_TOO_MANY) {
+		snprintf(err, errlen, "database %s is over the %llu entries "
+		    "one request reads: no digest (one of a part would not "
+		    "compare)", db, (unsigned long long)s.vs_max);
+		return NULL;
+	}
+	if (rc != 0) {
 		snprintf(err, errlen, "store: %s", store_strerror(rc));
 		return NULL;
 	}
@@ -257,16 +301,48 @@ find_doc(store_txn_t *txn, json_t *req, const char **db,
 	return 0;
 }
 
+/*
+ * The revisions in conflict with h's winner, in id order, as far as the
+ * budget reads (cut: a part of them). h.conflicts says how many there
+ * are: none is read past the last.
+ */
 static json_t *
-conflicts_json(store_txn_t *txn, const char *db, const struct store_head *h)
+conflicts_json(store_txn_t *txn, const char *db, const struct store_head *h,
+    struct view_scan *s)
 {
-	struct store_rev	r;
+	struct store_rev	 r;
+	const uint8_t		*after = NULL;
 	json_t			*list = json_array();
 
-	for (int rc = doc_conflict_next(txn, db, h, NULL, &r); rc == 0;
-	    rc = doc_conflict_next(txn, db, h, r.id, &r))
-		json_array_append_new(list, view_hex_id(r.id));
+	while (json_array_size(list) < h->conflicts &&
+	    store_rev_next(txn, db, h->doc, after, &r) == 0 &&
+	    view_scan_take(s)) {
+		after = r.id;
+		if (doc_rev_conflicts(h, &r))
+			json_array_append_new(list, view_hex_id(r.id));
+	}
 	return list;
+}
+
+/*
+ * The first document head of a listing, into h: the request's "from" (a
+ * document id: that one, or the first after it), else db's first. 0; 1
+ * if there is none; -1 with err set.
+ */
+static int
+first_head(store_txn_t *txn, json_t *req, const char *db,
+    struct store_head *h, char *err, size_t errlen)
+{
+	uint8_t	from[STORE_DOC_ID_BYTES];
+
+	if (json_object_get(req, "from") == NULL)
+		return store_head_next(txn, db, NULL, h) == 0 ? 0 : 1;
+	if (doc_view_doc_id(req, "from", from) != 0) {
+		snprintf(err, errlen, "from: a document id");
+		return -1;
+	}
+	return store_head_get(txn, db, from, h) == 0 ||
+	    store_head_next(txn, db, from, h) == 0 ? 0 : 1;
 }
 
 json_t *
@@ -277,6 +353,7 @@ doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	struct store_head		 h;
 	struct store_rev		 r;
 	struct wire_record		 wr;
+	struct view_scan		 s;
 	uint8_t				 rev[STORE_ID_BYTES];
 	json_t				*o, *fields, *atts;
 
@@ -313,15 +390,16 @@ doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 		    "chunks", (json_int_t)a->n_chunks, "held",
 		    (json_int_t)doc_chunks_held(txn, db, a)));
 	}
+	view_scan_start(&s);
 	o = json_pack("{s:s, s:O, s:o, s:I, s:b, s:b, s:s, s:I, s:o, s:o,"
 	    " s:o, s:o}", "db", db, "id", json_object_get(req, "id"), "rev",
 	    view_hex_id(rev), "depth", (json_int_t)h.depth, "deleted",
 	    d->deleted, "purged", 0, "origin", wr.rb->origin, "created_ms",
 	    (json_int_t)wr.rb->created_ms, "readers", strings(d->readers,
 	    d->n_readers), "fields", fields, "attachments", atts, "conflicts",
-	    conflicts_json(txn, db, &h));
+	    conflicts_json(txn, db, &h, &s));
 	wire_record_clear(&wr);
-	return o;
+	return view_scan_reply(o, &s);
 }
 
 json_t *
@@ -330,8 +408,8 @@ doc_view_doc_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	const char		*db;
 	struct store_head	 h;
 	struct doc_acl		 acl;
-	uint8_t			 from[STORE_DOC_ID_BYTES];
-	const uint8_t		*after = NULL;
+	struct view_scan	 s;
+	uint8_t			 last[STORE_DOC_ID_BYTES];
 	int			 deleted = json_is_true(json_object_get(req,
 	    "deleted")), rc;
 	json_t			*list, *r;
@@ -340,22 +418,16 @@ doc_view_doc_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	    load_acl(txn, db, &acl, err, errlen) != 0)
 		return NULL;
 	doc_acl_clear(&acl);
-	if (json_object_get(req, "from") != NULL) {
-		if (doc_view_doc_id(req, "from", from) != 0) {
-			snprintf(err, errlen, "from: a document id");
-			return NULL;
-		}
-		/* From that id on, that id included. */
-		if (store_head_get(txn, db, from, &h) != 0)
-			rc = store_head_next(txn, db, from, &h);
-		else
-			rc = 0;
-	} else
-		rc = store_head_next(txn, db, NULL, &h);
+	if ((rc = first_head(txn, req, db, &h, err, errlen)) < 0)
+		return NULL;
+	view_scan_start(&s);
 	list = json_array();
-	for (; rc == 0; rc = store_head_next(txn, db, after, &h)) {
-		memcpy(from, h.doc, sizeof(from));
-		after = from;
+	for (; rc == 0; rc = store_head_next(txn, db, last, &h)) {
+		/* Deleted ones skipped are read too: the budget counts
+		 * them. h: where the next request starts. */
+		if (!view_scan_take(&s))
+			break;
+		memcpy(last, h.doc, sizeof(last));
 		if ((h.flags & STORE_HEAD_DELETED) && !deleted)
 			continue;
 		if (json_array_size(list) == VIEW_LIST_MAX)
@@ -372,64 +444,100 @@ doc_view_doc_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	if (rc == 0)
 		json_object_set_new(r, "next", view_hex(h.doc,
 		    STORE_DOC_ID_BYTES));
-	return r;
+	return view_scan_reply(r, &s);
 }
 
+/* Oldest first: by depth, then id, as every replica sorts them. */
+static int
+older_first(const void *a, const void *b)
+{
+	const struct store_rev	*x = a, *y = b;
+
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	return memcmp(x->id, y->id, STORE_ID_BYTES);
+}
+
+static json_t *
+history_rev(store_txn_t *txn, const char *db, const struct store_head *h,
+    const struct store_rev *r)
+{
+	struct wire_record	 wr;
+	json_t			*o, *parents = json_array();
+
+	o = json_pack("{s:o, s:I, s:b, s:b, s:b}", "rev", view_hex_id(r->id),
+	    "depth", (json_int_t)r->depth, "deleted", (r->flags &
+	    STORE_REV_DELETED) != 0, "leaf", (r->flags & STORE_REV_LEAF) != 0,
+	    "winner", memcmp(r->id, h->winner, STORE_ID_BYTES) == 0);
+	if (doc_view_load(txn, db, r->id, &wr) == 0) {
+		for (size_t i = 0; i < wr.rb->doc->n_parents; i++)
+			json_array_append_new(parents, view_hex_id(
+			    wr.rb->doc->parents[i].data));
+		json_object_set_new(o, "origin", json_string(wr.rb->origin));
+		json_object_set_new(o, "created_ms",
+		    json_integer((json_int_t)wr.rb->created_ms));
+		wire_record_clear(&wr);
+	} else if (h->flags & STORE_HEAD_PURGED)
+		json_object_set_new(o, "purged", json_true());
+	else
+		json_object_set_new(o, "error", json_string(
+		    "unreadable or corrupt"));
+	json_object_set_new(o, "parents", parents);
+	return o;
+}
+
+/*
+ * The revisions as far as the budget reads (kept in id order), sorted
+ * oldest first; from the request's "from" (a revision) on, at most
+ * VIEW_LIST_MAX of them opened and shown.
+ */
 json_t *
 doc_view_doc_history(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 {
 	const char		*db;
 	struct store_head	 h;
-	struct store_rev	 r;
-	json_t			*revs = json_array();
-	int			 rc;
+	struct store_rev	 r, from, *revs = NULL;
+	struct view_scan	 s;
+	size_t			 n = 0, cap = 0;
+	json_t			*list, *o;
+	int			 rc, have_from = 0;
 
-	if (find_doc(txn, req, &db, &h, err, errlen) != 0) {
-		json_decref(revs);
+	if (find_doc(txn, req, &db, &h, err, errlen) != 0)
 		return NULL;
-	}
-	for (rc = store_rev_next(txn, db, h.doc, NULL, &r); rc == 0;
-	    rc = store_rev_next(txn, db, h.doc, r.id, &r)) {
-		struct wire_record	 wr;
-		json_t			*o, *parents = json_array();
-
-		o = json_pack("{s:o, s:I, s:b, s:b, s:b}", "rev",
-		    view_hex_id(r.id), "depth", (json_int_t)r.depth,
-		    "deleted", (r.flags & STORE_REV_DELETED) != 0, "leaf",
-		    (r.flags & STORE_REV_LEAF) != 0, "winner",
-		    memcmp(r.id, h.winner, STORE_ID_BYTES) == 0);
-		if (doc_view_load(txn, db, r.id, &wr) == 0) {
-			for (size_t i = 0; i < wr.rb->doc->n_parents; i++)
-				json_array_append_new(parents, view_hex_id(
-				    wr.rb->doc->parents[i].data));
-			json_object_set_new(o, "origin",
-			    json_string(wr.rb->origin));
-			json_object_set_new(o, "created_ms",
-			    json_integer((json_int_t)wr.rb->created_ms));
-			wire_record_clear(&wr);
-		} else if (h.flags & STORE_HEAD_PURGED)
-			json_object_set_new(o, "purged", json_true());
-		else
-			json_object_set_new(o, "error", json_string(
-			    "unreadable or corrupt"));
-		json_object_set_new(o, "parents", parents);
-		json_array_append_new(revs, o);
-	}
-	/* Oldest first: by depth, then id, as every replica sorts them. */
-	for (size_t i = 1; i < json_array_size(revs); i++)
-		for (size_t j = i; j > 0; j--) {
-			json_t	*a = json_array_get(revs, j - 1);
-			json_t	*b = json_array_get(revs, j);
-
-			if (json_integer_value(json_object_get(a, "depth")) <=
-			    json_integer_value(json_object_get(b, "depth")))
-				break;
-			json_incref(a);
-			json_array_set(revs, j - 1, b);
-			json_array_set_new(revs, j, a);
+	if (json_object_get(req, "from") != NULL) {
+		if (view_parse_id(json_object_get(req, "from"), from.id) !=
+		    0 || store_rev_get(txn, db, h.doc, from.id, &from) != 0) {
+			snprintf(err, errlen, "from: a revision of this "
+			    "document (doc history lists them)");
+			return NULL;
 		}
-	return json_pack("{s:s, s:O, s:o}", "db", db, "id",
-	    json_object_get(req, "id"), "revs", revs);
+		have_from = 1;
+	}
+	view_scan_start(&s);
+	for (rc = store_rev_next(txn, db, h.doc, NULL, &r); rc == 0 &&
+	    view_scan_take(&s); rc = store_rev_next(txn, db, h.doc, r.id,
+	    &r)) {
+		if (have_from && older_first(&r, &from) < 0)
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 64 : 2 * cap;
+			revs = xrealloc(revs, cap, sizeof(*revs));
+		}
+		revs[n++] = r;
+	}
+	if (n > 0)
+		qsort(revs, n, sizeof(*revs), older_first);
+	list = json_array();
+	for (size_t i = 0; i < n && i < VIEW_LIST_MAX; i++)
+		json_array_append_new(list, history_rev(txn, db, &h,
+		    &revs[i]));
+	o = json_pack("{s:s, s:O, s:o}", "db", db, "id",
+	    json_object_get(req, "id"), "revs", list);
+	if (n > VIEW_LIST_MAX)
+		json_object_set_new(o, "next",
+		    view_hex_id(revs[VIEW_LIST_MAX].id));
+	free(revs);
+	return view_scan_reply(o, &s);
 }
 
 json_t *
@@ -439,27 +547,49 @@ doc_view_doc_conflicts(store_txn_t *txn, json_t *req, char *err,
 	const char		*db;
 	struct store_head	 h;
 	struct doc_acl		 acl;
+	struct view_scan	 s;
 	uint8_t			 last[STORE_DOC_ID_BYTES];
-	const uint8_t		*after = NULL;
-	json_t			*list = json_array();
+	json_t			*list, *c, *r;
+	int			 rc;
 
 	if ((db = doc_view_db(req, err, errlen)) == NULL ||
-	    load_acl(txn, db, &acl, err, errlen) != 0) {
-		json_decref(list);
+	    load_acl(txn, db, &acl, err, errlen) != 0)
 		return NULL;
-	}
 	doc_acl_clear(&acl);
-	while (store_head_next(txn, db, after, &h) == 0) {
+	if ((rc = first_head(txn, req, db, &h, err, errlen)) < 0)
+		return NULL;
+	view_scan_start(&s);
+	list = json_array();
+	for (; rc == 0; rc = store_head_next(txn, db, last, &h)) {
+		/* h: where the next request starts. */
+		if (json_array_size(list) == VIEW_LIST_MAX ||
+		    !view_scan_take(&s))
+			break;
 		memcpy(last, h.doc, sizeof(last));
-		after = last;
-		if (h.conflicts == 0 || json_array_size(list) == VIEW_LIST_MAX)
+		if (h.conflicts == 0)
 			continue;
+		c = conflicts_json(txn, db, &h, &s);
+		if (s.vs_cut && json_array_size(list) > 0) {
+			/* The next request shows it whole. */
+			json_decref(c);
+			break;
+		}
 		json_array_append_new(list, json_pack("{s:o, s:o, s:o}", "id",
 		    view_hex(h.doc, STORE_DOC_ID_BYTES), "rev",
-		    view_hex_id(h.winner), "conflicts", conflicts_json(txn, db,
-		    &h)));
+		    view_hex_id(h.winner), "conflicts", c));
+		if (s.vs_cut) {
+			/* One document's revisions are more than the budget:
+			 * it shows what was read, and the next request goes
+			 * on after it. */
+			rc = store_head_next(txn, db, last, &h);
+			break;
+		}
 	}
-	return json_pack("{s:s, s:o}", "db", db, "docs", list);
+	r = json_pack("{s:s, s:o}", "db", db, "docs", list);
+	if (rc == 0)
+		json_object_set_new(r, "next", view_hex(h.doc,
+		    STORE_DOC_ID_BYTES));
+	return view_scan_reply(r, &s);
 }
 
 /* Puts the attachment's bytes together from its chunks, checking each

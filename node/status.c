@@ -114,18 +114,30 @@ status_start(struct node *n)
 
 json_t *
 status_network(store_txn_t *txn, const char *self, int root,
-    uint64_t now_ms, char *err, size_t errlen)
+    const char *from, uint64_t now_ms, char *err, size_t errlen)
 {
 	char			 name[STORE_MAX_PEER + 1] = "";
 	uint8_t			 id[STORE_ID_BYTES];
-	json_t			*list = json_array();
+	struct view_scan	 s;
+	json_t			*list, *r;
 	int			 rc;
 
-	while ((rc = store_status_next(txn, name, name, id)) == 0) {
+	/* From that name on, that one included. */
+	if (from != NULL && store_status_get(txn, from, id) == 0) {
+		snprintf(name, sizeof(name), "%s", from);
+		rc = 0;
+	} else
+		rc = store_status_next(txn, from != NULL ? from : "", name, id);
+	view_scan_start(&s);
+	list = json_array();
+	for (; rc == 0; rc = store_status_next(txn, name, name, id)) {
 		Nodenet__RecordBody		*rb;
 		const Nodenet__NodeStatus	*st;
 		uint64_t			 age;
 
+		/* name: where the next request starts. */
+		if (!view_scan_take(&s))
+			break;
 		if ((!root && !name_within(name, self)) ||
 		    (rb = load(txn, id)) == NULL)
 			continue;
@@ -145,10 +157,13 @@ status_network(store_txn_t *txn, const char *self, int root,
 		    age > 2000 * (uint64_t)st->interval_s + 1000));
 		nodenet__record_body__free_unpacked(rb, NULL);
 	}
-	if (rc != STORE_NOTFOUND) {
+	if (rc != 0 && rc != STORE_NOTFOUND) {
 		snprintf(err, errlen, "store: %s", store_strerror(rc));
 		json_decref(list);
 		return NULL;
 	}
-	return json_pack("{s:o}", "nodes", list);
+	r = json_pack("{s:o}", "nodes", list);
+	if (rc == 0)
+		json_object_set_new(r, "next", json_string(name));
+	return view_scan_reply(r, &s);
 }

@@ -24,11 +24,14 @@ void	status_start(struct node *n);
  * purges the older one. 0, or a store error. */
 int	status_apply(store_txn_t *txn, const struct wire_record *wr);
 /*
- * {"nodes": [...]}: the newest report of node self and of every node
- * below it (every node, at the root), with its age at now_ms and "stale"
- * once no report came for twice its interval (and a second).
+ * {"nodes": [...], "next"?, "partial", "scanned"}: the newest report of
+ * node self and of every node below it (every node, at the root), by
+ * name from node name from on (NULL: the first), with its age at now_ms
+ * and "stale" once no report came for twice its interval (and a second);
+ * as many as the reading budget (view.h) reads, "next" the name to go on
+ * from.
  */
 json_t	*status_network(store_txn_t *txn, const char *self, int root,
-	    uint64_t now_ms, char *err, size_t errlen);
+	    const char *from, uint64_t now_ms, char *err, size_t errlen);
 
 #endif

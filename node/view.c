@@ -13,6 +13,41 @@
 #include "wire.h"
 #include "xmem.h"
 
+static uint64_t	scan_max = VIEW_SCAN_MAX;
+
+void
+view_scan_limit(uint64_t max)
+{
+	scan_max = max;
+}
+
+void
+view_scan_start(struct view_scan *s)
+{
+	s->vs_max = scan_max;
+	s->vs_read = 0;
+	s->vs_cut = 0;
+}
+
+int
+view_scan_take(struct view_scan *s)
+{
+	if (s->vs_read >= s->vs_max) {
+		s->vs_cut = 1;
+		return 0;
+	}
+	s->vs_read++;
+	return 1;
+}
+
+json_t *
+view_scan_reply(json_t *r, const struct view_scan *s)
+{
+	json_object_set_new(r, "partial", json_boolean(s->vs_cut));
+	json_object_set_new(r, "scanned", json_integer((json_int_t)s->vs_read));
+	return r;
+}
+
 json_t *
 view_hex(const uint8_t *p, size_t len)
 {

@@ -15,6 +15,32 @@
 
 #define VIEW_LIST_MAX	1000	/* entries in one listing reply */
 
+/*
+ * The reading budget of one control request (proto/control.md, "Bounds
+ * on work"): the node serves a request inside its one event loop, so a
+ * command that steps through the store (databases, document heads,
+ * revisions, status reports, certificates: each counts one) stops after
+ * so many, and its reply says so: "partial": true, with "next" where a
+ * list can go on. The node's [limits] ctl_scan_max sets it.
+ */
+#define VIEW_SCAN_MAX	100000
+
+struct view_scan {
+	uint64_t	vs_max;		/* entries it may read */
+	uint64_t	vs_read;	/* read so far */
+	int		vs_cut;		/* one more was wanted */
+};
+
+/* The budget of every scan started from now on (default VIEW_SCAN_MAX;
+ * UINT64_MAX: none). */
+void	view_scan_limit(uint64_t max);
+void	view_scan_start(struct view_scan *s);
+/* Counts one entry read: 1 if it was within the budget, 0 if the budget
+ * is spent (the scan is then cut: stop, and do not use that entry). */
+int	view_scan_take(struct view_scan *s);
+/* Sets "partial" (cut) and "scanned" (entries read) in reply r. */
+json_t	*view_scan_reply(json_t *r, const struct view_scan *s);
+
 /* {"mailbox", "messages": [...], "next"?} for req {"mailbox", "from"?}. */
 json_t	*view_mail_ls(store_txn_t *txn, json_t *req, char *err,
 	    size_t errlen);

@@ -238,6 +238,9 @@ check "the province's status report reaches the root" \
 ask network tw "every node, from their status reports" '{"cmd":"network"}'
 ask network $p "below a province: itself" '{"cmd":"network"}'
 ask network tw "a command name is exact" '{"cmd":"net work"}'
+ask network tw "from a name on, that one included" \
+    '{"cmd":"network","from":"tw"}'
+ask network tw "from: not a node name" '{"cmd":"network","from":"Bad Name"}'
 ask replicate $p "every link" '{"cmd":"replicate"}'
 ask replicate $p "one link" '{"cmd":"replicate","peer":"tw"}'
 ask replicate $p "no such peer" '{"cmd":"replicate","peer":"nosuch"}'
@@ -270,6 +273,12 @@ ask cert_revoke $p "a node below's certificate" \
     "{\"cmd\":\"cert_revoke\",\"id\":\"$dcert\",\"reason\":\"machine stolen\"}"
 ask cert_ls $p "within a subtree, one revoked" "{\"cmd\":\"cert_ls\",\"under\":\"$d\"}"
 ask cert_ls $p "not a node name" '{"cmd":"cert_ls","under":"Bad Name"}'
+first=$(ctl $p --json cert ls | jq -r '.certs[0].id')
+ask cert_ls $p "from the first certificate on, that one included" \
+    "{\"cmd\":\"cert_ls\",\"from\":\"$first\"}"
+ask cert_ls $p "from: a record that is not a certificate" \
+    "{\"cmd\":\"cert_ls\",\"from\":\"$m1\"}"
+ask cert_ls $p "from: not an id" '{"cmd":"cert_ls","from":"x"}'
 pcert=$(ctl $p --json cert ls $p | jq -r --arg p $p '.certs[] | select(.subject == $p) | .id')
 ask cert_revoke $p "its own certificate (not below it)" \
     "{\"cmd\":\"cert_revoke\",\"id\":\"$pcert\"}"
@@ -300,6 +309,9 @@ ask db_create $p "an entry with no such level" \
 ask db_ls tw "the databases" '{"cmd":"db_ls"}'
 ask db_ls $p "at the province" '{"cmd":"db_ls"}'
 ask db_ls $p "a command name is exact" '{"cmd":"db-ls"}'
+ask db_ls tw "from a name on, that one included" \
+    '{"cmd":"db_ls","from":"shared"}'
+ask db_ls tw "from: not a database name" '{"cmd":"db_ls","from":"Bad"}'
 
 ask db_acl tw "show" '{"cmd":"db_acl","db":"notice"}'
 ask db_acl tw "set: an entry added, another removed" \
@@ -357,12 +369,21 @@ ask doc_get tw "an id that is not 32 hex digits" \
 
 ask doc_history tw "the revisions, oldest first" \
     "{\"cmd\":\"doc_history\",\"db\":\"shared\",\"id\":\"$doc\"}"
+rev2=$(last '.revs[1].rev')
+ask doc_history tw "from a revision on, that one included" \
+    "{\"cmd\":\"doc_history\",\"db\":\"shared\",\"id\":\"$doc\",\"from\":\"$rev2\"}"
+ask doc_history tw "from: not a revision of this document" \
+    "{\"cmd\":\"doc_history\",\"db\":\"shared\",\"id\":\"$doc\",\"from\":\"$m1\"}"
 ask doc_history tw "no such document" \
     '{"cmd":"doc_history","db":"shared","id":"00000000000000000000000000000000"}'
 
 ask doc_conflicts tw "the documents in conflict" \
     '{"cmd":"doc_conflicts","db":"shared"}'
 ask doc_conflicts tw "no such database" '{"cmd":"doc_conflicts","db":"nosuch"}'
+ask doc_conflicts tw "from an id on" \
+    '{"cmd":"doc_conflicts","db":"shared","from":"00000000000000000000000000000000"}'
+ask doc_conflicts tw "from: not an id" \
+    '{"cmd":"doc_conflicts","db":"shared","from":"x"}'
 
 ask doc_resolve tw "keep a revision that is not there" \
     "{\"cmd\":\"doc_resolve\",\"db\":\"shared\",\"id\":\"$doc\",\"keep\":\"0000000000000000000000000000000000000000000000000000000000000000\"}"

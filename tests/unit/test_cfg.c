@@ -27,6 +27,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "view.h"
 
 #define KEY_A	"000102030405060708090a0b0c0d0e0f" \
 		"101112131415161718191a1b1c1d1e1f"
@@ -276,6 +277,8 @@ test_defaults(void **state)
 	assert_int_equal(nc->retry_max_ms, 30000);
 	assert_int_equal(nc->credit, 4096);
 	assert_int_equal(nc->batch_max, 256);
+	/* The default is the views' own budget. */
+	assert_int_equal(nc->ctl_scan_max, VIEW_SCAN_MAX);
 	assert_int_equal(nc->n_links, 1);
 	assert_int_equal(nc->links[0].parent, 0);
 	cfg_free(&nc);
@@ -468,6 +471,10 @@ static const struct bound bounds[] = {
 	{ "batch_max", "4096", "credit = 4096\n", NULL },
 	{ "batch_max", "0", "", "below the minimum 1" },
 	{ "batch_max", "4097", "credit = 65536\n", "above the maximum 4096" },
+	{ "ctl_scan_max", "1", "", NULL },
+	{ "ctl_scan_max", "100000000", "", NULL },
+	{ "ctl_scan_max", "0", "", "below the minimum 1" },
+	{ "ctl_scan_max", "100000001", "", "above the maximum 100000000" },
 };
 
 static uint64_t
@@ -487,6 +494,8 @@ stored(const struct node_conf *nc, const char *key)
 		return nc->credit;
 	if (strcmp(key, "batch_max") == 0)
 		return nc->batch_max;
+	if (strcmp(key, "ctl_scan_max") == 0)
+		return nc->ctl_scan_max;
 	fail_msg("no such key %s", key);
 	return 0;
 }

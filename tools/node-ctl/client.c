@@ -163,6 +163,8 @@ local_call(json_t *req)
 	char			 err[512] = "", list[256];
 	int			 rc, set = json_object_get(req, "set") != NULL;
 
+	/* No loop to hold up here: the views read to the end. */
+	view_scan_limit(UINT64_MAX);
 	if ((rc = store_open(&local_store, data_dir, &opts)) != 0)
 		die("%s: cannot open the store read-only: %s", data_dir,
 		    store_strerror(rc));
@@ -259,6 +261,53 @@ print_cell(const char *s, int width)
 	fputs(buf, stdout);
 	for (n = (int)strlen(buf); n < width; n++)
 		putchar(' ');
+}
+
+void
+print_more(json_t *r, const char *cmd, const char *tail, const char *what)
+{
+	const char	*next = json_string_value(json_object_get(r, "next"));
+	int		 partial = json_is_true(json_object_get(r,
+	    "partial"));
+
+	if (!partial && (next == NULL || cmd == NULL))
+		return;
+	printf("(");
+	if (partial)
+		printf("partial: read %lld %s, the most the node reads for one "
+		    "request%s%s", num(r, "scanned"), num(r, "scanned") == 1 ?
+		    "entry" : "entries", what != NULL ? "; " : "",
+		    what != NULL ? what : "");
+	if (next != NULL && cmd != NULL) {
+		printf("%smore: node-ctl ", partial ? "; " : "");
+		print_safe(cmd, 0);
+		printf(" --from ");
+		print_safe(next, 0);
+		printf("%s", tail);
+	}
+	printf(")\n");
+}
+
+const char *
+opt_from(int *argc, char **argv)
+{
+	const char	*from = NULL;
+	int		 k = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (from == NULL && strcmp(argv[i], "--from") == 0 &&
+		    i + 1 < *argc) {
+			from = argv[++i];
+			continue;
+		}
+		if (argv[i][0] == '-' && argv[i][1] != '\0')
+			bad("%s: not an option of %s, or without its value "
+			    "(usage: %s %s)", argv[i], cur_cmd->cc_name,
+			    cur_cmd->cc_name, cur_cmd->cc_args);
+		argv[k++] = argv[i];
+	}
+	*argc = k;
+	return from;
 }
 
 void

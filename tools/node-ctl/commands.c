@@ -428,9 +428,23 @@ cmd_cert_revoke(int argc, char **argv)
 int
 cmd_cert_ls(int argc, char **argv)
 {
-	json_t	*r = call_with("cert_ls", "under", argc, argv), *ce;
-	size_t	 i;
+	const char	*from = opt_from(&argc, argv);
+	json_t		*req, *r, *ce;
+	char		 more[300];
+	size_t		 i;
 
+	cmd_operands(argc - 1);
+	req = json_pack("{s:s}", "cmd", "cert_ls");
+	if (argc == 2)
+		json_object_set_new(req, "under", json_string(argv[1]));
+	if (from != NULL) {
+		if (strlen(from) != 64 || strspn(from,
+		    "0123456789abcdefABCDEF") != 64)
+			bad("--from: a certificate id is 64 hex digits: %s",
+			    from);
+		json_object_set_new(req, "from", json_string(from));
+	}
+	r = call(req);
 	if (!json_out) {
 		printf("%-32s %-13s %-24s %-24s %-16s %s\n", "SUBJECT",
 		    "STATE", "NOT BEFORE", "NOT AFTER", "KEY", "ID");
@@ -442,6 +456,9 @@ cmd_cert_ls(int argc, char **argv)
 			print_time(num(ce, "not_after_ms"));
 			printf(" %.16s %s\n", str(ce, "key"), str(ce, "id"));
 		}
+		snprintf(more, sizeof(more), "cert ls%s%s", argc == 2 ? " " :
+		    "", argc == 2 ? argv[1] : "");
+		print_more(r, more, "", NULL);
 	}
 	json_decref(r);
 	return 0;
@@ -523,11 +540,15 @@ cmd_route(int argc, char **argv)
 int
 cmd_network(int argc, char **argv)
 {
-	json_t	*r = call(json_pack("{s:s}", "cmd", "network")), *o;
-	size_t	 i;
+	const char	*from = opt_from(&argc, argv);
+	json_t		*req, *r, *o;
+	size_t		 i;
 
-	(void)argc;
-	(void)argv;
+	cmd_operands(argc - 1);
+	req = json_pack("{s:s}", "cmd", "network");
+	if (from != NULL)
+		json_object_set_new(req, "from", json_string(from));
+	r = call(req);
 	if (!json_out) {
 		printf("%-32s %-8s %9s %6s %8s %7s %7s  %s\n", "NODE",
 		    "VERSION", "UPTIME", "PEERS", "BACKLOG", "ERRORS", "AGE",
@@ -553,6 +574,7 @@ cmd_network(int argc, char **argv)
 			}
 			printf("\n");
 		}
+		print_more(r, "network", "", NULL);
 	}
 	json_decref(r);
 	return 0;

@@ -402,16 +402,30 @@ cmd_db_create(int argc, char **argv)
 int
 cmd_db_ls(int argc, char **argv)
 {
-	json_t	*r, *d;
-	size_t	 i;
+	const char	*from = opt_from(&argc, argv);
+	json_t		*req, *r, *d;
+	size_t		 i;
 
 	db_words(argc, argv);
-	r = call(json_pack("{s:s}", "cmd", "db_ls"));
+	req = json_pack("{s:s}", "cmd", "db_ls");
+	if (from != NULL)
+		json_object_set_new(req, "from", utf8("--from", from));
+	r = call(req);
 	if (json_out)
 		goto done;
 	printf("%-24s %-28s %-9s %-7s %7s %7s %9s  %s\n", "DB", "SCOPE",
 	    "LEVEL", "REPLICA", "DOCS", "DELETED", "CONFLICTS", "CREATOR");
 	json_array_foreach(json_object_get(r, "dbs"), i, d) {
+		/* Counts the node stopped in: floors, marked +. */
+		const char	*floor = json_is_true(json_object_get(d,
+		    "partial")) ? "+" : "";
+		char		 docs[24], deleted[24], conflicts[24];
+
+		snprintf(docs, sizeof(docs), "%lld%s", num(d, "docs"), floor);
+		snprintf(deleted, sizeof(deleted), "%lld%s", num(d, "deleted"),
+		    floor);
+		snprintf(conflicts, sizeof(conflicts), "%lld%s",
+		    num(d, "conflicts"), floor);
 		print_cell(str(d, "db"), 24);
 		printf(" ");
 		print_cell(str(d, "scope"), 28);
@@ -419,13 +433,14 @@ cmd_db_ls(int argc, char **argv)
 		/* -d on the root's store cannot tell. */
 		print_cell(json_object_get(d, "level") ? str(d, "level") : "-",
 		    9);
-		printf(" %-7s %7lld %7lld %9lld  ",
+		printf(" %-7s %7s %7s %9s  ",
 		    json_object_get(d, "replica") == NULL ? "-" :
 		    json_is_true(json_object_get(d, "replica")) ? "yes" : "no",
-		    num(d, "docs"), num(d, "deleted"), num(d, "conflicts"));
+		    docs, deleted, conflicts);
 		print_safe(str(d, "creator"), 0);
 		printf("\n");
 	}
+	print_more(r, "db ls", "", "a count with + is a floor");
 done:
 	json_decref(r);
 	return 0;
@@ -577,7 +592,11 @@ doc_args(int argc, char **argv, struct doc_args *a)
 			check_rev("--rev", a->rev = optarg);
 			break;
 		case 'f':
-			check_id("--from", a->from = optarg);
+			/* doc history goes on from a revision. */
+			if (strcmp(name, "doc history") == 0)
+				check_rev("--from", a->from = optarg);
+			else
+				check_id("--from", a->from = optarg);
 			break;
 		case 'D':
 			a->deleted = 1;
@@ -737,9 +756,22 @@ cmd_doc_get(int argc, char **argv)
 	printf("conflicts: ");
 	print_revs(json_object_get(r, "conflicts"), 1);
 	printf("\n");
+	print_more(r, NULL, "", "the conflicts shown are those read");
 done:
 	json_decref(r);
 	return 0;
+}
+
+/* print_more() for a doc command: "doc ls DB" (and ID). */
+static void
+doc_more(json_t *r, const struct doc_args *a, const char *tail,
+    const char *what)
+{
+	char	cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "%s %s%s%s", cur_cmd->cc_name, a->argv[0],
+	    a->argc > 1 ? " " : "", a->argc > 1 ? a->argv[1] : "");
+	print_more(r, cmd, tail, what);
 }
 
 /* A page of doc ls, and where the next one starts. */
@@ -758,12 +790,7 @@ print_page(json_t *r, const struct doc_args *a)
 		print_safe(str(d, "author"), 0);
 		printf("\n");
 	}
-	if (json_object_get(r, "next") != NULL) {
-		printf("(more: node-ctl doc ls ");
-		print_safe(a->argv[0], 0);
-		printf(" --from %s%s)\n", str(r, "next"), a->deleted ?
-		    " --deleted" : "");
-	}
+	doc_more(r, a, a->deleted ? " --deleted" : "", NULL);
 }
 
 int
@@ -808,6 +835,7 @@ cmd_doc_history(int argc, char **argv)
 		print_revs(json_object_get(v, "parents"), 0);
 		printf("\n");
 	}
+	doc_more(r, &a, "", "those not read are not shown");
 done:
 	json_decref(r);
 	return 0;
@@ -855,8 +883,10 @@ cmd_doc_conflicts(int argc, char **argv)
 			    json_string_value(c) != NULL ?
 			    json_string_value(c) : "?");
 	}
-	if (json_array_size(json_object_get(r, "docs")) == 0)
+	if (json_array_size(json_object_get(r, "docs")) == 0 &&
+	    json_object_get(r, "next") == NULL)
 		printf("(no conflicts)\n");
+	doc_more(r, &a, "", NULL);
 done:
 	json_decref(r);
 	return 0;

@@ -131,6 +131,17 @@ void	 print_safe(const char *s, int keep_newlines);
 void	 print_cell(const char *s, int width);
 /* Prints a Unix millisecond time as ISO 8601 UTC. */
 void	 print_time(long long ms);
+/*
+ * The line after a reply that stops early, if r does: "(partial: read N
+ * entries, ...; WHAT; more: node-ctl CMD --from NEXT TAIL)", the first
+ * part when the node stopped at its reading budget ("partial"), the
+ * last when r has a "next" (and cmd is not NULL).
+ */
+void	 print_more(json_t *r, const char *cmd, const char *tail,
+	    const char *what);
+/* Takes "--from VALUE" out of argv[1..]: VALUE, or NULL if there is
+ * none. Any other word that looks like an option is a usage error. */
+const char *opt_from(int *argc, char **argv);
 
 /* commands.c and docs.c: the handlers, one a command. */
 int	 cmd_status(int, char **);

@@ -16,7 +16,8 @@ static const char about_cert_issue[] =
 static const char about_cert_ls[] =
     "The certificates this node holds and their state: valid, not yet\n"
     "valid, expired, revoked, or untrusted (a certificate above it in\n"
-    "its chain does not hold).\n";
+    "its chain does not hold). 1000 at a time, and as many as the node\n"
+    "reads for one request: the last line then says where to go on.\n";
 
 static const char about_cert_revoke[] =
     "Revoke a certificate this node may revoke; the revocation\n"
@@ -39,12 +40,15 @@ static const char about_db_create[] =
 static const char about_db_digest[] =
     "The state digest of this replica of DB, its documents and its\n"
     "conflicts. Replicas with the same documents, winners and\n"
-    "conflicts print the same line.\n";
+    "conflicts print the same line. A database larger than the node\n"
+    "reads for one request has no digest (-d reads it whole).\n";
 
 static const char about_db_ls[] =
     "The databases this node knows: scope, this node's level, whether\n"
     "it holds a replica, documents (live and deleted), conflicts and\n"
-    "the creator.\n";
+    "the creator. The node counts as many documents as it reads for\n"
+    "one request: counts marked + are floors, and the last line says\n"
+    "where to go on.\n";
 
 static const char about_doc_attachment[] =
     "Write the winner's attachment NAME into FILE (a new file), once\n"
@@ -53,7 +57,9 @@ static const char about_doc_attachment[] =
 
 static const char about_doc_conflicts[] =
     "The documents of DB with conflicting revisions: the winner every\n"
-    "replica picks and the revisions in conflict with it.\n";
+    "replica picks and the revisions in conflict with it; 1000 at a\n"
+    "time, and as many documents as the node reads for one request:\n"
+    "the last line then says where to go on.\n";
 
 static const char about_doc_get[] =
     "The document's fields, one NAME: VALUE line each (list items\n"
@@ -64,12 +70,15 @@ static const char about_doc_get[] =
 static const char about_doc_history[] =
     "Every revision of the document this replica holds, oldest first:\n"
     "depth, revision, flags (winner, leaf, deleted), when and where\n"
-    "it was written, and its parents.\n";
+    "it was written, and its parents; 1000 at a time (the last line\n"
+    "says where the next page starts). Past as many revisions as the\n"
+    "node reads for one request, it shows those it read.\n";
 
 static const char about_doc_ls[] =
-    "The documents of DB in id order, 1000 at a time (the last line\n"
-    "says where the next page starts): winning revision, depth,\n"
-    "conflicts, author. --deleted lists deleted documents too.\n";
+    "The documents of DB in id order, 1000 at a time and as many as\n"
+    "the node reads for one request (the last line says where the\n"
+    "next page starts): winning revision, depth, conflicts, author.\n"
+    "--deleted lists deleted documents too.\n";
 
 static const char about_doc_put[] =
     "Write a document: a new one (random id) without ID, else a new\n"
@@ -116,7 +125,9 @@ static const char about_metrics[] =
 static const char about_network[] =
     "Every node below this one (all, at the root) from the status\n"
     "reports each sends up the tree: version, uptime, links, backlog,\n"
-    "errors, the report's age; STALE when two reports are missing.\n";
+    "errors, the report's age; STALE when two reports are missing.\n"
+    "As many as the node reads for one request: the last line then\n"
+    "says where to go on.\n";
 
 static const char about_peers[] =
     "Each link: direction, state (up, connected, down), how far the\n"
@@ -190,8 +201,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "route", cmd_route, "ADDRESS",
 	    NULL, 1, 1,
 	    NULL, 0, about_route },
-	{ "network", cmd_network, "",
-	    NULL, 0, 0,
+	{ "network", cmd_network, "[--from NAME]",
+	    "f", 0, 0,
 	    NULL, 0, about_network },
 	{ "metrics", cmd_metrics, "",
 	    NULL, 0, 0,
@@ -202,14 +213,14 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "cert revoke", cmd_cert_revoke, "CERTID [REASON]",
 	    NULL, 1, 2,
 	    NULL, 0, about_cert_revoke },
-	{ "cert ls", cmd_cert_ls, "[SUBTREE]",
-	    NULL, 0, 1,
+	{ "cert ls", cmd_cert_ls, "[SUBTREE] [--from CERTID]",
+	    "f", 0, 1,
 	    NULL, 0, about_cert_ls },
 	{ "db create", cmd_db_create, "DB SCOPE [PATTERN=LEVEL...]",
 	    "", 2, -1,
 	    NULL, CC_STRICT, about_db_create },
-	{ "db ls", cmd_db_ls, "",
-	    "", 0, 0,
+	{ "db ls", cmd_db_ls, "[--from DB]",
+	    "f", 0, 0,
 	    local_db_ls, CC_STRICT, about_db_ls },
 	{ "db acl", cmd_db_acl, "DB [PATTERN=LEVEL...]",
 	    "", 1, -1,
@@ -235,11 +246,11 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "doc rm", cmd_doc_rm, "DB ID",
 	    "", 2, 2,
 	    NULL, CC_STRICT, about_doc_rm },
-	{ "doc history", cmd_doc_history, "DB ID",
-	    "", 2, 2,
+	{ "doc history", cmd_doc_history, "DB ID [--from REV]",
+	    "f", 2, 2,
 	    doc_view_doc_history, CC_STRICT, about_doc_history },
-	{ "doc conflicts", cmd_doc_conflicts, "DB",
-	    "", 1, 1,
+	{ "doc conflicts", cmd_doc_conflicts, "DB [--from ID]",
+	    "f", 1, 1,
 	    doc_view_doc_conflicts, CC_STRICT, about_doc_conflicts },
 	{ "doc resolve", cmd_doc_resolve, "DB ID [--keep REV]",
 	    "k", 2, 2,
