@@ -364,6 +364,7 @@ doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 		    json_object_get(req, "id"), "rev", view_hex_id(h.winner),
 		    "deleted", 1, "purged", 1);
 	memcpy(rev, h.winner, sizeof(rev));
+	r.depth = h.depth;
 	if (json_object_get(req, "rev") != NULL && (view_parse_id(
 	    json_object_get(req, "rev"), rev) != 0 ||
 	    store_rev_get(txn, db, h.doc, rev, &r) != 0)) {
@@ -393,7 +394,7 @@ doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	view_scan_start(&s);
 	o = json_pack("{s:s, s:O, s:o, s:I, s:b, s:b, s:s, s:I, s:o, s:o,"
 	    " s:o, s:o}", "db", db, "id", json_object_get(req, "id"), "rev",
-	    view_hex_id(rev), "depth", (json_int_t)h.depth, "deleted",
+	    view_hex_id(rev), "depth", (json_int_t)r.depth, "deleted",
 	    d->deleted, "purged", 0, "origin", wr.rb->origin, "created_ms",
 	    (json_int_t)wr.rb->created_ms, "readers", strings(d->readers,
 	    d->n_readers), "fields", fields, "attachments", atts, "conflicts",

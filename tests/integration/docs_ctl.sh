@@ -183,9 +183,9 @@ check "doc put ID edits it: the same id, a new revision" \
 check "the edit starts from the winner: title removed, count changed, tags kept" \
     jqt $p '(.fields | has("title") | not) and .fields.count == 13 and
         .fields.tags == ["a", "b", "c"] and .depth == 2' doc get shared "$id"
-check "doc get --rev shows the first revision" \
+check "doc get --rev shows the first revision, at its own depth" \
     eval 'J $p doc get shared "$id" --rev "$rev1" |
-        jq -e ".rev == \"$rev1\" and .fields.count == 12.5 and .fields.title == \"Nghị quyết\"" >/dev/null'
+        jq -e ".rev == \"$rev1\" and .depth == 1 and .fields.count == 12.5 and .fields.title == \"Nghị quyết\"" >/dev/null'
 check "doc history --json: 2 revisions, oldest first, the edit naming the first" \
     eval 'J $p doc history shared "$id" | jq -e "(.revs | length == 2) and
         .revs[0].rev == \"$rev1\" and .revs[1].rev == \"$rev2\" and
