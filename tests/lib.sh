@@ -48,6 +48,10 @@ free_port() {
 	done
 }
 
+set_limit() {	# NODE KEY VALUE: a [limits] setting in NODE's config
+	sed -i "s/^\\[limits\\]/[limits]\\n$2 = $3/" "$T/$1.conf"
+}
+
 make_node() {
 	local name=$1 parent=${2:-} dir=$T/$1
 	mkdir -p "$dir" && chmod 700 "$dir"

@@ -77,7 +77,7 @@ p=hagiang
 make_node tw
 make_node $p tw
 for n in tw $p; do	# status reports every second: network has them
-	sed -i 's/^\[limits\]/[limits]\nstatus_s = 1/' "$T/$n.conf"
+	set_limit $n status_s 1
 done
 start_tree tw $p
 check "the province links up to the root" wait_for 15 tree_up $p

@@ -15,9 +15,9 @@ p=hagiang
 make_node tw
 make_node $p tw
 for n in tw $p; do	# status reports every second: network has them
-	sed -i 's/^\[limits\]/[limits]\nstatus_s = 1/' "$T/$n.conf"
+	set_limit $n status_s 1
 done
-sed -i "s/^\\[limits\\]/[limits]\\nctl_scan_max = $BUDGET/" "$T/tw.conf"
+set_limit tw ctl_scan_max $BUDGET
 start_tree tw $p
 check "the province links up to the root" wait_for 15 tree_up $p
 
