@@ -725,24 +725,18 @@ subj(const struct evil *e, const char *suffix)
 	return xasprintf("%s%s", e->subject, suffix);
 }
 
+/*
+ * Sends bad as seq 1 and good as seq 2 of the mail lane, one batch each:
+ * 1 if the node acks both (a record refused for good is acked too).
+ * Frees all three.
+ */
 static int
-mode_tamper(struct evil *e)
+bad_then_good(struct evil *e, char *sb, uint8_t *bad, size_t blen,
+    uint8_t *good, size_t glen)
 {
-	char		*sb = subj(e, "-bad");
-	size_t		 blen, glen;
-	uint8_t		*bad = make_mail(e, e->signer, e->origin, sb, &blen);
-	uint8_t		*good = make_mail(e, e->signer, e->origin, e->subject,
-			    &glen);
-	uint8_t		*p;
-	struct item	 it;
-	int		 ok;
+	struct item	it;
+	int		ok;
 
-	/* Flip one bit of the text, inside the signed body. */
-	if ((p = memmem(bad, blen, "MARKER", 6)) == NULL)
-		fail_setup("tamper", "marker not found in the record");
-	p[0] ^= 0x01;
-	printf("evil_peer: flipped byte %zu of %zu\n", (size_t)(p - bad),
-	    blen);
 	it = (struct item){ 1, bad, blen };
 	send_batch(e, LANE_MAIL, 0, 1, &it, 1);
 	it = (struct item){ 2, good, glen };
@@ -752,6 +746,25 @@ mode_tamper(struct evil *e)
 	free(bad);
 	free(good);
 	return ok;
+}
+
+static int
+mode_tamper(struct evil *e)
+{
+	char		*sb = subj(e, "-bad");
+	size_t		 blen, glen;
+	uint8_t		*bad = make_mail(e, e->signer, e->origin, sb, &blen);
+	uint8_t		*good = make_mail(e, e->signer, e->origin, e->subject,
+			    &glen);
+	uint8_t		*p;
+
+	/* Flip one bit of the text, inside the signed body. */
+	if ((p = memmem(bad, blen, "MARKER", 6)) == NULL)
+		fail_setup("tamper", "marker not found in the record");
+	p[0] ^= 0x01;
+	printf("evil_peer: flipped byte %zu of %zu\n", (size_t)(p - bad),
+	    blen);
+	return bad_then_good(e, sb, bad, blen, good, glen);
 }
 
 /* Sends buf (which must not decode as a frame) as one message. */
@@ -929,18 +942,8 @@ mode_bad_from(struct evil *e)
 			    sb, &blen);
 	uint8_t		*good = make_mail(e, e->signer, e->origin, e->subject,
 			    &glen);
-	struct item	 it;
-	int		 ok;
 
-	it = (struct item){ 1, bad, blen };
-	send_batch(e, LANE_MAIL, 0, 1, &it, 1);
-	it = (struct item){ 2, good, glen };
-	send_batch(e, LANE_MAIL, 1, 2, &it, 1);
-	ok = wait_ack(e, LANE_MAIL, 2);
-	free(sb);
-	free(bad);
-	free(good);
-	return ok;
+	return bad_then_good(e, sb, bad, blen, good, glen);
 }
 
 static int
