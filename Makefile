@@ -26,7 +26,7 @@ endif
 
 # Generated headers are system headers: their macros are not held to our
 # warnings (-Wcast-qual fires in protoc-c's INIT macros).
-CPPFLAGS = -D_GNU_SOURCE -Inode -Istore -isystem $(B)/proto
+CPPFLAGS = -D_GNU_SOURCE -Inode/lib -Inode/view -Istore -isystem $(B)/proto
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) $(SANFLAGS) $(CPPFLAGS)
 LDFLAGS	+= $(SANFLAGS)
 
@@ -41,15 +41,30 @@ PROTO_C	 = $(PROTOS:proto/%.proto=$(B)/proto/%.pb-c.c)
 PROTO_H	 = $(PROTO_C:.c=.h)
 PROTO_O	 = $(PROTO_C:.c=.o)
 
-# node/ holds the daemon and the helpers it shares with the tools; every
-# file but the daemon's entry point goes into libnode.a.
-NODE_MAIN = node/main.c
-NODE_SRC = $(filter-out $(NODE_MAIN),$(wildcard node/*.c))
+# The parts, each an archive, each linking only those below it:
+#   node/      the daemon; every file but its entry point goes into
+#              libdaemon.a, which only the daemon and the tests link
+#   node/view/ a store read as documents and replies, for the daemon and
+#              node-ctl -d; node/lib/ what every program shares (names,
+#              keys, records, certificates, config, logs, the control
+#              client): both go into libnode.a, which the tools link
+#   store/     the LMDB layer: libstore.a
+# Only the daemon's files and the tests see node/'s headers, so a tool
+# cannot call into the daemon. The gateway's parsers live with it in
+# tools/mailgw/; its unit tests and fuzz target link them from libgw.a.
+DAEMON_SRC = $(filter-out node/main.c,$(wildcard node/*.c))
+DAEMON_O = $(DAEMON_SRC:%.c=$(B)/obj/%.o)
+NODE_SRC = $(wildcard node/lib/*.c node/view/*.c)
 NODE_O	 = $(NODE_SRC:%.c=$(B)/obj/%.o)
 STORE_SRC = $(wildcard store/*.c)
 STORE_O	 = $(STORE_SRC:%.c=$(B)/obj/%.o)
+GW_SRC	 = tools/mailgw/smtp.c tools/mailgw/gw_cfg.c
+GW_O	 = $(GW_SRC:%.c=$(B)/obj/%.o)
+LIBDAEMON = $(B)/libdaemon.a
 LIBNODE	 = $(B)/libnode.a
 LIBSTORE = $(B)/libstore.a
+LIBGW	 = $(B)/libgw.a
+TEST_LIBS = $(LIBDAEMON) $(LIBGW) $(LIBNODE) $(LIBSTORE)
 
 # A tool is tools/NAME.c, or the files of tools/NAME/ for a larger one.
 TOOLS	 = $(patsubst tools/%.c,$(B)/%,$(wildcard tools/*.c))
@@ -63,7 +78,8 @@ BENCH	 = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 FUZZ_CC	 = clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	   -fno-sanitize-recover=all -D_GNU_SOURCE \
-	   -Inode -Istore -Ibuild/fuzz/proto
+	   -Inode -Inode/lib -Inode/view -Istore -Itools/mailgw \
+	   -Ibuild/fuzz/proto
 FUZZ	 = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZTIME ?= 60
 
@@ -94,18 +110,27 @@ $(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Wall -Werror $(CPPFLAGS) -c -o $@ $<
 
+$(B)/obj/node/main.o $(DAEMON_O): CPPFLAGS += -Inode
+$(B)/obj/tests/%.o $(B)/obj/bench/%.o: CPPFLAGS += -Inode -Itools/mailgw
+
 $(B)/obj/%.o: %.c $(PROTO_H) | deps
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(LIBDAEMON): $(DAEMON_O)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
 $(LIBNODE): $(NODE_O) $(PROTO_O)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(LIBSTORE): $(STORE_O)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(B)/node: $(B)/obj/node/main.o $(LIBNODE) $(LIBSTORE)
+$(LIBGW): $(GW_O)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(B)/node: $(B)/obj/node/main.o $(LIBDAEMON) $(LIBNODE) $(LIBSTORE)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -125,24 +150,25 @@ $(B)/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/$(1)/*.c)) \
 endef
 $(foreach t,$(TOOL_DIRS),$(eval $(call tool_dir,$(t))))
 
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBNODE) $(LIBSTORE)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_LIBS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
-$(B)/tests/%: $(B)/obj/tests/helpers/%.o $(LIBNODE) $(LIBSTORE)
+$(B)/tests/%: $(B)/obj/tests/helpers/%.o $(TEST_LIBS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/bench/%: $(B)/obj/bench/%.o $(LIBNODE) $(LIBSTORE)
+$(B)/bench/%: $(B)/obj/bench/%.o $(TEST_LIBS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # The fuzz build has its own objects (clang, sanitizers) in an archive, so
 # a target links only what it uses.
-FUZZ_O	 = $(patsubst %.c,build/fuzz/obj/%.o,$(NODE_SRC) $(STORE_SRC)) \
+FUZZ_O	 = $(patsubst %.c,build/fuzz/obj/%.o,$(DAEMON_SRC) $(NODE_SRC) \
+	   $(STORE_SRC) $(GW_SRC)) \
 	   $(PROTOS:proto/%.proto=build/fuzz/obj/proto/%.pb-c.o)
 
 build/fuzz/proto/%.pb-c.c: proto/%.proto | deps
@@ -158,7 +184,7 @@ build/fuzz/obj/%.o: %.c $(PROTOS:proto/%.proto=build/fuzz/proto/%.pb-c.c)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS:-fsanitize=fuzzer,%=-fsanitize=fuzzer-no-link,%) -c -o $@ $<
 
 build/fuzz/libfuzz.a: $(FUZZ_O)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 build/fuzz/%: tests/fuzz/%.c build/fuzz/libfuzz.a
 	@mkdir -p $(@D)

@@ -56,7 +56,7 @@ LAT_GAP=${LAT_GAP:-0.02}
 ROUNDS=${HOP_ROUNDS:-2}
 SETTINGS="defaults ${HOP_LIMITS:-256/128 1024/256 16384/512 16384/4096}"
 TARGET=0.8
-DEFAULTS=4096/256	# node/cfg.c's credit/batch_max, for the labels only
+DEFAULTS=4096/256	# node/lib/cfg.c's credit/batch_max, for the labels only
 A=tw BN=hagiang MBOX=vanthu
 
 die() { echo "bench_hop: $*" >&2; exit 1; }

@@ -3,7 +3,7 @@
  * check in a second; the limit a hop is held against (bench/bench_hop.sh).
  *
  * A record's signature covers WIRE_SIGN_PREFIX, its NUL and the 32-byte
- * id (node/wire.c): 50 bytes. NSIG such messages with distinct ids are
+ * id (node/lib/wire.c): 50 bytes. NSIG such messages with distinct ids are
  * signed before the clock starts, then crypto_sign_verify_detached runs
  * over them in turn, in chunks, until SECONDS of wall time have passed,
  * on this one thread. Prints one line, N a second of wall time (what a

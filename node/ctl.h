@@ -9,11 +9,11 @@
 #ifndef CTL_H
 #define CTL_H
 
-#define CTL_MAX_REQUEST	(1024 * 1024)
-
 #include <stddef.h>
 
 #include <jansson.h>
+
+#include "ctl_proto.h"
 
 struct node;
 

@@ -8,14 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctl_proto.h"
 #include "store.h"
 #include "wire.h"
 
 struct node;
 
 #define MAIL_MAX_RECIPIENTS	WIRE_MAX_RECIPIENTS	/* sent or received */
-#define MAIL_MAX_TEXT		(128u * 1024)
-#define MAIL_MAX_DETAIL		1000	/* bytes of a report's detail */
 
 struct mail_submit {
 	const char	*from;		/* "user@this-node" */

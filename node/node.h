@@ -1,7 +1,8 @@
 /*
- * node: the daemon's state, shared by its own files and by nothing
- * outside node/. Only data: each module's functions are in its own
- * header (turn.h, peer.h, repl.h, record.h, ...).
+ * node: the daemon's state, shared by its own files in node/ and by
+ * nothing below them (node/view/, node/lib/). Only data: each module's
+ * functions are in its own header (turn.h, peer.h, repl.h, record.h,
+ * ...).
  *
  * One thread runs everything. Writes go into one write transaction
  * (turn.h), kept over loop turns until a commit is due; only then are

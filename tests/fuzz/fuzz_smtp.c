@@ -1,6 +1,6 @@
 /*
  * fuzz_smtp: libFuzzer target for the mail gateway's parsers
- * (node/smtp.c). Each input is used whole: every line as an SMTP/LMTP
+ * (tools/mailgw/smtp.c). Each input is used whole: every line as an SMTP/LMTP
  * command (smtp_parse, and smtp_map_rcpt on each path it yields) and as
  * a server reply line; the input as a DATA stream fed in pieces whose
  * sizes come from the input itself, into a small buffer; the input as a

@@ -28,7 +28,7 @@
 #include <jansson.h>
 #include <zmq.h>
 
-#include "mail.h"
+#include "ctl_proto.h"
 
 /* The request's priority from MAIL_FLOOD_PRIORITY: 0 normal, 1, 2. */
 static int

@@ -219,7 +219,7 @@ check "the district logs it" \
 # root. One that no longer speaks V is refused at its Hello. One from
 # before Hellos stated a range (no max_protocol_version) links as before.
 V=$(sed -n 's/^#define WIRE_PROTOCOL_VERSION[[:space:]]*\([0-9]*\).*/\1/p' \
-    node/wire.h)
+    node/lib/wire.h)
 new_key ev7.$BQ
 issue $BQ ev7.$BQ >/dev/null
 check "a peer that states no newest version links up as before" \

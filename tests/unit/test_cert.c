@@ -1,6 +1,6 @@
 /*
  * test_cert: certificates, chains, chain files and revocations
- * (node/cert.c), and the subtree tests of node names (node/name.c).
+ * (node/lib/cert.c), and the subtree tests of node names (node/lib/name.c).
  *
  * A four-tier tree with real keys: the root "tw" (pinned, no certificate),
  * the province "hagiang", the district "bacquang.hagiang" and the commune

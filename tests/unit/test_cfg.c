@@ -1,5 +1,5 @@
 /*
- * test_cfg: the config file (node/cfg.c).
+ * test_cfg: the config file (node/lib/cfg.c).
  *
  * A full file read back field by field, a minimal one with every default
  * filled in, and then the refusals: each must give -1, no struct, and a

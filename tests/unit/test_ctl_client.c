@@ -23,8 +23,8 @@
 #include <zmq.h>
 
 #include "clock.h"
-#include "ctl.h"
 #include "ctl_client.h"
+#include "ctl_proto.h"
 
 #define TIMEOUT_MS	300
 

@@ -1,5 +1,5 @@
 /*
- * test_doc: the rules of databases and documents (node/doc.c), as
+ * test_doc: the rules of databases and documents (node/view/doc.c), as
  * proto/README.md "Databases and documents" states them.
  *
  * A tree of real keys: the pinned root "tw", the province "hagiang", two

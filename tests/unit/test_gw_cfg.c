@@ -1,5 +1,5 @@
 /*
- * test_gw_cfg: the mail gateway's config (node/gw_cfg.c). A full file
+ * test_gw_cfg: the mail gateway's config (tools/mailgw/gw_cfg.c). A full file
  * read back field by field, the defaults, and the refusals: each must
  * give -1, no struct, and a message "gw.conf:LINE: ..." (or "gw.conf: "
  * for the checks between keys) naming what is wrong. Endpoints parse
@@ -17,9 +17,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "ctl_proto.h"
 #include "gw_cfg.h"
 #include "log.h"
-#include "mail.h"
 
 #define GATEWAY \
 	"[gateway]\n" \

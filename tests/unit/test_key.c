@@ -1,5 +1,5 @@
 /*
- * test_key: node identities (node/key.c) and node names (node/name.c).
+ * test_key: node identities (node/lib/key.c) and node names (node/lib/name.c).
  *
  * Key files are the one place a node's secret touches the disk, so most
  * of this is about what key_save writes and what key_load refuses: a
@@ -28,7 +28,7 @@
 #include "key.h"
 #include "name.h"
 
-/* The key file format as node/key.c documents it. */
+/* The key file format as node/lib/key.c documents it. */
 #define TAG		"node-ed25519-secret-v1 "
 #define TAG_LEN		(sizeof(TAG) - 1)
 #define FILE_LEN	(TAG_LEN + 64 + 1)

@@ -1,7 +1,7 @@
 /*
- * test_smtp: the mail gateway's parsers (node/smtp.c): command lines and
- * their paths and parameters, the mapping of Internet addresses to node
- * addresses, the DATA reader (dot-unstuffing, the end marker, a bounded
+ * test_smtp: the mail gateway's parsers (tools/mailgw/smtp.c): command
+ * lines and their paths and parameters, the mapping of Internet
+ * addresses to node addresses, the DATA reader (dot-unstuffing, the end marker, a bounded
  * buffer, bytes fed in any split), the Subject decoder (RFC 2047 B and
  * Q, words split inside a character, folding, Latin-1, raw UTF-8, bad
  * bytes), the message test and reply lines. Pure functions: no files.

@@ -1,5 +1,5 @@
 /*
- * test_wire: signed records (node/wire.c).
+ * test_wire: signed records (node/lib/wire.c).
  *
  * What must hold: a record made by wire_record_make opens to what was put
  * in; any changed bit, a body naming another key, a field out of bounds
@@ -1263,7 +1263,7 @@ test_golden(void **state)
 	int			 fd, rc;
 
 	(void)state;
-	/* The key file format of node/key.c, with a seed we know. */
+	/* The key file format of node/lib/key.c, with a seed we know. */
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/golden.key", dir);
 	snprintf(line, sizeof(line), "node-ed25519-secret-v1 %s\n",

@@ -25,7 +25,7 @@ struct sess {
 	int		 s_helo;	/* 0, or 1 after HELO/EHLO/LHLO */
 	int		 s_mail;	/* inside a transaction */
 	char		 s_from[SMTP_PATH_MAX + 1];
-	struct rcpt	 s_rcpt[MAIL_MAX_RECIPIENTS];
+	struct rcpt	 s_rcpt[WIRE_MAX_RECIPIENTS];
 	size_t		 s_n_rcpt;
 	unsigned	 s_errors;
 	uint8_t		*s_msg;		/* conf->max_size bytes */
@@ -344,7 +344,7 @@ sess_rcpt(struct sess *s, const struct smtp_cmd *c)
 		reply(s, "503 5.5.1 MAIL first");
 		return;
 	}
-	if (s->s_n_rcpt == MAIL_MAX_RECIPIENTS) {
+	if (s->s_n_rcpt == WIRE_MAX_RECIPIENTS) {
 		reply(s, "452 4.5.3 too many recipients");
 		return;
 	}

@@ -33,12 +33,13 @@
 
 #include "clock.h"
 #include "ctl_client.h"
+#include "ctl_proto.h"
 #include "gw_cfg.h"
 #include "log.h"
-#include "mail.h"
 #include "name.h"
 #include "smtp.h"
 #include "utf8.h"
+#include "wire.h"
 #include "xmem.h"
 
 #define MAX_ERRORS		20	/* bad commands before we hang up */

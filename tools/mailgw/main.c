@@ -30,7 +30,7 @@
  *
  * SECURITY: every byte from a client is untrusted: lines are bounded
  * (SMTP_LINE_MAX), the message is bounded (max_size), every command is
- * parsed by node/smtp.c, a client gets an error reply and never reaches
+ * parsed by smtp.c, a client gets an error reply and never reaches
  * fatal(); too many errors or an idle client end its connection. Listen
  * on loopback or a unix socket only: there is no TLS and no AUTH. The
  * node's control socket admits only the node's own user, so mailgw runs

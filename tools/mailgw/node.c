@@ -1,6 +1,6 @@
 /*
  * mailgw/node.c: the node's control socket, as the gateway uses it
- * (node/ctl_client.c): a client per call, a deadline (ctl_timeout_ms),
+ * (node/lib/ctl_client.c): a client per call, a deadline (ctl_timeout_ms),
  * and a node that is down told apart from one that refused.
  */
 #include "mailgw.h"

@@ -30,14 +30,13 @@
 #include "cert.h"
 #include "cfg.h"
 #include "clock.h"
-#include "ctl.h"
+#include "ctl_proto.h"
 #include "doc_view.h"
-#include "mail.h"
 #include "name.h"
 #include "store.h"
 #include "view.h"
-#include "xmem.h"
 #include "wire.h"
+#include "xmem.h"
 
 #define REPLY_TIMEOUT_MS	15000
 #define TEXT_MAX		MAIL_MAX_TEXT

@@ -1,6 +1,6 @@
 /*
  * gw_cfg: the mail gateway's INI file (tools/mailgw), read with libinih
- * and checked against one keyword table, as node/cfg.c does for the
+ * and checked against one keyword table, as node/lib/cfg.c does for the
  * node. The shape:
  *
  *   [gateway]

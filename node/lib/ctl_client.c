@@ -15,7 +15,7 @@
 #include <zmq.h>
 
 #include "clock.h"
-#include "ctl.h"
+#include "ctl_proto.h"
 #include "ctl_client.h"
 #include "xmem.h"
 

@@ -1,7 +1,7 @@
 /*
  * gw_cfg: the mail gateway's config file, read by libinih and checked
  * against one table of keywords (section, key, type, range, default,
- * where it goes), as node/cfg.c does for the node.
+ * where it goes), as node/lib/cfg.c does for the node.
  *
  * The handler keeps only the first error it meets; inih returns the
  * first error's line, so messages read "path:line: message". Checks not
@@ -25,14 +25,14 @@
 
 #include <ini.h>
 
+#include "ctl_proto.h"
 #include "gw_cfg.h"
 #include "log.h"
-#include "mail.h"
 #include "name.h"
 #include "smtp.h"
 #include "xmem.h"
 
-#define GW_MAX_LINE	(INI_MAX_LINE - 3)	/* see node/cfg.c */
+#define GW_MAX_LINE	(INI_MAX_LINE - 3)	/* see node/lib/cfg.c */
 #define SUN_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 enum gw_sect { GS_GATEWAY, GS_OUTBOUND };
@@ -491,7 +491,7 @@ gw_cfg_parse_buf(const char *buf, const char *path, struct gw_conf **out,
 	p->p_gc->ctl_timeout_ms = 10000;
 	p->p_gc->log_level = LOG_LEVEL_INFO;
 	if ((line = ini_parse_string(buf, handler, p)) != 0) {
-		/* As node/cfg.c: a second pass that accepts every key tells
+		/* As node/lib/cfg.c: a second pass that accepts every key tells
 		 * a malformed line from a refused one. */
 		if (line < 0)
 			snprintf(err, errlen, "%s: libinih error %d", path,

@@ -4,7 +4,7 @@
  *
  * Sections: [node] (who we are, where we keep things, the pinned root),
  * [limits] (sizes and timers, all optional), and one [link NAME] per
- * outgoing link. node/cfg.c lists every key with its type, default and
+ * outgoing link. node/lib/cfg.c lists every key with its type, default and
  * range. A struct node_conf is never changed after cfg_load returns it:
  * on SIGHUP build a new one and swap it in only if cfg_load succeeded.
  */
