@@ -325,24 +325,44 @@ conflicts_json(store_txn_t *txn, const char *db, const struct store_head *h,
 }
 
 /*
- * The first document head of a listing, into h: the request's "from" (a
+ * The start of a listing of the request's database (*db, which must
+ * exist): its first document head, into h: the request's "from" (a
  * document id: that one, or the first after it), else db's first. 0; 1
  * if there is none; -1 with err set.
  */
 static int
-first_head(store_txn_t *txn, json_t *req, const char *db,
+first_head(store_txn_t *txn, json_t *req, const char **db,
     struct store_head *h, char *err, size_t errlen)
 {
-	uint8_t	from[STORE_DOC_ID_BYTES];
+	struct doc_acl	acl;
+	uint8_t		from[STORE_DOC_ID_BYTES];
 
+	if ((*db = doc_view_db(req, err, errlen)) == NULL ||
+	    load_acl(txn, *db, &acl, err, errlen) != 0)
+		return -1;
+	doc_acl_clear(&acl);
 	if (json_object_get(req, "from") == NULL)
-		return store_head_next(txn, db, NULL, h) == 0 ? 0 : 1;
+		return store_head_next(txn, *db, NULL, h) == 0 ? 0 : 1;
 	if (doc_view_doc_id(req, "from", from) != 0) {
 		snprintf(err, errlen, "from: a document id");
 		return -1;
 	}
-	return store_head_get(txn, db, from, h) == 0 ||
-	    store_head_next(txn, db, from, h) == 0 ? 0 : 1;
+	return store_head_get(txn, *db, from, h) == 0 ||
+	    store_head_next(txn, *db, from, h) == 0 ? 0 : 1;
+}
+
+/* A listing's reply: its documents, and where the next request starts
+ * (h) if rc says there is more. */
+static json_t *
+heads_reply(const char *db, json_t *list, int rc,
+    const struct store_head *h, struct view_scan *s)
+{
+	json_t	*r = json_pack("{s:s, s:o}", "db", db, "docs", list);
+
+	if (rc == 0)
+		json_object_set_new(r, "next", view_hex(h->doc,
+		    STORE_DOC_ID_BYTES));
+	return view_scan_reply(r, s);
 }
 
 json_t *
@@ -408,18 +428,13 @@ doc_view_doc_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 {
 	const char		*db;
 	struct store_head	 h;
-	struct doc_acl		 acl;
 	struct view_scan	 s;
 	uint8_t			 last[STORE_DOC_ID_BYTES];
 	int			 deleted = json_is_true(json_object_get(req,
 	    "deleted")), rc;
-	json_t			*list, *r;
+	json_t			*list;
 
-	if ((db = doc_view_db(req, err, errlen)) == NULL ||
-	    load_acl(txn, db, &acl, err, errlen) != 0)
-		return NULL;
-	doc_acl_clear(&acl);
-	if ((rc = first_head(txn, req, db, &h, err, errlen)) < 0)
+	if ((rc = first_head(txn, req, &db, &h, err, errlen)) < 0)
 		return NULL;
 	view_scan_start(&s);
 	list = json_array();
@@ -441,11 +456,7 @@ doc_view_doc_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 		    STORE_HEAD_PURGED) != 0, "conflicts",
 		    (json_int_t)h.conflicts, "author", h.author));
 	}
-	r = json_pack("{s:s, s:o}", "db", db, "docs", list);
-	if (rc == 0)
-		json_object_set_new(r, "next", view_hex(h.doc,
-		    STORE_DOC_ID_BYTES));
-	return view_scan_reply(r, &s);
+	return heads_reply(db, list, rc, &h, &s);
 }
 
 /* Oldest first: by depth, then id, as every replica sorts them. */
@@ -547,17 +558,12 @@ doc_view_doc_conflicts(store_txn_t *txn, json_t *req, char *err,
 {
 	const char		*db;
 	struct store_head	 h;
-	struct doc_acl		 acl;
 	struct view_scan	 s;
 	uint8_t			 last[STORE_DOC_ID_BYTES];
-	json_t			*list, *c, *r;
+	json_t			*list, *c;
 	int			 rc;
 
-	if ((db = doc_view_db(req, err, errlen)) == NULL ||
-	    load_acl(txn, db, &acl, err, errlen) != 0)
-		return NULL;
-	doc_acl_clear(&acl);
-	if ((rc = first_head(txn, req, db, &h, err, errlen)) < 0)
+	if ((rc = first_head(txn, req, &db, &h, err, errlen)) < 0)
 		return NULL;
 	view_scan_start(&s);
 	list = json_array();
@@ -586,11 +592,7 @@ doc_view_doc_conflicts(store_txn_t *txn, json_t *req, char *err,
 			break;
 		}
 	}
-	r = json_pack("{s:s, s:o}", "db", db, "docs", list);
-	if (rc == 0)
-		json_object_set_new(r, "next", view_hex(h.doc,
-		    STORE_DOC_ID_BYTES));
-	return view_scan_reply(r, &s);
+	return heads_reply(db, list, rc, &h, &s);
 }
 
 /* Puts the attachment's bytes together from its chunks, checking each
