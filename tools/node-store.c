@@ -39,29 +39,6 @@ print_safe(const char *s)
 		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
 }
 
-static const char *
-kind_name(const Nodenet__RecordBody *rb)
-{
-	switch (rb->kind_case) {
-	case NODENET__RECORD_BODY__KIND_MAIL:
-		return "mail";
-	case NODENET__RECORD_BODY__KIND_DOC:
-		return "doc";
-	case NODENET__RECORD_BODY__KIND_REPORT:
-		return "report";
-	case NODENET__RECORD_BODY__KIND_CERT:
-		return "cert";
-	case NODENET__RECORD_BODY__KIND_REVOCATION:
-		return "revocation";
-	case NODENET__RECORD_BODY__KIND_ACL:
-		return "acl";
-	case NODENET__RECORD_BODY__KIND_STATUS:
-		return "status";
-	default:
-		return "?";
-	}
-}
-
 static int
 open_store(store_t **st, const char *dir, int read_only)
 {
@@ -142,8 +119,9 @@ walk_log(store_t *st, uint64_t from, int verbose, uint64_t *count)
 
 			/* origin passed name_valid(): printable. */
 			printf("%6" PRIu64 "  %.16s  %-10s %-24s #%-5" PRIu64
-			    " verified", seq, hex, kind_name(wr.rb),
-			    wr.rb->origin, wr.rb->origin_seq);
+			    " verified", seq, hex,
+			    wire_kind_name(wr.rb->kind_case), wr.rb->origin,
+			    wr.rb->origin_seq);
 			if (m != NULL) {
 				printf("  ");
 				print_safe(m->from);

@@ -106,32 +106,51 @@ strings_valid(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
 }
 
 /*
- * The oldest link protocol version that carries each record kind: one
- * table, mirrored in proto/README.md ("Versions"). A kind added in
- * version N gets N here, and feeds hold it back from older sessions.
+ * Every record kind this node knows: its name, as tools show it, and the
+ * oldest link protocol version that carries it, mirrored in
+ * proto/README.md ("Versions"). A kind added in version N gets N here,
+ * and feeds hold it back from older sessions.
  */
 static const struct {
 	Nodenet__RecordBody__KindCase	kind;
 	uint32_t			version;
-} kind_versions[] = {
-	{ NODENET__RECORD_BODY__KIND_MAIL,		1 },
-	{ NODENET__RECORD_BODY__KIND_DOC,		1 },
-	{ NODENET__RECORD_BODY__KIND_REPORT,		1 },
-	{ NODENET__RECORD_BODY__KIND_CERT,		1 },
-	{ NODENET__RECORD_BODY__KIND_REVOCATION,	1 },
-	{ NODENET__RECORD_BODY__KIND_ACL,		1 },
-	{ NODENET__RECORD_BODY__KIND_STATUS,		1 },
-	{ NODENET__RECORD_BODY__KIND_CHUNK,		1 },
+	const char			*name;
+} kinds[] = {
+	{ NODENET__RECORD_BODY__KIND_MAIL,		1, "mail" },
+	{ NODENET__RECORD_BODY__KIND_DOC,		1, "doc" },
+	{ NODENET__RECORD_BODY__KIND_REPORT,		1, "report" },
+	{ NODENET__RECORD_BODY__KIND_CERT,		1, "cert" },
+	{ NODENET__RECORD_BODY__KIND_REVOCATION,	1, "revocation" },
+	{ NODENET__RECORD_BODY__KIND_ACL,		1, "acl" },
+	{ NODENET__RECORD_BODY__KIND_STATUS,		1, "status" },
+	{ NODENET__RECORD_BODY__KIND_CHUNK,		1, "chunk" },
 };
+
+static size_t
+kind_index(Nodenet__RecordBody__KindCase kind)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].kind == kind)
+			break;
+	return i;
+}
 
 uint32_t
 wire_kind_version(Nodenet__RecordBody__KindCase kind)
 {
-	for (size_t i = 0; i < sizeof(kind_versions) /
-	    sizeof(kind_versions[0]); i++)
-		if (kind_versions[i].kind == kind)
-			return kind_versions[i].version;
-	return 0;
+	size_t	i = kind_index(kind);
+
+	return i < sizeof(kinds) / sizeof(kinds[0]) ? kinds[i].version : 0;
+}
+
+const char *
+wire_kind_name(Nodenet__RecordBody__KindCase kind)
+{
+	size_t	i = kind_index(kind);
+
+	return i < sizeof(kinds) / sizeof(kinds[0]) ? kinds[i].name : "?";
 }
 
 uint32_t

@@ -123,6 +123,8 @@ uint32_t wire_session_version(uint32_t their_min, uint32_t their_max);
  * kind to be sent on it; 0 for a kind this node does not know.
  */
 uint32_t wire_kind_version(Nodenet__RecordBody__KindCase kind);
+/* "mail", "doc", ...: a kind's name; "?" for one this node does not know. */
+const char *wire_kind_name(Nodenet__RecordBody__KindCase kind);
 
 const char *wire_strerror(int rc);
 

@@ -89,4 +89,16 @@ check "-d doc attachment on the stopped district: byte-identical" \
     cmp -s "$T/scan.pdf" "$T/stopped.pdf"
 check "-d left the store as it was" \
     eval '[ "$(md5sum <"$T/d1.hagiang/data.mdb")" = "$sum" ]'
+# Each record listed by kind: none unnamed.
+kinds_named() {
+	local k line='^ *[0-9]+  [0-9a-f]{16}  '
+
+	"$B/node-store" ls "$T/d1.hagiang" 1 >"$T/ls.out" || return 1
+	for k in chunk doc acl cert; do
+		grep -qE "$line$k " "$T/ls.out" || return 1
+	done
+	! grep -qE "$line\? " "$T/ls.out"
+}
+check "node-store ls names every kind it lists: chunk, doc, acl, cert" \
+    kinds_named
 finish
