@@ -26,6 +26,7 @@
 #include "node.h"
 #include "peer.h"
 #include "record.h"
+#include "repair.h"
 #include "repl.h"
 #include "route.h"
 #include "status.h"
@@ -74,7 +75,7 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 		    json_integer((json_int_t)metrics_value(c,
 		    &metrics_counters[i])));
 	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:I, s:I, s:{s:I},"
-	    " s:o}",
+	    " s:{s:I, s:I}, s:o}",
 	    "name", n->n_conf->name, "tier", tier(n), "version", NODE_VERSION,
 	    "running", 1,
 	    "uptime_s", (json_int_t)((clock_mono_ms() - n->n_started_ms) / 1000),
@@ -82,6 +83,8 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 	    "peers", (json_int_t)n->n_npeers, "peers_up", (json_int_t)up,
 	    "loop", "longest_turn_ms",
 	    (json_int_t)loop_longest_turn_ms(n->n_loop),
+	    "damaged", "sought", (json_int_t)repair_wanted(n), "lost",
+	    (json_int_t)repair_lost(n),
 	    "counters", counters);
 }
 
@@ -410,18 +413,10 @@ cmd_cert_revoke(struct node *n, json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "no certificate with that id here");
 		return NULL;
 	}
-	/* Serialize it as a SignedRecord for cert_revoke. */
-	{
-		Nodenet__SignedRecord	sr = NODENET__SIGNED_RECORD__INIT;
-
-		sr.body.data = (uint8_t *)(uintptr_t)rec.body;
-		sr.body.len = rec.body_len;
-		sr.signature.data = rec.sig;
-		sr.signature.len = sizeof(rec.sig);
-		cert_len = nodenet__signed_record__get_packed_size(&sr);
-		cert = xmalloc(cert_len);
-		nodenet__signed_record__pack(&sr, cert);
-	}
+	/* Serialized as a SignedRecord for cert_revoke. */
+	if ((cert = wire_record_pack(rec.body, rec.body_len, rec.sig,
+	    &cert_len)) == NULL)
+		fatalx("out of memory");
 	if (store_origin_seq_next(txn, &seq) != 0) {
 		free(cert);
 		snprintf(err, errlen, "store unavailable");

@@ -13,6 +13,7 @@
 #include "node.h"
 #include "peer.h"
 #include "record.h"
+#include "repair.h"
 #include "repl.h"
 #include "repl_int.h"
 #include "turn.h"
@@ -113,7 +114,6 @@ feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
     uint64_t seq, const uint8_t *id, Nodenet__Batch *b,
     Nodenet__Transfer *t, size_t *bytes)
 {
-	Nodenet__SignedRecord	 sr = NODENET__SIGNED_RECORD__INIT;
 	Nodenet__RecordBody	*rb;
 	struct store_record	 rec;
 	int			 want, rc;
@@ -122,10 +122,13 @@ feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
 	if (came_from(txn, p, id))
 		return;
 	if ((rc = store_get(txn, id, &rec)) != 0) {
-		if (rc != STORE_NOTFOUND)	/* not purged: broken */
-			log_warnx("event=record_unreadable seq=%llu "
-			    "reason=\"%s\"", (unsigned long long)seq,
-			    store_strerror(rc));
+		store_txn_t	*wtxn;
+
+		/* Not purged: damaged. Set aside, it takes a new seq when a
+		 * good copy comes, and this feed offers it then. */
+		if (rc == STORE_CORRUPT && ((wtxn = node_txn(n)) == NULL ||
+		    repair_damaged(n, wtxn, id, seq) != 0))
+			node_abort(n);
 		return;
 	}
 	/* Stored records were verified on the way in: decode only. */
@@ -140,15 +143,11 @@ feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
 		if (wtxn != NULL)
 			mail_expire(n, wtxn, id, rb, p->pr_name);
 	} else if (want) {
-		sr.body.data = (uint8_t *)(uintptr_t)rec.body;
-		sr.body.len = rec.body_len;
-		sr.signature.data = rec.sig;
-		sr.signature.len = sizeof(rec.sig);
 		nodenet__transfer__init(t);
 		t->seq = seq;
-		t->record.len = nodenet__signed_record__get_packed_size(&sr);
-		t->record.data = xmalloc(t->record.len);
-		nodenet__signed_record__pack(&sr, t->record.data);
+		if ((t->record.data = wire_record_pack(rec.body, rec.body_len,
+		    rec.sig, &t->record.len)) == NULL)
+			fatalx("out of memory");
 		*bytes += t->record.len;
 		b->items[b->n_items++] = t;
 		if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL ||

@@ -14,8 +14,10 @@
 #include "node.h"
 #include "peer.h"
 #include "record.h"
+#include "repair.h"
 #include "repl.h"
 #include "route.h"
+#include "scrub.h"
 #include "status.h"
 #include "trace.h"
 #include "trust.h"
@@ -56,6 +58,20 @@ on_trace_answer(struct node *n, struct peer *p, Nodenet__Frame *f)
 	return 0;
 }
 
+static int
+on_want(struct node *n, struct peer *p, Nodenet__Frame *f)
+{
+	repair_want(n, p, f->want);
+	return 0;
+}
+
+static int
+on_found(struct node *n, struct peer *p, Nodenet__Frame *f)
+{
+	repair_found(n, p, f->found);
+	return 0;
+}
+
 static const struct peer_proto proto = {
 	.frame = {
 		[NODENET__FRAME__KIND_HELLO] = on_hello,
@@ -63,6 +79,8 @@ static const struct peer_proto proto = {
 		[NODENET__FRAME__KIND_ACK] = on_ack,
 		[NODENET__FRAME__KIND_TRACE_QUERY] = on_trace_query,
 		[NODENET__FRAME__KIND_TRACE_ANSWER] = on_trace_answer,
+		[NODENET__FRAME__KIND_WANT] = on_want,
+		[NODENET__FRAME__KIND_FOUND] = on_found,
 	},
 	.connected = repl_connected,
 	.ended = repl_intake_drop,
@@ -247,6 +265,8 @@ handlers_install(struct node *n)
 void
 handlers_turn_end(struct node *n, int idle)
 {
+	scrub_turn(n);
+	repair_turn(n);
 	if (node_commit_due(n, idle))
 		node_commit(n);
 	repl_pump(n);

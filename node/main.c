@@ -36,7 +36,9 @@
 #include "peer.h"
 #include "purge.h"
 #include "reindex.h"
+#include "repair.h"
 #include "route.h"
+#include "scrub.h"
 #include "status.h"
 #include "submit.h"
 #include "trace.h"
@@ -296,6 +298,8 @@ main(int argc, char **argv)
 	purge_start(&n);
 	submit_start(&n);
 	status_start(&n);
+	repair_init(&n);
+	scrub_start(&n);
 	node_commit(&n);
 	log_info("event=start name=%s version=%s", n.n_conf->name,
 	    NODE_VERSION);
@@ -307,6 +311,8 @@ main(int argc, char **argv)
 	node_commit(&n);
 	http_shutdown(&http);
 	trace_shutdown(&n);
+	scrub_shutdown(&n);
+	repair_shutdown(&n);
 	ctl_shutdown(&n);
 	peer_shutdown(&n);
 	route_free(&n);

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
+#include "repair.h"
 #include "xmem.h"
 
 struct buf {
@@ -67,6 +68,11 @@ const struct metrics_counter metrics_counters[] = {
 	    "database rules)."),
 	C(records_refused, "Documents and ACLs refused by their database's "
 	    "rules."),
+	C(records_damaged, "Records found damaged on disk and set aside."),
+	C(records_repaired, "Damaged records stored again from a "
+	    "neighbour's copy."),
+	C(records_lost, "Damaged records no neighbour linked had a copy "
+	    "of."),
 	C(chunks_written, "Attachment chunks written here."),
 	C(chunks_reused, "Attachment chunks held already, not written "
 	    "again."),
@@ -125,6 +131,13 @@ metrics_text(struct node *n)
 		    (unsigned long long)ss.map_size,
 		    (unsigned long long)ss.map_used);
 	}
+	put(&b, "# HELP node_records_damaged Damaged records set aside: "
+	    "sought from the neighbours, or lost.\n"
+	    "# TYPE node_records_damaged gauge\n"
+	    "node_records_damaged{state=\"sought\"} %llu\n"
+	    "node_records_damaged{state=\"lost\"} %llu\n",
+	    (unsigned long long)repair_wanted(n),
+	    (unsigned long long)repair_lost(n));
 	put(&b, "# HELP node_uptime_seconds Seconds since start.\n"
 	    "# TYPE node_uptime_seconds gauge\nnode_uptime_seconds %llu\n",
 	    (unsigned long long)((clock_mono_ms() - n->n_started_ms) / 1000));

@@ -29,6 +29,9 @@ struct counters {
 	uint64_t	frames_in, frames_out, frames_bad;
 	uint64_t	records_in, records_new, records_dup, records_bad;
 	uint64_t	records_refused;	/* by a database's rules */
+	/* Found damaged on disk, stored again from a neighbour's copy,
+	 * called lost (repair.h). */
+	uint64_t	records_damaged, records_repaired, records_lost;
 	uint64_t	chunks_written, chunks_reused;	/* attachments */
 	uint64_t	records_out;
 	uint64_t	auth_failed, hello_bad;
@@ -130,6 +133,7 @@ struct peer {
 	uint64_t	 pr_records_in, pr_records_out, pr_rejected;
 	uint64_t	 pr_bytes_in, pr_bytes_out;	/* frames, this session */
 	uint64_t	 pr_their_head;		/* its log head (heartbeats) */
+	uint64_t	 pr_repair_round;	/* it answered that Want round */
 	struct log_limit pr_loglim;
 };
 
@@ -152,6 +156,8 @@ struct node {
 	struct peer		**n_peers;
 	size_t			 n_npeers;
 	struct route_state	*n_routes;	/* route.c's */
+	struct repair_state	*n_repair;	/* repair.c's */
+	struct scrub_state	*n_scrub;	/* scrub.c's */
 	struct verify_pool	*n_verify;	/* checks batches on all cores */
 	store_txn_t		*n_txn;		/* writes not yet committed */
 	uint64_t		 n_txn_ms;	/* when n_txn began */

@@ -11,6 +11,9 @@
 struct node;
 struct peer;
 
+/* Frame kinds the table below can hold: field numbers 0 to 15. */
+#define PEER_FRAME_KINDS	16
+
 /* What the transport hands up. */
 struct peer_proto {
 	/*
@@ -18,7 +21,7 @@ struct peer_proto {
 	 * not yet up. 1 if the handler kept f (it frees it then), 0 if not.
 	 * NULL: the transport's own (Heartbeat), or none.
 	 */
-	int	(*frame[7])(struct node *, struct peer *, Nodenet__Frame *f);
+	int	(*frame[PEER_FRAME_KINDS])(struct node *, struct peer *, Nodenet__Frame *f);
 	/* A link's transport is up: its session may begin. */
 	void	(*connected)(struct node *, struct peer *);
 	/* p's session ended, or p is about to be freed. */

@@ -58,9 +58,13 @@ record_custody(store_txn_t *txn, const uint8_t *id, int event,
 		log_warnx("event=custody_unrecorded");
 }
 
-/* Stores an opened record; 1 if new, 0 if held, -1 on a store error. */
+/*
+ * Stores an opened record; 1 if new, 0 if held, 2 if it replaced a copy
+ * found damaged (from: who sent it), -1 on a store error.
+ */
 static int
-store_record(struct node *n, store_txn_t *txn, const struct wire_record *wr)
+store_record(struct node *n, store_txn_t *txn, const struct wire_record *wr,
+    const char *from)
 {
 	const struct record_kind	*k;
 	struct store_record		 rec;
@@ -78,6 +82,16 @@ store_record(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 		n->n_cnt.records_dup++;
 		return 0;
 	}
+	if (rc == STORE_REPAIRED) {
+		char	hex[WIRE_ID_HEX];
+
+		/* The same bytes as before: their effects are here. */
+		record_custody(txn, wr->id, STORE_CUSTODY_REPAIRED, from);
+		n->n_cnt.records_repaired++;
+		log_info("event=record_repaired id=%s from=%s",
+		    wire_id_hex(wr->id, hex), from);
+		return 2;
+	}
 	if (rc != 0) {
 		log_warnx("event=store_refused reason=\"%s\"",
 		    store_strerror(rc));
@@ -91,8 +105,17 @@ int
 record_take(struct node *n, store_txn_t *txn, const struct wire_record *wr,
     const char *peer, char *why, size_t whylen)
 {
-	int	rc;
+	struct store_damage	d;
+	int			rc;
 
+	/* A copy of one found damaged here: it was admitted once, and its
+	 * id proves it is the same. */
+	if (store_damage_get(txn, wr->id, &d) == 0) {
+		if (store_record(n, txn, wr, peer) >= 0)
+			return 0;
+		node_abort(n);
+		return -1;
+	}
 	if ((rc = trust_check(n, txn, wr->rb->origin,
 	    wr->rb->origin_key.data, clock_wall_ms(), NULL)) != 0) {
 		snprintf(why, whylen, "origin not certified: %s",
@@ -107,7 +130,7 @@ record_take(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 		n->n_cnt.records_refused++;
 		return 1;
 	}
-	if ((rc = store_record(n, txn, wr)) == 1) {
+	if ((rc = store_record(n, txn, wr, peer)) == 1) {
 		record_custody(txn, wr->id, STORE_CUSTODY_RECEIVED, peer);
 		if (apply(n, txn, wr) != 0)
 			rc = -1;
@@ -126,9 +149,10 @@ record_keep(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 {
 	int	rc;
 
-	if ((rc = store_record(n, txn, wr)) == 1 && apply(n, txn, wr) != 0)
+	if ((rc = store_record(n, txn, wr, n->n_conf->name)) == 1 &&
+	    apply(n, txn, wr) != 0)
 		return -1;
-	return rc;
+	return rc == 2 ? 0 : rc;
 }
 
 int
@@ -150,7 +174,8 @@ record_write_signed(struct node *n, store_txn_t *txn, const uint8_t *buf,
 		wire_record_clear(&wr);
 		return -1;
 	}
-	rc = store_record(n, txn, &wr);
+	if ((rc = store_record(n, txn, &wr, n->n_conf->name)) == 2)
+		rc = 0;		/* held again */
 	if (rc == 1) {
 		record_custody(txn, wr.id, STORE_CUSTODY_SUBMITTED,
 		    n->n_conf->name);

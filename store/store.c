@@ -40,6 +40,7 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_DOC_CHUNKS] = "doc_chunks",
 	[DB_STATUS] = "status",
 	[DB_SUBMIT] = "submit_keys",
+	[DB_DAMAGED] = "damaged",
 	[DB_META] = "meta",
 };
 
@@ -576,6 +577,8 @@ store_strerror(int rc)
 		return "not a node store, or an unknown schema version";
 	case STORE_INVAL:
 		return "invalid argument";
+	case STORE_REPAIRED:
+		return "a damaged record stored again";
 	}
 	if (rc < 0)
 		return mdb_strerror(rc);	/* LMDB's own codes */

@@ -17,7 +17,8 @@
  *  - A transaction that fails (map full, disk full) leaves the store as it
  *    was before it began, and the store stays usable.
  *  - A record read back is checked against its id: a flipped bit on disk
- *    is reported as STORE_CORRUPT, never served.
+ *    is reported as STORE_CORRUPT, never served. store_damage_mark() sets
+ *    it aside, and a good copy stored later replaces it.
  *
  * Errors: 0 for success, a positive errno passed through, or a negative
  * code below; store_strerror() names any of them.
@@ -44,6 +45,7 @@ enum store_error {
 	STORE_CORRUPT = -1004,	/* a value failed its check on read */
 	STORE_SCHEMA = -1005,	/* not a node store, or a newer schema */
 	STORE_INVAL = -1006,	/* an argument is out of bounds */
+	STORE_REPAIRED = -1007,	/* not a failure: a damaged copy replaced */
 };
 
 typedef struct store store_t;		/* an open environment */
@@ -130,7 +132,9 @@ uint64_t store_txn_generation(const store_txn_t *txn);
  * Stores rec, which the caller has checked (rec->id is the hash of the
  * body, the signature verified), and appends it to the change log.
  * Returns 0 and sets rec->seq, or STORE_HELD (rec->seq set to the copy's
- * seq) when a record with that id is already held.
+ * seq) when a record with that id is already held. STORE_REPAIRED when
+ * it replaces a copy found damaged (set aside, or held and failing its
+ * check): stored as new, at a new seq, its damage entry gone.
  */
 int	store_put(store_txn_t *txn, struct store_record *rec)
 	    __attribute__((warn_unused_result));
@@ -314,6 +318,8 @@ enum store_custody_event {
 	STORE_CUSTODY_FAILED,		/* a report went; peer: its first
 					 * recipient, or the next hop it
 					 * expired on the way to */
+	STORE_CUSTODY_DAMAGED,		/* found damaged here; peer: us */
+	STORE_CUSTODY_REPAIRED,		/* a good copy came; peer: from */
 };
 struct store_custody {
 	uint64_t	time_ms;
@@ -338,6 +344,37 @@ int	store_custody_get(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
 typedef int	(*store_custody_fn)(const struct store_custody *ev, void *arg);
 int	store_custody_walk(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
 	    unsigned max, store_custody_fn fn, void *arg)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Records found damaged on disk (store_damage.c). store_damage_mark()
+ * sets the held copy of id aside: its value leaves the records, its log
+ * entry at seq (the one it was found at, or 0: the one its header names)
+ * and lane entry go as a purge's do, and an entry keeps what was found
+ * and when. store_put() of a good copy ends it (STORE_REPAIRED).
+ * STORE_NOTFOUND if id is not held.
+ */
+enum store_damage_state {
+	STORE_DAMAGE_WANTED = 1,	/* a good copy is sought */
+	STORE_DAMAGE_LOST,		/* no neighbour had one */
+};
+struct store_damage {
+	uint8_t		 id[STORE_ID_BYTES];
+	int		 state;
+	uint64_t	 found_ms;
+	uint64_t	 seq;		/* its log entry's; 0: unknown */
+	const uint8_t	*body;		/* what was found of the body; */
+	size_t		 body_len;	/* borrowed until the txn ends */
+};
+int	store_damage_mark(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
+	    uint64_t seq, uint64_t now_ms) __attribute__((warn_unused_result));
+int	store_damage_get(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
+	    struct store_damage *out) __attribute__((warn_unused_result));
+/* The entry after `after` (NULL: the first), by id. */
+int	store_damage_next(store_txn_t *txn, const uint8_t *after,
+	    struct store_damage *out) __attribute__((warn_unused_result));
+int	store_damage_set_state(store_txn_t *txn,
+	    const uint8_t id[STORE_ID_BYTES], int state)
 	    __attribute__((warn_unused_result));
 
 /*

@@ -28,6 +28,7 @@ enum store_db {
 	DB_DOC_CHUNKS,		/* db NUL chunk hash -> id of a chunk record */
 	DB_STATUS,		/* node name -> id of its newest status report */
 	DB_SUBMIT,		/* submission key -> id, time (store_submit.c) */
+	DB_DAMAGED,		/* id -> damaged record (store_damage.c) */
 	DB_META,		/* "schema" -> le32, "instance" -> 16 bytes,
 			   "origin_seq" -> le64, "cert_index" -> le32,
 			   "epoch" -> the current epoch id[16],
@@ -79,6 +80,14 @@ size_t	store_prefix_key(uint8_t *key, const char *name, size_t max,
  */
 int	store_id_get(store_txn_t *t, enum store_db db, const MDB_val *k,
 	    size_t vlen, uint8_t id[STORE_ID_BYTES]);
+
+/* Record value v's header, if it passes its check: its log seq and lane.
+ * 0, or STORE_CORRUPT. */
+int	store_rec_header(const MDB_val *v, uint64_t *seq, int *lane);
+/* Removes the log entry seq (unless the newest) and the lane entry (lane,
+ * or, if lane < 0, any) at seq, each only if it maps to id. */
+int	store_unlog(store_txn_t *t, const uint8_t id[STORE_ID_BYTES],
+	    uint64_t seq, int lane);
 
 /* 1 if meta key says version, 0 if not (an older store), < 0 on an
  * error. */

@@ -9,9 +9,9 @@
  * The change log maps be64 seq -> id, so LMDB keeps it in sequence order
  * and appends cheaply. Invariants: every record has exactly one log entry
  * and the log's seqs run 1..last with no holes (both written in the same
- * transaction), but for purged records (store_purge()): they leave a
- * hole, or, the newest, an entry naming a record no longer held, so that
- * seqs never repeat; a value
+ * transaction), but for purged and damaged records (store_purge(),
+ * store_damage_mark()): they leave a hole, or, the newest, an entry
+ * naming a record no longer held, so that seqs never repeat; a value
  * whose body does not hash to its key is corrupt.
  */
 #include <string.h>
@@ -38,6 +38,88 @@ rec_check(const uint8_t *p, uint8_t out[REC_CHECK_LEN])
 	crypto_generichash_final(&st, out, REC_CHECK_LEN);
 }
 
+/* 0 if value v is whole and its body hashes to id, else STORE_CORRUPT. */
+static int
+rec_valid(const MDB_val *v, const uint8_t id[STORE_ID_BYTES])
+{
+	const uint8_t	*p = v->mv_data;
+	uint8_t		 hash[STORE_ID_BYTES], check[REC_CHECK_LEN];
+	size_t		 len;
+
+	if (v->mv_size < REC_BODY_OFF || p[0] != REC_FORMAT)
+		return STORE_CORRUPT;
+	len = store_le32_get(p + 4);
+	if (len == 0 || len > STORE_MAX_BODY || len != v->mv_size - REC_BODY_OFF)
+		return STORE_CORRUPT;
+	rec_check(p, check);
+	if (memcmp(check, p + REC_CHECK_OFF, REC_CHECK_LEN) != 0)
+		return STORE_CORRUPT;
+	crypto_generichash(hash, sizeof(hash), p + REC_BODY_OFF, len, NULL, 0);
+	return memcmp(hash, id, STORE_ID_BYTES) == 0 ? 0 : STORE_CORRUPT;
+}
+
+int
+store_rec_header(const MDB_val *v, uint64_t *seq, int *lane)
+{
+	const uint8_t	*p = v->mv_data;
+	uint8_t		 check[REC_CHECK_LEN];
+
+	if (v->mv_size < REC_BODY_OFF)
+		return STORE_CORRUPT;
+	rec_check(p, check);
+	if (memcmp(check, p + REC_CHECK_OFF, REC_CHECK_LEN) != 0)
+		return STORE_CORRUPT;
+	*seq = store_le64_get(p + 8);
+	*lane = p[1];
+	return 0;
+}
+
+/* Deletes key k of db if it maps to id: 0, or a store error. */
+static int
+del_if_id(store_txn_t *t, enum store_db db, MDB_val *k,
+    const uint8_t id[STORE_ID_BYTES])
+{
+	MDB_val	v;
+	int	rc;
+
+	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[db], k, &v)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : store_mdb_rc(rc);
+	if (v.mv_size != STORE_ID_BYTES || memcmp(v.mv_data, id,
+	    STORE_ID_BYTES) != 0)
+		return 0;
+	return store_mdb_rc(mdb_del(t->tx_txn, t->tx_store->st_dbi[db], k,
+	    NULL));
+}
+
+int
+store_unlog(store_txn_t *t, const uint8_t id[STORE_ID_BYTES], uint64_t seq,
+    int lane)
+{
+	MDB_val		k;
+	uint8_t		key[9], last_id[STORE_ID_BYTES];
+	uint64_t	last;
+	int		rc;
+
+	if ((rc = store_log_last(t, &last, last_id)) != 0)
+		return rc == STORE_NOTFOUND ? 0 : rc;
+	store_be64_put(key + 1, seq);
+	/* The newest entry stays, dangling: seqs are never reused. */
+	k.mv_size = 8;
+	k.mv_data = key + 1;
+	if (seq != last && (rc = del_if_id(t, DB_LOG, &k, id)) != 0)
+		return rc;
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	for (int l = 0; l < STORE_LANES; l++) {
+		if (lane >= 0 && l != lane)
+			continue;
+		key[0] = (uint8_t)l;
+		if ((rc = del_if_id(t, DB_LANES, &k, id)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int
 next_seq(store_txn_t *t, uint64_t *seq)
 {
@@ -59,39 +141,38 @@ next_seq(store_txn_t *t, uint64_t *seq)
 int
 store_put(store_txn_t *t, struct store_record *rec)
 {
-	MDB_dbi		*dbi = t->tx_store->st_dbi;
-	MDB_val		 k, v, lk, lv;
-	uint8_t		*p, seqkey[8], lanekey[9];
-	uint64_t	 seq;
-	int		 rc;
+	MDB_dbi			*dbi = t->tx_store->st_dbi;
+	MDB_val			 k, v, lk, lv;
+	struct store_damage	 d;
+	uint8_t			*p, seqkey[8], lanekey[9];
+	uint64_t		 seq;
+	int			 rc, lane, damaged;
 
 	if (t->tx_read_only)
 		return EROFS;
 	if (rec->body_len == 0 || rec->body_len > STORE_MAX_BODY ||
 	    rec->lane >= STORE_LANES)
 		return STORE_INVAL;
-	if ((rc = next_seq(t, &seq)) != 0)
-		return rc;
-
 	k.mv_size = STORE_ID_BYTES;
 	k.mv_data = rec->id;
+	if ((rc = mdb_get(t->tx_txn, dbi[DB_RECORDS], &k, &v)) == 0) {
+		if (rec_valid(&v, rec->id) == 0 &&
+		    store_rec_header(&v, &rec->seq, &lane) == 0)
+			return STORE_HELD;
+		/* The copy we hold is damaged: this one replaces it. */
+		if ((rc = store_damage_mark(t, rec->id, 0, 0)) != 0)
+			return rc;
+	} else if (rc != MDB_NOTFOUND)
+		return store_mdb_rc(rc);
+	if ((rc = store_damage_get(t, rec->id, &d)) != 0 &&
+	    rc != STORE_NOTFOUND)
+		return rc;
+	damaged = rc == 0;
+	if ((rc = next_seq(t, &seq)) != 0)
+		return rc;
 	v.mv_size = REC_BODY_OFF + rec->body_len;
-	rc = mdb_put(t->tx_txn, dbi[DB_RECORDS], &k, &v,
-	    MDB_NOOVERWRITE | MDB_RESERVE);
-	if (rc == MDB_KEYEXIST) {
-		/* v is the copy we hold. */
-		uint8_t	check[REC_CHECK_LEN];
-
-		if (v.mv_size < REC_BODY_OFF)
-			return STORE_CORRUPT;
-		rec_check(v.mv_data, check);
-		if (memcmp(check, (uint8_t *)v.mv_data + REC_CHECK_OFF,
-		    REC_CHECK_LEN) != 0)
-			return STORE_CORRUPT;
-		rec->seq = store_le64_get((uint8_t *)v.mv_data + 8);
-		return STORE_HELD;
-	}
-	if (rc != 0)
+	if ((rc = mdb_put(t->tx_txn, dbi[DB_RECORDS], &k, &v,
+	    MDB_NOOVERWRITE | MDB_RESERVE)) != 0)
 		return store_mdb_rc(rc);
 	p = v.mv_data;
 	memset(p, 0, REC_SIG_OFF);
@@ -118,7 +199,16 @@ store_put(store_txn_t *t, struct store_record *rec)
 		return store_mdb_rc(rc);
 	t->tx_next_seq++;
 	rec->seq = seq;
-	return 0;
+	if (!damaged)
+		return 0;
+	/* Its old log entry, kept as the newest, is not any more. */
+	if (d.seq != 0 && (rc = store_unlog(t, rec->id, d.seq, -1)) != 0)
+		return rc;
+	k.mv_size = STORE_ID_BYTES;
+	k.mv_data = rec->id;
+	if ((rc = mdb_del(t->tx_txn, dbi[DB_DAMAGED], &k, NULL)) != 0)
+		return store_mdb_rc(rc);
+	return STORE_REPAIRED;
 }
 
 int
@@ -149,28 +239,17 @@ store_get(store_txn_t *t, const uint8_t id[STORE_ID_BYTES],
 {
 	MDB_val		 k = { STORE_ID_BYTES, (void *)(uintptr_t)id }, v;
 	const uint8_t	*p;
-	uint8_t		 hash[STORE_ID_BYTES], check[REC_CHECK_LEN];
-	size_t		 len;
 	int		 rc;
 
 	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_RECORDS], &k,
 	    &v)) != 0)
 		return store_mdb_rc(rc);
+	if ((rc = rec_valid(&v, id)) != 0)
+		return rc;
 	p = v.mv_data;
-	if (v.mv_size < REC_BODY_OFF || p[0] != REC_FORMAT)
-		return STORE_CORRUPT;
-	len = store_le32_get(p + 4);
-	if (len == 0 || len > STORE_MAX_BODY || len != v.mv_size - REC_BODY_OFF)
-		return STORE_CORRUPT;
-	rec_check(p, check);
-	if (memcmp(check, p + REC_CHECK_OFF, REC_CHECK_LEN) != 0)
-		return STORE_CORRUPT;
-	crypto_generichash(hash, sizeof(hash), p + REC_BODY_OFF, len, NULL, 0);
-	if (memcmp(hash, id, STORE_ID_BYTES) != 0)
-		return STORE_CORRUPT;
 	memcpy(out->id, id, STORE_ID_BYTES);
 	out->body = p + REC_BODY_OFF;
-	out->body_len = len;
+	out->body_len = v.mv_size - REC_BODY_OFF;
 	memcpy(out->sig, p + REC_SIG_OFF, STORE_SIG_BYTES);
 	out->seq = store_le64_get(p + 8);
 	out->lane = p[1];
@@ -184,28 +263,13 @@ store_purge(store_txn_t *t, const uint8_t id[STORE_ID_BYTES])
 	MDB_cursor		*c;
 	MDB_val			 k, v;
 	struct store_record	 rec;
-	uint8_t			 key[9], last_id[STORE_ID_BYTES];
-	uint64_t		 last;
 	int			 rc;
 
 	if (t->tx_read_only)
 		return EROFS;
 	if ((rc = store_get(t, id, &rec)) != 0 ||
-	    (rc = store_log_last(t, &last, last_id)) != 0)
+	    (rc = store_unlog(t, id, rec.seq, rec.lane)) != 0)
 		return rc;
-	store_be64_put(key + 1, rec.seq);
-	/* The newest entry stays, dangling: seqs are never reused. */
-	k.mv_size = 8;
-	k.mv_data = key + 1;
-	if (rec.seq != last && (rc = mdb_del(t->tx_txn, dbi[DB_LOG], &k,
-	    NULL)) != 0 && rc != MDB_NOTFOUND)
-		return store_mdb_rc(rc);
-	key[0] = (uint8_t)rec.lane;
-	k.mv_size = sizeof(key);
-	k.mv_data = key;
-	if ((rc = mdb_del(t->tx_txn, dbi[DB_LANES], &k, NULL)) != 0 &&
-	    rc != MDB_NOTFOUND)
-		return store_mdb_rc(rc);
 	k.mv_size = STORE_ID_BYTES;
 	k.mv_data = (void *)(uintptr_t)id;
 	if ((rc = mdb_del(t->tx_txn, dbi[DB_RECORDS], &k, NULL)) != 0)

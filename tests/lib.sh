@@ -9,6 +9,7 @@
 #   stop_node NAME            SIGTERM, wait; kill_node NAME: SIGKILL
 #   start_tree NAME...        enrol and start each, parents first
 #   tree_up NAME...           is each linked up to its parent?
+#   make_chain; chain_up      the four tiers tw, P, D, C; started, linked
 #   ctl NAME ARGS...          node-ctl for that node
 #   wait_for SECONDS CMD...   poll until CMD succeeds
 #   check DESC CMD...         "ok - DESC" or "not ok - DESC"
@@ -133,6 +134,20 @@ start_tree() {
 		{ [ -z "${PARENT[$n]}" ] || enrol "$n"; } && start_node "$n" ||
 		    return 1
 	done
+}
+
+# The four tiers, one office each: the root tw, the province P, the
+# district D and the commune C, made (make_node), not started.
+make_chain() {
+	P=hagiang D=bacquang.hagiang C=tanthanh.bacquang.hagiang
+	make_node tw && make_node $P tw && make_node $D $P && make_node $C $D
+}
+
+# Starts the chain (make_chain first, unless it was), checks it links up.
+chain_up() {
+	[ -n "${C:-}" ] || make_chain
+	check "a four-tier chain starts" start_tree tw $P $D $C
+	check "it links up" wait_for 20 tree_up $P $D $C
 }
 
 # Is every node named (but the root) linked up to its parent?

@@ -165,6 +165,32 @@ cmd_ls(const char *dir, const char *from_arg)
 	return faults == 0 ? 0 : 1;
 }
 
+/* Records set aside as damaged (store_damage_mark()): faults each. */
+static unsigned long
+damaged(store_t *st)
+{
+	store_txn_t		*txn = NULL;
+	struct store_damage	 d;
+	const uint8_t		*after = NULL;
+	uint8_t			 last[STORE_ID_BYTES];
+	char			 hex[2 * STORE_ID_BYTES + 1];
+	unsigned long		 faults = 0;
+
+	if (store_txn_begin(st, STORE_RDONLY, &txn) != 0)
+		return 1;
+	while (store_damage_next(txn, after, &d) == 0) {
+		memcpy(last, d.id, sizeof(last));
+		after = last;
+		sodium_bin2hex(hex, sizeof(hex), d.id, sizeof(d.id));
+		printf("FAULT id=%.16s: damaged, %s\n", hex,
+		    d.state == STORE_DAMAGE_LOST ? "lost (no neighbour had a "
+		    "copy)" : "a copy is sought from the neighbours");
+		faults++;
+	}
+	store_txn_abort(&txn);
+	return faults;
+}
+
 static int
 cmd_check(const char *dir)
 {
@@ -176,7 +202,7 @@ cmd_check(const char *dir)
 
 	if (open_store(&st, dir, 1) != 0)
 		return 1;
-	faults = walk_log(st, 0, 0, &n);
+	faults = walk_log(st, 0, 0, &n) + damaged(st);
 	if ((rc = store_stat(st, &ss)) != 0) {
 		printf("FAULT stat: %s\n", store_strerror(rc));
 		faults++;

@@ -52,6 +52,9 @@ struct node_conf {
 	unsigned	 credit, batch_max;
 	/* Store entries one control request reads at most (view.h). */
 	unsigned	 ctl_scan_max;
+	/* Self-repair: a full check of the store this often (and at start);
+	 * a damaged record sought this long before it is called lost. */
+	uint64_t	 scrub_ms, repair_wait_ms;
 	struct cfg_link	*links;		/* in file order */
 	size_t		 n_links;
 };

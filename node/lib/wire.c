@@ -219,7 +219,6 @@ int
 wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
     uint8_t **out, size_t *out_len, uint8_t id[WIRE_ID_BYTES])
 {
-	Nodenet__SignedRecord	 sr = NODENET__SIGNED_RECORD__INIT;
 	uint8_t			 sig[KEY_SIGNATURE_BYTES];
 	uint8_t			 msg[PREFIX_LEN + WIRE_ID_BYTES];
 	uint8_t			*body, *buf;
@@ -246,21 +245,36 @@ wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
 	wire_record_id(body, body_len, id);
 	signed_message(id, msg);
 	key_sign(kp, msg, sizeof(msg), sig);
-
-	sr.body.data = body;
-	sr.body.len = body_len;
-	sr.signature.data = sig;
-	sr.signature.len = sizeof(sig);
-	len = nodenet__signed_record__get_packed_size(&sr);
-	if ((buf = malloc(len)) == NULL) {
-		free(body);
-		return ENOMEM;
-	}
-	nodenet__signed_record__pack(&sr, buf);
+	buf = wire_record_pack(body, body_len, sig, &len);
 	free(body);
+	if (buf == NULL)
+		return ENOMEM;
 	*out = buf;
 	*out_len = len;
 	return 0;
+}
+
+const char *
+wire_id_hex(const uint8_t *id, char buf[WIRE_ID_HEX])
+{
+	return sodium_bin2hex(buf, WIRE_ID_HEX, id, WIRE_ID_BYTES);
+}
+
+uint8_t *
+wire_record_pack(const uint8_t *body, size_t body_len, const uint8_t *sig,
+    size_t *len)
+{
+	Nodenet__SignedRecord	 sr = NODENET__SIGNED_RECORD__INIT;
+	uint8_t			*buf;
+
+	sr.body.data = (uint8_t *)(uintptr_t)body;
+	sr.body.len = body_len;
+	sr.signature.data = (uint8_t *)(uintptr_t)sig;
+	sr.signature.len = KEY_SIGNATURE_BYTES;
+	*len = nodenet__signed_record__get_packed_size(&sr);
+	if ((buf = malloc(*len)) != NULL)
+		nodenet__signed_record__pack(&sr, buf);
+	return buf;
 }
 
 /* Decodes, checks and verifies body and sig into out (whose sr is set). */
@@ -392,6 +406,31 @@ trace_answer_valid(const Nodenet__TraceAnswer *a)
 	return 1;
 }
 
+/* 1 if there are at most WIRE_MAX_WANT ids, each of WIRE_ID_BYTES. */
+static int
+ids_valid(const ProtobufCBinaryData *ids, size_t n)
+{
+	if (n > WIRE_MAX_WANT)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (ids[i].len != WIRE_ID_BYTES)
+			return 0;
+	return 1;
+}
+
+static int
+found_valid(const Nodenet__Found *f)
+{
+	if (f->n_records > WIRE_MAX_WANT || !ids_valid(f->missing,
+	    f->n_missing))
+		return 0;
+	for (size_t i = 0; i < f->n_records; i++)
+		if (f->records[i].len == 0 ||
+		    f->records[i].len > WIRE_MAX_RECORD)
+			return 0;
+	return 1;
+}
+
 int
 wire_frame_unpack(const uint8_t *buf, size_t len, Nodenet__Frame **out)
 {
@@ -423,6 +462,13 @@ wire_frame_unpack(const uint8_t *buf, size_t len, Nodenet__Frame **out)
 		break;
 	case NODENET__FRAME__KIND_TRACE_ANSWER:
 		ok = trace_answer_valid(f->trace_answer);
+		break;
+	case NODENET__FRAME__KIND_WANT:
+		ok = f->want->n_ids > 0 && ids_valid(f->want->ids,
+		    f->want->n_ids);
+		break;
+	case NODENET__FRAME__KIND_FOUND:
+		ok = found_valid(f->found);
 		break;
 	default:
 		ok = 0;

@@ -21,7 +21,7 @@
  * (proto/README.md, "Versions"): a session runs at the newest both ends
  * speak. A release that raises the newest keeps the one before it.
  */
-#define WIRE_PROTOCOL_VERSION	1
+#define WIRE_PROTOCOL_VERSION	2
 #define WIRE_PROTOCOL_MIN	1
 #define WIRE_ID_BYTES		32
 #define WIRE_SIGN_PREFIX	"nodenet-record-v1"	/* signed with its NUL */
@@ -40,6 +40,8 @@
 #define WIRE_LANE_NORMAL	1
 #define WIRE_LANE_BULK		2
 #define WIRE_MAX_RECIPIENTS	256	/* of a mail, and so of its reports */
+#define WIRE_MAX_WANT		64	/* ids in a Want, records in a Found */
+#define WIRE_ID_HEX		(2 * WIRE_ID_BYTES + 1)	/* with its NUL */
 
 enum wire_error {
 	WIRE_EDECODE = -3001,	/* not a valid encoding */
@@ -80,6 +82,14 @@ int	wire_record_make(const key_pair_t *kp, Nodenet__RecordBody *rb,
  */
 int	wire_record_open(const uint8_t *buf, size_t len,
 	    struct wire_record *out) __attribute__((warn_unused_result));
+/* id as 64 lowercase hex digits, in buf; returns buf. */
+const char *wire_id_hex(const uint8_t *id, char buf[WIRE_ID_HEX]);
+/*
+ * A SignedRecord of body and sig (KEY_SIGNATURE_BYTES), as a record
+ * travels: a new buffer of *len bytes, or NULL if out of memory.
+ */
+uint8_t	*wire_record_pack(const uint8_t *body, size_t body_len,
+	    const uint8_t *sig, size_t *len);
 /* The same for a body and signature held apart (as the store holds them). */
 int	wire_record_check(const uint8_t *body, size_t body_len,
 	    const uint8_t sig[KEY_SIGNATURE_BYTES], struct wire_record *out)

@@ -1118,6 +1118,18 @@ doc_rev_conflicts(const struct store_head *h, const struct store_rev *r)
 	    STORE_REV_LEAF && memcmp(r->id, h->winner, STORE_ID_BYTES) != 0;
 }
 
+/* A revision whose record is damaged here counts apart: replicas agree
+ * only once it is repaired. */
+static void
+digest_damage(crypto_generichash_state *st, store_txn_t *txn,
+    const uint8_t *rev)
+{
+	struct store_damage	d;
+
+	if (store_damage_get(txn, rev, &d) == 0)
+		crypto_generichash_update(st, (const uint8_t *)"!", 1);
+}
+
 int
 doc_digest(store_txn_t *txn, const char *db, uint64_t max,
     uint8_t out[STORE_ID_BYTES], uint64_t *docs, uint64_t *conflicts)
@@ -1143,6 +1155,7 @@ doc_digest(store_txn_t *txn, const char *db, uint64_t max,
 		(*docs)++;
 		crypto_generichash_update(&st, h.doc, STORE_DOC_ID_BYTES);
 		crypto_generichash_update(&st, h.winner, STORE_ID_BYTES);
+		digest_damage(&st, txn, h.winner);
 		/* In id order, up to the last of h.conflicts. */
 		for (found = 0, rev = NULL; found < h.conflicts &&
 		    (rc = store_rev_next(txn, db, h.doc, rev, &r)) == 0;
@@ -1154,6 +1167,7 @@ doc_digest(store_txn_t *txn, const char *db, uint64_t max,
 			found++;
 			crypto_generichash_update(&st, (const uint8_t *)"c", 1);
 			crypto_generichash_update(&st, r.id, STORE_ID_BYTES);
+			digest_damage(&st, txn, r.id);
 		}
 		if (found < h.conflicts && rc != STORE_NOTFOUND)
 			return rc;

@@ -128,7 +128,8 @@ size_t	doc_chunks_held(store_txn_t *txn, const char *db,
 /*
  * The state digest of a database: BLAKE2b-256 over its live documents in
  * id order, each as its id, its winner and its conflicts in id order.
- * Equal digests: the same documents, winners and conflicts. It reads at
+ * Equal digests: the same documents, winners and conflicts, and the
+ * same of them found damaged and not yet repaired. It reads at
  * most max entries (document heads, and the revisions of those with
  * conflicts): past them it stops with DOC_TOO_MANY, out unset, as a
  * digest of a part would not compare. 0, or a store error.

@@ -261,6 +261,10 @@ event_name(int ev)
 		return "delivered";
 	case STORE_CUSTODY_FAILED:
 		return "failed";
+	case STORE_CUSTODY_DAMAGED:
+		return "damaged";
+	case STORE_CUSTODY_REPAIRED:
+		return "repaired";
 	}
 	return "?";
 }

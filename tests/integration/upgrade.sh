@@ -5,15 +5,7 @@
 # records at start, and links, trust, mail and databases work as before.
 cd "$(dirname "$0")/../.." && . tests/lib.sh
 
-P=hagiang
-D=bacquang.$P
-C=tanthanh.$D
-make_node tw
-make_node $P tw
-make_node $D $P
-make_node $C $D
-check "a four-tier chain starts" start_tree tw $P $D $C
-check "it links up" wait_for 20 tree_up $P $D $C
+chain_up
 check "the province creates a database its districts may write" \
     quiet ctl $P db create congvan $P "*.$P=author"
 check "the district holds it" \

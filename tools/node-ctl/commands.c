@@ -9,7 +9,7 @@ int
 cmd_status(int argc, char **argv)
 {
 	json_t	*r = call(json_pack("{s:s}", "cmd", "status"));
-	json_t	*st = json_object_get(r, "store"), *c, *v;
+	json_t	*st = json_object_get(r, "store"), *c, *d, *v;
 	const char *k;
 
 	(void)argc;
@@ -33,6 +33,11 @@ cmd_status(int argc, char **argv)
 		    num(r, "peers"));
 		printf("loop      longest turn %lld ms\n",
 		    num(json_object_get(r, "loop"), "longest_turn_ms"));
+		d = json_object_get(r, "damaged");
+		if (num(d, "sought") > 0 || num(d, "lost") > 0)
+			printf("damaged   %lld sought from the neighbours, "
+			    "%lld lost (node.8: DAMAGED RECORDS)\n",
+			    num(d, "sought"), num(d, "lost"));
 		c = json_object_get(r, "counters");
 		json_object_foreach(c, k, v)
 			printf("  %-14s %lld\n", k, json_integer_value(v));
