@@ -377,3 +377,42 @@ out:
 	wire_record_clear(&wr);
 	return rc;
 }
+
+/* Stops a custody walk at the first "sent": it went on from here. */
+static int
+sent_event(const struct store_custody *ev, void *arg)
+{
+	if (ev->event != STORE_CUSTODY_SENT)
+		return 0;
+	*(int *)arg = 1;
+	return 1;
+}
+
+void
+mail_lost(struct node *n, store_txn_t *txn, const uint8_t *id,
+    const uint8_t *body, size_t len)
+{
+	struct wire_record	 wr = { .rb = NULL };
+	struct rcpts		*l;
+	char			 detail[MAIL_MAX_DETAIL + 1];
+	int			 sent = 0;
+
+	if (body == NULL ||
+	    (wr.rb = nodenet__record_body__unpack(NULL, len, body)) == NULL)
+		return;
+	if (wr.rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL &&
+	    store_custody_walk(txn, id, UINT_MAX, sent_event, &sent) == 0 &&
+	    !sent) {
+		memcpy(wr.id, id, WIRE_ID_BYTES);
+		l = xcalloc(1, sizeof(*l));
+		for (size_t i = 0; i < wr.rb->mail->n_to; i++)
+			rcpts_add(l, wr.rb->mail->to[i]);
+		snprintf(detail, sizeof(detail), "damaged on disk at %s "
+		    "before it went on, and no neighbour had a copy: send it "
+		    "again", n->n_conf->name);
+		(void)report(n, txn, &wr, l, NODENET__REPORT__KIND__FAILED,
+		    NODENET__REPORT__REASON__NONE, detail, NULL);
+		free(l);
+	}
+	nodenet__record_body__free_unpacked(wr.rb, NULL);
+}

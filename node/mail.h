@@ -57,6 +57,15 @@ void	mail_expire(struct node *n, store_txn_t *txn, const uint8_t *id,
 int	mail_fail(struct node *n, const char *mbox, uint64_t seq,
 	    Nodenet__Report__Reason reason, const char *detail, char *err,
 	    size_t errlen);
+/*
+ * A mail here was damaged and no neighbour had a copy (repair.h): body
+ * is what was found of it. If it still reads as a mail whose sender the
+ * contract allows, and it had not gone on from here, its sender gets a
+ * failure report for its recipients: best effort, as the bytes are
+ * damaged.
+ */
+void	mail_lost(struct node *n, store_txn_t *txn, const uint8_t *id,
+	    const uint8_t *body, size_t len);
 /* 1 if user[0..len) is one of this node's mailboxes (its config). */
 int	mail_mailbox_known(const struct node *n, const char *user,
 	    size_t len);

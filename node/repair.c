@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "mail.h"
 #include "node.h"
 #include "peer.h"
 #include "record.h"
@@ -119,6 +120,7 @@ settle(struct node *n, store_txn_t *txn)
 		    d.state != STORE_DAMAGE_WANTED ||
 		    now - d.found_ms < n->n_conf->repair_wait_ms)
 			continue;
+		mail_lost(n, txn, s->id, d.body, d.body_len);
 		if (store_damage_set_state(txn, s->id, STORE_DAMAGE_LOST) != 0)
 			return;
 		n->n_cnt.records_lost++;

@@ -100,6 +100,14 @@ check "no neighbour has it: the district calls it lost" \
 check "status says so" eval 'ctl $D status | grep -q "damaged .* 1 lost"'
 check "the log says so, once" \
     eval '[ "$(grep -c "event=record_lost" "$T/$D.log")" = 1 ]'
+lost_report() {	# the failure report vanthu@D got for it, as JSON
+	local seq
+	for seq in $(ctl $D --json mail ls vanthu | jq '.messages[] | select(.kind == "report") | .seq'); do
+		ctl $D --json mail cat vanthu $seq | jq -c .report
+	done | grep "damaged on disk at $D"
+}
+check "its sender gets a failure report that says so, for its recipient" \
+    wait_for 10 eval 'lost_report | jq -e ".result == \"failed\" and .recipient == \"chutich@$D\"" >/dev/null'
 check "the metrics page shows it" \
     eval 'ctl $D metrics | grep -q "node_records_damaged{state=\"lost\"} 1"'
 stop_node $D
