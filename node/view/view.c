@@ -60,6 +60,18 @@ view_hex(const uint8_t *p, size_t len)
 	return s;
 }
 
+const char *
+view_unreadable(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES])
+{
+	struct store_damage	d;
+
+	if (store_damage_get(txn, id, &d) != 0)
+		return "unreadable or corrupt";
+	return d.state == STORE_DAMAGE_LOST ? "damaged on disk here, and no "
+	    "neighbour had a copy" : "damaged on disk here: a copy is being "
+	    "fetched from the neighbours";
+}
+
 json_t *
 view_hex_id(const uint8_t id[STORE_ID_BYTES])
 {
@@ -195,7 +207,7 @@ view_mail_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 		from = e.seq + 1;
 		if (open_stored(txn, e.id, &wr) != 0) {
 			o = json_pack("{s:o, s:s}", "id", view_hex_id(e.id),
-			    "error", "unreadable or corrupt");
+			    "error", view_unreadable(txn, e.id));
 		} else {
 			o = message_json(&wr, 0);
 			wire_record_clear(&wr);
@@ -236,8 +248,8 @@ view_mail_cat(store_txn_t *txn, json_t *req, uint64_t *seqp, char *err,
 		return NULL;
 	}
 	if (open_stored(txn, e.id, &wr) != 0) {
-		snprintf(err, errlen, "message %llu is unreadable or corrupt",
-		    (unsigned long long)seq);
+		snprintf(err, errlen, "message %llu is %s",
+		    (unsigned long long)seq, view_unreadable(txn, e.id));
 		return NULL;
 	}
 	o = message_json(&wr, 1);

@@ -57,6 +57,10 @@ json_t	*view_store(store_t *st);
 
 json_t	*view_hex(const uint8_t *p, size_t len);
 json_t	*view_hex_id(const uint8_t id[STORE_ID_BYTES]);
+/* Why record id does not read: "unreadable or corrupt", or that it was
+ * found damaged and is sought, or lost (repair). */
+const char *view_unreadable(store_txn_t *txn,
+	    const uint8_t id[STORE_ID_BYTES]);
 /* 0 if v is a string of 64 hex digits (an id), -1 otherwise. */
 int	 view_parse_id(json_t *v, uint8_t id[STORE_ID_BYTES]);
 

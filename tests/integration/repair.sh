@@ -108,6 +108,11 @@ lost_report() {	# the failure report vanthu@D got for it, as JSON
 }
 check "its sender gets a failure report that says so, for its recipient" \
     wait_for 10 eval 'lost_report | jq -e ".result == \"failed\" and .recipient == \"chutich@$D\"" >/dev/null'
+check "its recipient's mailbox lists it as damaged and lost, not as corrupt" \
+    eval 'ctl $D --json mail ls chutich | jq -e ".messages[] | select(.error == \"damaged on disk here, and no neighbour had a copy\")" >/dev/null'
+seq=$(ctl $D --json mail ls chutich | jq '.messages[] | select(.error) | .seq')
+check "mail cat says the same" \
+    eval 'ctl $D mail cat chutich $seq 2>&1 | grep -q "message $seq is damaged on disk here, and no neighbour had a copy"'
 check "the metrics page shows it" \
     eval 'ctl $D metrics | grep -q "node_records_damaged{state=\"lost\"} 1"'
 stop_node $D
