@@ -808,9 +808,31 @@ lookup(const char *cmd)
 	return NULL;
 }
 
+/*
+ * 1 if request req writes: its reply waits for the commit that makes the
+ * write durable (proto/control.md, "Writes"). mail_cat's mark of a
+ * message as read is not waited for: it is only logged if it fails.
+ */
+static int
+writes(const char *cmd, json_t *req)
+{
+	static const char *const w[] = { "send", "mail_rm", "mail_fail",
+	    "cert_issue", "cert_revoke", "db_create", "doc_put", "doc_rm",
+	    "doc_resolve" };
+
+	if (cmd != NULL && strcmp(cmd, "db_acl") == 0)
+		return json_object_get(req, "set") != NULL;
+	for (size_t i = 0; cmd != NULL && i < sizeof(w) / sizeof(w[0]); i++)
+		if (strcmp(cmd, w[i]) == 0)
+			return 1;
+	return 0;
+}
+
+#define CTL_GROUP	64	/* requests answered after one commit */
+
 /* One request in, one reply out; never fails the node. */
 static json_t *
-handle(struct node *n, const char *buf, size_t len)
+handle(struct node *n, const char *buf, size_t len, int *wrote)
 {
 	json_t		*req, *reply = NULL;
 	json_error_t	 jerr;
@@ -831,6 +853,7 @@ handle(struct node *n, const char *buf, size_t len)
 		goto bad;
 	}
 	cmd = json_string_value(json_object_get(req, "cmd"));
+	*wrote = writes(cmd, req);
 	if ((fn = lookup(cmd)) != NULL)
 		reply = fn(n, req, err, sizeof(err));
 	if (reply == NULL && err[0] == '\0')
@@ -864,67 +887,142 @@ ctl_later(void)
 	return &later;
 }
 
-/* Commits what the request wrote, then sends the reply: a write the
- * store refused is an error, never "ok". */
-static void
-send_reply(struct node *n, json_t *reply)
-{
-	uint64_t	 failed = n->n_cnt.commit_failed;
-	char		*out;
+/* A request read this turn, and its reply, sent once the group's writes
+ * are durable. */
+struct held {
+	uint8_t		 id[CTL_ID_MAX];	/* the client's routing id */
+	size_t		 id_len;
+	json_t		*reply;
+	int		 wrote;		/* a write command */
+	uint64_t	 ends;		/* n_txn_ends when it began */
+};
 
-	node_commit(n);
-	if (n->n_cnt.commit_failed != failed &&
-	    json_is_true(json_object_get(reply, "ok"))) {
-		json_decref(reply);
-		reply = json_pack("{s:b, s:s}", "ok", 0, "error", "the store "
-		    "refused the write (full?): nothing was done");
-	}
-	out = json_dumps(reply, JSON_COMPACT);
+static void
+send_to(struct node *n, const uint8_t *id, size_t id_len, json_t *reply)
+{
+	char	*out = json_dumps(reply, JSON_COMPACT);
+
 	json_decref(reply);
-	if (out != NULL) {
+	if (out == NULL)
+		return;
+	if (zmq_send(n->n_ctl, id, id_len, ZMQ_SNDMORE) != -1 &&
+	    zmq_send(n->n_ctl, "", 0, ZMQ_SNDMORE) != -1)
 		zmq_send(n->n_ctl, out, strlen(out), 0);
-		free(out);
+	free(out);
+}
+
+/*
+ * Commits the group's writes once, then answers each request: a write
+ * whose transaction did not commit (the store refused it, or a later
+ * write in it) is an error, never "ok".
+ */
+static void
+answer_group(struct node *n, struct held *h, size_t nh)
+{
+	int	wrote = 0;
+
+	for (size_t i = 0; i < nh; i++)
+		wrote |= h[i].wrote;
+	if (wrote)
+		node_commit(n);
+	for (size_t i = 0; i < nh; i++) {
+		if (h[i].wrote && n->n_txn_failed_at > h[i].ends &&
+		    json_is_true(json_object_get(h[i].reply, "ok"))) {
+			json_decref(h[i].reply);
+			h[i].reply = json_pack("{s:b, s:s}", "ok", 0, "error",
+			    "the store refused the write (full?): nothing was "
+			    "done");
+		}
+		send_to(n, h[i].id, h[i].id_len, h[i].reply);
 	}
 }
 
+/* Receives the next part of a message into m: 0, or -1 if none. */
+static int
+next_part(void *sock, zmq_msg_t *m)
+{
+	if (!more_parts(sock))
+		return -1;
+	zmq_msg_close(m);
+	zmq_msg_init(m);
+	return zmq_msg_recv(m, sock, 0) == -1 ? -1 : 0;
+}
+
+/*
+ * The next request, as a REQ client sends it: its routing id, an empty
+ * delimiter, one body part. 1 with h's id, reply (or &later) and wrote
+ * set; 0 if there is none.
+ */
+static int
+next_request(struct node *n, struct held *h)
+{
+	zmq_msg_t	id, delim, body;
+	int		ok;
+
+	zmq_msg_init(&id);
+	if (zmq_msg_recv(&id, n->n_ctl, ZMQ_DONTWAIT) == -1) {
+		zmq_msg_close(&id);
+		return 0;
+	}
+	zmq_msg_init(&delim);
+	zmq_msg_init(&body);
+	ok = next_part(n->n_ctl, &delim) == 0 && zmq_msg_size(&delim) == 0 &&
+	    next_part(n->n_ctl, &body) == 0 && !more_parts(n->n_ctl) &&
+	    zmq_msg_size(&id) <= sizeof(h->id);
+	while (next_part(n->n_ctl, &delim) == 0)
+		;	/* the rest of a message refused whole */
+	h->id_len = zmq_msg_size(&id) <= sizeof(h->id) ? zmq_msg_size(&id) :
+	    0;
+	memcpy(h->id, zmq_msg_data(&id), h->id_len);
+	h->wrote = 0;
+	if (!ok) {
+		n->n_cnt.ctl_bad++;
+		log_warnx("event=ctl_refused reason=\"multipart\"");
+		h->reply = json_pack("{s:b, s:s}", "ok", 0, "error",
+		    "a request is one message");
+	} else
+		h->reply = handle(n, zmq_msg_data(&body), zmq_msg_size(&body),
+		    &h->wrote);
+	zmq_msg_close(&id);
+	zmq_msg_close(&delim);
+	zmq_msg_close(&body);
+	return 1;
+}
+
+/*
+ * Reads the requests waiting, up to CTL_GROUP while the turn has time
+ * (one at least), and answers them together: their writes share one
+ * transaction and one commit, so clients that send at once pay one
+ * fsync between them.
+ */
 static int
 on_ctl(loop_t *l, void *arg)
 {
 	struct node	*n = arg;
+	struct held	*h = n->n_ctl_held;
+	size_t		 nh = 0;
 
 	(void)l;
-	/* A REP socket takes the next request only after this reply. One
-	 * request a turn at least, more while the turn has time. */
-	for (int round = 0; round < 16 && !n->n_ctl_waiting &&
-	    (round == 0 || !node_turn_full(n)); round++) {
-		zmq_msg_t	 m;
-		json_t		*reply;
-
-		zmq_msg_init(&m);
-		if (zmq_msg_recv(&m, n->n_ctl, ZMQ_DONTWAIT) == -1) {
-			zmq_msg_close(&m);
+	while (nh < CTL_GROUP && !n->n_ctl_waiting &&
+	    (nh == 0 || !node_turn_full(n))) {
+		h[nh].ends = n->n_txn_ends;
+		if (!next_request(n, &h[nh]))
 			break;
-		}
-		if (more_parts(n->n_ctl)) {
-			/* Refused whole: drain it so the REP can reply. */
-			while (more_parts(n->n_ctl)) {
-				zmq_msg_close(&m);
-				zmq_msg_init(&m);
-				zmq_msg_recv(&m, n->n_ctl, 0);
-			}
-			n->n_cnt.ctl_bad++;
-			log_warnx("event=ctl_refused reason=\"multipart\"");
-			reply = json_pack("{s:b, s:s}", "ok", 0, "error",
-			    "a request is one message");
-		} else
-			reply = handle(n, zmq_msg_data(&m), zmq_msg_size(&m));
-		zmq_msg_close(&m);
-		if (reply == &later) {
+		/* Its write failed in the store: the next ones get a new
+		 * transaction; the group's writes before it are refused. */
+		if (n->n_txn_broken)
+			node_abort(n);
+		if (h[nh].reply == &later) {
+			/* It answers later (ctl_answer()): none read till then. */
+			memcpy(n->n_ctl_later, h[nh].id, h[nh].id_len);
+			n->n_ctl_later_len = h[nh].id_len;
 			n->n_ctl_waiting = 1;
 			break;
 		}
-		send_reply(n, reply);
+		nh++;
 	}
+	if (nh > 0)
+		answer_group(n, h, nh);
 	return 0;
 }
 
@@ -940,7 +1038,7 @@ ctl_answer(struct node *n, json_t *reply, const char *err)
 		reply = json_pack("{s:b, s:s}", "ok", 0, "error", err);
 	else
 		json_object_set_new(reply, "ok", json_true());
-	send_reply(n, reply);
+	send_to(n, n->n_ctl_later, n->n_ctl_later_len, reply);
 	on_ctl(n->n_loop, n);	/* requests that came meanwhile */
 }
 
@@ -952,7 +1050,8 @@ ctl_init(struct node *n)
 	int	 linger = 0;
 	mode_t	 old;
 
-	if ((n->n_ctl = zmq_socket(n->n_zctx, ZMQ_REP)) == NULL) {
+	n->n_ctl_held = xcalloc(CTL_GROUP, sizeof(struct held));
+	if ((n->n_ctl = zmq_socket(n->n_zctx, ZMQ_ROUTER)) == NULL) {
 		free(ep);
 		return -1;
 	}
@@ -981,6 +1080,8 @@ ctl_init(struct node *n)
 void
 ctl_shutdown(struct node *n)
 {
+	free(n->n_ctl_held);
+	n->n_ctl_held = NULL;
 	if (n->n_ctl != NULL) {
 		zmq_close(n->n_ctl);
 		/* A socket file left behind reads as a node that hangs. */

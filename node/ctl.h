@@ -1,9 +1,11 @@
 /*
  * ctl: the node's control socket, for node-ctl.
  *
- * A ZeroMQ REP socket on ipc://CONTROL (owner-only: the file is 0600).
- * Each request is one JSON object {"cmd": NAME, ...}; each reply is one
- * JSON object, {"ok": true, ...} or {"ok": false, "error": "one line"}.
+ * A ZeroMQ ROUTER socket on ipc://CONTROL (owner-only: the file is
+ * 0600), for REQ clients. Each request is one JSON object {"cmd": NAME,
+ * ...}; each reply is one JSON object, {"ok": true, ...} or {"ok": false,
+ * "error": "one line"}. The writes of the requests read in one loop turn
+ * share one commit, and their replies follow it.
  * The commands, their fields and errors: proto/control.md.
  */
 #ifndef CTL_H

@@ -319,7 +319,7 @@ mail_submit(struct node *n, const struct mail_submit *s,
 	rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
 	rb.mail = &m;
 	if (record_write(n, txn, &rb, id, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "could not store the message");
+		snprintf(err, errlen, "could not store the message: %s", why);
 		return -1;
 	}
 	return 0;

@@ -23,6 +23,7 @@
 #include "wire.h"
 
 #define NODE_VERSION	"0.1.0"
+#define CTL_ID_MAX	256	/* bytes of a ZeroMQ routing id */
 
 /* Counters shown by node-ctl status and exported as metrics. */
 struct counters {
@@ -151,6 +152,9 @@ struct node {
 	void			*n_zap;
 	void			*n_ctl;
 	int			 n_ctl_waiting;	/* a reply is due (ctl_answer) */
+	uint8_t			 n_ctl_later[CTL_ID_MAX]; /* to whom */
+	size_t			 n_ctl_later_len;
+	struct held		*n_ctl_held;	/* ctl.c's: a group's replies */
 	struct trace_state	*n_trace;	/* trace.c's */
 	int			 n_sigfd;
 	struct peer		**n_peers;
@@ -162,6 +166,12 @@ struct node {
 	store_txn_t		*n_txn;		/* writes not yet committed */
 	uint64_t		 n_txn_ms;	/* when n_txn began */
 	size_t			 n_txn_records;	/* received into n_txn */
+	/* Write transactions ended so far, and the count when the last one
+	 * ended without a commit: a write made when n_txn_ends was E is
+	 * durable once committed if n_txn_failed_at <= E (turn.h). */
+	uint64_t		 n_txn_ends, n_txn_failed_at;
+	int			 n_txn_broken;	/* a write in it failed: it
+						   can only be aborted */
 	struct intake		*n_intake;	/* a batch taken in slices */
 	size_t			 n_pump_from;	/* the peer pumped next */
 	uint64_t		 n_pump_timer;	/* a turn to pump more */

@@ -60,11 +60,12 @@ record_custody(store_txn_t *txn, const uint8_t *id, int event,
 
 /*
  * Stores an opened record; 1 if new, 0 if held, 2 if it replaced a copy
- * found damaged (from: who sent it), -1 on a store error.
+ * found damaged (from: who sent it), -1 on a store error (its code in
+ * *src, if not NULL).
  */
 static int
 store_record(struct node *n, store_txn_t *txn, const struct wire_record *wr,
-    const char *from)
+    const char *from, int *src)
 {
 	const struct record_kind	*k;
 	struct store_record		 rec;
@@ -95,6 +96,9 @@ store_record(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 	if (rc != 0) {
 		log_warnx("event=store_refused reason=\"%s\"",
 		    store_strerror(rc));
+		if (src != NULL)
+			*src = rc;
+		n->n_txn_broken = 1;
 		return -1;
 	}
 	n->n_cnt.records_new++;
@@ -111,7 +115,7 @@ record_take(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 	/* A copy of one found damaged here: it was admitted once, and its
 	 * id proves it is the same. */
 	if (store_damage_get(txn, wr->id, &d) == 0) {
-		if (store_record(n, txn, wr, peer) >= 0)
+		if (store_record(n, txn, wr, peer, NULL) >= 0)
 			return 0;
 		node_abort(n);
 		return -1;
@@ -130,7 +134,7 @@ record_take(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 		n->n_cnt.records_refused++;
 		return 1;
 	}
-	if ((rc = store_record(n, txn, wr, peer)) == 1) {
+	if ((rc = store_record(n, txn, wr, peer, NULL)) == 1) {
 		record_custody(txn, wr->id, STORE_CUSTODY_RECEIVED, peer);
 		if (apply(n, txn, wr) != 0)
 			rc = -1;
@@ -149,7 +153,7 @@ record_keep(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 {
 	int	rc;
 
-	if ((rc = store_record(n, txn, wr, n->n_conf->name)) == 1 &&
+	if ((rc = store_record(n, txn, wr, n->n_conf->name, NULL)) == 1 &&
 	    apply(n, txn, wr) != 0)
 		return -1;
 	return rc == 2 ? 0 : rc;
@@ -160,7 +164,7 @@ record_write_signed(struct node *n, store_txn_t *txn, const uint8_t *buf,
     size_t len, uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen)
 {
 	struct wire_record	wr;
-	int			rc;
+	int			rc, src = 0;
 
 	if ((rc = wire_record_open(buf, len, &wr)) != 0) {
 		log_warnx("event=write_failed reason=\"%s\"",
@@ -174,8 +178,11 @@ record_write_signed(struct node *n, store_txn_t *txn, const uint8_t *buf,
 		wire_record_clear(&wr);
 		return -1;
 	}
-	if ((rc = store_record(n, txn, &wr, n->n_conf->name)) == 2)
+	if ((rc = store_record(n, txn, &wr, n->n_conf->name, &src)) == 2)
 		rc = 0;		/* held again */
+	if (rc == -1)
+		snprintf(err, errlen, "the store refused it: %s",
+		    store_strerror(src));
 	if (rc == 1) {
 		record_custody(txn, wr.id, STORE_CUSTODY_SUBMITTED,
 		    n->n_conf->name);

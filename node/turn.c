@@ -44,6 +44,10 @@ node_refresh_head(struct node *n)
 static void
 ended(struct node *n, int committed)
 {
+	n->n_txn_ends++;
+	n->n_txn_broken = 0;
+	if (!committed)
+		n->n_txn_failed_at = n->n_txn_ends;
 	if (n->n_after_commit != NULL)
 		n->n_after_commit(n, committed);
 }

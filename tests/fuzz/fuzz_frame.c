@@ -1,7 +1,7 @@
 /*
  * fuzz_frame: libFuzzer target for wire_frame_unpack(), the door every
  * link frame from a peer comes in by (Hello, Batch, Ack, Heartbeat,
- * TraceQuery, TraceAnswer):
+ * TraceQuery, TraceAnswer, Want, Found):
  * protobuf decoding, then the bounds of each kind. Any input gives 0 or a
  * code, never a crash, a leak or undefined behaviour; a frame that
  * passes is one whose bounds hold. Seeds: tests/fuzz/corpus/fuzz_frame/.
@@ -14,6 +14,18 @@
 #include "wire.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* At most WIRE_MAX_WANT record ids, each of WIRE_ID_BYTES. */
+static int
+ids_ok(const ProtobufCBinaryData *ids, size_t n)
+{
+	if (n > WIRE_MAX_WANT)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (ids[i].len != WIRE_ID_BYTES)
+			return 0;
+	return 1;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -66,6 +78,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!name_valid(f->trace_answer->hops[i]->node) ||
 			    f->trace_answer->hops[i]->n_events >
 			    WIRE_MAX_TRACE_EVENTS)
+				abort();
+		break;
+	case NODENET__FRAME__KIND_WANT:
+		if (f->want->n_ids == 0 || !ids_ok(f->want->ids,
+		    f->want->n_ids))
+			abort();
+		break;
+	case NODENET__FRAME__KIND_FOUND:
+		if (f->found->n_records > WIRE_MAX_WANT ||
+		    !ids_ok(f->found->missing, f->found->n_missing))
+			abort();
+		for (size_t i = 0; i < f->found->n_records; i++)
+			if (f->found->records[i].len == 0 ||
+			    f->found->records[i].len > WIRE_MAX_RECORD)
 				abort();
 		break;
 	default:

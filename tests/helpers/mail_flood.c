@@ -13,7 +13,11 @@
  * names it; with SIZE (1..MAIL_MAX_TEXT) the text is exactly SIZE bytes,
  * that line padded with filler or cut, for bench/bench_hop.sh. With
  * MAIL_FLOOD_PRIORITY=urgent|normal|bulk in the environment the messages
- * go at that priority (tests/integration/priority.sh). Prints
+ * go at that priority (tests/integration/priority.sh). With
+ * MAIL_FLOOD_KEYS=1 each request carries its subject as its idempotency
+ * key, MAIL_FLOOD_FIRST=K starts at message K instead of 1, and
+ * MAIL_FLOOD_TIMEOUT_MS=T waits T ms for a reply instead of 60 s
+ * (tests/integration/submit_crash.sh: a node killed mid-run). Prints
  * the number of messages the node accepted on stdout. Exit: 0 if all N
  * were accepted, 1 on an error reply, no reply in time or a socket error
  * (after printing how many were accepted before it), 2 on bad usage.
@@ -30,6 +34,28 @@
 
 #include "ctl_proto.h"
 
+#define REPLY_TIMEOUT_MS	60000
+#define N_MAX			10000000L
+
+/* A positive number from the environment, or def. */
+static long
+env_long(const char *name, long def)
+{
+	const char	*v = getenv(name);
+	char		*end;
+	long		 l;
+
+	if (v == NULL)
+		return def;
+	errno = 0;
+	l = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || end == v || l < 1 || l > N_MAX) {
+		fprintf(stderr, "mail_flood: bad %s: %s\n", name, v);
+		exit(2);
+	}
+	return l;
+}
+
 /* The request's priority from MAIL_FLOOD_PRIORITY: 0 normal, 1, 2. */
 static int
 priority(void)
@@ -43,8 +69,6 @@ priority(void)
 	return 0;
 }
 
-#define REPLY_TIMEOUT_MS	60000
-#define N_MAX			10000000L
 
 static void
 usage(void)
@@ -83,6 +107,8 @@ submit(void *s, const char *from, const char *to, const char *prefix,
 	req = json_pack("{s:s, s:s, s:[s], s:s, s:s, s:i}", "cmd", "send",
 	    "from", from, "to", to, "subject", subject, "text", text,
 	    "priority", priority());
+	if (req != NULL && getenv("MAIL_FLOOD_KEYS") != NULL)
+		json_object_set_new(req, "key", json_string(subject));
 	if (req == NULL) {
 		fprintf(stderr, "mail_flood: cannot build request %ld (are "
 		    "FROM, TO and PREFIX UTF-8?)\n", i);
@@ -103,9 +129,8 @@ submit(void *s, const char *from, const char *to, const char *prefix,
 	}
 	zmq_msg_init(&msg);
 	if (zmq_msg_recv(&msg, s, 0) == -1) {
-		fprintf(stderr, "mail_flood: no reply to message %ld within "
-		    "%d s: %s\n", i, REPLY_TIMEOUT_MS / 1000,
-		    zmq_strerror(errno));
+		fprintf(stderr, "mail_flood: no reply to message %ld: %s\n",
+		    i, zmq_strerror(errno));
 		zmq_msg_close(&msg);
 		return -1;
 	}
@@ -139,7 +164,7 @@ main(int argc, char **argv)
 	int		 pad = 0;
 	void		*ctx, *s;
 	long		 n, accepted = 0;
-	int		 timeout = REPLY_TIMEOUT_MS, linger = 0, status = 0;
+	int		 timeout, linger = 0, status = 0;
 	size_t		 eplen;
 	struct stat	 sb;
 
@@ -186,6 +211,7 @@ main(int argc, char **argv)
 		free(ep);
 		return 1;
 	}
+	timeout = (int)env_long("MAIL_FLOOD_TIMEOUT_MS", REPLY_TIMEOUT_MS);
 	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
 	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
 	if (zmq_connect(s, ep) != 0) {
@@ -193,7 +219,8 @@ main(int argc, char **argv)
 		    zmq_strerror(errno));
 		status = 1;
 	}
-	for (long i = 1; status == 0 && i <= n; i++) {
+	for (long i = env_long("MAIL_FLOOD_FIRST", 1); status == 0 && i <= n;
+	    i++) {
 		if (submit(s, argv[2], argv[3], prefix, i, text, cap,
 		    pad) != 0)
 			status = 1;

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# bench_submit: how fast clients can hand a node mail, end to end. Figures,
+# not pass/fail: MISS is printed, and only a failure to measure exits
+# non-zero.
+#
+#   bash bench/bench_submit.sh        (B=build, as in tests/lib.sh)
+#
+# A (tw, the root) and B (hagiang) link up. SUB_CLIENTS clients (10)
+# submit SUB_N messages (10,000) of SUB_SIZE bytes (1,024) between them
+# at A, each over its own control socket connection, each waiting for
+# its reply (tests/helpers/mail_flood), addressed to vanthu@hagiang. The
+# figure is SUB_N over the time from the first submission until B has
+# delivered all of them (its delivered counter), so it counts A's
+# durable writes, the hop and B's. Beside it, measured in the same run:
+# what one core of this machine can sign and verify (bench/verify_rate),
+# the commits A made (what its group commit saved), and A's CPU time.
+# Then the latency of one message at a time on the idle pair (SUB_LAT,
+# 100): from A's "submitted" custody time to B's "received" (one clock,
+# ms resolution), p50 and p99.
+#
+# Targets (the throughput issue): >= 7,500 msg/s end to end with 10
+# clients; p50 <= 2 ms and p99 <= 10 ms for one message over one hop.
+# SUB_ROUNDS (3) runs; the summary takes medians. KEEP=1 keeps the
+# directory.
+cd "$(dirname "$0")/.." && . tests/lib.sh && . bench/lib.sh
+set -o pipefail
+
+N=${SUB_N:-10000}
+CLIENTS=${SUB_CLIENTS:-10}
+SIZE=${SUB_SIZE:-1024}
+ROUNDS=${SUB_ROUNDS:-3}
+LAT=${SUB_LAT:-100}
+TARGET=7500
+A=tw BN=hagiang MBOX=vanthu
+
+die() { echo "bench_submit: $*" >&2; exit 1; }
+
+for f in "$B/node" "$B/node-ctl" "$B/tests/mail_flood" \
+    "$B/bench/verify_rate"; do
+	[ -x "$f" ] || die "$f is missing: run make first"
+done
+
+counter() { ctl "$1" --json status | jq -e ".counters.$2"; }
+# Waits up to $3 s for B's delivered counter to reach $2; $1: node.
+wait_delivered() {
+	local end=$((SECONDS + $3)) d
+	while :; do
+		d=$(counter "$1" delivered 2>/dev/null) && [ "$d" -ge "$2" ] &&
+		    return 0
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.05
+	done
+}
+cpu_ms() {	# all threads of PID $1, user + system, in ms
+	awk '{ t += $14 + $15 } END { printf "%d", t * 1000 / '"$(getconf CLK_TCK)"' }' \
+	    /proc/"$1"/task/*/stat
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+echo "bench_submit: $(nproc) CPUs, load average $(cut -d' ' -f1-3 \
+    /proc/loadavg), stores in $T"
+SLINE=$(SIGN=1 "$B/bench/verify_rate" 1) || die "verify_rate failed"
+verify 1
+echo
+echo "machine limit"
+echo "  $SLINE"
+echo "  $VLINE"
+
+make_node "$A"
+make_node "$BN" "$A"
+start_node "$A" || die "$A did not start"
+enrol "$BN" || die "$A did not certify $BN"
+start_node "$BN" || die "$BN did not start"
+wait_for 15 link_up "$BN" "$A" || die "the link did not come up"
+
+echo
+echo "throughput: $CLIENTS clients, $N messages of $SIZE B, A -> B"
+per=$(( (N + CLIENTS - 1) / CLIENTS ))
+total=0
+for r in $(seq 1 "$ROUNDS"); do
+	c0=$(counter "$A" commits) && d0=$(counter "$BN" delivered) ||
+	    die "cannot read the counters"
+	cpu0=$(cpu_ms "${PID[$A]}")
+	t0=$(now)
+	pids=()
+	for c in $(seq 1 "$CLIENTS"); do
+		"$B/tests/mail_flood" "$T/$A/control.sock" "$MBOX@$A" \
+		    "$MBOX@$BN" "$per" "r$r-c$c" "$SIZE" >"$T/acc.$c" &
+		pids+=($!)
+	done
+	wait "${pids[@]}" || die "a client failed (round $r)"
+	t1=$(now)
+	total=$((total + per * CLIENTS))
+	wait_delivered "$BN" $((d0 + per * CLIENTS)) 120 ||
+	    die "B did not deliver round $r"
+	t2=$(now)
+	commits=$(( $(counter "$A" commits) - c0 ))
+	cpu=$(( $(cpu_ms "${PID[$A]}") - cpu0 ))
+	rate=$(calc "$((per * CLIENTS)) / ($t2 - $t0)")
+	echo "$rate" >>"$T/rates"
+	printf "  round %d: %.0f msg/s end to end (submitted in %.2f s, " \
+	    "$r" "$rate" "$(calc "$t1 - $t0")"
+	printf "all at B %.2f s later); A: %d commits (%.1f messages " \
+	    "$(calc "$t2 - $t1")" "$commits" \
+	    "$(calc "$((per * CLIENTS)) / ($commits > 0 ? $commits : 1)")"
+	printf "each), %.2f ms CPU a message\n" \
+	    "$(calc "$cpu / $((per * CLIENTS))")"
+done
+
+echo
+echo "latency: $LAT messages one at a time, A submitted -> B received"
+ids=()
+for i in $(seq 1 "$LAT"); do
+	id=$(echo "lat $i" | ctl "$A" send --from "$MBOX@$A" \
+	    --subject "lat-$i" "$MBOX@$BN") || die "send failed"
+	ids+=("$id")
+	sleep 0.02
+done
+wait_delivered "$BN" $((total + LAT)) 60 || die "B did not get them all"
+for id in "${ids[@]}"; do
+	s=$(trace_ms "$A" "$id" submitted) && g=$(trace_ms "$BN" "$id" received) ||
+	    die "no custody times for $id"
+	echo $((g - s))
+done | sort -n >"$T/lat"
+p50=$(awk '{ a[NR] = $1 } END { print a[int(NR * 0.5 + 0.5)] }' "$T/lat")
+p99=$(awk '{ a[NR] = $1 } END { i = int(NR * 0.99 + 0.5); print a[i < 1 ? 1 : i] }' "$T/lat")
+
+rate=$(median <"$T/rates")
+verdict() { awk "BEGIN { exit !($1) }" && echo ok || echo MISS; }
+echo
+echo "summary (medians of $ROUNDS rounds)"
+printf "  end to end, %d clients: %.0f msg/s, target %d: %s\n" "$CLIENTS" \
+    "$rate" "$TARGET" "$(verdict "$rate >= $TARGET")"
+printf "  one message over one hop: p50 %d ms (target 2: %s), p99 %d ms " \
+    "$p50" "$(verdict "$p50 <= 2")" "$p99"
+printf "(target 10: %s)\n" "$(verdict "$p99 <= 10")"
