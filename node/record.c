@@ -159,34 +159,28 @@ record_keep(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	return rc == 2 ? 0 : rc;
 }
 
-int
-record_write_signed(struct node *n, store_txn_t *txn, const uint8_t *buf,
-    size_t len, uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen)
+/* Writes our own opened record wr (record_write_signed()); clears it. */
+static int
+write_opened(struct node *n, store_txn_t *txn, struct wire_record *wr,
+    uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen)
 {
-	struct wire_record	wr;
-	int			rc, src = 0;
+	int	rc, src = 0;
 
-	if ((rc = wire_record_open(buf, len, &wr)) != 0) {
-		log_warnx("event=write_failed reason=\"%s\"",
-		    wire_strerror(rc));
-		snprintf(err, errlen, "%s", wire_strerror(rc));
-		return -1;
-	}
-	memcpy(id, wr.id, WIRE_ID_BYTES);
+	memcpy(id, wr->id, WIRE_ID_BYTES);
 	err[0] = '\0';
-	if (admit(n, txn, &wr, err, errlen) != 0) {
-		wire_record_clear(&wr);
+	if (admit(n, txn, wr, err, errlen) != 0) {
+		wire_record_clear(wr);
 		return -1;
 	}
-	if ((rc = store_record(n, txn, &wr, n->n_conf->name, &src)) == 2)
+	if ((rc = store_record(n, txn, wr, n->n_conf->name, &src)) == 2)
 		rc = 0;		/* held again */
 	if (rc == -1)
 		snprintf(err, errlen, "the store refused it: %s",
 		    store_strerror(src));
 	if (rc == 1) {
-		record_custody(txn, wr.id, STORE_CUSTODY_SUBMITTED,
+		record_custody(txn, wr->id, STORE_CUSTODY_SUBMITTED,
 		    n->n_conf->name);
-		if (apply(n, txn, &wr) != 0) {
+		if (apply(n, txn, wr) != 0) {
 			/* Half applied: give up the whole transaction. */
 			node_abort(n);
 			rc = -1;
@@ -195,17 +189,34 @@ record_write_signed(struct node *n, store_txn_t *txn, const uint8_t *buf,
 	if (rc != 1 && err[0] == '\0')
 		snprintf(err, errlen, rc == 0 ? "already held" :
 		    "the store refused it");
-	wire_record_clear(&wr);
+	wire_record_clear(wr);
 	return rc == 1 ? 0 : -1;
+}
+
+int
+record_write_signed(struct node *n, store_txn_t *txn, const uint8_t *buf,
+    size_t len, uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen)
+{
+	struct wire_record	wr;
+	int			rc;
+
+	if ((rc = wire_record_open(buf, len, &wr)) != 0) {
+		log_warnx("event=write_failed reason=\"%s\"",
+		    wire_strerror(rc));
+		snprintf(err, errlen, "%s", wire_strerror(rc));
+		return -1;
+	}
+	return write_opened(n, txn, &wr, id, err, errlen);
 }
 
 int
 record_write(struct node *n, store_txn_t *txn, Nodenet__RecordBody *rb,
     uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen)
 {
-	uint8_t	*buf = NULL;
-	size_t	 len;
-	int	 rc;
+	struct wire_record	 wr;
+	uint8_t			*buf = NULL;
+	size_t			 len;
+	int			 rc;
 
 	rb->origin = n->n_conf->name;
 	rb->created_ms = clock_wall_ms();
@@ -221,7 +232,15 @@ record_write(struct node *n, store_txn_t *txn, Nodenet__RecordBody *rb,
 		snprintf(err, errlen, "%s", wire_strerror(rc));
 		return -1;
 	}
-	rc = record_write_signed(n, txn, buf, len, id, err, errlen);
+	/* Signed just now with our key: not verified again. */
+	if ((rc = wire_record_open_own(buf, len, &wr)) != 0) {
+		free(buf);
+		log_warnx("event=write_failed reason=\"%s\"",
+		    wire_strerror(rc));
+		snprintf(err, errlen, "%s", wire_strerror(rc));
+		return -1;
+	}
+	rc = write_opened(n, txn, &wr, id, err, errlen);
 	free(buf);
 	return rc;
 }

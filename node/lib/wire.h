@@ -90,6 +90,12 @@ const char *wire_id_hex(const uint8_t *id, char buf[WIRE_ID_HEX]);
  */
 uint8_t	*wire_record_pack(const uint8_t *body, size_t body_len,
 	    const uint8_t *sig, size_t *len);
+/*
+ * The same for a record this node has just made and signed
+ * (wire_record_make()): everything but the signature is checked.
+ */
+int	wire_record_open_own(const uint8_t *buf, size_t len,
+	    struct wire_record *out) __attribute__((warn_unused_result));
 /* The same for a body and signature held apart (as the store holds them). */
 int	wire_record_check(const uint8_t *body, size_t body_len,
 	    const uint8_t sig[KEY_SIGNATURE_BYTES], struct wire_record *out)
