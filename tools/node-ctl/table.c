@@ -65,14 +65,17 @@ static const char about_doc_get[] =
     "The document's fields, one NAME: VALUE line each (list items\n"
     "comma-separated, bytes as <N bytes>, times in ISO 8601 UTC), then\n"
     "its revision, readers, whether it is deleted, and the revisions\n"
-    "in conflict with it. --rev: that revision instead of the winner.\n";
+    "in conflict with it. --rev: that revision instead of the winner.\n"
+    "Of a purged document (deleted, its records dropped) only what its\n"
+    "revision tree keeps: the revision, its depth, whether deleted.\n";
 
 static const char about_doc_history[] =
     "Every revision of the document this replica holds, oldest first:\n"
-    "depth, revision, flags (winner, leaf, deleted), when and where\n"
-    "it was written, and its parents; 1000 at a time (the last line\n"
+    "depth, revision, flags (winner, leaf, deleted, purged), when and\n"
+    "where it was written, and its parents; 1000 at a time (the last line\n"
     "says where the next page starts). Past as many revisions as the\n"
-    "node reads for one request, it shows those it read.\n";
+    "node reads for one request, it shows those it read. A purged\n"
+    "revision's record is gone: when and where show as -, parents ?.\n";
 
 static const char about_doc_ls[] =
     "The documents of DB in id order, 1000 at a time and as many as\n"
