@@ -124,10 +124,16 @@ echo "# outcomes: $(wc -l <"$T/want") stored ($retried sends tried again, $dup f
 check "every send printed an id, or exited 3 with a key that then gave one, or said nothing was sent" \
     test $bad -eq 0
 
-# The messages in tw's mailbox, as "SUBJECT ID" lines, sorted.
+# The messages in tw's mailbox (every page), as "SUBJECT ID" lines,
+# sorted.
 inbox() {
-	ctl tw --json mail ls vanthu | jq -r '.messages[] |
-	    select(.subject | test("^m[0-9]+$")) | "\(.subject) \(.id)"' | sort
+	local from=1 page
+	while [ -n "$from" ]; do
+		page=$(ctl tw --json mail ls vanthu --from "$from") || return 1
+		jq -r '.messages[] | select(.subject | test("^m[0-9]+$")) |
+		    "\(.subject) \(.id)"' <<<"$page"
+		from=$(jq -r '.next // empty' <<<"$page")
+	done | sort
 }
 want=$(wc -l <"$T/want")
 check "tw's mailbox receives them all" \
