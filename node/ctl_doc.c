@@ -428,8 +428,15 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 		return -1;
 	}
 	if (exists && (h.flags & STORE_HEAD_DELETED) && !all_leaves) {
-		snprintf(err, errlen, "that document is deleted (doc put "
-		    "without an id makes a new one)");
+		snprintf(err, errlen, "%s (doc put without an id makes a new "
+		    "one)", (h.flags & STORE_HEAD_PURGED) ? DOC_VIEW_PURGED :
+		    "that document is deleted");
+		return -1;
+	}
+	if (exists && (h.flags & STORE_HEAD_PURGED)) {
+		/* doc rm once more: its stub went with the purge. */
+		snprintf(err, errlen, "that document is deleted already, and "
+		    "purged here (doc history shows what is left of it)");
 		return -1;
 	}
 	dr->d.db = (char *)(uintptr_t)db;
@@ -685,6 +692,10 @@ cmd_doc_resolve(struct node *n, json_t *req, char *err, size_t errlen)
 	if (doc_view_doc_id(req, "id", doc) != 0 ||
 	    store_head_get(txn, db, doc, &h) != 0) {
 		snprintf(err, errlen, "no such document in %s here", db);
+		return NULL;
+	}
+	if (h.flags & STORE_HEAD_PURGED) {
+		snprintf(err, errlen, DOC_VIEW_PURGED ": nothing to resolve");
 		return NULL;
 	}
 	if (h.conflicts == 0) {

@@ -1,6 +1,9 @@
 /*
  * ctl_client: one request at a time to a node's control socket, the
  * reply awaited until a deadline on the monotonic clock (ctl_client.h).
+ * The socket is watched (a ZeroMQ socket monitor) for a connection that
+ * breaks while a reply is due: a node killed then never answers, and a
+ * client told so at once can try again at once.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -25,6 +28,8 @@ struct ctl_client {
 	int	 c_timeout_ms;
 	void	*c_ctx;
 	void	*c_sock;	/* NULL until a call opens it */
+	void	*c_mon;		/* c_sock's broken connections, or NULL */
+	unsigned c_nmon;	/* monitors made: each its own inproc name */
 };
 
 ctl_client_t *
@@ -42,9 +47,13 @@ ctl_client_new(const char *path, int timeout_ms)
 static void
 drop(ctl_client_t *c)
 {
+	if (c->c_mon != NULL) {
+		zmq_socket_monitor(c->c_sock, NULL, 0);
+		zmq_close(c->c_mon);
+	}
 	if (c->c_sock != NULL)
 		zmq_close(c->c_sock);
-	c->c_sock = NULL;
+	c->c_sock = c->c_mon = NULL;
 }
 
 void
@@ -109,6 +118,43 @@ down:
 	    c->c_path);
 }
 
+/*
+ * Watches c_sock for a connection that breaks (c_mon). Best effort:
+ * without it, a lost reply is only known by the timeout.
+ */
+static void
+watch(ctl_client_t *c)
+{
+	char	ep[64];
+	int	linger = 0;
+
+	snprintf(ep, sizeof(ep), "inproc://ctl-client-%p-%u", (void *)c,
+	    c->c_nmon++);
+	if (zmq_socket_monitor(c->c_sock, ep, ZMQ_EVENT_DISCONNECTED) != 0 ||
+	    (c->c_mon = zmq_socket(c->c_ctx, ZMQ_PAIR)) == NULL)
+		return;
+	zmq_setsockopt(c->c_mon, ZMQ_LINGER, &linger, sizeof(linger));
+	if (zmq_connect(c->c_mon, ep) != 0) {
+		zmq_socket_monitor(c->c_sock, NULL, 0);
+		zmq_close(c->c_mon);
+		c->c_mon = NULL;
+	}
+}
+
+/* Forgets the breaks seen before this call: each event is two parts. */
+static void
+forget_breaks(ctl_client_t *c)
+{
+	zmq_msg_t	msg;
+
+	if (c->c_mon == NULL)
+		return;
+	zmq_msg_init(&msg);
+	while (zmq_msg_recv(&msg, c->c_mon, ZMQ_DONTWAIT) != -1)
+		;
+	zmq_msg_close(&msg);
+}
+
 static int
 open_socket(ctl_client_t *c, char *err, size_t errlen)
 {
@@ -121,6 +167,7 @@ open_socket(ctl_client_t *c, char *err, size_t errlen)
 	zmq_setsockopt(c->c_sock, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(c->c_sock, ZMQ_SNDTIMEO, &c->c_timeout_ms,
 	    sizeof(c->c_timeout_ms));
+	watch(c);
 	if (zmq_connect(c->c_sock, c->c_endpoint) == 0)
 		return CTL_CLIENT_OK;
 fail:
@@ -128,19 +175,32 @@ fail:
 	    zmq_strerror(errno));
 }
 
-/* Waits for the reply until the deadline, whatever signals come: the
- * answer is due. */
+/*
+ * Waits for the reply until the deadline, whatever signals come: the
+ * answer is due; unless the connection breaks first. A reply that came
+ * just before the break is still taken.
+ */
 static int
 await(ctl_client_t *c, uint64_t deadline, char *err, size_t errlen)
 {
-	zmq_pollitem_t	pi = { .socket = c->c_sock, .events = ZMQ_POLLIN };
+	zmq_pollitem_t	pi[2] = {
+		{ .socket = c->c_sock, .events = ZMQ_POLLIN },
+		{ .socket = c->c_mon, .events = ZMQ_POLLIN },
+	};
 	uint64_t	now;
 	int		rc;
 
 	while ((now = clock_mono_ms()) < deadline) {
-		rc = zmq_poll(&pi, 1, (long)(deadline - now));
-		if (rc == 1)
+		rc = zmq_poll(pi, c->c_mon != NULL ? 2 : 1,
+		    (long)(deadline - now));
+		if (rc > 0 && (pi[0].revents & ZMQ_POLLIN))
 			return CTL_CLIENT_OK;
+		if (rc > 0 && zmq_poll(pi, 1, 0) == 1)
+			return CTL_CLIENT_OK;
+		if (rc > 0)
+			return failed(CTL_CLIENT_LOST, err, errlen, "the "
+			    "connection to the node broke before it answered "
+			    "(was it stopped?)");
 		if (rc == -1 && errno != EINTR)
 			return failed(CTL_CLIENT_FAILED, err, errlen, "%s: %s",
 			    c->c_path, zmq_strerror(errno));
@@ -161,6 +221,7 @@ exchange(ctl_client_t *c, const char *out, json_t **reply, char *err,
 	if (c->c_sock == NULL &&
 	    (rc = open_socket(c, err, errlen)) != CTL_CLIENT_OK)
 		return rc;
+	forget_breaks(c);
 	if (zmq_send(c->c_sock, out, strlen(out), 0) == -1)
 		return errno == EAGAIN ? failed(CTL_CLIENT_TIMEOUT, err, errlen,
 		    "the node did not take the request within %d ms",

@@ -4,6 +4,9 @@
  * A REQ socket whose reply was lost cannot send again, so after any
  * failed call the client drops its socket and the next call opens a new
  * one. A client belongs to one process: a child of fork() makes its own.
+ * After CTL_CLIENT_TIMEOUT, CTL_CLIENT_LOST or CTL_CLIENT_FAILED the node
+ * may have carried the request out: only a repeat that cannot do harm
+ * may follow (proto/control.md, "Retries").
  */
 #ifndef CTL_CLIENT_H
 #define CTL_CLIENT_H
@@ -20,6 +23,7 @@
 #define CTL_CLIENT_TIMEOUT	4	/* no reply within the timeout */
 #define CTL_CLIENT_BAD_REPLY	5	/* a reply, not a JSON object */
 #define CTL_CLIENT_FAILED	6	/* ZeroMQ or memory */
+#define CTL_CLIENT_LOST		7	/* the connection broke: no reply comes */
 
 typedef struct ctl_client ctl_client_t;
 

@@ -365,6 +365,30 @@ heads_reply(const char *db, json_t *list, int rc,
 	return view_scan_reply(r, s);
 }
 
+/*
+ * doc get of a purged document: what its revision tree still knows of
+ * the revision asked (default the winner), its depth and whether it is a
+ * delete stub; nothing of the records that are gone.
+ */
+static json_t *
+purged_get(store_txn_t *txn, json_t *req, const char *db,
+    const struct store_head *h, char *err, size_t errlen)
+{
+	struct store_rev	r;
+
+	memcpy(r.id, h->winner, sizeof(r.id));
+	if ((json_object_get(req, "rev") != NULL && view_parse_id(
+	    json_object_get(req, "rev"), r.id) != 0) ||
+	    store_rev_get(txn, db, h->doc, r.id, &r) != 0) {
+		snprintf(err, errlen, "no such revision of this document");
+		return NULL;
+	}
+	return json_pack("{s:s, s:O, s:o, s:I, s:b, s:b}", "db", db, "id",
+	    json_object_get(req, "id"), "rev", view_hex_id(r.id), "depth",
+	    (json_int_t)r.depth, "deleted", (r.flags & STORE_REV_DELETED) !=
+	    0, "purged", 1);
+}
+
 json_t *
 doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 {
@@ -380,9 +404,7 @@ doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	if (find_doc(txn, req, &db, &h, err, errlen) != 0)
 		return NULL;
 	if (h.flags & STORE_HEAD_PURGED)
-		return json_pack("{s:s, s:O, s:o, s:b, s:b}", "db", db, "id",
-		    json_object_get(req, "id"), "rev", view_hex_id(h.winner),
-		    "deleted", 1, "purged", 1);
+		return purged_get(txn, req, db, &h, err, errlen);
 	memcpy(rev, h.winner, sizeof(rev));
 	r.depth = h.depth;
 	if (json_object_get(req, "rev") != NULL && (view_parse_id(
@@ -475,26 +497,29 @@ history_rev(store_txn_t *txn, const char *db, const struct store_head *h,
     const struct store_rev *r)
 {
 	struct wire_record	 wr;
-	json_t			*o, *parents = json_array();
+	json_t			*o, *parents;
 
 	o = json_pack("{s:o, s:I, s:b, s:b, s:b}", "rev", view_hex_id(r->id),
 	    "depth", (json_int_t)r->depth, "deleted", (r->flags &
 	    STORE_REV_DELETED) != 0, "leaf", (r->flags & STORE_REV_LEAF) != 0,
 	    "winner", memcmp(r->id, h->winner, STORE_ID_BYTES) == 0);
-	if (doc_view_load(txn, db, r->id, &wr) == 0) {
-		for (size_t i = 0; i < wr.rb->doc->n_parents; i++)
-			json_array_append_new(parents, view_hex_id(
-			    wr.rb->doc->parents[i].data));
-		json_object_set_new(o, "origin", json_string(wr.rb->origin));
-		json_object_set_new(o, "created_ms",
-		    json_integer((json_int_t)wr.rb->created_ms));
-		wire_record_clear(&wr);
-	} else if (h->flags & STORE_HEAD_PURGED)
-		json_object_set_new(o, "purged", json_true());
-	else
-		json_object_set_new(o, "error", json_string(
-		    "unreadable or corrupt"));
+	/* Without its record, who wrote it, when, and on which parents is
+	 * not known here: none of it is shown. */
+	if (doc_view_load(txn, db, r->id, &wr) != 0) {
+		json_object_set_new(o, (h->flags & STORE_HEAD_PURGED) ?
+		    "purged" : "error", (h->flags & STORE_HEAD_PURGED) ?
+		    json_true() : json_string("unreadable or corrupt"));
+		return o;
+	}
+	parents = json_array();
+	for (size_t i = 0; i < wr.rb->doc->n_parents; i++)
+		json_array_append_new(parents, view_hex_id(
+		    wr.rb->doc->parents[i].data));
+	json_object_set_new(o, "origin", json_string(wr.rb->origin));
+	json_object_set_new(o, "created_ms",
+	    json_integer((json_int_t)wr.rb->created_ms));
 	json_object_set_new(o, "parents", parents);
+	wire_record_clear(&wr);
 	return o;
 }
 
@@ -543,8 +568,10 @@ doc_view_doc_history(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	for (size_t i = 0; i < n && i < VIEW_LIST_MAX; i++)
 		json_array_append_new(list, history_rev(txn, db, &h,
 		    &revs[i]));
-	o = json_pack("{s:s, s:O, s:o}", "db", db, "id",
-	    json_object_get(req, "id"), "revs", list);
+	o = json_pack("{s:s, s:O, s:b, s:b, s:o}", "db", db, "id",
+	    json_object_get(req, "id"), "deleted", (h.flags &
+	    STORE_HEAD_DELETED) != 0, "purged", (h.flags &
+	    STORE_HEAD_PURGED) != 0, "revs", list);
 	if (n > VIEW_LIST_MAX)
 		json_object_set_new(o, "next",
 		    view_hex_id(revs[VIEW_LIST_MAX].id));
@@ -669,6 +696,11 @@ doc_view_doc_attachment(store_txn_t *txn, json_t *req, char *err,
 	}
 	if (find_doc(txn, req, &db, &h, err, errlen) != 0)
 		return NULL;
+	if (h.flags & STORE_HEAD_PURGED) {
+		snprintf(err, errlen, DOC_VIEW_PURGED ": its attachments "
+		    "are gone");
+		return NULL;
+	}
 	if (doc_view_load(txn, db, h.winner, &wr) != 0) {
 		snprintf(err, errlen, "the document's winner is not readable "
 		    "here (deleted?)");

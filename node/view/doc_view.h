@@ -44,6 +44,14 @@ typedef json_t *(*doc_view_fn)(store_txn_t *txn, json_t *req, char *err,
  */
 doc_view_fn doc_view_find(const char *cmd);
 
+/*
+ * How an error about a purged document begins: a delete stub, once
+ * every peer holds it, takes the records of the document's revisions
+ * with it (node/purge.c); the revision tree stays. Not "unreadable":
+ * nothing is damaged.
+ */
+#define DOC_VIEW_PURGED	"that document is deleted, and purged here"
+
 /* The request's "db": a valid name, or NULL with err set. */
 const char *doc_view_db(json_t *req, char *err, size_t errlen);
 /* The request's key (a 32-hex-digit document id) into doc: 0 or -1. */

@@ -407,7 +407,16 @@ ask doc_get tw "a purged document" \
     "{\"cmd\":\"doc_get\",\"db\":\"shared\",\"id\":\"$doc2\"}"
 ask doc_history tw "a purged document: the tree without the records" \
     "{\"cmd\":\"doc_history\",\"db\":\"shared\",\"id\":\"$doc2\"}"
+first=$(last '.revs[0].rev')
+ask doc_get tw "a purged document, a revision of its tree" \
+    "{\"cmd\":\"doc_get\",\"db\":\"shared\",\"id\":\"$doc2\",\"rev\":\"$first\"}"
 ask doc_rm tw "a purged document" "{\"cmd\":\"doc_rm\",\"db\":\"shared\",\"id\":\"$doc2\"}"
+ask doc_put tw "a purged document" \
+    "{\"cmd\":\"doc_put\",\"db\":\"shared\",\"id\":\"$doc2\",\"fields\":{}}"
+ask doc_resolve tw "a purged document" \
+    "{\"cmd\":\"doc_resolve\",\"db\":\"shared\",\"id\":\"$doc2\"}"
+ask doc_attachment tw "a purged document" \
+    "{\"cmd\":\"doc_attachment\",\"db\":\"shared\",\"id\":\"$doc2\",\"name\":\"a.txt\"}"
 
 ask doc_ls tw "the live documents" '{"cmd":"doc_ls","db":"shared"}'
 ask doc_ls tw "with the deleted ones, from an id on" \

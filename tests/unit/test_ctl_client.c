@@ -3,7 +3,8 @@
  * thread (a ROUTER socket, so it can leave a request unanswered): a
  * reply comes back ok or not, a lost reply is a timeout after which the
  * same client works again, a reply that is not a JSON object, a socket
- * nobody listens on, and a request too large to send.
+ * nobody listens on, a node that dies with the request (the reply lost
+ * at once, not at the timeout), and a request too large to send.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -222,6 +223,53 @@ test_down(void **state)
 	}
 }
 
+/* A fake node that reads one request and dies without answering. */
+static void *
+vanish(void *arg)
+{
+	void	*ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_ROUTER);
+	char	 buf[256];
+	int	 linger = 0;
+
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	assert_int_equal(zmq_bind(s, arg), 0);
+	for (int more = 1; more; ) {
+		size_t	len = sizeof(more);
+
+		assert_true(zmq_recv(s, buf, sizeof(buf), 0) != -1);
+		zmq_getsockopt(s, ZMQ_RCVMORE, &more, &len);
+	}
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+	return NULL;
+}
+
+/* The node dies with the request: the reply is lost, and said so before
+ * the timeout (60 s: a client that waited for it would fail the run's
+ * patience, not this test). The next call on the client works again. */
+static void
+test_lost(void **state)
+{
+	char		 p[80], ep[96];
+	pthread_t	 t;
+	ctl_client_t	*c;
+	int		 ok;
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/vanish", dir);
+	snprintf(ep, sizeof(ep), "ipc://%s", p);
+	assert_int_equal(pthread_create(&t, NULL, vanish, ep), 0);
+	for (int i = 0; i < 500 && access(p, F_OK) != 0; i++)
+		usleep(10 * 1000);
+	c = ctl_client_new(p, 60 * 1000);
+	assert_int_equal(call_on(c, "echo", &ok), CTL_CLIENT_LOST);
+	assert_non_null(strstr(err, "broke before it answered"));
+	pthread_join(t, NULL);
+	ctl_client_free(&c);
+	unlink(p);
+	assert_int_equal(call("echo", &ok), CTL_CLIENT_OK);
+}
+
 /* Over CTL_MAX_REQUEST: refused here, nothing sent. */
 static void
 test_too_big(void **state)
@@ -252,6 +300,7 @@ main(void)
 		cmocka_unit_test(test_timeout_then_again),
 		cmocka_unit_test(test_bad_reply),
 		cmocka_unit_test(test_down),
+		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_too_big),
 	};
 

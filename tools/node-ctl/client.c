@@ -189,6 +189,38 @@ local_call(json_t *req)
 	return checked(r);
 }
 
+int
+call_once(json_t *req, int timeout_ms, json_t **reply, char *err,
+    size_t errlen)
+{
+	ctl_client_t	*c = ctl_client_new(sock_path, timeout_ms);
+	int		 rc;
+
+	rc = ctl_client_call(c, req, reply, err, errlen);
+	ctl_client_free(&c);
+	return rc;
+}
+
+void
+call_die(int rc, int timeout_ms, const char *err)
+{
+	switch (rc) {
+	case CTL_CLIENT_DOWN:
+		die("no node listening on %s: start it, or use -d DATADIR to "
+		    "read its store", sock_path);
+	case CTL_CLIENT_TIMEOUT:
+		die("no answer from the node on %s within %d s: is it running "
+		    "(and yours)?", sock_path, timeout_ms / 1000);
+	case CTL_CLIENT_LOST:
+		die("the node on %s stopped before it answered: the command "
+		    "may have been done; look before repeating it", sock_path);
+	case CTL_CLIENT_BAD_REPLY:
+		die("the node sent a reply that is not JSON");
+	default:	/* denied, too big, ZeroMQ: err says it all */
+		die("%s", err);
+	}
+}
+
 /*
  * Sends req (consumed) and returns the reply object; dies on failure,
  * saying what to do in node-ctl's words.
@@ -196,30 +228,16 @@ local_call(json_t *req)
 json_t *
 call(json_t *req)
 {
-	ctl_client_t	*c;
-	json_t		*reply;
-	char		 err[512];
-	int		 rc;
+	json_t	*reply;
+	char	 err[512];
+	int	 rc;
 
 	if (data_dir != NULL)
 		return local_call(req);
-	c = ctl_client_new(sock_path, REPLY_TIMEOUT_MS);
-	rc = ctl_client_call(c, req, &reply, err, sizeof(err));
-	ctl_client_free(&c);
-	switch (rc) {
-	case CTL_CLIENT_OK:
-		return checked(reply);
-	case CTL_CLIENT_DOWN:
-		die("no node listening on %s: start it, or use -d DATADIR to "
-		    "read its store", sock_path);
-	case CTL_CLIENT_TIMEOUT:
-		die("no answer from the node on %s within %d s: is it running "
-		    "(and yours)?", sock_path, REPLY_TIMEOUT_MS / 1000);
-	case CTL_CLIENT_BAD_REPLY:
-		die("the node sent a reply that is not JSON");
-	default:	/* denied, too big, ZeroMQ: err says it all */
-		die("%s", err);
-	}
+	rc = call_once(req, REPLY_TIMEOUT_MS, &reply, err, sizeof(err));
+	if (rc != CTL_CLIENT_OK)
+		call_die(rc, REPLY_TIMEOUT_MS, err);
+	return checked(reply);
 }
 
 const char *

@@ -1,7 +1,8 @@
 /*
  * node-ctl/commands.c: the node's and the network's commands (status,
- * peers, queue, send, mail, replicate, trace, route, network, metrics,
- * cert): a request each, the reply as a table or as it is (--json).
+ * peers, queue, mail, replicate, trace, route, network, metrics, cert):
+ * a request each, the reply as a table or as it is (--json). send is in
+ * send.c.
  */
 #include "node-ctl.h"
 
@@ -112,112 +113,6 @@ cmd_queue(int argc, char **argv)
 			printf("\n");
 		}
 	}
-	json_decref(r);
-	return 0;
-}
-
-static char *
-read_text(const char *path, size_t *len)
-{
-	FILE	*f = path == NULL ? stdin : fopen(path, "rb");
-	char	*buf;
-
-	if (f == NULL)
-		die("%s: %s", path, strerror(errno));
-	if ((buf = malloc(TEXT_MAX + 2)) == NULL)
-		die("out of memory");
-	*len = fread(buf, 1, TEXT_MAX + 1, f);
-	if (ferror(f))
-		die("%s: read error", path != NULL ? path : "stdin");
-	if (*len > TEXT_MAX)
-		die("text over %u bytes; send it as an attachment", TEXT_MAX);
-	if (f != stdin)
-		fclose(f);
-	buf[*len] = '\0';
-	return buf;
-}
-
-int
-cmd_send(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "subject", required_argument, NULL, 'S' },
-		{ "receipt", no_argument, NULL, 'r' },
-		{ "expires", required_argument, NULL, 'e' },
-		{ "priority", required_argument, NULL, 'p' },
-		{ "file", required_argument, NULL, 'F' },
-		{ "key", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*from = NULL, *subject = "", *file = NULL, *key = NULL;
-	long long	 expires_s = 0;
-	int		 ch, receipt = 0, prio = 0;
-	char		*text, *end;
-	size_t		 len;
-	json_t		*to, *req, *r;
-
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'f':
-			from = optarg;
-			break;
-		case 'S':
-			subject = optarg;
-			break;
-		case 'r':
-			receipt = 1;
-			break;
-		case 'e':
-			errno = 0;
-			expires_s = strtoll(optarg, &end, 10);
-			if (errno || *end || expires_s <= 0 ||
-			    expires_s > 10LL * 365 * 86400)
-				bad("--expires: seconds, 1 to 10 years: %s",
-				    optarg);
-			break;
-		case 'p':
-			if (strcmp(optarg, "normal") == 0)
-				prio = 0;
-			else if (strcmp(optarg, "urgent") == 0)
-				prio = 1;
-			else if (strcmp(optarg, "bulk") == 0)
-				prio = 2;
-			else
-				bad("--priority: urgent, normal or bulk");
-			break;
-		case 'F':
-			file = optarg;
-			break;
-		case 'k':
-			key = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (from == NULL)
-		usage();
-	cmd_operands(argc - optind);
-	to = json_array();
-	for (int i = optind; i < argc; i++)
-		json_array_append_new(to, json_string(argv[i]));
-	text = read_text(file, &len);
-	req = json_pack("{s:s, s:s, s:o, s:s, s:s%, s:b, s:i}", "cmd", "send",
-	    "from", from, "to", to, "subject", subject, "text", text, len,
-	    "receipt", receipt, "priority", prio);
-	free(text);
-	if (req == NULL)
-		die("subject and text must be UTF-8");
-	if (key != NULL)
-		json_object_set_new(req, "key", json_string(key));
-	if (expires_s > 0)
-		json_object_set_new(req, "expires_ms", json_integer(
-		    (json_int_t)clock_wall_ms() + expires_s * 1000));
-	r = call(req);
-	if (!json_out)
-		printf("%s\n", str(r, "id"));
 	json_decref(r);
 	return 0;
 }

@@ -753,6 +753,13 @@ cmd_doc_get(int argc, char **argv)
 	if (json_is_true(json_object_get(r, "deleted")))
 		printf("deleted: yes%s\n", json_is_true(json_object_get(r,
 		    "purged")) ? " (purged)" : "");
+	if (json_is_true(json_object_get(r, "purged"))) {
+		printf("depth: %lld\n(the document is deleted, and purged "
+		    "here: the records of its revisions are gone, with their "
+		    "fields; doc history shows the tree that is left)\n",
+		    num(r, "depth"));
+		goto done;
+	}
 	printf("conflicts: ");
 	print_revs(json_object_get(r, "conflicts"), 1);
 	printf("\n");
@@ -805,6 +812,50 @@ cmd_doc_ls(int argc, char **argv)
 	return 0;
 }
 
+/* A revision's FLAGS column: "winner,leaf,deleted,purged", or "-". */
+static void
+history_flags(json_t *v, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		"winner", "leaf", "deleted", "purged"
+	};
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (json_is_true(json_object_get(v, names[i])))
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			    buf[0] != '\0' ? "," : "", names[i]);
+	if (buf[0] == '\0')
+		snprintf(buf, len, "-");
+}
+
+/*
+ * One line of doc history. A revision whose record is gone (purged) or
+ * does not read back shows what the tree knows, and no time, origin or
+ * parents: those were in the record.
+ */
+static void
+history_line(json_t *v)
+{
+	char	flags[40];
+	int	w;
+
+	history_flags(v, flags, sizeof(flags));
+	printf("%5lld %-64s %-26s ", num(v, "depth"), str(v, "rev"), flags);
+	if (json_object_get(v, "created_ms") == NULL) {
+		printf("%-24s %-20s %s\n", "-", "-", json_is_true(
+		    json_object_get(v, "purged")) ? "? (record purged)" :
+		    "? (record unreadable)");
+		return;
+	}
+	w = print_iso(num(v, "created_ms"));
+	printf("%*s", w < 25 ? 25 - w : 1, "");
+	print_cell(str(v, "origin"), 20);
+	printf(" ");
+	print_revs(json_object_get(v, "parents"), 0);
+	printf("\n");
+}
+
 int
 cmd_doc_history(int argc, char **argv)
 {
@@ -814,27 +865,14 @@ cmd_doc_history(int argc, char **argv)
 
 	if (json_out)
 		goto done;
-	printf("%5s %-64s %-20s %-24s %-20s %s\n", "DEPTH", "REV", "FLAGS",
+	if (json_is_true(json_object_get(r, "purged")))
+		printf("(deleted, and purged here: the records of its "
+		    "revisions are gone, and with them who wrote each, when, "
+		    "and its parents; the tree is left: ids, depths, flags)\n");
+	printf("%5s %-64s %-26s %-24s %-20s %s\n", "DEPTH", "REV", "FLAGS",
 	    "CREATED", "ORIGIN", "PARENTS");
-	json_array_foreach(json_object_get(r, "revs"), i, v) {
-		char	flags[32] = "";
-		int	w;
-
-		if (json_is_true(json_object_get(v, "winner")))
-			strcat(flags, ",winner");
-		if (json_is_true(json_object_get(v, "leaf")))
-			strcat(flags, ",leaf");
-		if (json_is_true(json_object_get(v, "deleted")))
-			strcat(flags, ",deleted");
-		printf("%5lld %-64s %-20s ", num(v, "depth"), str(v, "rev"),
-		    flags[0] ? flags + 1 : "-");
-		w = print_iso(num(v, "created_ms"));
-		printf("%*s", w < 25 ? 25 - w : 1, "");
-		print_cell(str(v, "origin"), 20);
-		printf(" ");
-		print_revs(json_object_get(v, "parents"), 0);
-		printf("\n");
-	}
+	json_array_foreach(json_object_get(r, "revs"), i, v)
+		history_line(v);
 	doc_more(r, &a, "", "those not read are not shown");
 done:
 	json_decref(r);

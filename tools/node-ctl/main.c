@@ -10,7 +10,8 @@
  *
  * Human output by default; --json prints the node's reply as it is (one
  * JSON object; "ok" says whether the command succeeded). Exit status: 0
- * ok, 1 error, 2 usage. Errors are one line on stderr.
+ * ok, 1 error, 2 usage, 3 a send with no answer (send.c). Errors are one
+ * line on stderr.
  */
 #include "node-ctl.h"
 

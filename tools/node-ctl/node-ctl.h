@@ -3,7 +3,7 @@
  * table.c registers every command (name, handler, synopsis, help, option
  * shape, -d); client.c talks to the node (or, with -d, reads its store)
  * and prints safely; commands.c holds the node, mail and cert commands;
- * docs.c the db and doc commands.
+ * send.c send, with its key and retries; docs.c the db and doc commands.
  */
 #ifndef NODE_CTL_H
 #define NODE_CTL_H
@@ -39,6 +39,9 @@
 #include "xmem.h"
 
 #define REPLY_TIMEOUT_MS	15000
+/* Exit status of a send whose outcome is not known: no attempt got an
+ * answer, and one may have reached the node (send.c). */
+#define EXIT_UNKNOWN		3
 #define TEXT_MAX		MAIL_MAX_TEXT
 
 extern int		 json_out;	/* --json */
@@ -115,6 +118,13 @@ char	*local_self(void);
 json_t	*local_call(json_t *req);
 /* The reply to req (consumed) from the node: checked(). */
 json_t	*call(json_t *req);
+/* One attempt at req (consumed): a CTL_CLIENT_* status (ctl_client.h);
+ * CTL_CLIENT_OK with *reply, unchecked, which the caller frees. */
+int	 call_once(json_t *req, int timeout_ms, json_t **reply, char *err,
+	    size_t errlen);
+/* The failure rc of call_once() as one line that says what to do; exit 1. */
+void	 call_die(int rc, int timeout_ms, const char *err)
+	    __attribute__((noreturn));
 /* The -d readers that are more than a view of node/: their replies as
  * the node gives them. */
 json_t	*local_status(store_txn_t *, json_t *, char *, size_t);

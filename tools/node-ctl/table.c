@@ -65,14 +65,17 @@ static const char about_doc_get[] =
     "The document's fields, one NAME: VALUE line each (list items\n"
     "comma-separated, bytes as <N bytes>, times in ISO 8601 UTC), then\n"
     "its revision, readers, whether it is deleted, and the revisions\n"
-    "in conflict with it. --rev: that revision instead of the winner.\n";
+    "in conflict with it. --rev: that revision instead of the winner.\n"
+    "Of a purged document (deleted, its records dropped) only what its\n"
+    "revision tree keeps: the revision, its depth, whether deleted.\n";
 
 static const char about_doc_history[] =
     "Every revision of the document this replica holds, oldest first:\n"
-    "depth, revision, flags (winner, leaf, deleted), when and where\n"
-    "it was written, and its parents; 1000 at a time (the last line\n"
+    "depth, revision, flags (winner, leaf, deleted, purged), when and\n"
+    "where it was written, and its parents; 1000 at a time (the last line\n"
     "says where the next page starts). Past as many revisions as the\n"
-    "node reads for one request, it shows those it read.\n";
+    "node reads for one request, it shows those it read. A purged\n"
+    "revision's record is gone: when and where show as -, parents ?.\n";
 
 static const char about_doc_ls[] =
     "The documents of DB in id order, 1000 at a time and as many as\n"
@@ -150,9 +153,13 @@ static const char about_route[] =
 static const char about_send[] =
     "Submit a message from a local mailbox to one or more addresses;\n"
     "the text is FILE or standard input. Prints its id once stored.\n"
-    "With --key (1 to 128 printable ASCII characters), a message is\n"
-    "written once: a repeat with the same key within 7 days prints the\n"
-    "first one's id and writes nothing.\n";
+    "Each request has a key (--key: 1 to 128 printable ASCII characters;\n"
+    "else a random one): a repeat with the same key within 7 days prints\n"
+    "the first one's id and writes nothing. A reply lost (no answer in\n"
+    "--timeout seconds, default 15; the node stopped or down) is asked\n"
+    "again with the same key for --retry seconds (default 30; 0: once).\n"
+    "If no answer came, exit 3 says the message may or may not be stored,\n"
+    "with the key: the same command with --key KEY tells, sending once.\n";
 
 static const char about_status[] =
     "This node: name, tier, version, uptime, store size and map use,\n"
@@ -179,9 +186,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	    NULL, 0, about_queue },
 	{ "send", cmd_send,
 	    "--from ADDR [--subject S] [--receipt] [--expires SECONDS]\n"
-	    "       [--priority urgent|normal|bulk] [--file FILE] [--key KEY] "
-	    "TO...",
-	    "fSrepFk", 1, -1,
+	    "       [--priority urgent|normal|bulk] [--file FILE] [--key KEY]\n"
+	    "       [--retry SECONDS] [--timeout SECONDS] TO...",
+	    "fSrepFkRT", 1, -1,
 	    NULL, 0, about_send },
 	{ "mail ls", cmd_mail_ls, "MAILBOX [--from SEQ]",
 	    "f", 1, 1,
@@ -320,7 +327,8 @@ help(FILE *f, int status)
 	}
 	fprintf(f, "node-ctl COMMAND --help says more about each.\n"
 	    "Human tables by default; --json prints the node's reply. Exit: 0 "
-	    "ok, 1 error, 2 usage.\n");
+	    "ok, 1 error, 2 usage,\n3 a send that got no answer (it may or "
+	    "may not be stored).\n");
 	exit(status);
 }
 
