@@ -267,6 +267,43 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 	    rc == 1);
 }
 
+/*
+ * Many sends in one request (a client with many messages): each item is
+ * a send request's fields, each gets its own result, in order. The
+ * items share the request's transaction: if one fails in the store, the
+ * whole request fails and nothing of it is kept (answer_group()), so the
+ * items after it are not tried.
+ */
+static json_t *
+cmd_send_batch(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	json_t		*items = json_object_get(req, "items"), *item, *r;
+	json_t		*results;
+	uint64_t	 ends = n->n_txn_ends;
+	size_t		 i;
+	char		 e[256];
+
+	if (!json_is_array(items) || json_array_size(items) == 0 ||
+	    json_array_size(items) > CTL_MAX_BATCH) {
+		snprintf(err, errlen, "send_batch needs items: 1 to %d send "
+		    "requests", CTL_MAX_BATCH);
+		return NULL;
+	}
+	results = json_array();
+	json_array_foreach(items, i, item) {
+		e[0] = '\0';
+		r = json_is_object(item) ? cmd_send(n, item, e, sizeof(e)) :
+		    NULL;
+		if (r == NULL)
+			r = json_pack("{s:s}", "error", e[0] != '\0' ? e :
+			    "an item is an object of send's fields");
+		json_array_append_new(results, r);
+		if (n->n_txn_broken || n->n_txn_ends != ends)
+			break;	/* the transaction is lost: so is the batch */
+	}
+	return json_pack("{s:o}", "results", results);
+}
+
 static json_t *
 cmd_mail_ls(struct node *n, json_t *req, char *err, size_t errlen)
 {
@@ -788,6 +825,7 @@ static const struct ctl_command commands[] = {
 	{ "status", cmd_status },
 	{ "peers", cmd_peers },
 	{ "send", cmd_send },
+	{ "send_batch", cmd_send_batch },
 	{ "mail_ls", cmd_mail_ls },
 	{ "mail_cat", cmd_mail_cat },
 	{ "trace", cmd_trace },
@@ -816,9 +854,9 @@ lookup(const char *cmd)
 static int
 writes(const char *cmd, json_t *req)
 {
-	static const char *const w[] = { "send", "mail_rm", "mail_fail",
-	    "cert_issue", "cert_revoke", "db_create", "doc_put", "doc_rm",
-	    "doc_resolve" };
+	static const char *const w[] = { "send", "send_batch", "mail_rm",
+	    "mail_fail", "cert_issue", "cert_revoke", "db_create", "doc_put",
+	    "doc_rm", "doc_resolve" };
 
 	if (cmd != NULL && strcmp(cmd, "db_acl") == 0)
 		return json_object_get(req, "set") != NULL;

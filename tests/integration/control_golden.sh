@@ -127,6 +127,14 @@ k1=$(last .id)
 ask send tw "with the same key again: the first one's id, duplicate" \
     "{\"cmd\":\"send\",\"from\":\"chutich@tw\",\"to\":[\"vanthu@$p\"],\"subject\":\"m3\",\"text\":\"x\",\"key\":\"req-1\"}"
 check "send: a repeated key answers with the first id" test "$(last .id)" = "$k1"
+ask send_batch tw "two messages, one already sent (key req-1), one refused" \
+    "{\"cmd\":\"send_batch\",\"items\":[{\"from\":\"chutich@tw\",\"to\":[\"vanthu@$p\"],\"subject\":\"b1\",\"text\":\"x\",\"key\":\"batch-1\"},{\"from\":\"chutich@tw\",\"to\":[\"vanthu@$p\"],\"subject\":\"m3\",\"text\":\"x\",\"key\":\"req-1\"},{\"from\":\"nobody@tw\",\"to\":[\"vanthu@tw\"],\"subject\":\"s\",\"text\":\"x\"},7]}"
+check "send_batch: one result an item, in order" \
+    eval '[ "$(last ".results | map(has(\"id\")) | tostring")" = "[true,true,false,false]" ] &&
+	[ "$(last ".results[1].id")" = "$k1" ]'
+ask send_batch tw "no items" '{"cmd":"send_batch","items":[]}'
+ask send_batch tw "257 items" \
+    "$(jq -cn '{cmd: "send_batch", items: [range(257) | {}]}')"
 ask send tw "text as base64 (not UTF-8), bulk priority" \
     "{\"cmd\":\"send\",\"from\":\"chutich@tw\",\"to\":[\"chutich@$p\"],\"subject\":\"m4\",\"text_b64\":\"/3g=\",\"priority\":2}"
 ask send tw "no recipients" \

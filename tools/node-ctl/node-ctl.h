@@ -42,6 +42,23 @@
 /* Exit status of a send whose outcome is not known: no attempt got an
  * answer, and one may have reached the node (send.c). */
 #define EXIT_UNKNOWN		3
+
+/* The attempts of one send request so far (send.c). */
+struct attempts {
+	const char	*key;
+	uint64_t	 until;		/* mono ms: no attempt starts after */
+	int		 timeout_ms;	/* each attempt's wait for its reply */
+	int		 maybe;		/* one may have reached the node */
+	char		 err[512];	/* why the last one got no answer */
+};
+/*
+ * The node's answer to req, asked again (the same request: the same
+ * keys) while replies are lost and a->until is ahead; NULL if none came
+ * (a->err: the last failure).
+ */
+json_t	*send_attempt(json_t *req, struct attempts *a);
+/* send --batch FILE (batch.c): returns the exit status. */
+int	 send_batch_file(const char *path, int retry_s, int timeout_s);
 #define TEXT_MAX		MAIL_MAX_TEXT
 
 extern int		 json_out;	/* --json */

@@ -26,20 +26,12 @@
 
 /* What the command line asked for. */
 struct send_args {
-	const char	*from, *subject, *file, *key;
+	const char	*from, *subject, *file, *key, *batch;
 	long long	 expires_s;
 	int		 receipt, prio, retry_s, timeout_s;
 	int		 first;		/* argv index of the first TO */
 };
 
-/* The attempts so far. */
-struct attempts {
-	const char	*key;
-	uint64_t	 until;		/* mono ms: no attempt starts after */
-	int		 timeout_ms;	/* each attempt's wait for its reply */
-	int		 maybe;		/* one may have reached the node */
-	char		 err[512];	/* why the last one got no answer */
-};
 
 static char *
 read_text(const char *path, size_t *len)
@@ -103,6 +95,7 @@ send_options(int argc, char **argv, struct send_args *a)
 		{ "key", required_argument, NULL, 'k' },
 		{ "retry", required_argument, NULL, 'R' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const prios[] = { "normal", "urgent", "bulk" };
@@ -149,13 +142,21 @@ send_options(int argc, char **argv, struct send_args *a)
 			a->timeout_s = (int)seconds("--timeout", optarg, 1,
 			    TIMEOUT_S_MAX);
 			break;
+		case 'b':
+			a->batch = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (a->from == NULL)
+	/* --batch: the file's lines say all, and nothing else may. */
+	if (a->batch != NULL ? a->from != NULL || a->key != NULL ||
+	    a->file != NULL || optind != argc : a->from == NULL)
 		usage();
-	cmd_operands(argc - optind);
+	if (a->batch == NULL && optind == argc)
+		usage();		/* no recipient */
+	if (a->batch == NULL)
+		cmd_operands(argc - optind);
 	a->first = optind;
 }
 
@@ -232,8 +233,8 @@ pause_ms(int ms)
  * failure). A refusal is an answer, unless an earlier attempt may have
  * been stored and this one's store failed.
  */
-static json_t *
-attempt(json_t *req, struct attempts *a)
+json_t *
+send_attempt(json_t *req, struct attempts *a)
 {
 	json_t	*r;
 	int	 rc, wait_ms = BACKOFF_MIN_MS;
@@ -295,6 +296,8 @@ cmd_send(int argc, char **argv)
 	json_t			*req, *r;
 
 	send_options(argc, argv, &sa);
+	if (sa.batch != NULL)
+		return send_batch_file(sa.batch, sa.retry_s, sa.timeout_s);
 	if (sa.key == NULL)
 		make_key(own);
 	a.key = sa.key != NULL ? sa.key : own;
@@ -305,7 +308,7 @@ cmd_send(int argc, char **argv)
 		return 0;
 	}
 	a.until = clock_mono_ms() + (uint64_t)sa.retry_s * 1000;
-	if ((r = attempt(req, &a)) == NULL)
+	if ((r = send_attempt(req, &a)) == NULL)
 		no_answer(&a);
 	json_decref(req);
 	checked(r);

@@ -159,7 +159,13 @@ static const char about_send[] =
     "--timeout seconds, default 15; the node stopped or down) is asked\n"
     "again with the same key for --retry seconds (default 30; 0: once).\n"
     "If no answer came, exit 3 says the message may or may not be stored,\n"
-    "with the key: the same command with --key KEY tells, sending once.\n";
+    "with the key: the same command with --key KEY tells, sending once.\n"
+    "--batch FILE (- for stdin) sends one message a line, a JSON object\n"
+    "of send's fields (from, to, subject, text; key, receipt, priority,\n"
+    "expires in seconds), many in one request and one commit; each line\n"
+    "has a key (its own, or one made from its number and bytes), so the\n"
+    "same file sent again sends nothing twice. Progress on a terminal,\n"
+    "a summary at the end, failed lines on stderr; exit 1 if any failed.\n";
 
 static const char about_status[] =
     "This node: name, tier, version, uptime, store size and map use,\n"
@@ -187,8 +193,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "send", cmd_send,
 	    "--from ADDR [--subject S] [--receipt] [--expires SECONDS]\n"
 	    "       [--priority urgent|normal|bulk] [--file FILE] [--key KEY]\n"
-	    "       [--retry SECONDS] [--timeout SECONDS] TO...",
-	    "fSrepFkRT", 1, -1,
+	    "       [--retry SECONDS] [--timeout SECONDS] TO...\n"
+	    "       send --batch FILE [--retry SECONDS] [--timeout SECONDS]",
+	    "fSrepFkRTb", 0, -1,
 	    NULL, 0, about_send },
 	{ "mail ls", cmd_mail_ls, "MAILBOX [--from SEQ]",
 	    "f", 1, 1,
