@@ -360,7 +360,9 @@ cmd_cert_issue(struct node *n, json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "store unavailable");
 		return NULL;
 	}
-	rc = cert_issue(n->n_key, n->n_conf->name, seq, subject, key, now,
+	/* Back-dated: a clock behind ours must not find it not yet valid. */
+	rc = cert_issue(n->n_key, n->n_conf->name, seq, subject, key,
+	    now > CERT_BACKDATE_MS ? now - CERT_BACKDATE_MS : 0,
 	    now + (uint64_t)days * 86400000, &n->n_trust, &buf, &len, id);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot certify %.64s: %s", subject,

@@ -29,11 +29,11 @@ static void
 refused(struct node *n, struct peer *p, uint64_t seq, const char *origin,
     const char *why)
 {
-	char	shown[ESC_SIZE(160)];
+	char	shown[ESC_SIZE(256)];
 
 	n->n_cnt.records_bad++;
 	p->pr_rejected++;
-	snprintf(p->pr_error, sizeof(p->pr_error), "record refused: %.140s",
+	snprintf(p->pr_error, sizeof(p->pr_error), "record refused: %.236s",
 	    why);
 	if (peer_may_log(n, p))
 		log_warnx("event=record_refused peer=%s seq=%llu origin=%s "
@@ -106,7 +106,7 @@ take_one(struct node *n, store_txn_t *txn, size_t i)
 	uint64_t		 seq = in->in_frame->batch->items[i]->seq;
 	struct wire_record	*wr = &in->in_opened[i];
 	int			 rc = in->in_rcs[i];
-	char			 why[160];
+	char			 why[256];
 
 	n->n_cnt.records_in++;
 	n->n_txn_records++;

@@ -110,6 +110,8 @@ record_take(struct node *n, store_txn_t *txn, const struct wire_record *wr,
     const char *peer, char *why, size_t whylen)
 {
 	struct store_damage	d;
+	uint64_t		now = clock_wall_ms();
+	char			cwhy[200];
 	int			rc;
 
 	/* A copy of one found damaged here: it was admitted once, and its
@@ -121,9 +123,10 @@ record_take(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 		return -1;
 	}
 	if ((rc = trust_check(n, txn, wr->rb->origin,
-	    wr->rb->origin_key.data, clock_wall_ms(), NULL)) != 0) {
+	    wr->rb->origin_key.data, now, NULL)) != 0) {
 		snprintf(why, whylen, "origin not certified: %s",
-		    cert_strerror(rc));
+		    trust_why(n, txn, wr->rb->origin, wr->rb->origin_key.data,
+		    now, rc, cwhy, sizeof(cwhy)));
 		return 1;
 	}
 	if ((rc = admit(n, txn, wr, why, whylen)) != 0) {
