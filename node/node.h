@@ -135,6 +135,8 @@ struct peer {
 	uint64_t	 pr_bytes_in, pr_bytes_out;	/* frames, this session */
 	uint64_t	 pr_their_head;		/* its log head (heartbeats) */
 	uint64_t	 pr_repair_round;	/* it answered that Want round */
+	int64_t		 pr_clock_offset_ms;	/* its clock - ours (skew.c) */
+	int		 pr_clock_skewed;	/* past SKEW_MS: said so */
 	struct log_limit pr_loglim;
 };
 

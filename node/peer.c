@@ -34,6 +34,7 @@
 #include "log.h"
 #include "node.h"
 #include "peer.h"
+#include "skew.h"
 #include "trust.h"
 #include "turn.h"
 #include "xmem.h"
@@ -573,8 +574,10 @@ dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 		if (peer_may_log(n, p))
 			log_warnx("event=frame_refused peer=%s "
 			    "reason=\"before Hello\"", peer_label(p));
-	} else if (f->kind_case == NODENET__FRAME__KIND_HEARTBEAT)
+	} else if (f->kind_case == NODENET__FRAME__KIND_HEARTBEAT) {
 		p->pr_their_head = f->heartbeat->head_seq;
+		skew_heard(p, f->heartbeat->now_ms);
+	}
 	else if ((k = (size_t)f->kind_case) < sizeof(up->frame) /
 	    sizeof(up->frame[0]) && up->frame[k] != NULL &&
 	    up->frame[k](n, p, f))
