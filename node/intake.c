@@ -116,7 +116,8 @@ take_one(struct node *n, store_txn_t *txn, size_t i)
 		refused(n, p, seq, "-", why);
 		return 0;	/* refused for good: the ack covers it */
 	}
-	if ((rc = record_take(n, txn, wr, p->pr_name, why, sizeof(why))) == 1)
+	if ((rc = record_take(n, txn, wr, p->pr_name,
+	    in->in_frame->batch->items[i]->age_ms, why, sizeof(why))) == 1)
 		refused(n, p, seq, wr->rb->origin, why);
 	if (rc == -1)
 		return -1;	/* this one resends its batch */
