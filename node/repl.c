@@ -38,6 +38,7 @@
 #include "repl.h"
 #include "repl_int.h"
 #include "route.h"
+#include "skew.h"
 #include "trust.h"
 #include "turn.h"
 #include "xmem.h"
@@ -276,6 +277,7 @@ take_over(struct node *n, struct peer *p, const char *name)
 		if (q->pr_restart_ms > p->pr_restart_ms)
 			p->pr_restart_ms = q->pr_restart_ms;
 		p->pr_loglim = q->pr_loglim;
+		skew_inherit(p, q);
 		peer_forget(n, q);
 	}
 	if (replaced && peer_may_log(n, p))

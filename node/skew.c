@@ -6,8 +6,9 @@
  * (a few ms on a live link; a frame late by more than link_timeout_s
  * ends the session first), so a minute is far above what a true clock
  * shows. Owns the pr_clock_* fields of struct peer; they outlive
- * sessions, so a peer that links again with the same clock is not
- * logged again.
+ * sessions (a link's struct stays; a node below that connects again
+ * gets a new one, which inherits them), so a peer that links again with
+ * the same clock is not logged again.
  */
 #include <stdio.h>
 
@@ -25,6 +26,13 @@ offset_of(uint64_t their, uint64_t ours)
 		    (int64_t)(their - ours);
 	return ours - their > INT64_MAX ? -INT64_MAX :
 	    -(int64_t)(ours - their);
+}
+
+void
+skew_inherit(struct peer *p, const struct peer *old)
+{
+	p->pr_clock_offset_ms = old->pr_clock_offset_ms;
+	p->pr_clock_skewed = old->pr_clock_skewed;
 }
 
 void

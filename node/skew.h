@@ -24,5 +24,10 @@ struct peer;
  * changed.
  */
 void	skew_heard(struct peer *p, uint64_t their_ms);
+/*
+ * p's new session replaces old's (a node below that connected again):
+ * what was known of its clock goes on, so that it is not logged again.
+ */
+void	skew_inherit(struct peer *p, const struct peer *old);
 
 #endif

@@ -107,7 +107,7 @@ check "the province sees no skew at the root (both clocks true)" \
     test "$(offset $P tw)" = ok
 check "peers shows it in its CLOCK column" \
     eval 'ctl $P peers | grep -E "^$D .* \+2h00m " >/dev/null'
-echo "# $(ctl $P peers | grep -E "^(PEER|$D) ")"
+ctl $P peers | grep -E "^(PEER|$D) " | sed "s/^/# /"
 
 # --- 3. Mail and documents ---------------------------------------------------
 # (jq -e answers 0 to no input at all: a node that does not answer

@@ -135,6 +135,22 @@ test_behind(void **state)
 	assert_true(p.pr_clock_skewed);
 }
 
+/* A node below that connects again: its new session knows its clock. */
+static void
+test_inherit(void **state)
+{
+	struct peer	old = { .pr_name = (char *)(uintptr_t)"c.d.p" };
+	struct peer	p = { .pr_name = (char *)(uintptr_t)"c.d.p" };
+
+	(void)state;
+	heard(&old, 3 * HOUR_MS);
+	skew_inherit(&p, &old);
+	assert_true(p.pr_clock_skewed);
+	assert_true(near(&p, 3 * HOUR_MS));
+	heard(&p, 3 * HOUR_MS);
+	assert_int_equal(logged("event=clock_skew peer=c.d.p "), 1);
+}
+
 static void
 test_extremes(void **state)
 {
@@ -155,6 +171,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ahead_then_back),
 		cmocka_unit_test(test_behind),
+		cmocka_unit_test(test_inherit),
 		cmocka_unit_test(test_extremes),
 	};
 
