@@ -34,7 +34,7 @@ LDFLAGS	+= $(SANFLAGS)
 DEB_PKGS = gcc make pkg-config libzmq3-dev liblmdb-dev lmdb-utils \
 	   libsodium-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev \
 	   libinih-dev libjansson-dev clang libclang-rt-14-dev jq groff-base \
-	   swaks postfix
+	   swaks postfix faketime
 
 PROTOS	 = $(wildcard proto/*.proto)
 PROTO_C	 = $(PROTOS:proto/%.proto=$(B)/proto/%.pb-c.c)

@@ -133,7 +133,7 @@ cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
 
 		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s,"
 		    " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-		    " s:I, s:I, s:I, s:s}",
+		    " s:I, s:I, s:I, s:I, s:b, s:s}",
 		    "name", p->pr_name != NULL ? p->pr_name : "",
 		    "key", key,
 		    "direction", p->pr_link == NULL ? "in" : "out",
@@ -154,6 +154,8 @@ cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
 		    "credit", (json_int_t)p->pr_credit,
 		    "last_rx_ms_ago", (json_int_t)(p->pr_last_rx_ms == 0 ? -1 :
 		    (json_int_t)(now - p->pr_last_rx_ms)),
+		    "clock_offset_ms", (json_int_t)p->pr_clock_offset_ms,
+		    "clock_skewed", p->pr_clock_skewed,
 		    "error", p->pr_error));
 	}
 	return json_pack("{s:o}", "peers", list);
@@ -397,7 +399,9 @@ cmd_cert_issue(struct node *n, json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "store unavailable");
 		return NULL;
 	}
-	rc = cert_issue(n->n_key, n->n_conf->name, seq, subject, key, now,
+	/* Back-dated: a clock behind ours must not find it not yet valid. */
+	rc = cert_issue(n->n_key, n->n_conf->name, seq, subject, key,
+	    now > CERT_BACKDATE_MS ? now - CERT_BACKDATE_MS : 0,
 	    now + (uint64_t)days * 86400000, &n->n_trust, &buf, &len, id);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot certify %.64s: %s", subject,

@@ -108,6 +108,24 @@ inflight_add(struct peer *p, uint64_t seq, unsigned lane, const uint8_t *id)
 	p->pr_ninflight++;
 }
 
+/*
+ * Transfer.age_ms of a record: a mail with an expiry says how long it
+ * has been in the network (at least 1), so the next hop goes on from
+ * there; anything else says nothing (0).
+ */
+static uint64_t
+transfer_age(store_txn_t *txn, const uint8_t *id,
+    const Nodenet__RecordBody *rb)
+{
+	uint64_t	age;
+
+	if (rb->kind_case != NODENET__RECORD_BODY__KIND_MAIL ||
+	    rb->mail->expires_ms == 0)
+		return 0;
+	age = mail_age(txn, id, rb, clock_wall_ms());
+	return age > 0 ? age : 1;
+}
+
 /* Appends record (seq, id) to the batch if it belongs on p's link. */
 static void
 feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
@@ -136,7 +154,7 @@ feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
 	    rec.body)) == NULL)
 		return;
 	want = feed_wants(n, p, txn, rb);
-	if (want && mail_expired(rb, clock_wall_ms())) {
+	if (want && mail_expired(txn, id, rb, clock_wall_ms())) {
 		/* Not sent on: its sender hears why. */
 		store_txn_t	*wtxn = node_txn(n);
 
@@ -145,6 +163,7 @@ feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
 	} else if (want) {
 		nodenet__transfer__init(t);
 		t->seq = seq;
+		t->age_ms = transfer_age(txn, id, rb);
 		if ((t->record.data = wire_record_pack(rec.body, rec.body_len,
 		    rec.sig, &t->record.len)) == NULL)
 			fatalx("out of memory");
@@ -180,7 +199,8 @@ repl_backlog(struct node *n, struct peer *p, unsigned lane, uint64_t max,
 		if ((rb = nodenet__record_body__unpack(NULL, rec.body_len,
 		    rec.body)) == NULL)
 			continue;
-		if (feed_wants(n, p, txn, rb) && !mail_expired(rb, clock_wall_ms())) {
+		if (feed_wants(n, p, txn, rb) &&
+		    !mail_expired(txn, id, rb, clock_wall_ms())) {
 			(*records)++;
 			*bytes += rec.body_len + KEY_SIGNATURE_BYTES;
 		}

@@ -29,11 +29,11 @@ static void
 refused(struct node *n, struct peer *p, uint64_t seq, const char *origin,
     const char *why)
 {
-	char	shown[ESC_SIZE(160)];
+	char	shown[ESC_SIZE(256)];
 
 	n->n_cnt.records_bad++;
 	p->pr_rejected++;
-	snprintf(p->pr_error, sizeof(p->pr_error), "record refused: %.140s",
+	snprintf(p->pr_error, sizeof(p->pr_error), "record refused: %.236s",
 	    why);
 	if (peer_may_log(n, p))
 		log_warnx("event=record_refused peer=%s seq=%llu origin=%s "
@@ -106,7 +106,7 @@ take_one(struct node *n, store_txn_t *txn, size_t i)
 	uint64_t		 seq = in->in_frame->batch->items[i]->seq;
 	struct wire_record	*wr = &in->in_opened[i];
 	int			 rc = in->in_rcs[i];
-	char			 why[160];
+	char			 why[256];
 
 	n->n_cnt.records_in++;
 	n->n_txn_records++;
@@ -116,7 +116,8 @@ take_one(struct node *n, store_txn_t *txn, size_t i)
 		refused(n, p, seq, "-", why);
 		return 0;	/* refused for good: the ack covers it */
 	}
-	if ((rc = record_take(n, txn, wr, p->pr_name, why, sizeof(why))) == 1)
+	if ((rc = record_take(n, txn, wr, p->pr_name,
+	    in->in_frame->batch->items[i]->age_ms, why, sizeof(why))) == 1)
 		refused(n, p, seq, wr->rb->origin, why);
 	if (rc == -1)
 		return -1;	/* this one resends its batch */

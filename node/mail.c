@@ -27,11 +27,34 @@
 #include "turn.h"
 #include "xmem.h"
 
-int
-mail_expired(const Nodenet__RecordBody *rb, uint64_t now_ms)
+uint64_t
+mail_age(store_txn_t *txn, const uint8_t *id, const Nodenet__RecordBody *rb,
+    uint64_t now_ms)
 {
-	return rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL &&
-	    rb->mail->expires_ms != 0 && rb->mail->expires_ms <= now_ms;
+	struct store_custody	first;
+	uint64_t		born = rb->created_ms;
+
+	/* Without its birth here: from its arrival if it came over a link
+	 * that did not say its age (an older node), never from another
+	 * node's clock; from created_ms if it was written here. */
+	if (store_transit_get(txn, id, &born) != 0 &&
+	    store_custody_get(txn, id, 0, &first) == 0 &&
+	    first.event == STORE_CUSTODY_RECEIVED)
+		born = first.time_ms;
+	return now_ms > born ? now_ms - born : 0;
+}
+
+int
+mail_expired(store_txn_t *txn, const uint8_t *id,
+    const Nodenet__RecordBody *rb, uint64_t now_ms)
+{
+	uint64_t	expires, created = rb->created_ms;
+
+	if (rb->kind_case != NODENET__RECORD_BODY__KIND_MAIL ||
+	    (expires = rb->mail->expires_ms) == 0)
+		return 0;
+	return expires <= created ||
+	    mail_age(txn, id, rb, now_ms) >= expires - created;
 }
 
 int
@@ -177,7 +200,7 @@ accept_mail(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	const char			*node, *via;
 	int				 expired;
 
-	expired = mail_expired(wr->rb, clock_wall_ms());
+	expired = mail_expired(txn, wr->id, wr->rb, clock_wall_ms());
 	for (size_t i = 0; i < m->n_to; i++) {
 		const char	*to = m->to[i];
 		size_t		 user;

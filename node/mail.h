@@ -69,7 +69,22 @@ void	mail_lost(struct node *n, store_txn_t *txn, const uint8_t *id,
 /* 1 if user[0..len) is one of this node's mailboxes (its config). */
 int	mail_mailbox_known(const struct node *n, const char *user,
 	    size_t len);
-/* 1 if a mail record has expired at now_ms. */
-int	mail_expired(const Nodenet__RecordBody *rb, uint64_t now_ms);
+/*
+ * How long mail record id (body rb) has been in the network at now_ms
+ * (proto/README.md, "Mail in transit"): the time since its birth by
+ * this node's clock, which is its arrival less the age its link gave
+ * (store_transit), its arrival if the link gave none, or its created_ms
+ * if it was written here. Only our own clock is read, and only for
+ * differences: how far it is from anyone else's does not count.
+ */
+uint64_t mail_age(store_txn_t *txn, const uint8_t *id,
+	    const Nodenet__RecordBody *rb, uint64_t now_ms);
+/*
+ * 1 if mail record id (body rb) has lived its lifetime at now_ms: its
+ * age has reached expires_ms - created_ms (both by its origin's clock,
+ * so what its sender meant); 0 if not, or if it has no expiry.
+ */
+int	mail_expired(store_txn_t *txn, const uint8_t *id,
+	    const Nodenet__RecordBody *rb, uint64_t now_ms);
 
 #endif

@@ -130,6 +130,8 @@ static void
 load_identity(struct node *n)
 {
 	const struct node_conf	*c = n->n_conf;
+	uint64_t		 now = clock_wall_ms();
+	char			 why[256];
 	int			 rc;
 
 	if ((rc = key_load(&n->n_key, c->key_file)) != 0)
@@ -141,9 +143,11 @@ load_identity(struct node *n)
 	if ((rc = cert_chain_load(c->chain_file, &n->n_chain)) != 0)
 		fatalx("%s: %s", c->chain_file, cert_strerror(rc));
 	if ((rc = cert_chain_check(&n->n_trust, c->name, key_public(n->n_key),
-	    &n->n_chain, clock_wall_ms())) != 0)
+	    &n->n_chain, now)) != 0)
 		fatalx("%s: does not certify %s for our key: %s", c->chain_file,
-		    c->name, cert_strerror(rc));
+		    c->name, cert_chain_why(why, sizeof(why), rc,
+		    (const uint8_t *const *)(uintptr_t)n->n_chain.certs,
+		    n->n_chain.lens, n->n_chain.n, now));
 }
 
 static void

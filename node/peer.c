@@ -34,6 +34,7 @@
 #include "log.h"
 #include "node.h"
 #include "peer.h"
+#include "skew.h"
 #include "trust.h"
 #include "turn.h"
 #include "xmem.h"
@@ -573,8 +574,10 @@ dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 		if (peer_may_log(n, p))
 			log_warnx("event=frame_refused peer=%s "
 			    "reason=\"before Hello\"", peer_label(p));
-	} else if (f->kind_case == NODENET__FRAME__KIND_HEARTBEAT)
+	} else if (f->kind_case == NODENET__FRAME__KIND_HEARTBEAT) {
 		p->pr_their_head = f->heartbeat->head_seq;
+		skew_heard(p, f->heartbeat->now_ms);
+	}
 	else if ((k = (size_t)f->kind_case) < sizeof(up->frame) /
 	    sizeof(up->frame[0]) && up->frame[k] != NULL &&
 	    up->frame[k](n, p, f))
@@ -777,20 +780,24 @@ static int
 still_trusted(struct node *n, struct peer *p)
 {
 	store_txn_t	*txn = n->n_txn;
-	char		 why[128];
+	char		 why[sizeof(p->pr_error)], cwhy[200];
+	uint64_t	 now = clock_wall_ms();
 	int		 rc;
 
 	if (txn == NULL && store_txn_begin(n->n_store, STORE_RDONLY, &txn))
 		return 1;	/* cannot tell now: ask again next tick */
-	rc = trust_check(n, txn, p->pr_name, p->pr_key, clock_wall_ms(),
+	rc = trust_check(n, txn, p->pr_name, p->pr_key, now,
 	    &p->pr_trust_until);
+	if (rc != 0)
+		trust_why(n, txn, p->pr_name, p->pr_key, now, rc, cwhy,
+		    sizeof(cwhy));
 	if (txn != n->n_txn)
 		store_txn_abort(&txn);
 	if (rc == 0)
 		return 1;
 	n->n_cnt.sessions_cut++;
 	snprintf(why, sizeof(why), "certificate chain no longer holds: %s",
-	    cert_strerror(rc));
+	    cwhy);
 	peer_fail(n, p, why);
 	return 0;
 }

@@ -105,11 +105,34 @@ store_record(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 	return 1;
 }
 
+/*
+ * The birth by our clock of a record that came with its age: its
+ * arrival less that age. 0, or -1 if the store failed.
+ */
+static int
+record_born(store_txn_t *txn, const struct wire_record *wr, uint64_t age_ms,
+    uint64_t now)
+{
+	int	rc;
+
+	if (age_ms == 0)
+		return 0;	/* the link did not say */
+	if ((rc = store_transit_put(txn, wr->id, now > age_ms ? now - age_ms :
+	    0)) != 0) {
+		log_warnx("event=store_refused reason=\"%s\"",
+		    store_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 int
 record_take(struct node *n, store_txn_t *txn, const struct wire_record *wr,
-    const char *peer, char *why, size_t whylen)
+    const char *peer, uint64_t age_ms, char *why, size_t whylen)
 {
 	struct store_damage	d;
+	uint64_t		now = clock_wall_ms();
+	char			cwhy[200];
 	int			rc;
 
 	/* A copy of one found damaged here: it was admitted once, and its
@@ -121,9 +144,10 @@ record_take(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 		return -1;
 	}
 	if ((rc = trust_check(n, txn, wr->rb->origin,
-	    wr->rb->origin_key.data, clock_wall_ms(), NULL)) != 0) {
+	    wr->rb->origin_key.data, now, NULL)) != 0) {
 		snprintf(why, whylen, "origin not certified: %s",
-		    cert_strerror(rc));
+		    trust_why(n, txn, wr->rb->origin, wr->rb->origin_key.data,
+		    now, rc, cwhy, sizeof(cwhy)));
 		return 1;
 	}
 	if ((rc = admit(n, txn, wr, why, whylen)) != 0) {
@@ -136,7 +160,8 @@ record_take(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 	}
 	if ((rc = store_record(n, txn, wr, peer, NULL)) == 1) {
 		record_custody(txn, wr->id, STORE_CUSTODY_RECEIVED, peer);
-		if (apply(n, txn, wr) != 0)
+		if (record_born(txn, wr, age_ms, now) != 0 ||
+		    apply(n, txn, wr) != 0)
 			rc = -1;
 	}
 	if (rc == -1) {

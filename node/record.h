@@ -42,13 +42,15 @@ struct record_kind {
 const struct record_kind *record_kind_of(const struct node *n, int k);
 /*
  * Takes in a record a peer sent (verified): its origin must be
- * certified, then as above, custody "received" from peer. 0 if taken
+ * certified, then as above, custody "received" from peer, and, if the
+ * link gave its age (age_ms, 0 if not: Transfer.age_ms), its birth by
+ * our clock (store_transit) before any handler sees it. 0 if taken
  * (new, held, or dropped by its rules), 1 if refused for good (why),
  * -1 if the store failed (the write transaction was given up).
  */
 int	record_take(struct node *n, store_txn_t *txn,
-	    const struct wire_record *wr, const char *peer, char *why,
-	    size_t whylen);
+	    const struct wire_record *wr, const char *peer, uint64_t age_ms,
+	    char *why, size_t whylen);
 /*
  * Stores a verified record that needs no admission (a certificate of a
  * Hello's chain) and applies it if new: 1 new, 0 held, -1 store failed.

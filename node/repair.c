@@ -298,7 +298,8 @@ repair_found(struct node *n, struct peer *p, const Nodenet__Found *f)
 		}
 		/* Only what is sought: a Found brings nothing else in. */
 		if (store_damage_get(txn, wr.id, &d) == 0 &&
-		    record_take(n, txn, &wr, p->pr_name, why, sizeof(why)) < 0) {
+		    record_take(n, txn, &wr, p->pr_name, 0, why,
+		    sizeof(why)) < 0) {
 			wire_record_clear(&wr);
 			return;		/* the store failed */
 		}

@@ -38,6 +38,7 @@
 #include "repl.h"
 #include "repl_int.h"
 #include "route.h"
+#include "skew.h"
 #include "trust.h"
 #include "turn.h"
 #include "xmem.h"
@@ -213,8 +214,7 @@ hello_trusted(struct node *n, struct peer *p, const Nodenet__Hello *h,
     int first, const uint8_t chain[WIRE_CHAIN_HASH_BYTES],
     uint8_t key[KEY_PUBLIC_BYTES])
 {
-	char	why[STORE_MAX_PEER + 128] = "";
-	int	rc;
+	char	why[STORE_MAX_PEER + 128] = "", cwhy[STORE_MAX_PEER + 128];
 
 	if (!first) {
 		if (strcmp(h->name, p->pr_name) != 0)
@@ -242,11 +242,11 @@ hello_trusted(struct node *n, struct peer *p, const Nodenet__Hello *h,
 		/* It would have us route its subtree through it. */
 		snprintf(why, sizeof(why), "%s may not link here: neither our "
 		    "child nor in accept", h->name);
-	else if ((rc = trust_hello(n, h->name, h->cert_chain, h->n_cert_chain,
+	else if (trust_hello(n, h->name, h->cert_chain, h->n_cert_chain,
 	    p->pr_curve, p->pr_link != NULL ? p->pr_link->key : NULL,
-	    key)) != 0)
-		snprintf(why, sizeof(why), "certificate chain refused: %s",
-		    cert_strerror(rc));
+	    key, cwhy, sizeof(cwhy)) != 0)
+		snprintf(why, sizeof(why), "certificate chain refused: %.300s",
+		    cwhy);
 	if (why[0] == '\0')
 		return 1;
 	n->n_cnt.hello_bad++;
@@ -277,6 +277,7 @@ take_over(struct node *n, struct peer *p, const char *name)
 		if (q->pr_restart_ms > p->pr_restart_ms)
 			p->pr_restart_ms = q->pr_restart_ms;
 		p->pr_loglim = q->pr_loglim;
+		skew_inherit(p, q);
 		peer_forget(n, q);
 	}
 	if (replaced && peer_may_log(n, p))
@@ -462,6 +463,7 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 	uint8_t		 chain[WIRE_CHAIN_HASH_BYTES];
 	uint8_t		 key[KEY_PUBLIC_BYTES];
 	store_txn_t	*txn;
+	uint64_t	 now = clock_wall_ms();
 	int		 first = p->pr_state != PEER_UP, met, rc;
 
 	wire_hello_chain_hash(h, chain);
@@ -475,13 +477,14 @@ repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h)
 		keep_chain(n, txn, h);
 		/* What lasts: a chain held here, asked again when its first
 		 * window ends and at every revocation (peer.c). */
-		if ((rc = trust_check(n, txn, h->name, key, clock_wall_ms(),
+		if ((rc = trust_check(n, txn, h->name, key, now,
 		    &p->pr_trust_until)) != 0) {
-			char	why[128];
+			char	why[sizeof(p->pr_error)], cwhy[200];
 
 			n->n_cnt.hello_bad++;
 			snprintf(why, sizeof(why), "certificate chain refused: "
-			    "%s", cert_strerror(rc));
+			    "%s", trust_why(n, txn, h->name, key, now, rc, cwhy,
+			    sizeof(cwhy)));
 			peer_fail(n, p, why);
 			return;
 		}

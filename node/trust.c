@@ -166,28 +166,58 @@ telling(int a, int b)
 	return rb > ra ? b : a;
 }
 
+/*
+ * The first certificate a walk found out of its window, for each way
+ * out (trust_why()): [0] not yet valid, [1] expired.
+ */
+struct window_fault {
+	struct {
+		int		set;
+		char		subject[STORE_MAX_PEER + 1];
+		uint64_t	not_before_ms, not_after_ms;
+	}	f[2];
+};
+
+static void
+fault_note(struct window_fault *wf, int rc, const struct store_cert *c)
+{
+	int	i = rc == CERT_EEXPIRED;
+
+	if (wf == NULL || wf->f[i].set)
+		return;
+	wf->f[i].set = 1;
+	snprintf(wf->f[i].subject, sizeof(wf->f[i].subject), "%s", c->subject);
+	wf->f[i].not_before_ms = c->not_before_ms;
+	wf->f[i].not_after_ms = c->not_after_ms;
+}
+
 static int	walk(struct node *, store_txn_t *, const char *,
 		    const uint8_t *, uint64_t, unsigned, unsigned *,
-		    uint64_t *);
+		    uint64_t *, struct window_fault *);
 
-/* One certificate, and the chain above it: 0 with *until, or a code. */
+/* One certificate, and the chain above it: 0 with *until, or a code
+ * (a window's noted in wf, which may be NULL). */
 static int
 cert_holds(struct node *n, store_txn_t *txn, const struct store_cert *c,
-    uint64_t now, unsigned depth, unsigned *budget, uint64_t *until)
+    uint64_t now, unsigned depth, unsigned *budget, uint64_t *until,
+    struct window_fault *wf)
 {
-	uint64_t	above;
+	uint64_t	above, end;
 	int		rc;
 
 	if (!issuer_may(n, c))
 		return CERT_ENAME;
-	if ((rc = cert_window(c->not_before_ms, c->not_after_ms, now)) != 0)
+	if ((rc = cert_window(c->not_before_ms, c->not_after_ms, now)) != 0) {
+		fault_note(wf, rc, c);
 		return rc;
+	}
 	if (revoked(n, txn, c->cert_id, c->key, c->subject))
 		return CERT_EREVOKED;
 	if ((rc = walk(n, txn, c->issuer, c->issuer_key, now, depth + 1,
-	    budget, &above)) != 0)
+	    budget, &above, wf)) != 0)
 		return rc == CERT_EUNKNOWN ? CERT_EISSUER : rc;
-	*until = above < c->not_after_ms ? above : c->not_after_ms;
+	end = cert_window_end(c->not_after_ms);
+	*until = above < end ? above : end;
 	return 0;
 }
 
@@ -195,7 +225,8 @@ cert_holds(struct node *n, store_txn_t *txn, const struct store_cert *c,
  * certificates left to read. */
 static int
 walk(struct node *n, store_txn_t *txn, const char *name, const uint8_t *key,
-    uint64_t now, unsigned depth, unsigned *budget, uint64_t *until)
+    uint64_t now, unsigned depth, unsigned *budget, uint64_t *until,
+    struct window_fault *wf)
 {
 	struct store_cert	c = { .subject = "" };
 	uint8_t			curve[32];
@@ -217,7 +248,7 @@ walk(struct node *n, store_txn_t *txn, const char *name, const uint8_t *key,
 		if (sodium_memcmp(c.key, key, KEY_PUBLIC_BYTES) != 0)
 			continue;
 		if ((rc = cert_holds(n, txn, &c, now, depth, budget,
-		    until)) == 0)
+		    until, wf)) == 0)
 			return 0;
 		best = telling(best, rc);
 	}
@@ -253,7 +284,7 @@ trust_check(struct node *n, store_txn_t *txn, const char *name,
 			*until = m->until;
 		return m->rc;
 	}
-	rc = walk(n, txn, name, key, now_ms, 0, &budget, &u);
+	rc = walk(n, txn, name, key, now_ms, 0, &budget, &u, NULL);
 	if (strlen(name) <= STORE_MAX_PEER) {
 		snprintf(m->name, sizeof(m->name), "%s", name);
 		memcpy(m->key, key, KEY_PUBLIC_BYTES);
@@ -267,6 +298,28 @@ trust_check(struct node *n, store_txn_t *txn, const char *name,
 	return rc;
 }
 
+const char *
+trust_why(struct node *n, store_txn_t *txn, const char *name,
+    const uint8_t key[KEY_PUBLIC_BYTES], uint64_t now_ms, int rc, char *buf,
+    size_t len)
+{
+	struct window_fault	wf;
+	unsigned		budget = TRUST_MAX_CERTS;
+	uint64_t		until;
+	int			i = rc == CERT_EEXPIRED;
+
+	snprintf(buf, len, "%s", cert_strerror(rc));
+	if (rc != CERT_ENOTYET && rc != CERT_EEXPIRED)
+		return buf;
+	/* The same walk as trust_check()'s, noting what it passes by. */
+	memset(&wf, 0, sizeof(wf));
+	(void)walk(n, txn, name, key, now_ms, 0, &budget, &until, &wf);
+	if (wf.f[i].set)
+		cert_window_why(buf, len, rc, wf.f[i].subject,
+		    wf.f[i].not_before_ms, wf.f[i].not_after_ms, now_ms);
+	return buf;
+}
+
 int
 trust_cert_state(struct node *n, store_txn_t *txn, const struct store_cert *c,
     uint64_t now_ms)
@@ -275,7 +328,7 @@ trust_cert_state(struct node *n, store_txn_t *txn, const struct store_cert *c,
 	uint64_t	until;
 	int		rc;
 
-	rc = cert_holds(n, txn, c, now_ms, 0, &budget, &until);
+	rc = cert_holds(n, txn, c, now_ms, 0, &budget, &until, NULL);
 	/* Its own window and revocation first; then whatever broke above. */
 	if (rc != 0 && cert_window(c->not_before_ms, c->not_after_ms,
 	    now_ms) == 0 && !revoked(n, txn, c->cert_id, c->key, c->subject) &&
@@ -340,19 +393,20 @@ trust_admit(struct node *n, const uint8_t curve[32], const char **why)
 	return ok;
 }
 
-int
-trust_hello(struct node *n, const char *name, const ProtobufCBinaryData *chain,
-    size_t nchain, const uint8_t curve[32], const uint8_t *want,
+/*
+ * The key a Hello's chain names (its first certificate's, the root's
+ * for none), into key, if the handshake proved it (curve) and it is the
+ * configured one (want, if not NULL): 0 or a CERT_E code.
+ */
+static int
+hello_key(struct node *n, const ProtobufCBinaryData *chain, size_t nchain,
+    const uint8_t curve[32], const uint8_t *want,
     uint8_t key[KEY_PUBLIC_BYTES])
 {
-	struct wire_record	  leaf;
-	const uint8_t		**certs;
-	size_t			 *lens;
-	uint8_t			  kc[32];
-	int			  rc;
+	struct wire_record	leaf;
+	uint8_t			kc[32];
+	int			rc;
 
-	if (nchain > CERT_MAX_CHAIN)
-		return CERT_ETOOLONG;
 	if (nchain == 0)
 		memcpy(key, n->n_conf->root_key, KEY_PUBLIC_BYTES);
 	else {
@@ -373,6 +427,27 @@ trust_hello(struct node *n, const char *name, const ProtobufCBinaryData *chain,
 	if (curve_of(n, key, kc) != 0 || sodium_memcmp(kc, curve, 32) != 0 ||
 	    (want != NULL && sodium_memcmp(key, want, KEY_PUBLIC_BYTES) != 0))
 		return CERT_ESUBJECT;
+	return 0;
+}
+
+int
+trust_hello(struct node *n, const char *name, const ProtobufCBinaryData *chain,
+    size_t nchain, const uint8_t curve[32], const uint8_t *want,
+    uint8_t key[KEY_PUBLIC_BYTES], char *why, size_t whylen)
+{
+	const uint8_t	**certs;
+	size_t		 *lens;
+	uint64_t	  now = clock_wall_ms();
+	int		  rc;
+
+	if (nchain > CERT_MAX_CHAIN)
+		rc = CERT_ETOOLONG;
+	else
+		rc = hello_key(n, chain, nchain, curve, want, key);
+	if (rc != 0) {
+		snprintf(why, whylen, "%s", cert_strerror(rc));
+		return rc;
+	}
 	certs = xcalloc(nchain + 1, sizeof(*certs));
 	lens = xcalloc(nchain + 1, sizeof(*lens));
 	for (size_t i = 0; i < nchain; i++) {
@@ -380,7 +455,9 @@ trust_hello(struct node *n, const char *name, const ProtobufCBinaryData *chain,
 		lens[i] = chain[i].len;
 	}
 	rc = cert_chain_verify(&n->n_trust, name, key, certs, lens, nchain,
-	    clock_wall_ms());
+	    now);
+	if (rc != 0)
+		cert_chain_why(why, whylen, rc, certs, lens, nchain, now);
 	free(certs);
 	free(lens);
 	return rc;

@@ -41,6 +41,14 @@ void	trust_free(struct node *n);
 int	trust_check(struct node *n, store_txn_t *txn, const char *name,
 	    const uint8_t key[KEY_PUBLIC_BYTES], uint64_t now_ms,
 	    uint64_t *until);
+/*
+ * Why trust_check() answered rc for name and key at now_ms, into buf
+ * (len bytes): for a window, whose certificate, which bound and by how
+ * much (cert_window_why()); else cert_strerror(rc). Returns buf.
+ */
+const char *trust_why(struct node *n, store_txn_t *txn, const char *name,
+	    const uint8_t key[KEY_PUBLIC_BYTES], uint64_t now_ms, int rc,
+	    char *buf, size_t len);
 /* The state of one certificate held: 0 if valid at now_ms, else the
  * CERT_E code (CERT_EISSUER: its issuer's own chain does not hold). */
 int	trust_cert_state(struct node *n, store_txn_t *txn,
@@ -55,13 +63,14 @@ int	trust_admit(struct node *n, const uint8_t curve[32], const char **why);
  * Hello: the key that chain (n elements, leaf first) proves name holds,
  * into key. It must have curve as its X25519 form (the connection's) and,
  * if want is not NULL, be want (a configured link's key). 0 or a CERT_E
- * code. The chain is checked as it came (cert_chain_verify()); store it,
- * then ask trust_check() for the answer that lasts.
+ * code, with why it failed in why (whylen bytes; cert_chain_why()). The
+ * chain is checked as it came (cert_chain_verify()); store it, then ask
+ * trust_check() for the answer that lasts.
  */
 int	trust_hello(struct node *n, const char *name,
 	    const ProtobufCBinaryData *chain, size_t nchain,
 	    const uint8_t curve[32], const uint8_t *want,
-	    uint8_t key[KEY_PUBLIC_BYTES]);
+	    uint8_t key[KEY_PUBLIC_BYTES], char *why, size_t whylen);
 /*
  * A certificate or revocation record new to this store (its origin
  * already trusted): indexed if it follows the rules, else logged and

@@ -41,6 +41,7 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_STATUS] = "status",
 	[DB_SUBMIT] = "submit_keys",
 	[DB_DAMAGED] = "damaged",
+	[DB_TRANSIT] = "transit",
 	[DB_META] = "meta",
 };
 

@@ -7,7 +7,8 @@
  * state), certs (CURVE key -> certificate), revoked, custody (id -> who
  * had a record when), db_acls, doc_heads, doc_revs, doc_stubs, doc_chunks
  * (databases and documents, below), status (each node's newest status
- * report) and meta (schema version, store instance id, this
+ * report), transit (when a record that came with its age was born, by
+ * this node's clock) and meta (schema version, store instance id, this
  * node's own record sequence, the epochs of its log). It is a plain LMDB
  * environment: mdb_stat -a DATADIR lists them and mdb_dump reads them.
  *
@@ -378,10 +379,22 @@ int	store_damage_set_state(store_txn_t *txn,
 	    __attribute__((warn_unused_result));
 
 /*
- * Removes a record, its log and lane entries and its custody (a purged
- * delete stub's document history, a superseded status report). The log
- * keeps a hole; the newest entry stays, dangling, so that seqs are never
- * reused: store_get() of it says STORE_NOTFOUND.
+ * Transit: when a record that came over a link with its age (how long
+ * it had been in the network) came into being, by this node's clock:
+ * its arrival less that age. 0, STORE_NOTFOUND if none is kept (also
+ * in an older store opened read-only), or a store error.
+ */
+int	store_transit_put(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
+	    uint64_t born_ms) __attribute__((warn_unused_result));
+int	store_transit_get(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES],
+	    uint64_t *born_ms) __attribute__((warn_unused_result));
+
+/*
+ * Removes a record, its log and lane entries, its custody and its
+ * transit entry (a purged delete stub's document history, a superseded
+ * status report). The log keeps a hole; the newest entry stays,
+ * dangling, so that seqs are never reused: store_get() of it says
+ * STORE_NOTFOUND.
  */
 int	store_purge(store_txn_t *txn, const uint8_t id[STORE_ID_BYTES])
 	    __attribute__((warn_unused_result));

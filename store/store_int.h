@@ -29,6 +29,7 @@ enum store_db {
 	DB_STATUS,		/* node name -> id of its newest status report */
 	DB_SUBMIT,		/* submission key -> id, time (store_submit.c) */
 	DB_DAMAGED,		/* id -> damaged record (store_damage.c) */
+	DB_TRANSIT,		/* id -> le64 born (store_transit.c) */
 	DB_META,		/* "schema" -> le32, "instance" -> 16 bytes,
 			   "origin_seq" -> le64, "cert_index" -> le32,
 			   "epoch" -> the current epoch id[16],

@@ -274,6 +274,9 @@ store_purge(store_txn_t *t, const uint8_t id[STORE_ID_BYTES])
 	k.mv_data = (void *)(uintptr_t)id;
 	if ((rc = mdb_del(t->tx_txn, dbi[DB_RECORDS], &k, NULL)) != 0)
 		return store_mdb_rc(rc);
+	if ((rc = mdb_del(t->tx_txn, dbi[DB_TRANSIT], &k, NULL)) != 0 &&
+	    rc != MDB_NOTFOUND)
+		return store_mdb_rc(rc);
 	/* Its custody events go with it. */
 	if ((rc = mdb_cursor_open(t->tx_txn, dbi[DB_CUSTODY], &c)) != 0)
 		return store_mdb_rc(rc);

@@ -11,6 +11,9 @@
 #   tree_up NAME...           is each linked up to its parent?
 #   make_chain; chain_up      the four tiers tw, P, D, C; started, linked
 #   ctl NAME ARGS...          node-ctl for that node
+#   FAKE[NAME]=OFFSET         NAME's wall clock that far off (libfaketime:
+#                             +2h, -1d); start_node and ctl run it so
+#   with_clock NAME CMD...    CMD with NAME's clock
 #   wait_for SECONDS CMD...   poll until CMD succeeds
 #   check DESC CMD...         "ok - DESC" or "not ok - DESC"
 #   quiet CMD...              CMD with its output thrown away
@@ -21,7 +24,7 @@ case $B in /*) ;; *) B=$PWD/$B ;; esac
 T=$(mktemp -d "${TMPDIR:-/tmp}/nodetest.XXXXXX")
 ROOT=${ROOT:-tw}
 MAILBOXES=${MAILBOXES:-"vanthu chutich"}
-declare -A PID PORT PARENT
+declare -A PID PORT PARENT FAKE
 FAILED=0
 CHECKS=0
 
@@ -83,9 +86,29 @@ make_node() {
 	} >"$T/$name.conf"
 }
 
+# The environment that gives node $1 its clock, one VAR=VALUE a line:
+# nothing, or libfaketime preloaded (the loader finds it in its own
+# library directory, /usr/$LIB/faketime) with FAKE[$1] as a fixed
+# offset. Only the wall clock moves: the monotonic one, which timers and
+# timeouts read, stays true. ASan wants to be the first library loaded;
+# it is told that libfaketime may come first.
+clock_env() {
+	[ -n "${FAKE[$1]:-}" ] || return 0
+	printf '%s\n' 'LD_PRELOAD=/usr/$LIB/faketime/libfaketimeMT.so.1' \
+	    "FAKETIME=${FAKE[$1]}" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+}
+
+# Runs CMD with node $1's clock.
+with_clock() {
+	local name=$1 vars; shift
+	mapfile -t vars < <(clock_env "$name")
+	env "${vars[@]}" "$@"
+}
+
 ctl() {
 	local name=$1; shift
-	"$B/node-ctl" -c "$T/$name.conf" "$@"
+	with_clock "$name" "$B/node-ctl" -c "$T/$name.conf" "$@"
 }
 
 enrol() {
@@ -103,8 +126,9 @@ wait_for() {
 }
 
 start_node() {
-	local name=$1
-	"$B/node" -c "$T/$name.conf" >>"$T/$name.log" 2>&1 &
+	local name=$1 vars
+	mapfile -t vars < <(clock_env "$name")
+	env "${vars[@]}" "$B/node" -c "$T/$name.conf" >>"$T/$name.log" 2>&1 &
 	PID[$name]=$!
 	wait_for 10 ctl "$name" status
 }

@@ -23,6 +23,7 @@
 
 #include "cert.h"
 #include "clock.h"
+#include "esc.h"
 #include "file.h"
 #include "name.h"
 #include "xmem.h"
@@ -113,11 +114,44 @@ name_ok(const struct cert_trust *trust, const char *issuer,
 int
 cert_window(uint64_t not_before_ms, uint64_t not_after_ms, uint64_t now_ms)
 {
-	if (now_ms < not_before_ms)
+	if (not_before_ms > CERT_SKEW_MS &&
+	    now_ms < not_before_ms - CERT_SKEW_MS)
 		return CERT_ENOTYET;
-	if (now_ms >= not_after_ms)
+	if (now_ms >= cert_window_end(not_after_ms))
 		return CERT_EEXPIRED;
 	return 0;
+}
+
+uint64_t
+cert_window_end(uint64_t not_after_ms)
+{
+	return not_after_ms > UINT64_MAX - CERT_SKEW_MS ? UINT64_MAX :
+	    not_after_ms + CERT_SKEW_MS;
+}
+
+const char *
+cert_window_why(char *buf, size_t len, int rc, const char *subject,
+    uint64_t not_before_ms, uint64_t not_after_ms, uint64_t now_ms)
+{
+	char	who[ESC_SIZE(64)], gap[24], skew[24];
+
+	/* A checked name needs no escaping; it goes through esc() all the
+	 * same, as everything from another node does. */
+	esc_str(who, sizeof(who), subject, ESC_QUOTED);
+	clock_span(skew, sizeof(skew), CERT_SKEW_MS);
+	if (rc == CERT_ENOTYET && now_ms < not_before_ms)
+		snprintf(buf, len, "%s: %s's starts in %s by our clock, %s "
+		    "tolerated (a clock may be wrong)", cert_strerror(rc), who,
+		    clock_span(gap, sizeof(gap), not_before_ms - now_ms),
+		    skew);
+	else if (rc == CERT_EEXPIRED && now_ms >= not_after_ms)
+		snprintf(buf, len, "%s: %s's ended %s ago by our clock, %s "
+		    "tolerated (renew it, or our clock may be wrong)",
+		    cert_strerror(rc), who,
+		    clock_span(gap, sizeof(gap), now_ms - not_after_ms), skew);
+	else
+		snprintf(buf, len, "%s", cert_strerror(rc));
+	return buf;
 }
 
 int
@@ -194,6 +228,34 @@ out:
 	for (i = 0; i < opened; i++)
 		wire_record_clear(&r[i]);
 	return rc;
+}
+
+const char *
+cert_chain_why(char *buf, size_t len, int rc, const uint8_t *const *certs,
+    const size_t *lens, size_t n, uint64_t now)
+{
+	snprintf(buf, len, "%s", cert_strerror(rc));
+	if (rc != CERT_ENOTYET && rc != CERT_EEXPIRED)
+		return buf;
+	/* The first element out of its window is the one verify found. */
+	for (size_t i = 0; i < n && i < CERT_MAX_CHAIN; i++) {
+		const Nodenet__Certificate	*c;
+		struct wire_record		 r;
+		int				 found;
+
+		if (certs[i] == NULL ||
+		    wire_record_open(certs[i], lens[i], &r) != 0)
+			break;
+		found = cert_of(&r, &c) == 0 && cert_window(c->not_before_ms,
+		    c->not_after_ms, now) == rc;
+		if (found)
+			cert_window_why(buf, len, rc, c->subject,
+			    c->not_before_ms, c->not_after_ms, now);
+		wire_record_clear(&r);
+		if (found)
+			break;
+	}
+	return buf;
 }
 
 int

@@ -22,6 +22,20 @@
 #define CERT_MAX_FILE		(64u * 1024)	/* bytes in a chain file */
 #define CERT_MAX_REASON		256		/* bytes in a revocation reason */
 
+/*
+ * Clocks a little apart must agree on a certificate (proto/README.md,
+ * "Certificates"). An issuer starts a new certificate CERT_BACKDATE_MS
+ * before its own clock, so that a verifier whose clock is behind the
+ * issuer's (or an issuer whose clock is ahead) does not find it not yet
+ * valid; a verifier holds a certificate from CERT_SKEW_MS before its
+ * start to CERT_SKEW_MS past its end. Starting early grants nothing a
+ * key did not have (the issuer could have certified it then); ending
+ * late keeps an expired key working that long, so that tolerance is
+ * small: revocation, not the end of a window, is how a key is cut off.
+ */
+#define CERT_BACKDATE_MS	(2 * UINT64_C(86400000))	/* 2 days */
+#define CERT_SKEW_MS		UINT64_C(3600000)		/* 1 hour */
+
 enum cert_error {
 	CERT_EDECODE = -4001,	/* not a record, or not a well-formed cert */
 	CERT_EKIND = -4002,	/* a record of another kind */
@@ -102,7 +116,7 @@ int	cert_issue(const key_pair_t *issuer, const char *issuer_name,
  *  - Every issuer but the root certifies only names strictly inside its
  *    subtree, name_strictly_within(subject, issuer); the root may certify
  *    any name but its own (CERT_ENAME).
- *  - not_before_ms <= now_ms < not_after_ms for every element
+ *  - now_ms is inside every element's window, with the skew tolerated
  *    (cert_window()).
  *  - trust->revoked says no element is revoked, asked by each element's
  *    record id, subject key and subject (CERT_EREVOKED).
@@ -112,10 +126,25 @@ int	cert_chain_verify(const struct cert_trust *trust, const char *name,
 	    const size_t *lens, size_t n, uint64_t now_ms)
 	    __attribute__((warn_unused_result));
 
-/* 0 if not_before_ms <= now_ms < not_after_ms, else CERT_ENOTYET or
- * CERT_EEXPIRED. */
+/*
+ * 0 if not_before_ms - CERT_SKEW_MS <= now_ms < not_after_ms +
+ * CERT_SKEW_MS, else CERT_ENOTYET or CERT_EEXPIRED.
+ */
 int	cert_window(uint64_t not_before_ms, uint64_t not_after_ms,
 	    uint64_t now_ms);
+/* When a window ending at not_after_ms stops holding: CERT_SKEW_MS
+ * later (UINT64_MAX if that does not fit). */
+uint64_t cert_window_end(uint64_t not_after_ms);
+/*
+ * Why a certificate of subject (a valid node name) with that window does
+ * not hold at now_ms, as cert_window() answered rc, into buf (len
+ * bytes): which bound, how far our clock is from it, the skew tolerated,
+ * and that a clock may be wrong. Any other rc: cert_strerror(rc).
+ * Returns buf.
+ */
+const char *cert_window_why(char *buf, size_t len, int rc,
+	    const char *subject, uint64_t not_before_ms,
+	    uint64_t not_after_ms, uint64_t now_ms);
 
 /*
  * A chain as held in memory and in a chain file (a CertChain protobuf).
@@ -126,6 +155,16 @@ struct cert_chain {
 	size_t		 *lens;
 	size_t		  n;
 };
+
+/*
+ * Why cert_chain_verify() of certs (n elements, lens[i] bytes each)
+ * answered rc at now_ms, into buf (len bytes): for a window, the
+ * cert_window_why() of the first element out of its window; else
+ * cert_strerror(rc). Returns buf.
+ */
+const char *cert_chain_why(char *buf, size_t len, int rc,
+	    const uint8_t *const *certs, const size_t *lens, size_t n,
+	    uint64_t now_ms);
 
 /* cert_chain_verify() on a loaded chain. */
 int	cert_chain_check(const struct cert_trust *trust, const char *name,

@@ -83,8 +83,8 @@ check "peers --json at the province: tw out, both districts in, all up" \
     jqt $p '[.peers[] | "\(.name) \(.direction) \(.state)"] | sort ==
         ["d1.hagiang in up", "d2.hagiang in up", "tw out up"]' peers
 check "peers (human) at the province: the header and a line per link" \
-    eval 'H $p peers && has "^PEER +DIR +STATE +SENT +ACKED +LAG +RECEIVED +LAG_IN +IN +OUT +REJ +IDLE_S +RETRY_S +LAST ERROR$" &&
-        has "^tw +out +up " && has "^$d1 +in +up " && has "^$d2 +in +up " &&
+    eval 'H $p peers && has "^PEER +DIR +STATE +SENT +ACKED +LAG +RECEIVED +LAG_IN +IN +OUT +REJ +IDLE_S +RETRY_S +CLOCK +LAST ERROR$" &&
+        has "^tw +out +up .* ok  " && has "^$d1 +in +up " && has "^$d2 +in +up " &&
         [ "$(wc -l <"$T/h")" -eq 4 ]'
 
 # --- route: local, down by longest suffix, up by the default route.

@@ -12,7 +12,7 @@ BIN=$B/tests/store_crash
 ROUNDS=${ROUNDS:-20}
 # The sub-databases store/store.h names; mdb_stat -a must list each one.
 SUBDBS="records log mbox mbox_index peers certs revoked custody meta
-	lanes db_acls doc_heads doc_revs doc_stubs doc_chunks status"
+	lanes db_acls doc_heads doc_revs doc_stubs doc_chunks status transit"
 failed=0
 
 ok() { echo "ok - $*"; }

@@ -32,6 +32,7 @@
 #include <sodium.h>
 
 #include "cert.h"
+#include "clock.h"
 #include "key.h"
 #include "name.h"
 #include "wire.h"
@@ -631,12 +632,19 @@ test_window(void **state)
 	size_t		 len;
 	const uint8_t	*k = key_public(t->comm.kp);
 
-	/* The tree's certificates hold for [T0, T0 + YEAR_MS). */
+	/* The tree's certificates are for [T0, T0 + YEAR_MS), and hold
+	 * CERT_SKEW_MS either side of it. */
 	comm_chain(t, &ch);
 	assert_int_equal(verify(t, COMM, k, &ch, T0), 0);
 	assert_int_equal(verify(t, COMM, k, &ch, T0 + YEAR_MS - 1), 0);
-	assert_int_equal(verify(t, COMM, k, &ch, T0 - 1), CERT_ENOTYET);
-	assert_int_equal(verify(t, COMM, k, &ch, T0 + YEAR_MS),
+	assert_int_equal(verify(t, COMM, k, &ch, T0 - 1), 0);
+	assert_int_equal(verify(t, COMM, k, &ch, T0 - CERT_SKEW_MS), 0);
+	assert_int_equal(verify(t, COMM, k, &ch, T0 - CERT_SKEW_MS - 1),
+	    CERT_ENOTYET);
+	assert_int_equal(verify(t, COMM, k, &ch, T0 + YEAR_MS), 0);
+	assert_int_equal(verify(t, COMM, k, &ch,
+	    T0 + YEAR_MS + CERT_SKEW_MS - 1), 0);
+	assert_int_equal(verify(t, COMM, k, &ch, T0 + YEAR_MS + CERT_SKEW_MS),
 	    CERT_EEXPIRED);
 
 	/* An expired leaf, and one not yet valid, inside good parents. */
@@ -646,8 +654,8 @@ test_window(void **state)
 	ch.l[0] = len;
 	assert_int_equal(verify(t, COMM, k, &ch, NOW), CERT_EEXPIRED);
 	free(buf);
-	buf = raw_cert(t->dist.kp, DIST, COMM, k, NOW + 1, T0 + YEAR_MS,
-	    &len, id);
+	buf = raw_cert(t->dist.kp, DIST, COMM, k, NOW + CERT_SKEW_MS + 1,
+	    T0 + YEAR_MS, &len, id);
 	ch.c[0] = buf;
 	ch.l[0] = len;
 	assert_int_equal(verify(t, COMM, k, &ch, NOW), CERT_ENOTYET);
@@ -660,9 +668,107 @@ test_window(void **state)
 	    NOW, &len, id);
 	ch.c[1] = buf;
 	ch.l[1] = len;
-	assert_int_equal(verify(t, COMM, k, &ch, NOW - 1), 0);
-	assert_int_equal(verify(t, COMM, k, &ch, NOW), CERT_EEXPIRED);
+	assert_int_equal(verify(t, COMM, k, &ch, NOW + CERT_SKEW_MS - 1), 0);
+	assert_int_equal(verify(t, COMM, k, &ch, NOW + CERT_SKEW_MS),
+	    CERT_EEXPIRED);
 	free(buf);
+}
+
+/* The bounds with the skew tolerated, at the edges of uint64_t too. */
+static void
+test_window_bounds(void **state)
+{
+	(void)state;
+	assert_int_equal(cert_window(T0, T0 + DAY_MS, T0 - CERT_SKEW_MS), 0);
+	assert_int_equal(cert_window(T0, T0 + DAY_MS, T0 - CERT_SKEW_MS - 1),
+	    CERT_ENOTYET);
+	assert_int_equal(cert_window(T0, T0 + DAY_MS,
+	    T0 + DAY_MS + CERT_SKEW_MS - 1), 0);
+	assert_int_equal(cert_window(T0, T0 + DAY_MS,
+	    T0 + DAY_MS + CERT_SKEW_MS), CERT_EEXPIRED);
+	/* A start within the skew of 0, an end that would overflow. */
+	assert_int_equal(cert_window(1, UINT64_MAX, 0), 0);
+	assert_int_equal(cert_window(0, UINT64_MAX, UINT64_MAX - 1), 0);
+	assert_int_equal(cert_window_end(T0), T0 + CERT_SKEW_MS);
+	assert_int_equal(cert_window_end(UINT64_MAX - 1), UINT64_MAX);
+	/* The issuer's margin is more than the 1 day of the issue. */
+	assert_true(CERT_BACKDATE_MS > DAY_MS);
+}
+
+/* Contains needle? (cmocka has no such assertion.) */
+static void
+assert_has(const char *hay, const char *needle)
+{
+	if (strstr(hay, needle) == NULL)
+		fail_msg("\"%s\" does not contain \"%s\"", hay, needle);
+}
+
+/* What an error about a window says: the bound, how far, the skew,
+ * that a clock may be wrong; and whose certificate, in a chain. */
+static void
+test_window_why(void **state)
+{
+	struct tree	*t = *state;
+	struct chain	 ch;
+	uint8_t		*buf, id[WIRE_ID_BYTES];
+	size_t		 len;
+	char		 why[256];
+	const uint8_t	*k = key_public(t->comm.kp);
+	const uint64_t	 hour = CERT_SKEW_MS;
+
+	cert_window_why(why, sizeof(why), CERT_ENOTYET, COMM, T0 + 3 * hour,
+	    T0 + DAY_MS, T0 - 5 * 60000);
+	assert_has(why, "certificate not yet valid: " COMM "'s starts in "
+	    "3h05m by our clock, 1h00m tolerated");
+	assert_has(why, "a clock may be wrong");
+	cert_window_why(why, sizeof(why), CERT_EEXPIRED, COMM, T0, T0 + DAY_MS,
+	    T0 + 3 * DAY_MS + 4 * hour);
+	assert_has(why, "certificate expired: " COMM "'s ended 2d04h ago by "
+	    "our clock, 1h00m tolerated");
+	assert_has(why, "our clock may be wrong");
+	/* Anything else is its plain message; so is a short buffer cut. */
+	cert_window_why(why, sizeof(why), CERT_EREVOKED, COMM, T0, T0 + 1, T0);
+	assert_string_equal(why, cert_strerror(CERT_EREVOKED));
+	cert_window_why(why, 12, CERT_EEXPIRED, COMM, T0, T0 + 1, T0 + DAY_MS);
+	assert_string_equal(why, "certificate");
+
+	/* In a chain: the district's certificate ended, 2 h past the skew. */
+	comm_chain(t, &ch);
+	buf = raw_cert(t->prov.kp, PROV, DIST, key_public(t->dist.kp), T0,
+	    NOW, &len, id);
+	ch.c[1] = buf;
+	ch.l[1] = len;
+	assert_int_equal(verify(t, COMM, k, &ch, NOW + 3 * hour),
+	    CERT_EEXPIRED);
+	cert_chain_why(why, sizeof(why), CERT_EEXPIRED, ch.c, ch.l, ch.n,
+	    NOW + 3 * hour);
+	assert_has(why, DIST "'s ended 3h00m ago");
+	/* Another code says only what it is. */
+	cert_chain_why(why, sizeof(why), CERT_ENAME, ch.c, ch.l, ch.n, NOW);
+	assert_string_equal(why, cert_strerror(CERT_ENAME));
+	free(buf);
+}
+
+/* Spans for people: two units, the last rounded. */
+static void
+test_span(void **state)
+{
+	char	b[24];
+
+	(void)state;
+	assert_string_equal(clock_span(b, sizeof(b), 0), "0s");
+	assert_string_equal(clock_span(b, sizeof(b), 45400), "45s");
+	assert_string_equal(clock_span(b, sizeof(b), 59600), "1m00s");
+	assert_string_equal(clock_span(b, sizeof(b), 750000), "12m30s");
+	assert_string_equal(clock_span(b, sizeof(b), 3599600), "1h00m");
+	assert_string_equal(clock_span(b, sizeof(b), 7500000), "2h05m");
+	assert_string_equal(clock_span(b, sizeof(b), 7199990), "2h00m");
+	assert_string_equal(clock_span(b, sizeof(b), 86399000), "1d00h");
+	assert_string_equal(clock_span(b, sizeof(b), 93600000), "1d02h");
+	assert_string_equal(clock_span(b, sizeof(b), 273600000), "3d04h");
+	/* No wrap to a small span, and room for the longest. */
+	assert_string_equal(clock_span(b, sizeof(b), UINT64_MAX),
+	    "213503982334d14h");
 }
 
 static void
@@ -1009,7 +1115,7 @@ test_revocation_by_ancestors(void **state)
 	    pch.c, pch.l, pch.n, NOW), CERT_ESUBJECT);
 	/* ... nor once its own chain has expired, nor is revoked. */
 	assert_int_equal(cert_revocation_check(&t->trust, &rev, &cert,
-	    dch.c, dch.l, dch.n, T0 + YEAR_MS), CERT_EEXPIRED);
+	    dch.c, dch.l, dch.n, T0 + YEAR_MS + CERT_SKEW_MS), CERT_EEXPIRED);
 	t->revoked_id = t->dist.id;
 	assert_int_equal(cert_revocation_check(&t->trust, &rev, &cert,
 	    dch.c, dch.l, dch.n, NOW), CERT_EREVOKED);
@@ -1206,6 +1312,9 @@ main(void)
 		T(test_name_constraint),
 		T(test_issuer_wrong_key),
 		T(test_window),
+		T(test_window_bounds),
+		T(test_window_why),
+		T(test_span),
 		T(test_revoked),
 		T(test_too_long),
 		T(test_decode_and_kind),

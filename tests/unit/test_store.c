@@ -777,6 +777,38 @@ test_submit_keys(void **state)
 }
 
 /*
+ * Transit: a record's birth by our clock, kept once (the first stays),
+ * read back after commit, and gone with the record when it is purged.
+ */
+static void
+test_transit(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_record	 r, other;
+	uint64_t		 born = 0;
+
+	open_store(f, NULL);
+	rec_random(f, &r, 100);
+	rec_random(f, &other, 100);
+	begin(f, 0);
+	assert_rc(store_put(f->txn, &r), 0);
+	assert_rc(store_transit_get(f->txn, r.id, &born), STORE_NOTFOUND);
+	assert_rc(store_transit_put(f->txn, r.id, 1700000000000), 0);
+	assert_rc(store_transit_put(f->txn, r.id, 5), 0);
+	commit(f);
+	begin(f, STORE_RDONLY);
+	assert_rc(store_transit_get(f->txn, r.id, &born), 0);
+	assert_int_equal(born, 1700000000000);
+	assert_rc(store_transit_get(f->txn, other.id, &born), STORE_NOTFOUND);
+	assert_rc(store_transit_put(f->txn, other.id, 1), EROFS);
+	store_txn_abort(&f->txn);
+	begin(f, 0);
+	assert_rc(store_purge(f->txn, r.id), 0);
+	assert_rc(store_transit_get(f->txn, r.id, &born), STORE_NOTFOUND);
+	commit(f);
+}
+
+/*
  * A peer value written before log epochs (format 1, 85 bytes) still
  * reads, with its epochs not known; the next put writes the new format.
  */
@@ -1403,6 +1435,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_custody, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cert_index, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_transit, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_submit_keys, setup,
 		    teardown),

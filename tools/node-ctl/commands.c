@@ -47,6 +47,22 @@ cmd_status(int argc, char **argv)
 	return 0;
 }
 
+/* A peer's CLOCK: "ok", or how far its clock is from ours, signed. */
+static void
+peer_clock(json_t *p, char *buf, size_t len)
+{
+	long long	off = num(p, "clock_offset_ms");
+	char		span[24];
+
+	if (!json_is_true(json_object_get(p, "clock_skewed"))) {
+		snprintf(buf, len, "ok");
+		return;
+	}
+	clock_span(span, sizeof(span), off < 0 ? -(uint64_t)off :
+	    (uint64_t)off);
+	snprintf(buf, len, "%c%s", off < 0 ? '-' : '+', span);
+}
+
 int
 cmd_peers(int argc, char **argv)
 {
@@ -58,11 +74,11 @@ cmd_peers(int argc, char **argv)
 	(void)argv;
 	if (!json_out) {
 		printf("%-28s %-3s %-9s %8s %8s %6s %8s %6s %7s %7s %4s %6s "
-		    "%7s  %s\n", "PEER", "DIR", "STATE", "SENT", "ACKED", "LAG",
-		    "RECEIVED", "LAG_IN", "IN", "OUT", "REJ", "IDLE_S",
-		    "RETRY_S", "LAST ERROR");
+		    "%7s %7s  %s\n", "PEER", "DIR", "STATE", "SENT", "ACKED",
+		    "LAG", "RECEIVED", "LAG_IN", "IN", "OUT", "REJ", "IDLE_S",
+		    "RETRY_S", "CLOCK", "LAST ERROR");
 		json_array_foreach(json_object_get(r, "peers"), i, p) {
-			char	idle[24] = "-", retry[24] = "-";
+			char	idle[24] = "-", retry[24] = "-", clk[32];
 
 			if (num(p, "last_rx_ms_ago") >= 0)
 				snprintf(idle, sizeof(idle), "%lld",
@@ -70,14 +86,16 @@ cmd_peers(int argc, char **argv)
 			if (num(p, "backoff_ms") > 0)
 				snprintf(retry, sizeof(retry), "%.1f",
 				    (double)num(p, "backoff_ms") / 1000);
+			peer_clock(p, clk, sizeof(clk));
 			printf("%-28s %-3s %-9s %8lld %8lld %6lld %8lld %6lld "
-			    "%7lld %7lld %4lld %6s %7s  ", str(p, "name")[0] ?
-			    str(p, "name") : "(unnamed)", str(p, "direction"),
+			    "%7lld %7lld %4lld %6s %7s %7s  ",
+			    str(p, "name")[0] ? str(p, "name") : "(unnamed)",
+			    str(p, "direction"),
 			    str(p, "state"), num(p, "sent"), num(p, "acked"),
 			    num(p, "lag_out"), num(p, "received"),
 			    num(p, "lag_in"), num(p, "records_in"),
 			    num(p, "records_out"), num(p, "rejected"), idle,
-			    retry);
+			    retry, clk);
 			print_safe(str(p, "error"), 0);
 			printf("\n");
 		}

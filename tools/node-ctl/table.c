@@ -136,7 +136,9 @@ static const char about_peers[] =
     "Each link: direction, state (up, connected, down), how far the\n"
     "peer has our log (SENT, ACKED, LAG) and we theirs (RECEIVED,\n"
     "LAG_IN), records in and out, refused records, seconds since it\n"
-    "was heard, seconds to the next reconnect, the last error.\n";
+    "was heard, seconds to the next reconnect, how far its clock is\n"
+    "from ours when more than a minute (CLOCK: +2h00m, -1d02h; else\n"
+    "ok), the last error.\n";
 
 static const char about_queue[] =
     "What each link still owes its peer, per priority lane (urgent,\n"
