@@ -74,6 +74,8 @@ check "the attachment is whole at the commune" \
 
 # --- At a leaf: a delivered letter and a replica rot ---------------------
 stop_node $C
+check "the commune's store checks clean" \
+    eval '"$B/node-store" check "$T/$C" >"$T/checkC"'
 rot="$(ls_ids $C mail 1) $(ls_ids $C doc 1)"
 check "a letter and a document of the commune rot" \
     eval '[ "$("$B/tests/store_flip" "$T/$C" $rot)" = 2 ]'
@@ -87,6 +89,12 @@ check "its replica equals the province's" \
 
 # --- Lost: a letter only the district ever held --------------------------
 stop_node $C
+check "the commune's store checks clean again" \
+    eval '"$B/node-store" check "$T/$C" >"$T/checkC"'
+stop_node $D
+check "so does the district's, repaired" \
+    eval '"$B/node-store" check "$T/$D" >"$T/checkD"'
+start_node $D
 echo "Thu noi bo" | ctl $D send --from vanthu@$D --subject "noi-bo" \
     chutich@$D >/dev/null
 sleep 1
