@@ -160,6 +160,14 @@ $(B)/tests/%: $(B)/obj/tests/helpers/%.o $(TEST_LIBS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# evil_peer is too large for one file: its repair modes are in
+# tests/helpers/evil/, linked before the libraries they use.
+EVIL_O	 = $(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/helpers/evil/*.c))
+$(B)/tests/evil_peer: $(B)/obj/tests/helpers/evil_peer.o $(EVIL_O) $(TEST_LIBS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 $(B)/bench/%: $(B)/obj/bench/%.o $(TEST_LIBS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"

@@ -1,11 +1,13 @@
 /*
  * evil_peer: a child node that speaks the link protocol and then
- * misbehaves, for tests/integration/auth.sh and hello_flood.sh.
+ * misbehaves, for tests/integration/auth.sh, hello_flood.sh and
+ * repair_abuse.sh.
  *
  *   evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] [-T ADDR] [-s SUBJECT]
  *       [-f CHAINFILE] [-V VERSION] [-M MIN] [-F FROM] [-n RCPTS]
  *       [-e EXPIRES] [-r RECORDS] [-b BATCH] [-q QUERIES] [-l LINGER]
- *       [-S STATEFILE] KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY MODE
+ *       [-S STATEFILE] [-w ID,...] [-R RECFILE] [-G GOFILE]
+ *       KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY MODE
  *
  * It connects a DEALER to ENDPOINT with CURVE (its own key from KEYFILE,
  * the server key the X25519 form of PARENTKEY, 64 hex digits), says Hello
@@ -58,6 +60,40 @@
  *   junk           JUNK_FRAMES frames of random bytes, then one good
  *                  record in (0,1]; wait for ack 1
  *
+ * The repair modes (proto/README.md, "Repair"; their code is in
+ * evil/repair.c) each end with one good record in a batch, as send mode
+ * sends it, and wait for its ack: the session still carries honest
+ * traffic. The parent takes a link's frames in order, so whatever it
+ * answers to what came before comes before that ack.
+ *
+ *   want           a Want of the -w ids (64 hex digits each, separated by
+ *                  commas, -w repeatable, at most 64); exit 0 only if a
+ *                  Found answered it before the ack. With -R RECFILE the
+ *                  records found are appended to it, one hex line each
+ *   want-bad       Wants the parent must refuse: of 65 ids, of an id of
+ *                  31 bytes, of one of 33, of none; exit 0 only if no
+ *                  Found answered any
+ *   found          a Found nobody asked for: a good record (subject
+ *                  SUBJECT-unasked), one whose signature does not verify
+ *                  (SUBJECT-badsig), FOUND_JUNK random ids in missing
+ *   forge          waits for a Want naming a record of -R RECFILE, then
+ *                  answers FORGE_FOUNDS times, FORGE_GAP_MS apart, with
+ *                  those records' bodies under a flipped signature and a
+ *                  record nobody asked for (SUBJECT-forged); prints how
+ *                  many Wants came meanwhile
+ *   missing        waits for a Want naming the first -w id (at most 62
+ *                  of them), then says every -w id is missing, more
+ *                  often than a neighbour counts: the first thrice in
+ *                  one Found, then all in MISSING_FOUNDS more Founds;
+ *                  then a second connection with the same key (the
+ *                  parent closes the first) says the last id is missing
+ *                  again. After its ack, waits for the next Want (the
+ *                  next round: the parent has counted this one); exit 0
+ *                  if it came
+ *   slow           a neighbour that holds good copies (-R RECFILE) but
+ *                  answers no Want until -G GOFILE exists; then it
+ *                  answers the next Want with the copies it names
+ *
  * Mail batches go in lane 1 (normal), pushed certificates in lane 0
  * (urgent), as a node would send them; acks are awaited in that lane.
  * Records are mail from vanthu@ORIGIN (or FROM, -F, in send mode) to
@@ -72,7 +108,9 @@
  *
  * Records the parent sends are printed ("evil_peer: got report failed
  * reason=R to=ADDR recipients=N msg=ID", or "got kind K"), and trace
- * answers are counted.
+ * answers are counted. So are its Wants ("got want ids=N"), and its
+ * Founds: "got found records=N missing=M", then "found record ID kind
+ * K" and "found missing ID" for each.
  * After the last expected ack it lingers -l LINGER milliseconds (default
  * 200) to see what the parent sends then.
  *
@@ -98,51 +136,15 @@
 #include "wire.h"
 #include "xmem.h"
 
+#include "evil/evil.h"
+
 #define MON_ENDPOINT	"inproc://evil-peer-monitor"
 #define HEARTBEAT_MS	1000
 #define LANE_CERT	0	/* urgent: where certificates travel */
 #define LANE_MAIL	1	/* normal: mail of normal priority */
 #define OVERSIZE	(WIRE_MAX_FRAME + 1024 * 1024)	/* < 16 MiB */
 #define JUNK_FRAMES	1000
-#define EVIL_MAX_IDS	4096	/* record ids remembered for traces */
 #define TRACE_QUIET_MS	3000	/* no more trace answers: stop waiting */
-
-struct evil {
-	void			*ctx, *sock, *mon;
-	key_pair_t		*kp;		/* the link identity */
-	key_pair_t		*signer;	/* signs the records */
-	const char		*name, *origin, *to, *subject;
-	const char		*from;		/* -F: the bad sender */
-	long			 n_to;		/* recipients of a mail */
-	long			 expires;	/* -e: ms from now */
-	int			 has_expires;
-	uint64_t		 trace_qid;	/* queries sent */
-	uint64_t		 traced;	/* answers seen */
-	uint8_t			 ids[EVIL_MAX_IDS][WIRE_ID_BYTES]; /* made */
-	size_t			 n_ids;
-	/* The session as a node keeps it (-S): our store id, the
-	 * parent's, how far we hold its log and it holds ours. */
-	const char		*state;
-	uint8_t			 store_id[WIRE_STORE_ID_BYTES];
-	uint8_t			 parent_store[WIRE_STORE_ID_BYTES];
-	int			 has_parent_store;
-	uint64_t		 rx_upto[WIRE_LANES];	/* its log, held */
-	uint64_t		 tx_from[WIRE_LANES];	/* ours, it holds */
-	uint32_t		 version, min_version;	/* in our Hello */
-	struct cert_chain	 chain;
-	uint64_t		 deadline_ms;
-	uint64_t		 origin_seq;
-	uint64_t		 acked[WIRE_LANES]; /* highest ack seen */
-	unsigned		 any_ack;	/* bit per lane */
-	int			 hello_seen;
-	uint64_t		 last_hb_ms;
-	unsigned		 hs_failed, hs_ok;
-	unsigned		 disconnected;	/* connections the parent ended */
-	int			 no_reconnect;	/* one connection, never again */
-	int			 rcvhwm;	/* 0: libzmq's default */
-	int			 asked;		/* the parent asked for a resync */
-	uint64_t		 ask_cp;	/* from its checkpoint in LANE_MAIL */
-};
 
 static void
 usage(void)
@@ -150,10 +152,13 @@ usage(void)
 	fprintf(stderr, "usage: evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] "
 	    "[-T ADDR] [-s SUBJECT] [-f CHAINFILE] [-V VERSION] [-M MIN]\n"
 	    "    [-F FROM] [-n RCPTS] [-e EXPIRES] [-r RECORDS] [-b BATCH] "
-	    "[-q QUERIES]\n    [-l LINGER] [-S STATEFILE] KEYFILE CHAINFILE "
-	    "NAME ENDPOINT PARENTKEY\n    hello|send|bad-from|tamper|garbage|"
-	    "replay|forged-origin|push|\n"
-	    "    hello-flood|new-store|supersede|rename|junk\n");
+	    "[-q QUERIES]\n    [-l LINGER] [-S STATEFILE] [-w ID,...] "
+	    "[-R FILE] [-G FILE]\n"
+	    "    KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY\n"
+	    "    hello|send|bad-from|tamper|garbage|replay|forged-origin|"
+	    "push|\n"
+	    "    hello-flood|new-store|supersede|rename|junk|\n"
+	    "    want|want-bad|found|forge|missing|slow\n");
 	exit(2);
 }
 
@@ -178,8 +183,8 @@ in_range(int opt, long v)
 	return 0;
 }
 
-static void __attribute__((noreturn))
-fail_setup(const char *what, const char *why)
+void
+evil_fail(const char *what, const char *why)
 {
 	fprintf(stderr, "evil_peer: %s: %s\n", what, why);
 	exit(2);
@@ -205,8 +210,8 @@ pack_frame(const Nodenet__Frame *f, size_t *len)
 	return buf;
 }
 
-static void
-send_frame(struct evil *e, const Nodenet__Frame *f)
+void
+evil_send_frame(struct evil *e, const Nodenet__Frame *f)
 {
 	size_t	 len;
 	uint8_t	*buf = pack_frame(f, &len);
@@ -276,7 +281,7 @@ send_ack(struct evil *e, unsigned lane, uint64_t seq, uint32_t credit)
 	a.lane = lane;
 	f.kind_case = NODENET__FRAME__KIND_ACK;
 	f.ack = &a;
-	send_frame(e, &f);
+	evil_send_frame(e, &f);
 }
 
 static void
@@ -288,7 +293,7 @@ send_heartbeat(struct evil *e)
 	hb.now_ms = clock_wall_ms();
 	f.kind_case = NODENET__FRAME__KIND_HEARTBEAT;
 	f.heartbeat = &hb;
-	send_frame(e, &f);
+	evil_send_frame(e, &f);
 }
 
 struct item {
@@ -416,8 +421,8 @@ make_mail_from(struct evil *e, const key_pair_t *kp, const char *origin,
 	return out;
 }
 
-static uint8_t *
-make_mail(struct evil *e, const key_pair_t *kp, const char *origin,
+uint8_t *
+evil_make_mail(struct evil *e, const key_pair_t *kp, const char *origin,
     const char *subject, size_t *len)
 {
 	return make_mail_from(e, kp, origin, NULL, subject, len);
@@ -505,7 +510,7 @@ state_load(struct evil *e)
 	    strlen(ours), NULL, &len, NULL) != 0 ||
 	    sodium_hex2bin(e->parent_store, sizeof(e->parent_store), theirs,
 	    strlen(theirs), NULL, &len, NULL) != 0)
-		fail_setup(e->state, "not a state file of evil_peer");
+		evil_fail(e->state, "not a state file of evil_peer");
 	e->has_parent_store = 1;
 	fclose(f);
 }
@@ -520,7 +525,7 @@ state_save(const struct evil *e)
 	if (e->state == NULL || !e->has_parent_store)
 		return;
 	if ((f = fopen(e->state, "w")) == NULL)
-		fail_setup(e->state, strerror(errno));
+		evil_fail(e->state, strerror(errno));
 	sodium_bin2hex(ours, sizeof(ours), e->store_id, sizeof(e->store_id));
 	sodium_bin2hex(theirs, sizeof(theirs), e->parent_store,
 	    sizeof(e->parent_store));
@@ -636,6 +641,12 @@ on_frame(struct evil *e, const uint8_t *buf, size_t len)
 	case NODENET__FRAME__KIND_TRACE_ANSWER:
 		e->traced++;
 		break;
+	case NODENET__FRAME__KIND_WANT:
+		evil_on_want(e, f->want);
+		break;
+	case NODENET__FRAME__KIND_FOUND:
+		evil_on_found(e, f->found);
+		break;
 	default:
 		break;
 	}
@@ -644,8 +655,8 @@ on_frame(struct evil *e, const uint8_t *buf, size_t len)
 }
 
 /* Handles what arrives for up to ms milliseconds (or until a frame). */
-static void
-pump(struct evil *e, long ms)
+void
+evil_pump(struct evil *e, long ms)
 {
 	zmq_pollitem_t	items[2] = {
 		{ e->sock, 0, ZMQ_POLLIN, 0 },
@@ -683,7 +694,7 @@ wait_hello(struct evil *e)
 {
 	while (!e->hello_seen && !(e->hs_failed > 0 && e->hs_ok == 0) &&
 	    clock_mono_ms() < e->deadline_ms)
-		pump(e, 100);
+		evil_pump(e, 100);
 	if (!e->hello_seen)
 		printf("evil_peer: no Hello from the parent (%u handshake(s) "
 		    "failed, %u succeeded)\n", e->hs_failed, e->hs_ok);
@@ -700,7 +711,7 @@ static int
 wait_ack(struct evil *e, unsigned lane, uint64_t seq)
 {
 	while (!acked(e, lane, seq) && clock_mono_ms() < e->deadline_ms)
-		pump(e, 100);
+		evil_pump(e, 100);
 	if (!acked(e, lane, seq)) {
 		printf("evil_peer: no ack for lane %u seq %" PRIu64 " in "
 		    "time\n", lane, seq);
@@ -710,17 +721,17 @@ wait_ack(struct evil *e, unsigned lane, uint64_t seq)
 }
 
 /* Lets the parent's frames settle (acks we might still owe). */
-static void
-linger_ms(struct evil *e, long ms)
+void
+evil_linger(struct evil *e, long ms)
 {
 	uint64_t	end = clock_mono_ms() + (uint64_t)ms;
 
 	while (clock_mono_ms() < end)
-		pump(e, 50);
+		evil_pump(e, 50);
 }
 
-static char *
-subj(const struct evil *e, const char *suffix)
+char *
+evil_subj(const struct evil *e, const char *suffix)
 {
 	return xasprintf("%s%s", e->subject, suffix);
 }
@@ -751,16 +762,17 @@ bad_then_good(struct evil *e, char *sb, uint8_t *bad, size_t blen,
 static int
 mode_tamper(struct evil *e)
 {
-	char		*sb = subj(e, "-bad");
+	char		*sb = evil_subj(e, "-bad");
 	size_t		 blen, glen;
-	uint8_t		*bad = make_mail(e, e->signer, e->origin, sb, &blen);
-	uint8_t		*good = make_mail(e, e->signer, e->origin, e->subject,
-			    &glen);
+	uint8_t		*bad = evil_make_mail(e, e->signer, e->origin, sb,
+			    &blen);
+	uint8_t		*good = evil_make_mail(e, e->signer, e->origin,
+			    e->subject, &glen);
 	uint8_t		*p;
 
 	/* Flip one bit of the text, inside the signed body. */
 	if ((p = memmem(bad, blen, "MARKER", 6)) == NULL)
-		fail_setup("tamper", "marker not found in the record");
+		evil_fail("tamper", "marker not found in the record");
 	p[0] ^= 0x01;
 	printf("evil_peer: flipped byte %zu of %zu\n", (size_t)(p - bad),
 	    blen);
@@ -776,7 +788,7 @@ send_undecodable(struct evil *e, const char *what, const uint8_t *buf,
 
 	if (wire_frame_unpack(buf, len, &f) == 0) {
 		nodenet__frame__free_unpacked(f, NULL);
-		fail_setup(what, "our own garbage decodes as a frame");
+		evil_fail(what, "our own garbage decodes as a frame");
 	}
 	printf("evil_peer: sending %s (%zu bytes)\n", what, len);
 	send_raw(e, buf, len, 0);
@@ -785,11 +797,12 @@ send_undecodable(struct evil *e, const char *what, const uint8_t *buf,
 static int
 mode_garbage(struct evil *e)
 {
-	char		*st = subj(e, "-truncated");
+	char		*st = evil_subj(e, "-truncated");
 	size_t		 glen, tlen, flen;
-	uint8_t		*good = make_mail(e, e->signer, e->origin, e->subject,
-			    &glen);
-	uint8_t		*trec = make_mail(e, e->signer, e->origin, st, &tlen);
+	uint8_t		*good = evil_make_mail(e, e->signer, e->origin,
+			    e->subject, &glen);
+	uint8_t		*trec = evil_make_mail(e, e->signer, e->origin, st,
+			    &tlen);
 	uint8_t		 rnd[256], *frame, *big;
 	struct item	 it;
 	int		 ok;
@@ -828,8 +841,8 @@ static int
 mode_replay(struct evil *e)
 {
 	size_t		 len;
-	uint8_t		*rec = make_mail(e, e->signer, e->origin, e->subject,
-			    &len);
+	uint8_t		*rec = evil_make_mail(e, e->signer, e->origin,
+			    e->subject, &len);
 	struct item	 it[2] = { { 1, rec, len }, { 0, NULL, 0 } };
 	int		 ok;
 
@@ -847,10 +860,11 @@ mode_replay(struct evil *e)
 static int
 mode_forged_origin(struct evil *e, const char *forged)
 {
-	char		*sb = subj(e, "-bad");
+	char		*sb = evil_subj(e, "-bad");
 	size_t		 flen, glen;
-	uint8_t		*bad = make_mail(e, e->kp, forged, sb, &flen);
-	uint8_t		*good = make_mail(e, e->kp, e->name, e->subject, &glen);
+	uint8_t		*bad = evil_make_mail(e, e->kp, forged, sb, &flen);
+	uint8_t		*good = evil_make_mail(e, e->kp, e->name, e->subject,
+			    &glen);
 	struct item	 it;
 	int		 ok;
 
@@ -877,13 +891,13 @@ send_trace(struct evil *e, const uint8_t *id)
 	q.ttl = WIRE_MAX_TRACE_HOPS;
 	f.kind_case = NODENET__FRAME__KIND_TRACE_QUERY;
 	f.trace_query = &q;
-	send_frame(e, &f);
+	evil_send_frame(e, &f);
 }
 
 /* -r records from -F FROM (if given) in batches of -b, then -q trace
  * queries for each. */
-static int
-mode_send(struct evil *e, long records, long batch, long queries)
+int
+evil_mode_send(struct evil *e, long records, long batch, long queries)
 {
 	struct item	*it = xcalloc((size_t)batch, sizeof(*it));
 	uint64_t	 seq = e->tx_from[LANE_MAIL], start;
@@ -913,7 +927,7 @@ mode_send(struct evil *e, long records, long batch, long queries)
 	for (long q = 0; q < queries; q++)
 		for (size_t i = 0; i < e->n_ids; i++) {
 			send_trace(e, e->ids[i]);
-			pump(e, 0);
+			evil_pump(e, 0);
 		}
 	/* Answers are best effort (a node may drop some under load):
 	 * wait until none came for TRACE_QUIET_MS. */
@@ -921,7 +935,7 @@ mode_send(struct evil *e, long records, long batch, long queries)
 	    e->traced < e->trace_qid &&
 	    clock_mono_ms() - quiet < TRACE_QUIET_MS &&
 	    clock_mono_ms() < e->deadline_ms;) {
-		pump(e, 100);
+		evil_pump(e, 100);
 		if (e->traced != seen) {
 			seen = e->traced;
 			quiet = clock_mono_ms();
@@ -936,12 +950,12 @@ mode_send(struct evil *e, long records, long batch, long queries)
 static int
 mode_bad_from(struct evil *e)
 {
-	char		*sb = subj(e, "-bad");
+	char		*sb = evil_subj(e, "-bad");
 	size_t		 blen, glen;
 	uint8_t		*bad = make_mail_from(e, e->signer, e->origin, e->from,
 			    sb, &blen);
-	uint8_t		*good = make_mail(e, e->signer, e->origin, e->subject,
-			    &glen);
+	uint8_t		*good = evil_make_mail(e, e->signer, e->origin,
+			    e->subject, &glen);
 
 	return bad_then_good(e, sb, bad, blen, good, glen);
 }
@@ -999,11 +1013,11 @@ resend(struct evil *e, const struct item *it, size_t from, size_t n)
 static int
 mode_new_store(struct evil *e)
 {
-	char		*s2 = subj(e, "-2");
+	char		*s2 = evil_subj(e, "-2");
 	size_t		 l1, l2;
-	uint8_t		*r1 = make_mail(e, e->signer, e->origin, e->subject,
-			    &l1);
-	uint8_t		*r2 = make_mail(e, e->signer, e->origin, s2, &l2);
+	uint8_t		*r1 = evil_make_mail(e, e->signer, e->origin,
+			    e->subject, &l1);
+	uint8_t		*r2 = evil_make_mail(e, e->signer, e->origin, s2, &l2);
 	struct item	 it[2] = { { 1, r1, l1 }, { 2, r2, l2 } };
 	unsigned	 answered = 0;
 	int		 ok;
@@ -1018,7 +1032,7 @@ mode_new_store(struct evil *e)
 		send_batch(e, LANE_MAIL, 0, 2, it, 2);
 		while (!acked(e, LANE_MAIL, 2) &&
 		    clock_mono_ms() < e->deadline_ms) {
-			pump(e, 100);
+			evil_pump(e, 100);
 			if (e->asked == 0)
 				continue;
 			/* As a node does: answer, resend from its checkpoint. */
@@ -1039,42 +1053,61 @@ mode_new_store(struct evil *e)
 static void	setup_socket(struct evil *, const char *, const uint8_t *);
 
 /* Waits until the parent ends e's connection. */
-static int
-wait_closed(struct evil *e, struct evil *also)
+int
+evil_wait_closed(struct evil *e, struct evil *also)
 {
 	while (e->disconnected == 0 && clock_mono_ms() < e->deadline_ms) {
-		pump(e, 50);
+		evil_pump(e, 50);
 		if (also != NULL)
-			pump(also, 0);
+			evil_pump(also, 0);
 	}
 	printf("evil_peer: the parent %s the connection\n", e->disconnected ?
 	    "closed" : "did not close");
 	return e->disconnected > 0;
 }
 
+/*
+ * A second connection with e's identity says Hello: 1 once the parent
+ * answered. e2 is set up either way; evil_session_close() it.
+ */
+int
+evil_session_again(struct evil *e, struct evil *e2, const char *endpoint,
+    const uint8_t *parent)
+{
+	*e2 = *e;	/* the same identity, borrowed */
+	e2->ctx = e2->sock = e2->mon = NULL;
+	e2->hello_seen = 0;
+	e2->hs_ok = e2->hs_failed = e2->disconnected = 0;
+	e2->any_ack = 0;
+	memset(e2->acked, 0, sizeof(e2->acked));
+	setup_socket(e2, endpoint, parent);
+	send_hello(e2, 0);
+	if (!wait_hello(e2))
+		return 0;
+	printf("evil_peer: a second connection is up\n");
+	return 1;
+}
+
+void
+evil_session_close(struct evil *e)
+{
+	zmq_socket_monitor(e->sock, NULL, 0);
+	zmq_close(e->mon);
+	zmq_close(e->sock);
+	zmq_ctx_term(e->ctx);
+}
+
 static int
 mode_supersede(struct evil *e, const char *endpoint, const uint8_t *parent)
 {
-	struct evil	e2 = *e;	/* the same identity, borrowed */
+	struct evil	e2;
 	int		ok = 0;
 
-	e2.ctx = e2.sock = e2.mon = NULL;
-	e2.hello_seen = 0;
-	e2.hs_ok = e2.hs_failed = e2.disconnected = 0;
-	e2.any_ack = 0;
-	memset(e2.acked, 0, sizeof(e2.acked));
-	setup_socket(&e2, endpoint, parent);
-	send_hello(&e2, 0);
-	if (wait_hello(&e2)) {
-		printf("evil_peer: a second connection is up\n");
-		if (wait_closed(e, &e2))
-			ok = mode_send(&e2, 1, 1, 0);
-	}
+	if (evil_session_again(e, &e2, endpoint, parent) &&
+	    evil_wait_closed(e, &e2))
+		ok = evil_mode_send(&e2, 1, 1, 0);
 	e->origin_seq = e2.origin_seq;
-	zmq_socket_monitor(e2.sock, NULL, 0);
-	zmq_close(e2.mon);
-	zmq_close(e2.sock);
-	zmq_ctx_term(e2.ctx);
+	evil_session_close(&e2);
 	return ok;
 }
 
@@ -1089,7 +1122,7 @@ mode_rename(struct evil *e)
 	send_raw(e, buf, len, 0);
 	free(buf);
 	free(other);
-	return wait_closed(e, NULL);
+	return evil_wait_closed(e, NULL);
 }
 
 static int
@@ -1103,7 +1136,7 @@ mode_junk(struct evil *e)
 		rnd[0] = 0x0f;		/* field 1, wire type 7: none */
 		send_raw(e, rnd, sizeof(rnd), 0);
 	}
-	return mode_send(e, 1, 1, 0);
+	return evil_mode_send(e, 1, 1, 0);
 }
 
 static void
@@ -1114,13 +1147,13 @@ setup_socket(struct evil *e, const char *endpoint, const uint8_t *parent)
 	int64_t	max = -1;
 
 	if (key_curve_public(parent, server) != 0)
-		fail_setup("PARENTKEY", "no CURVE form");
+		evil_fail("PARENTKEY", "no CURVE form");
 	if (key_curve_public(key_public(e->kp), pk) != 0)
-		fail_setup("KEYFILE", "no CURVE form");
+		evil_fail("KEYFILE", "no CURVE form");
 	key_curve_secret(e->kp, sk);
 	if ((e->ctx = zmq_ctx_new()) == NULL ||
 	    (e->sock = zmq_socket(e->ctx, ZMQ_DEALER)) == NULL)
-		fail_setup("zmq", zmq_strerror(errno));
+		evil_fail("zmq", zmq_strerror(errno));
 	zmq_setsockopt(e->sock, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(e->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max));
 	zmq_setsockopt(e->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
@@ -1132,7 +1165,7 @@ setup_socket(struct evil *e, const char *endpoint, const uint8_t *parent)
 	if (zmq_setsockopt(e->sock, ZMQ_CURVE_SERVERKEY, server, 32) != 0 ||
 	    zmq_setsockopt(e->sock, ZMQ_CURVE_PUBLICKEY, pk, 32) != 0 ||
 	    zmq_setsockopt(e->sock, ZMQ_CURVE_SECRETKEY, sk, 32) != 0)
-		fail_setup("CURVE keys", zmq_strerror(errno));
+		evil_fail("CURVE keys", zmq_strerror(errno));
 	sodium_memzero(sk, sizeof(sk));
 	if (zmq_socket_monitor(e->sock, MON_ENDPOINT,
 	    ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
@@ -1141,10 +1174,10 @@ setup_socket(struct evil *e, const char *endpoint, const uint8_t *parent)
 	    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED) != 0 ||
 	    (e->mon = zmq_socket(e->ctx, ZMQ_PAIR)) == NULL ||
 	    zmq_connect(e->mon, MON_ENDPOINT) != 0)
-		fail_setup("monitor", zmq_strerror(errno));
+		evil_fail("monitor", zmq_strerror(errno));
 	zmq_setsockopt(e->mon, ZMQ_LINGER, &linger, sizeof(linger));
 	if (zmq_connect(e->sock, endpoint) != 0)
-		fail_setup(endpoint, zmq_strerror(errno));
+		evil_fail(endpoint, zmq_strerror(errno));
 }
 
 int
@@ -1166,8 +1199,8 @@ main(int argc, char **argv)
 	e.origin_seq = 1;
 	e.version = WIRE_PROTOCOL_VERSION;
 	e.min_version = WIRE_PROTOCOL_MIN;
-	while ((ch = getopt(argc, argv, "t:o:k:T:s:f:V:M:F:n:e:r:b:q:l:S:"))
-	    != -1) {
+	while ((ch = getopt(argc, argv,
+	    "t:o:k:T:s:f:V:M:F:n:e:r:b:q:l:S:w:R:G:")) != -1) {
 		switch (ch) {
 		case 't':
 			timeout_s = strtol(optarg, NULL, 10);
@@ -1194,6 +1227,16 @@ main(int argc, char **argv)
 			break;
 		case 'S':
 			e.state = optarg;
+			break;
+		case 'w':
+			if (evil_want_add(&e, optarg) != 0)
+				usage();
+			break;
+		case 'R':
+			e.recfile = optarg;
+			break;
+		case 'G':
+			e.gofile = optarg;
 			break;
 		case 'n':
 		case 'e':
@@ -1242,31 +1285,37 @@ main(int argc, char **argv)
 		e.subject = mode;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (sodium_init() == -1)
-		fail_setup("libsodium", "cannot initialise");
+		evil_fail("libsodium", "cannot initialise");
 	if ((rc = key_load(&e.kp, argv[optind])) != 0)
-		fail_setup(argv[optind], key_strerror(rc));
+		evil_fail(argv[optind], key_strerror(rc));
 	if (signkey == NULL)
 		e.signer = e.kp;
 	else if ((rc = key_load(&e.signer, signkey)) != 0)
-		fail_setup(signkey, key_strerror(rc));
+		evil_fail(signkey, key_strerror(rc));
 	if ((rc = cert_chain_load(argv[optind + 1], &e.chain)) != 0)
-		fail_setup(argv[optind + 1], cert_strerror(rc));
+		evil_fail(argv[optind + 1], cert_strerror(rc));
 	if (key_parse_hex(argv[optind + 4], parent) != 0)
-		fail_setup("PARENTKEY", "not 64 hex digits");
+		evil_fail("PARENTKEY", "not 64 hex digits");
 	if (strcmp(mode, "forged-origin") == 0) {
 		if (e.origin == NULL || strcmp(e.origin, e.name) == 0)
-			fail_setup("forged-origin", "give -o ANOTHER_NAME");
+			evil_fail("forged-origin", "give -o ANOTHER_NAME");
 	} else if (e.origin == NULL)
 		e.origin = e.name;
 	if (strcmp(mode, "push") == 0) {
 		if (pushfile == NULL)
-			fail_setup("push", "give -f CHAINFILE");
+			evil_fail("push", "give -f CHAINFILE");
 		if ((rc = cert_chain_load(pushfile, &push)) != 0 ||
 		    push.n == 0)
-			fail_setup(pushfile, rc ? cert_strerror(rc) : "empty");
+			evil_fail(pushfile, rc ? cert_strerror(rc) : "empty");
 	} else if (strcmp(mode, "bad-from") == 0) {
 		if (e.from == NULL)
-			fail_setup("bad-from", "give -F FROM");
+			evil_fail("bad-from", "give -F FROM");
+	} else if (strcmp(mode, "want") == 0 || strcmp(mode, "missing") == 0) {
+		if (e.n_want == 0)
+			evil_fail(mode, "give -w ID");
+	} else if (strcmp(mode, "forge") == 0 || strcmp(mode, "slow") == 0) {
+		if (e.recfile == NULL || (*mode == 's' && e.gofile == NULL))
+			evil_fail(mode, "give -R FILE (slow: and -G FILE)");
 	} else if (strcmp(mode, "hello") != 0 && strcmp(mode, "send") != 0 &&
 	    strcmp(mode, "tamper") != 0 && strcmp(mode, "garbage") != 0 &&
 	    strcmp(mode, "replay") != 0 &&
@@ -1274,14 +1323,15 @@ main(int argc, char **argv)
 	    strcmp(mode, "hello-flood") != 0 &&
 	    strcmp(mode, "new-store") != 0 &&
 	    strcmp(mode, "supersede") != 0 && strcmp(mode, "rename") != 0 &&
-	    strcmp(mode, "junk") != 0)
+	    strcmp(mode, "junk") != 0 && strcmp(mode, "want-bad") != 0 &&
+	    strcmp(mode, "found") != 0)
 		usage();
 	/* Read nothing: hold little of what the parent sends. */
 	if (strcmp(mode, "hello-flood") == 0)
 		e.rcvhwm = 1;
 	/* One connection each: its end is what these modes watch for. */
 	e.no_reconnect = strcmp(mode, "supersede") == 0 ||
-	    strcmp(mode, "rename") == 0;
+	    strcmp(mode, "rename") == 0 || strcmp(mode, "missing") == 0;
 	randombytes_buf(e.store_id, sizeof(e.store_id));
 
 	state_load(&e);
@@ -1289,11 +1339,11 @@ main(int argc, char **argv)
 	e.deadline_ms = clock_mono_ms() + (uint64_t)timeout_s * 1000;
 	if (strcmp(mode, "garbage") == 0) {
 		/* A batch before any Hello: refused, never stored. */
-		char		*se = subj(&e, "-early");
+		char		*se = evil_subj(&e, "-early");
 		struct item	 it;
 		size_t		 len;
-		uint8_t		*rec = make_mail(&e, e.signer, e.origin, se,
-				    &len);
+		uint8_t		*rec = evil_make_mail(&e, e.signer, e.origin,
+				    se, &len);
 
 		it = (struct item){ 1, rec, len };
 		early = batch_frame(LANE_MAIL, 0, 1, &it, 1, &elen);
@@ -1307,7 +1357,7 @@ main(int argc, char **argv)
 		if (strcmp(mode, "hello") == 0)
 			ok = 1;
 		else if (strcmp(mode, "send") == 0)
-			ok = mode_send(&e, records, batch, queries);
+			ok = evil_mode_send(&e, records, batch, queries);
 		else if (strcmp(mode, "bad-from") == 0)
 			ok = mode_bad_from(&e);
 		else if (strcmp(mode, "tamper") == 0)
@@ -1328,19 +1378,31 @@ main(int argc, char **argv)
 			ok = mode_rename(&e);
 		else if (strcmp(mode, "junk") == 0)
 			ok = mode_junk(&e);
+		else if (strcmp(mode, "want") == 0)
+			ok = evil_mode_want(&e);
+		else if (strcmp(mode, "want-bad") == 0)
+			ok = evil_mode_want_bad(&e);
+		else if (strcmp(mode, "found") == 0)
+			ok = evil_mode_found(&e);
+		else if (strcmp(mode, "forge") == 0)
+			ok = evil_mode_forge(&e);
+		else if (strcmp(mode, "missing") == 0)
+			ok = evil_mode_missing(&e, argv[optind + 3], parent);
+		else if (strcmp(mode, "slow") == 0)
+			ok = evil_mode_slow(&e);
 		else
 			ok = mode_push(&e, &push);
+		/* Not on a connection the parent closed for good: a send
+		 * there would wait for a peer forever. */
 		if (ok && strcmp(mode, "hello-flood") != 0 &&
-		    strcmp(mode, "rename") != 0)
-			linger_ms(&e, linger);
+		    strcmp(mode, "rename") != 0 &&
+		    !(e.no_reconnect && e.disconnected > 0))
+			evil_linger(&e, linger);
 	}
 	printf("evil_peer: %s: %s\n", mode, ok ? "ok" : "FAILED");
 	state_save(&e);
 	free(early);
-	zmq_socket_monitor(e.sock, NULL, 0);
-	zmq_close(e.mon);
-	zmq_close(e.sock);
-	zmq_ctx_term(e.ctx);
+	evil_session_close(&e);
 	cert_chain_free(&e.chain);
 	cert_chain_free(&push);
 	if (e.signer != e.kp)

@@ -1,0 +1,102 @@
+/*
+ * evil: what the parts of evil_peer share (tests/helpers/evil_peer.c:
+ * the link, its frames, most modes and main; evil/repair.c: the repair
+ * modes). A struct evil is one connection to the parent, as one child;
+ * the modes are documented at the top of evil_peer.c.
+ */
+#ifndef EVIL_H
+#define EVIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cert.h"
+#include "key.h"
+#include "wire.h"
+
+#define EVIL_MAX_IDS	4096	/* record ids remembered for traces */
+
+struct evil {
+	void			*ctx, *sock, *mon;
+	key_pair_t		*kp;		/* the link identity */
+	key_pair_t		*signer;	/* signs the records */
+	const char		*name, *origin, *to, *subject;
+	const char		*from;		/* -F: the bad sender */
+	long			 n_to;		/* recipients of a mail */
+	long			 expires;	/* -e: ms from now */
+	int			 has_expires;
+	uint64_t		 trace_qid;	/* queries sent */
+	uint64_t		 traced;	/* answers seen */
+	uint8_t			 ids[EVIL_MAX_IDS][WIRE_ID_BYTES]; /* made */
+	size_t			 n_ids;
+	/* The session as a node keeps it (-S): our store id, the
+	 * parent's, how far we hold its log and it holds ours. */
+	const char		*state;
+	uint8_t			 store_id[WIRE_STORE_ID_BYTES];
+	uint8_t			 parent_store[WIRE_STORE_ID_BYTES];
+	int			 has_parent_store;
+	uint64_t		 rx_upto[WIRE_LANES];	/* its log, held */
+	uint64_t		 tx_from[WIRE_LANES];	/* ours, it holds */
+	uint32_t		 version, min_version;	/* in our Hello */
+	struct cert_chain	 chain;
+	uint64_t		 deadline_ms;
+	uint64_t		 origin_seq;
+	uint64_t		 acked[WIRE_LANES]; /* highest ack seen */
+	unsigned		 any_ack;	/* bit per lane */
+	int			 hello_seen;
+	uint64_t		 last_hb_ms;
+	unsigned		 hs_failed, hs_ok;
+	unsigned		 disconnected;	/* connections it ended */
+	int			 no_reconnect;	/* one connection only */
+	int			 rcvhwm;	/* 0: libzmq's default */
+	int			 asked;		/* it asked for a resync */
+	uint64_t		 ask_cp;	/* from its mail lane checkpoint */
+	/* Repair: the ids of -w, the parent's Wants and Founds seen. */
+	uint8_t			 want[WIRE_MAX_WANT][WIRE_ID_BYTES];
+	size_t			 n_want;
+	const char		*recfile;	/* -R: records, hex lines */
+	const char		*gofile;	/* -G: slow waits for it */
+	uint64_t		 wants_in, founds_in;
+	uint8_t			 asked_ids[WIRE_MAX_WANT][WIRE_ID_BYTES];
+	size_t			 n_asked;	/* in the last Want */
+};
+
+/* A usage or setup error: says what and why, exits 2. */
+void	evil_fail(const char *what, const char *why)
+	    __attribute__((noreturn));
+void	evil_send_frame(struct evil *e, const Nodenet__Frame *f);
+/* Handles what arrives for up to ms milliseconds (or until a frame). */
+void	evil_pump(struct evil *e, long ms);
+/* Handles what arrives for ms milliseconds. */
+void	evil_linger(struct evil *e, long ms);
+/* SUBJECT (-s) then suffix: a new string. */
+char	*evil_subj(const struct evil *e, const char *suffix);
+/* A mail signed by kp, of origin, subject: a new SignedRecord of *len. */
+uint8_t	*evil_make_mail(struct evil *e, const key_pair_t *kp,
+	    const char *origin, const char *subject, size_t *len);
+/* send mode: 1 if the last record was acked in time. */
+int	evil_mode_send(struct evil *e, long records, long batch,
+	    long queries);
+/* Waits until the parent ends e's connection (pumping also too). */
+int	evil_wait_closed(struct evil *e, struct evil *also);
+/*
+ * A second connection with e's identity says Hello: 1 once the parent
+ * answered. e2 is set up either way; evil_session_close() it.
+ */
+int	evil_session_again(struct evil *e, struct evil *e2,
+	    const char *endpoint, const uint8_t *parent);
+void	evil_session_close(struct evil *e);
+
+/* evil/repair.c: -w (0, or -1 if not ids), the frames, the modes. */
+int	evil_want_add(struct evil *e, const char *arg);
+void	evil_on_want(struct evil *e, const Nodenet__Want *w);
+void	evil_on_found(struct evil *e, const Nodenet__Found *f);
+int	evil_mode_want(struct evil *e);
+int	evil_mode_want_bad(struct evil *e);
+int	evil_mode_found(struct evil *e);
+int	evil_mode_forge(struct evil *e);
+int	evil_mode_missing(struct evil *e, const char *endpoint,
+	    const uint8_t *parent);
+int	evil_mode_slow(struct evil *e);
+
+#endif
