@@ -134,7 +134,6 @@ struct peer {
 	uint64_t	 pr_records_in, pr_records_out, pr_rejected;
 	uint64_t	 pr_bytes_in, pr_bytes_out;	/* frames, this session */
 	uint64_t	 pr_their_head;		/* its log head (heartbeats) */
-	uint64_t	 pr_repair_round;	/* it answered that Want round */
 	int64_t		 pr_clock_offset_ms;	/* its clock - ours (skew.c) */
 	int		 pr_clock_skewed;	/* past SKEW_MS: said so */
 	struct log_limit pr_loglim;

@@ -5,7 +5,9 @@
  * was lost. Every REPAIR_ROUND_MS while something is sought (and at once
  * when something new is, or a neighbour links), a round
  *  - calls lost what every neighbour asked in the last round said it has
- *    no copy of, once sought for repair_wait_ms;
+ *    no copy of, once sought for repair_wait_ms (a neighbour is counted
+ *    by name, once a round: neither a second Found, nor an id listed
+ *    twice, nor a new session of the same neighbour says it again);
  *  - reads the next REPAIR_ASK sought ids from the store, and the counts;
  *  - asks every neighbour linked at version 2 or later for them.
  * A copy that comes back (in a Found, or in any batch) goes through the
@@ -37,13 +39,19 @@ struct sought {
 	unsigned	asked, missing;	/* neighbours */
 };
 
+/* A neighbour asked in the round, by name: its sessions come and go. */
+struct neighbour {
+	char		*name;
+	int		 answered;	/* its Found was counted */
+};
+
 struct repair_state {
 	struct sought	 ask[REPAIR_ASK];
 	size_t		 n_ask;
-	uint64_t	 round;		/* the round now, from 1 */
+	struct neighbour *who;		/* the neighbours asked */
+	size_t		 linked;	/* how many: who[0 .. linked) */
 	uint64_t	 next_ms;	/* the next round (clock_mono_ms) */
 	int		 due;		/* a round at the next turn's end */
-	size_t		 linked;	/* neighbours asked last round */
 	uint8_t		 after[WIRE_ID_BYTES];	/* the last id asked */
 	uint64_t	 wanted, lost;	/* counted in the last round */
 };
@@ -61,9 +69,21 @@ repair_init(struct node *n)
 	n->n_repair->due = 1;
 }
 
+static void
+who_clear(struct repair_state *r)
+{
+	for (size_t i = 0; i < r->linked; i++)
+		free(r->who[i].name);
+	free(r->who);
+	r->who = NULL;
+	r->linked = 0;
+}
+
 void
 repair_shutdown(struct node *n)
 {
+	if (n->n_repair != NULL)
+		who_clear(n->n_repair);
 	free(n->n_repair);
 	n->n_repair = NULL;
 }
@@ -92,14 +112,24 @@ repair_damaged(struct node *n, store_txn_t *txn, const uint8_t *id,
 	return 0;
 }
 
-/* The entry of id in the round, or NULL. */
-static struct sought *
-asked_for(struct repair_state *r, const uint8_t *id)
+/* The neighbour called name if it was asked in the round, or NULL. */
+static struct neighbour *
+asked_in_round(struct repair_state *r, const char *name)
 {
-	for (size_t i = 0; i < r->n_ask; i++)
-		if (memcmp(r->ask[i].id, id, WIRE_ID_BYTES) == 0)
-			return &r->ask[i];
+	for (size_t i = 0; name != NULL && i < r->linked; i++)
+		if (strcmp(r->who[i].name, name) == 0)
+			return &r->who[i];
 	return NULL;
+}
+
+/* Does f say id is missing? (However many times: it counts once.) */
+static int
+listed(const Nodenet__Found *f, const uint8_t *id)
+{
+	for (size_t i = 0; i < f->n_missing; i++)
+		if (memcmp(f->missing[i].data, id, WIRE_ID_BYTES) == 0)
+			return 1;
+	return 0;
 }
 
 /* Every neighbour asked last round has no copy, and it has been long
@@ -175,7 +205,6 @@ ask(struct node *n)
 	Nodenet__Frame		 f = NODENET__FRAME__INIT;
 	Nodenet__Want		 w = NODENET__WANT__INIT;
 	ProtobufCBinaryData	 ids[REPAIR_ASK];
-	unsigned		 asked = 0;
 
 	for (size_t i = 0; i < r->n_ask; i++) {
 		ids[i].data = r->ask[i].id;
@@ -185,15 +214,17 @@ ask(struct node *n)
 	w.n_ids = r->n_ask;
 	f.kind_case = NODENET__FRAME__KIND_WANT;
 	f.want = &w;
+	who_clear(r);
+	r->who = xcalloc(n->n_npeers + 1, sizeof(*r->who));
 	for (size_t i = 0; i < n->n_npeers; i++)
 		if (session_repairs(n->n_peers[i]) &&
 		    peer_send(n, n->n_peers[i], &f) == 0)
-			asked++;
+			r->who[r->linked++].name =
+			    xstrdup(n->n_peers[i]->pr_name);
 	for (size_t i = 0; i < r->n_ask; i++) {
-		r->ask[i].asked = asked;
+		r->ask[i].asked = (unsigned)r->linked;
 		r->ask[i].missing = 0;
 	}
-	r->linked = asked;
 }
 
 static size_t
@@ -223,7 +254,6 @@ repair_turn(struct node *n)
 		return;		/* the store refuses writes: later */
 	settle(n, txn);
 	gather(r, txn);
-	r->round++;
 	r->due = 0;
 	r->next_ms = now + REPAIR_ROUND_MS;
 	if (r->n_ask > 0)
@@ -284,7 +314,7 @@ repair_found(struct node *n, struct peer *p, const Nodenet__Found *f)
 	struct repair_state	*r = n->n_repair;
 	struct wire_record	 wr;
 	struct store_damage	 d;
-	struct sought		*s;
+	struct neighbour	*a;
 	store_txn_t		*txn;
 	char			 why[160];
 
@@ -307,14 +337,17 @@ repair_found(struct node *n, struct peer *p, const Nodenet__Found *f)
 	}
 	if (f->n_records > 0)
 		r->due = 1;	/* count again */
-	/* One answer a neighbour a round: it cannot say "missing" twice. */
-	if (p->pr_repair_round == r->round)
+	/* One answer a neighbour a round: it cannot say "missing" twice,
+	 * not from a new session either; one not asked says nothing. */
+	if ((a = asked_in_round(r, p->pr_name)) == NULL || a->answered)
 		return;
-	p->pr_repair_round = r->round;
-	for (size_t i = 0; i < f->n_missing; i++)
-		if ((s = asked_for(r, f->missing[i].data)) != NULL &&
-		    s->missing < s->asked)
+	a->answered = 1;
+	for (size_t i = 0; i < r->n_ask; i++) {
+		struct sought	*s = &r->ask[i];
+
+		if (s->missing < s->asked && listed(f, s->id))
 			s->missing++;
+	}
 }
 
 uint64_t
