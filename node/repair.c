@@ -308,35 +308,50 @@ repair_want(struct node *n, struct peer *p, const Nodenet__Want *w)
 		free(recs[i].data);
 }
 
-void
-repair_found(struct node *n, struct peer *p, const Nodenet__Found *f)
+/*
+ * Takes in the records of f that are sought here (a Found brings nothing
+ * else in): how many, or -1 if the store failed.
+ */
+static int
+take_sought(struct node *n, struct peer *p, store_txn_t *txn,
+    const Nodenet__Found *f)
 {
-	struct repair_state	*r = n->n_repair;
 	struct wire_record	 wr;
 	struct store_damage	 d;
-	struct neighbour	*a;
-	store_txn_t		*txn;
 	char			 why[160];
+	int			 taken = 0, rc;
 
-	if (p->pr_version < REPAIR_VERSION || (txn = node_txn(n)) == NULL)
-		return;
 	for (size_t i = 0; i < f->n_records; i++) {
 		if (wire_record_open(f->records[i].data, f->records[i].len,
 		    &wr) != 0) {
 			n->n_cnt.records_bad++;
 			continue;
 		}
-		/* Only what is sought: a Found brings nothing else in. */
-		if (store_damage_get(txn, wr.id, &d) == 0 &&
-		    record_take(n, txn, &wr, p->pr_name, 0, why,
-		    sizeof(why)) < 0) {
-			wire_record_clear(&wr);
-			return;		/* the store failed */
-		}
+		rc = store_damage_get(txn, wr.id, &d) != 0 ? 1 :
+		    record_take(n, txn, &wr, p->pr_name, 0, why, sizeof(why));
 		wire_record_clear(&wr);
+		if (rc < 0)
+			return -1;
+		taken += rc == 0;
 	}
-	if (f->n_records > 0)
-		r->due = 1;	/* count again */
+	return taken;
+}
+
+void
+repair_found(struct node *n, struct peer *p, const Nodenet__Found *f)
+{
+	struct repair_state	*r = n->n_repair;
+	struct neighbour	*a;
+	store_txn_t		*txn;
+	int			 taken;
+
+	if (p->pr_version < REPAIR_VERSION || (txn = node_txn(n)) == NULL ||
+	    (taken = take_sought(n, p, txn, f)) < 0)
+		return;
+	/* Count again now that copies came; not for a Found that repaired
+	 * nothing, or each one would make us ask every neighbour again. */
+	if (taken > 0)
+		r->due = 1;
 	/* One answer a neighbour a round: it cannot say "missing" twice,
 	 * not from a new session either; one not asked says nothing. */
 	if ((a = asked_in_round(r, p->pr_name)) == NULL || a->answered)
