@@ -12,6 +12,7 @@
 #include "store_int.h"
 
 #define CUST_KEY	(STORE_ID_BYTES + 8 + 4)
+#define CUSTODY_LAST	STORE_CUSTODY_REPAIRED	/* the newest kind of event */
 
 static void
 be32_put(uint8_t *p, uint32_t v)
@@ -36,7 +37,7 @@ store_custody_add(store_txn_t *t, const uint8_t id[STORE_ID_BYTES],
 	if (t->tx_read_only)
 		return EROFS;
 	if (n > STORE_MAX_PEER || ev->event < STORE_CUSTODY_SUBMITTED ||
-	    ev->event > STORE_CUSTODY_FAILED)
+	    ev->event > CUSTODY_LAST)
 		return STORE_INVAL;
 	memcpy(key, id, STORE_ID_BYTES);
 	store_be64_put(key + STORE_ID_BYTES, ev->time_ms);

@@ -268,7 +268,7 @@ test_custody_bad_args(void **state)
 	begin(f, 0);
 	ev.event = 0;
 	assert_rc(store_custody_add(f->txn, id, &ev), STORE_INVAL);
-	ev.event = STORE_CUSTODY_FAILED + 1;
+	ev.event = STORE_CUSTODY_REPAIRED + 1;
 	assert_rc(store_custody_add(f->txn, id, &ev), STORE_INVAL);
 	ev.event = STORE_CUSTODY_SENT;
 	memset(ev.peer, 'p', sizeof(ev.peer));		/* no NUL */
@@ -285,6 +285,10 @@ test_custody_bad_args(void **state)
 	ev.peer[0] = '\0';			/* no peer: allowed */
 	ev.event = STORE_CUSTODY_FAILED;
 	assert_rc(store_custody_add(f->txn, id, &ev), 0);
+	ev.event = STORE_CUSTODY_DAMAGED;	/* the repair's two */
+	assert_rc(store_custody_add(f->txn, id, &ev), 0);
+	ev.event = STORE_CUSTODY_REPAIRED;
+	assert_rc(store_custody_add(f->txn, id, &ev), 0);
 	commit(f);
 	begin(f, STORE_RDONLY);
 	assert_rc(store_custody_get(f->txn, id, 0, &got), 0);
@@ -293,6 +297,10 @@ test_custody_bad_args(void **state)
 	assert_rc(store_custody_get(f->txn, id, 1, &got), 0);
 	assert_string_equal(got.peer, "");
 	assert_int_equal(got.event, STORE_CUSTODY_FAILED);
+	assert_rc(store_custody_get(f->txn, id, 2, &got), 0);
+	assert_int_equal(got.event, STORE_CUSTODY_DAMAGED);
+	assert_rc(store_custody_get(f->txn, id, 3, &got), 0);
+	assert_int_equal(got.event, STORE_CUSTODY_REPAIRED);
 	store_txn_abort(&f->txn);
 }
 
