@@ -2,7 +2,8 @@
  * intake: batches in (repl.h). A batch is verified and taken in record
  * by record through the door (record.c), in slices of a loop turn; its
  * checkpoint is committed with its last record, and acked after that
- * commit.
+ * commit. A peer's records count in its figures once committed: a
+ * resend of what the store refused is not counted again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ refused(struct node *n, struct peer *p, uint64_t seq, const char *origin,
 	char	shown[ESC_SIZE(256)];
 
 	n->n_cnt.records_bad++;
-	p->pr_rejected++;
+	p->pr_txn_rejected++;
 	snprintf(p->pr_error, sizeof(p->pr_error), "record refused: %.236s",
 	    why);
 	if (peer_may_log(n, p))
@@ -110,7 +111,7 @@ take_one(struct node *n, store_txn_t *txn, size_t i)
 
 	n->n_cnt.records_in++;
 	n->n_txn_records++;
-	p->pr_records_in++;
+	p->pr_txn_in++;
 	if (rc != 0) {
 		snprintf(why, sizeof(why), "%s", wire_strerror(rc));
 		refused(n, p, seq, "-", why);
@@ -279,6 +280,11 @@ repl_after_commit(struct node *n, int committed)
 	for (size_t i = 0; i < n->n_npeers; i++) {
 		struct peer	*p = n->n_peers[i];
 
+		if (committed) {
+			p->pr_records_in += p->pr_txn_in;
+			p->pr_rejected += p->pr_txn_rejected;
+		}
+		p->pr_txn_in = p->pr_txn_rejected = 0;
 		if (!p->pr_ack_due)
 			continue;
 		if (!committed) {

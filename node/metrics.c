@@ -61,7 +61,8 @@ const struct metrics_counter metrics_counters[] = {
 	C(frames_in, "Link frames received."),
 	C(frames_out, "Link frames sent."),
 	C(frames_bad, "Link frames refused."),
-	C(records_in, "Records received."),
+	C(records_in, "Records received, each once its transaction "
+	    "commits."),
 	C(records_new, "Records stored for the first time."),
 	C(records_dup, "Records received already held."),
 	C(records_bad, "Records refused (signature, origin, bounds, "
@@ -73,6 +74,8 @@ const struct metrics_counter metrics_counters[] = {
 	    "neighbour's copy."),
 	C(records_lost, "Damaged records no neighbour linked had a copy "
 	    "of."),
+	C(records_unstored, "Records received whose transaction the store "
+	    "refused: their senders send them again."),
 	C(chunks_written, "Attachment chunks written here."),
 	C(chunks_reused, "Attachment chunks held already, not written "
 	    "again."),

@@ -33,6 +33,7 @@ struct counters {
 	/* Found damaged on disk, stored again from a neighbour's copy,
 	 * called lost (repair.h). */
 	uint64_t	records_damaged, records_repaired, records_lost;
+	uint64_t	records_unstored;	/* their commit refused */
 	uint64_t	chunks_written, chunks_reused;	/* attachments */
 	uint64_t	records_out;
 	uint64_t	auth_failed, hello_bad;
@@ -132,6 +133,9 @@ struct peer {
 	uint64_t	 pr_connected_ms;
 	char		 pr_error[256];		/* last error, for node-ctl */
 	uint64_t	 pr_records_in, pr_records_out, pr_rejected;
+	/* Of those two, what the write transaction took in: counted once
+	 * it commits (intake.c). */
+	uint64_t	 pr_txn_in, pr_txn_rejected;
 	uint64_t	 pr_bytes_in, pr_bytes_out;	/* frames, this session */
 	uint64_t	 pr_their_head;		/* its log head (heartbeats) */
 	uint64_t	 pr_repair_round;	/* it answered that Want round */
@@ -174,6 +178,7 @@ struct node {
 	uint64_t		 n_txn_ends, n_txn_failed_at;
 	int			 n_txn_broken;	/* a write in it failed: it
 						   can only be aborted */
+	struct counters		 n_cnt_txn;	/* n_cnt when n_txn began */
 	struct intake		*n_intake;	/* a batch taken in slices */
 	size_t			 n_pump_from;	/* the peer pumped next */
 	uint64_t		 n_pump_timer;	/* a turn to pump more */

@@ -1,5 +1,8 @@
 /*
  * turn: the node's write transaction and the loop turn's budget (turn.h).
+ * What a transaction did is counted in n_cnt as it goes, and taken back
+ * if the transaction is: a record the store could not keep is counted
+ * once it is kept, not each time it comes again.
  */
 
 #include "clock.h"
@@ -24,6 +27,7 @@ node_txn(struct node *n)
 	if ((rc = store_txn_begin(n->n_store, 0, &n->n_txn)) != 0)
 		log_warnx("store: begin: %s", store_strerror(rc));
 	n->n_txn_ms = clock_mono_ms();
+	n->n_cnt_txn = n->n_cnt;
 	return n->n_txn;
 }
 
@@ -38,6 +42,33 @@ node_refresh_head(struct node *n)
 			n->n_head = 0;
 		store_txn_abort(&txn);
 	}
+}
+
+/*
+ * The write transaction was given up: what it counted of records,
+ * repairs and deliveries did not happen (frames, sessions, commits and
+ * requests did), and the records it took in were not stored: their
+ * senders send them again.
+ */
+static void
+uncount(struct node *n)
+{
+	struct counters		*c = &n->n_cnt;
+	const struct counters	*then = &n->n_cnt_txn;
+
+	c->records_unstored += c->records_in - then->records_in;
+	c->records_in = then->records_in;
+	c->records_new = then->records_new;
+	c->records_dup = then->records_dup;
+	c->records_bad = then->records_bad;
+	c->records_refused = then->records_refused;
+	c->records_damaged = then->records_damaged;
+	c->records_repaired = then->records_repaired;
+	c->records_lost = then->records_lost;
+	c->chunks_written = then->chunks_written;
+	c->chunks_reused = then->chunks_reused;
+	c->delivered = then->delivered;
+	c->reports_sent = then->reports_sent;
 }
 
 /* The write transaction ended: whoever keeps what it read hears. */
@@ -62,6 +93,7 @@ node_commit(struct node *n)
 	n->n_txn_records = 0;
 	if ((rc = store_txn_commit(&n->n_txn)) != 0) {
 		n->n_cnt.commit_failed++;
+		uncount(n);
 		log_warnx("store: commit refused: %s", store_strerror(rc));
 	} else
 		n->n_cnt.commits++;
@@ -73,6 +105,8 @@ void
 node_abort(struct node *n)
 {
 	n->n_txn_records = 0;
+	if (n->n_txn != NULL)
+		uncount(n);
 	store_txn_abort(&n->n_txn);
 	ended(n, 0);
 }
