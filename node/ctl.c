@@ -35,6 +35,7 @@
 #include "trust.h"
 #include "turn.h"
 #include "view.h"
+#include "writes.h"
 #include "xmem.h"
 
 /* The marker a command returns when it answers later (ctl_answer()). */
@@ -961,6 +962,7 @@ send_to(struct node *n, const uint8_t *id, size_t id_len, json_t *reply)
 static void
 answer_group(struct node *n, struct held *h, size_t nh)
 {
+	char	why[120], err[200];
 	int	wrote = 0;
 
 	for (size_t i = 0; i < nh; i++)
@@ -971,9 +973,11 @@ answer_group(struct node *n, struct held *h, size_t nh)
 		if (h[i].wrote && n->n_txn_failed_at > h[i].ends &&
 		    json_is_true(json_object_get(h[i].reply, "ok"))) {
 			json_decref(h[i].reply);
+			snprintf(err, sizeof(err), "the store refused the "
+			    "write: %s; nothing was done", writes_why(n, why,
+			    sizeof(why)));
 			h[i].reply = json_pack("{s:b, s:s}", "ok", 0, "error",
-			    "the store refused the write (full?): nothing was "
-			    "done");
+			    err);
 		}
 		send_to(n, h[i].id, h[i].id_len, h[i].reply);
 	}

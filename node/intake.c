@@ -2,8 +2,10 @@
  * intake: batches in (repl.h). A batch is verified and taken in record
  * by record through the door (record.c), in slices of a loop turn; its
  * checkpoint is committed with its last record, and acked after that
- * commit. A peer's records count in its figures once committed: a
- * resend of what the store refused is not counted again.
+ * commit. A commit the store refused is asked of the peers again, once
+ * the hold after it ends (writes.h); meanwhile batches are dropped. A
+ * peer's records count in its figures once committed: a resend of what
+ * the store refused is not counted again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include "trust.h"
 #include "turn.h"
 #include "verify.h"
+#include "writes.h"
 #include "xmem.h"
 
 /*
@@ -93,6 +96,44 @@ repl_intake_drop(struct node *n, struct peer *p)
 {
 	if (n->n_intake != NULL && n->n_intake->in_peer == p)
 		intake_end(n);
+	p->pr_retry_owed = 0;	/* its next session starts from scratch */
+}
+
+/*
+ * Asks p to send again from our durable checkpoints: now, or once the
+ * hold after a refused commit ends (repl_retry()). Its batches are
+ * dropped until its answer.
+ */
+static void
+resend(struct node *n, struct peer *p)
+{
+	char	why[120];
+
+	if (n->n_writes.wr_refusing)
+		snprintf(p->pr_error, sizeof(p->pr_error), "our store "
+		    "refused a batch: %s", writes_why(n, why, sizeof(why)));
+	if (!writes_held(n)) {
+		repl_resync(n, p, 1);
+		return;
+	}
+	p->pr_resync = 1;
+	p->pr_retry_owed = 1;
+}
+
+void
+repl_retry(struct node *n)
+{
+	if (writes_held(n))
+		return;
+	for (size_t i = 0; i < n->n_npeers; i++) {
+		struct peer	*p = n->n_peers[i];
+
+		if (!p->pr_retry_owed)
+			continue;
+		p->pr_retry_owed = 0;
+		if (p->pr_state == PEER_UP)
+			repl_resync(n, p, 1);
+	}
 }
 
 /*
@@ -162,7 +203,7 @@ intake_run(struct node *n)
 		struct peer	*p = in->in_peer;
 
 		intake_end(n);
-		repl_resync(n, p, 1);
+		resend(n, p);
 		return;
 	}
 	while (in->in_next < b->n_items) {
@@ -206,6 +247,10 @@ repl_batch(struct node *n, struct peer *p, Nodenet__Frame *f)
 
 	if (p->pr_resync)
 		goto drop;	/* sent before our Hello reached the peer */
+	if (writes_held(n)) {
+		resend(n, p);	/* the store refused a commit: wait */
+		goto drop;
+	}
 	if (b->after == 0 && p->pr_rx_upto[lane] != 0) {
 		/* Its log is not the one our checkpoint was of (restored
 		 * from a backup): it starts again, and we take it all. */
@@ -274,7 +319,7 @@ repl_after_commit(struct node *n, int committed)
 		if (!p->pr_ack_due) {	/* else as those below */
 			snprintf(p->pr_error, sizeof(p->pr_error),
 			    "our store refused a batch");
-			repl_resync(n, p, 1);
+			resend(n, p);
 		}
 	}
 	for (size_t i = 0; i < n->n_npeers; i++) {
@@ -297,7 +342,7 @@ repl_after_commit(struct node *n, int committed)
 			memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
 			snprintf(p->pr_error, sizeof(p->pr_error),
 			    "our store refused a batch");
-			repl_resync(n, p, 1);	/* from the older checkpoints */
+			resend(n, p);	/* from the older checkpoints */
 			continue;
 		}
 		for (unsigned l = 0; l < WIRE_LANES; l++)

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "node.h"
 #include "turn.h"
+#include "writes.h"
 
 int
 node_turn_full(const struct node *n)
@@ -25,7 +26,7 @@ node_txn(struct node *n)
 	if (n->n_txn != NULL)
 		return n->n_txn;
 	if ((rc = store_txn_begin(n->n_store, 0, &n->n_txn)) != 0)
-		log_warnx("store: begin: %s", store_strerror(rc));
+		writes_refused(n, rc, 0);
 	n->n_txn_ms = clock_mono_ms();
 	n->n_cnt_txn = n->n_cnt;
 	return n->n_txn;
@@ -86,17 +87,21 @@ ended(struct node *n, int committed)
 void
 node_commit(struct node *n)
 {
-	int	rc;
+	int	rc, took_in;
 
 	if (n->n_txn == NULL)
 		return;
+	took_in = n->n_txn_records > 0;
 	n->n_txn_records = 0;
 	if ((rc = store_txn_commit(&n->n_txn)) != 0) {
 		n->n_cnt.commit_failed++;
 		uncount(n);
-		log_warnx("store: commit refused: %s", store_strerror(rc));
-	} else
+		writes_refused(n, rc, took_in);
+	} else {
 		n->n_cnt.commits++;
+		writes_committed(n, n->n_cnt.records_new !=
+		    n->n_cnt_txn.records_new, took_in);
+	}
 	node_refresh_head(n);
 	ended(n, rc == 0);
 }
