@@ -56,6 +56,31 @@ tier(const struct node *n)
 	return depth < 4 ? tiers[depth] : "below commune";
 }
 
+/*
+ * Whether the store takes writes: refused, since when (wall clock), how
+ * many commits, why, when intake tries again; and the disk's free bytes
+ * (-1: unknown).
+ */
+static json_t *
+writes_json(struct node *n)
+{
+	const struct writes	*w = &n->n_writes;
+	uint64_t		 free_bytes, since = 0;
+	char			 why[120] = "";
+
+	if (w->wr_refusing) {
+		since = clock_wall_ms() - (clock_mono_ms() - w->wr_since_ms);
+		writes_why(n, why, sizeof(why));
+	}
+	return json_pack("{s:b, s:s, s:I, s:I, s:I, s:I}",
+	    "refused", w->wr_refusing, "error", why,
+	    "since_ms", (json_int_t)since,
+	    "refused_commits", (json_int_t)w->wr_refused,
+	    "retry_ms", (json_int_t)writes_hold_left(n),
+	    "disk_free", store_disk_free(n->n_store, &free_bytes) == 0 ?
+	    (json_int_t)free_bytes : (json_int_t)-1);
+}
+
 static json_t *
 cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 {
@@ -75,12 +100,12 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 		json_object_set_new(counters, metrics_counters[i].mc_name,
 		    json_integer((json_int_t)metrics_value(c,
 		    &metrics_counters[i])));
-	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:I, s:I, s:{s:I},"
-	    " s:{s:I, s:I}, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:o, s:I, s:I, "
+	    "s:{s:I}, s:{s:I, s:I}, s:o}",
 	    "name", n->n_conf->name, "tier", tier(n), "version", NODE_VERSION,
 	    "running", 1,
 	    "uptime_s", (json_int_t)((clock_mono_ms() - n->n_started_ms) / 1000),
-	    "store", store,
+	    "store", store, "writes", writes_json(n),
 	    "peers", (json_int_t)n->n_npeers, "peers_up", (json_int_t)up,
 	    "loop", "longest_turn_ms",
 	    (json_int_t)loop_longest_turn_ms(n->n_loop),

@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "node.h"
 #include "repair.h"
+#include "writes.h"
 #include "xmem.h"
 
 struct buf {
@@ -108,6 +109,23 @@ metrics_value(const struct counters *c, const struct metrics_counter *m)
 	return v;
 }
 
+/* Whether the store takes writes, and the room on its disk. */
+static void
+writes_gauges(struct buf *b, struct node *n)
+{
+	uint64_t	free_bytes;
+
+	put(b, "# HELP node_store_writes_refused 1 while the store refuses "
+	    "commits.\n# TYPE node_store_writes_refused gauge\n"
+	    "node_store_writes_refused %d\n", n->n_writes.wr_refusing);
+	if (store_disk_free(n->n_store, &free_bytes) == 0)
+		put(b, "# HELP node_store_disk_free_bytes Bytes free on the "
+		    "store's filesystem.\n"
+		    "# TYPE node_store_disk_free_bytes gauge\n"
+		    "node_store_disk_free_bytes %llu\n",
+		    (unsigned long long)free_bytes);
+}
+
 char *
 metrics_text(struct node *n)
 {
@@ -141,6 +159,7 @@ metrics_text(struct node *n)
 	    "node_records_damaged{state=\"lost\"} %llu\n",
 	    (unsigned long long)repair_wanted(n),
 	    (unsigned long long)repair_lost(n));
+	writes_gauges(&b, n);
 	put(&b, "# HELP node_uptime_seconds Seconds since start.\n"
 	    "# TYPE node_uptime_seconds gauge\nnode_uptime_seconds %llu\n",
 	    (unsigned long long)((clock_mono_ms() - n->n_started_ms) / 1000));
