@@ -35,6 +35,7 @@
 #include "trust.h"
 #include "turn.h"
 #include "view.h"
+#include "writes.h"
 #include "xmem.h"
 
 /* The marker a command returns when it answers later (ctl_answer()). */
@@ -53,6 +54,31 @@ tier(const struct node *n)
 	for (const char *c = n->n_conf->name; *c != '\0'; c++)
 		depth += *c == '.';
 	return depth < 4 ? tiers[depth] : "below commune";
+}
+
+/*
+ * Whether the store takes writes: refused, since when (wall clock), how
+ * many commits, why, when intake tries again; and the disk's free bytes
+ * (-1: unknown).
+ */
+static json_t *
+writes_json(struct node *n)
+{
+	const struct writes	*w = &n->n_writes;
+	uint64_t		 free_bytes, since = 0;
+	char			 why[120] = "";
+
+	if (w->wr_refusing) {
+		since = clock_wall_ms() - (clock_mono_ms() - w->wr_since_ms);
+		writes_why(n, why, sizeof(why));
+	}
+	return json_pack("{s:b, s:s, s:I, s:I, s:I, s:I}",
+	    "refused", w->wr_refusing, "error", why,
+	    "since_ms", (json_int_t)since,
+	    "refused_commits", (json_int_t)w->wr_refused,
+	    "retry_ms", (json_int_t)writes_hold_left(n),
+	    "disk_free", store_disk_free(n->n_store, &free_bytes) == 0 ?
+	    (json_int_t)free_bytes : (json_int_t)-1);
 }
 
 static json_t *
@@ -74,12 +100,12 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 		json_object_set_new(counters, metrics_counters[i].mc_name,
 		    json_integer((json_int_t)metrics_value(c,
 		    &metrics_counters[i])));
-	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:I, s:I, s:{s:I},"
-	    " s:{s:I, s:I}, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:o, s:I, s:I, "
+	    "s:{s:I}, s:{s:I, s:I}, s:o}",
 	    "name", n->n_conf->name, "tier", tier(n), "version", NODE_VERSION,
 	    "running", 1,
 	    "uptime_s", (json_int_t)((clock_mono_ms() - n->n_started_ms) / 1000),
-	    "store", store,
+	    "store", store, "writes", writes_json(n),
 	    "peers", (json_int_t)n->n_npeers, "peers_up", (json_int_t)up,
 	    "loop", "longest_turn_ms",
 	    (json_int_t)loop_longest_turn_ms(n->n_loop),
@@ -961,6 +987,7 @@ send_to(struct node *n, const uint8_t *id, size_t id_len, json_t *reply)
 static void
 answer_group(struct node *n, struct held *h, size_t nh)
 {
+	char	why[120], err[200];
 	int	wrote = 0;
 
 	for (size_t i = 0; i < nh; i++)
@@ -971,9 +998,11 @@ answer_group(struct node *n, struct held *h, size_t nh)
 		if (h[i].wrote && n->n_txn_failed_at > h[i].ends &&
 		    json_is_true(json_object_get(h[i].reply, "ok"))) {
 			json_decref(h[i].reply);
+			snprintf(err, sizeof(err), "the store refused the "
+			    "write: %s; nothing was done", writes_why(n, why,
+			    sizeof(why)));
 			h[i].reply = json_pack("{s:b, s:s}", "ok", 0, "error",
-			    "the store refused the write (full?): nothing was "
-			    "done");
+			    err);
 		}
 		send_to(n, h[i].id, h[i].id_len, h[i].reply);
 	}

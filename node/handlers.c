@@ -269,5 +269,6 @@ handlers_turn_end(struct node *n, int idle)
 	repair_turn(n);
 	if (node_commit_due(n, idle))
 		node_commit(n);
+	repl_retry(n);
 	repl_pump(n);
 }

@@ -2,7 +2,10 @@
  * intake: batches in (repl.h). A batch is verified and taken in record
  * by record through the door (record.c), in slices of a loop turn; its
  * checkpoint is committed with its last record, and acked after that
- * commit.
+ * commit. A commit the store refused is asked of the peers again, once
+ * the hold after it ends (writes.h); meanwhile batches are dropped. A
+ * peer's records count in its figures once committed: a resend of what
+ * the store refused is not counted again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #include "trust.h"
 #include "turn.h"
 #include "verify.h"
+#include "writes.h"
 #include "xmem.h"
 
 /*
@@ -32,7 +36,7 @@ refused(struct node *n, struct peer *p, uint64_t seq, const char *origin,
 	char	shown[ESC_SIZE(256)];
 
 	n->n_cnt.records_bad++;
-	p->pr_rejected++;
+	p->pr_txn_rejected++;
 	snprintf(p->pr_error, sizeof(p->pr_error), "record refused: %.236s",
 	    why);
 	if (peer_may_log(n, p))
@@ -92,6 +96,44 @@ repl_intake_drop(struct node *n, struct peer *p)
 {
 	if (n->n_intake != NULL && n->n_intake->in_peer == p)
 		intake_end(n);
+	p->pr_retry_owed = 0;	/* its next session starts from scratch */
+}
+
+/*
+ * Asks p to send again from our durable checkpoints: now, or once the
+ * hold after a refused commit ends (repl_retry()). Its batches are
+ * dropped until its answer.
+ */
+static void
+resend(struct node *n, struct peer *p)
+{
+	char	why[120];
+
+	if (n->n_writes.wr_refusing)
+		snprintf(p->pr_error, sizeof(p->pr_error), "our store "
+		    "refused a batch: %s", writes_why(n, why, sizeof(why)));
+	if (!writes_held(n)) {
+		repl_resync(n, p, 1);
+		return;
+	}
+	p->pr_resync = 1;
+	p->pr_retry_owed = 1;
+}
+
+void
+repl_retry(struct node *n)
+{
+	if (writes_held(n))
+		return;
+	for (size_t i = 0; i < n->n_npeers; i++) {
+		struct peer	*p = n->n_peers[i];
+
+		if (!p->pr_retry_owed)
+			continue;
+		p->pr_retry_owed = 0;
+		if (p->pr_state == PEER_UP)
+			repl_resync(n, p, 1);
+	}
 }
 
 /*
@@ -110,7 +152,7 @@ take_one(struct node *n, store_txn_t *txn, size_t i)
 
 	n->n_cnt.records_in++;
 	n->n_txn_records++;
-	p->pr_records_in++;
+	p->pr_txn_in++;
 	if (rc != 0) {
 		snprintf(why, sizeof(why), "%s", wire_strerror(rc));
 		refused(n, p, seq, "-", why);
@@ -161,7 +203,7 @@ intake_run(struct node *n)
 		struct peer	*p = in->in_peer;
 
 		intake_end(n);
-		repl_resync(n, p, 1);
+		resend(n, p);
 		return;
 	}
 	while (in->in_next < b->n_items) {
@@ -205,6 +247,10 @@ repl_batch(struct node *n, struct peer *p, Nodenet__Frame *f)
 
 	if (p->pr_resync)
 		goto drop;	/* sent before our Hello reached the peer */
+	if (writes_held(n)) {
+		resend(n, p);	/* the store refused a commit: wait */
+		goto drop;
+	}
 	if (b->after == 0 && p->pr_rx_upto[lane] != 0) {
 		/* Its log is not the one our checkpoint was of (restored
 		 * from a backup): it starts again, and we take it all. */
@@ -273,12 +319,17 @@ repl_after_commit(struct node *n, int committed)
 		if (!p->pr_ack_due) {	/* else as those below */
 			snprintf(p->pr_error, sizeof(p->pr_error),
 			    "our store refused a batch");
-			repl_resync(n, p, 1);
+			resend(n, p);
 		}
 	}
 	for (size_t i = 0; i < n->n_npeers; i++) {
 		struct peer	*p = n->n_peers[i];
 
+		if (committed) {
+			p->pr_records_in += p->pr_txn_in;
+			p->pr_rejected += p->pr_txn_rejected;
+		}
+		p->pr_txn_in = p->pr_txn_rejected = 0;
 		if (!p->pr_ack_due)
 			continue;
 		if (!committed) {
@@ -291,7 +342,7 @@ repl_after_commit(struct node *n, int committed)
 			memset(p->pr_ack_credit, 0, sizeof(p->pr_ack_credit));
 			snprintf(p->pr_error, sizeof(p->pr_error),
 			    "our store refused a batch");
-			repl_resync(n, p, 1);	/* from the older checkpoints */
+			resend(n, p);	/* from the older checkpoints */
 			continue;
 		}
 		for (unsigned l = 0; l < WIRE_LANES; l++)

@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "node.h"
 #include "repair.h"
+#include "writes.h"
 #include "xmem.h"
 
 struct buf {
@@ -61,7 +62,8 @@ const struct metrics_counter metrics_counters[] = {
 	C(frames_in, "Link frames received."),
 	C(frames_out, "Link frames sent."),
 	C(frames_bad, "Link frames refused."),
-	C(records_in, "Records received."),
+	C(records_in, "Records received, each once its transaction "
+	    "commits."),
 	C(records_new, "Records stored for the first time."),
 	C(records_dup, "Records received already held."),
 	C(records_bad, "Records refused (signature, origin, bounds, "
@@ -73,6 +75,8 @@ const struct metrics_counter metrics_counters[] = {
 	    "neighbour's copy."),
 	C(records_lost, "Damaged records no neighbour linked had a copy "
 	    "of."),
+	C(records_unstored, "Records received whose transaction the store "
+	    "refused: their senders send them again."),
 	C(chunks_written, "Attachment chunks written here."),
 	C(chunks_reused, "Attachment chunks held already, not written "
 	    "again."),
@@ -103,6 +107,23 @@ metrics_value(const struct counters *c, const struct metrics_counter *m)
 
 	memcpy(&v, (const char *)c + m->mc_off, sizeof(v));
 	return v;
+}
+
+/* Whether the store takes writes, and the room on its disk. */
+static void
+writes_gauges(struct buf *b, struct node *n)
+{
+	uint64_t	free_bytes;
+
+	put(b, "# HELP node_store_writes_refused 1 while the store refuses "
+	    "commits.\n# TYPE node_store_writes_refused gauge\n"
+	    "node_store_writes_refused %d\n", n->n_writes.wr_refusing);
+	if (store_disk_free(n->n_store, &free_bytes) == 0)
+		put(b, "# HELP node_store_disk_free_bytes Bytes free on the "
+		    "store's filesystem.\n"
+		    "# TYPE node_store_disk_free_bytes gauge\n"
+		    "node_store_disk_free_bytes %llu\n",
+		    (unsigned long long)free_bytes);
 }
 
 char *
@@ -138,6 +159,7 @@ metrics_text(struct node *n)
 	    "node_records_damaged{state=\"lost\"} %llu\n",
 	    (unsigned long long)repair_wanted(n),
 	    (unsigned long long)repair_lost(n));
+	writes_gauges(&b, n);
 	put(&b, "# HELP node_uptime_seconds Seconds since start.\n"
 	    "# TYPE node_uptime_seconds gauge\nnode_uptime_seconds %llu\n",
 	    (unsigned long long)((clock_mono_ms() - n->n_started_ms) / 1000));

@@ -33,6 +33,7 @@ struct counters {
 	/* Found damaged on disk, stored again from a neighbour's copy,
 	 * called lost (repair.h). */
 	uint64_t	records_damaged, records_repaired, records_lost;
+	uint64_t	records_unstored;	/* their commit refused */
 	uint64_t	chunks_written, chunks_reused;	/* attachments */
 	uint64_t	records_out;
 	uint64_t	auth_failed, hello_bad;
@@ -43,6 +44,24 @@ struct counters {
 	uint64_t	delivered, reports_sent;
 	uint64_t	commits, commit_failed;
 	uint64_t	ctl_requests, ctl_bad;
+};
+
+/*
+ * Whether the store takes writes (writes.h): a run of refused commits,
+ * from the first to the commit after a hold that stores records again
+ * (the peers' if theirs were refused; with room on the disk if it was
+ * full). While a hold lasts, no batch is taken in.
+ */
+struct writes {
+	int		 wr_refusing;	/* a run is on */
+	int		 wr_error;	/* the store's code for the last refusal */
+	int		 wr_intake;	/* a refused one took in peers' records */
+	uint64_t	 wr_since_ms;	/* mono: the run's first */
+	uint64_t	 wr_refused;	/* commits refused in the run */
+	uint64_t	 wr_hold_ms;	/* the last hold's length */
+	uint64_t	 wr_hold_until;	/* mono: the hold's end; 0: none */
+	uint64_t	 wr_free;	/* disk bytes free at the last refusal */
+	uint64_t	 wr_timer;
 };
 
 enum peer_state {
@@ -132,6 +151,11 @@ struct peer {
 	uint64_t	 pr_connected_ms;
 	char		 pr_error[256];		/* last error, for node-ctl */
 	uint64_t	 pr_records_in, pr_records_out, pr_rejected;
+	/* Of those two, what the write transaction took in: counted once
+	 * it commits (intake.c). */
+	uint64_t	 pr_txn_in, pr_txn_rejected;
+	int		 pr_retry_owed;	/* ask for a resend once the hold
+					   ends (writes.h) */
 	uint64_t	 pr_bytes_in, pr_bytes_out;	/* frames, this session */
 	uint64_t	 pr_their_head;		/* its log head (heartbeats) */
 	int64_t		 pr_clock_offset_ms;	/* its clock - ours (skew.c) */
@@ -173,6 +197,8 @@ struct node {
 	uint64_t		 n_txn_ends, n_txn_failed_at;
 	int			 n_txn_broken;	/* a write in it failed: it
 						   can only be aborted */
+	struct counters		 n_cnt_txn;	/* n_cnt when n_txn began */
+	struct writes		 n_writes;	/* refused or working */
 	struct intake		*n_intake;	/* a batch taken in slices */
 	size_t			 n_pump_from;	/* the peer pumped next */
 	uint64_t		 n_pump_timer;	/* a turn to pump more */

@@ -15,6 +15,7 @@
 #include "record.h"
 #include "trust.h"
 #include "turn.h"
+#include "writes.h"
 
 const struct record_kind *
 record_kind_of(const struct node *n, int k)
@@ -94,8 +95,7 @@ store_record(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 		return 2;
 	}
 	if (rc != 0) {
-		log_warnx("event=store_refused reason=\"%s\"",
-		    store_strerror(rc));
+		writes_refused(n, rc, n->n_txn_records > 0);
 		if (src != NULL)
 			*src = rc;
 		n->n_txn_broken = 1;

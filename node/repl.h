@@ -32,6 +32,9 @@ int	repl_intake_busy(const struct node *n);
 void	repl_intake_drop(struct node *n, struct peer *p);
 /* The write transaction ended: acks of what it covered, or a restart. */
 void	repl_after_commit(struct node *n, int committed);
+/* Asks the peers whose batches a refused commit lost to send them
+ * again, once the hold after it has ended (writes.h); each turn's end. */
+void	repl_retry(struct node *n);
 void	repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a);
 /*
  * Sends every peer what it is owed and what its credit allows, for at

@@ -1,11 +1,15 @@
 /*
  * turn: the node's write transaction and the loop turn's budget (turn.h).
+ * What a transaction did is counted in n_cnt as it goes, and taken back
+ * if the transaction is: a record the store could not keep is counted
+ * once it is kept, not each time it comes again.
  */
 
 #include "clock.h"
 #include "log.h"
 #include "node.h"
 #include "turn.h"
+#include "writes.h"
 
 int
 node_turn_full(const struct node *n)
@@ -22,8 +26,9 @@ node_txn(struct node *n)
 	if (n->n_txn != NULL)
 		return n->n_txn;
 	if ((rc = store_txn_begin(n->n_store, 0, &n->n_txn)) != 0)
-		log_warnx("store: begin: %s", store_strerror(rc));
+		writes_refused(n, rc, 0);
 	n->n_txn_ms = clock_mono_ms();
+	n->n_cnt_txn = n->n_cnt;
 	return n->n_txn;
 }
 
@@ -38,6 +43,33 @@ node_refresh_head(struct node *n)
 			n->n_head = 0;
 		store_txn_abort(&txn);
 	}
+}
+
+/*
+ * The write transaction was given up: what it counted of records,
+ * repairs and deliveries did not happen (frames, sessions, commits and
+ * requests did), and the records it took in were not stored: their
+ * senders send them again.
+ */
+static void
+uncount(struct node *n)
+{
+	struct counters		*c = &n->n_cnt;
+	const struct counters	*then = &n->n_cnt_txn;
+
+	c->records_unstored += c->records_in - then->records_in;
+	c->records_in = then->records_in;
+	c->records_new = then->records_new;
+	c->records_dup = then->records_dup;
+	c->records_bad = then->records_bad;
+	c->records_refused = then->records_refused;
+	c->records_damaged = then->records_damaged;
+	c->records_repaired = then->records_repaired;
+	c->records_lost = then->records_lost;
+	c->chunks_written = then->chunks_written;
+	c->chunks_reused = then->chunks_reused;
+	c->delivered = then->delivered;
+	c->reports_sent = then->reports_sent;
 }
 
 /* The write transaction ended: whoever keeps what it read hears. */
@@ -55,16 +87,21 @@ ended(struct node *n, int committed)
 void
 node_commit(struct node *n)
 {
-	int	rc;
+	int	rc, took_in;
 
 	if (n->n_txn == NULL)
 		return;
+	took_in = n->n_txn_records > 0;
 	n->n_txn_records = 0;
 	if ((rc = store_txn_commit(&n->n_txn)) != 0) {
 		n->n_cnt.commit_failed++;
-		log_warnx("store: commit refused: %s", store_strerror(rc));
-	} else
+		uncount(n);
+		writes_refused(n, rc, took_in);
+	} else {
 		n->n_cnt.commits++;
+		writes_committed(n, n->n_cnt.records_new !=
+		    n->n_cnt_txn.records_new, took_in);
+	}
 	node_refresh_head(n);
 	ended(n, rc == 0);
 }
@@ -73,6 +110,8 @@ void
 node_abort(struct node *n)
 {
 	n->n_txn_records = 0;
+	if (n->n_txn != NULL)
+		uncount(n);
 	store_txn_abort(&n->n_txn);
 	ended(n, 0);
 }

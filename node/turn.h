@@ -31,10 +31,11 @@ int		 node_turn_full(const struct node *n);
 /* The write transaction, begun on first use; NULL and logged if it
  * cannot be begun. */
 store_txn_t	*node_txn(struct node *n);
-/* Commits the write transaction, if any, then sends the acks it owes. */
+/* Commits the write transaction, if any, then sends the acks it owes;
+ * a refused commit counts in writes.h's run, and holds intake off. */
 void		 node_commit(struct node *n);
-/* Throws the write transaction away (the store refused a write): peers
- * send again what it took in. */
+/* Throws the write transaction away (a write in it failed): peers send
+ * again what it took in, and what it counted is taken back. */
 void		 node_abort(struct node *n);
 /* 1 if a commit is due after a loop turn (idle: the loop sleeps next). */
 int		 node_commit_due(const struct node *n, int idle);

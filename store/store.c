@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <sodium.h>
 
@@ -18,6 +19,8 @@
 
 #define STORE_SCHEMA_VERSION	1u
 #define STORE_DEFAULT_MAP	((size_t)1 << 30)
+/* A commit that failed with less than this free was refused for space. */
+#define STORE_LOW_SPACE		((uint64_t)1 << 20)
 
 /* The last generation handed out, by any store of this process: a
  * cache keyed to one can never mistake one store's for another's. */
@@ -538,11 +541,43 @@ write_ended(const store_txn_t *t)
 }
 
 int
+store_disk_free(store_t *st, uint64_t *bytes)
+{
+	struct statvfs	 sv;
+	const char	*dir;
+	int		 rc;
+
+	if ((rc = mdb_env_get_path(st->st_env, &dir)) != 0)
+		return rc;
+	if (statvfs(dir, &sv) == -1)
+		return errno;
+	*bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
+	return 0;
+}
+
+/*
+ * LMDB reports a write that stopped short as EIO, though the filesystem
+ * had only run out of room (ENOSPC alone says so only when not a byte
+ * fitted): a failed commit on a filesystem that is now all but full
+ * was refused for space, and says so.
+ */
+static int
+commit_error(store_t *st, int rc)
+{
+	uint64_t	free_bytes;
+
+	if (rc == EIO && store_disk_free(st, &free_bytes) == 0 &&
+	    free_bytes < STORE_LOW_SPACE)
+		return ENOSPC;
+	return rc;
+}
+
+int
 store_txn_commit(store_txn_t **tp)
 {
 	int	rc;
 
-	rc = mdb_txn_commit((*tp)->tx_txn);
+	rc = commit_error((*tp)->tx_store, mdb_txn_commit((*tp)->tx_txn));
 	write_ended(*tp);
 	free(*tp);
 	*tp = NULL;

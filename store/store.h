@@ -17,6 +17,8 @@
  *    (fsync'd); acknowledge nothing before that.
  *  - A transaction that fails (map full, disk full) leaves the store as it
  *    was before it began, and the store stays usable.
+ *  - A commit the filesystem had no room for fails with ENOSPC, also
+ *    where LMDB saw only a short write (which it reports as EIO).
  *  - A record read back is checked against its id: a flipped bit on disk
  *    is reported as STORE_CORRUPT, never served. store_damage_mark() sets
  *    it aside, and a good copy stored later replaces it.
@@ -108,6 +110,13 @@ void	store_close(store_t **sp);
 /* This store's instance id, STORE_INSTANCE_BYTES long; valid until close. */
 const uint8_t *store_instance(const store_t *st);
 int	store_stat(store_t *st, struct store_stat *out);
+
+/*
+ * The bytes free, to this process, on the filesystem of the store's
+ * directory (statvfs): 0 and *bytes set, or an errno.
+ */
+int	store_disk_free(store_t *st, uint64_t *bytes)
+	    __attribute__((warn_unused_result));
 
 /* flags: 0 for a write transaction (one at a time), STORE_RDONLY to read. */
 #define STORE_RDONLY	0x1

@@ -6,6 +6,27 @@
  */
 #include "node-ctl.h"
 
+/* Whether the store takes writes: one line, from status's "writes". */
+static void
+print_writes(json_t *w)
+{
+	long long	since = num(w, "since_ms"), free_bytes = num(w,
+	    "disk_free");
+
+	printf("writes    ");
+	if (json_is_true(json_object_get(w, "refused"))) {
+		printf("REFUSED for %lld s, %lld commits: ", since > 0 ?
+		    ((long long)clock_wall_ms() - since) / 1000 : 0,
+		    num(w, "refused_commits"));
+		print_safe(str(w, "error"), 0);
+		printf("; retry in %.1f s", (double)num(w, "retry_ms") / 1000);
+	} else
+		printf("ok");
+	if (free_bytes >= 0)
+		printf(" (%lld bytes free on its disk)", free_bytes);
+	printf("\n");
+}
+
 int
 cmd_status(int argc, char **argv)
 {
@@ -30,6 +51,7 @@ cmd_status(int argc, char **argv)
 		printf("store     %lld records, log at %lld, map %lld of %lld "
 		    "bytes used\n", num(st, "records"), num(st, "last_seq"),
 		    num(st, "map_used"), num(st, "map_size"));
+		print_writes(json_object_get(r, "writes"));
 		printf("peers     %lld up of %lld\n", num(r, "peers_up"),
 		    num(r, "peers"));
 		printf("loop      longest turn %lld ms\n",
