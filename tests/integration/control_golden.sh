@@ -403,12 +403,16 @@ ask doc_resolve tw "no such document" \
     '{"cmd":"doc_resolve","db":"shared","id":"00000000000000000000000000000000"}'
 
 # doc_rm; once the province holds the stub, the root purges the
-# document (node/purge.c), and says so.
+# document (node/purge.c), and says so. The province is away until the
+# deleted (not yet purged) document has been asked about.
+stop_node $p
 ask doc_rm tw "a document" "{\"cmd\":\"doc_rm\",\"db\":\"shared\",\"id\":\"$doc2\"}"
 ask doc_put tw "a deleted document" \
     "{\"cmd\":\"doc_put\",\"db\":\"shared\",\"id\":\"$doc2\",\"fields\":{}}"
 ask doc_rm tw "no such document" \
     '{"cmd":"doc_rm","db":"shared","id":"00000000000000000000000000000000"}'
+ERRS[$p]=0	# restarted: its ctl_bad counts from 0 again
+start_node $p
 check "the root purges the deleted document" \
     wait_for 20 eval 'ctl tw --json doc get shared $doc2 | jq -e .purged >/dev/null'
 ask doc_get tw "a purged document" \
