@@ -308,8 +308,10 @@ cmd_send(int argc, char **argv)
 		return 0;
 	}
 	a.until = clock_mono_ms() + (uint64_t)sa.retry_s * 1000;
-	if ((r = send_attempt(req, &a)) == NULL)
+	if ((r = send_attempt(req, &a)) == NULL) {
+		json_decref(req);	/* no_answer() exits */
 		no_answer(&a);
+	}
 	json_decref(req);
 	checked(r);
 	if (!json_out)
