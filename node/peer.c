@@ -142,16 +142,24 @@ session_reset(struct peer *p)
  * share both only if the same host reused the port at once, and then it
  * is the same node, which reconnects.)
  */
-static void
-close_conn(struct peer *p)
+/* 1 if p's socket is still the connection it came on. */
+static int
+conn_alive(const struct peer *p)
 {
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof(ss);
 
+	return p->pr_fd != -1 &&
+	    getpeername(p->pr_fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    len == p->pr_addrlen && memcmp(&ss, &p->pr_addr, len) == 0;
+}
+
+static void
+close_conn(struct peer *p)
+{
 	if (p->pr_link != NULL || p->pr_fd == -1)
 		return;
-	if (getpeername(p->pr_fd, (struct sockaddr *)&ss, &len) == 0 &&
-	    len == p->pr_addrlen && memcmp(&ss, &p->pr_addr, len) == 0)
+	if (conn_alive(p))
 		(void)shutdown(p->pr_fd, SHUT_RDWR);	/* gone already: fine */
 	p->pr_fd = -1;
 }
@@ -260,7 +268,8 @@ monitor(struct node *n, void *sock, const char *tag, loop_io_fn fn, void *arg)
 
 /* Reads one monitor event: 0 with *event and the endpoint, -1 if none. */
 static int
-monitor_read(void *m, uint16_t *event, char *ep, size_t eplen)
+monitor_read(void *m, uint16_t *event, int32_t *value, char *ep,
+    size_t eplen)
 {
 	zmq_msg_t	msg;
 	int		more;
@@ -272,10 +281,12 @@ monitor_read(void *m, uint16_t *event, char *ep, size_t eplen)
 		return -1;
 	}
 	more = zmq_msg_more(&msg);
+	*event = 0;
+	*value = -1;
 	if (zmq_msg_size(&msg) >= 2)
 		memcpy(event, zmq_msg_data(&msg), 2);
-	else
-		*event = 0;
+	if (zmq_msg_size(&msg) >= 6)	/* the event's value: an fd, ... */
+		memcpy(value, (uint8_t *)zmq_msg_data(&msg) + 2, 4);
 	zmq_msg_close(&msg);
 	ep[0] = '\0';
 	if (!more)
@@ -417,11 +428,13 @@ on_link_monitor(loop_t *l, void *arg)
 	struct peer	*p = arg;
 	struct node	*n = p->pr_node;
 	uint16_t	 ev;
+	int32_t		 value;
 	char		 ep[256];
 	const char	*fail;
 
 	(void)l;
-	while (monitor_read(p->pr_monitor, &ev, ep, sizeof(ep)) == 0) {
+	while (monitor_read(p->pr_monitor, &ev, &value, ep, sizeof(ep)) ==
+	    0) {
 		if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
 			log_info("event=link_connected peer=%s endpoint=%s",
 			    p->pr_link->name, ep);
@@ -449,25 +462,52 @@ on_link_monitor(loop_t *l, void *arg)
 	return 0;
 }
 
-/* Monitor of the ROUTER: handshakes that nodes below us failed. */
+/*
+ * A connection to our ROUTER closed (fd, now maybe another's): the
+ * session of the node below that came on it ends at once, not after
+ * link_timeout. Only a peer whose socket no longer is its connection:
+ * the fd may already carry a new one.
+ */
+static void
+router_closed(struct node *n, int fd)
+{
+	for (size_t i = 0; i < n->n_npeers; i++) {
+		struct peer	*p = n->n_peers[i];
+
+		if (p->pr_link == NULL && p->pr_fd == fd && fd != -1 &&
+		    p->pr_state != PEER_DOWN && !conn_alive(p)) {
+			p->pr_fd = -1;
+			peer_fail(n, p, "connection closed");
+			return;		/* p may be freed */
+		}
+	}
+}
+
+/* Monitor of the ROUTER: handshakes that nodes below us failed, and
+ * connections that closed. */
 static int
 on_router_monitor(loop_t *l, void *arg)
 {
 	struct node	*n = arg;
 	uint16_t	 ev;
+	int32_t		 value;
 	char		 ep[256];
 	const char	*fail;
 
 	(void)l;
-	while (monitor_read(n->n_router_mon, &ev, ep, sizeof(ep)) == 0)
+	while (monitor_read(n->n_router_mon, &ev, &value, ep, sizeof(ep)) ==
+	    0) {
+		if (ev == ZMQ_EVENT_DISCONNECTED)
+			router_closed(n, value);
 		/* ZAP counted and logged the refusals it made itself. */
-		if ((fail = handshake_failure(ev)) != NULL &&
+		else if ((fail = handshake_failure(ev)) != NULL &&
 		    ev != ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
 			n->n_cnt.auth_failed++;
 			if (peer_may_log(n, NULL))
 				log_warnx("event=auth_failed endpoint=%s "
 				    "reason=\"%s\"", ep, fail);
 		}
+	}
 	return 0;
 }
 
