@@ -68,16 +68,6 @@ done
 command -v jq >/dev/null && command -v mdb_dump >/dev/null ||
     die "needs jq and mdb_dump (make deps)"
 
-delivered() { ctl "$1" --json status | jq -e .counters.delivered; }
-# Waits up to $3 s for the delivered counter of $1 to reach $2.
-wait_delivered() {
-	local end=$((SECONDS + $3)) d
-	while :; do
-		d=$(delivered "$1" 2>/dev/null) && [ "$d" -ge "$2" ] && return 0
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.1
-	done
-}
 # Is A's session with B up with nothing unacked?
 all_acked() {
 	ctl "$A" --json peers | jq -e --arg p "$BN" '.peers[] |

@@ -43,17 +43,6 @@ for f in "$B/node" "$B/node-ctl" "$B/tests/mail_flood" \
 	[ -x "$f" ] || die "$f is missing: run make first"
 done
 
-counter() { ctl "$1" --json status | jq -e ".counters.$2"; }
-# Waits up to $3 s for B's delivered counter to reach $2; $1: node.
-wait_delivered() {
-	local end=$((SECONDS + $3)) d
-	while :; do
-		d=$(counter "$1" delivered 2>/dev/null) && [ "$d" -ge "$2" ] &&
-		    return 0
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.05
-	done
-}
 cpu_ms() {	# all threads of PID $1, user + system, in ms
 	awk '{ t += $14 + $15 } END { printf "%d", t * 1000 / '"$(getconf CLK_TCK)"' }' \
 	    /proc/"$1"/task/*/stat

@@ -5,6 +5,17 @@ now() { date +%s.%N; }
 # a - b, a / b and friends, in awk: bash has no floating point.
 calc() { awk "BEGIN { printf \"%s\", $1 }"; }
 
+delivered() { counter "$1" delivered; }
+# Waits up to $3 s for the delivered counter of $1 to reach $2.
+wait_delivered() {
+	local end=$((SECONDS + $3)) d
+	while :; do
+		d=$(delivered "$1" 2>/dev/null) && [ "$d" -ge "$2" ] && return 0
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.05
+	done
+}
+
 # verify_rate for $1 s: its line in VLINE, its figure (per s) in VRATE,
 # and the figure appended to $T/verifies.
 verify() {

@@ -11,6 +11,7 @@
 #   tree_up NAME...           is each linked up to its parent?
 #   make_chain; chain_up      the four tiers tw, P, D, C; started, linked
 #   ctl NAME ARGS...          node-ctl for that node
+#   counter NAME COUNTER      one of its status counters
 #   FAKE[NAME]=OFFSET         NAME's wall clock that far off (libfaketime:
 #                             +2h, -1d); start_node and ctl run it so
 #   with_clock NAME CMD...    CMD with NAME's clock
@@ -173,6 +174,9 @@ chain_up() {
 	check "a four-tier chain starts" start_tree tw $P $D $C
 	check "it links up" wait_for 20 tree_up $P $D $C
 }
+
+# Counter $2 of node $1 (node-ctl status).
+counter() { ctl "$1" --json status | jq -e ".counters.$2"; }
 
 # Is every node named (but the root) linked up to its parent?
 tree_up() {

@@ -24,7 +24,6 @@ FEED=${FEED:-20}		# letters of FEED_BYTES tw holds for evflood
 FEED_BYTES=60000
 HONEST=${HONEST:-1000}		# letters hagiang sends, each time
 
-counter() { ctl "$1" --json status | jq -e ".counters.$2"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 now() { date +%s.%N; }
 # $1 letters in $2 seconds, per second ("?" without a time).

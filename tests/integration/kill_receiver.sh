@@ -40,7 +40,6 @@ S=hagiang			# the receiver, a child of tw
 FLOOD=$B/tests/mail_flood
 
 records() { ctl "$1" --json status | jq -e .store.records; }
-counter() { ctl "$1" --json status | jq -e ".counters.$2"; }
 # A random pause of MIN to MAX ms.
 nap() {
 	local ms=$(($1 + RANDOM % ($2 - $1 + 1)))

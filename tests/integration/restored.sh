@@ -42,7 +42,6 @@ cd "$(dirname "$0")/../.." && . tests/lib.sh
 
 TW=tw HG=hagiang D=bacquang.hagiang
 
-counter() { ctl "$1" --json status | jq -e ".counters.$2"; }
 last_seq() { ctl "$1" --json status | jq -e .store.last_seq; }
 # The furthest checkpoint NODE holds of PEER's log (any lane).
 received() {

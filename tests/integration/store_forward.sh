@@ -58,7 +58,6 @@ C1=tanthanh.bacquang.hagiang C2=quyetthang.bacquang.hagiang
 NODES="$TW $HG $D $C1 $C2"
 N=3		# letters each way
 
-counter() { ctl "$1" --json status | jq -e ".counters.$2"; }
 records() { ctl "$1" --json status | jq -e .store.records; }
 # counter_is NODE NAME WANT: says what it found when it is not WANT.
 counter_is() {
