@@ -100,6 +100,7 @@ struct peer {
 	size_t		 pr_rid_len;
 	/* The ROUTER connection's socket, as its first message showed. */
 	int		 pr_fd;			/* -1: unknown or closed */
+	int		 pr_close_seen;		/* a close of pr_fd to look at again */
 	struct sockaddr_storage pr_addr;	/* its peer address then */
 	socklen_t	 pr_addrlen;
 	enum peer_state	 pr_state;

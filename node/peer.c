@@ -465,22 +465,53 @@ on_link_monitor(loop_t *l, void *arg)
 /*
  * A connection to our ROUTER closed (fd, now maybe another's): the
  * session of the node below that came on it ends at once, not after
- * link_timeout. Only a peer whose socket no longer is its connection:
- * the fd may already carry a new one.
+ * link_timeout. libzmq reports the close just before it closes the fd,
+ * so a peer whose fd still reads as its connection is looked at again
+ * CLOSE_RECHECK_MS later: closed by then, its session ends; still
+ * there, the event was about an earlier connection on the same fd.
  */
+#define CLOSE_RECHECK_MS	100
+
+static void
+closes_recheck(loop_t *l, void *arg)
+{
+	struct node	*n = arg;
+
+	(void)l;
+	for (size_t i = n->n_npeers; i-- > 0;) {
+		struct peer	*p = n->n_peers[i];
+
+		if (!p->pr_close_seen)
+			continue;
+		p->pr_close_seen = 0;
+		if (p->pr_state != PEER_DOWN && !conn_alive(p)) {
+			p->pr_fd = -1;
+			peer_fail(n, p, "connection closed");
+		}
+	}
+}
+
 static void
 router_closed(struct node *n, int fd)
 {
-	for (size_t i = 0; i < n->n_npeers; i++) {
+	int	recheck = 0;
+
+	for (size_t i = n->n_npeers; i-- > 0;) {
 		struct peer	*p = n->n_peers[i];
 
-		if (p->pr_link == NULL && p->pr_fd == fd && fd != -1 &&
-		    p->pr_state != PEER_DOWN && !conn_alive(p)) {
-			p->pr_fd = -1;
-			peer_fail(n, p, "connection closed");
-			return;		/* p may be freed */
+		if (p->pr_link != NULL || p->pr_fd != fd || fd == -1 ||
+		    p->pr_state == PEER_DOWN)
+			continue;
+		if (conn_alive(p)) {
+			p->pr_close_seen = 1;
+			recheck = 1;
+			continue;
 		}
+		p->pr_fd = -1;
+		peer_fail(n, p, "connection closed");	/* may free p */
 	}
+	if (recheck)
+		loop_timer(n->n_loop, CLOSE_RECHECK_MS, closes_recheck, n);
 }
 
 /* Monitor of the ROUTER: handshakes that nodes below us failed, and
