@@ -921,13 +921,15 @@ new_socket(struct node *n, int type)
 	return s;
 }
 
+#define REDIAL_MAX_MS	1000
+
 static int
 start_link(struct node *n, const struct cfg_link *link)
 {
 	struct peer	*p = peer_new(n);
 	uint8_t		 server[32];
 	int		 one = 1, ivl = (int)n->n_conf->retry_min_ms;
-	int		 ivl_max = (int)n->n_conf->retry_max_ms;
+	int		 ivl_max = ivl > REDIAL_MAX_MS ? ivl : REDIAL_MAX_MS;
 
 	p->pr_link = link;
 	p->pr_name = xstrdup(link->name);
@@ -942,6 +944,13 @@ start_link(struct node *n, const struct cfg_link *link)
 		return -1;
 	set_common(n, p->pr_sock);
 	zmq_setsockopt(p->pr_sock, ZMQ_IMMEDIATE, &one, sizeof(one));
+	/*
+	 * A refused or dropped TCP connection costs the node at the other
+	 * end nothing: libzmq redials it at once, then at most every
+	 * REDIAL_MAX_MS, so a parent that comes back has its children
+	 * again within about a second. retry_max_ms paces only refused
+	 * handshakes (retry_later()).
+	 */
 	zmq_setsockopt(p->pr_sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
 	zmq_setsockopt(p->pr_sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max,
 	    sizeof(ivl_max));
