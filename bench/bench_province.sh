@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# bench_province: one real province on this machine, as a new operator
+# would bring it up. Figures, not pass/fail: MISS is printed, and only a
+# failure to measure exits non-zero. It takes a few minutes.
+#
+#   make bench-province        (or: B=build bash bench/bench_province.sh)
+#
+# The root (tw), the province (hagiang), PROV_AGENCIES province agencies
+# (3), and one district per number in PROV_COMMUNES ("8 10 12 14 16 18
+# 20 22 24 24 25": 11 districts) with that many communes below it: 209
+# nodes in all, every one a real node process on 127.0.0.1 with the
+# README's limits (heartbeat_s 10, link_timeout_s 30). It prints:
+#
+# 1. bring-up: the time to enrol and start them all, one after another
+#    as an operator's script would, and until every link is up (read
+#    from the parents' peers);
+# 2. each node's resident memory (min, median, max) and the CPU all of
+#    them use together while idle (PROV_IDLE s, 10);
+# 3. root -> all communes: one directive from the root to vanthu at
+#    every commune, from its "submitted" custody time at the root to the
+#    last commune's "delivered" (one clock, ms);
+# 4. all communes -> province: every commune sends a report to the
+#    province at once; the time until the province holds them all, and
+#    how many were lost or delivered twice;
+# 5. catch-up: the province shares a database with its subtree; every
+#    district stops; the province writes PROV_DOCS documents (1,000);
+#    the districts start again together. For each commune, the time from
+#    its district's start (its event=start log line) until its replica
+#    shows the province's digest. Goal: every commune within 5 s;
+# 6. trace of the directive at the root: the hops it lists, of the
+#    1 + 1 + districts + communes nodes that handled it.
+#
+# KEEP=1 keeps the directory.
+cd "$(dirname "$0")/.." && . tests/lib.sh && . bench/lib.sh
+set -o pipefail
+
+AGENCIES=${PROV_AGENCIES:-3}
+COMMUNES=(${PROV_COMMUNES:-8 10 12 14 16 18 20 22 24 24 25})
+IDLE=${PROV_IDLE:-10}
+DOCS=${PROV_DOCS:-1000}
+P=hagiang DB=congvan
+
+die() { echo "bench_province: $*" >&2; exit 1; }
+ms() { date +%s%3N; }
+log_ms() { date -u -d "$1" +%s%3N; }	# a log line's time stamp, in ms
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+for f in "$B/node" "$B/node-ctl" "$B/node-key"; do
+	[ -x "$f" ] || die "$f is missing: run make first"
+done
+
+# The tree: names, parents, and which nodes have children.
+agencies=() districts=() communes=() parents=("$ROOT" "$P")
+declare -A UNDER	# district -> its communes
+for i in $(seq 1 "$AGENCIES"); do agencies+=("so$i.$P"); done
+for d in $(seq 1 "${#COMMUNES[@]}"); do
+	dn=huyen$d.$P
+	districts+=("$dn")
+	parents+=("$dn")
+	for c in $(seq 1 "${COMMUNES[$((d - 1))]}"); do
+		communes+=("xa$c.$dn")
+		UNDER[$dn]+=" xa$c.$dn"
+	done
+done
+nodes=$((2 + ${#agencies[@]} + ${#districts[@]} + ${#communes[@]}))
+echo "bench_province: $nodes nodes ($(nproc) CPUs, $(awk '/MemTotal/ {
+    printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), load average" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)), stores in $T"
+
+readme_limits() {	# the README's heartbeat and link timeout
+	sed -i -e 's/^heartbeat_s = .*/heartbeat_s = 10/' \
+	    -e 's/^link_timeout_s = .*/link_timeout_s = 30/' "$T/$1.conf"
+}
+make_node "$ROOT" && readme_limits "$ROOT"
+make_node "$P" "$ROOT" && readme_limits "$P"
+for a in "${agencies[@]}" "${districts[@]}"; do
+	make_node "$a" "$P" && readme_limits "$a"
+done
+for d in "${districts[@]}"; do
+	for c in ${UNDER[$d]}; do make_node "$c" "$d" && readme_limits "$c"; done
+done
+
+# 1. Bring-up.
+t0=$(ms)
+start_tree "$ROOT" "$P" "${agencies[@]}" "${districts[@]}" "${communes[@]}" ||
+    die "a node did not start"
+t1=$(ms)
+links_up() {	# how many nodes their parents see linked up
+	local p
+	for p in "${parents[@]}"; do
+		ctl "$p" --json peers | jq --arg up "${PARENT[$p]}" \
+		    '[.peers[] | select(.state == "up" and .name != $up)] | length'
+	done | awk '{ s += $1 } END { print s + 0 }'
+}
+up=0
+until [ "$up" -ge $((nodes - 1)) ]; do
+	up=$(links_up)
+	[ $(( $(ms) - t1 )) -gt 300000 ] && die "only $up of $((nodes - 1)) links came up in 300 s"
+	[ "$up" -ge $((nodes - 1)) ] || sleep 0.5
+done
+t2=$(ms)
+echo
+echo "bring-up"
+printf "  %d nodes enrolled and started one after another in %.1f s\n" \
+    "$nodes" "$(calc "($t1 - $t0) / 1000")"
+printf "  all %d links up %.1f s after the first start\n" $((nodes - 1)) \
+    "$(calc "($t2 - $t0) / 1000")"
+
+# 2. Memory and idle CPU.
+cpu_ticks() {	# all nodes, user + system, in clock ticks
+	local n
+	for n in "${!PID[@]}"; do cat "/proc/${PID[$n]}/stat"; done |
+	    awk '{ t += $14 + $15 } END { print t + 0 }'
+}
+sleep 3		# the status reports of the bring-up settle
+for n in "${!PID[@]}"; do
+	awk '/VmRSS/ { print $2 }' "/proc/${PID[$n]}/status"
+done | sort -n >"$T/rss"
+c0=$(cpu_ticks); sleep "$IDLE"; c1=$(cpu_ticks)
+echo
+echo "resources"
+printf "  resident memory a node: min %.1f, median %.1f, max %.1f MiB\n" \
+    "$(calc "$(head -1 "$T/rss") / 1024")" \
+    "$(calc "$(median <"$T/rss") / 1024")" \
+    "$(calc "$(tail -1 "$T/rss") / 1024")"
+printf "  idle, all %d together: %.1f%% of one core over %d s\n" "$nodes" \
+    "$(calc "($c1 - $c0) * 100 / $(getconf CLK_TCK) / $IDLE")" "$IDLE"
+
+# 3. Root -> all communes.
+to=()
+for c in "${communes[@]}"; do to+=("vanthu@$c"); done
+did=$(echo "Chỉ thị" | ctl "$ROOT" send --from vanthu@"$ROOT" \
+    --subject directive "${to[@]}") || die "the directive was refused"
+got_all() {	# has every node in $@ delivered at least one message?
+	local c
+	for c; do
+		[ "$(counter "$c" delivered 2>/dev/null || echo 0)" -ge 1 ] ||
+		    return 1
+	done
+}
+wait_for 120 got_all "${communes[@]}" || die "the directive did not reach every commune"
+s=$(trace_ms "$ROOT" "$did" submitted) || die "no custody at the root"
+last=0
+for c in "${communes[@]}"; do
+	d=$(trace_ms "$c" "$did" delivered) || die "no delivery at $c"
+	[ "$d" -gt "$last" ] && last=$d
+done
+echo
+echo "root -> every commune: one directive to ${#communes[@]} mailboxes"
+echo "  the last commune had it $((last - s)) ms after the root took it"
+
+# 4. All communes -> province.
+d0=$(counter "$P" delivered) || die "cannot read the province's counters"
+t0=$(ms)
+pids=()
+for c in "${communes[@]}"; do
+	echo "báo cáo" | ctl "$c" send --from "vanthu@$c" --subject "report $c" \
+	    "vanthu@$P" >/dev/null &
+	pids+=($!)
+done
+wait "${pids[@]}"
+wait_for 120 eval '[ "$(counter "$P" delivered)" -ge $((d0 + ${#communes[@]})) ]' ||
+    die "the province did not get every report"
+t1=$(ms)
+ctl "$P" --json mail ls vanthu | jq -r '.messages[].subject' |
+    grep '^report ' | sort >"$T/reports"
+lost=$(( ${#communes[@]} - $(sort -u "$T/reports" | wc -l) ))
+twice=$(( $(wc -l <"$T/reports") - $(sort -u "$T/reports" | wc -l) ))
+echo
+echo "every commune -> province, all at once"
+printf "  all %d at the province %.2f s after the first was sent: %d lost, %d twice\n" \
+    "${#communes[@]}" "$(calc "($t1 - $t0) / 1000")" "$lost" "$twice"
+
+# 5. Catch-up after the districts return.
+ctl "$P" db create "$DB" "$P" "*.$P=reader" >/dev/null || die "db create failed"
+has_db() { ctl "$1" --json db digest "$DB" >/dev/null 2>&1; }
+wait_for 60 eval 'for c in "${communes[@]}"; do has_db "$c" || exit 1; done' ||
+    die "the database did not reach every commune"
+for d in "${districts[@]}"; do stop_node "$d"; done
+t0=$(ms)
+if "$B/node-ctl" -s /dev/null help 2>&1 | grep -q "doc import"; then
+	for i in $(seq 1 "$DOCS"); do
+		printf '{"db": "%s", "fields": {"so": %d, "tieude": "văn bản %d"}}\n' \
+		    "$DB" "$i" "$i"
+	done >"$T/docs.jsonl"
+	ctl "$P" doc import "$T/docs.jsonl" >/dev/null 2>&1 || die "doc import failed"
+else
+	for i in $(seq 1 "$DOCS"); do
+		ctl "$P" doc put "$DB" so:number="$i" tieude="văn bản $i" \
+		    >/dev/null || die "doc put failed"
+	done
+fi
+t1=$(ms)
+want=$(ctl "$P" --json db digest "$DB" | jq -r .digest)
+printf "\ncatch-up: %d documents written at the province in %.1f s while its districts were down\n" \
+    "$DOCS" "$(calc "($t1 - $t0) / 1000")"
+# Together, as after a power cut: start_node waits for each one's
+# control socket, so the starts are made first and waited for after.
+for d in "${districts[@]}"; do
+	mapfile -t vars < <(clock_env "$d")
+	env "${vars[@]}" "$B/node" -c "$T/$d.conf" >>"$T/$d.log" 2>&1 &
+	PID[$d]=$!
+done
+pids=()
+for d in "${districts[@]}"; do
+	(
+		left=" ${UNDER[$d]} "
+		end=$((SECONDS + 120))
+		while [ -n "${left// }" ] && [ $SECONDS -lt $end ]; do
+			for c in $left; do
+				g=$(ctl "$c" --json db digest "$DB" 2>/dev/null |
+				    jq -r .digest)
+				[ "$g" = "$want" ] || continue
+				echo "$c $(ms)"
+				left=${left/ $c / }
+			done
+		done
+	) >"$T/caught.$d" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+back=0 worst=0 all=0
+: >"$T/lags"
+for d in "${districts[@]}"; do
+	st=$(log_ms "$(grep 'event=start ' "$T/$d.log" | tail -n 1 | cut -d' ' -f1)")
+	while read -r c at; do
+		echo $((at - st)) >>"$T/lags"
+		all=$((all + 1))
+	done <"$T/caught.$d"
+done
+sort -n -o "$T/lags" "$T/lags"
+echo "  $all of ${#communes[@]} communes caught up within 120 s of their district's return"
+[ "$all" -gt 0 ] &&
+printf "  from the district's start to the commune's digest: median %.1f s, max %.1f s (goal 5 s: %s)\n" \
+    "$(calc "$(median <"$T/lags") / 1000")" \
+    "$(calc "$(tail -1 "$T/lags") / 1000")" \
+    "$(awk -v m="$(tail -1 "$T/lags")" -v a="$all" -v n="${#communes[@]}" \
+	'BEGIN { print (m <= 5000 && a == n) ? "ok" : "MISS" }')"
+
+# 6. Trace of the directive at the root.
+ctl "$ROOT" --json trace "$did" >"$T/trace" 2>&1 || die "trace failed: $(tail -1 "$T/trace")"
+hops=$(jq '[.hops[] | select((.events | length) > 0)] | length' "$T/trace")
+notes=$(jq '[.hops[] | select(.note != null)] | length' "$T/trace")
+want=$((2 + ${#districts[@]} + ${#communes[@]}))
+echo
+echo "trace of the directive at the root"
+echo "  $hops hops with events of the $want nodes that handled it, $notes with a note: $(
+    [ "$hops" -ge "$want" ] && echo complete || echo INCOMPLETE)"
