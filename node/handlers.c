@@ -192,24 +192,17 @@ everywhere(struct node *n, struct peer *p, store_txn_t *txn,
 	return 1;
 }
 
-/* Mail and reports go toward the node of an address they are for. */
-static int
-routed_via(struct node *n, const struct peer *p, const char *addr)
-{
-	const char	*node, *via;
-
-	return name_mailbox(addr, &node) &&
-	    route_next(n, node, &via) == ROUTE_PEER &&
-	    strcmp(via, p->pr_name) == 0;
-}
-
+/*
+ * Mail goes toward the nodes of its recipients (down into the subtree
+ * of a subtree address); a report toward its one mailbox address.
+ */
 static int
 mail_wants(struct node *n, struct peer *p, store_txn_t *txn,
     const Nodenet__RecordBody *rb)
 {
 	(void)txn;
 	for (size_t i = 0; i < rb->mail->n_to; i++)
-		if (routed_via(n, p, rb->mail->to[i]))
+		if (route_addr_via(n, rb->mail->to[i], p->pr_name))
 			return 1;
 	return 0;
 }
@@ -219,7 +212,7 @@ report_wants(struct node *n, struct peer *p, store_txn_t *txn,
     const Nodenet__RecordBody *rb)
 {
 	(void)txn;
-	return routed_via(n, p, rb->report->to);
+	return route_mailbox_via(n, rb->report->to, p->pr_name);
 }
 
 /* Status reports go up to the parent. */

@@ -2,6 +2,8 @@
  * test_route: next hops by longest-suffix match at a district: itself,
  * its communes (known from links below or certified), its parent as the
  * default, an extra link, and names inside its subtree nobody covers.
+ * Then subtree addresses: down every link that leads into the subtree,
+ * never up or sideways.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -113,12 +115,95 @@ test_root(void **state)
 	route_free(&n);
 }
 
+static void
+test_subtree_district(void **state)
+{
+	const char	*bq = "bacquang.hagiang", *tt, *qt, *hg = "hagiang";
+	const char	*vx = "vixuyen.hagiang";
+	struct node	 n;
+
+	(void)state;
+	memset(&n, 0, sizeof(n));
+	n.n_conf = &conf;
+	tt = "tanthanh.bacquang.hagiang";
+	qt = "quyetthang.bacquang.hagiang";
+	route_learn(&n, tt);
+	route_learn(&n, qt);
+	/* Its own subtree: down to each commune, not up, not sideways. */
+	assert_true(route_subtree_via(&n, bq, tt));
+	assert_true(route_subtree_via(&n, bq, qt));
+	assert_false(route_subtree_via(&n, bq, hg));
+	assert_false(route_subtree_via(&n, bq, vx));
+	assert_true(route_subtree_known(&n, bq));
+	/* The province's, or the network: still only down. */
+	assert_true(route_subtree_via(&n, hg, tt));
+	assert_false(route_subtree_via(&n, hg, hg));
+	assert_false(route_subtree_via(&n, hg, vx));
+	assert_true(route_subtree_via(&n, "", qt));
+	assert_false(route_subtree_via(&n, "", hg));
+	/* Below one commune: to that commune only. */
+	assert_true(route_subtree_via(&n, tt, tt));
+	assert_false(route_subtree_via(&n, tt, qt));
+	assert_true(route_subtree_known(&n, tt));
+	/* Inside the district, below no commune it knows: nowhere. */
+	assert_false(route_subtree_via(&n, "nosuch.bacquang.hagiang", tt));
+	assert_false(route_subtree_known(&n, "nosuch.bacquang.hagiang"));
+	/* A sibling's subtree: no link here leads into it (a broadcast
+	 * never comes to a node outside and above none of it). */
+	assert_false(route_subtree_known(&n, vx));
+	/* Addresses: a subtree address by its subtree, a mailbox
+	 * address by its route, anything else nowhere. */
+	assert_true(route_addr_via(&n, "vanthu@*.bacquang.hagiang", tt));
+	assert_false(route_addr_via(&n, "vanthu@*.bacquang.hagiang", hg));
+	assert_true(route_addr_via(&n, "vanthu@*", tt));
+	assert_true(route_addr_via(&n, "vanthu@tw", hg));
+	assert_true(route_addr_via(&n, "vanthu@x.vixuyen.hagiang", vx));
+	assert_false(route_addr_via(&n, "vanthu@x.vixuyen.hagiang", hg));
+	assert_false(route_addr_via(&n, "vanthu@*..hagiang", tt));
+	assert_false(route_addr_via(&n, "vanthu", hg));
+	assert_true(route_mailbox_via(&n, "vanthu@tw", hg));
+	assert_false(route_mailbox_via(&n, "vanthu@*.bacquang.hagiang", tt));
+	route_free(&n);
+	/* No commune known: the district's own subtree reaches none. */
+	assert_false(route_subtree_known(&n, bq));
+	route_free(&n);
+}
+
+static void
+test_subtree_root(void **state)
+{
+	struct node_conf	root = { .name = (char *)(uintptr_t)"tw",
+	    .root_name = (char *)(uintptr_t)"tw" };
+	struct node		n;
+
+	(void)state;
+	memset(&n, 0, sizeof(n));
+	n.n_conf = &root;
+	route_learn(&n, "hagiang");
+	route_learn(&n, "hanoi");
+	route_learn(&n, "tanthanh.bacquang.hagiang");	/* linked directly */
+	/* Every node is below the root, though none by name. */
+	assert_true(route_subtree_via(&n, "", "hagiang"));
+	assert_true(route_subtree_via(&n, "", "hanoi"));
+	assert_true(route_subtree_via(&n, "bacquang.hagiang", "hagiang"));
+	assert_false(route_subtree_via(&n, "bacquang.hagiang", "hanoi"));
+	assert_true(route_subtree_via(&n, "bacquang.hagiang",
+	    "tanthanh.bacquang.hagiang"));
+	assert_false(route_subtree_via(&n, "", "tw"));
+	assert_true(route_subtree_known(&n, "bacquang.hagiang"));
+	assert_false(route_subtree_known(&n, "otherprovince"));
+	assert_false(route_subtree_known(&n, "tw"));
+	route_free(&n);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_district),
 		cmocka_unit_test(test_root),
+		cmocka_unit_test(test_subtree_district),
+		cmocka_unit_test(test_subtree_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
