@@ -11,6 +11,13 @@
  * it), so reports go to the office that sent the mail and nowhere else.
  * Reports are records like any other: they route back hop by hop, and
  * are never themselves reported on (no report storms).
+ *
+ * A subtree address ("vanthu@*.bacquang.hagiang", name.h) is delivered
+ * at each node of its subtree that has the mailbox, and only by what
+ * that node does itself: the record names no other node, so no office
+ * learns another's address from it. A node without the mailbox is no
+ * recipient (no report); a node's receipt or failure names its own
+ * address, so a sender learns which offices it reached.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -166,6 +173,7 @@ deliver(struct node *n, store_txn_t *txn, const uint8_t *id,
 enum outcome {
 	O_NO_MAILBOX,
 	O_NO_NODE,
+	O_NO_SUBTREE,	/* a subtree address reaches no node from here */
 	O_EXPIRED,
 	O_DELIVERED,	/* a receipt, if the sender asked for one */
 	O_N
@@ -181,10 +189,66 @@ static const struct {
 	{ NODENET__REPORT__KIND__FAILED,
 	  NODENET__REPORT__REASON__UNKNOWN_NODE, "no route to node" },
 	{ NODENET__REPORT__KIND__FAILED,
+	  NODENET__REPORT__REASON__UNKNOWN_NODE,
+	  "no node of the subtree known here" },
+	{ NODENET__REPORT__KIND__FAILED,
 	  NODENET__REPORT__REASON__EXPIRED, "expired before delivery" },
 	{ NODENET__REPORT__KIND__DELIVERED,
 	  NODENET__REPORT__REASON__NONE, "" },
 };
+
+/*
+ * What becomes here of a new mail's recipient to, a mailbox address at
+ * node (user: its first ulen bytes), in the outcome lists l.
+ */
+static void
+accept_one(struct node *n, store_txn_t *txn, const struct wire_record *wr,
+    int expired, const char *to, size_t ulen, const char *node,
+    struct rcpts *l)
+{
+	const char	*via;
+
+	switch (route_next(n, node, &via)) {
+	case ROUTE_LOCAL:
+		if (expired)
+			rcpts_add(&l[O_EXPIRED], to);
+		else if (!mail_mailbox_known(n, to, ulen))
+			rcpts_add(&l[O_NO_MAILBOX], to);
+		else if (deliver(n, txn, wr->id, to, ulen) == 1)
+			rcpts_add(&l[O_DELIVERED], to);
+		break;
+	case ROUTE_NONE:
+		rcpts_add(&l[O_NO_NODE], to);
+		break;
+	case ROUTE_PEER:
+		break;	/* the feed of that link carries it on */
+	}
+}
+
+/*
+ * The same for a subtree address: delivered here if this node is in the
+ * subtree and has the mailbox, its outcome listed under our own address
+ * (made in *mine); the feeds carry it down. A node outside it that
+ * leads into none of it reports the address itself.
+ */
+static void
+accept_subtree(struct node *n, store_txn_t *txn, const struct wire_record *wr,
+    int expired, const char *to, const char *subtree, char **mine,
+    struct rcpts *l)
+{
+	const struct node_conf	*c = n->n_conf;
+	size_t			 ulen = (size_t)(strchr(to, '@') - to);
+
+	if (!name_in_subtree(c->name, subtree, c->root_name)) {
+		if (!route_subtree_known(n, subtree))
+			rcpts_add(&l[O_NO_SUBTREE], to);
+		return;
+	}
+	if (!mail_mailbox_known(n, to, ulen))
+		return;		/* not a recipient: no mailbox of that name */
+	*mine = xasprintf("%.*s@%s", (int)ulen, to, c->name);
+	accept_one(n, txn, wr, expired, *mine, ulen, c->name, l);
+}
 
 /*
  * Delivers a new mail to the local mailboxes it names, and writes at
@@ -197,37 +261,29 @@ accept_mail(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 {
 	const Nodenet__MailMessage	*m = wr->rb->mail;
 	struct rcpts			*l = xcalloc(O_N, sizeof(*l));
-	const char			*node, *via;
+	char				**mine = xcalloc(m->n_to, sizeof(*mine));
+	const char			*node;
 	int				 expired;
 
 	expired = mail_expired(txn, wr->id, wr->rb, clock_wall_ms());
 	for (size_t i = 0; i < m->n_to; i++) {
 		const char	*to = m->to[i];
-		size_t		 user;
 
-		if (!name_mailbox(to, &node))
-			continue;	/* not a valid mail (wire_mail_check) */
-		user = (size_t)(node - 1 - to);
-		switch (route_next(n, node, &via)) {
-		case ROUTE_LOCAL:
-			if (expired)
-				rcpts_add(&l[O_EXPIRED], to);
-			else if (!mail_mailbox_known(n, to, user))
-				rcpts_add(&l[O_NO_MAILBOX], to);
-			else if (deliver(n, txn, wr->id, to, user) == 1)
-				rcpts_add(&l[O_DELIVERED], to);
-			break;
-		case ROUTE_NONE:
-			rcpts_add(&l[O_NO_NODE], to);
-			break;
-		case ROUTE_PEER:
-			break;	/* the feed of that link carries it on */
-		}
+		if (name_subtree_address(to, &node))
+			accept_subtree(n, txn, wr, expired, to, node, &mine[i],
+			    l);
+		else if (name_mailbox(to, &node))
+			accept_one(n, txn, wr, expired, to,
+			    (size_t)(node - 1 - to), node, l);
+		/* else not a valid mail (wire_mail_check) */
 	}
 	for (int o = 0; o < O_N; o++)
 		if (o != O_DELIVERED || m->want_receipt)
 			report(n, txn, wr, &l[o], outcomes[o].kind,
 			    outcomes[o].reason, outcomes[o].detail, NULL);
+	for (size_t i = 0; i < m->n_to; i++)
+		free(mine[i]);
+	free(mine);
 	free(l);
 }
 
@@ -316,7 +372,8 @@ mail_submit(struct node *n, const struct mail_submit *s,
 		return -1;
 	}
 	for (size_t i = 0; i < s->n_to; i++)
-		if (!name_mailbox(s->to[i], &node)) {
+		if (!name_mailbox(s->to[i], &node) &&
+		    !name_subtree_address(s->to[i], &node)) {
 			snprintf(err, errlen, "not an address: %.64s",
 			    s->to[i]);
 			return -1;

@@ -190,7 +190,8 @@ wire_mail_check(const Nodenet__RecordBody *rb)
 	if (m->n_to == 0)
 		return WIRE_ERCPT;
 	for (size_t i = 0; i < m->n_to; i++)
-		if (!name_mailbox(m->to[i], &node))
+		if (!name_mailbox(m->to[i], &node) &&
+		    !name_subtree_address(m->to[i], &node))
 			return WIRE_ERCPT;
 	return 0;
 }

@@ -105,8 +105,10 @@ void	wire_record_clear(struct wire_record *out);
 /*
  * The contract's rule for a mail body (proto/README.md, "Mail"): its
  * `from` is a mailbox address at the record's origin, and it has 1 to
- * WIRE_MAX_RECIPIENTS recipients, each a mailbox address. 0 (also for
- * any other kind), WIRE_EFROM, WIRE_ERCPT or WIRE_ERCPTMAX.
+ * WIRE_MAX_RECIPIENTS recipients, each a mailbox address or a subtree
+ * address (name.h). 0 (also for any other kind), WIRE_EFROM, WIRE_ERCPT
+ * or WIRE_ERCPTMAX. Who may address a subtree is the node's to judge
+ * (it needs the root's name).
  */
 int	wire_mail_check(const Nodenet__RecordBody *rb);
 

@@ -962,7 +962,12 @@ test_mail_rule(void **state)
 	};
 	static const char *bad_to[] = { "binh", "binh@", "binh@Hagiang",
 	    "bi\r\nnh@hagiang", "binh@hagiang\r\nDATA", "<binh@hagiang>",
-	    "" };
+	    "binh@*.", "binh@*.Hagiang", "binh@**", "binh@x.*.hagiang",
+	    "binh@*.hagiang\r\nDATA", "" };
+	/* Subtree addresses pass here, whoever the origin: the node
+	 * judges that (it knows the root's name). */
+	static const char *subtree_to[] = { "binh@*.bacquang.hagiang",
+	    "binh@*.hagiang", "binh@*", "binh@*.vixuyen.hagiang" };
 	char		*many[WIRE_MAX_RECIPIENTS + 2];
 	uint8_t		*buf, id[WIRE_ID_BYTES];
 	size_t		 len;
@@ -986,6 +991,12 @@ test_mail_rule(void **state)
 		m.to[1] = (char *)(uintptr_t)bad_to[i];
 		if (signed_body_rc(k->kp, &m.rb) != WIRE_ERCPT)
 			fail_msg("to \"%s\" not refused", bad_to[i]);
+	}
+	for (size_t i = 0; i < sizeof(subtree_to) / sizeof(*subtree_to);
+	    i++) {
+		m.to[1] = (char *)(uintptr_t)subtree_to[i];
+		if (signed_body_rc(k->kp, &m.rb) != 0)
+			fail_msg("to \"%s\" refused", subtree_to[i]);
 	}
 	m.to[1] = m.to1;
 	m.mm.n_to = 0;
