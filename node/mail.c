@@ -306,15 +306,15 @@ mail_accept(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 		deliver(n, txn, wr->id, to, (size_t)(node - 1 - to));
 }
 
-struct expiry_seen {
+struct failed_seen {
 	const char	*via;
 	int		 found;
 };
 
 static int
-expiry_event(const struct store_custody *ev, void *arg)
+failed_event(const struct store_custody *ev, void *arg)
 {
-	struct expiry_seen	*e = arg;
+	struct failed_seen	*e = arg;
 
 	if (ev->event == STORE_CUSTODY_FAILED && strcmp(ev->peer, e->via) == 0)
 		e->found = 1;
@@ -322,31 +322,30 @@ expiry_event(const struct store_custody *ev, void *arg)
 }
 
 void
-mail_expire(struct node *n, store_txn_t *txn, const uint8_t *id,
-    const Nodenet__RecordBody *rb, const char *via)
+mail_held_back(struct node *n, store_txn_t *txn, const uint8_t *id,
+    const Nodenet__RecordBody *rb, const char *via,
+    Nodenet__Report__Reason reason, const char *detail)
 {
 	const Nodenet__MailMessage	*m = rb->mail;
 	struct wire_record		 wr = { .rb = (Nodenet__RecordBody *)
 	    (uintptr_t)rb };
-	struct expiry_seen		 seen = { via, 0 };
+	struct failed_seen		 seen = { via, 0 };
 	struct rcpts			*l;
-	const char			*node, *next;
 
 	/* Reported once per next hop: a feed that reads the mail again
 	 * (a new session, a restart) finds the custody event it left.
 	 * One pass over the events; unreadable counts as reported. */
-	if (store_custody_walk(txn, id, UINT_MAX, expiry_event, &seen) != 0 ||
+	if (rb->kind_case != NODENET__RECORD_BODY__KIND_MAIL ||
+	    store_custody_walk(txn, id, UINT_MAX, failed_event, &seen) != 0 ||
 	    seen.found)
 		return;
 	memcpy(wr.id, id, WIRE_ID_BYTES);
 	l = xcalloc(1, sizeof(*l));
 	for (size_t i = 0; i < m->n_to; i++)
-		if (name_mailbox(m->to[i], &node) &&
-		    route_next(n, node, &next) == ROUTE_PEER &&
-		    strcmp(next, via) == 0)
+		if (route_addr_via(n, m->to[i], via))
 			rcpts_add(l, m->to[i]);
-	report(n, txn, &wr, l, NODENET__REPORT__KIND__FAILED,
-	    NODENET__REPORT__REASON__EXPIRED, "expired in transit", via);
+	report(n, txn, &wr, l, NODENET__REPORT__KIND__FAILED, reason, detail,
+	    via);
 	free(l);
 }
 

@@ -196,6 +196,20 @@ wire_mail_check(const Nodenet__RecordBody *rb)
 	return 0;
 }
 
+uint32_t
+wire_record_version(const Nodenet__RecordBody *rb)
+{
+	uint32_t	v = wire_kind_version(rb->kind_case);
+
+	/* An older node refuses a subtree address as no address at all:
+	 * such mail must not reach one. */
+	if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL && v != 0)
+		for (size_t i = 0; i < rb->mail->n_to; i++)
+			if (name_subtree_address(rb->mail->to[i], NULL))
+				return WIRE_SUBTREE_VERSION;
+	return v;
+}
+
 /*
  * Bounds and fields every record kind must satisfy: 0, WIRE_EFIELD, or
  * WIRE_EKIND when no kind is set that this node knows (protobuf-c keeps

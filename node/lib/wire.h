@@ -21,8 +21,9 @@
  * (proto/README.md, "Versions"): a session runs at the newest both ends
  * speak. A release that raises the newest keeps the one before it.
  */
-#define WIRE_PROTOCOL_VERSION	2
+#define WIRE_PROTOCOL_VERSION	3
 #define WIRE_PROTOCOL_MIN	1
+#define WIRE_SUBTREE_VERSION	3	/* subtree addresses in mail */
 #define WIRE_ID_BYTES		32
 #define WIRE_SIGN_PREFIX	"nodenet-record-v1"	/* signed with its NUL */
 #define WIRE_MAX_RECORD		(256u * 1024)	/* serialized SignedRecord */
@@ -141,6 +142,12 @@ uint32_t wire_session_version(uint32_t their_min, uint32_t their_max);
  * kind to be sent on it; 0 for a kind this node does not know.
  */
 uint32_t wire_kind_version(Nodenet__RecordBody__KindCase kind);
+/*
+ * The same for one record: its kind's version, or a later one for what
+ * an older node would refuse (WIRE_SUBTREE_VERSION for a mail with a
+ * subtree address).
+ */
+uint32_t wire_record_version(const Nodenet__RecordBody *rb);
 /* "mail", "doc", ...: a kind's name; "?" for one this node does not know. */
 const char *wire_kind_name(Nodenet__RecordBody__KindCase kind);
 

@@ -997,8 +997,12 @@ test_mail_rule(void **state)
 		m.to[1] = (char *)(uintptr_t)subtree_to[i];
 		if (signed_body_rc(k->kp, &m.rb) != 0)
 			fail_msg("to \"%s\" refused", subtree_to[i]);
+		/* Only for sessions that carry subtree addresses. */
+		assert_int_equal(wire_record_version(&m.rb),
+		    WIRE_SUBTREE_VERSION);
 	}
 	m.to[1] = m.to1;
+	assert_int_equal(wire_record_version(&m.rb), 1);
 	m.mm.n_to = 0;
 	assert_int_equal(signed_body_rc(k->kp, &m.rb), WIRE_ERCPT);
 
@@ -1088,6 +1092,7 @@ test_kind_versions(void **state)
 			fail_msg("kind %s: version %u", f->name, v);
 	}
 	assert_int_equal(kinds, 8);
+	assert_true(WIRE_SUBTREE_VERSION <= WIRE_PROTOCOL_VERSION);
 	assert_int_equal(wire_kind_version(
 	    NODENET__RECORD_BODY__KIND__NOT_SET), 0);
 	assert_int_equal(wire_kind_version(
