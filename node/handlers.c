@@ -104,6 +104,16 @@ cert_apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	return 0;
 }
 
+/* A mail may address only subtrees its origin heads (mail.h). */
+static int
+mail_admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
+    char *why, size_t whylen)
+{
+	(void)txn;
+	return mail_subtree_check(n, wr->rb->origin, wr->rb->mail->to,
+	    wr->rb->mail->n_to, why, whylen);
+}
+
 static int
 mail_apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 {
@@ -238,7 +248,7 @@ doc_wants(struct node *n, struct peer *p, store_txn_t *txn,
 static const struct record_kind kinds[RECORD_KINDS] = {
 	K(CERT) = { NULL, cert_apply, urgent, everywhere },
 	K(REVOCATION) = { NULL, cert_apply, urgent, everywhere },
-	K(MAIL) = { NULL, mail_apply, mail_lane, mail_wants },
+	K(MAIL) = { mail_admit, mail_apply, mail_lane, mail_wants },
 	K(REPORT) = { NULL, mail_apply, NULL, report_wants },
 	K(STATUS) = { NULL, status_kind_apply, bulk, status_wants },
 	K(ACL) = { doc_kind_admit, doc_kind_apply, urgent, doc_wants },

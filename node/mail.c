@@ -287,6 +287,28 @@ accept_mail(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	free(l);
 }
 
+int
+mail_subtree_check(const struct node *n, const char *origin,
+    char *const *to, size_t n_to, char *why, size_t whylen)
+{
+	const char	*subtree;
+
+	for (size_t i = 0; i < n_to; i++) {
+		if (!name_subtree_address(to[i], &subtree) ||
+		    name_may_address(origin, subtree, n->n_conf->root_name))
+			continue;
+		if (subtree[0] == '\0')
+			snprintf(why, whylen, "mail to %s: only the root may "
+			    "address every node", to[i]);
+		else
+			snprintf(why, whylen, "mail to %s: only the root or "
+			    "an office at or above %s may address that "
+			    "subtree", to[i], subtree);
+		return -1;
+	}
+	return 0;
+}
+
 void
 mail_accept(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 {
@@ -377,6 +399,10 @@ mail_submit(struct node *n, const struct mail_submit *s,
 			    s->to[i]);
 			return -1;
 		}
+	/* Every node would refuse it. */
+	if (mail_subtree_check(n, n->n_conf->name, s->to, s->n_to, err,
+	    errlen) != 0)
+		return -1;
 	if (s->text_len > MAIL_MAX_TEXT) {
 		snprintf(err, errlen, "text over %u bytes; attach it instead",
 		    MAIL_MAX_TEXT);

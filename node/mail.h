@@ -50,6 +50,14 @@ void	mail_held_back(struct node *n, store_txn_t *txn, const uint8_t *id,
 	    const Nodenet__RecordBody *rb, const char *via,
 	    Nodenet__Report__Reason reason, const char *detail);
 /*
+ * The rule for subtree addresses (proto/README.md, "Subtree
+ * addresses"): 0 if a mail of origin to the n_to recipients to names
+ * only subtrees origin may address (name_may_address()), -1 with why if
+ * not.
+ */
+int	mail_subtree_check(const struct node *n, const char *origin,
+	    char *const *to, size_t n_to, char *why, size_t whylen);
+/*
  * A gateway could not deliver message seq of local mailbox mbox: writes
  * a signed failure report (reason, detail) to its sender for recipient
  * mbox@this-node and removes the message from the mailbox, both in this
