@@ -240,7 +240,7 @@ accept_subtree(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 	size_t			 ulen = (size_t)(strchr(to, '@') - to);
 
 	if (!name_in_subtree(c->name, subtree, c->root_name)) {
-		if (!route_subtree_known(n, subtree))
+		if (route_subtree_links(n, subtree, NULL, 0) == 0)
 			rcpts_add(&l[O_NO_SUBTREE], to);
 		return;
 	}

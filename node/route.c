@@ -162,18 +162,32 @@ route_subtree_via(struct node *n, const char *subtree, const char *peer)
 	    name_meets_subtree(peer, subtree, c->root_name);
 }
 
-int
-route_subtree_known(struct node *n, const char *subtree)
+/* Adds name to out (of *got, max at most) once; counts it in *got. */
+static void
+subtree_link(const char *name, const char **out, size_t max, size_t *got)
+{
+	for (size_t i = 0; out != NULL && i < *got && i < max; i++)
+		if (strcmp(out[i], name) == 0)
+			return;
+	if (out != NULL && *got < max)
+		out[*got] = name;
+	(*got)++;
+}
+
+size_t
+route_subtree_links(struct node *n, const char *subtree, const char **out,
+    size_t max)
 {
 	const struct node_conf	*c = n->n_conf;
+	size_t			 got = 0;
 
 	for (size_t i = 0; i < c->n_links; i++)
 		if (route_subtree_via(n, subtree, c->links[i].name))
-			return 1;
+			subtree_link(c->links[i].name, out, max, &got);
 	for (size_t i = 0; i < known(n)->n; i++)
 		if (route_subtree_via(n, subtree, known(n)->names[i]))
-			return 1;
-	return 0;
+			subtree_link(known(n)->names[i], out, max, &got);
+	return got;
 }
 
 int

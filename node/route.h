@@ -26,11 +26,13 @@ enum route_kind route_next(struct node *n, const char *dest, const char **via);
 int	route_subtree_via(struct node *n, const char *subtree,
 	    const char *peer);
 /*
- * 1 if any node this one routes to (a link, or a name learnt) is one
- * route_subtree_via() sends such mail to: 0 means it reaches no node of
- * the subtree from here.
+ * The nodes this one routes to (its links, the names learnt) that
+ * route_subtree_via() sends such mail to: how many, the first max of
+ * them in out (NULL: none; each name once if out holds them all), valid
+ * as *via is. 0: it reaches no node of the subtree from here.
  */
-int	route_subtree_known(struct node *n, const char *subtree);
+size_t	route_subtree_links(struct node *n, const char *subtree,
+	    const char **out, size_t max);
 /* 1 if mail for mailbox address addr goes on the link to peer. */
 int	route_mailbox_via(struct node *n, const char *addr, const char *peer);
 /*

@@ -115,6 +115,19 @@ test_root(void **state)
 	route_free(&n);
 }
 
+/* route_subtree_links() into got; how many. */
+static const char	*got[8];
+
+static size_t
+down(struct node *n, const char *subtree)
+{
+	size_t	k = route_subtree_links(n, subtree, got, 8);
+
+	/* Counting alone counts the same. */
+	assert_int_equal(route_subtree_links(n, subtree, NULL, 0), k);
+	return k;
+}
+
 static void
 test_subtree_district(void **state)
 {
@@ -134,7 +147,9 @@ test_subtree_district(void **state)
 	assert_true(route_subtree_via(&n, bq, qt));
 	assert_false(route_subtree_via(&n, bq, hg));
 	assert_false(route_subtree_via(&n, bq, vx));
-	assert_true(route_subtree_known(&n, bq));
+	assert_int_equal(down(&n, bq), 2);
+	assert_string_equal(got[0], tt);
+	assert_string_equal(got[1], qt);
 	/* The province's, or the network: still only down. */
 	assert_true(route_subtree_via(&n, hg, tt));
 	assert_false(route_subtree_via(&n, hg, hg));
@@ -144,13 +159,14 @@ test_subtree_district(void **state)
 	/* Below one commune: to that commune only. */
 	assert_true(route_subtree_via(&n, tt, tt));
 	assert_false(route_subtree_via(&n, tt, qt));
-	assert_true(route_subtree_known(&n, tt));
+	assert_int_equal(down(&n, tt), 1);
+	assert_string_equal(got[0], tt);
 	/* Inside the district, below no commune it knows: nowhere. */
 	assert_false(route_subtree_via(&n, "nosuch.bacquang.hagiang", tt));
-	assert_false(route_subtree_known(&n, "nosuch.bacquang.hagiang"));
+	assert_int_equal(down(&n, "nosuch.bacquang.hagiang"), 0);
 	/* A sibling's subtree: no link here leads into it (a broadcast
 	 * never comes to a node outside and above none of it). */
-	assert_false(route_subtree_known(&n, vx));
+	assert_int_equal(down(&n, vx), 0);
 	/* Addresses: a subtree address by its subtree, a mailbox
 	 * address by its route, anything else nowhere. */
 	assert_true(route_addr_via(&n, "vanthu@*.bacquang.hagiang", tt));
@@ -165,7 +181,7 @@ test_subtree_district(void **state)
 	assert_false(route_mailbox_via(&n, "vanthu@*.bacquang.hagiang", tt));
 	route_free(&n);
 	/* No commune known: the district's own subtree reaches none. */
-	assert_false(route_subtree_known(&n, bq));
+	assert_int_equal(down(&n, bq), 0);
 	route_free(&n);
 }
 
@@ -190,9 +206,12 @@ test_subtree_root(void **state)
 	assert_true(route_subtree_via(&n, "bacquang.hagiang",
 	    "tanthanh.bacquang.hagiang"));
 	assert_false(route_subtree_via(&n, "", "tw"));
-	assert_true(route_subtree_known(&n, "bacquang.hagiang"));
-	assert_false(route_subtree_known(&n, "otherprovince"));
-	assert_false(route_subtree_known(&n, "tw"));
+	assert_int_equal(down(&n, "bacquang.hagiang"), 2);
+	assert_string_equal(got[0], "hagiang");
+	assert_string_equal(got[1], "tanthanh.bacquang.hagiang");
+	assert_int_equal(down(&n, ""), 3);
+	assert_int_equal(down(&n, "otherprovince"), 0);
+	assert_int_equal(down(&n, "tw"), 0);
 	route_free(&n);
 }
 

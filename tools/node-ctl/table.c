@@ -150,7 +150,9 @@ static const char about_replicate[] =
 
 static const char about_route[] =
     "Which link mail for ADDRESS (user@node) takes, and why: local,\n"
-    "down the tree by the longest known suffix, or up to the parent.\n";
+    "down the tree by the longest known suffix, or up to the parent.\n"
+    "For a subtree address (user@*.node, user@*): whether it is\n"
+    "delivered here and each link it goes down.\n";
 
 static const char about_send[] =
     "Submit a message from a local mailbox to one or more addresses;\n"
