@@ -104,14 +104,20 @@ cert_apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	return 0;
 }
 
-/* A mail may address only subtrees its origin heads (mail.h). */
+/*
+ * A mail may address only subtrees its origin heads, and one that does
+ * comes only from above (mail.h).
+ */
 static int
 mail_admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
-    char *why, size_t whylen)
+    const char *from, char *why, size_t whylen)
 {
 	(void)txn;
-	return mail_subtree_check(n, wr->rb->origin, wr->rb->mail->to,
-	    wr->rb->mail->n_to, why, whylen);
+	if (mail_subtree_check(n, wr->rb->origin, wr->rb->mail->to,
+	    wr->rb->mail->n_to, why, whylen) != 0)
+		return -1;
+	return mail_subtree_from(n, wr->rb->mail->to, wr->rb->mail->n_to,
+	    from, why, whylen);
 }
 
 static int
@@ -141,8 +147,9 @@ status_kind_apply(struct node *n, store_txn_t *txn,
 /* Documents and ACLs must obey their database's rules (doc.c). */
 static int
 doc_kind_admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
-    char *why, size_t whylen)
+    const char *from, char *why, size_t whylen)
 {
+	(void)from;
 	switch (doc_admit(txn, wr, n->n_conf->root_name, n->n_conf->root_key,
 	    why, whylen)) {
 	case DOC_ACCEPT:

@@ -309,6 +309,26 @@ mail_subtree_check(const struct node *n, const char *origin,
 	return 0;
 }
 
+int
+mail_subtree_from(const struct node *n, char *const *to, size_t n_to,
+    const char *from, char *why, size_t whylen)
+{
+	const struct node_conf	*c = n->n_conf;
+
+	if (from == NULL || strcmp(from, c->root_name) == 0 ||
+	    (strcmp(c->name, c->root_name) != 0 &&
+	    name_strictly_within(c->name, from)))
+		return 0;
+	for (size_t i = 0; i < n_to; i++)
+		if (name_subtree_address(to[i], NULL)) {
+			snprintf(why, whylen, "mail to %s from %s, which is not "
+			    "above this node: a subtree address only comes "
+			    "down", to[i], from);
+			return -1;
+		}
+	return 0;
+}
+
 void
 mail_accept(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 {

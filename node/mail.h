@@ -58,6 +58,14 @@ void	mail_held_back(struct node *n, store_txn_t *txn, const uint8_t *id,
 int	mail_subtree_check(const struct node *n, const char *origin,
 	    char *const *to, size_t n_to, char *why, size_t whylen);
 /*
+ * A mail to a subtree address only ever goes down the tree: 0 if the
+ * n_to recipients to name none, or if the peer from (NULL: written
+ * here) is above this node; -1 with why if not. So no office below can
+ * hand one up to make its parent store it and work on it.
+ */
+int	mail_subtree_from(const struct node *n, char *const *to,
+	    size_t n_to, const char *from, char *why, size_t whylen);
+/*
  * A gateway could not deliver message seq of local mailbox mbox: writes
  * a signed failure report (reason, detail) to its sender for recipient
  * mbox@this-node and removes the message from the mailbox, both in this
