@@ -113,11 +113,8 @@ mail_admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
     const char *from, char *why, size_t whylen)
 {
 	(void)txn;
-	if (mail_subtree_check(n, wr->rb->origin, wr->rb->mail->to,
-	    wr->rb->mail->n_to, why, whylen) != 0)
-		return -1;
-	return mail_subtree_from(n, wr->rb->mail->to, wr->rb->mail->n_to,
-	    from, why, whylen);
+	return mail_subtree_check(n, wr->rb->origin, wr->rb->mail->to,
+	    wr->rb->mail->n_to, from, why, whylen);
 }
 
 static int

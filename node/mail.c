@@ -289,15 +289,27 @@ accept_mail(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 
 int
 mail_subtree_check(const struct node *n, const char *origin,
-    char *const *to, size_t n_to, char *why, size_t whylen)
+    char *const *to, size_t n_to, const char *from, char *why,
+    size_t whylen)
 {
-	const char	*subtree;
+	const struct node_conf	*c = n->n_conf;
+	const char		*subtree;
+	int			 down;
 
+	/* Written here, or from above: the root, or an ancestor. */
+	down = from == NULL || strcmp(from, c->root_name) == 0 ||
+	    (strcmp(c->name, c->root_name) != 0 &&
+	    name_strictly_within(c->name, from));
 	for (size_t i = 0; i < n_to; i++) {
-		if (!name_subtree_address(to[i], &subtree) ||
-		    name_may_address(origin, subtree, n->n_conf->root_name))
+		if (!name_subtree_address(to[i], &subtree))
 			continue;
-		if (subtree[0] == '\0')
+		if (name_may_address(origin, subtree, c->root_name)) {
+			if (down)
+				continue;
+			snprintf(why, whylen, "mail to %s from %s, which is not "
+			    "above this node: a subtree address only comes "
+			    "down", to[i], from);
+		} else if (subtree[0] == '\0')
 			snprintf(why, whylen, "mail to %s: only the root may "
 			    "address every node", to[i]);
 		else
@@ -306,26 +318,6 @@ mail_subtree_check(const struct node *n, const char *origin,
 			    "subtree", to[i], subtree);
 		return -1;
 	}
-	return 0;
-}
-
-int
-mail_subtree_from(const struct node *n, char *const *to, size_t n_to,
-    const char *from, char *why, size_t whylen)
-{
-	const struct node_conf	*c = n->n_conf;
-
-	if (from == NULL || strcmp(from, c->root_name) == 0 ||
-	    (strcmp(c->name, c->root_name) != 0 &&
-	    name_strictly_within(c->name, from)))
-		return 0;
-	for (size_t i = 0; i < n_to; i++)
-		if (name_subtree_address(to[i], NULL)) {
-			snprintf(why, whylen, "mail to %s from %s, which is not "
-			    "above this node: a subtree address only comes "
-			    "down", to[i], from);
-			return -1;
-		}
 	return 0;
 }
 
@@ -420,7 +412,7 @@ mail_submit(struct node *n, const struct mail_submit *s,
 			return -1;
 		}
 	/* Every node would refuse it. */
-	if (mail_subtree_check(n, n->n_conf->name, s->to, s->n_to, err,
+	if (mail_subtree_check(n, n->n_conf->name, s->to, s->n_to, NULL, err,
 	    errlen) != 0)
 		return -1;
 	if (s->text_len > MAIL_MAX_TEXT) {

@@ -50,21 +50,17 @@ void	mail_held_back(struct node *n, store_txn_t *txn, const uint8_t *id,
 	    const Nodenet__RecordBody *rb, const char *via,
 	    Nodenet__Report__Reason reason, const char *detail);
 /*
- * The rule for subtree addresses (proto/README.md, "Subtree
+ * The rules for subtree addresses (proto/README.md, "Subtree
  * addresses"): 0 if a mail of origin to the n_to recipients to names
- * only subtrees origin may address (name_may_address()), -1 with why if
- * not.
+ * only subtrees origin may address (name_may_address()) and, if it
+ * names one, came from a node above this one (from: the peer that sent
+ * it, NULL if written here): such mail only ever goes down, so no
+ * office below hands one up for its parent to store and work on. -1
+ * with why if not.
  */
 int	mail_subtree_check(const struct node *n, const char *origin,
-	    char *const *to, size_t n_to, char *why, size_t whylen);
-/*
- * A mail to a subtree address only ever goes down the tree: 0 if the
- * n_to recipients to name none, or if the peer from (NULL: written
- * here) is above this node; -1 with why if not. So no office below can
- * hand one up to make its parent store it and work on it.
- */
-int	mail_subtree_from(const struct node *n, char *const *to,
-	    size_t n_to, const char *from, char *why, size_t whylen);
+	    char *const *to, size_t n_to, const char *from, char *why,
+	    size_t whylen);
 /*
  * A gateway could not deliver message seq of local mailbox mbox: writes
  * a signed failure report (reason, detail) to its sender for recipient

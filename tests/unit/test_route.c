@@ -28,6 +28,19 @@ static struct node_conf conf = {
 	.n_links = 2,
 };
 
+static struct node_conf root = {
+	.name = (char *)(uintptr_t)"tw",
+	.root_name = (char *)(uintptr_t)"tw",
+};
+
+/* n, a node of configuration c that knows no route yet. */
+static void
+at(struct node *n, struct node_conf *c)
+{
+	memset(n, 0, sizeof(*n));
+	n->n_conf = c;
+}
+
 static const char *
 next(struct node *n, const char *dest)
 {
@@ -50,8 +63,7 @@ test_district(void **state)
 	struct node	n;
 
 	(void)state;
-	memset(&n, 0, sizeof(n));
-	n.n_conf = &conf;
+	at(&n, &conf);
 	route_learn(&n, "tanthanh.bacquang.hagiang");
 	route_learn(&n, "tanthanh.bacquang.hagiang");	/* once is enough */
 	/* Only our subtree is ours to route: a sibling that linked here
@@ -98,13 +110,10 @@ test_district(void **state)
 static void
 test_root(void **state)
 {
-	struct node_conf	root = { .name = (char *)(uintptr_t)"tw",
-	    .root_name = (char *)(uintptr_t)"tw" };
-	struct node		n;
+	struct node	n;
 
 	(void)state;
-	memset(&n, 0, sizeof(n));
-	n.n_conf = &root;
+	at(&n, &root);
 	route_learn(&n, "hagiang");
 	route_learn(&n, "tw");		/* itself: never */
 	assert_string_equal(next(&n, "tw"), "local");
@@ -136,8 +145,7 @@ test_subtree_district(void **state)
 	struct node	 n;
 
 	(void)state;
-	memset(&n, 0, sizeof(n));
-	n.n_conf = &conf;
+	at(&n, &conf);
 	tt = "tanthanh.bacquang.hagiang";
 	qt = "quyetthang.bacquang.hagiang";
 	route_learn(&n, tt);
@@ -188,13 +196,10 @@ test_subtree_district(void **state)
 static void
 test_subtree_root(void **state)
 {
-	struct node_conf	root = { .name = (char *)(uintptr_t)"tw",
-	    .root_name = (char *)(uintptr_t)"tw" };
-	struct node		n;
+	struct node	n;
 
 	(void)state;
-	memset(&n, 0, sizeof(n));
-	n.n_conf = &root;
+	at(&n, &root);
 	route_learn(&n, "hagiang");
 	route_learn(&n, "hanoi");
 	route_learn(&n, "tanthanh.bacquang.hagiang");	/* linked directly */
