@@ -531,8 +531,9 @@ link_state(struct node *n, const char *name)
 }
 
 /*
- * The same for a subtree address: delivered here (local: this node is
- * in the subtree and has the mailbox), and down each link into it.
+ * Where mail for a subtree address goes from here (cmd_route()):
+ * delivered here (local: this node is in the subtree and has the
+ * mailbox), and down each link into it.
  */
 static json_t *
 route_subtree(struct node *n, const char *addr, const char *subtree)
@@ -546,7 +547,6 @@ route_subtree(struct node *n, const char *addr, const char *subtree)
 
 	local = in && mail_mailbox_known(n, addr,
 	    (size_t)(strchr(addr, '@') - addr));
-
 	k = route_subtree_links(n, subtree, via, k);
 	for (size_t i = 0; i < k; i++)
 		json_array_append_new(links, json_pack("{s:s, s:s}", "peer",

@@ -27,9 +27,10 @@ int	route_subtree_via(struct node *n, const char *subtree,
 	    const char *peer);
 /*
  * The nodes this one routes to (its links, the names learnt) that
- * route_subtree_via() sends such mail to: how many, the first max of
- * them in out (NULL: none; each name once if out holds them all), valid
- * as *via is. 0: it reaches no node of the subtree from here.
+ * route_subtree_via() sends such mail to: the first max of them in out
+ * (NULL: none), valid as *via is, and how many. Each counts once if out
+ * has room for all (otherwise one both a link and learnt may count
+ * twice). 0: it reaches no node of the subtree from here.
  */
 size_t	route_subtree_links(struct node *n, const char *subtree,
 	    const char **out, size_t max);
