@@ -519,6 +519,48 @@ cmd_metrics(struct node *n, json_t *req, char *err, size_t errlen)
 	return r;
 }
 
+/* The state of the peer named name, as route shows a next hop's. */
+static const char *
+link_state(struct node *n, const char *name)
+{
+	for (size_t i = 0; i < n->n_npeers; i++)
+		if (n->n_peers[i]->pr_name != NULL &&
+		    strcmp(n->n_peers[i]->pr_name, name) == 0)
+			return state_name(n->n_peers[i]->pr_state);
+	return "not connected yet";
+}
+
+/*
+ * Where mail for a subtree address goes from here (cmd_route()):
+ * delivered here (local: this node is in the subtree and has the
+ * mailbox), and down each link into it.
+ */
+static json_t *
+route_subtree(struct node *n, const char *addr, const char *subtree)
+{
+	const struct node_conf	*c = n->n_conf;
+	size_t			 k = route_subtree_links(n, subtree, NULL, 0);
+	const char		**via = xcalloc(k + 1, sizeof(*via));
+	int			 in = name_in_subtree(c->name, subtree,
+	    c->root_name), local;
+	json_t			*links = json_array();
+
+	local = in && mail_mailbox_known(n, addr,
+	    (size_t)(strchr(addr, '@') - addr));
+	k = route_subtree_links(n, subtree, via, k);
+	for (size_t i = 0; i < k; i++)
+		json_array_append_new(links, json_pack("{s:s, s:s}", "peer",
+		    via[i], "link", link_state(n, via[i])));
+	free(via);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o}", "address",
+	    addr, "next", k > 0 ? "down" : local ? "local" : "none", "why",
+	    k > 0 ? "a subtree address: down each link into the subtree" :
+	    in ? "a subtree address: this node is in the subtree, and "
+	    "no node below it is known" : "a subtree address: no node of "
+	    "the subtree is known here", "link", "", "node",
+	    strchr(addr, '@') + 1, "local", local, "links", links);
+}
+
 /* Where mail for an address goes from here, and why. */
 static json_t *
 cmd_route(struct node *n, json_t *req, char *err, size_t errlen)
@@ -528,8 +570,11 @@ cmd_route(struct node *n, json_t *req, char *err, size_t errlen)
 	const char		*node, *via = NULL, *why, *state = "";
 	enum route_kind		 k;
 
+	if (addr != NULL && name_subtree_address(addr, &node))
+		return route_subtree(n, addr, node);
 	if (addr == NULL || !name_mailbox(addr, &node)) {
-		snprintf(err, errlen, "route needs an address, user@node-name");
+		snprintf(err, errlen, "route needs an address, user@node-name "
+		    "or user@*.node-name");
 		return NULL;
 	}
 	switch ((k = route_next(n, node, &via))) {
@@ -544,12 +589,7 @@ cmd_route(struct node *n, json_t *req, char *err, size_t errlen)
 	default:
 		why = name_within(node, via) ? "longest suffix match" :
 		    "default route: the parent";
-		for (size_t i = 0; i < n->n_npeers; i++)
-			if (n->n_peers[i]->pr_name != NULL &&
-			    strcmp(n->n_peers[i]->pr_name, via) == 0)
-				state = state_name(n->n_peers[i]->pr_state);
-		if (state[0] == '\0')
-			state = "not connected yet";
+		state = link_state(n, via);
 	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "address", addr,
 	    "next", k == ROUTE_LOCAL ? "local" : k == ROUTE_NONE ? "none" :

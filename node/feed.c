@@ -59,23 +59,34 @@ repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a)
 	repl_save_state(txn, p);
 }
 
-/* Does this record belong on the link to p? */
+/*
+ * Does this record belong on the link to p? 0 also for one that would,
+ * but p's session is of a version too old to carry it (*old set, if
+ * old is not NULL).
+ */
 static int
 feed_wants(struct node *n, struct peer *p, store_txn_t *txn,
-    const Nodenet__RecordBody *rb)
+    const Nodenet__RecordBody *rb, int *old)
 {
 	const struct record_kind	*k;
-	uint32_t			 v = wire_kind_version(rb->kind_case);
+	uint32_t			 v = wire_record_version(rb);
 
-	/* A kind newer than the session: p could neither use nor pass it
-	 * on. The batch covers it like any record not for p. (No session,
-	 * no version: node-ctl queue counts it as owed.) */
-	if (v == 0 || (p->pr_version != 0 && v > p->pr_version))
+	if (v == 0)
 		return 0;
 	/* What p gave us is not sent back (came_from()); what p wrote and
 	 * we got another way is, once: a replaced store needs it. */
 	k = record_kind_of(n, (int)rb->kind_case);
-	return k != NULL && k->wants != NULL && k->wants(n, p, txn, rb);
+	if (k == NULL || k->wants == NULL || !k->wants(n, p, txn, rb))
+		return 0;
+	/* Newer than the session: p could neither use nor pass it on.
+	 * The batch covers it like any record not for p. (No session, no
+	 * version: node-ctl queue counts it as owed.) */
+	if (p->pr_version != 0 && v > p->pr_version) {
+		if (old != NULL)
+			*old = 1;
+		return 0;
+	}
+	return 1;
 }
 
 /*
@@ -134,14 +145,14 @@ feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
 {
 	Nodenet__RecordBody	*rb;
 	struct store_record	 rec;
-	int			 want, rc;
+	store_txn_t		*wtxn;
+	char			 why[120];
+	int			 want, old = 0, rc;
 
 	/* Never back to the link it came over (and no need to decode). */
 	if (came_from(txn, p, id))
 		return;
 	if ((rc = store_get(txn, id, &rec)) != 0) {
-		store_txn_t	*wtxn;
-
 		/* Not purged: damaged. Set aside, it takes a new seq when a
 		 * good copy comes, and this feed offers it then. */
 		if (rc == STORE_CORRUPT && ((wtxn = node_txn(n)) == NULL ||
@@ -153,13 +164,20 @@ feed_one(struct node *n, struct peer *p, store_txn_t *txn, unsigned lane,
 	if ((rb = nodenet__record_body__unpack(NULL, rec.body_len,
 	    rec.body)) == NULL)
 		return;
-	want = feed_wants(n, p, txn, rb);
-	if (want && mail_expired(txn, id, rb, clock_wall_ms())) {
+	want = feed_wants(n, p, txn, rb, &old);
+	if (old && (wtxn = node_txn(n)) != NULL) {
+		/* Never sent on that link: its sender hears why. */
+		snprintf(why, sizeof(why), "not carried: %s runs protocol "
+		    "version %u, this mail needs %u", p->pr_name, p->pr_version,
+		    wire_record_version(rb));
+		mail_held_back(n, wtxn, id, rb, p->pr_name,
+		    NODENET__REPORT__REASON__NONE, why);
+	} else if (want && mail_expired(txn, id, rb, clock_wall_ms())) {
 		/* Not sent on: its sender hears why. */
-		store_txn_t	*wtxn = node_txn(n);
-
-		if (wtxn != NULL)
-			mail_expire(n, wtxn, id, rb, p->pr_name);
+		if ((wtxn = node_txn(n)) != NULL)
+			mail_held_back(n, wtxn, id, rb, p->pr_name,
+			    NODENET__REPORT__REASON__EXPIRED,
+			    "expired in transit");
 	} else if (want) {
 		nodenet__transfer__init(t);
 		t->seq = seq;
@@ -199,7 +217,7 @@ repl_backlog(struct node *n, struct peer *p, unsigned lane, uint64_t max,
 		if ((rb = nodenet__record_body__unpack(NULL, rec.body_len,
 		    rec.body)) == NULL)
 			continue;
-		if (feed_wants(n, p, txn, rb) &&
+		if (feed_wants(n, p, txn, rb, NULL) &&
 		    !mail_expired(txn, id, rb, clock_wall_ms())) {
 			(*records)++;
 			*bytes += rec.body_len + KEY_SIGNATURE_BYTES;

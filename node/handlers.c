@@ -104,6 +104,19 @@ cert_apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	return 0;
 }
 
+/*
+ * A mail may address only subtrees its origin heads, and one that does
+ * comes only from above (mail.h).
+ */
+static int
+mail_admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
+    const char *from, char *why, size_t whylen)
+{
+	(void)txn;
+	return mail_subtree_check(n, wr->rb->origin, wr->rb->mail->to,
+	    wr->rb->mail->n_to, from, why, whylen);
+}
+
 static int
 mail_apply(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 {
@@ -131,8 +144,9 @@ status_kind_apply(struct node *n, store_txn_t *txn,
 /* Documents and ACLs must obey their database's rules (doc.c). */
 static int
 doc_kind_admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
-    char *why, size_t whylen)
+    const char *from, char *why, size_t whylen)
 {
+	(void)from;
 	switch (doc_admit(txn, wr, n->n_conf->root_name, n->n_conf->root_key,
 	    why, whylen)) {
 	case DOC_ACCEPT:
@@ -192,24 +206,17 @@ everywhere(struct node *n, struct peer *p, store_txn_t *txn,
 	return 1;
 }
 
-/* Mail and reports go toward the node of an address they are for. */
-static int
-routed_via(struct node *n, const struct peer *p, const char *addr)
-{
-	const char	*node, *via;
-
-	return name_mailbox(addr, &node) &&
-	    route_next(n, node, &via) == ROUTE_PEER &&
-	    strcmp(via, p->pr_name) == 0;
-}
-
+/*
+ * Mail goes toward the nodes of its recipients (down into the subtree
+ * of a subtree address); a report toward its one mailbox address.
+ */
 static int
 mail_wants(struct node *n, struct peer *p, store_txn_t *txn,
     const Nodenet__RecordBody *rb)
 {
 	(void)txn;
 	for (size_t i = 0; i < rb->mail->n_to; i++)
-		if (routed_via(n, p, rb->mail->to[i]))
+		if (route_addr_via(n, rb->mail->to[i], p->pr_name))
 			return 1;
 	return 0;
 }
@@ -219,7 +226,7 @@ report_wants(struct node *n, struct peer *p, store_txn_t *txn,
     const Nodenet__RecordBody *rb)
 {
 	(void)txn;
-	return routed_via(n, p, rb->report->to);
+	return route_mailbox_via(n, rb->report->to, p->pr_name);
 }
 
 /* Status reports go up to the parent. */
@@ -245,7 +252,7 @@ doc_wants(struct node *n, struct peer *p, store_txn_t *txn,
 static const struct record_kind kinds[RECORD_KINDS] = {
 	K(CERT) = { NULL, cert_apply, urgent, everywhere },
 	K(REVOCATION) = { NULL, cert_apply, urgent, everywhere },
-	K(MAIL) = { NULL, mail_apply, mail_lane, mail_wants },
+	K(MAIL) = { mail_admit, mail_apply, mail_lane, mail_wants },
 	K(REPORT) = { NULL, mail_apply, NULL, report_wants },
 	K(STATUS) = { NULL, status_kind_apply, bulk, status_wants },
 	K(ACL) = { doc_kind_admit, doc_kind_apply, urgent, doc_wants },

@@ -11,6 +11,13 @@
  * it), so reports go to the office that sent the mail and nowhere else.
  * Reports are records like any other: they route back hop by hop, and
  * are never themselves reported on (no report storms).
+ *
+ * A subtree address ("vanthu@*.bacquang.hagiang", name.h) is delivered
+ * at each node of its subtree that has the mailbox, and only by what
+ * that node does itself: the record names no other node, so no office
+ * learns another's address from it. A node without the mailbox is no
+ * recipient (no report); a node's receipt or failure names its own
+ * address, so a sender learns which offices it reached.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -166,6 +173,7 @@ deliver(struct node *n, store_txn_t *txn, const uint8_t *id,
 enum outcome {
 	O_NO_MAILBOX,
 	O_NO_NODE,
+	O_NO_SUBTREE,	/* a subtree address reaches no node from here */
 	O_EXPIRED,
 	O_DELIVERED,	/* a receipt, if the sender asked for one */
 	O_N
@@ -181,10 +189,66 @@ static const struct {
 	{ NODENET__REPORT__KIND__FAILED,
 	  NODENET__REPORT__REASON__UNKNOWN_NODE, "no route to node" },
 	{ NODENET__REPORT__KIND__FAILED,
+	  NODENET__REPORT__REASON__UNKNOWN_NODE,
+	  "no node of the subtree known here" },
+	{ NODENET__REPORT__KIND__FAILED,
 	  NODENET__REPORT__REASON__EXPIRED, "expired before delivery" },
 	{ NODENET__REPORT__KIND__DELIVERED,
 	  NODENET__REPORT__REASON__NONE, "" },
 };
+
+/*
+ * What becomes here of a new mail's recipient to, a mailbox address at
+ * node (user: its first ulen bytes), in the outcome lists l.
+ */
+static void
+accept_one(struct node *n, store_txn_t *txn, const struct wire_record *wr,
+    int expired, const char *to, size_t ulen, const char *node,
+    struct rcpts *l)
+{
+	const char	*via;
+
+	switch (route_next(n, node, &via)) {
+	case ROUTE_LOCAL:
+		if (expired)
+			rcpts_add(&l[O_EXPIRED], to);
+		else if (!mail_mailbox_known(n, to, ulen))
+			rcpts_add(&l[O_NO_MAILBOX], to);
+		else if (deliver(n, txn, wr->id, to, ulen) == 1)
+			rcpts_add(&l[O_DELIVERED], to);
+		break;
+	case ROUTE_NONE:
+		rcpts_add(&l[O_NO_NODE], to);
+		break;
+	case ROUTE_PEER:
+		break;	/* the feed of that link carries it on */
+	}
+}
+
+/*
+ * The same for a subtree address: delivered here if this node is in the
+ * subtree and has the mailbox, its outcome listed under our own address
+ * (made in *mine); the feeds carry it down. A node outside it that
+ * leads into none of it reports the address itself.
+ */
+static void
+accept_subtree(struct node *n, store_txn_t *txn, const struct wire_record *wr,
+    int expired, const char *to, const char *subtree, char **mine,
+    struct rcpts *l)
+{
+	const struct node_conf	*c = n->n_conf;
+	size_t			 ulen = (size_t)(strchr(to, '@') - to);
+
+	if (!name_in_subtree(c->name, subtree, c->root_name)) {
+		if (route_subtree_links(n, subtree, NULL, 0) == 0)
+			rcpts_add(&l[O_NO_SUBTREE], to);
+		return;
+	}
+	if (!mail_mailbox_known(n, to, ulen))
+		return;		/* not a recipient: no mailbox of that name */
+	*mine = xasprintf("%.*s@%s", (int)ulen, to, c->name);
+	accept_one(n, txn, wr, expired, *mine, ulen, c->name, l);
+}
 
 /*
  * Delivers a new mail to the local mailboxes it names, and writes at
@@ -197,38 +261,64 @@ accept_mail(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 {
 	const Nodenet__MailMessage	*m = wr->rb->mail;
 	struct rcpts			*l = xcalloc(O_N, sizeof(*l));
-	const char			*node, *via;
+	char				**mine = xcalloc(m->n_to, sizeof(*mine));
+	const char			*node;
 	int				 expired;
 
 	expired = mail_expired(txn, wr->id, wr->rb, clock_wall_ms());
 	for (size_t i = 0; i < m->n_to; i++) {
 		const char	*to = m->to[i];
-		size_t		 user;
 
-		if (!name_mailbox(to, &node))
-			continue;	/* not a valid mail (wire_mail_check) */
-		user = (size_t)(node - 1 - to);
-		switch (route_next(n, node, &via)) {
-		case ROUTE_LOCAL:
-			if (expired)
-				rcpts_add(&l[O_EXPIRED], to);
-			else if (!mail_mailbox_known(n, to, user))
-				rcpts_add(&l[O_NO_MAILBOX], to);
-			else if (deliver(n, txn, wr->id, to, user) == 1)
-				rcpts_add(&l[O_DELIVERED], to);
-			break;
-		case ROUTE_NONE:
-			rcpts_add(&l[O_NO_NODE], to);
-			break;
-		case ROUTE_PEER:
-			break;	/* the feed of that link carries it on */
-		}
+		if (name_subtree_address(to, &node))
+			accept_subtree(n, txn, wr, expired, to, node, &mine[i],
+			    l);
+		else if (name_mailbox(to, &node))
+			accept_one(n, txn, wr, expired, to,
+			    (size_t)(node - 1 - to), node, l);
+		/* else not a valid mail (wire_mail_check) */
 	}
 	for (int o = 0; o < O_N; o++)
 		if (o != O_DELIVERED || m->want_receipt)
 			report(n, txn, wr, &l[o], outcomes[o].kind,
 			    outcomes[o].reason, outcomes[o].detail, NULL);
+	for (size_t i = 0; i < m->n_to; i++)
+		free(mine[i]);
+	free(mine);
 	free(l);
+}
+
+int
+mail_subtree_check(const struct node *n, const char *origin,
+    char *const *to, size_t n_to, const char *from, char *why,
+    size_t whylen)
+{
+	const struct node_conf	*c = n->n_conf;
+	const char		*subtree;
+	int			 down;
+
+	/* Written here, or from above: the root, or an ancestor. */
+	down = from == NULL || strcmp(from, c->root_name) == 0 ||
+	    (strcmp(c->name, c->root_name) != 0 &&
+	    name_strictly_within(c->name, from));
+	for (size_t i = 0; i < n_to; i++) {
+		if (!name_subtree_address(to[i], &subtree))
+			continue;
+		if (name_may_address(origin, subtree, c->root_name)) {
+			if (down)
+				continue;
+			snprintf(why, whylen, "mail to %s from %s, which is not "
+			    "above this node: a subtree address only comes "
+			    "down", to[i], from);
+		} else if (subtree[0] == '\0')
+			snprintf(why, whylen, "mail to %s: only the root may "
+			    "address every node", to[i]);
+		else
+			snprintf(why, whylen, "mail to %s: only the root or "
+			    "an office at or above %s may address that "
+			    "subtree", to[i], subtree);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -250,15 +340,15 @@ mail_accept(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 		deliver(n, txn, wr->id, to, (size_t)(node - 1 - to));
 }
 
-struct expiry_seen {
+struct failed_seen {
 	const char	*via;
 	int		 found;
 };
 
 static int
-expiry_event(const struct store_custody *ev, void *arg)
+failed_event(const struct store_custody *ev, void *arg)
 {
-	struct expiry_seen	*e = arg;
+	struct failed_seen	*e = arg;
 
 	if (ev->event == STORE_CUSTODY_FAILED && strcmp(ev->peer, e->via) == 0)
 		e->found = 1;
@@ -266,31 +356,30 @@ expiry_event(const struct store_custody *ev, void *arg)
 }
 
 void
-mail_expire(struct node *n, store_txn_t *txn, const uint8_t *id,
-    const Nodenet__RecordBody *rb, const char *via)
+mail_held_back(struct node *n, store_txn_t *txn, const uint8_t *id,
+    const Nodenet__RecordBody *rb, const char *via,
+    Nodenet__Report__Reason reason, const char *detail)
 {
 	const Nodenet__MailMessage	*m = rb->mail;
 	struct wire_record		 wr = { .rb = (Nodenet__RecordBody *)
 	    (uintptr_t)rb };
-	struct expiry_seen		 seen = { via, 0 };
+	struct failed_seen		 seen = { via, 0 };
 	struct rcpts			*l;
-	const char			*node, *next;
 
 	/* Reported once per next hop: a feed that reads the mail again
 	 * (a new session, a restart) finds the custody event it left.
 	 * One pass over the events; unreadable counts as reported. */
-	if (store_custody_walk(txn, id, UINT_MAX, expiry_event, &seen) != 0 ||
+	if (rb->kind_case != NODENET__RECORD_BODY__KIND_MAIL ||
+	    store_custody_walk(txn, id, UINT_MAX, failed_event, &seen) != 0 ||
 	    seen.found)
 		return;
 	memcpy(wr.id, id, WIRE_ID_BYTES);
 	l = xcalloc(1, sizeof(*l));
 	for (size_t i = 0; i < m->n_to; i++)
-		if (name_mailbox(m->to[i], &node) &&
-		    route_next(n, node, &next) == ROUTE_PEER &&
-		    strcmp(next, via) == 0)
+		if (route_addr_via(n, m->to[i], via))
 			rcpts_add(l, m->to[i]);
-	report(n, txn, &wr, l, NODENET__REPORT__KIND__FAILED,
-	    NODENET__REPORT__REASON__EXPIRED, "expired in transit", via);
+	report(n, txn, &wr, l, NODENET__REPORT__KIND__FAILED, reason, detail,
+	    via);
 	free(l);
 }
 
@@ -316,11 +405,16 @@ mail_submit(struct node *n, const struct mail_submit *s,
 		return -1;
 	}
 	for (size_t i = 0; i < s->n_to; i++)
-		if (!name_mailbox(s->to[i], &node)) {
+		if (!name_mailbox(s->to[i], &node) &&
+		    !name_subtree_address(s->to[i], &node)) {
 			snprintf(err, errlen, "not an address: %.64s",
 			    s->to[i]);
 			return -1;
 		}
+	/* Every node would refuse it. */
+	if (mail_subtree_check(n, n->n_conf->name, s->to, s->n_to, NULL, err,
+	    errlen) != 0)
+		return -1;
 	if (s->text_len > MAIL_MAX_TEXT) {
 		snprintf(err, errlen, "text over %u bytes; attach it instead",
 		    MAIL_MAX_TEXT);

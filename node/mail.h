@@ -42,11 +42,25 @@ int	mail_submit(struct node *n, const struct mail_submit *m,
 void	mail_accept(struct node *n, store_txn_t *txn,
 	    const struct wire_record *wr);
 /*
- * A message that expired before it could go on towards via: reports the
- * failure for each recipient routed that way, once.
+ * A message that cannot go on towards via (it expired, or via's session
+ * does not carry it): reports the failure (reason, detail) for each
+ * recipient routed that way, once per next hop.
  */
-void	mail_expire(struct node *n, store_txn_t *txn, const uint8_t *id,
-	    const Nodenet__RecordBody *rb, const char *via);
+void	mail_held_back(struct node *n, store_txn_t *txn, const uint8_t *id,
+	    const Nodenet__RecordBody *rb, const char *via,
+	    Nodenet__Report__Reason reason, const char *detail);
+/*
+ * The rules for subtree addresses (proto/README.md, "Subtree
+ * addresses"): 0 if a mail of origin to the n_to recipients to names
+ * only subtrees origin may address (name_may_address()) and, if it
+ * names one, came from a node above this one (from: the peer that sent
+ * it, NULL if written here): such mail only ever goes down, so no
+ * office below hands one up for its parent to store and work on. -1
+ * with why if not.
+ */
+int	mail_subtree_check(const struct node *n, const char *origin,
+	    char *const *to, size_t n_to, const char *from, char *why,
+	    size_t whylen);
 /*
  * A gateway could not deliver message seq of local mailbox mbox: writes
  * a signed failure report (reason, detail) to its sender for recipient

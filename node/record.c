@@ -26,13 +26,13 @@ record_kind_of(const struct node *n, int k)
 /* 0 to store it, 1 to drop it quietly, -1 refused (why says why). */
 static int
 admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
-    char *why, size_t whylen)
+    const char *from, char *why, size_t whylen)
 {
 	const struct record_kind	*k = record_kind_of(n, (int)wr->rb->kind_case);
 
 	if (k == NULL || k->admit == NULL)
 		return 0;
-	return k->admit(n, txn, wr, why, whylen);
+	return k->admit(n, txn, wr, from, why, whylen);
 }
 
 /* What a record new to this store sets in motion here; -1 if the store
@@ -150,7 +150,7 @@ record_take(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 		    now, rc, cwhy, sizeof(cwhy)));
 		return 1;
 	}
-	if ((rc = admit(n, txn, wr, why, whylen)) != 0) {
+	if ((rc = admit(n, txn, wr, peer, why, whylen)) != 0) {
 		if (rc == 1) {
 			n->n_cnt.records_dup++;	/* of a purged doc */
 			return 0;
@@ -193,7 +193,7 @@ write_opened(struct node *n, store_txn_t *txn, struct wire_record *wr,
 
 	memcpy(id, wr->id, WIRE_ID_BYTES);
 	err[0] = '\0';
-	if (admit(n, txn, wr, err, errlen) != 0) {
+	if (admit(n, txn, wr, NULL, err, errlen) != 0) {
 		wire_record_clear(wr);
 		return -1;
 	}

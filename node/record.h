@@ -20,10 +20,11 @@ struct peer;
 
 /* A kind's rules, effects and travel; see each member for NULL. */
 struct record_kind {
-	/* 0 to store, 1 to drop it quietly, -1 refused (why says why).
-	 * NULL: stored. */
+	/* 0 to store, 1 to drop it quietly, -1 refused (why says why);
+	 * from: the peer that sent it, NULL for our own. NULL: stored. */
 	int	(*admit)(struct node *, store_txn_t *,
-		    const struct wire_record *, char *why, size_t whylen);
+		    const struct wire_record *, const char *from, char *why,
+		    size_t whylen);
 	/* A record new to this store: 0, or -1 if the store failed (the
 	 * write transaction must be given up). NULL: nothing to do. */
 	int	(*apply)(struct node *, store_txn_t *,

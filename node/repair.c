@@ -286,6 +286,7 @@ repair_want(struct node *n, struct peer *p, const Nodenet__Want *w)
 		    rec.body)) != NULL) {
 			k = record_kind_of(n, (int)rb->kind_case);
 			send = k != NULL && k->wants != NULL &&
+			    wire_record_version(rb) <= p->pr_version &&
 			    k->wants(n, p, txn, rb);
 			nodenet__record_body__free_unpacked(rb, NULL);
 			if (send && bytes + rec.body_len > FOUND_BYTES)

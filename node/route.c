@@ -9,6 +9,14 @@
  * name inside our own subtree that no child covers is unknown rather
  * than sent up to an ancestor's link. Any other name goes to the parent
  * link, and from the root nowhere.
+ *
+ * A subtree address (name.h) is not routed to one next hop: it goes
+ * down every link to a node below us whose own subtree meets the
+ * subtree it names, and never up or sideways. Only an office at or
+ * above a subtree may address it, so a broadcast starts above its
+ * subtree and only ever moves away from the root: each hop is to a
+ * longer name, no record can loop, and each node sends it down each of
+ * its links at most once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -136,4 +144,67 @@ route_next(struct node *n, const char *dest, const char **via)
 			return ROUTE_PEER;
 		}
 	return ROUTE_NONE;
+}
+
+/* The subtree of the nodes below us, as name_in_subtree() takes it. */
+static const char *
+below_us(const struct node_conf *c)
+{
+	return strcmp(c->name, c->root_name) == 0 ? "" : c->name;
+}
+
+int
+route_subtree_via(struct node *n, const char *subtree, const char *peer)
+{
+	const struct node_conf	*c = n->n_conf;
+
+	return name_in_subtree(peer, below_us(c), c->root_name) &&
+	    name_meets_subtree(peer, subtree, c->root_name);
+}
+
+/* Adds name to out (of *got, max at most) once; counts it in *got. */
+static void
+subtree_link(const char *name, const char **out, size_t max, size_t *got)
+{
+	for (size_t i = 0; out != NULL && i < *got && i < max; i++)
+		if (strcmp(out[i], name) == 0)
+			return;
+	if (out != NULL && *got < max)
+		out[*got] = name;
+	(*got)++;
+}
+
+size_t
+route_subtree_links(struct node *n, const char *subtree, const char **out,
+    size_t max)
+{
+	const struct node_conf	*c = n->n_conf;
+	size_t			 got = 0;
+
+	for (size_t i = 0; i < c->n_links; i++)
+		if (route_subtree_via(n, subtree, c->links[i].name))
+			subtree_link(c->links[i].name, out, max, &got);
+	for (size_t i = 0; i < known(n)->n; i++)
+		if (route_subtree_via(n, subtree, known(n)->names[i]))
+			subtree_link(known(n)->names[i], out, max, &got);
+	return got;
+}
+
+int
+route_mailbox_via(struct node *n, const char *addr, const char *peer)
+{
+	const char	*node, *via;
+
+	return name_mailbox(addr, &node) &&
+	    route_next(n, node, &via) == ROUTE_PEER && strcmp(via, peer) == 0;
+}
+
+int
+route_addr_via(struct node *n, const char *addr, const char *peer)
+{
+	const char	*subtree;
+
+	if (name_subtree_address(addr, &subtree))
+		return route_subtree_via(n, subtree, peer);
+	return route_mailbox_via(n, addr, peer);
 }

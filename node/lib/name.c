@@ -4,7 +4,8 @@
  * name_valid() before it is used. The subtree tests compare whole labels
  * only, so that a suffix match can never grant a name another node's
  * authority ("xbacquang.hagiang" is not below "bacquang.hagiang").
- * A mailbox address is a mailbox name at a node name.
+ * A mailbox address is a mailbox name at a node name; a subtree address
+ * is a mailbox name at every node of a subtree.
  */
 #include <string.h>
 
@@ -101,4 +102,51 @@ name_mailbox(const char *addr, const char **node)
 	if (node != NULL)
 		*node = at + 1;
 	return 1;
+}
+
+int
+name_subtree_address(const char *addr, const char **subtree)
+{
+	const char	*at = strchr(addr, '@');
+	const char	*sub;
+
+	if (at == NULL || !name_mailbox_valid(addr, (size_t)(at - addr)) ||
+	    at[1] != '*')
+		return 0;
+	if (at[2] == '\0')
+		sub = at + 2;		/* "*": below the root */
+	else if (at[2] == '.' && name_valid(at + 3))
+		sub = at + 3;
+	else
+		return 0;
+	if (subtree != NULL)
+		*subtree = sub;
+	return 1;
+}
+
+int
+name_in_subtree(const char *name, const char *subtree, const char *root)
+{
+	/* The root's children are one-label names, not below its name: the
+	 * whole network is a subtree of its own. */
+	if (subtree[0] == '\0')
+		return name_valid(name) && strcmp(name, root) != 0;
+	return name_strictly_within(name, subtree);
+}
+
+int
+name_meets_subtree(const char *name, const char *subtree, const char *root)
+{
+	if (strcmp(name, root) == 0)
+		return name_valid(name);	/* every node is below it */
+	return name_in_subtree(name, subtree, root) ||
+	    (subtree[0] != '\0' && name_within(subtree, name));
+}
+
+int
+name_may_address(const char *origin, const char *subtree, const char *root)
+{
+	if (strcmp(origin, root) == 0)
+		return name_valid(origin);
+	return subtree[0] != '\0' && name_within(subtree, origin);
 }

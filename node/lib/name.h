@@ -42,4 +42,32 @@ int	name_mailbox_valid(const char *s, size_t len);
  */
 int	name_mailbox(const char *addr, const char **node);
 
+/*
+ * A subtree (broadcast) address, "user@*.NAME": the mailbox user at
+ * every node strictly below NAME (as "*.NAME" means in readers lists
+ * and ACLs); or "user@*": at every node but the root. 1 with *subtree
+ * (if subtree is not NULL) pointing into addr at NAME, or at "" for
+ * "*"; 0 if addr is not one (a mailbox address is not).
+ */
+int	name_subtree_address(const char *addr, const char **subtree);
+/*
+ * Where a node name stands to the subtree a subtree address names
+ * (subtree as name_subtree_address() gives it; root: the network's root
+ * name, above every node though not above any by name).
+ *
+ * name_in_subtree: 1 if name is one of its nodes.
+ * name_meets_subtree: 1 if one of its nodes lies in name's own subtree
+ * (name itself or below it): a link to name leads into it.
+ * name_may_address: 1 if a node named origin may address it: the root
+ * any subtree, any other node only one at or below itself ("*.origin"
+ * or "*.x.origin"), so no office broadcasts to a subtree it does not
+ * head, nor to the whole network.
+ */
+int	name_in_subtree(const char *name, const char *subtree,
+	    const char *root);
+int	name_meets_subtree(const char *name, const char *subtree,
+	    const char *root);
+int	name_may_address(const char *origin, const char *subtree,
+	    const char *root);
+
 #endif

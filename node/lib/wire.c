@@ -190,9 +190,24 @@ wire_mail_check(const Nodenet__RecordBody *rb)
 	if (m->n_to == 0)
 		return WIRE_ERCPT;
 	for (size_t i = 0; i < m->n_to; i++)
-		if (!name_mailbox(m->to[i], &node))
+		if (!name_mailbox(m->to[i], &node) &&
+		    !name_subtree_address(m->to[i], &node))
 			return WIRE_ERCPT;
 	return 0;
+}
+
+uint32_t
+wire_record_version(const Nodenet__RecordBody *rb)
+{
+	uint32_t	v = wire_kind_version(rb->kind_case);
+
+	/* An older node refuses a subtree address as no address at all:
+	 * such mail must not reach one. */
+	if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL && v != 0)
+		for (size_t i = 0; i < rb->mail->n_to; i++)
+			if (name_subtree_address(rb->mail->to[i], NULL))
+				return WIRE_SUBTREE_VERSION;
+	return v;
 }
 
 /*

@@ -21,8 +21,9 @@
  * (proto/README.md, "Versions"): a session runs at the newest both ends
  * speak. A release that raises the newest keeps the one before it.
  */
-#define WIRE_PROTOCOL_VERSION	2
+#define WIRE_PROTOCOL_VERSION	3
 #define WIRE_PROTOCOL_MIN	1
+#define WIRE_SUBTREE_VERSION	3	/* subtree addresses in mail */
 #define WIRE_ID_BYTES		32
 #define WIRE_SIGN_PREFIX	"nodenet-record-v1"	/* signed with its NUL */
 #define WIRE_MAX_RECORD		(256u * 1024)	/* serialized SignedRecord */
@@ -105,8 +106,10 @@ void	wire_record_clear(struct wire_record *out);
 /*
  * The contract's rule for a mail body (proto/README.md, "Mail"): its
  * `from` is a mailbox address at the record's origin, and it has 1 to
- * WIRE_MAX_RECIPIENTS recipients, each a mailbox address. 0 (also for
- * any other kind), WIRE_EFROM, WIRE_ERCPT or WIRE_ERCPTMAX.
+ * WIRE_MAX_RECIPIENTS recipients, each a mailbox address or a subtree
+ * address (name.h). 0 (also for any other kind), WIRE_EFROM, WIRE_ERCPT
+ * or WIRE_ERCPTMAX. Who may address a subtree is the node's to judge
+ * (it needs the root's name).
  */
 int	wire_mail_check(const Nodenet__RecordBody *rb);
 
@@ -139,6 +142,12 @@ uint32_t wire_session_version(uint32_t their_min, uint32_t their_max);
  * kind to be sent on it; 0 for a kind this node does not know.
  */
 uint32_t wire_kind_version(Nodenet__RecordBody__KindCase kind);
+/*
+ * The same for one record: its kind's version, or a later one for what
+ * an older node would refuse (WIRE_SUBTREE_VERSION for a mail with a
+ * subtree address).
+ */
+uint32_t wire_record_version(const Nodenet__RecordBody *rb);
 /* "mail", "doc", ...: a kind's name; "?" for one this node does not know. */
 const char *wire_kind_name(Nodenet__RecordBody__KindCase kind);
 

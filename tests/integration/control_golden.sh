@@ -135,6 +135,8 @@ check "send_batch: one result an item, in order" \
 ask send_batch tw "no items" '{"cmd":"send_batch","items":[]}'
 ask send_batch tw "257 items" \
     "$(jq -cn '{cmd: "send_batch", items: [range(257) | {}]}')"
+ask send $p "to a subtree it may not address" \
+    "{\"cmd\":\"send\",\"from\":\"vanthu@$p\",\"to\":[\"vanthu@*\"],\"subject\":\"s\",\"text\":\"x\"}"
 ask send tw "text as base64 (not UTF-8), bulk priority" \
     "{\"cmd\":\"send\",\"from\":\"chutich@tw\",\"to\":[\"chutich@$p\"],\"subject\":\"m4\",\"text_b64\":\"/3g=\",\"priority\":2}"
 ask send tw "no recipients" \
@@ -276,6 +278,12 @@ ask route tw "down to a child, linked" "{\"cmd\":\"route\",\"address\":\"vanthu@
 ask route tw "the root: no node below covers it" \
     '{"cmd":"route","address":"vanthu@nosuch"}'
 ask route tw "not an address" '{"cmd":"route","address":"not an address"}'
+ask route tw "a subtree address: down each link into it" \
+    "{\"cmd\":\"route\",\"address\":\"vanthu@*.$p\"}"
+ask route $p "a subtree address: here and down to a node certified, never linked" \
+    '{"cmd":"route","address":"vanthu@*"}'
+ask route $p "a subtree address: no node of it known here" \
+    "{\"cmd\":\"route\",\"address\":\"vanthu@*.nosuch.$p\"}"
 ask cert_ls $p "every certificate held" '{"cmd":"cert_ls"}'
 ask cert_revoke $p "a node below's certificate" \
     "{\"cmd\":\"cert_revoke\",\"id\":\"$dcert\",\"reason\":\"machine stolen\"}"

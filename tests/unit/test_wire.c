@@ -962,7 +962,12 @@ test_mail_rule(void **state)
 	};
 	static const char *bad_to[] = { "binh", "binh@", "binh@Hagiang",
 	    "bi\r\nnh@hagiang", "binh@hagiang\r\nDATA", "<binh@hagiang>",
-	    "" };
+	    "binh@*.", "binh@*.Hagiang", "binh@**", "binh@x.*.hagiang",
+	    "binh@*.hagiang\r\nDATA", "" };
+	/* Subtree addresses pass here, whoever the origin: the node
+	 * judges that (it knows the root's name). */
+	static const char *subtree_to[] = { "binh@*.bacquang.hagiang",
+	    "binh@*.hagiang", "binh@*", "binh@*.vixuyen.hagiang" };
 	char		*many[WIRE_MAX_RECIPIENTS + 2];
 	uint8_t		*buf, id[WIRE_ID_BYTES];
 	size_t		 len;
@@ -987,7 +992,17 @@ test_mail_rule(void **state)
 		if (signed_body_rc(k->kp, &m.rb) != WIRE_ERCPT)
 			fail_msg("to \"%s\" not refused", bad_to[i]);
 	}
+	for (size_t i = 0; i < sizeof(subtree_to) / sizeof(*subtree_to);
+	    i++) {
+		m.to[1] = (char *)(uintptr_t)subtree_to[i];
+		if (signed_body_rc(k->kp, &m.rb) != 0)
+			fail_msg("to \"%s\" refused", subtree_to[i]);
+		/* Only for sessions that carry subtree addresses. */
+		assert_int_equal(wire_record_version(&m.rb),
+		    WIRE_SUBTREE_VERSION);
+	}
 	m.to[1] = m.to1;
+	assert_int_equal(wire_record_version(&m.rb), 1);
 	m.mm.n_to = 0;
 	assert_int_equal(signed_body_rc(k->kp, &m.rb), WIRE_ERCPT);
 
@@ -1077,6 +1092,7 @@ test_kind_versions(void **state)
 			fail_msg("kind %s: version %u", f->name, v);
 	}
 	assert_int_equal(kinds, 8);
+	assert_true(WIRE_SUBTREE_VERSION <= WIRE_PROTOCOL_VERSION);
 	assert_int_equal(wire_kind_version(
 	    NODENET__RECORD_BODY__KIND__NOT_SET), 0);
 	assert_int_equal(wire_kind_version(

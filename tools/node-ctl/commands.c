@@ -463,7 +463,8 @@ cmd_route(int argc, char **argv)
 {
 	const char	*addr = argv[1];
 	json_t		*r = call(json_pack("{s:s, s:s}", "cmd", "route",
-	    "address", addr));
+	    "address", addr)), *o;
+	size_t		 i;
 
 	(void)argc;
 	if (!json_out) {
@@ -471,6 +472,12 @@ cmd_route(int argc, char **argv)
 		if (str(r, "link")[0] != '\0')
 			printf(" (link %s)", str(r, "link"));
 		printf(": %s\n", str(r, "why"));
+		if (json_is_true(json_object_get(r, "local")))
+			printf("  delivered here\n");
+		/* A subtree address: each link it goes down. */
+		json_array_foreach(json_object_get(r, "links"), i, o)
+			printf("  %s (link %s)\n", str(o, "peer"),
+			    str(o, "link"));
 	}
 	json_decref(r);
 	return 0;

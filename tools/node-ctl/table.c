@@ -150,11 +150,16 @@ static const char about_replicate[] =
 
 static const char about_route[] =
     "Which link mail for ADDRESS (user@node) takes, and why: local,\n"
-    "down the tree by the longest known suffix, or up to the parent.\n";
+    "down the tree by the longest known suffix, or up to the parent.\n"
+    "For a subtree address (user@*.node, user@*): whether it is\n"
+    "delivered here and each link it goes down.\n";
 
 static const char about_send[] =
     "Submit a message from a local mailbox to one or more addresses;\n"
     "the text is FILE or standard input. Prints its id once stored.\n"
+    "An address user@*.NODE is the mailbox at every node below NODE\n"
+    "(user@*: every node but the root), for the root or an office at or\n"
+    "above NODE to use.\n"
     "Each request has a key (--key: 1 to 128 printable ASCII characters;\n"
     "else a random one): a repeat with the same key within 7 days prints\n"
     "the first one's id and writes nothing. A reply lost (no answer in\n"
