@@ -1,8 +1,8 @@
 /*
  * node-ctl/commands.c: the node's and the network's commands (status,
- * peers, queue, mail, replicate, trace, route, network, metrics, cert):
- * a request each, the reply as a table or as it is (--json). send is in
- * send.c.
+ * peers, queue, mail, replicate, trace, route, metrics, cert): a
+ * request each, the reply as a table or as it is (--json). send is in
+ * send.c, network in network.c.
  */
 #include "node-ctl.h"
 
@@ -471,50 +471,6 @@ cmd_route(int argc, char **argv)
 		if (str(r, "link")[0] != '\0')
 			printf(" (link %s)", str(r, "link"));
 		printf(": %s\n", str(r, "why"));
-	}
-	json_decref(r);
-	return 0;
-}
-
-/* Every node below this one, from the status reports each sends up. */
-int
-cmd_network(int argc, char **argv)
-{
-	const char	*from = opt_from(&argc, argv);
-	json_t		*req, *r, *o;
-	size_t		 i;
-
-	cmd_operands(argc - 1);
-	req = json_pack("{s:s}", "cmd", "network");
-	if (from != NULL)
-		json_object_set_new(req, "from", json_string(from));
-	r = call(req);
-	if (!json_out) {
-		printf("%-32s %-8s %9s %6s %8s %7s %7s  %s\n", "NODE",
-		    "VERSION", "UPTIME", "PEERS", "BACKLOG", "ERRORS", "AGE",
-		    "STATE");
-		json_array_foreach(json_object_get(r, "nodes"), i, o) {
-			char	peers[24], age[24];
-
-			snprintf(peers, sizeof(peers), "%lld/%lld",
-			    num(o, "peers_up"), num(o, "peers"));
-			snprintf(age, sizeof(age), "%llds", num(o, "age_s"));
-			/* The version is as the node reported it. */
-			printf("%-32s ", str(o, "name"));
-			print_cell(str(o, "version"), 8);
-			printf(" %8llds %6s %8lld %7lld %7s  ",
-			    num(o, "uptime_s"), peers, num(o, "backlog"),
-			    num(o, "errors"), age);
-			printf("%s", json_is_true(json_object_get(o,
-			    "stale")) ? "STALE" : "ok");
-			if (str(o, "last_error")[0] != '\0') {
-				printf(" (");
-				print_safe(str(o, "last_error"), 0);
-				printf(")");
-			}
-			printf("\n");
-		}
-		print_more(r, "network", "", NULL);
 	}
 	json_decref(r);
 	return 0;
