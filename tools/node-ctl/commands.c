@@ -335,7 +335,7 @@ cmd_trace(int argc, char **argv)
 	json_t	*r = call(json_pack("{s:s, s:s}", "cmd", "trace", "id",
 	    argv[1]));
 	json_t	*h;
-	size_t	 i;
+	size_t	 i, notes = 0;
 
 	(void)argc;
 	if (!json_out) {
@@ -345,9 +345,17 @@ cmd_trace(int argc, char **argv)
 				json_object_set_new(r, "node",
 				    json_string("(this store)"));
 			print_hop(r);
-		} else
-			json_array_foreach(json_object_get(r, "hops"), i, h)
+		} else {
+			json_array_foreach(json_object_get(r, "hops"), i, h) {
 				print_hop(h);
+				notes += str(h, "note")[0] != '\0';
+			}
+		}
+		/* Never a silent gap: what the notes above say is missing. */
+		if (json_is_false(json_object_get(r, "complete")))
+			printf("(incomplete: %zu of %zu hops say what is "
+			    "missing)\n", notes, json_array_size(
+			    json_object_get(r, "hops")));
 	}
 	json_decref(r);
 	return 0;

@@ -181,7 +181,9 @@ static const char about_status[] =
 
 static const char about_trace[] =
     "Custody of record ID: here, then at each node it was handed on\n"
-    "to, asked along the path (-d: this store only).\n";
+    "to, asked along the path (-d: this store only). A hop that did\n"
+    "not answer in time, or whose answer was cut, says so in a note;\n"
+    "the last line then says how many hops have one.\n";
 
 /*
  * name, handler, synopsis;
