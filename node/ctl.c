@@ -858,26 +858,73 @@ cmd_cert_ls(struct node *n, json_t *req, char *err, size_t errlen)
 	return view_scan_reply(r, &s);
 }
 
-/* Every node below this one (and this one), from their status reports. */
+/*
+ * Reads network's filters into q: 0, or -1 with err set. A subtree that
+ * is the root's own name is the whole network.
+ */
+static int
+network_query(struct node *n, json_t *req, struct status_query *q,
+    char *err, size_t errlen)
+{
+	json_t	*v;
+
+	q->from = json_string_value(json_object_get(req, "from"));
+	if (json_object_get(req, "from") != NULL && (q->from == NULL ||
+	    !name_valid(q->from))) {
+		snprintf(err, errlen, "from: a node name");
+		return -1;
+	}
+	q->under = json_string_value(json_object_get(req, "under"));
+	if (json_object_get(req, "under") != NULL && (q->under == NULL ||
+	    !name_valid(q->under))) {
+		snprintf(err, errlen, "under: a node name");
+		return -1;
+	}
+	if (q->under != NULL && !q->root && !name_within(q->under, q->self)) {
+		snprintf(err, errlen, "under: %.64s is neither this node nor "
+		    "below it", q->under);
+		return -1;
+	}
+	if (q->under != NULL && strcmp(q->under, n->n_conf->root_name) == 0)
+		q->under = NULL;
+	q->state = -1;
+	if ((v = json_object_get(req, "state")) != NULL &&
+	    (!json_is_string(v) ||
+	    (q->state = status_state_parse(json_string_value(v))) < 0)) {
+		snprintf(err, errlen, "state: up, degraded or stale");
+		return -1;
+	}
+	q->limit = VIEW_LIST_MAX;
+	if ((v = json_object_get(req, "limit")) != NULL &&
+	    (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > VIEW_LIST_MAX)) {
+		snprintf(err, errlen, "limit: 1 to %d", VIEW_LIST_MAX);
+		return -1;
+	}
+	if (v != NULL)
+		q->limit = (size_t)json_integer_value(v);
+	q->summary = json_is_true(json_object_get(req, "summary"));
+	return 0;
+}
+
+/* Every node below this one (and this one), from their status reports:
+ * filtered, paged, or summed up per group. */
 static json_t *
 cmd_network(struct node *n, json_t *req, char *err, size_t errlen)
 {
-	const char	*from = json_string_value(json_object_get(req,
-	    "from"));
-	store_txn_t	*txn = NULL;
-	json_t		*r;
+	struct status_query	 q = { .self = n->n_conf->name,
+	    .now_ms = clock_wall_ms() };
+	store_txn_t		*txn = NULL;
+	json_t			*r;
 
-	if (json_object_get(req, "from") != NULL && (from == NULL ||
-	    !name_valid(from))) {
-		snprintf(err, errlen, "from: a node name");
+	q.root = strcmp(n->n_conf->name, n->n_conf->root_name) == 0;
+	if (network_query(n, req, &q, err, errlen) != 0)
 		return NULL;
-	}
 	if (store_txn_begin(n->n_store, STORE_RDONLY, &txn) != 0) {
 		snprintf(err, errlen, "store unavailable");
 		return NULL;
 	}
-	r = status_network(txn, n->n_conf->name, strcmp(n->n_conf->name,
-	    n->n_conf->root_name) == 0, from, clock_wall_ms(), err, errlen);
+	r = status_network(txn, &q, err, errlen);
 	store_txn_abort(&txn);
 	return r;
 }

@@ -5,6 +5,7 @@
 #   issue NODE NAME         NODE certifies NAME's key; prints the cert id
 #   evil NAME PARENT MODE [OPTION...]   evil_peer as NAME against PARENT
 #   evil_said NAME MODE TEXT            did that run print TEXT?
+#   evil_output NAME MODE               what that run printed
 #   counter NODE NAME       a counter of node-ctl status
 #   subject_count NODE MAILBOX SUBJECT  messages with that subject
 #   holds NODE ID           does NODE hold record ID?
@@ -75,6 +76,8 @@ evil() {
 	return $rc
 }
 
-evil_said() { sed -n "/^== $1 $2/,/^== exit/p" "$T/evil.log" | grep -qF -- "$3"; }
+# What the run of evil_peer as NAME in MODE printed.
+evil_output() { sed -n "/^== $1 $2/,/^== exit/p" "$T/evil.log"; }
+evil_said() { evil_output "$1" "$2" | grep -qF -- "$3"; }
 
 is_running() { kill -0 "${PID[$1]}" 2>/dev/null; }

@@ -135,6 +135,7 @@ static const struct cfg_kw cfg_table[] = {
 	{ CS_LIMITS, "batch_max",      CT_UINT,     0,              "256",          1,   4096,    1,     NC(batch_max) },
 	{ CS_LIMITS, "status_s",       CT_UINT,     0,              "60",           1,   86400,   1000,  NC(status_ms) },
 	{ CS_LIMITS, "ctl_scan_max",   CT_UINT,     0,              "100000",       1,   100000000, 1,     NC(ctl_scan_max) },
+	{ CS_LIMITS, "trace_page_hops", CT_UINT,    0,              "1024",         1,   4096,    1,     NC(trace_page_hops) },
 	{ CS_LIMITS, "scrub_h",        CT_UINT,     0,              "24",           1,   8760,    3600000, NC(scrub_ms) },
 	{ CS_LIMITS, "repair_wait_s",  CT_UINT,     0,              "3600",         1,   2592000, 1000,  NC(repair_wait_ms) },
 	{ CS_LINK,   "endpoint",       CT_ENDPOINT, KW_REQUIRED,    NULL,           0,   0,       0,     LK(endpoint) },

@@ -52,6 +52,8 @@ struct node_conf {
 	unsigned	 credit, batch_max;
 	/* Store entries one control request reads at most (view.h). */
 	unsigned	 ctl_scan_max;
+	/* Hops in one page of a trace answer, at most (trace.h). */
+	unsigned	 trace_page_hops;
 	/* Self-repair: a full check of the store this often (and at start);
 	 * a damaged record sought this long before it is called lost. */
 	uint64_t	 scrub_ms, repair_wait_ms;

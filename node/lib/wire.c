@@ -424,14 +424,36 @@ batch_valid(const Nodenet__Batch *b)
 	return 1;
 }
 
+/* A hop names a node, has at most WIRE_MAX_TRACE_EVENTS events, and
+ * no string of it is over WIRE_MAX_TRACE_TEXT bytes. */
+static int
+trace_hop_valid(const Nodenet__TraceHop *h)
+{
+	if (!name_valid(h->node) || h->n_events > WIRE_MAX_TRACE_EVENTS ||
+	    strlen(h->note) > WIRE_MAX_TRACE_TEXT)
+		return 0;
+	for (size_t i = 0; i < h->n_events; i++)
+		if (strlen(h->events[i]->event) > WIRE_MAX_TRACE_TEXT ||
+		    strlen(h->events[i]->peer) > WIRE_MAX_TRACE_TEXT)
+			return 0;
+	return 1;
+}
+
+/*
+ * At most WIRE_MAX_TRACE_PAGE hops; a page lies inside its answer's
+ * total, and one that says more follows has a hop and leaves some.
+ */
 static int
 trace_answer_valid(const Nodenet__TraceAnswer *a)
 {
-	if (a->n_hops > WIRE_MAX_TRACE_HOPS * 4)
+	uint64_t	end = (uint64_t)a->from + a->n_hops;
+
+	if (a->n_hops > WIRE_MAX_TRACE_PAGE ||
+	    (a->total != 0 && end > a->total) ||
+	    (a->more && (a->n_hops == 0 || end >= a->total)))
 		return 0;
 	for (size_t i = 0; i < a->n_hops; i++)
-		if (!name_valid(a->hops[i]->node) ||
-		    a->hops[i]->n_events > WIRE_MAX_TRACE_EVENTS)
+		if (!trace_hop_valid(a->hops[i]))
 			return 0;
 	return 1;
 }

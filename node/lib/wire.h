@@ -34,6 +34,10 @@
 #define WIRE_MAX_CREDIT		65536
 #define WIRE_MAX_TRACE_HOPS	16	/* a TraceQuery's ttl */
 #define WIRE_MAX_TRACE_EVENTS	256	/* per hop in a TraceAnswer */
+#define WIRE_MAX_TRACE_PAGE	4096	/* hops in one TraceAnswer */
+#define WIRE_MAX_TRACE_TEXT	255	/* bytes of each string of a hop */
+/* Hops in the one TraceAnswer a node from before pages takes. */
+#define WIRE_OLD_TRACE_HOPS	64
 #define WIRE_STORE_ID_BYTES	16
 #define WIRE_EPOCH_BYTES	16	/* a log epoch id */
 #define WIRE_LANES		3

@@ -259,8 +259,8 @@ view_mail_cat(store_txn_t *txn, json_t *req, uint64_t *seqp, char *err,
 	return o;
 }
 
-static const char *
-event_name(int ev)
+const char *
+view_custody_name(int ev)
 {
 	switch (ev) {
 	case STORE_CUSTODY_SUBMITTED:
@@ -285,7 +285,7 @@ json_t *
 view_custody_event(const struct store_custody *ev)
 {
 	return json_pack("{s:I, s:s, s:s}", "time_ms", (json_int_t)ev->time_ms,
-	    "event", event_name(ev->event), "peer", ev->peer);
+	    "event", view_custody_name(ev->event), "peer", ev->peer);
 }
 
 static int

@@ -50,6 +50,8 @@ json_t	*view_mail_cat(store_txn_t *txn, json_t *req, uint64_t *seq,
 	    char *err, size_t errlen);
 /* {"id", "events": [...]} for req {"id"}: custody here, oldest first. */
 json_t	*view_trace(store_txn_t *txn, json_t *req, char *err, size_t errlen);
+/* A custody event's name, as trace shows it: "submitted", "sent", ... */
+const char *view_custody_name(int event);
 /* One custody event as trace shows it: {"time_ms", "event", "peer"}. */
 json_t	*view_custody_event(const struct store_custody *ev);
 /* {"records", "last_seq", "map_size", "map_used"}, or NULL. */

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "name.h"
 #include "wire.h"
@@ -24,6 +25,39 @@ ids_ok(const ProtobufCBinaryData *ids, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (ids[i].len != WIRE_ID_BYTES)
 			return 0;
+	return 1;
+}
+
+/* Each string of a hop at most WIRE_MAX_TRACE_TEXT bytes. */
+static int
+text_ok(const char *s)
+{
+	return strlen(s) <= WIRE_MAX_TRACE_TEXT;
+}
+
+/* At most WIRE_MAX_TRACE_PAGE hops, each naming a node, with at most
+ * WIRE_MAX_TRACE_EVENTS events; a page inside its total, and one that
+ * says more follows has a hop and leaves some. */
+static int
+trace_answer_ok(const Nodenet__TraceAnswer *a)
+{
+	uint64_t	end = (uint64_t)a->from + a->n_hops;
+
+	if (a->n_hops > WIRE_MAX_TRACE_PAGE ||
+	    (a->total != 0 && end > a->total) ||
+	    (a->more && (a->n_hops == 0 || end >= a->total)))
+		return 0;
+	for (size_t i = 0; i < a->n_hops; i++) {
+		const Nodenet__TraceHop	*h = a->hops[i];
+
+		if (!name_valid(h->node) || !text_ok(h->note) ||
+		    h->n_events > WIRE_MAX_TRACE_EVENTS)
+			return 0;
+		for (size_t j = 0; j < h->n_events; j++)
+			if (!text_ok(h->events[j]->event) ||
+			    !text_ok(h->events[j]->peer))
+				return 0;
+	}
 	return 1;
 }
 
@@ -74,11 +108,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		break;
 	case NODENET__FRAME__KIND_TRACE_ANSWER:
-		for (size_t i = 0; i < f->trace_answer->n_hops; i++)
-			if (!name_valid(f->trace_answer->hops[i]->node) ||
-			    f->trace_answer->hops[i]->n_events >
-			    WIRE_MAX_TRACE_EVENTS)
-				abort();
+		if (!trace_answer_ok(f->trace_answer))
+			abort();
 		break;
 	case NODENET__FRAME__KIND_WANT:
 		if (f->want->n_ids == 0 || !ids_ok(f->want->ids,

@@ -1,7 +1,7 @@
 /*
  * evil_peer: a child node that speaks the link protocol and then
- * misbehaves, for tests/integration/auth.sh, hello_flood.sh and
- * repair_abuse.sh.
+ * misbehaves, for tests/integration/auth.sh, hello_flood.sh,
+ * repair_abuse.sh and trace_wide.sh.
  *
  *   evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] [-T ADDR] [-s SUBJECT]
  *       [-f CHAINFILE] [-V VERSION] [-M MIN] [-F FROM] [-n RCPTS]
@@ -94,6 +94,22 @@
  *                  answers no Want until -G GOFILE exists; then it
  *                  answers the next Want with the copies it names
  *
+ * The trace modes (proto/README.md, "Trace"; evil/trace.c):
+ *
+ *   trace-ask      asks the parent about the record -w ID as a node from
+ *                  before pages (one answer frame): "trace answer hops=N
+ *                  note=NOTE", NOTE the last hop's; then as a node of
+ *                  this version, asking for every page: "paged answer
+ *                  pages=P hops=H total=T"; exit 0 if both came whole
+ *   trace-endless  answers each trace query of the parent (about a record
+ *                  it sent us) with the page it asks for, of 4,096 small
+ *                  hops, and always more to come (4,000,000,000 in all),
+ *                  each page sent twice (the second unasked), until no
+ *                  query came for 2 s: "answered Q trace queries: P
+ *                  pages, H hops, B bytes, each twice"
+ *   trace-huge     the same with pages of about 7 MiB: hops of 256 events
+ *                  whose strings are as long as a hop's may be
+ *
  * Mail batches go in lane 1 (normal), pushed certificates in lane 0
  * (urgent), as a node would send them; acks are awaited in that lane.
  * Records are mail from vanthu@ORIGIN (or FROM, -F, in send mode) to
@@ -158,7 +174,8 @@ usage(void)
 	    "    hello|send|bad-from|tamper|garbage|replay|forged-origin|"
 	    "push|\n"
 	    "    hello-flood|new-store|supersede|rename|junk|\n"
-	    "    want|want-bad|found|forge|missing|slow\n");
+	    "    want|want-bad|found|forge|missing|slow|\n"
+	    "    trace-ask|trace-endless|trace-huge\n");
 	exit(2);
 }
 
@@ -639,7 +656,10 @@ on_frame(struct evil *e, const uint8_t *buf, size_t len)
 		    (uint32_t)f->batch->n_items : 1);
 		break;
 	case NODENET__FRAME__KIND_TRACE_ANSWER:
-		e->traced++;
+		evil_on_trace_answer(e, f->trace_answer);
+		break;
+	case NODENET__FRAME__KIND_TRACE_QUERY:
+		evil_on_trace_query(e, f->trace_query);
 		break;
 	case NODENET__FRAME__KIND_WANT:
 		evil_on_want(e, f->want);
@@ -879,21 +899,6 @@ mode_forged_origin(struct evil *e, const char *forged)
 	return ok;
 }
 
-static void
-send_trace(struct evil *e, const uint8_t *id)
-{
-	Nodenet__Frame		f = NODENET__FRAME__INIT;
-	Nodenet__TraceQuery	q = NODENET__TRACE_QUERY__INIT;
-
-	q.qid = ++e->trace_qid;
-	q.id.data = (uint8_t *)(uintptr_t)id;
-	q.id.len = WIRE_ID_BYTES;
-	q.ttl = WIRE_MAX_TRACE_HOPS;
-	f.kind_case = NODENET__FRAME__KIND_TRACE_QUERY;
-	f.trace_query = &q;
-	evil_send_frame(e, &f);
-}
-
 /* -r records from -F FROM (if given) in batches of -b, then -q trace
  * queries for each. */
 int
@@ -926,7 +931,8 @@ evil_mode_send(struct evil *e, long records, long batch, long queries)
 	start = clock_mono_ms();
 	for (long q = 0; q < queries; q++)
 		for (size_t i = 0; i < e->n_ids; i++) {
-			send_trace(e, e->ids[i]);
+			e->trace_qid++;
+			evil_send_trace(e, e->ids[i], 0, 0);
 			evil_pump(e, 0);
 		}
 	/* Answers are best effort (a node may drop some under load):
@@ -1310,7 +1316,8 @@ main(int argc, char **argv)
 	} else if (strcmp(mode, "bad-from") == 0) {
 		if (e.from == NULL)
 			evil_fail("bad-from", "give -F FROM");
-	} else if (strcmp(mode, "want") == 0 || strcmp(mode, "missing") == 0) {
+	} else if (strcmp(mode, "want") == 0 || strcmp(mode, "missing") == 0 ||
+	    strcmp(mode, "trace-ask") == 0) {
 		if (e.n_want == 0)
 			evil_fail(mode, "give -w ID");
 	} else if (strcmp(mode, "forge") == 0 || strcmp(mode, "slow") == 0) {
@@ -1324,8 +1331,10 @@ main(int argc, char **argv)
 	    strcmp(mode, "new-store") != 0 &&
 	    strcmp(mode, "supersede") != 0 && strcmp(mode, "rename") != 0 &&
 	    strcmp(mode, "junk") != 0 && strcmp(mode, "want-bad") != 0 &&
-	    strcmp(mode, "found") != 0)
+	    strcmp(mode, "found") != 0 && strcmp(mode, "trace-endless") != 0 &&
+	    strcmp(mode, "trace-huge") != 0)
 		usage();
+	e.trace_huge = strcmp(mode, "trace-huge") == 0;
 	/* Read nothing: hold little of what the parent sends. */
 	if (strcmp(mode, "hello-flood") == 0)
 		e.rcvhwm = 1;
@@ -1390,6 +1399,10 @@ main(int argc, char **argv)
 			ok = evil_mode_missing(&e, argv[optind + 3], parent);
 		else if (strcmp(mode, "slow") == 0)
 			ok = evil_mode_slow(&e);
+		else if (strcmp(mode, "trace-ask") == 0)
+			ok = evil_mode_trace_ask(&e);
+		else if (strncmp(mode, "trace-", 6) == 0)
+			ok = evil_mode_trace_flood(&e);
 		else
 			ok = mode_push(&e, &push);
 		/* Not on a connection the parent closed for good: a send

@@ -243,14 +243,24 @@ ask queue $p "what each link owes" '{"cmd":"queue"}'
 ask queue $p "a command name is exact" '{"cmd":"Queue"}'
 ask metrics $p "Prometheus text" '{"cmd":"metrics"}'
 ask metrics $p "a command name is exact" '{"cmd":"metric"}'
-check "the province's status report reaches the root" \
-    wait_for 20 eval 'ctl tw --json network | jq -e "[.nodes[].name] == [\"$p\", \"tw\"]" >/dev/null'
+check "the province's status report reaches the root, both up" \
+    wait_for 20 eval 'ctl tw --json network | jq -e "[.nodes[] | [.name, .state]] == [[\"$p\", \"up\"], [\"tw\", \"up\"]]" >/dev/null'
 ask network tw "every node, from their status reports" '{"cmd":"network"}'
 ask network $p "below a province: itself" '{"cmd":"network"}'
 ask network tw "a command name is exact" '{"cmd":"net work"}'
 ask network tw "from a name on, that one included" \
     '{"cmd":"network","from":"tw"}'
 ask network tw "from: not a node name" '{"cmd":"network","from":"Bad Name"}'
+ask network tw "a subtree: the province and the nodes below it" \
+    "{\"cmd\":\"network\",\"under\":\"$p\"}"
+ask network tw "one state: none stale" '{"cmd":"network","state":"stale"}'
+ask network tw "a page of one, and next" '{"cmd":"network","limit":1}'
+ask network tw "summary: per province, by state" '{"cmd":"network","summary":true}'
+ask network tw "under: not a node name" '{"cmd":"network","under":"Bad Name"}'
+ask network $p "under: outside this node's subtree" '{"cmd":"network","under":"tw"}'
+ask network tw "state: not a state" '{"cmd":"network","state":"asleep"}'
+ask network tw "limit: 0" '{"cmd":"network","limit":0}'
+ask network tw "limit: over 1000" '{"cmd":"network","limit":1001}'
 ask replicate $p "every link" '{"cmd":"replicate"}'
 ask replicate $p "one link" '{"cmd":"replicate","peer":"tw"}'
 ask replicate $p "no such peer" '{"cmd":"replicate","peer":"nosuch"}'

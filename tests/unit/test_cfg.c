@@ -279,6 +279,7 @@ test_defaults(void **state)
 	assert_int_equal(nc->batch_max, 256);
 	/* The default is the views' own budget. */
 	assert_int_equal(nc->ctl_scan_max, VIEW_SCAN_MAX);
+	assert_int_equal(nc->trace_page_hops, 1024);
 	assert_int_equal(nc->n_links, 1);
 	assert_int_equal(nc->links[0].parent, 0);
 	cfg_free(&nc);
@@ -475,6 +476,10 @@ static const struct bound bounds[] = {
 	{ "ctl_scan_max", "100000000", "", NULL },
 	{ "ctl_scan_max", "0", "", "below the minimum 1" },
 	{ "ctl_scan_max", "100000001", "", "above the maximum 100000000" },
+	{ "trace_page_hops", "1", "", NULL },
+	{ "trace_page_hops", "4096", "", NULL },
+	{ "trace_page_hops", "0", "", "below the minimum 1" },
+	{ "trace_page_hops", "4097", "", "above the maximum 4096" },
 };
 
 static uint64_t
@@ -496,6 +501,8 @@ stored(const struct node_conf *nc, const char *key)
 		return nc->batch_max;
 	if (strcmp(key, "ctl_scan_max") == 0)
 		return nc->ctl_scan_max;
+	if (strcmp(key, "trace_page_hops") == 0)
+		return nc->trace_page_hops;
 	fail_msg("no such key %s", key);
 	return 0;
 }

@@ -1218,6 +1218,87 @@ test_frame_versions(void **state)
 	free(buf);
 }
 
+/* A TraceAnswer of n hops of node name, packed as a frame: its code. */
+static int
+trace_frame(size_t n, uint32_t from, uint32_t total, int more,
+    const char *note, const char *peer)
+{
+	Nodenet__Frame		 f = NODENET__FRAME__INIT, *got = NULL;
+	Nodenet__TraceAnswer	 a = NODENET__TRACE_ANSWER__INIT;
+	Nodenet__TraceHop	 h = NODENET__TRACE_HOP__INIT, **hops;
+	Nodenet__TraceEvent	 e = NODENET__TRACE_EVENT__INIT, *ep = &e;
+	uint8_t			*buf;
+	size_t			 len;
+	int			 rc;
+
+	hops = calloc(n + 1, sizeof(*hops));
+	assert_non_null(hops);
+	h.node = (char *)(uintptr_t)"bacquang.hagiang";
+	h.note = (char *)(uintptr_t)note;
+	e.event = (char *)(uintptr_t)"sent";
+	e.peer = (char *)(uintptr_t)peer;
+	h.events = &ep;
+	h.n_events = 1;
+	for (size_t i = 0; i < n; i++)
+		hops[i] = &h;
+	a.hops = hops;
+	a.n_hops = n;
+	a.from = from;
+	a.total = total;
+	a.more = more;
+	f.kind_case = NODENET__FRAME__KIND_TRACE_ANSWER;
+	f.trace_answer = &a;
+	assert_int_equal(wire_frame_pack(&f, &buf, &len), 0);
+	rc = wire_frame_unpack(buf, len, &got);
+	assert_true(rc == 0 ? got != NULL : got == NULL);
+	if (got != NULL)
+		nodenet__frame__free_unpacked(got, NULL);
+	free(buf);
+	free(hops);
+	return rc;
+}
+
+/*
+ * Trace answers: more hops than the 64 of an answer from before pages,
+ * up to a page's WIRE_MAX_TRACE_PAGE; strings of a hop up to
+ * WIRE_MAX_TRACE_TEXT bytes; a page inside its total, and one that says
+ * more has a hop and leaves some.
+ */
+static void
+test_trace_pages(void **state)
+{
+	char	long_text[WIRE_MAX_TRACE_TEXT + 2];
+
+	(void)state;
+	memset(long_text, 'x', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	/* Unpaged, as a node from before pages sends: any count it may. */
+	assert_int_equal(trace_frame(WIRE_OLD_TRACE_HOPS, 0, 0, 0, "", "tw"),
+	    0);
+	assert_int_equal(trace_frame(205, 0, 0, 0, "", "tw"), 0);
+	assert_int_equal(trace_frame(WIRE_MAX_TRACE_PAGE, 0, 0, 0, "", "tw"),
+	    0);
+	assert_int_equal(trace_frame(WIRE_MAX_TRACE_PAGE + 1, 0, 0, 0, "",
+	    "tw"), WIRE_EFIELD);
+	/* Pages. */
+	assert_int_equal(trace_frame(16, 0, 40, 1, "", "tw"), 0);
+	assert_int_equal(trace_frame(16, 16, 40, 1, "", "tw"), 0);
+	assert_int_equal(trace_frame(8, 32, 40, 0, "", "tw"), 0);
+	assert_int_equal(trace_frame(0, 16, 0, 0, "", "tw"), 0); /* gone */
+	assert_int_equal(trace_frame(8, 32, 40, 1, "", "tw"), WIRE_EFIELD);
+	assert_int_equal(trace_frame(9, 32, 40, 0, "", "tw"), WIRE_EFIELD);
+	assert_int_equal(trace_frame(0, 16, 40, 1, "", "tw"), WIRE_EFIELD);
+	assert_int_equal(trace_frame(1, 0, 0, 1, "", "tw"), WIRE_EFIELD);
+	assert_int_equal(trace_frame(1, UINT32_MAX, UINT32_MAX, 0, "", "tw"),
+	    WIRE_EFIELD);
+	/* Strings. */
+	assert_int_equal(trace_frame(1, 0, 0, 0, long_text + 1, "tw"), 0);
+	assert_int_equal(trace_frame(1, 0, 0, 0, long_text, "tw"),
+	    WIRE_EFIELD);
+	assert_int_equal(trace_frame(1, 0, 0, 0, "", long_text + 1), 0);
+	assert_int_equal(trace_frame(1, 0, 0, 0, "", long_text), WIRE_EFIELD);
+}
+
 /* Reads "name HEX" from the vectors file into a malloc'd string. */
 static char *
 vector(const char *text, const char *name)
@@ -1377,6 +1458,7 @@ main(void)
 		cmocka_unit_test(test_body_limit),
 		cmocka_unit_test(test_random_buffers),
 		cmocka_unit_test(test_bad_fields),
+		cmocka_unit_test(test_trace_pages),
 		cmocka_unit_test(test_bad_strings),
 		cmocka_unit_test(test_mail_rule),
 		cmocka_unit_test(test_strerror),

@@ -1,8 +1,8 @@
 /*
  * node-ctl/commands.c: the node's and the network's commands (status,
- * peers, queue, mail, replicate, trace, route, network, metrics, cert):
- * a request each, the reply as a table or as it is (--json). send is in
- * send.c.
+ * peers, queue, mail, replicate, trace, route, metrics, cert): a
+ * request each, the reply as a table or as it is (--json). send is in
+ * send.c, network in network.c.
  */
 #include "node-ctl.h"
 
@@ -335,7 +335,7 @@ cmd_trace(int argc, char **argv)
 	json_t	*r = call(json_pack("{s:s, s:s}", "cmd", "trace", "id",
 	    argv[1]));
 	json_t	*h;
-	size_t	 i;
+	size_t	 i, notes = 0;
 
 	(void)argc;
 	if (!json_out) {
@@ -345,9 +345,17 @@ cmd_trace(int argc, char **argv)
 				json_object_set_new(r, "node",
 				    json_string("(this store)"));
 			print_hop(r);
-		} else
-			json_array_foreach(json_object_get(r, "hops"), i, h)
+		} else {
+			json_array_foreach(json_object_get(r, "hops"), i, h) {
 				print_hop(h);
+				notes += str(h, "note")[0] != '\0';
+			}
+		}
+		/* Never a silent gap: what the notes above say is missing. */
+		if (json_is_false(json_object_get(r, "complete")))
+			printf("(incomplete: %zu of %zu hops say what is "
+			    "missing)\n", notes, json_array_size(
+			    json_object_get(r, "hops")));
 	}
 	json_decref(r);
 	return 0;
@@ -478,50 +486,6 @@ cmd_route(int argc, char **argv)
 		json_array_foreach(json_object_get(r, "links"), i, o)
 			printf("  %s (link %s)\n", str(o, "peer"),
 			    str(o, "link"));
-	}
-	json_decref(r);
-	return 0;
-}
-
-/* Every node below this one, from the status reports each sends up. */
-int
-cmd_network(int argc, char **argv)
-{
-	const char	*from = opt_from(&argc, argv);
-	json_t		*req, *r, *o;
-	size_t		 i;
-
-	cmd_operands(argc - 1);
-	req = json_pack("{s:s}", "cmd", "network");
-	if (from != NULL)
-		json_object_set_new(req, "from", json_string(from));
-	r = call(req);
-	if (!json_out) {
-		printf("%-32s %-8s %9s %6s %8s %7s %7s  %s\n", "NODE",
-		    "VERSION", "UPTIME", "PEERS", "BACKLOG", "ERRORS", "AGE",
-		    "STATE");
-		json_array_foreach(json_object_get(r, "nodes"), i, o) {
-			char	peers[24], age[24];
-
-			snprintf(peers, sizeof(peers), "%lld/%lld",
-			    num(o, "peers_up"), num(o, "peers"));
-			snprintf(age, sizeof(age), "%llds", num(o, "age_s"));
-			/* The version is as the node reported it. */
-			printf("%-32s ", str(o, "name"));
-			print_cell(str(o, "version"), 8);
-			printf(" %8llds %6s %8lld %7lld %7s  ",
-			    num(o, "uptime_s"), peers, num(o, "backlog"),
-			    num(o, "errors"), age);
-			printf("%s", json_is_true(json_object_get(o,
-			    "stale")) ? "STALE" : "ok");
-			if (str(o, "last_error")[0] != '\0') {
-				printf(" (");
-				print_safe(str(o, "last_error"), 0);
-				printf(")");
-			}
-			printf("\n");
-		}
-		print_more(r, "network", "", NULL);
 	}
 	json_decref(r);
 	return 0;

@@ -3,7 +3,8 @@
  * table.c registers every command (name, handler, synopsis, help, option
  * shape, -d); client.c talks to the node (or, with -d, reads its store)
  * and prints safely; commands.c holds the node, mail and cert commands;
- * send.c send, with its key and retries; docs.c the db and doc commands.
+ * send.c send, with its key and retries; network.c network; docs.c the
+ * db and doc commands.
  */
 #ifndef NODE_CTL_H
 #define NODE_CTL_H

@@ -129,8 +129,14 @@ static const char about_network[] =
     "Every node below this one (all, at the root) from the status\n"
     "reports each sends up the tree: version, uptime, links, backlog,\n"
     "errors, the report's age; STALE when two reports are missing.\n"
-    "As many as the node reads for one request: the last line then\n"
-    "says where to go on.\n";
+    "SUBTREE: that node and the nodes below it alone. --stale, --up\n"
+    "(fresh, every link up), --degraded (fresh, a link down): the\n"
+    "nodes in that state alone. 1000 at a time (--limit N: N), by\n"
+    "name, and as many as the node reads for one request: the last\n"
+    "line then says where to go on (--from NAME). --summary: per\n"
+    "province (below SUBTREE, or this node: per node one level down)\n"
+    "the nodes, how many are up, degraded and stale, and the oldest\n"
+    "report, over every page (--json: the node's first page).\n";
 
 static const char about_peers[] =
     "Each link: direction, state (up, connected, down), how far the\n"
@@ -180,7 +186,9 @@ static const char about_status[] =
 
 static const char about_trace[] =
     "Custody of record ID: here, then at each node it was handed on\n"
-    "to, asked along the path (-d: this store only).\n";
+    "to, asked along the path (-d: this store only). A hop that did\n"
+    "not answer in time, or whose answer was cut, says so in a note;\n"
+    "the last line then says how many hops have one.\n";
 
 /*
  * name, handler, synopsis;
@@ -222,9 +230,11 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "route", cmd_route, "ADDRESS",
 	    NULL, 1, 1,
 	    NULL, 0, about_route },
-	{ "network", cmd_network, "[--from NAME]",
-	    "f", 0, 0,
-	    NULL, 0, about_network },
+	{ "network", cmd_network,
+	    "[SUBTREE] [--stale | --degraded | --up] [--summary]\n"
+	    "       [--from NAME] [--limit N]",
+	    "flSsgu", 0, 1,
+	    NULL, CC_STRICT, about_network },
 	{ "metrics", cmd_metrics, "",
 	    NULL, 0, 0,
 	    NULL, 0, about_metrics },

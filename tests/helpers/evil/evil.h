@@ -1,7 +1,7 @@
 /*
  * evil: what the parts of evil_peer share (tests/helpers/evil_peer.c:
  * the link, its frames, most modes and main; evil/repair.c: the repair
- * modes). A struct evil is one connection to the parent, as one child;
+ * modes; evil/trace.c: the trace modes). A struct evil is one connection to the parent, as one child;
  * the modes are documented at the top of evil_peer.c.
  */
 #ifndef EVIL_H
@@ -59,6 +59,17 @@ struct evil {
 	uint64_t		 wants_in, founds_in;
 	uint8_t			 asked_ids[WIRE_MAX_WANT][WIRE_ID_BYTES];
 	size_t			 n_asked;	/* in the last Want */
+	/* Trace: the answer to our question so far (trace-ask); what a
+	 * flood answered (trace-endless, trace-huge). */
+	int			 trace_asking;
+	size_t			 ans_hops, ans_pages;
+	uint32_t		 ans_total;
+	int			 ans_more;
+	char			 ans_note[WIRE_MAX_TRACE_TEXT + 1];
+	int			 trace_flood, trace_huge;
+	uint64_t		 trace_q_in, trace_q_ms;
+	uint64_t		 trace_pages_out, trace_hops_out;
+	uint64_t		 trace_bytes_out;
 };
 
 /* A usage or setup error: says what and why, exits 2. */
@@ -98,5 +109,14 @@ int	evil_mode_forge(struct evil *e);
 int	evil_mode_missing(struct evil *e, const char *endpoint,
 	    const uint8_t *parent);
 int	evil_mode_slow(struct evil *e);
+
+/* evil/trace.c: the frames, the modes. A TraceQuery (qid: the last
+ * of e's) about record id, from hop `from` of its answer on. */
+void	evil_send_trace(struct evil *e, const uint8_t *id, int paged,
+	    uint32_t from);
+void	evil_on_trace_answer(struct evil *e, const Nodenet__TraceAnswer *a);
+void	evil_on_trace_query(struct evil *e, const Nodenet__TraceQuery *q);
+int	evil_mode_trace_ask(struct evil *e);
+int	evil_mode_trace_flood(struct evil *e);
 
 #endif
