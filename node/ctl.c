@@ -309,15 +309,9 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 	    rc == 1);
 }
 
-/*
- * Many sends in one request (a client with many messages): each item is
- * a send request's fields, each gets its own result, in order. The
- * items share the request's transaction: if one fails in the store, the
- * whole request fails and nothing of it is kept (answer_group()), so the
- * items after it are not tried.
- */
-static json_t *
-cmd_send_batch(struct node *n, json_t *req, char *err, size_t errlen)
+json_t *
+ctl_batch(struct node *n, json_t *req, const char *what, ctl_fn fn,
+    char *err, size_t errlen)
 {
 	json_t		*items = json_object_get(req, "items"), *item, *r;
 	json_t		*results;
@@ -327,23 +321,31 @@ cmd_send_batch(struct node *n, json_t *req, char *err, size_t errlen)
 
 	if (!json_is_array(items) || json_array_size(items) == 0 ||
 	    json_array_size(items) > CTL_MAX_BATCH) {
-		snprintf(err, errlen, "send_batch needs items: 1 to %d send "
-		    "requests", CTL_MAX_BATCH);
+		snprintf(err, errlen, "%s_batch needs items: 1 to %d %s "
+		    "requests", what, CTL_MAX_BATCH, what);
 		return NULL;
 	}
 	results = json_array();
 	json_array_foreach(items, i, item) {
 		e[0] = '\0';
-		r = json_is_object(item) ? cmd_send(n, item, e, sizeof(e)) :
-		    NULL;
+		r = json_is_object(item) ? fn(n, item, e, sizeof(e)) : NULL;
+		if (r == NULL && e[0] == '\0')
+			snprintf(e, sizeof(e), "an item is an object of %s's "
+			    "fields", what);
 		if (r == NULL)
-			r = json_pack("{s:s}", "error", e[0] != '\0' ? e :
-			    "an item is an object of send's fields");
+			r = json_pack("{s:s}", "error", e);
 		json_array_append_new(results, r);
 		if (n->n_txn_broken || n->n_txn_ends != ends)
 			break;	/* the transaction is lost: so is the batch */
 	}
 	return json_pack("{s:o}", "results", results);
+}
+
+/* Many sends in one request (a client with many messages): ctl_batch(). */
+static json_t *
+cmd_send_batch(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	return ctl_batch(n, req, "send", cmd_send, err, errlen);
 }
 
 static json_t *
@@ -900,7 +902,7 @@ writes(const char *cmd, json_t *req)
 {
 	static const char *const w[] = { "send", "send_batch", "mail_rm",
 	    "mail_fail", "cert_issue", "cert_revoke", "db_create", "doc_put",
-	    "doc_rm", "doc_resolve" };
+	    "doc_put_batch", "doc_rm", "doc_resolve" };
 
 	if (cmd != NULL && strcmp(cmd, "db_acl") == 0)
 		return json_object_get(req, "set") != NULL;

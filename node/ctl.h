@@ -53,6 +53,16 @@ int	 ctl_key_seen(struct node *n, const char *key,
 int	 ctl_key_remember(struct node *n, const char *key,
 	    const uint8_t id[WIRE_ID_BYTES], const char *undone, char *err,
 	    size_t errlen);
+/*
+ * A batch of requests of command what in one (its "items": 1 to
+ * CTL_MAX_BATCH objects, each the fields of one what request): fn for
+ * each, in order, a result each. They share the request's transaction:
+ * if an item fails in the store, the transaction is lost, the items
+ * after it are not tried, and the whole request fails (the group's
+ * commit refuses it); any other failure is that item's result alone.
+ */
+json_t	*ctl_batch(struct node *n, json_t *req, const char *what, ctl_fn fn,
+	    char *err, size_t errlen);
 /* The database and document commands (ctl_doc.c), NULL-terminated. */
 extern const struct ctl_command ctl_doc_commands[];
 

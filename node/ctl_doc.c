@@ -797,12 +797,35 @@ cmd_doc_resolve(struct node *n, json_t *req, char *err, size_t errlen)
 	return r;
 }
 
+/*
+ * One item of doc_put_batch: a doc_put without attachments, whose chunks
+ * would be committed before it, apart from the rest of the batch.
+ */
+static json_t *
+doc_put_item(struct node *n, json_t *item, char *err, size_t errlen)
+{
+	if (json_array_size(json_object_get(item, "attach")) > 0) {
+		snprintf(err, errlen, "attach: not in a batch (a doc_put of "
+		    "its own takes attachments)");
+		return NULL;
+	}
+	return cmd_doc_put(n, item, err, errlen);
+}
+
+/* Many documents in one request and one commit: ctl_batch(). */
+static json_t *
+cmd_doc_put_batch(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	return ctl_batch(n, req, "doc_put", doc_put_item, err, errlen);
+}
+
 const struct ctl_command ctl_doc_commands[] = {
 	{ "db_create", cmd_db_create },
 	{ "db_ls", cmd_read },
 	{ "db_acl", cmd_db_acl },
 	{ "db_digest", cmd_read },
 	{ "doc_put", cmd_doc_put },
+	{ "doc_put_batch", cmd_doc_put_batch },
 	{ "doc_get", cmd_read },
 	{ "doc_ls", cmd_read },
 	{ "doc_rm", cmd_doc_rm },

@@ -346,6 +346,15 @@ ask doc_put $p "the same key again: the first one's document and revision" \
     '{"cmd":"doc_put","db":"local","fields":{"title":"other"},"key":"put-1"}'
 check "doc_put: a repeated key answers with the first document and revision" \
     eval '[ "$(last .id)" = "$kdoc" ] && [ "$(last .rev)" = "$krev" ]'
+ask doc_put_batch $p "a new document, a revision of it, a key held, refusals" \
+    "{\"cmd\":\"doc_put_batch\",\"items\":[{\"db\":\"local\",\"fields\":{\"n\":1},\"key\":\"bput-1\"},{\"db\":\"local\",\"id\":\"$kdoc\",\"fields\":{\"n\":2}},{\"db\":\"local\",\"fields\":{},\"key\":\"put-1\"},{\"db\":\"nosuch\",\"fields\":{}},{\"db\":\"local\",\"fields\":{},\"attach\":[{\"name\":\"a\",\"path\":\"$T/att.txt\"}]},7]}"
+check "doc_put_batch: one result an item, in order" \
+    eval '[ "$(last ".results | map(has(\"rev\")) | tostring")" = "[true,true,true,false,false,false]" ] &&
+	[ "$(last ".results[1].id")" = "$kdoc" ] && [ "$(last ".results[2].rev")" = "$krev" ]'
+ask doc_put_batch $p "no items" '{"cmd":"doc_put_batch","items":[]}'
+ask doc_put_batch $p "items not a list" '{"cmd":"doc_put_batch","items":{}}'
+ask doc_put_batch $p "257 items" \
+    "$(jq -cn '{cmd: "doc_put_batch", items: [range(257) | {}]}')"
 ask doc_put $p "a key held, with an attachment: its file is not read" \
     '{"cmd":"doc_put","db":"local","fields":{},"attach":[{"name":"a","path":"/nonexistent/file"}],"key":"put-1"}'
 ask doc_put $p "a key that is not one" \
