@@ -15,7 +15,6 @@
 #include "esc.h"
 #include "node-ctl.h"
 
-#define RETRY_S_DEFAULT	30	/* --retry */
 #define RETRY_S_MAX	86400
 #define TIMEOUT_S_MAX	3600	/* --timeout */
 #define BACKOFF_MIN_MS	100	/* between attempts, doubling */
