@@ -92,6 +92,28 @@ check "a doc_put key repeated after a restart: the first revision, duplicate" \
 	[ "$(jq -r .id <<<"$r2")" = "$(jq -r .id <<<"$r1")" ] &&
 	test "$(docs tw)" = $((GOOD + 2))'
 
+# The node killed in the middle of an import, and started again: a
+# request whose reply was lost is asked again with its keys (or, sent
+# while the node was away, reaches it once it is back).
+M=20000
+awk -v m=$M 'BEGIN { for (i = 1; i <= m; i++)
+    printf "{\"db\": \"kho3\", \"fields\": {\"so\": %d}}\n", i }' >"$T/many.jsonl"
+ctl tw db create kho3 tw >/dev/null
+r0=$(counter tw records_new)
+ctl tw --json doc import "$T/many.jsonl" >"$T/out3" 2>"$T/err3" &
+imp=$!
+# Killed once its first request is stored, well before its last.
+wait_for 20 eval '[ "$(counter tw records_new)" -ge $((r0 + 256)) ]'
+kill_node tw
+sleep 1
+start_node tw
+wait $imp
+rc=$?
+many() { ctl tw --json db digest kho3 | jq -e .docs; }
+check "killed and started again during an import: every line once" \
+    eval '[ $rc -eq 0 ] && jq -e ".imported == $M and .refused == 0" "$T/out3" >/dev/null &&
+	test "$(many)" = $M'
+
 # Hostile batches: each refused, and the node serves the next request.
 batch_257() {
 	raw "$(jq -cn '{cmd: "doc_put_batch",

@@ -211,6 +211,7 @@ batch_file(const struct batch_kind *k, const char *path, int retry_s,
 	b.errors = json_array();
 	b.a.key = "(one a line)";
 	b.a.timeout_ms = timeout_s * 1000;
+	b.a.client = ctl_client_new(sock_path, b.a.timeout_ms);
 	b.t0 = clock_mono_ms();
 	while ((len = getline(&line, &cap, f)) != -1) {
 		n++;
@@ -235,6 +236,7 @@ batch_file(const struct batch_kind *k, const char *path, int retry_s,
 		die("%s: read error", path);
 	flush(&b);
 	summary(&b);
+	ctl_client_free(&b.a.client);
 	free(line);
 	json_decref(b.items);
 	json_decref(b.errors);

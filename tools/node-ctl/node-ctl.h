@@ -32,6 +32,7 @@
 #include "cert.h"
 #include "cfg.h"
 #include "clock.h"
+#include "ctl_client.h"
 #include "ctl_proto.h"
 #include "doc_view.h"
 #include "name.h"
@@ -52,6 +53,9 @@ struct attempts {
 	int		 timeout_ms;	/* each attempt's wait for its reply */
 	int		 maybe;		/* one may have reached the node */
 	char		 err[512];	/* why the last one got no answer */
+	/* The client of every attempt, kept from request to request (a
+	 * batch's); NULL: a new one each. */
+	ctl_client_t	*client;
 };
 /*
  * The node's answer to req, asked again (the same request: the same

@@ -239,7 +239,9 @@ send_attempt(json_t *req, struct attempts *a)
 	int	 rc, wait_ms = BACKOFF_MIN_MS;
 
 	for (;;) {
-		rc = call_once(json_incref(req), a->timeout_ms, &r, a->err,
+		rc = a->client != NULL ? ctl_client_call(a->client,
+		    json_incref(req), &r, a->err, sizeof(a->err)) :
+		    call_once(json_incref(req), a->timeout_ms, &r, a->err,
 		    sizeof(a->err));
 		if (rc == CTL_CLIENT_OK && !(a->maybe && refusal_unsure(r)))
 			return r;
