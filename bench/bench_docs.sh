@@ -32,7 +32,21 @@
 #    Beside each run: hagiang's CPU time per document (all threads,
 #    start-up included) and the revisions in each of its write
 #    transactions. The target (issue 4): >= 5,000 docs/s.
-# 3. Fan-out. Eight nodes as in tools/demo.sh: tw; hagiang; the districts
+# 3. Import. tw and hagiang anew, linked and up, with the database
+#    "imp" (scope *, ACL *=reader); IMPORT_N small documents (so, a
+#    number, and ten, IMPORT_FIELD bytes of text) in a JSON lines file
+#    go in with node-ctl doc import at tw (doc_put_batch requests of
+#    256) while hagiang replicates them. Figures: docs/s
+#    at tw (IMPORT_N over the wall time of node-ctl doc import), tw's
+#    commits; the time from the start of the import until hagiang holds
+#    every document (its last "received" custody event, read with
+#    mdb_dump as in 2; its records_new polled every 0.25 s meanwhile) and
+#    the rate that makes end to end; hagiang's own rate, from its first
+#    to its last "received"; how long after the import ended it caught
+#    up; the same file imported again (every line a duplicate: nothing
+#    stored); and the digests compared. The target (issue 12): >= 10,000
+#    docs/s at tw; the replica's rate is printed beside it.
+# 4. Fan-out. Eight nodes as in tools/demo.sh: tw; hagiang; the districts
 #    bacquang and vixuyen; two communes under each. tw creates "fan" (scope
 #    *, ACL *=reader) and every node gets it. Then FANOUT_N times: one
 #    document is written at tw, and after FANOUT_GAP s we poll until every
@@ -42,9 +56,10 @@
 #    which is the time to every node. p50 and max.
 #
 # Environment: DOCS_N (10000), DOCS_FIELD (100 bytes of text a document),
-# DOCS_ROUNDS (3), FANOUT_N (20), FANOUT_GAP (0.2), KEEP=1 keeps the
-# directory. About 1-2 minutes at the defaults, most of it the DOCS_N
-# durable writes (about 200/s on a slow disk).
+# DOCS_ROUNDS (3), IMPORT_N (100000), IMPORT_FIELD (40), FANOUT_N (20),
+# FANOUT_GAP (0.2), KEEP=1 keeps the directory. About 2 minutes at the
+# defaults, most of it the DOCS_N durable writes (about 200/s on a slow
+# disk) and the import.
 cd "$(dirname "$0")/.." && . tests/lib.sh && . bench/lib.sh
 set -o pipefail
 
@@ -54,7 +69,10 @@ ROUNDS=${DOCS_ROUNDS:-3}
 FAN_N=${FANOUT_N:-20}
 FAN_GAP=${FANOUT_GAP:-0.2}
 TARGET=5000	# docs/s, issue 4
-A=tw BN=hagiang DB=bench FDB=fan
+IMP_N=${IMPORT_N:-100000}
+IMP_FIELD=${IMPORT_FIELD:-40}
+IMP_TARGET=10000	# docs/s, issue 12
+A=tw BN=hagiang DB=bench FDB=fan IDB=imp
 
 die() { echo "bench_docs: $*" >&2; exit 1; }
 
@@ -95,16 +113,32 @@ echo
 echo "machine limit"
 echo "  $VLINE"
 
+# A and B (made), started and linked, with database $1 (scope *, ACL
+# *=reader) created at A and held at B.
+pair_with_db() {
+	start_node "$A" || die "$A did not start"
+	enrol "$BN" || die "$A did not certify $BN"
+	start_node "$BN" || die "$BN did not start"
+	wait_for 15 tree_up "$BN" || die "the link $BN -> $A did not come up"
+	ctl "$A" db create "$1" '*' '*=reader' >/dev/null ||
+	    die "$A could not create $1"
+	wait_for 15 digest "$BN" "$1" || die "$1 did not reach $BN"
+}
+# Stops A and B and keeps their files as $1-NAME.
+put_aside() {
+	local n
+	for n in "$A" "$BN"; do
+		stop_node "$n"
+		mv "$T/$n.log" "$T/$1-$n.log"
+		mv "$T/$n" "$T/$1-$n"
+		mv "$T/$n.conf" "$T/$1-$n.conf"
+	done
+}
+
 # 2. The backlog: N documents at A while B is down.
 make_node "$A"
 make_node "$BN" "$A"
-start_node "$A" || die "$A did not start"
-enrol "$BN" || die "$A did not certify $BN"
-start_node "$BN" || die "$BN did not start"
-wait_for 15 tree_up "$BN" || die "the link $BN -> $A did not come up"
-ctl "$A" db create "$DB" '*' '*=reader' >/dev/null ||
-    die "$A could not create $DB"
-wait_for 15 digest "$BN" "$DB" || die "$DB did not reach $BN"
+pair_with_db "$DB"
 stop_node "$BN"
 t0=$(now)
 "$B/tests/doc_flood" "$T/$A/control.sock" "$DB" "$N" "$FIELD" \
@@ -201,13 +235,80 @@ printf "  %3s %6s %6s %6s %6s %6s %6s %6s %6s %6s %6s\n" "" /s ms docs/s \
 for ((r = 1; r <= ROUNDS; r++)); do
 	catchup_run "$r"
 done
-for n in "$A" "$BN"; do
-	mv "$T/$n.log" "$T/catchup-$n.log"
-	mv "$T/$n" "$T/catchup-$n"
-	mv "$T/$n.conf" "$T/catchup-$n.conf"
-done
+put_aside catchup
 
-# 3. Fan-out over the four-tier tree of tools/demo.sh.
+# 3. Import at A while B replicates.
+make_node "$A"
+make_node "$BN" "$A"
+for n in "$A" "$BN"; do	# db digest reads every document
+	set_limit "$n" ctl_scan_max $((IMP_N * 2 + 1000))
+done
+pair_with_db "$IDB"
+awk -v n="$IMP_N" -v f="$IMP_FIELD" -v db="$IDB" 'BEGIN {
+	pad = sprintf("%*s", f, ""); gsub(/ /, "x", pad)
+	for (i = 1; i <= n; i++)
+		printf "{\"db\": \"%s\", \"fields\": {\"so\": %d, " \
+		    "\"ten\": \"%s\"}}\n", db, i,
+		    substr("van ban " i " " pad, 1, f)
+}' >"$T/import.jsonl"
+rn0=$(records_new "$BN") || die "no status from $BN"
+c0=$(ctl "$A" --json status | jq .counters.commits)
+ti0=$(now)
+{ ctl "$A" --json doc import "$T/import.jsonl" >"$T/import.out" 2>&1
+  echo $? >"$T/import.rc"; now >"$T/import.t1"; } &
+ipid=$!
+end=$((SECONDS + 300))
+until r=$(records_new "$BN" 2>/dev/null) && [ "$r" -ge $((rn0 + IMP_N)) ]; do
+	[ $SECONDS -ge $end ] && die "$BN holds $((r - rn0)) of $IMP_N after 300 s"
+	sleep 0.25	# the times are custody's: this only says when
+done
+wait "$ipid"
+[ "$(cat "$T/import.rc")" = 0 ] &&
+    jq -e --argjson n "$IMP_N" '.imported == $n and .before == 0' \
+    "$T/import.out" >/dev/null || die "the import failed: $(head -c 300 "$T/import.out")"
+ti1=$(cat "$T/import.t1")
+c1=$(ctl "$A" --json status | jq .counters.commits)
+ev=$(custody_events "$BN" | awk -v t="$ti0" '$2 == "02" && $1 >= int(t * 1000)')
+[ "$(echo "$ev" | grep -c .)" -ge "$IMP_N" ] ||
+    die "custody at $BN shows $(echo "$ev" | grep -c .) of $IMP_N received"
+first=$(echo "$ev" | head -n 1 | cut -d' ' -f1)
+last=$(echo "$ev" | tail -n 1 | cut -d' ' -f1)
+ti0_ms=$(awk -v t="$ti0" 'BEGIN { printf "%.0f", t * 1000 }')
+ti1_ms=$(awk -v t="$ti1" 'BEGIN { printf "%.0f", t * 1000 }')
+[ "$(digest "$A" "$IDB")" = "$(digest "$BN" "$IDB")" ] ||
+    die "$BN's digest of $IDB is not $A's"
+ta0=$(now)
+ctl "$A" --json doc import "$T/import.jsonl" >"$T/import2.out" 2>&1 &&
+    jq -e --argjson n "$IMP_N" '.before == $n' "$T/import2.out" >/dev/null ||
+    die "the second import stored something: $(head -c 300 "$T/import2.out")"
+ta1=$(now)
+IMP_RATE=$(calc "$IMP_N / ($ti1 - $ti0)")
+span=$((last - first))
+[ "$span" -gt 0 ] || span=1
+{
+	echo
+	echo "import: $IMP_N documents of $IMP_FIELD B of text, $(du -k \
+	    "$T/import.jsonl" | cut -f1) KiB of JSON lines, by node-ctl"
+	echo "doc import at $A while $BN, linked, replicates them"
+	printf "  %-34s %6.2f s  %6.0f docs/s  (%d commits, %.0f docs each)\n" \
+	    "at $A (node-ctl's wall time):" "$(calc "$ti1 - $ti0")" "$IMP_RATE" \
+	    $((c1 - c0)) "$(calc "$IMP_N / ($c1 - $c0)")"
+	printf "  %-34s %6.2f s  %6.0f docs/s\n" \
+	    "until $BN held them all:" "$(calc "($last - $ti0_ms) / 1000")" \
+	    "$(calc "$IMP_N * 1000 / ($last - $ti0_ms)")" \
+	    "$BN, first to last received:" "$(calc "$span / 1000")" \
+	    "$(calc "$IMP_N * 1000 / $span")"
+	printf "  %-34s %6.2f s\n" "$BN behind the import's end by:" \
+	    "$(calc "($last > $ti1_ms ? $last - $ti1_ms : 0) / 1000")"
+	printf "  %-34s %6.2f s  %6.0f docs/s  (all duplicates)\n" \
+	    "the same file again:" "$(calc "$ta1 - $ta0")" \
+	    "$(calc "$IMP_N / ($ta1 - $ta0)")"
+	echo "  digests of $IDB at $A and $BN: equal"
+} >"$T/import.txt"
+cat "$T/import.txt"
+put_aside import
+
+# 4. Fan-out over the four-tier tree of tools/demo.sh.
 districts="bacquang.hagiang vixuyen.hagiang"
 communes="tanthanh.bacquang.hagiang quyetthang.bacquang.hagiang
 tanthanh.vixuyen.hagiang quyetthang.vixuyen.hagiang"
@@ -320,4 +421,7 @@ awk -v t="$TARGET" -v v="$V" '
 		printf "  %-14s %8.0f %5.2f %s\n", name[i], m[i], m[i] / v,
 		    (m[i] >= t) ? "ok" : "MISS"
     }' "$T/rates"
+printf "  %-14s %8.0f        %s (import at %s; target: >= %d docs/s)\n" \
+    "doc import" "$IMP_RATE" "$(awk -v r="$IMP_RATE" -v t="$IMP_TARGET" \
+    'BEGIN { print (r >= t) ? "ok" : "MISS" }')" "$A" "$IMP_TARGET"
 cat "$T/fan.out"

@@ -187,12 +187,23 @@ cmd_peers(struct node *n, json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o}", "peers", list);
 }
 
-/*
- * Was a request with this key (NULL: none) done already? 1 with its id,
- * 0 if not, -1 with err if the store cannot tell.
- */
-static int
-seen_before(struct node *n, const char *key, uint8_t id[WIRE_ID_BYTES],
+int
+ctl_key(json_t *req, const char **key, char *err, size_t errlen)
+{
+	json_t	*v = json_object_get(req, "key");
+
+	*key = NULL;
+	if (v != NULL && ((*key = json_string_value(v)) == NULL ||
+	    !submit_key_valid(*key))) {
+		snprintf(err, errlen, "key: 1 to %d printable ASCII characters",
+		    STORE_MAX_SUBMIT_KEY);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_key_seen(struct node *n, const char *key, uint8_t id[WIRE_ID_BYTES],
     char *err, size_t errlen)
 {
 	store_txn_t	*txn;
@@ -208,23 +219,32 @@ seen_before(struct node *n, const char *key, uint8_t id[WIRE_ID_BYTES],
 	return rc;
 }
 
+int
+ctl_key_remember(struct node *n, const char *key,
+    const uint8_t id[WIRE_ID_BYTES], const char *undone, char *err,
+    size_t errlen)
+{
+	if (key == NULL || submit_remember(node_txn(n), key, id) == 0)
+		return 0;
+	/* Not the record without its key: a retry would write it twice. */
+	node_abort(n);
+	snprintf(err, errlen, "could not store the key: %s", undone);
+	return -1;
+}
+
 /* Writes a message; with a key, once: a repeat gets the first one's id. */
 static json_t *
 cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 {
 	struct mail_submit	 m = { 0 };
 	json_t			*to = json_object_get(req, "to"), *v;
-	const char		*text, *b64, *key = NULL;
+	const char		*text, *b64, *key;
 	uint8_t			 id[WIRE_ID_BYTES], *bin = NULL;
 	size_t			 i;
 	int			 rc;
 
-	if ((v = json_object_get(req, "key")) != NULL &&
-	    ((key = json_string_value(v)) == NULL || !submit_key_valid(key))) {
-		snprintf(err, errlen, "key: 1 to %d printable ASCII characters",
-		    STORE_MAX_SUBMIT_KEY);
+	if (ctl_key(req, &key, err, errlen) != 0)
 		return NULL;
-	}
 	m.from = json_string_value(json_object_get(req, "from"));
 	m.subject = json_string_value(json_object_get(req, "subject"));
 	text = json_string_value(json_object_get(req, "text"));
@@ -275,17 +295,11 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 	v = json_object_get(req, "priority");
 	m.priority = json_is_integer(v) && json_integer_value(v) >= 0 &&
 	    json_integer_value(v) <= 2 ? (int)json_integer_value(v) : 0;
-	if ((rc = seen_before(n, key, id, err, errlen)) == 0) {
+	if ((rc = ctl_key_seen(n, key, id, err, errlen)) == 0) {
 		rc = mail_submit(n, &m, id, err, errlen);
-		if (rc == 0 && key != NULL &&
-		    submit_remember(node_txn(n), key, id) != 0) {
-			/* Not the message without its key: a retry would
-			 * send it twice. */
-			node_abort(n);
-			snprintf(err, errlen, "could not store the key: "
-			    "nothing was sent");
+		if (rc == 0 && ctl_key_remember(n, key, id, "nothing was sent",
+		    err, errlen) != 0)
 			rc = -1;
-		}
 	}
 	free(m.to);
 	free(bin);
@@ -295,15 +309,9 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 	    rc == 1);
 }
 
-/*
- * Many sends in one request (a client with many messages): each item is
- * a send request's fields, each gets its own result, in order. The
- * items share the request's transaction: if one fails in the store, the
- * whole request fails and nothing of it is kept (answer_group()), so the
- * items after it are not tried.
- */
-static json_t *
-cmd_send_batch(struct node *n, json_t *req, char *err, size_t errlen)
+json_t *
+ctl_batch(struct node *n, json_t *req, const char *what, ctl_fn fn,
+    char *err, size_t errlen)
 {
 	json_t		*items = json_object_get(req, "items"), *item, *r;
 	json_t		*results;
@@ -313,23 +321,31 @@ cmd_send_batch(struct node *n, json_t *req, char *err, size_t errlen)
 
 	if (!json_is_array(items) || json_array_size(items) == 0 ||
 	    json_array_size(items) > CTL_MAX_BATCH) {
-		snprintf(err, errlen, "send_batch needs items: 1 to %d send "
-		    "requests", CTL_MAX_BATCH);
+		snprintf(err, errlen, "%s_batch needs items: 1 to %d %s "
+		    "requests", what, CTL_MAX_BATCH, what);
 		return NULL;
 	}
 	results = json_array();
 	json_array_foreach(items, i, item) {
 		e[0] = '\0';
-		r = json_is_object(item) ? cmd_send(n, item, e, sizeof(e)) :
-		    NULL;
+		r = json_is_object(item) ? fn(n, item, e, sizeof(e)) : NULL;
+		if (r == NULL && e[0] == '\0')
+			snprintf(e, sizeof(e), "an item is an object of %s's "
+			    "fields", what);
 		if (r == NULL)
-			r = json_pack("{s:s}", "error", e[0] != '\0' ? e :
-			    "an item is an object of send's fields");
+			r = json_pack("{s:s}", "error", e);
 		json_array_append_new(results, r);
 		if (n->n_txn_broken || n->n_txn_ends != ends)
 			break;	/* the transaction is lost: so is the batch */
 	}
 	return json_pack("{s:o}", "results", results);
+}
+
+/* Many sends in one request (a client with many messages): ctl_batch(). */
+static json_t *
+cmd_send_batch(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	return ctl_batch(n, req, "send", cmd_send, err, errlen);
 }
 
 static json_t *
@@ -973,7 +989,7 @@ writes(const char *cmd, json_t *req)
 {
 	static const char *const w[] = { "send", "send_batch", "mail_rm",
 	    "mail_fail", "cert_issue", "cert_revoke", "db_create", "doc_put",
-	    "doc_rm", "doc_resolve" };
+	    "doc_put_batch", "doc_rm", "doc_resolve" };
 
 	if (cmd != NULL && strcmp(cmd, "db_acl") == 0)
 		return json_object_get(req, "set") != NULL;

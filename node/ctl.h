@@ -12,10 +12,12 @@
 #define CTL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
 #include "ctl_proto.h"
+#include "wire.h"
 
 struct node;
 
@@ -33,6 +35,34 @@ struct ctl_command {
  */
 json_t	*ctl_later(void);
 void	 ctl_answer(struct node *n, json_t *reply, const char *err);
+/*
+ * Idempotency keys (submit.h), one way for every command that takes
+ * one. ctl_key: the request's "key" into *key (NULL if it has none): 0,
+ * or -1 with err if it is not one.
+ */
+int	 ctl_key(json_t *req, const char **key, char *err, size_t errlen);
+/* Was a request with key (NULL: none) done already? 1 with the id of
+ * its record, 0 if not, -1 with err if the store cannot tell. */
+int	 ctl_key_seen(struct node *n, const char *key,
+	    uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen);
+/*
+ * Remembers key (NULL: none) for record id in the write transaction: 0,
+ * or -1 with err ("could not store the key: UNDONE") once the
+ * transaction is given up, record and all.
+ */
+int	 ctl_key_remember(struct node *n, const char *key,
+	    const uint8_t id[WIRE_ID_BYTES], const char *undone, char *err,
+	    size_t errlen);
+/*
+ * A batch of requests of command what in one (its "items": 1 to
+ * CTL_MAX_BATCH objects, each the fields of one what request): fn for
+ * each, in order, a result each. They share the request's transaction:
+ * if an item fails in the store, the transaction is lost, the items
+ * after it are not tried, and the whole request fails (the group's
+ * commit refuses it); any other failure is that item's result alone.
+ */
+json_t	*ctl_batch(struct node *n, json_t *req, const char *what, ctl_fn fn,
+	    char *err, size_t errlen);
 /* The database and document commands (ctl_doc.c), NULL-terminated. */
 extern const struct ctl_command ctl_doc_commands[];
 

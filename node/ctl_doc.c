@@ -485,12 +485,12 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 	return 0;
 }
 
+/* Writes the draft as revision id; the reply, or NULL with err. */
 static json_t *
-draft_write(struct node *n, store_txn_t *txn, struct draft *dr, char *err,
-    size_t errlen)
+draft_write(struct node *n, store_txn_t *txn, struct draft *dr,
+    uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen)
 {
 	Nodenet__RecordBody	rb = NODENET__RECORD_BODY__INIT;
-	uint8_t			id[WIRE_ID_BYTES];
 	char			why[160];
 
 	dr->d.fields = dr->fields;
@@ -575,18 +575,85 @@ draft_attachments(struct node *n, store_txn_t *txn, struct draft *dr,
 	return 0;
 }
 
+/*
+ * The reply to a request whose key was seen: the first one's, from the
+ * revision rev its key names, with "duplicate". That record gone (its
+ * document was deleted and purged since), the request's db and id, if it
+ * names a document.
+ */
+static json_t *
+key_reply(struct node *n, json_t *req, const uint8_t rev[WIRE_ID_BYTES],
+    char *err, size_t errlen)
+{
+	struct store_record	 rec;
+	Nodenet__RecordBody	*rb = NULL;
+	uint8_t			 doc[STORE_DOC_ID_BYTES];
+	json_t			*r = NULL;
+	int			 rc;
+
+	/* Ours, and checked against its id as it is read: no verify. */
+	if ((rc = store_get(node_txn(n), rev, &rec)) == 0)
+		rb = nodenet__record_body__unpack(NULL, rec.body_len,
+		    rec.body);
+	if (rb != NULL && rb->kind_case == NODENET__RECORD_BODY__KIND_DOC &&
+	    rb->doc->doc_id.len == STORE_DOC_ID_BYTES)
+		r = json_pack("{s:s, s:o}", "db", rb->doc->db, "id",
+		    view_hex(rb->doc->doc_id.data, STORE_DOC_ID_BYTES));
+	else if (rc == STORE_NOTFOUND && doc_view_doc_id(req, "id", doc) == 0)
+		r = json_pack("{s:s, s:o}", "db", json_string_value(
+		    json_object_get(req, "db")), "id", view_hex(doc,
+		    sizeof(doc)));
+	else if (rc == 0)
+		snprintf(err, errlen, "key: used before for a record that is "
+		    "not a document revision");
+	else if (rc == STORE_NOTFOUND)
+		snprintf(err, errlen, "key: used before for a revision no "
+		    "longer held here (its document was purged)");
+	else
+		snprintf(err, errlen, "store unavailable");
+	if (rb != NULL)
+		nodenet__record_body__free_unpacked(rb, NULL);
+	if (r != NULL) {
+		json_object_set_new(r, "rev", view_hex_id(rev));
+		json_object_set_new(r, "duplicate", json_true());
+	}
+	return r;
+}
+
+/*
+ * Reply r of revision rev, written for key (NULL: none): the key is
+ * remembered with it, in its transaction. NULL with err if it cannot be:
+ * the transaction is given up, and the revision with it.
+ */
+static json_t *
+key_keep(struct node *n, const char *key, const uint8_t rev[WIRE_ID_BYTES],
+    json_t *r, char *err, size_t errlen)
+{
+	if (key == NULL)
+		return r;
+	if (ctl_key_remember(n, key, rev, "nothing was written", err,
+	    errlen) != 0) {
+		json_decref(r);
+		return NULL;
+	}
+	json_object_set_new(r, "duplicate", json_false());
+	return r;
+}
+
 static json_t *
 cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 {
 	struct draft	 dr;
-	const char	*db, *key;
+	const char	*db, *name, *key;
 	json_t		*fields = json_object_get(req, "fields");
 	json_t		*readers = json_object_get(req, "readers"), *v, *r = NULL;
 	store_txn_t	*txn;
+	uint8_t		 rev[WIRE_ID_BYTES];
 	size_t		 i;
-	int		 chunks;
+	int		 chunks, seen;
 
-	if ((db = doc_view_db(req, err, errlen)) == NULL)
+	if (ctl_key(req, &key, err, errlen) != 0 ||
+	    (db = doc_view_db(req, err, errlen)) == NULL)
 		return NULL;
 	if (!json_is_object(fields) || json_object_size(fields) >
 	    DOC_MAX_FIELDS || (readers != NULL && (!json_is_array(readers) ||
@@ -596,10 +663,15 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 		    DOC_MAX_FIELDS);
 		return NULL;
 	}
+	/* A repeat: nothing is read or written again, attachments neither. */
+	if ((seen = ctl_key_seen(n, key, rev, err, errlen)) != 0)
+		return seen < 0 ? NULL : key_reply(n, req, rev, err, errlen);
 	/*
 	 * Chunks are written before the revision that names them: with
 	 * some to write, what the write transaction holds is committed
 	 * first, so that it can be given up if the revision is refused.
+	 * The key goes in the revision's transaction: it names the
+	 * revision and its chunks, all stored or none.
 	 */
 	if ((chunks = json_array_size(json_object_get(req, "attach")) > 0))
 		node_commit(n);
@@ -609,8 +681,8 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 	}
 	if (draft_begin(n, txn, req, db, 1, NULL, 0, &dr, err, errlen) != 0)
 		goto out;
-	json_object_foreach(fields, key, v)
-		if (draft_field(&dr, key, v, err, errlen) != 0)
+	json_object_foreach(fields, name, v)
+		if (draft_field(&dr, name, v, err, errlen) != 0)
 			goto out;
 	if (readers != NULL) {
 		dr.d.readers = xcalloc(json_array_size(readers) + 1,
@@ -628,8 +700,10 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 		}
 	}
 	/* After the readers: chunks go where the revision goes. */
-	if ((draft_attachments(n, txn, &dr, req, err, errlen) != 0 ||
-	    (r = draft_write(n, txn, &dr, err, errlen)) == NULL) && chunks)
+	if (draft_attachments(n, txn, &dr, req, err, errlen) == 0 &&
+	    (r = draft_write(n, txn, &dr, rev, err, errlen)) != NULL)
+		r = key_keep(n, key, rev, r, err, errlen); /* fails whole */
+	else if (chunks)
 		node_abort(n);	/* this request's chunks, and only them */
 out:
 	draft_free(&dr);
@@ -640,12 +714,17 @@ static json_t *
 cmd_doc_rm(struct node *n, json_t *req, char *err, size_t errlen)
 {
 	struct draft	 dr;
-	const char	*db;
+	const char	*db, *key;
 	store_txn_t	*txn;
+	uint8_t		 rev[WIRE_ID_BYTES];
 	json_t		*r = NULL;
+	int		 seen;
 
-	if ((db = doc_view_db(req, err, errlen)) == NULL)
+	if (ctl_key(req, &key, err, errlen) != 0 ||
+	    (db = doc_view_db(req, err, errlen)) == NULL)
 		return NULL;
+	if ((seen = ctl_key_seen(n, key, rev, err, errlen)) != 0)
+		return seen < 0 ? NULL : key_reply(n, req, rev, err, errlen);
 	if ((txn = node_txn(n)) == NULL) {
 		snprintf(err, errlen, "store unavailable");
 		return NULL;
@@ -666,7 +745,8 @@ cmd_doc_rm(struct node *n, json_t *req, char *err, size_t errlen)
 			attach_free(dr.atts[i]);
 	dr.d.n_attachments = 0;
 	dr.d.deleted = 1;
-	r = draft_write(n, txn, &dr, err, errlen);
+	if ((r = draft_write(n, txn, &dr, rev, err, errlen)) != NULL)
+		r = key_keep(n, key, rev, r, err, errlen);
 out:
 	draft_free(&dr);
 	return r;
@@ -681,6 +761,7 @@ cmd_doc_resolve(struct node *n, json_t *req, char *err, size_t errlen)
 	const char	*db;
 	store_txn_t	*txn;
 	uint8_t		 keep[STORE_ID_BYTES], doc[STORE_DOC_ID_BYTES];
+	uint8_t		 rev[WIRE_ID_BYTES];
 	json_t		*r = NULL, *keepv = json_object_get(req, "keep");
 
 	if ((db = doc_view_db(req, err, errlen)) == NULL)
@@ -711,9 +792,31 @@ cmd_doc_resolve(struct node *n, json_t *req, char *err, size_t errlen)
 		return NULL;
 	}
 	if (draft_begin(n, txn, req, db, 0, keep, 1, &dr, err, errlen) == 0)
-		r = draft_write(n, txn, &dr, err, errlen);
+		r = draft_write(n, txn, &dr, rev, err, errlen);
 	draft_free(&dr);
 	return r;
+}
+
+/*
+ * One item of doc_put_batch: a doc_put without attachments, whose chunks
+ * would be committed before it, apart from the rest of the batch.
+ */
+static json_t *
+doc_put_item(struct node *n, json_t *item, char *err, size_t errlen)
+{
+	if (json_array_size(json_object_get(item, "attach")) > 0) {
+		snprintf(err, errlen, "attach: not in a batch (a doc_put of "
+		    "its own takes attachments)");
+		return NULL;
+	}
+	return cmd_doc_put(n, item, err, errlen);
+}
+
+/* Many documents in one request and one commit: ctl_batch(). */
+static json_t *
+cmd_doc_put_batch(struct node *n, json_t *req, char *err, size_t errlen)
+{
+	return ctl_batch(n, req, "doc_put", doc_put_item, err, errlen);
 }
 
 const struct ctl_command ctl_doc_commands[] = {
@@ -722,6 +825,7 @@ const struct ctl_command ctl_doc_commands[] = {
 	{ "db_acl", cmd_db_acl },
 	{ "db_digest", cmd_read },
 	{ "doc_put", cmd_doc_put },
+	{ "doc_put_batch", cmd_doc_put_batch },
 	{ "doc_get", cmd_read },
 	{ "doc_ls", cmd_read },
 	{ "doc_rm", cmd_doc_rm },

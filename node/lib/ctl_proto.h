@@ -8,6 +8,6 @@
 #define CTL_MAX_REQUEST	(1024 * 1024)	/* bytes of one request */
 #define MAIL_MAX_TEXT	(128u * 1024)	/* bytes of a message's text */
 #define MAIL_MAX_DETAIL	1000		/* bytes of a report's detail */
-#define CTL_MAX_BATCH	256		/* items of a send_batch */
+#define CTL_MAX_BATCH	256		/* items of a send_batch, doc_put_batch */
 
 #endif

@@ -90,8 +90,8 @@ ask db_create tw "one where every other node only reads" \
 ask doc_put tw "a new document, a field of each kind" \
     '{"cmd":"doc_put","db":"shared","fields":{"title":"Nghị quyết","count":12,"tags":["dang","chinhquyen"],"issued":{"time_ms":1700000000000},"seal":{"b64":"AAEC"}},"readers":["*"]}'
 doc=$(last .id)
-ask doc_put tw "a second document" \
-    '{"cmd":"doc_put","db":"shared","fields":{"title":"Công văn"}}'
+ask doc_put tw "a second document, with a key" \
+    '{"cmd":"doc_put","db":"shared","fields":{"title":"Công văn"},"key":"put-2"}'
 doc2=$(last .id)
 check "the documents reach the province" \
     wait_for 20 eval 'ctl $p doc get shared $doc && ctl $p doc get shared $doc2 &&
@@ -357,6 +357,28 @@ ask db_digest $p "not a database name" '{"cmd":"db_digest"}'
 ask doc_put $p "an attachment, read by the node from a path" \
     "{\"cmd\":\"doc_put\",\"db\":\"local\",\"fields\":{\"title\":\"scan\"},\"attach\":[{\"name\":\"a.txt\",\"path\":\"$T/att.txt\",\"media_type\":\"text/plain\"}]}"
 adoc=$(last .id)
+ask doc_put $p "with a key: written" \
+    '{"cmd":"doc_put","db":"local","fields":{"title":"k"},"key":"put-1"}'
+kdoc=$(last .id) krev=$(last .rev)
+ask doc_put $p "the same key again: the first one's document and revision" \
+    '{"cmd":"doc_put","db":"local","fields":{"title":"other"},"key":"put-1"}'
+check "doc_put: a repeated key answers with the first document and revision" \
+    eval '[ "$(last .id)" = "$kdoc" ] && [ "$(last .rev)" = "$krev" ]'
+ask doc_put_batch $p "a new document, a revision of it, a key held, refusals" \
+    "{\"cmd\":\"doc_put_batch\",\"items\":[{\"db\":\"local\",\"fields\":{\"n\":1},\"key\":\"bput-1\"},{\"db\":\"local\",\"id\":\"$kdoc\",\"fields\":{\"n\":2}},{\"db\":\"local\",\"fields\":{},\"key\":\"put-1\"},{\"db\":\"nosuch\",\"fields\":{}},{\"db\":\"local\",\"fields\":{},\"attach\":[{\"name\":\"a\",\"path\":\"$T/att.txt\"}]},7]}"
+check "doc_put_batch: one result an item, in order" \
+    eval '[ "$(last ".results | map(has(\"rev\")) | tostring")" = "[true,true,true,false,false,false]" ] &&
+	[ "$(last ".results[1].id")" = "$kdoc" ] && [ "$(last ".results[2].rev")" = "$krev" ]'
+ask doc_put_batch $p "no items" '{"cmd":"doc_put_batch","items":[]}'
+ask doc_put_batch $p "items not a list" '{"cmd":"doc_put_batch","items":{}}'
+ask doc_put_batch $p "257 items" \
+    "$(jq -cn '{cmd: "doc_put_batch", items: [range(257) | {}]}')"
+ask doc_put $p "a key held, with an attachment: its file is not read" \
+    '{"cmd":"doc_put","db":"local","fields":{},"attach":[{"name":"a","path":"/nonexistent/file"}],"key":"put-1"}'
+ask doc_put $p "a key that is not one" \
+    '{"cmd":"doc_put","db":"local","fields":{},"key":"a b"}'
+ask doc_put tw "a key a send used" \
+    '{"cmd":"doc_put","db":"shared","fields":{},"key":"req-1"}'
 ask doc_put $p "an id of this node's choosing" \
     '{"cmd":"doc_put","db":"local","id":"0123456789abcdef0123456789abcdef","fields":{}}'
 ask doc_put $p "no fields" '{"cmd":"doc_put","db":"local"}'
@@ -424,7 +446,10 @@ ask doc_resolve tw "no such document" \
 # document (node/purge.c), and says so. The province is away until the
 # deleted (not yet purged) document has been asked about.
 stop_node $p
-ask doc_rm tw "a document" "{\"cmd\":\"doc_rm\",\"db\":\"shared\",\"id\":\"$doc2\"}"
+ask doc_rm tw "a document, with a key" \
+    "{\"cmd\":\"doc_rm\",\"db\":\"shared\",\"id\":\"$doc2\",\"key\":\"rm-1\"}"
+ask doc_rm tw "the same key again: the first stub, not deleted already" \
+    "{\"cmd\":\"doc_rm\",\"db\":\"shared\",\"id\":\"$doc2\",\"key\":\"rm-1\"}"
 ask doc_put tw "a deleted document" \
     "{\"cmd\":\"doc_put\",\"db\":\"shared\",\"id\":\"$doc2\",\"fields\":{}}"
 ask doc_rm tw "no such document" \
@@ -441,6 +466,10 @@ first=$(last '.revs[0].rev')
 ask doc_get tw "a purged document, a revision of its tree" \
     "{\"cmd\":\"doc_get\",\"db\":\"shared\",\"id\":\"$doc2\",\"rev\":\"$first\"}"
 ask doc_rm tw "a purged document" "{\"cmd\":\"doc_rm\",\"db\":\"shared\",\"id\":\"$doc2\"}"
+ask doc_rm tw "a purged document, the key of its delete: the request's ids" \
+    "{\"cmd\":\"doc_rm\",\"db\":\"shared\",\"id\":\"$doc2\",\"key\":\"rm-1\"}"
+ask doc_put tw "the key of a purged document's revision, no id" \
+    '{"cmd":"doc_put","db":"shared","fields":{},"key":"put-2"}'
 ask doc_put tw "a purged document" \
     "{\"cmd\":\"doc_put\",\"db\":\"shared\",\"id\":\"$doc2\",\"fields\":{}}"
 ask doc_resolve tw "a purged document" \

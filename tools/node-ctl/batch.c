@@ -1,31 +1,33 @@
 /*
- * node-ctl/batch.c: send --batch FILE, many messages at once.
+ * node-ctl/batch.c: a file of JSON lines sent to the node in batch
+ * requests: send --batch (a message a line) and doc import (a document
+ * a line).
  *
- * FILE (or - for stdin) holds one JSON object a line, send's fields:
- * "from", "to" (an address or a list of them), "subject", "text", and
- * optionally "key", "receipt" (true), "priority" ("urgent", "normal",
- * "bulk") and "expires" (seconds). They go to the node in send_batch
- * requests of up to CTL_MAX_BATCH items and about a quarter of the
- * request limit, each committed once for all its messages. Each item
- * has its idempotency key: the line's "key", or one made of the line's
- * number and bytes, so the same file sent again stores nothing twice; a
- * lost reply is asked for again as send's are (send_attempt()).
+ * FILE (or - for stdin) holds one JSON object a line; the command's
+ * batch_kind makes each into an item of its batch request (send_batch,
+ * doc_put_batch), and the items go in requests of up to CTL_MAX_BATCH
+ * items and about a quarter of the request limit, each committed once
+ * for all its items. Each item has its idempotency key: the line's
+ * "key", or one made of the line's number and bytes (batch_line_key()),
+ * so the same file sent again stores nothing twice; a lost reply is
+ * asked for again as send's are (send_attempt()).
  * A terminal sees progress; the end, a summary, and the lines that
- * failed on stderr. Exit 0 if every line was sent (now or before), 1 if
- * any failed, EXIT_UNKNOWN if the node's answer for some is unknown.
+ * failed on stderr. Exit 0 if every line was taken (now or before), 1
+ * if any failed, EXIT_UNKNOWN if the node's answer for some is unknown.
  */
 #include "esc.h"
 #include "node-ctl.h"
 
 #define CHUNK_BYTES	(CTL_MAX_REQUEST / 4)
+#define LINE_MAX_BYTES	(CTL_MAX_REQUEST / 2)	/* with room for the rest */
 #define ERRORS_SHOWN	100	/* failed lines listed */
 
 struct batch {
+	const struct batch_kind	*k;
 	json_t		*items;		/* the request being filled */
 	size_t		 bytes;		/* its items, as JSON */
-	size_t		 first_line;	/* of its first item */
 	size_t		 lines[CTL_MAX_BATCH];	/* each item's line */
-	size_t		 sent, before, failed, shown;
+	size_t		 done, before, failed, shown;
 	int		 unknown;	/* a request got no answer */
 	struct attempts	 a;
 	int		 retry_s;
@@ -47,66 +49,61 @@ line_failed(struct batch *b, size_t line, const char *why)
 		fprintf(stderr, "node-ctl: line %zu: %s\n", line, safe);
 }
 
-/* The key of line n whose bytes are buf[0..len): the same every run. */
-static void
-line_key(size_t n, const char *buf, size_t len, char key[48])
+void
+batch_line_key(const char *prefix, size_t n, const char *buf, size_t len,
+    const char *also, char key[BATCH_KEY_MAX])
 {
 	crypto_generichash_state	st;
 	uint8_t				h[16];
 	char				num[24];
+	size_t				plen = strnlen(prefix,
+					    BATCH_KEY_MAX - 33);
 
 	snprintf(num, sizeof(num), "%zu:", n);
 	crypto_generichash_init(&st, NULL, 0, sizeof(h));
 	crypto_generichash_update(&st, (const uint8_t *)num, strlen(num));
 	crypto_generichash_update(&st, (const uint8_t *)buf, len);
+	if (also != NULL) {
+		/* After the bytes, NUL-led: no line's bytes end that way. */
+		crypto_generichash_update(&st, (const uint8_t *)"", 1);
+		crypto_generichash_update(&st, (const uint8_t *)also,
+		    strlen(also));
+	}
 	crypto_generichash_final(&st, h, sizeof(h));
-	memcpy(key, "batch:", 6);
-	sodium_bin2hex(key + 6, 33, h, sizeof(h));
+	memcpy(key, prefix, plen);
+	sodium_bin2hex(key + plen, 2 * sizeof(h) + 1, h, sizeof(h));
 }
 
-/* Line n as a send item, or NULL with why. */
+/* Line n, buf[0..len), as an item, or NULL with why. */
 static json_t *
-line_item(size_t n, const char *buf, size_t len, const char **why)
+line_item(const struct batch *b, size_t n, const char *buf, size_t len,
+    const char **why)
 {
-	static const char *const prios[] = { "normal", "urgent", "bulk" };
-	json_t		*o, *item, *to, *v;
-	char		 key[48];
-	int		 prio = 0;
+	static char	 msg[200];
+	json_error_t	 jerr;
+	json_t		*o, *item;
 
-	if ((o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
-	    !json_is_object(o)) {
+	if (len > LINE_MAX_BYTES) {
+		snprintf(msg, sizeof(msg), "over %d bytes, more than one "
+		    "request carries with others", LINE_MAX_BYTES);
+		*why = msg;
+		return NULL;
+	}
+	if ((o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr)) ==
+	    NULL) {
+		snprintf(msg, sizeof(msg), "not a JSON object: %s (column %d)",
+		    jerr.text, jerr.column);
+		*why = msg;
+		return NULL;
+	}
+	if (!json_is_object(o)) {
 		json_decref(o);
 		*why = "not a JSON object";
 		return NULL;
 	}
-	to = json_object_get(o, "to");
-	to = json_is_string(to) ? json_pack("[O]", to) : json_incref(to);
-	if ((v = json_object_get(o, "priority")) != NULL)
-		for (prio = 0; prio < 3 && (!json_is_string(v) ||
-		    strcmp(json_string_value(v), prios[prio]) != 0); prio++)
-			;
-	line_key(n, buf, len, key);
-	item = json_pack("{s:O?, s:o?, s:O?, s:O?, s:b, s:i, s:s}", "from",
-	    json_object_get(o, "from"), "to", to, "subject",
-	    json_object_get(o, "subject"), "text", json_object_get(o, "text"),
-	    "receipt", json_is_true(json_object_get(o, "receipt")),
-	    "priority", prio, "key", key);
-	if (item != NULL && json_is_string(json_object_get(o, "key")))
-		json_object_set(item, "key", json_object_get(o, "key"));
-	if (item != NULL && json_is_integer(v = json_object_get(o,
-	    "expires")) && json_integer_value(v) > 0)
-		json_object_set_new(item, "expires_ms", json_integer(
-		    (json_int_t)clock_wall_ms() + json_integer_value(v) * 1000));
+	item = b->k->bk_item(n, buf, len, o, b->k->bk_arg, why);
 	json_decref(o);
-	*why = prio == 3 ? "priority: urgent, normal or bulk" :
-	    "from, to, subject and text are needed";
-	if (item != NULL && prio < 3 && json_is_string(json_object_get(item,
-	    "from")) && json_is_array(json_object_get(item, "to")) &&
-	    json_is_string(json_object_get(item, "subject")) &&
-	    json_is_string(json_object_get(item, "text")))
-		return item;
-	json_decref(item);
-	return NULL;
+	return item;
 }
 
 static void
@@ -116,8 +113,9 @@ progress(const struct batch *b)
 
 	if (json_out || !isatty(STDERR_FILENO))
 		return;
-	fprintf(stderr, "\rsent %zu, failed %zu, %.0f messages/s ", b->sent,
-	    b->failed, s > 0 ? (double)b->sent / s : 0.0);
+	fprintf(stderr, "\r%s %zu, %s %zu, %.0f %s/s ", b->k->bk_done,
+	    b->done, b->k->bk_failed, b->failed, s > 0 ?
+	    (double)b->done / s : 0.0, b->k->bk_unit);
 }
 
 /* Sends the items gathered, then counts what came back. */
@@ -129,7 +127,7 @@ flush(struct batch *b)
 
 	if (n == 0)
 		return;
-	req = json_pack("{s:s, s:o}", "cmd", "send_batch", "items", b->items);
+	req = json_pack("{s:s, s:o}", "cmd", b->k->bk_cmd, "items", b->items);
 	b->items = json_array();
 	b->bytes = 0;
 	b->a.until = clock_mono_ms() + (uint64_t)b->retry_s * 1000;
@@ -139,7 +137,7 @@ flush(struct batch *b)
 		for (i = 0; i < n; i++)
 			line_failed(b, b->lines[i], "no reply from the node: "
 			    "it may or may not be stored; run the same command "
-			    "again to find out without sending twice");
+			    "again to find out without storing twice");
 	} else if (!json_is_true(json_object_get(r, "ok"))) {
 		for (i = 0; i < n; i++)
 			line_failed(b, b->lines[i], str(r, "error"));
@@ -148,12 +146,13 @@ flush(struct batch *b)
 		for (i = 0; i < n; i++) {
 			json_t	*o = json_array_get(res, i);
 
+			/* Both replies have an id: a message's, a document's. */
 			if (json_object_get(o, "id") == NULL)
 				line_failed(b, b->lines[i], o == NULL ?
 				    "not tried: an item before it failed" :
 				    str(o, "error"));
 			else {
-				b->sent++;
+				b->done++;
 				b->before += json_is_true(json_object_get(o,
 				    "duplicate"));
 			}
@@ -174,14 +173,16 @@ summary(struct batch *b)
 	if (!json_out && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
 	if (!json_out) {
-		printf("%zu sent (%zu of them before, not again), %zu failed, "
-		    "%.1f s, %.0f messages/s\n", b->sent, b->before, b->failed,
-		    s, s > 0 ? (double)b->sent / s : 0.0);
+		printf("%zu %s (%zu of them before, not again), %zu %s, "
+		    "%.1f s, %.0f %s/s\n", b->done, b->k->bk_done, b->before,
+		    b->failed, b->k->bk_failed, s, s > 0 ? (double)b->done /
+		    s : 0.0, b->k->bk_unit);
 		return;
 	}
 	o = json_pack("{s:b, s:I, s:I, s:I, s:O}", "ok", b->failed == 0,
-	    "sent", (json_int_t)b->sent, "before", (json_int_t)b->before,
-	    "failed", (json_int_t)b->failed, "errors", b->errors);
+	    b->k->bk_done, (json_int_t)b->done, "before",
+	    (json_int_t)b->before, b->k->bk_failed, (json_int_t)b->failed,
+	    "errors", b->errors);
 	text = json_dumps(o, JSON_INDENT(2));
 	printf("%s\n", text);
 	free(text);
@@ -189,9 +190,10 @@ summary(struct batch *b)
 }
 
 int
-send_batch_file(const char *path, int retry_s, int timeout_s)
+batch_file(const struct batch_kind *k, const char *path, int retry_s,
+    int timeout_s)
 {
-	struct batch	 b = { .retry_s = retry_s };
+	struct batch	 b = { .k = k, .retry_s = retry_s };
 	FILE		*f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char		*line = NULL;
 	size_t		 cap = 0, n = 0;
@@ -202,11 +204,14 @@ send_batch_file(const char *path, int retry_s, int timeout_s)
 	if (f == NULL)
 		die("%s: %s", path, strerror(errno));
 	if (data_dir != NULL)
-		die("send --batch writes: it needs a running node, not -d");
+		die("%s writes: it needs a running node, not -d", k->bk_what);
+	if (sodium_init() == -1)
+		die("libsodium would not start");
 	b.items = json_array();
 	b.errors = json_array();
 	b.a.key = "(one a line)";
 	b.a.timeout_ms = timeout_s * 1000;
+	b.a.client = ctl_client_new(sock_path, b.a.timeout_ms);
 	b.t0 = clock_mono_ms();
 	while ((len = getline(&line, &cap, f)) != -1) {
 		n++;
@@ -215,7 +220,8 @@ send_batch_file(const char *path, int retry_s, int timeout_s)
 			line[--len] = '\0';
 		if (len == 0)
 			continue;
-		if ((item = line_item(n, line, (size_t)len, &why)) == NULL) {
+		if ((item = line_item(&b, n, line, (size_t)len, &why)) ==
+		    NULL) {
 			line_failed(&b, n, why);
 			continue;
 		}
@@ -230,10 +236,60 @@ send_batch_file(const char *path, int retry_s, int timeout_s)
 		die("%s: read error", path);
 	flush(&b);
 	summary(&b);
+	ctl_client_free(&b.a.client);
 	free(line);
 	json_decref(b.items);
 	json_decref(b.errors);
 	if (f != stdin)
 		fclose(f);
 	return b.unknown ? EXIT_UNKNOWN : b.failed > 0;
+}
+
+/* A line of send --batch as a send item, or NULL with why. */
+static json_t *
+send_item(size_t n, const char *buf, size_t len, json_t *o, void *arg,
+    const char **why)
+{
+	static const char *const prios[] = { "normal", "urgent", "bulk" };
+	json_t		*item, *to, *v;
+	char		 key[BATCH_KEY_MAX];
+	int		 prio = 0;
+
+	(void)arg;
+	to = json_object_get(o, "to");
+	to = json_is_string(to) ? json_pack("[O]", to) : json_incref(to);
+	if ((v = json_object_get(o, "priority")) != NULL)
+		for (prio = 0; prio < 3 && (!json_is_string(v) ||
+		    strcmp(json_string_value(v), prios[prio]) != 0); prio++)
+			;
+	batch_line_key("batch:", n, buf, len, NULL, key);
+	item = json_pack("{s:O?, s:o?, s:O?, s:O?, s:b, s:i, s:s}", "from",
+	    json_object_get(o, "from"), "to", to, "subject",
+	    json_object_get(o, "subject"), "text", json_object_get(o, "text"),
+	    "receipt", json_is_true(json_object_get(o, "receipt")),
+	    "priority", prio, "key", key);
+	if (item != NULL && json_is_string(json_object_get(o, "key")))
+		json_object_set(item, "key", json_object_get(o, "key"));
+	if (item != NULL && json_is_integer(v = json_object_get(o,
+	    "expires")) && json_integer_value(v) > 0)
+		json_object_set_new(item, "expires_ms", json_integer(
+		    (json_int_t)clock_wall_ms() + json_integer_value(v) * 1000));
+	*why = prio == 3 ? "priority: urgent, normal or bulk" :
+	    "from, to, subject and text are needed";
+	if (item != NULL && prio < 3 && json_is_string(json_object_get(item,
+	    "from")) && json_is_array(json_object_get(item, "to")) &&
+	    json_is_string(json_object_get(item, "subject")) &&
+	    json_is_string(json_object_get(item, "text")))
+		return item;
+	json_decref(item);
+	return NULL;
+}
+
+int
+send_batch_file(const char *path, int retry_s, int timeout_s)
+{
+	static const struct batch_kind	k = { "send --batch", "send_batch",
+	    "sent", "failed", "messages", send_item, NULL };
+
+	return batch_file(&k, path, retry_s, timeout_s);
 }

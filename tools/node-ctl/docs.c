@@ -547,7 +547,7 @@ write_attachment(json_t *r, const char *out)
 struct doc_args {
 	int		 argc;
 	char		**argv;
-	const char	*readers, *rev, *from, *keep, *type, *out;
+	const char	*readers, *rev, *from, *keep, *type, *out, *db;
 	int		 deleted;
 	json_t		*attach, *detach;	/* NULL if none */
 };
@@ -569,6 +569,7 @@ doc_args(int argc, char **argv, struct doc_args *a)
 		{ "type", required_argument, NULL, 't' },
 		{ "detach", required_argument, NULL, 'x' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "db", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*name = cur_cmd->cc_name;
@@ -621,6 +622,9 @@ doc_args(int argc, char **argv, struct doc_args *a)
 			break;
 		case 'o':
 			a->out = optarg;
+			break;
+		case 'b':
+			a->db = optarg;
 			break;
 		}
 	}
@@ -928,4 +932,85 @@ cmd_doc_conflicts(int argc, char **argv)
 done:
 	json_decref(r);
 	return 0;
+}
+
+/*
+ * A line of doc import as a doc_put item: {"db", "id", "fields",
+ * "readers", "key"}, db and key optional (arg: --db, or NULL). What the
+ * node checks (names, ids, values) it says itself, with the line.
+ */
+static json_t *
+import_item(size_t n, const char *buf, size_t len, json_t *o, void *arg,
+    const char **why)
+{
+	static const char *const members[] = { "db", "id", "fields",
+	    "readers", "key" };
+	static char	 msg[128];
+	const char	*name;
+	json_t		*db = json_object_get(o, "db"), *v, *item;
+	char		 key[BATCH_KEY_MAX], prefix[32];
+	size_t		 i;
+
+	json_object_foreach(o, name, v) {
+		for (i = 0; i < sizeof(members) / sizeof(members[0]) &&
+		    strcmp(name, members[i]) != 0; i++)
+			;
+		if (i == sizeof(members) / sizeof(members[0])) {
+			snprintf(msg, sizeof(msg), "%.64s: not a member of a "
+			    "line (db, id, fields, readers, key)", name);
+			*why = msg;
+			return NULL;
+		}
+	}
+	if ((db != NULL && !json_is_string(db)) || (db == NULL &&
+	    arg == NULL)) {
+		*why = "db is needed, a string (or --db for the lines "
+		    "without one)";
+		return NULL;
+	}
+	if (!json_is_object(json_object_get(o, "fields"))) {
+		*why = "fields is needed, an object";
+		return NULL;
+	}
+	if ((v = json_object_get(o, "key")) != NULL && !json_is_string(v)) {
+		*why = "key: a string";
+		return NULL;
+	}
+	/*
+	 * --db decides where a line without db goes: so it is in the key.
+	 * The line's number leads, so that the keys of one file come in
+	 * order and the node's key index is written in one place, not one
+	 * page a line.
+	 */
+	snprintf(prefix, sizeof(prefix), "import:%010zu:", n);
+	batch_line_key(prefix, n, buf, len, db == NULL ? arg : NULL, key);
+	item = json_pack("{s:s, s:O, s:s}", "db", db != NULL ?
+	    json_string_value(db) : (const char *)arg, "fields",
+	    json_object_get(o, "fields"), "key", v != NULL ?
+	    json_string_value(v) : key);
+	if (item == NULL) {
+		*why = "out of memory";
+		return NULL;
+	}
+	if ((v = json_object_get(o, "id")) != NULL)
+		json_object_set(item, "id", v);
+	if ((v = json_object_get(o, "readers")) != NULL)
+		json_object_set(item, "readers", v);
+	return item;
+}
+
+int
+cmd_doc_import(int argc, char **argv)
+{
+	struct doc_args		a;
+	struct batch_kind	k = { "doc import", "doc_put_batch",
+	    "imported", "refused", "docs", import_item, NULL };
+
+	doc_args(argc, argv, &a);
+	if (a.db != NULL && !doc_db_name_valid(a.db))
+		bad("--db: a database name is 1 to 64 of [a-z0-9._-]: %s",
+		    a.db);
+	k.bk_arg = (void *)(uintptr_t)a.db;
+	return batch_file(&k, a.argv[0], RETRY_S_DEFAULT,
+	    REPLY_TIMEOUT_MS / 1000);
 }

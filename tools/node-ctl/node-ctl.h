@@ -3,8 +3,9 @@
  * table.c registers every command (name, handler, synopsis, help, option
  * shape, -d); client.c talks to the node (or, with -d, reads its store)
  * and prints safely; commands.c holds the node, mail and cert commands;
- * send.c send, with its key and retries; network.c network; docs.c the
- * db and doc commands.
+ * send.c send, with its key and retries; batch.c files of JSON lines
+ * in batch requests (send --batch, doc import); network.c network;
+ * docs.c the db and doc commands.
  */
 #ifndef NODE_CTL_H
 #define NODE_CTL_H
@@ -31,6 +32,7 @@
 #include "cert.h"
 #include "cfg.h"
 #include "clock.h"
+#include "ctl_client.h"
 #include "ctl_proto.h"
 #include "doc_view.h"
 #include "name.h"
@@ -51,6 +53,9 @@ struct attempts {
 	int		 timeout_ms;	/* each attempt's wait for its reply */
 	int		 maybe;		/* one may have reached the node */
 	char		 err[512];	/* why the last one got no answer */
+	/* The client of every attempt, kept from request to request (a
+	 * batch's); NULL: a new one each. */
+	ctl_client_t	*client;
 };
 /*
  * The node's answer to req, asked again (the same request: the same
@@ -58,8 +63,38 @@ struct attempts {
  * (a->err: the last failure).
  */
 json_t	*send_attempt(json_t *req, struct attempts *a);
-/* send --batch FILE (batch.c): returns the exit status. */
+/*
+ * A file of JSON lines sent in batch requests (batch.c): what a command
+ * makes of each line, and the words its progress and summary use.
+ */
+struct batch_kind {
+	const char	*bk_what;	/* the command: "doc import" */
+	const char	*bk_cmd;	/* the request: "doc_put_batch" */
+	const char	*bk_done;	/* "imported": also --json's count */
+	const char	*bk_failed;	/* "refused": likewise */
+	const char	*bk_unit;	/* "docs", per second */
+	/*
+	 * Line n, buf[0..len), parsed as object o, as an item with its
+	 * key (the line's, or batch_line_key()), or NULL with *why.
+	 */
+	json_t		*(*bk_item)(size_t n, const char *buf, size_t len,
+			    json_t *o, void *arg, const char **why);
+	void		*bk_arg;
+};
+/* Sends the lines of path (- for stdin): returns the exit status. */
+int	 batch_file(const struct batch_kind *k, const char *path,
+	    int retry_s, int timeout_s);
+#define BATCH_KEY_MAX	64	/* a prefix of at most 31, 32 hex, NUL */
+/*
+ * The key of line n whose bytes are buf[0..len), the same every run:
+ * prefix and a hash of the number, the bytes and also (NULL: nothing),
+ * what else decides where the line goes.
+ */
+void	 batch_line_key(const char *prefix, size_t n, const char *buf,
+	    size_t len, const char *also, char key[BATCH_KEY_MAX]);
+/* send --batch FILE: returns the exit status. */
 int	 send_batch_file(const char *path, int retry_s, int timeout_s);
+#define RETRY_S_DEFAULT	30	/* --retry: how long a lost reply is asked */
 #define TEXT_MAX		MAIL_MAX_TEXT
 
 extern int		 json_out;	/* --json */
@@ -198,5 +233,6 @@ int	 cmd_doc_rm(int, char **);
 int	 cmd_doc_history(int, char **);
 int	 cmd_doc_conflicts(int, char **);
 int	 cmd_doc_resolve(int, char **);
+int	 cmd_doc_import(int, char **);
 
 #endif

@@ -15,7 +15,6 @@
 #include "esc.h"
 #include "node-ctl.h"
 
-#define RETRY_S_DEFAULT	30	/* --retry */
 #define RETRY_S_MAX	86400
 #define TIMEOUT_S_MAX	3600	/* --timeout */
 #define BACKOFF_MIN_MS	100	/* between attempts, doubling */
@@ -240,7 +239,9 @@ send_attempt(json_t *req, struct attempts *a)
 	int	 rc, wait_ms = BACKOFF_MIN_MS;
 
 	for (;;) {
-		rc = call_once(json_incref(req), a->timeout_ms, &r, a->err,
+		rc = a->client != NULL ? ctl_client_call(a->client,
+		    json_incref(req), &r, a->err, sizeof(a->err)) :
+		    call_once(json_incref(req), a->timeout_ms, &r, a->err,
 		    sizeof(a->err));
 		if (rc == CTL_CLIENT_OK && !(a->maybe && refusal_unsure(r)))
 			return r;

@@ -105,6 +105,18 @@ static const char about_doc_put[] =
     "chunks after the revision; doc get shows how many are here.\n"
     "Prints the document's id and its new revision.\n";
 
+static const char about_doc_import[] =
+    "Write many documents: FILE (- for standard input) holds one JSON\n"
+    "object a line, {\"db\": DB, \"id\": ID, \"fields\": {...}, \"readers\":\n"
+    "[...], \"key\": KEY}, the fields as doc put reads them from standard\n"
+    "input; id, readers and key may be left out, and db too with --db\n"
+    "DB. They go 256 to a request, each request one commit. Each line\n"
+    "has a key (its own, or one made from its number and bytes, and\n"
+    "--db if it has no db), so the same file imported again stores\n"
+    "nothing twice: run it again after an interruption. Progress on a\n"
+    "terminal, a summary at the end, each refused line with its number\n"
+    "and why on stderr; exit 1 if any was refused. No attachments.\n";
+
 static const char about_doc_resolve[] =
     "Resolve a conflict: a merge revision whose parents are every live\n"
     "leaf, with the fields of REV (default: the winner).\n";
@@ -265,6 +277,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	    "[--detach NAME]...",
 	    "ratx", 1, -1,
 	    NULL, CC_STRICT, about_doc_put },
+	{ "doc import", cmd_doc_import, "FILE [--db DB]",
+	    "b", 1, 1,
+	    NULL, CC_STRICT, about_doc_import },
 	{ "doc get", cmd_doc_get, "DB ID [--rev REV]",
 	    "v", 2, 2,
 	    doc_view_doc_get, CC_STRICT, about_doc_get },
