@@ -227,25 +227,44 @@ bench: all $(BENCH)
 demo: all
 	@B=$(B) tools/demo.sh
 
+# make install: the programs, the unit, the man pages and the examples.
+# The unit and the man pages name the paths of the default install
+# (/usr/local); they are written with those of this one. The package
+# (make deb) puts the daemons, node and mailgw, in SBINDIR=/usr/sbin.
 PREFIX	?= /usr/local
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
-	    $(DESTDIR)$(PREFIX)/share/doc/node/examples \
-	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 755 $(B)/node $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 tools/systemd/node@.service \
-	    $(DESTDIR)$(PREFIX)/lib/systemd/system/
-	install -m 644 tools/examples/*.conf \
-	    $(DESTDIR)$(PREFIX)/share/doc/node/examples/
-	install -m 644 tools/man/node-ctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 tools/man/node.8 tools/man/mailgw.8 \
-	    $(DESTDIR)$(PREFIX)/share/man/man8/
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(BINDIR)
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/node
+DAEMONS	 = $(B)/node $(B)/mailgw
+MAN1	 = $(wildcard tools/man/*.1)
+MAN8	 = $(wildcard tools/man/*.8)
+INSTALL_PATHS = sed -e 's,/usr/local/bin/node,$(SBINDIR)/node,g' \
+	   -e 's,/usr/local/share/doc/node,$(DOCDIR),g'
+
+# What a machine runs: the daemon and the tools, no tests.
+bins: $(DAEMONS) $(TOOLS)
+
+install: bins
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(B)/install
+	install -m 755 $(DAEMONS) $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(filter-out $(DAEMONS),$(TOOLS)) $(DESTDIR)$(BINDIR)/
+	for f in tools/systemd/node@.service $(MAN1) $(MAN8); do \
+		$(INSTALL_PATHS) $$f >$(B)/install/$${f##*/} || exit 1; \
+	done
+	install -m 644 $(B)/install/node@.service $(DESTDIR)$(UNITDIR)/
+	install -m 644 tools/examples/*.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 $(MAN1:tools/man/%=$(B)/install/%) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN8:tools/man/%=$(B)/install/%) $(DESTDIR)$(MANDIR)/man8/
 
 clean:
 	rm -rf build
 
 .PHONY: all deps test check unit integration fuzz memcheck bench demo clean \
-	install
+	bins install
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
