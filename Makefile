@@ -3,6 +3,7 @@
 #   make test            unit + integration tests, ends "N passed, N failed"
 #   make test SANITIZE=address,undefined   the same under ASan+UBSan
 #   make demo            the main job: see README.md
+#   make deb             the Debian package, node_VERSION_ARCH.deb
 #   make bench | fuzz | memcheck | clean
 
 CC	?= cc
@@ -85,8 +86,9 @@ FUZZTIME ?= 60
 
 all: $(B)/node $(TOOLS) $(UNIT) $(HELPERS)
 
-deps:
-	@missing=; for p in $(DEB_PKGS); do \
+# Installs the Debian packages of list $(1) that are missing.
+define apt_install
+	@missing=; for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
 		    grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -99,6 +101,10 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
 		    $$missing >/dev/null || exit 1; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(DEB_PKGS))
 
 $(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto | deps
 	@mkdir -p $(@D)
@@ -260,11 +266,34 @@ install: bins
 	install -m 644 $(MAN1:tools/man/%=$(B)/install/%) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(MAN8:tools/man/%=$(B)/install/%) $(DESTDIR)$(MANDIR)/man8/
 
+# make deb: the Debian package, node_VERSION_ARCH.deb at the top (see
+# tools/deb.sh and debian/); its version is the project's, NODE_VERSION,
+# unless DEB_VERSION is given.
+NODE_VERSION := $(shell sed -n \
+	   's/^.define[[:space:]]*NODE_VERSION[[:space:]]*"\([^"]*\)".*/\1/p' \
+	   node/node.h)
+DEB_VERSION ?= $(NODE_VERSION)
+# What make deb needs besides debian/control's Build-Depends, which
+# apt-get build-dep installs.
+DEB_TOOLS = dpkg-dev debhelper fakeroot lintian
+
+deb-deps:
+	$(call apt_install,$(DEB_TOOLS))
+	@dpkg-checkbuilddeps >/dev/null 2>&1 || { \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing the Build-Depends of debian/control"; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get build-dep -y \
+		    -qq ./ >/dev/null; }
+
+deb: deb-deps
+	@tools/deb.sh $(DEB_VERSION)
+
 clean:
 	rm -rf build
 
 .PHONY: all deps test check unit integration fuzz memcheck bench demo clean \
-	bins install
+	bins install deb deb-deps
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
