@@ -3,7 +3,7 @@
 #   make test            unit + integration tests, ends "N passed, N failed"
 #   make test SANITIZE=address,undefined   the same under ASan+UBSan
 #   make demo            the main job: see README.md
-#   make deb             the Debian package, node_VERSION_ARCH.deb
+#   make deb             the Debian package (make test-deb: install it here)
 #   make bench | fuzz | memcheck | clean
 
 CC	?= cc
@@ -289,11 +289,17 @@ deb-deps:
 deb: deb-deps
 	@tools/deb.sh $(DEB_VERSION)
 
+# Installs the package on this machine, enrols two offices from it,
+# upgrades, removes and purges it (root; not part of make test).
+test-deb: deb
+	@bash tests/deb.sh node_$(DEB_VERSION)_$$(dpkg --print-architecture).deb \
+	    $(DEB_VERSION)
+
 clean:
 	rm -rf build
 
 .PHONY: all deps test check unit integration fuzz memcheck bench demo clean \
-	bins install deb deb-deps
+	bins install deb deb-deps test-deb
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
