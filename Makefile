@@ -3,6 +3,7 @@
 #   make test            unit + integration tests, ends "N passed, N failed"
 #   make test SANITIZE=address,undefined   the same under ASan+UBSan
 #   make demo            the main job: see README.md
+#   make deb             the Debian package (make test-deb: install it here)
 #   make bench | bench-province | fuzz | memcheck | clean
 
 CC	?= cc
@@ -85,8 +86,9 @@ FUZZTIME ?= 60
 
 all: $(B)/node $(TOOLS) $(UNIT) $(HELPERS)
 
-deps:
-	@missing=; for p in $(DEB_PKGS); do \
+# Installs the Debian packages of list $(1) that are missing.
+define apt_install
+	@missing=; for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
 		    grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -99,6 +101,10 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
 		    $$missing >/dev/null || exit 1; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(DEB_PKGS))
 
 $(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto | deps
 	@mkdir -p $(@D)
@@ -232,25 +238,73 @@ bench-province: all
 demo: all
 	@B=$(B) tools/demo.sh
 
+# make install: the programs, the unit, the man pages and the examples.
+# The unit and the man pages name the paths of the default install
+# (/usr/local); they are written with those of this one. The package
+# (make deb) puts the daemons, node and mailgw, in SBINDIR=/usr/sbin.
 PREFIX	?= /usr/local
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
-	    $(DESTDIR)$(PREFIX)/share/doc/node/examples \
-	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 755 $(B)/node $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 tools/systemd/node@.service \
-	    $(DESTDIR)$(PREFIX)/lib/systemd/system/
-	install -m 644 tools/examples/*.conf \
-	    $(DESTDIR)$(PREFIX)/share/doc/node/examples/
-	install -m 644 tools/man/node-ctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 tools/man/node.8 tools/man/mailgw.8 \
-	    $(DESTDIR)$(PREFIX)/share/man/man8/
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(BINDIR)
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/node
+DAEMONS	 = $(B)/node $(B)/mailgw
+MAN1	 = $(wildcard tools/man/*.1)
+MAN8	 = $(wildcard tools/man/*.8)
+INSTALL_PATHS = sed -e 's,/usr/local/bin/node,$(SBINDIR)/node,g' \
+	   -e 's,/usr/local/share/doc/node,$(DOCDIR),g'
+
+# What a machine runs: the daemon and the tools, no tests.
+bins: $(DAEMONS) $(TOOLS)
+
+install: bins
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(B)/install
+	install -m 755 $(DAEMONS) $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(filter-out $(DAEMONS),$(TOOLS)) $(DESTDIR)$(BINDIR)/
+	for f in tools/systemd/node@.service $(MAN1) $(MAN8); do \
+		$(INSTALL_PATHS) $$f >$(B)/install/$${f##*/} || exit 1; \
+	done
+	install -m 644 $(B)/install/node@.service $(DESTDIR)$(UNITDIR)/
+	install -m 644 tools/examples/*.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 $(MAN1:tools/man/%=$(B)/install/%) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN8:tools/man/%=$(B)/install/%) $(DESTDIR)$(MANDIR)/man8/
+
+# make deb: the Debian package, node_VERSION_ARCH.deb at the top (see
+# tools/deb.sh and debian/); its version is the project's, NODE_VERSION,
+# unless DEB_VERSION is given.
+NODE_VERSION := $(shell sed -n \
+	   's/^.define[[:space:]]*NODE_VERSION[[:space:]]*"\([^"]*\)".*/\1/p' \
+	   node/node.h)
+DEB_VERSION ?= $(NODE_VERSION)
+# What make deb needs besides debian/control's Build-Depends, which
+# apt-get build-dep installs.
+DEB_TOOLS = dpkg-dev debhelper fakeroot lintian
+
+deb-deps:
+	$(call apt_install,$(DEB_TOOLS))
+	@dpkg-checkbuilddeps >/dev/null 2>&1 || { \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing the Build-Depends of debian/control"; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get build-dep -y \
+		    -qq ./ >/dev/null; }
+
+deb: deb-deps
+	@tools/deb.sh $(DEB_VERSION)
+
+# Installs the package on this machine, enrols two offices from it,
+# upgrades, removes and purges it (root; not part of make test).
+test-deb: deb
+	@bash tests/deb.sh node_$(DEB_VERSION)_$$(dpkg --print-architecture).deb \
+	    $(DEB_VERSION)
 
 clean:
 	rm -rf build
 
-.PHONY: all deps test check unit integration fuzz memcheck bench bench-province demo clean \
-	install
+.PHONY: all deps test check unit integration fuzz memcheck bench bench-province \
+	demo clean bins install deb deb-deps test-deb
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

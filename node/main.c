@@ -154,11 +154,12 @@ static void
 open_store(struct node *n)
 {
 	struct store_opts	opts = { .map_size = n->n_conf->map_size };
+	char			why[256];
 	int			rc;
 
 	if ((rc = store_open(&n->n_store, n->n_conf->data_dir, &opts)) != 0)
 		fatalx("%s: cannot open store: %s", n->n_conf->data_dir,
-		    store_strerror(rc));
+		    store_open_why(n->n_conf->data_dir, rc, why, sizeof(why)));
 }
 
 /*

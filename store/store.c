@@ -6,8 +6,21 @@
  * sub-database holds the schema version and the store instance id from
  * the first commit on; a store whose schema we do not know is refused,
  * never written. Durability is LMDB's default: every commit is fsync'd.
+ *
+ * Schema versions. A change older builds could not read (a sub-database's
+ * keys or values laid out anew) raises STORE_SCHEMA_VERSION, with a step
+ * in meta_load() that migrates a store of the version before it, in the
+ * opening transaction. A store of a version above ours was written by a
+ * later release: it is refused (STORE_NEWER; store_open_why() names both
+ * versions), so a package downgraded over it stops at start with that
+ * message. Additive changes keep the version, so that a node can be
+ * downgraded again: a new sub-database is made at open (a read-only open
+ * goes without it), and an index laid out anew carries its own version
+ * in meta and is rebuilt from the records at start (store_index_current(),
+ * the daemon's reindex.c).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,7 +30,6 @@
 
 #include "store_int.h"
 
-#define STORE_SCHEMA_VERSION	1u
 #define STORE_DEFAULT_MAP	((size_t)1 << 30)
 /* A commit that failed with less than this free was refused for space. */
 #define STORE_LOW_SPACE		((uint64_t)1 << 20)
@@ -216,6 +228,7 @@ meta_load(store_t *st, MDB_txn *txn)
 	MDB_val	 k = { 6, (void *)(uintptr_t)"schema" }, v;
 	MDB_val	 ki = { 8, (void *)(uintptr_t)"instance" }, vi;
 	uint8_t	 ver[4];
+	uint32_t found;
 	int	 rc;
 
 	rc = mdb_get(txn, meta, &k, &v);
@@ -227,8 +240,7 @@ meta_load(store_t *st, MDB_txn *txn)
 			return rc;
 		if (ms.ms_entries != 0)
 			return STORE_SCHEMA;
-		ver[0] = STORE_SCHEMA_VERSION;
-		ver[1] = ver[2] = ver[3] = 0;
+		store_le32_put(ver, STORE_SCHEMA_VERSION);
 		v.mv_size = sizeof(ver);
 		v.mv_data = ver;
 		if ((rc = mdb_put(txn, meta, &k, &v, 0)) != 0)
@@ -246,9 +258,11 @@ meta_load(store_t *st, MDB_txn *txn)
 		return rc;
 	if (v.mv_size != 4)
 		return STORE_CORRUPT;
-	memcpy(ver, v.mv_data, 4);
-	if (ver[0] != STORE_SCHEMA_VERSION || ver[1] || ver[2] || ver[3])
-		return STORE_SCHEMA;
+	found = store_le32_get(v.mv_data);
+	if (found > STORE_SCHEMA_VERSION)
+		return STORE_NEWER;
+	if (found != STORE_SCHEMA_VERSION)
+		return STORE_SCHEMA;	/* no release wrote it */
 	if ((rc = mdb_get(txn, meta, &ki, &vi)) != 0)
 		return rc == MDB_NOTFOUND ? STORE_CORRUPT : rc;
 	if (vi.mv_size != sizeof(st->st_instance))
@@ -327,6 +341,48 @@ fail:
 		mdb_env_close(st->st_env);
 	free(st);
 	return store_mdb_rc(rc);
+}
+
+int
+store_schema_of(const char *dir, uint32_t *version)
+{
+	MDB_env	*env = NULL;
+	MDB_txn	*txn = NULL;
+	MDB_dbi	 meta;
+	MDB_val	 k = { 6, (void *)(uintptr_t)"schema" }, v;
+	int	 rc;
+
+	if ((rc = mdb_env_create(&env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(env, DB_COUNT)) != 0 ||
+	    (rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, db_names[DB_META], 0, &meta)) != 0 ||
+	    (rc = mdb_get(txn, meta, &k, &v)) != 0)
+		goto done;
+	if (v.mv_size == 4)
+		*version = store_le32_get(v.mv_data);
+	else
+		rc = STORE_CORRUPT;
+done:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (env != NULL)
+		mdb_env_close(env);
+	return rc == MDB_NOTFOUND ? STORE_SCHEMA : store_mdb_rc(rc);
+}
+
+const char *
+store_open_why(const char *dir, int rc, char *buf, size_t len)
+{
+	uint32_t	found;
+
+	if (rc != STORE_NEWER || store_schema_of(dir, &found) != 0)
+		return store_strerror(rc);
+	snprintf(buf, len, "its schema version is %lu, newer than this "
+	    "build's %lu: a later release wrote it (run that release or a "
+	    "later one)", (unsigned long)found,
+	    (unsigned long)STORE_SCHEMA_VERSION);
+	return buf;
 }
 
 void
@@ -615,6 +671,9 @@ store_strerror(int rc)
 		return "invalid argument";
 	case STORE_REPAIRED:
 		return "a damaged record stored again";
+	case STORE_NEWER:
+		return "a later release's store (its schema version is above "
+		    "this build's)";
 	}
 	if (rc < 0)
 		return mdb_strerror(rc);	/* LMDB's own codes */

@@ -46,10 +46,19 @@ enum store_error {
 	STORE_HELD = -1002,	/* not a failure: already held, nothing written */
 	STORE_FULL = -1003,	/* the map is full: the transaction was refused */
 	STORE_CORRUPT = -1004,	/* a value failed its check on read */
-	STORE_SCHEMA = -1005,	/* not a node store, or a newer schema */
+	STORE_SCHEMA = -1005,	/* not a node store, or an unknown schema */
 	STORE_INVAL = -1006,	/* an argument is out of bounds */
 	STORE_REPAIRED = -1007,	/* not a failure: a damaged copy replaced */
+	STORE_NEWER = -1008,	/* a later release's store: its schema
+				   version is above STORE_SCHEMA_VERSION */
 };
+
+/*
+ * The layout of the store this build reads and writes, stamped in meta
+ * from a store's first commit on (store.c says when it changes). A store
+ * of a later version is refused with STORE_NEWER, read-only too.
+ */
+#define STORE_SCHEMA_VERSION	1u
 
 typedef struct store store_t;		/* an open environment */
 typedef struct store_txn store_txn_t;	/* one transaction on it */
@@ -104,6 +113,16 @@ struct store_stat {
  * NULL. On success *out is a handle to release with store_close().
  */
 int	store_open(store_t **out, const char *dir, const struct store_opts *opts)
+	    __attribute__((warn_unused_result));
+/*
+ * Why store_open() on dir failed with rc, in buf (len bytes) if it needs
+ * more than store_strerror(rc): for STORE_NEWER, the store's schema
+ * version and ours. Returns buf or a static string.
+ */
+const char *store_open_why(const char *dir, int rc, char *buf, size_t len);
+/* The schema version stamped in the store in dir, read-only: 0 and
+ * *version set, STORE_SCHEMA if there is none, or an error. */
+int	store_schema_of(const char *dir, uint32_t *version)
 	    __attribute__((warn_unused_result));
 /* NULL-safe; sets *sp = NULL. No transaction may still be open. */
 void	store_close(store_t **sp);

@@ -43,10 +43,12 @@ static int
 open_store(store_t **st, const char *dir, int read_only)
 {
 	struct store_opts	opts = { .read_only = read_only };
+	char			why[256];
 	int			rc;
 
 	if ((rc = store_open(st, dir, &opts)) != 0)
-		fprintf(stderr, "node-store: %s: %s\n", dir, store_strerror(rc));
+		fprintf(stderr, "node-store: %s: %s\n", dir,
+		    store_open_why(dir, rc, why, sizeof(why)));
 	return rc;
 }
 

@@ -12,6 +12,11 @@
  * previous, depth, rank, signer) becomes format 1 (creation, depth,
  * rank); meta "cert_index" and "acl_index" are removed. Prints the
  * number of entries rewritten; exit 0, or 1 on an error.
+ *
+ *   store_age --schema N|+N DIR
+ *
+ * Stamps the store's schema version N (+N: N above its own), as a
+ * store of another release; prints the version it had and the new one.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -63,6 +68,54 @@ age_acls(MDB_txn *txn)
 	return n;
 }
 
+/* store_age --schema N|+N DIR */
+static int
+schema(const char *arg, const char *dir)
+{
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 meta;
+	MDB_val		 k = { 6, (void *)(uintptr_t)"schema" }, v;
+	const uint8_t	*p;
+	uint8_t		 ver[4];
+	unsigned long	 n, was;
+	char		*end;
+	int		 rc;
+
+	errno = 0;
+	n = strtoul(arg + (arg[0] == '+'), &end, 10);
+	if (errno != 0 || *end != '\0' || end == arg + (arg[0] == '+') ||
+	    n > UINT32_MAX) {
+		fprintf(stderr, "store_age: bad schema version: %s\n", arg);
+		return 2;
+	}
+	if ((rc = mdb_env_create(&env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(env, 32)) != 0 ||
+	    (rc = mdb_env_open(env, dir, 0, 0600)) != 0)
+		die(dir, rc);
+	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "meta", 0, &meta)) != 0 ||
+	    (rc = mdb_get(txn, meta, &k, &v)) != 0)
+		die("meta schema", rc);
+	if (v.mv_size != 4)
+		die("meta schema", MDB_CORRUPTED);
+	p = v.mv_data;
+	was = (unsigned long)p[0] | (unsigned long)p[1] << 8 |
+	    (unsigned long)p[2] << 16 | (unsigned long)p[3] << 24;
+	if (arg[0] == '+')
+		n += was;
+	for (int i = 0; i < 4; i++)
+		ver[i] = (uint8_t)(n >> (8 * i));
+	v.mv_size = sizeof(ver);
+	v.mv_data = ver;
+	if ((rc = mdb_put(txn, meta, &k, &v, 0)) != 0 ||
+	    (rc = mdb_txn_commit(txn)) != 0)
+		die("meta schema", rc);
+	mdb_env_close(env);
+	printf("%lu %lu\n", was, n & 0xffffffffUL);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -77,8 +130,11 @@ main(int argc, char **argv)
 	size_t		*klen, n = 0, cap = 0;
 	int		 rc;
 
+	if (argc == 4 && strcmp(argv[1], "--schema") == 0)
+		return schema(argv[2], argv[3]);
 	if (argc != 2) {
-		fprintf(stderr, "usage: store_age DIR\n");
+		fprintf(stderr, "usage: store_age DIR\n"
+		    "       store_age --schema N|+N DIR\n");
 		return 2;
 	}
 	if ((rc = mdb_env_create(&env)) != 0 ||

@@ -31,8 +31,11 @@ check "make install puts the programs, the unit and the examples in place" \
 	test -f "$T/root/usr/local/share/doc/node/examples/commune.conf"'
 check "make install puts the man pages in place" \
     eval 'test -f "$T/root/usr/local/share/man/man1/node-ctl.1" &&
-	test -f "$T/root/usr/local/share/man/man8/node.8"'
-for page in tools/man/node-ctl.1 tools/man/node.8; do
+	test -f "$T/root/usr/local/share/man/man1/node-key.1" &&
+	test -f "$T/root/usr/local/share/man/man1/node-store.1" &&
+	test -f "$T/root/usr/local/share/man/man8/node.8" &&
+	test -f "$T/root/usr/local/share/man/man8/mailgw.8"'
+for page in tools/man/*.[18]; do
 	check "$page renders without a warning" \
 	    eval '[ -z "$(groff -man -Tutf8 -ww "$page" 2>&1 >/dev/null)" ]'
 done

@@ -35,4 +35,25 @@ check "a district's document is admitted at the province" \
 stop_node $P
 check "a second start rebuilds nothing" \
     eval 'start_node $P && [ "$(grep -c event=index_rebuilt "$T/$P.log")" -eq 1 ]'
+
+# A store a later release wrote (its schema version above ours), as
+# after a package downgrade: refused, untouched, naming both versions.
+stop_node $P
+read -r was now < <("$B/tests/store_age" --schema +1 "$T/$P")
+check "a store of a later schema version ($now) is refused at start" \
+    eval '! timeout 10 "$B/node" -c "$T/$P.conf" 2>"$T/newer.err"'
+check "the refusal names both versions and what to do" \
+    grep -q "cannot open store: its schema version is $now, newer than this build's $was: a later release wrote it (run that release or a later one)" "$T/newer.err"
+refused_newer() {	# CMD...: fails, naming both versions
+	local out
+	out=$("$@" 2>&1) && return 1
+	grep -q "schema version is $now, newer than this build's $was" <<<"$out"
+}
+check "node-ctl -d refuses it the same way" \
+    refused_newer "$B/node-ctl" -d "$T/$P" status
+check "node-store refuses it the same way" \
+    refused_newer "$B/node-store" check "$T/$P"
+"$B/tests/store_age" --schema "$was" "$T/$P" >/dev/null
+check "with its version back the province starts on it as before" \
+    eval 'start_node $P && wait_for 20 link_up $D $P'
 finish

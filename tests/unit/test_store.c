@@ -1386,12 +1386,62 @@ test_bad_args(void **state)
 	store_txn_abort(&f->txn);
 }
 
+/*
+ * The schema stamp. A store of a later release (a version above ours) is
+ * refused, read-only too, untouched, and the refusal names both
+ * versions; one of a version no release wrote is not a node store; with
+ * our version back it opens as before.
+ */
+static void
+test_schema(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_opts	 ro = { .read_only = 1 };
+	const uint32_t		 ours = STORE_SCHEMA_VERSION;
+	const uint8_t		 later[4] = { (uint8_t)(ours + 1) };
+	const uint8_t		 none[4] = { 0 }, now[4] = { (uint8_t)ours };
+	uint32_t		 found = 0;
+	char			 buf[256], want[64];
+
+	assert_true(ours < 255);
+	open_store(f, NULL);
+	store_close(&f->st);
+	assert_rc(store_schema_of(f->dir, &found), 0);
+	assert_int_equal(found, ours);
+
+	raw_set(f, "meta", "schema", 6, later, sizeof(later));
+	assert_rc(store_open(&f->st, f->dir, NULL), STORE_NEWER);
+	assert_null(f->st);
+	assert_rc(store_open(&f->st, f->dir, &ro), STORE_NEWER);
+	assert_null(f->st);
+	assert_rc(store_schema_of(f->dir, &found), 0);
+	assert_int_equal(found, ours + 1);
+	snprintf(want, sizeof(want), "schema version is %u, newer than this "
+	    "build's %u", ours + 1, ours);
+	assert_non_null(strstr(store_open_why(f->dir, STORE_NEWER, buf,
+	    sizeof(buf)), want));
+	assert_string_equal(store_open_why(f->dir, STORE_CORRUPT, buf,
+	    sizeof(buf)), store_strerror(STORE_CORRUPT));
+
+	raw_set(f, "meta", "schema", 6, none, sizeof(none));
+	assert_rc(store_open(&f->st, f->dir, NULL), STORE_SCHEMA);
+	assert_null(f->st);
+	raw_set(f, "meta", "schema", 6, NULL, 0);
+	assert_rc(store_schema_of(f->dir, &found), STORE_SCHEMA);
+
+	raw_set(f, "meta", "schema", 6, now, sizeof(now));
+	open_store(f, NULL);
+	store_close(&f->st);
+	assert_rc(store_open(&f->st, f->dir, &ro), 0);
+}
+
 /* Every code has a name. */
 static void
 test_strerror(void **state)
 {
 	const int	 own[] = { STORE_NOTFOUND, STORE_HELD, STORE_FULL,
-			    STORE_CORRUPT, STORE_SCHEMA, STORE_INVAL };
+			    STORE_CORRUPT, STORE_SCHEMA, STORE_INVAL,
+			    STORE_REPAIRED, STORE_NEWER };
 	const int	 other[] = { 0, ENOSPC, EIO, ENOENT, EACCES };
 	const size_t	 nown = sizeof(own) / sizeof(own[0]);
 	const char	*s[sizeof(own) / sizeof(own[0])];
@@ -1455,6 +1505,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_strerror, setup,
 		    teardown),
 	};

@@ -167,7 +167,7 @@ local_call(json_t *req)
 	view_scan_limit(UINT64_MAX);
 	if ((rc = store_open(&local_store, data_dir, &opts)) != 0)
 		die("%s: cannot open the store read-only: %s", data_dir,
-		    store_strerror(rc));
+		    store_open_why(data_dir, rc, err, sizeof(err)));
 	if (cur_cmd->cc_local != NULL && !set) {
 		if ((rc = store_txn_begin(local_store, STORE_RDONLY,
 		    &txn)) != 0)
