@@ -17,8 +17,9 @@
 # 2. each node's resident memory (min, median, max) and the CPU all of
 #    them use together while idle (PROV_IDLE s, 10);
 # 3. root -> all communes: one directive from the root to vanthu at
-#    every commune, from its "submitted" custody time at the root to the
-#    last commune's "delivered" (one clock, ms);
+#    every commune (vanthu@*.DISTRICT for each district), from its
+#    "submitted" custody time at the root to the last commune's
+#    "delivered" (one clock, ms);
 # 4. all communes -> province: every commune sends a report to the
 #    province at once; the time until the province holds them all, and
 #    how many were lost or delivered twice;
@@ -129,8 +130,8 @@ printf "  idle, all %d together: %.1f%% of one core over %d s\n" "$nodes" \
     "$(calc "($c1 - $c0) * 100 / $(getconf CLK_TCK) / $IDLE")" "$IDLE"
 
 # 3. Root -> all communes.
-to=()
-for c in "${communes[@]}"; do to+=("vanthu@$c"); done
+to=()		# every commune: the subtree of each district
+for d in "${districts[@]}"; do to+=("vanthu@*.$d"); done
 did=$(echo "Chỉ thị" | ctl "$ROOT" send --from vanthu@"$ROOT" \
     --subject directive "${to[@]}") || die "the directive was refused"
 got_all() {	# has every node in $@ delivered at least one message?
@@ -148,7 +149,7 @@ for c in "${communes[@]}"; do
 	[ "$d" -gt "$last" ] && last=$d
 done
 echo
-echo "root -> every commune: one directive to ${#communes[@]} mailboxes"
+echo "root -> every commune: one directive to ${#to[@]} subtree addresses (${#communes[@]} communes)"
 echo "  the last commune had it $((last - s)) ms after the root took it"
 
 # 4. All communes -> province.
