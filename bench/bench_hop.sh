@@ -63,7 +63,7 @@ die() { echo "bench_hop: $*" >&2; exit 1; }
 
 for f in "$B/node" "$B/node-ctl" "$B/node-key" "$B/tests/mail_flood" \
     "$B/bench/verify_rate"; do
-	[ -x "$f" ] || die "$f is missing: run make first"
+	[ -x "$f" ] || die "$f is missing: run make $f first"
 done
 command -v jq >/dev/null && command -v mdb_dump >/dev/null ||
     die "needs jq and mdb_dump (make deps)"

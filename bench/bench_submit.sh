@@ -13,7 +13,9 @@
 # delivered all of them (its delivered counter), so it counts A's
 # durable writes, the hop and B's. Beside it, measured in the same run:
 # what one core of this machine can sign and verify (bench/verify_rate),
-# the commits A made (what its group commit saved), and A's CPU time.
+# the durable commits its disk takes one after another (bench/commit_rate,
+# which with A's CPU a message bounds what waiting clients can get), the
+# commits A made (what its group commit saved), and A's CPU time.
 # Then the batch path: the same N messages as one file of JSON lines
 # through node-ctl send --batch (send_batch requests of 256), timed the
 # same way. Then the latency of one message at a time on the idle pair
@@ -39,8 +41,8 @@ A=tw BN=hagiang MBOX=vanthu
 die() { echo "bench_submit: $*" >&2; exit 1; }
 
 for f in "$B/node" "$B/node-ctl" "$B/tests/mail_flood" \
-    "$B/bench/verify_rate"; do
-	[ -x "$f" ] || die "$f is missing: run make first"
+    "$B/bench/verify_rate" "$B/bench/commit_rate"; do
+	[ -x "$f" ] || die "$f is missing: run make $f first"
 done
 
 cpu_ms() {	# all threads of PID $1, user + system, in ms
@@ -53,10 +55,13 @@ echo "bench_submit: $(nproc) CPUs, load average $(cut -d' ' -f1-3 \
     /proc/loadavg), stores in $T"
 SLINE=$(SIGN=1 "$B/bench/verify_rate" 1) || die "verify_rate failed"
 verify 1
+CLINE=$("$B/bench/commit_rate" 1 "$T") || die "commit_rate failed"
+CUS=$(echo "$CLINE" | sed -n 's/.*, \([0-9]*\) us each.*/\1/p')
 echo
 echo "machine limit"
 echo "  $SLINE"
 echo "  $VLINE"
+echo "  $CLINE"
 
 make_node "$A"
 make_node "$BN" "$A"
@@ -97,6 +102,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	    "$(calc "$((per * CLIENTS)) / ($commits > 0 ? $commits : 1)")"
 	printf "each), %.2f ms CPU a message\n" \
 	    "$(calc "$cpu / $((per * CLIENTS))")"
+	calc "$cpu * 1000 / $((per * CLIENTS))" >>"$T/cpus"
 done
 
 echo
@@ -137,11 +143,20 @@ p50=$(awk '{ a[NR] = $1 } END { print a[int(NR * 0.5 + 0.5)] }' "$T/lat")
 p99=$(awk '{ a[NR] = $1 } END { i = int(NR * 0.99 + 0.5); print a[i < 1 ? 1 : i] }' "$T/lat")
 
 rate=$(median <"$T/rates")
+# Clients that each wait for their reply get at most one commit's worth
+# of messages per turn: the turn costs a durable commit (commit_rate, on
+# the stores' disk) and A's CPU for each of them (median of the rounds).
+# B and the clients, on the same cores, are left out: a bound, not a
+# forecast.
+cpu_us=$(median <"$T/cpus")
+ceiling=$(calc "$CLIENTS * 1000000 / ($CUS + $CLIENTS * $cpu_us)")
 verdict() { awk "BEGIN { exit !($1) }" && echo ok || echo MISS; }
 echo
 echo "summary (medians of $ROUNDS rounds)"
 printf "  end to end, %d clients: %.0f msg/s, target %d: %s\n" "$CLIENTS" \
     "$rate" "$TARGET" "$(verdict "$rate >= $TARGET")"
+printf "    this machine's bound for %d waiting clients: %.0f msg/s (%d us a commit + %d x %.0f us of A's CPU a message)\n" \
+    "$CLIENTS" "$ceiling" "$CUS" "$CLIENTS" "$cpu_us"
 printf "  batch path: %.0f msg/s, target 0.8 x verify %d = %.0f: %s\n" \
     "$brate" "$VRATE" "$(calc "0.8 * $VRATE")" \
     "$(verdict "$brate >= 0.8 * $VRATE")"
