@@ -232,14 +232,15 @@ printf '%s\n' "Kính mời đồng chí Bí thư Đảng ủy xã Quyết Thắn
 send letter $a letter --from vanthu@$a --subject "Giấy mời họp giao ban" \
     --receipt vanthu@$z
 
-say "   and the root sends a directive to every commune: one address per"
-say "   district's subtree (vanthu@*.DISTRICT), so no commune sees the others'"
+say "   and the root sends a directive to every commune"
 LOGS_OF=$all
 printf '%s\n' "Các xã khẩn trương rà soát các điểm có nguy cơ sạt lở đất," \
     "chủ động phương án sơ tán dân trước mùa mưa lũ." >"$T/directive"
 send directive tw directive --from chutich@tw \
     --subject "Chỉ thị về phòng, chống thiên tai mùa mưa lũ" \
     $(printf 'vanthu@*.%s ' $districts)
+note "(one address per district's subtree, vanthu@*.DISTRICT: one copy down"
+note " each link, and no commune sees the others' addresses)"
 
 # --- 3 -------------------------------------------------------------------
 
