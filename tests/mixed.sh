@@ -280,6 +280,17 @@ check "every node of the province holds all 4, with one digest" \
     wait_for 30 agree 4
 
 # --- 5. A subtree address through the old province ---------------------------
+# node-ctl route at $1 for address $2: each link as "PEER:VERSION:CARRIED",
+# sorted.
+route_links() {
+	ctl "$1" --json route "$2" |
+	    jq -r '[.links[] | "\(.peer):\(.version):\(.carried)"] | sort | join(" ")'
+}
+check "node-ctl route at the root: vanthu@*.$VX would go down to the old province, not carried" \
+    eval '[ "$(route_links tw "vanthu@*.$VX")" = "$P:$VOLD:false" ] &&
+	ctl tw route "vanthu@*.$VX" | grep -qF "$P (link up; not carried: it runs protocol version $VOLD, this mail needs $V)"'
+check "at the new district: to its new commune, not to its old one" \
+    test "$(route_links $VX "vanthu@*.$VX")" = "$QV:$V:true $TV:$VOLD:false"
 bad0=$(sum_counter records_bad)
 sub=$(send tw chutich@tw "chỉ thị huyện" "vanthu@*.$VX")
 check "the root's vanthu@*.$VX is not handed to the old province; the root is told" \
@@ -357,6 +368,8 @@ check "this build starts on the old province's store" start_node $P
 check_links $P $BQ $VX
 check "the letter for it that waited at the root is delivered" \
     wait_for 20 each_has $P vanthu "qua nâng cấp 3"
+check "node-ctl route at the root: now carried down to the province" \
+    test "$(route_links tw "vanthu@*.$P")" = "$P:$V:true"
 sub3=$(send tw chutich@tw "chỉ thị sau nâng cấp" "vanthu@*.$P")
 check "now the root's vanthu@*.$P reaches every new node below the province" \
     wait_for 20 each_has "$BQ $VX $TB $QV" vanthu "chỉ thị sau nâng cấp"
