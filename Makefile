@@ -4,6 +4,8 @@
 #   make test SANITIZE=address,undefined   the same under ASan+UBSan
 #   make demo            the main job: see README.md
 #   make deb             the Debian package (make test-deb: install it here)
+#   make test-mixed      a province of this build and the previous release's
+#                        (built from git into build/old): tests/mixed.sh
 #   make bench | bench-province | fuzz | memcheck | clean
 
 CC	?= cc
@@ -235,6 +237,12 @@ bench: all $(BENCH)
 bench-province: all
 	@B=$(B) bash bench/bench_province.sh
 
+# tests/mixed.sh builds the release before protocol version 3 from git
+# history into build/old (OLD_REV= picks another commit) and runs nodes
+# of both builds in one province; not part of make test.
+test-mixed: $(B)/node $(B)/node-ctl $(B)/node-key
+	@B=$(B) tests/run mixed
+
 demo: all
 	@B=$(B) tools/demo.sh
 
@@ -304,7 +312,10 @@ clean:
 	rm -rf build
 
 .PHONY: all deps test check unit integration fuzz memcheck bench bench-province \
-	demo clean bins install deb deb-deps test-deb
+	demo clean bins install deb deb-deps test-deb test-mixed
 .SECONDARY:
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Not those of the old release's tree in build/old (make test-mixed),
+# which name objects of the same paths as ours.
+-include $(shell find $(B) -path build/old -prune -o -name '*.d' -print \
+	   2>/dev/null)

@@ -535,15 +535,24 @@ cmd_metrics(struct node *n, json_t *req, char *err, size_t errlen)
 	return r;
 }
 
-/* The state of the peer named name, as route shows a next hop's. */
-static const char *
-link_state(struct node *n, const char *name)
+/* The peer named name, or NULL. */
+static const struct peer *
+peer_named(struct node *n, const char *name)
 {
 	for (size_t i = 0; i < n->n_npeers; i++)
 		if (n->n_peers[i]->pr_name != NULL &&
 		    strcmp(n->n_peers[i]->pr_name, name) == 0)
-			return state_name(n->n_peers[i]->pr_state);
-	return "not connected yet";
+			return n->n_peers[i];
+	return NULL;
+}
+
+/* The state of the peer named name, as route shows a next hop's. */
+static const char *
+link_state(struct node *n, const char *name)
+{
+	const struct peer	*p = peer_named(n, name);
+
+	return p != NULL ? state_name(p->pr_state) : "not connected yet";
 }
 
 /*
@@ -564,9 +573,17 @@ route_subtree(struct node *n, const char *addr, const char *subtree)
 	local = in && mail_mailbox_known(n, addr,
 	    (size_t)(strchr(addr, '@') - addr));
 	k = route_subtree_links(n, subtree, via, k);
-	for (size_t i = 0; i < k; i++)
-		json_array_append_new(links, json_pack("{s:s, s:s}", "peer",
-		    via[i], "link", link_state(n, via[i])));
+	for (size_t i = 0; i < k; i++) {
+		const struct peer	*p = peer_named(n, via[i]);
+		uint32_t		 v = p != NULL ? p->pr_version : 0;
+
+		/* A session of an older version does not carry it (feed.c:
+		 * its sender is told instead); none yet, the next may. */
+		json_array_append_new(links, json_pack("{s:s, s:s, s:I, s:b}",
+		    "peer", via[i], "link", link_state(n, via[i]), "version",
+		    (json_int_t)v, "carried", v == 0 ||
+		    v >= WIRE_SUBTREE_VERSION));
+	}
 	free(via);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o}", "address",
 	    addr, "next", k > 0 ? "down" : local ? "local" : "none", "why",

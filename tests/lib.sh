@@ -19,13 +19,18 @@
 #   check DESC CMD...         "ok - DESC" or "not ok - DESC"
 #   quiet CMD...              CMD with its output thrown away
 #   finish                    exit status: 0 only if every check passed
+#
+# B is the build whose programs run (build/ by default); BIN[NAME]=DIR
+# runs node NAME's node, node-ctl and node-key from DIR instead, so that
+# one test runs nodes of two builds (tests/mixed.sh). Set it before
+# make_node.
 
 B=${B:-build}
 case $B in /*) ;; *) B=$PWD/$B ;; esac
 T=$(mktemp -d "${TMPDIR:-/tmp}/nodetest.XXXXXX")
 ROOT=${ROOT:-tw}
 MAILBOXES=${MAILBOXES:-"vanthu chutich"}
-declare -A PID PORT PARENT FAKE
+declare -A PID PORT PARENT FAKE BIN
 FAILED=0
 CHECKS=0
 
@@ -43,6 +48,9 @@ trap cleanup EXIT
 # A free TCP port on 127.0.0.1 (nothing listens on it now, and no node
 # of this test has it), below the ephemeral range so no outgoing
 # connection takes it before we bind it.
+# The directory of node $1's programs: BIN[$1], or $B.
+bin() { echo "${BIN[$1]:-$B}"; }
+
 free_port() {
 	local p
 	while :; do
@@ -60,7 +68,7 @@ set_limit() {	# NODE KEY VALUE: a [limits] setting in NODE's config
 make_node() {
 	local name=$1 parent=${2:-} dir=$T/$1
 	mkdir -p "$dir" && chmod 700 "$dir"
-	"$B/node-key" generate "$dir/node.key" >"$dir/pub"
+	"$(bin "$name")/node-key" generate "$dir/node.key" >"$dir/pub"
 	PORT[$name]=$(free_port)
 	PARENT[$name]=$parent
 	[ "$name" = "$ROOT" ] && cp "$dir/pub" "$T/root.pub"
@@ -109,7 +117,7 @@ with_clock() {
 
 ctl() {
 	local name=$1; shift
-	with_clock "$name" "$B/node-ctl" -c "$T/$name.conf" "$@"
+	with_clock "$name" "$(bin "$name")/node-ctl" -c "$T/$name.conf" "$@"
 }
 
 enrol() {
@@ -129,7 +137,8 @@ wait_for() {
 start_node() {
 	local name=$1 vars
 	mapfile -t vars < <(clock_env "$name")
-	env "${vars[@]}" "$B/node" -c "$T/$name.conf" >>"$T/$name.log" 2>&1 &
+	env "${vars[@]}" "$(bin "$name")/node" -c "$T/$name.conf" \
+	    >>"$T/$name.log" 2>&1 &
 	PID[$name]=$!
 	wait_for 10 ctl "$name" status
 }

@@ -482,10 +482,16 @@ cmd_route(int argc, char **argv)
 		printf(": %s\n", str(r, "why"));
 		if (json_is_true(json_object_get(r, "local")))
 			printf("  delivered here\n");
-		/* A subtree address: each link it goes down. */
-		json_array_foreach(json_object_get(r, "links"), i, o)
-			printf("  %s (link %s)\n", str(o, "peer"),
-			    str(o, "link"));
+		/* A subtree address: each link it goes down, or would but
+		 * for the peer's older protocol version. */
+		json_array_foreach(json_object_get(r, "links"), i, o) {
+			printf("  %s (link %s", str(o, "peer"), str(o, "link"));
+			if (json_is_false(json_object_get(o, "carried")))
+				printf("; not carried: it runs protocol "
+				    "version %lld, this mail needs %d",
+				    num(o, "version"), WIRE_SUBTREE_VERSION);
+			printf(")\n");
+		}
 	}
 	json_decref(r);
 	return 0;
