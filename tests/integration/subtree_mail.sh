@@ -172,8 +172,8 @@ check "not the root itself" each_has tw vanthu "toàn quốc" 0
 
 id=$(send $P vanthu@$P "không ai" "vanthu@*.nosuch.$P")
 check "a subtree nobody knows comes back as one failure report naming it" \
-    wait_for 10 eval 'reports $P vanthu "$id" | jq -e --arg a "vanthu@*.nosuch.$P" \
-	"select(.report.result == \"failed\" and .report.reason == 2 and
+    wait_for 10 eval 'reports $P vanthu "$id" | jq -s -e --arg a "vanthu@*.nosuch.$P" \
+	"any(.[]; .report.result == \"failed\" and .report.reason == 2 and
 	    .report.recipients == [\$a] and .from == \"$P\")" >/dev/null'
 
 stop_node quyetthang.$VX
@@ -184,8 +184,8 @@ sleep 4
 check "the commune that was down comes back" \
     eval 'start_node quyetthang.$VX && wait_for 20 link_up quyetthang.$VX $VX'
 check "its district reports the expiry on the way to it, naming the address" \
-    wait_for 10 eval 'reports $P vanthu "$id" | jq -e --arg a "vanthu@*.$VX" \
-	"select(.report.result == \"failed\" and .report.reason == 3 and
+    wait_for 10 eval 'reports $P vanthu "$id" | jq -s -e --arg a "vanthu@*.$VX" \
+	"any(.[]; .report.result == \"failed\" and .report.reason == 3 and
 	    .report.recipients == [\$a] and .from == \"$VX\")" >/dev/null'
 sleep 1
 check "once, and nothing else failed" \
@@ -264,8 +264,8 @@ check "a peer of version $((V - 1)) below the district links up" \
 check "it is sent no subtree mail, nor any mail at all" \
     eval '! evil_said $OLD hello "got kind 10"'
 check "the sender hears that it was not carried there, naming the link" \
-    wait_for 10 eval 'reports $P vanthu "$id" | jq -e --arg a "vanthu@*.$BQ" \
-	"select(.report.result == \"failed\" and .report.recipients == [\$a] and
+    wait_for 10 eval 'reports $P vanthu "$id" | jq -s -e --arg a "vanthu@*.$BQ" \
+	"any(.[]; .report.result == \"failed\" and .report.recipients == [\$a] and
 	    (.report.detail | contains(\"not carried: $OLD runs protocol version $((V - 1))\")))" >/dev/null'
 check "a peer of version $V below the district links up" \
     evil $NEW $BQ hello -l 1500
