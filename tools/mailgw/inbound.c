@@ -89,6 +89,7 @@ sess_end(struct sess *s, const char *why)
 	log_info("event=session_end peer=%s reason=\"%s\"", s->s_peer, why);
 	free(s->s_msg);
 	free(s);
+	node_close();
 	exit(0);
 }
 

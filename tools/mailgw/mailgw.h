@@ -56,6 +56,8 @@ extern volatile sig_atomic_t	 got_term;	/* SIGTERM came */
 /* node.c: one request to the node (consumed): its reply (ok or not), or
  * NULL with err set when the node is down or does not answer in time. */
 json_t		*node_call(json_t *req, char *err, size_t errlen);
+/* Closes the process's connection to the node (before it exits). */
+void		 node_close(void);
 /* The error a reply carries. */
 const char	*node_error(json_t *reply);
 /* Base64 (standard alphabet) of p[0..n), to free(). */

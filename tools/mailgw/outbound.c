@@ -879,5 +879,6 @@ out_run(struct outq *q)
 	}
 	free(q->oq_journal);
 	free(q->oq_unsure);
+	node_close();
 	exit(0);
 }
