@@ -1,6 +1,7 @@
 /*
  * test_smtp: the mail gateway's parsers (tools/mailgw/smtp.c): command
- * lines and their paths and parameters, the mapping of Internet
+ * lines and their paths and parameters, BDAT's chunk size, the mapping
+ * of Internet
  * addresses to node addresses, the DATA reader (dot-unstuffing, the end marker, a bounded
  * buffer, bytes fed in any split), the Subject decoder (RFC 2047 B and
  * Q, words split inside a character, folding, Latin-1, raw UTF-8, bad
@@ -45,7 +46,7 @@ test_verbs(void **state)
 	assert_int_equal(parse("RSET", &c), 0);
 	assert_int_equal(parse("STARTTLS", &c), 0);
 	assert_int_equal(c.verb, SMTP_NOTIMPL);
-	assert_int_equal(parse("BDAT 100 LAST", &c), 0);
+	assert_int_equal(parse("AUTH PLAIN", &c), 0);
 	assert_int_equal(c.verb, SMTP_NOTIMPL);
 	assert_int_equal(parse("HELLO", &c), SMTP_EUNKNOWN);
 	assert_int_equal(parse("", &c), SMTP_EUNKNOWN);
@@ -54,6 +55,36 @@ test_verbs(void **state)
 	assert_int_equal(parse("NOOP \x01", &c), SMTP_ESYNTAX);
 	assert_int_equal(parse("NOOP \xc3", &c), SMTP_ESYNTAX);
 	assert_int_equal(smtp_parse("NOOP \0x", 7, &c), SMTP_ESYNTAX);
+}
+
+/* BDAT SIZE [LAST]; a refused one still says it was BDAT (the session
+ * cannot find where its chunk ends, so it hangs up). */
+static void
+test_bdat(void **state)
+{
+	static const char *const bad[] = {
+		"BDAT", "BDAT ", "BDAT x", "BDAT -1", "BDAT 1x", "BDAT 10LAST",
+		"BDAT 1 FIRST", "BDAT 1 LAST LAST", "BDAT 1 LASTX",
+		"BDAT 12345678901234567890", "BDAT 1 LAST \x01",
+	};
+	struct smtp_cmd	c;
+
+	(void)state;
+	assert_int_equal(parse("BDAT 100 LAST", &c), 0);
+	assert_int_equal(c.verb, SMTP_BDAT);
+	assert_true(c.chunk == 100 && c.last == 1);
+	assert_int_equal(parse("bdat 0 last", &c), 0);
+	assert_true(c.chunk == 0 && c.last == 1);
+	assert_int_equal(parse("BDAT  42 ", &c), 0);
+	assert_true(c.chunk == 42 && c.last == 0);
+	assert_int_equal(parse("BDAT 9999999999999999999", &c), 0);
+	assert_true(c.chunk == UINT64_C(9999999999999999999) && !c.last);
+	assert_int_equal(parse("BDAT 007 LAST", &c), 0);
+	assert_true(c.chunk == 7 && c.last == 1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i], &c), SMTP_ESYNTAX);
+		assert_int_equal(c.verb, SMTP_BDAT);
+	}
 }
 
 static void
@@ -377,6 +408,7 @@ main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_verbs),
+		cmocka_unit_test(test_bdat),
 		cmocka_unit_test(test_mail),
 		cmocka_unit_test(test_rcpt),
 		cmocka_unit_test(test_too_long),

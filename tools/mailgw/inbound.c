@@ -1,31 +1,36 @@
 /*
  * mailgw/inbound.c: one SMTP or LMTP session, in a child process. Lines
  * and the message are bounded; a message is submitted to the node only
- * after its final dot, and each recipient hears 250 only once the node
- * has stored it.
+ * after its final dot (DATA) or its last chunk (BDAT, RFC 3030), and
+ * each recipient hears 250 only once the node has stored it.
  */
 #include "mailgw.h"
 
 /* ------------------------------------------------------------------ */
 /* Inbound: one SMTP or LMTP session, in a child process.              */
 
-struct rcpt {
-	char	r_path[SMTP_PATH_MAX + 1];	/* as the client sent it */
-	char	r_node[NODE_ADDR_MAX];		/* user@node */
-};
+#define IN_MAX		(64 * 1024)	/* bytes read ahead of the parser */
+#define PATHS_MAX	(WIRE_MAX_RECIPIENTS * (SMTP_PATH_MAX + 1))
 
 struct sess {
 	int		 s_fd;
 	int		 s_lmtp;
 	char		 s_peer[80];
-	uint8_t		 s_in[4 * SMTP_LINE_MAX];
-	size_t		 s_in_len;
+	uint8_t		 s_in[IN_MAX];
+	size_t		 s_in_off;	/* the next byte to parse */
+	size_t		 s_in_len;	/* the end of what was read */
 	char		 s_out[8192];
 	size_t		 s_out_len;
 	int		 s_helo;	/* 0, or 1 after HELO/EHLO/LHLO */
 	int		 s_mail;	/* inside a transaction */
+	int		 s_bdat;	/* its message comes in BDAT chunks */
+	uint64_t	 s_bdat_len;	/* bytes of them so far, kept or not */
 	char		 s_from[SMTP_PATH_MAX + 1];
-	struct rcpt	 s_rcpt[WIRE_MAX_RECIPIENTS];
+	/* The recipients: their paths as the client sent them, each with
+	 * its NUL, and their node addresses (user@node). */
+	char		 s_paths[PATHS_MAX];
+	size_t		 s_paths_len;
+	char		 s_nodes[WIRE_MAX_RECIPIENTS][NODE_ADDR_MAX];
 	size_t		 s_n_rcpt;
 	unsigned	 s_errors;
 	uint8_t		*s_msg;		/* conf->max_size bytes */
@@ -93,13 +98,42 @@ sess_end(struct sess *s, const char *why)
 	exit(0);
 }
 
+/* Bytes read and not yet parsed. */
+static size_t
+avail(const struct sess *s)
+{
+	return s->s_in_len - s->s_in_off;
+}
+
+static void
+consume(struct sess *s, size_t n)
+{
+	s->s_in_off += n;
+	if (s->s_in_off == s->s_in_len)
+		s->s_in_off = s->s_in_len = 0;
+}
+
+/* Ends the session for why; in names the message being received, if
+ * any (see sess_fill). */
+static void __attribute__((noreturn))
+sess_lost(struct sess *s, const char *why, const char *in)
+{
+	char	line[80];
+
+	if (in == NULL)
+		sess_end(s, why);
+	snprintf(line, sizeof(line), "%s during %s, nothing stored", why, in);
+	sess_end(s, line);
+}
+
 /*
  * Reads more bytes into the input buffer, after flushing what we owe the
- * client. Ends the session on EOF, a timeout or SIGTERM; in_data says
- * whether a message was being received (logged: nothing was stored).
+ * client. Ends the session on EOF, a timeout or SIGTERM; in names what
+ * was being received ("DATA", "BDAT": logged, that message is not
+ * stored), NULL between commands.
  */
 static void
-sess_fill(struct sess *s, int in_data)
+sess_fill(struct sess *s, const char *in)
 {
 	uint64_t	deadline = clock_mono_ms() +
 			    (uint64_t)conf->timeout_s * 1000;
@@ -107,19 +141,20 @@ sess_fill(struct sess *s, int in_data)
 	ssize_t		n;
 
 	sess_flush(s);
+	memmove(s->s_in, s->s_in + s->s_in_off, avail(s));
+	s->s_in_len -= s->s_in_off;
+	s->s_in_off = 0;
 	for (;;) {
 		uint64_t	now = clock_mono_ms();
 		int		rc;
 
 		if (got_term) {
 			reply(s, "421 4.3.2 %s shutting down", hostname);
-			sess_end(s, in_data ? "shutdown during DATA, nothing "
-			    "stored" : "shutdown");
+			sess_lost(s, "shutdown", in);
 		}
 		if (now >= deadline) {
 			reply(s, "421 4.4.2 %s timeout, closing", hostname);
-			sess_end(s, in_data ? "timeout during DATA, nothing "
-			    "stored" : "timeout");
+			sess_lost(s, "timeout", in);
 		}
 		rc = poll(&pfd, 1, (int)(deadline - now));
 		if (rc == -1 && errno == EINTR)
@@ -133,18 +168,11 @@ sess_fill(struct sess *s, int in_data)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			sess_end(s, in_data ? "connection lost during DATA, "
-			    "nothing stored" : "connection closed");
+			sess_lost(s, in != NULL ? "connection lost" :
+			    "connection closed", in);
 		s->s_in_len += (size_t)n;
 		return;
 	}
-}
-
-static void
-consume(struct sess *s, size_t n)
-{
-	memmove(s->s_in, s->s_in + n, s->s_in_len - n);
-	s->s_in_len -= n;
 }
 
 /*
@@ -157,26 +185,27 @@ sess_line(struct sess *s, char *line, size_t *len)
 	int	toolong = 0;
 
 	for (;;) {
-		uint8_t	*nl = memchr(s->s_in, '\n', s->s_in_len);
+		uint8_t	*p = s->s_in + s->s_in_off;
+		uint8_t	*nl = memchr(p, '\n', avail(s));
 
 		if (nl != NULL) {
-			size_t	n = (size_t)(nl - s->s_in);
+			size_t	n = (size_t)(nl - p);
 
 			if (toolong || n + 1 > SMTP_LINE_MAX) {
 				consume(s, n + 1);
 				return -1;
 			}
-			*len = n > 0 && s->s_in[n - 1] == '\r' ? n - 1 : n;
-			memcpy(line, s->s_in, *len);
+			*len = n > 0 && p[n - 1] == '\r' ? n - 1 : n;
+			memcpy(line, p, *len);
 			line[*len] = '\0';
 			consume(s, n + 1);
 			return 0;
 		}
-		if (s->s_in_len >= SMTP_LINE_MAX) {
+		if (avail(s) >= SMTP_LINE_MAX) {
 			toolong = 1;	/* skip to the end of the line */
-			s->s_in_len = 0;
+			s->s_in_off = s->s_in_len = 0;
 		}
-		sess_fill(s, 0);
+		sess_fill(s, NULL);
 	}
 }
 
@@ -184,13 +213,19 @@ static void
 sess_reset(struct sess *s)
 {
 	s->s_mail = 0;
+	s->s_bdat = 0;
+	s->s_bdat_len = 0;
 	s->s_from[0] = '\0';
+	s->s_paths_len = 0;
 	s->s_n_rcpt = 0;
 }
 
-/* One reply per accepted recipient (LMTP) or one for all (SMTP). */
-static void __attribute__((format(printf, 2, 3)))
-reply_all(struct sess *s, const char *fmt, ...)
+/*
+ * One reply per recipient (LMTP: paths holds n of them, each with its
+ * NUL) or one for all (SMTP).
+ */
+static void __attribute__((format(printf, 4, 5)))
+reply_all(struct sess *s, const char *paths, size_t n, const char *fmt, ...)
 {
 	char	line[512];
 	va_list	ap;
@@ -202,8 +237,8 @@ reply_all(struct sess *s, const char *fmt, ...)
 		reply(s, "%s", line);
 		return;
 	}
-	for (size_t i = 0; i < s->s_n_rcpt; i++)
-		reply(s, "%s <%s>", line, s->s_rcpt[i].r_path);
+	for (size_t i = 0; i < n; i++, paths += strlen(paths) + 1)
+		reply(s, "%s <%s>", line, paths);
 }
 
 /*
@@ -221,10 +256,8 @@ submit_key(const struct sess *s, size_t len, char key[5 + 2 * 16 + 1])
 	crypto_generichash_init(&st, NULL, 0, sizeof(h));
 	crypto_generichash_update(&st, (const uint8_t *)s->s_from,
 	    strlen(s->s_from) + 1);
-	for (size_t i = 0; i < s->s_n_rcpt; i++)
-		crypto_generichash_update(&st,
-		    (const uint8_t *)s->s_rcpt[i].r_path,
-		    strlen(s->s_rcpt[i].r_path) + 1);
+	crypto_generichash_update(&st, (const uint8_t *)s->s_paths,
+	    s->s_paths_len);
 	crypto_generichash_update(&st, s->s_msg, len);
 	crypto_generichash_final(&st, h, sizeof(h));
 	memcpy(key, "smtp:", 5);
@@ -246,11 +279,9 @@ sess_submit(struct sess *s, size_t len)
 		int	dup = 0;
 
 		for (size_t j = 0; j < i; j++)
-			dup |= strcmp(s->s_rcpt[i].r_node,
-			    s->s_rcpt[j].r_node) == 0;
+			dup |= strcmp(s->s_nodes[i], s->s_nodes[j]) == 0;
 		if (!dup)
-			json_array_append_new(to,
-			    json_string(s->s_rcpt[i].r_node));
+			json_array_append_new(to, json_string(s->s_nodes[i]));
 	}
 	submit_key(s, len, key);
 	r = node_call(json_pack("{s:s, s:s, s:o, s:s, s:s, s:s}", "cmd",
@@ -261,8 +292,8 @@ sess_submit(struct sess *s, size_t len)
 		log_warnx("event=deferred peer=%s from=<%s> rcpts=%zu size=%zu "
 		    "reason=\"%s\"", s->s_peer, s->s_from, s->s_n_rcpt, len,
 		    err);
-		reply_all(s, "451 4.4.1 node unavailable (%s); try again later",
-		    err);
+		reply_all(s, s->s_paths, s->s_n_rcpt, "451 4.4.1 node "
+		    "unavailable (%s); try again later", err);
 		return;
 	}
 	if (!json_is_true(json_object_get(r, "ok"))) {
@@ -274,11 +305,12 @@ sess_submit(struct sess *s, size_t len)
 		 * or failing, config), not the message: we checked the
 		 * addresses and the size. So the MTA keeps it. */
 		if (strstr(e, "store") != NULL)
-			reply_all(s, "452 4.3.1 node cannot store it now "
-			    "(%.200s); try again later", e);
+			reply_all(s, s->s_paths, s->s_n_rcpt, "452 4.3.1 "
+			    "node cannot store it now (%.200s); try again "
+			    "later", e);
 		else
-			reply_all(s, "451 4.3.0 node refused it (%.200s); try "
-			    "again later", e);
+			reply_all(s, s->s_paths, s->s_n_rcpt, "451 4.3.0 "
+			    "node refused it (%.200s); try again later", e);
 		json_decref(r);
 		return;
 	}
@@ -287,59 +319,139 @@ sess_submit(struct sess *s, size_t len)
 	    "duplicate=%d", s->s_peer, s->s_from, s->s_n_rcpt, len,
 	    id != NULL ? id : "?",
 	    json_is_true(json_object_get(r, "duplicate")));
-	reply_all(s, "250 2.0.0 Ok: stored as %.64s", id != NULL ? id : "?");
+	reply_all(s, s->s_paths, s->s_n_rcpt, "250 2.0.0 Ok: stored as %.64s",
+	    id != NULL ? id : "?");
 	json_decref(r);
+}
+
+/* The reply to DATA or BDAT out of order; NULL if it may come now. */
+static const char *
+sess_no_data(const struct sess *s)
+{
+	if (!s->s_mail)
+		return "503 5.5.1 MAIL first";
+	if (s->s_n_rcpt == 0)
+		return s->s_lmtp ? "503 5.5.1 RCPT first" :
+		    "554 5.5.1 no valid recipients";
+	return NULL;
+}
+
+#define TOO_BIG	"552 5.3.4 message size exceeds fixed maximum message size"
+
+/* The transaction's message, total bytes, is complete: submit it, or
+ * refuse it if it ran over max_size. */
+static void
+sess_message(struct sess *s, uint64_t total)
+{
+	if (total > conf->max_size) {
+		log_warnx("event=refused peer=%s from=<%s> reason=\"message of "
+		    "%" PRIu64 " bytes over max_size %u\"", s->s_peer,
+		    s->s_from, total, conf->max_size);
+		reply_all(s, s->s_paths, s->s_n_rcpt, TOO_BIG " (%u)",
+		    conf->max_size);
+	} else
+		sess_submit(s, (size_t)total);
+	sess_reset(s);
 }
 
 static void
 sess_data(struct sess *s)
 {
-	struct smtp_data	d;
-	size_t			used;
-	int			done;
+	struct smtp_data	 d;
+	const char		*no = sess_no_data(s);
+	size_t			 used;
 
-	if (!s->s_mail) {
-		reply(s, "503 5.5.1 MAIL first");
-		return;
-	}
-	if (s->s_n_rcpt == 0) {
-		reply(s, s->s_lmtp ? "503 5.5.1 RCPT first" :
-		    "554 5.5.1 no valid recipients");
+	if (no == NULL && s->s_bdat)
+		no = "503 5.5.1 BDAT and DATA cannot be mixed in a message";
+	if (no != NULL) {
+		reply(s, "%s", no);
 		return;
 	}
 	reply(s, "354 End data with <CR><LF>.<CR><LF>");
 	smtp_data_init(&d, s->s_msg, conf->max_size);
 	for (;;) {
-		done = smtp_data_feed(&d, s->s_in, s->s_in_len, &used);
+		int	done = smtp_data_feed(&d, s->s_in + s->s_in_off,
+		    avail(s), &used);
+
 		consume(s, used);
 		if (done)
 			break;
 		/* Past the limit the rest is read and dropped, but not
 		 * without end. */
 		if (d.sd_total > DATA_DRAIN_MAX) {
-			reply(s, "552 5.3.4 message size exceeds fixed maximum "
-			    "message size (%u)", conf->max_size);
+			reply(s, TOO_BIG " (%u)", conf->max_size);
 			sess_end(s, "message far over max_size, nothing "
 			    "stored");
 		}
-		sess_fill(s, 1);
+		sess_fill(s, "DATA");
 	}
-	if (smtp_data_over(&d)) {
-		log_warnx("event=refused peer=%s from=<%s> reason=\"message of "
-		    "%" PRIu64 " bytes over max_size %u\"", s->s_peer,
-		    s->s_from, d.sd_total, conf->max_size);
-		reply_all(s, "552 5.3.4 message size exceeds fixed maximum "
-		    "message size (%u)", conf->max_size);
-	} else
-		sess_submit(s, d.sd_len);
-	sess_reset(s);
+	sess_message(s, smtp_data_over(&d) ? d.sd_total : d.sd_len);
+}
+
+/*
+ * Reads n bytes of a BDAT chunk: into the message at s_bdat_len if keep
+ * (those past max_size are dropped), else all dropped.
+ */
+static void
+bdat_read(struct sess *s, uint64_t n, int keep)
+{
+	uint64_t	at = s->s_bdat_len;
+
+	while (n > 0) {
+		size_t	k = avail(s) < n ? avail(s) : (size_t)n;
+
+		if (k == 0) {
+			sess_fill(s, "BDAT");
+			continue;
+		}
+		if (keep && at < conf->max_size)
+			memcpy(s->s_msg + at, s->s_in + s->s_in_off,
+			    conf->max_size - at < k ? conf->max_size - at : k);
+		consume(s, k);
+		at += k;
+		n -= k;
+	}
+}
+
+/*
+ * BDAT SIZE [LAST] (RFC 3030): SIZE bytes follow the line at once,
+ * pipelined, whatever the reply will be; they are read (or dropped) so
+ * that none is taken for a command. A chunk that would take the message
+ * past DATA_DRAIN_MAX is not read: the session ends.
+ */
+static void
+sess_bdat(struct sess *s, const struct smtp_cmd *c)
+{
+	const char	*no = sess_no_data(s);
+	uint64_t	 total = s->s_bdat_len + c->chunk;
+
+	if (c->chunk > DATA_DRAIN_MAX || total > DATA_DRAIN_MAX) {
+		if (no != NULL)
+			reply(s, "%s", no);
+		else
+			reply(s, TOO_BIG " (%u)", conf->max_size);
+		sess_end(s, "BDAT chunk far over max_size, nothing stored");
+	}
+	bdat_read(s, c->chunk, no == NULL);
+	if (no != NULL) {
+		reply(s, "%s", no);
+		return;
+	}
+	s->s_bdat = 1;
+	s->s_bdat_len = total;
+	if (c->last)
+		sess_message(s, total);
+	else if (total > conf->max_size)
+		reply(s, TOO_BIG " (%u)", conf->max_size);
+	else
+		reply(s, "250 2.0.0 %" PRIu64 " bytes received", c->chunk);
 }
 
 static void
 sess_rcpt(struct sess *s, const struct smtp_cmd *c)
 {
-	struct rcpt	*r;
-	int		 rc;
+	char	*node;
+	int	 rc;
 
 	if (!s->s_mail) {
 		reply(s, "503 5.5.1 MAIL first");
@@ -349,9 +461,8 @@ sess_rcpt(struct sess *s, const struct smtp_cmd *c)
 		reply(s, "452 4.5.3 too many recipients");
 		return;
 	}
-	r = &s->s_rcpt[s->s_n_rcpt];
-	rc = smtp_map_rcpt(c->arg, conf->domain, r->r_node,
-	    sizeof(r->r_node));
+	node = s->s_nodes[s->s_n_rcpt];
+	rc = smtp_map_rcpt(c->arg, conf->domain, node, NODE_ADDR_MAX);
 	if (rc == SMTP_MAP_DOMAIN) {
 		log_info("event=rcpt_refused peer=%s rcpt=<%s> reason=\"not in "
 		    "domain %s\"", s->s_peer, c->arg, conf->domain);
@@ -366,7 +477,9 @@ sess_rcpt(struct sess *s, const struct smtp_cmd *c)
 		    "[a-z0-9._-])", c->arg);
 		return;
 	}
-	snprintf(r->r_path, sizeof(r->r_path), "%.256s", c->arg);
+	/* c->arg is a path: at most SMTP_PATH_MAX bytes (smtp.h). */
+	s->s_paths_len += (size_t)snprintf(s->s_paths + s->s_paths_len,
+	    sizeof(s->s_paths) - s->s_paths_len, "%.256s", c->arg) + 1;
 	s->s_n_rcpt++;
 	reply(s, "250 2.1.5 Ok");
 }
@@ -393,7 +506,7 @@ sess_mail(struct sess *s, const struct smtp_cmd *c)
 	}
 	snprintf(s->s_from, sizeof(s->s_from), "%.256s", c->arg);
 	s->s_mail = 1;
-	s->s_n_rcpt = 0;
+	s->s_n_rcpt = s->s_paths_len = 0;
 	reply(s, "250 2.1.0 Ok");
 }
 
@@ -413,6 +526,7 @@ sess_helo(struct sess *s, const struct smtp_cmd *c)
 	}
 	reply(s, "250-%s", hostname);
 	reply(s, "250-PIPELINING");
+	reply(s, "250-CHUNKING");
 	reply(s, "250-SIZE %u", conf->max_size);
 	reply(s, "250-8BITMIME");
 	reply(s, "250-SMTPUTF8");
@@ -446,7 +560,14 @@ sess_run(int fd, int lmtp, const char *peer)
 			    SMTP_LINE_MAX);
 			continue;
 		}
-		if ((rc = smtp_parse(line, len, &c)) != 0) {
+		if ((rc = smtp_parse(line, len, &c)) != 0 &&
+		    c.verb == SMTP_BDAT) {
+			/* Where its chunk ends, and the next command begins,
+			 * cannot be known. */
+			reply(s, "501 5.5.4 syntax error in BDAT, closing");
+			sess_end(s, "malformed BDAT");
+		}
+		if (rc != 0) {
 			s->s_errors++;
 			switch (rc) {
 			case SMTP_EUNKNOWN:
@@ -480,6 +601,9 @@ sess_run(int fd, int lmtp, const char *peer)
 			break;
 		case SMTP_DATA:
 			sess_data(s);
+			break;
+		case SMTP_BDAT:
+			sess_bdat(s, &c);
 			break;
 		case SMTP_RSET:
 			sess_reset(s);

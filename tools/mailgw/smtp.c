@@ -228,6 +228,34 @@ parse_params(const char *p, size_t len, size_t k, int allow,
 	return 0;
 }
 
+/* BDAT's arguments at p[k]: " SIZE [LAST]" (RFC 3030), spaces loosely. */
+static int
+parse_bdat(const char *p, size_t len, size_t k, struct smtp_cmd *out)
+{
+	size_t	digits = 0;
+
+	if (k >= len || p[k] != ' ')
+		return SMTP_ESYNTAX;
+	while (k < len && p[k] == ' ')
+		k++;
+	for (; k < len && is_digit(p[k]); k++) {
+		if (++digits > 19)	/* the most a uint64_t always holds */
+			return SMTP_ESYNTAX;
+		out->chunk = out->chunk * 10 + (uint64_t)(p[k] - '0');
+	}
+	if (digits == 0 || (k < len && p[k] != ' '))
+		return SMTP_ESYNTAX;
+	while (k < len && p[k] == ' ')
+		k++;
+	if (len - k >= 4 && strncasecmp(p + k, "LAST", 4) == 0) {
+		out->last = 1;
+		k += 4;
+	}
+	while (k < len && p[k] == ' ')
+		k++;
+	return k == len ? 0 : SMTP_ESYNTAX;
+}
+
 static const struct {
 	const char	*name;
 	enum smtp_verb	 verb;
@@ -236,7 +264,7 @@ static const struct {
 	{ "MAIL", SMTP_MAIL }, { "RCPT", SMTP_RCPT }, { "DATA", SMTP_DATA },
 	{ "RSET", SMTP_RSET }, { "NOOP", SMTP_NOOP }, { "QUIT", SMTP_QUIT },
 	{ "VRFY", SMTP_VRFY }, { "HELP", SMTP_HELP },
-	{ "STARTTLS", SMTP_NOTIMPL }, { "BDAT", SMTP_NOTIMPL },
+	{ "BDAT", SMTP_BDAT }, { "STARTTLS", SMTP_NOTIMPL },
 	{ "AUTH", SMTP_NOTIMPL }, { "ETRN", SMTP_NOTIMPL },
 	{ "EXPN", SMTP_NOTIMPL }, { "TURN", SMTP_NOTIMPL },
 };
@@ -294,6 +322,8 @@ smtp_parse(const char *line, size_t len, struct smtp_cmd *out)
 			return rc;
 		return parse_params(line, len, k, out->verb == SMTP_MAIL, out);
 	}
+	case SMTP_BDAT:
+		return parse_bdat(line, len, k, out);
 	case SMTP_DATA:
 	case SMTP_RSET:
 	case SMTP_QUIT:

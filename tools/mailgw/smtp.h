@@ -1,6 +1,7 @@
 /*
  * smtp: the pure parsing half of the mail gateway (tools/mailgw): SMTP
- * and LMTP command lines, paths and their parameters, the DATA stream
+ * and LMTP command lines (BDAT's chunk size too), paths and their
+ * parameters, the DATA stream
  * (dot-unstuffing up to CRLF.CRLF), mapping Internet addresses to node
  * addresses, the Subject header (RFC 2047) and server replies. Nothing
  * here does I/O or allocates behind the caller's back; every input is
@@ -30,7 +31,8 @@ enum smtp_verb {
 	SMTP_QUIT,
 	SMTP_VRFY,
 	SMTP_HELP,
-	SMTP_NOTIMPL,		/* known, not offered: STARTTLS, BDAT, AUTH... */
+	SMTP_BDAT,		/* RFC 3030 CHUNKING */
+	SMTP_NOTIMPL,		/* known, not offered: STARTTLS, AUTH... */
 };
 
 enum smtp_body {
@@ -57,13 +59,17 @@ struct smtp_cmd {
 	uint64_t	 size;			/* SIZE=, when has_size */
 	enum smtp_body	 body;			/* BODY= */
 	int		 smtputf8;		/* SMTPUTF8 */
+	uint64_t	 chunk;			/* BDAT: bytes that follow */
+	int		 last;			/* BDAT: LAST */
 };
 
 /*
  * Parses one command line (without its CRLF; len bytes, no NUL needed)
  * into *out. 0, or an enum smtp_err. NUL and control bytes, a path
  * without angle brackets, a malformed mailbox and unknown parameters are
- * refused; UTF-8 in paths is allowed (SMTPUTF8) if well formed.
+ * refused; UTF-8 in paths is allowed (SMTPUTF8) if well formed. BDAT is
+ * "BDAT SIZE [LAST]", SIZE 1 to 19 digits: a refused BDAT line leaves
+ * the caller no way to tell where its chunk ends (c.verb says BDAT).
  */
 int	smtp_parse(const char *line, size_t len, struct smtp_cmd *out);
 
