@@ -3,6 +3,15 @@
  * and the message are bounded; a message is submitted to the node only
  * after its final dot (DATA) or its last chunk (BDAT, RFC 3030), and
  * each recipient hears 250 only once the node has stored it.
+ *
+ * A client that pipelines (BDAT makes that possible across messages)
+ * has its completed messages queued while more of its input is already
+ * here; when the input runs dry, the queue is full (BATCH_MAX messages,
+ * or BATCH_BYTES of the request) or its first message has waited
+ * BATCH_HOLD_MS, they go to the node in one send_batch, one commit for
+ * all, and the replies held meanwhile go out in order, each message's
+ * own in its place. RFC 2920 asks no more: a server may hold its
+ * replies as long as it does not wait for input while holding them.
  */
 #include "mailgw.h"
 
@@ -11,6 +20,22 @@
 
 #define IN_MAX		(64 * 1024)	/* bytes read ahead of the parser */
 #define PATHS_MAX	(WIRE_MAX_RECIPIENTS * (SMTP_PATH_MAX + 1))
+#define BATCH_MAX	CTL_MAX_BATCH
+/* What one send_batch may hold: its items as JSON (the node takes up to
+ * CTL_MAX_REQUEST), and the recipients' paths kept for the replies. It
+ * bounds what a session keeps queued to about 1 MiB. */
+#define BATCH_BYTES	(CTL_MAX_REQUEST - 64)
+#define BATCH_HOLD_MS	200
+
+/* A complete message whose reply waits for its batch's commit. */
+struct pend {
+	json_t		*p_item;	/* send's fields */
+	char		*p_paths;	/* its recipients (see s_paths) */
+	size_t		 p_n_rcpt;
+	size_t		 p_len;		/* bytes */
+	size_t		 p_out;		/* its reply goes at s_out[p_out] */
+	char		 p_from[SMTP_PATH_MAX + 1];
+};
 
 struct sess {
 	int		 s_fd;
@@ -19,7 +44,7 @@ struct sess {
 	uint8_t		 s_in[IN_MAX];
 	size_t		 s_in_off;	/* the next byte to parse */
 	size_t		 s_in_len;	/* the end of what was read */
-	char		 s_out[8192];
+	char		 s_out[16384];	/* replies not yet written */
 	size_t		 s_out_len;
 	int		 s_helo;	/* 0, or 1 after HELO/EHLO/LHLO */
 	int		 s_mail;	/* inside a transaction */
@@ -34,7 +59,13 @@ struct sess {
 	size_t		 s_n_rcpt;
 	unsigned	 s_errors;
 	uint8_t		*s_msg;		/* conf->max_size bytes */
+	struct pend	 s_pend[BATCH_MAX];	/* queued, in order */
+	size_t		 s_n_pend;
+	size_t		 s_pend_bytes;	/* of BATCH_BYTES */
+	uint64_t	 s_pend_since;	/* when the first was queued */
 };
+
+static void	batch_submit(struct sess *);
 
 /* Writes all of buf; -1 on error (the client went away). */
 int
@@ -63,7 +94,30 @@ sess_flush(struct sess *s)
 	s->s_out_len = 0;
 }
 
-/* Queues one reply line (buffered: PIPELINING sends them together). */
+/* Bytes for the client, after those buffered; written when the buffer
+ * is full (so only while no reply waits for a batch: see reply()). */
+static void
+out_put(struct sess *s, const char *p, size_t n)
+{
+	while (n > 0) {
+		size_t	k;
+
+		if (s->s_out_len == sizeof(s->s_out))
+			sess_flush(s);
+		k = sizeof(s->s_out) - s->s_out_len;
+		k = k < n ? k : n;
+		memcpy(s->s_out + s->s_out_len, p, k);
+		s->s_out_len += k;
+		p += k;
+		n -= k;
+	}
+}
+
+/*
+ * Queues one reply line (buffered: PIPELINING sends them together).
+ * While messages wait for their batch, the replies after theirs are
+ * held; if they fill the buffer, the batch goes now.
+ */
 static void __attribute__((format(printf, 2, 3)))
 reply(struct sess *s, const char *fmt, ...)
 {
@@ -80,15 +134,18 @@ reply(struct sess *s, const char *fmt, ...)
 		n = (int)sizeof(line) - 3;
 	line[n++] = '\r';
 	line[n++] = '\n';
-	if (s->s_out_len + (size_t)n > sizeof(s->s_out))
-		sess_flush(s);
-	memcpy(s->s_out + s->s_out_len, line, (size_t)n);
-	s->s_out_len += (size_t)n;
+	if (s->s_n_pend > 0 && s->s_out_len + (size_t)n > sizeof(s->s_out))
+		batch_submit(s);
+	out_put(s, line, (size_t)n);
 }
 
+/* Ends the session; the messages it received whole are submitted and
+ * answered first (a client may half-close and still read). */
 static void __attribute__((noreturn))
 sess_end(struct sess *s, const char *why)
 {
+	if (s->s_n_pend > 0)
+		batch_submit(s);
 	sess_flush(s);
 	close(s->s_fd);
 	log_info("event=session_end peer=%s reason=\"%s\"", s->s_peer, why);
@@ -126,11 +183,22 @@ sess_lost(struct sess *s, const char *why, const char *in)
 	sess_end(s, line);
 }
 
+/* 1 if the client has sent more than we read (or closed). */
+static int
+readable(const struct sess *s)
+{
+	struct pollfd	pfd = { .fd = s->s_fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0;
+}
+
 /*
  * Reads more bytes into the input buffer, after flushing what we owe the
- * client. Ends the session on EOF, a timeout or SIGTERM; in names what
- * was being received ("DATA", "BDAT": logged, that message is not
- * stored), NULL between commands.
+ * client: the queued messages are submitted first, unless more input is
+ * here already (and they have not waited BATCH_HOLD_MS). Ends the
+ * session on EOF, a timeout or SIGTERM; in names what was being
+ * received ("DATA", "BDAT": logged, that message is not stored), NULL
+ * between commands.
  */
 static void
 sess_fill(struct sess *s, const char *in)
@@ -140,7 +208,11 @@ sess_fill(struct sess *s, const char *in)
 	struct pollfd	pfd = { .fd = s->s_fd, .events = POLLIN };
 	ssize_t		n;
 
-	sess_flush(s);
+	if (s->s_n_pend > 0 && (clock_mono_ms() - s->s_pend_since >=
+	    BATCH_HOLD_MS || !readable(s)))
+		batch_submit(s);
+	if (s->s_n_pend == 0)
+		sess_flush(s);
 	memmove(s->s_in, s->s_in + s->s_in_off, avail(s));
 	s->s_in_len -= s->s_in_off;
 	s->s_in_off = 0;
@@ -264,15 +336,13 @@ submit_key(const struct sess *s, size_t len, char key[5 + 2 * 16 + 1])
 	sodium_bin2hex(key + 5, 2 * sizeof(h) + 1, h, sizeof(h));
 }
 
-/* The message is in s_msg (len bytes): submit it, answer. */
-static void
-sess_submit(struct sess *s, size_t len)
+/* The fields of a send request for the message in s_msg (len bytes). */
+static json_t *
+msg_item(const struct sess *s, size_t len)
 {
-	char		 subject[SMTP_SUBJECT_MAX + 1], err[256];
-	char		 key[5 + 2 * 16 + 1];
-	json_t		*to = json_array(), *r;
-	char		*b64 = b64_encode(s->s_msg, len);
-	const char	*id;
+	char	 subject[SMTP_SUBJECT_MAX + 1], key[5 + 2 * 16 + 1];
+	json_t	*to = json_array(), *item;
+	char	*b64 = b64_encode(s->s_msg, len);
 
 	smtp_subject(s->s_msg, len, subject, sizeof(subject));
 	for (size_t i = 0; i < s->s_n_rcpt; i++) {
@@ -284,44 +354,124 @@ sess_submit(struct sess *s, size_t len)
 			json_array_append_new(to, json_string(s->s_nodes[i]));
 	}
 	submit_key(s, len, key);
-	r = node_call(json_pack("{s:s, s:s, s:o, s:s, s:s, s:s}", "cmd",
-	    "send", "from", conf->sender, "to", to, "subject", subject,
-	    "text_b64", b64, "key", key), err, sizeof(err));
+	item = json_pack("{s:s, s:o, s:s, s:s, s:s}", "from", conf->sender,
+	    "to", to, "subject", subject, "text_b64", b64, "key", key);
 	free(b64);
+	return item;
+}
+
+/*
+ * The message in s_msg (len bytes) is complete: queue it for the next
+ * batch. Its reply goes where the replies stand now.
+ */
+static void
+sess_queue(struct sess *s, size_t len)
+{
+	json_t		*item = msg_item(s, len);
+	size_t		 cost = json_dumpb(item, NULL, 0, JSON_COMPACT) + 1 +
+			    s->s_paths_len;
+	struct pend	*p;
+
+	if (s->s_n_pend == BATCH_MAX || s->s_pend_bytes + cost > BATCH_BYTES)
+		batch_submit(s);
+	if (s->s_n_pend == 0)
+		s->s_pend_since = clock_mono_ms();
+	p = &s->s_pend[s->s_n_pend++];
+	p->p_item = item;
+	p->p_paths = xmalloc(s->s_paths_len);
+	memcpy(p->p_paths, s->s_paths, s->s_paths_len);
+	p->p_n_rcpt = s->s_n_rcpt;
+	p->p_len = len;
+	p->p_out = s->s_out_len;
+	snprintf(p->p_from, sizeof(p->p_from), "%s", s->s_from);
+	s->s_pend_bytes += cost;
+}
+
+/*
+ * Answers p, item i of a batch of n, from the node's reply r (NULL:
+ * none came, err says why). Whatever the node refuses here is its state
+ * (store full or failing, config), not the message: we checked the
+ * addresses and the size. So the client keeps it and retries.
+ */
+static void
+pend_answer(struct sess *s, const struct pend *p, json_t *r, size_t i,
+    size_t n, const char *err)
+{
+	json_t		*res = json_array_get(json_object_get(r, "results"), i);
+	const char	*e = NULL, *id;
+
 	if (r == NULL) {
 		log_warnx("event=deferred peer=%s from=<%s> rcpts=%zu size=%zu "
-		    "reason=\"%s\"", s->s_peer, s->s_from, s->s_n_rcpt, len,
-		    err);
-		reply_all(s, s->s_paths, s->s_n_rcpt, "451 4.4.1 node "
+		    "batch=%zu reason=\"%s\"", s->s_peer, p->p_from,
+		    p->p_n_rcpt, p->p_len, n, err);
+		reply_all(s, p->p_paths, p->p_n_rcpt, "451 4.4.1 node "
 		    "unavailable (%s); try again later", err);
 		return;
 	}
-	if (!json_is_true(json_object_get(r, "ok"))) {
-		const char	*e = node_error(r);
-
+	if (!json_is_true(json_object_get(r, "ok")))
+		e = node_error(r);
+	else if (!json_is_object(res))
+		e = "the node gave no result for it";
+	else if (json_object_get(res, "error") != NULL)
+		e = node_error(res);
+	if (e != NULL) {
 		log_warnx("event=deferred peer=%s from=<%s> rcpts=%zu size=%zu "
-		    "reason=\"%s\"", s->s_peer, s->s_from, s->s_n_rcpt, len, e);
-		/* Whatever the node refuses here is its state (store full
-		 * or failing, config), not the message: we checked the
-		 * addresses and the size. So the MTA keeps it. */
+		    "batch=%zu reason=\"%s\"", s->s_peer, p->p_from,
+		    p->p_n_rcpt, p->p_len, n, e);
 		if (strstr(e, "store") != NULL)
-			reply_all(s, s->s_paths, s->s_n_rcpt, "452 4.3.1 "
+			reply_all(s, p->p_paths, p->p_n_rcpt, "452 4.3.1 "
 			    "node cannot store it now (%.200s); try again "
 			    "later", e);
 		else
-			reply_all(s, s->s_paths, s->s_n_rcpt, "451 4.3.0 "
+			reply_all(s, p->p_paths, p->p_n_rcpt, "451 4.3.0 "
 			    "node refused it (%.200s); try again later", e);
-		json_decref(r);
 		return;
 	}
-	id = json_string_value(json_object_get(r, "id"));
-	log_info("event=accepted peer=%s from=<%s> rcpts=%zu size=%zu id=%s "
-	    "duplicate=%d", s->s_peer, s->s_from, s->s_n_rcpt, len,
-	    id != NULL ? id : "?",
-	    json_is_true(json_object_get(r, "duplicate")));
-	reply_all(s, s->s_paths, s->s_n_rcpt, "250 2.0.0 Ok: stored as %.64s",
+	id = json_string_value(json_object_get(res, "id"));
+	log_info("event=accepted peer=%s from=<%s> rcpts=%zu size=%zu "
+	    "batch=%zu id=%s duplicate=%d", s->s_peer, p->p_from, p->p_n_rcpt,
+	    p->p_len, n, id != NULL ? id : "?",
+	    json_is_true(json_object_get(res, "duplicate")));
+	reply_all(s, p->p_paths, p->p_n_rcpt, "250 2.0.0 Ok: stored as %.64s",
 	    id != NULL ? id : "?");
+}
+
+/*
+ * Submits the queued messages in one send_batch (one commit at the
+ * node, however many), then writes the replies held since the first of
+ * them, each message's own in its place. A request that fails, or gets
+ * no answer, fails each of its messages with a 4xx.
+ */
+static void
+batch_submit(struct sess *s)
+{
+	size_t	 n = s->s_n_pend, held_len = s->s_out_len, at = 0;
+	json_t	*items = json_array(), *r;
+	char	*held = xmalloc(held_len + 1), err[256];
+
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(items, s->s_pend[i].p_item);
+		s->s_pend[i].p_item = NULL;
+	}
+	r = node_call(json_pack("{s:s, s:o}", "cmd", "send_batch", "items",
+	    items), err, sizeof(err));
+	/* From here the replies go out as they come. */
+	memcpy(held, s->s_out, held_len);
+	s->s_out_len = 0;
+	s->s_n_pend = 0;
+	s->s_pend_bytes = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct pend	*p = &s->s_pend[i];
+
+		out_put(s, held + at, p->p_out - at);
+		at = p->p_out;
+		pend_answer(s, p, r, i, n, err);
+		free(p->p_paths);
+	}
+	out_put(s, held + at, held_len - at);
+	free(held);
 	json_decref(r);
+	sess_flush(s);
 }
 
 /* The reply to DATA or BDAT out of order; NULL if it may come now. */
@@ -338,7 +488,7 @@ sess_no_data(const struct sess *s)
 
 #define TOO_BIG	"552 5.3.4 message size exceeds fixed maximum message size"
 
-/* The transaction's message, total bytes, is complete: submit it, or
+/* The transaction's message, total bytes, is complete: queue it, or
  * refuse it if it ran over max_size. */
 static void
 sess_message(struct sess *s, uint64_t total)
@@ -350,7 +500,7 @@ sess_message(struct sess *s, uint64_t total)
 		reply_all(s, s->s_paths, s->s_n_rcpt, TOO_BIG " (%u)",
 		    conf->max_size);
 	} else
-		sess_submit(s, (size_t)total);
+		sess_queue(s, (size_t)total);
 	sess_reset(s);
 }
 
