@@ -12,6 +12,8 @@
 #   make_chain; chain_up      the four tiers tw, P, D, C; started, linked
 #   ctl NAME ARGS...          node-ctl for that node
 #   counter NAME COUNTER      one of its status counters
+#   mail_all NAME MBOX        its mailbox, a JSON object a message
+#   mail_count NAME MBOX      how many messages that is
 #   FAKE[NAME]=OFFSET         NAME's wall clock that far off (libfaketime:
 #                             +2h, -1d); start_node and ctl run it so
 #   with_clock NAME CMD...    CMD with NAME's clock
@@ -195,15 +197,22 @@ tree_up() {
 	done
 }
 
-# The number of messages in mailbox $2 of node $1 (all pages).
-mail_count() {
-	local from=1 total=0 page
+# Every message of mailbox $2 of node $1 (all pages), as mail ls shows
+# it: one JSON object a line.
+mail_all() {
+	local from=1 page
 	while [ -n "$from" ]; do
 		page=$(ctl "$1" --json mail ls "$2" --from "$from") || return 1
-		total=$((total + $(jq '.messages | length' <<<"$page")))
+		jq -c '.messages[]' <<<"$page"
 		from=$(jq -r '.next // empty' <<<"$page")
 	done
-	echo "$total"
+}
+
+# The number of messages in mailbox $2 of node $1 (all pages).
+mail_count() {
+	local all
+	all=$(mail_all "$1" "$2") || return 1
+	awk 'NF { n++ } END { print n + 0 }' <<<"$all"
 }
 
 # Does mailbox $2 of node $1 hold at least $3 messages? (for wait_for:

@@ -8,11 +8,14 @@
  * leak, no undefined behaviour" the promises are checked: a parsed path
  * fits and is a C string, a mapped address is a node address, the DATA
  * reader keeps at most its buffer and ends where it says, a subject is
- * valid UTF-8 without control characters within its bound. Seeds:
+ * valid UTF-8 without control characters within its bound, a BDAT line
+ * parsed says again what it said when written back. Seeds:
  * tests/fuzz/corpus/fuzz_smtp/ (sessions, messages, replies).
  */
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +24,25 @@
 #include "utf8.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* A BDAT command, written back in its plain form, parses the same. */
+static void
+bdat_again(const struct smtp_cmd *c)
+{
+	struct smtp_cmd	again;
+	char		line[64];
+	int		n;
+
+	if (c->last != 0 && c->last != 1)
+		abort();
+	n = snprintf(line, sizeof(line), "BDAT %" PRIu64 "%s", c->chunk,
+	    c->last ? " LAST" : "");
+	if (n < 0 || (size_t)n >= sizeof(line) ||
+	    smtp_parse(line, (size_t)n, &again) != 0 ||
+	    again.verb != SMTP_BDAT || again.chunk != c->chunk ||
+	    again.last != c->last)
+		abort();
+}
 
 static void
 one_line(const char *line, size_t len)
@@ -41,6 +63,8 @@ one_line(const char *line, size_t len)
 		if (smtp_map_rcpt(c.arg, "example", out, sizeof(out)) ==
 		    SMTP_MAP_OK && !name_mailbox(out, NULL))
 			abort();
+		if (c.verb == SMTP_BDAT)
+			bdat_again(&c);
 	}
 	if (smtp_reply_parse(line, len, &code, &last) == 0 &&
 	    (code < 200 || code > 599 || (last != 0 && last != 1)))
