@@ -336,26 +336,40 @@ submit_key(const struct sess *s, size_t len, char key[5 + 2 * 16 + 1])
 	sodium_bin2hex(key + 5, 2 * sizeof(h) + 1, h, sizeof(h));
 }
 
-/* The fields of a send request for the message in s_msg (len bytes). */
+/*
+ * The fields of a send request for the message in s_msg (len bytes),
+ * and in *cost at least the bytes they take in the request, counted as
+ * they are made (serializing the base64 text once more to measure it
+ * would cost as much as sending it): the subject takes at most two a
+ * byte (smtp_subject leaves no control characters), the base64 text,
+ * the names and the key one.
+ */
 static json_t *
-msg_item(const struct sess *s, size_t len)
+msg_item(const struct sess *s, size_t len, size_t *cost)
 {
 	char	 subject[SMTP_SUBJECT_MAX + 1], key[5 + 2 * 16 + 1];
 	json_t	*to = json_array(), *item;
 	char	*b64 = b64_encode(s->s_msg, len);
+	size_t	 b64_len = strlen(b64);
 
 	smtp_subject(s->s_msg, len, subject, sizeof(subject));
+	submit_key(s, len, key);
+	*cost = 96 + strlen(conf->sender) + 2 * strlen(subject) + b64_len +
+	    strlen(key);
 	for (size_t i = 0; i < s->s_n_rcpt; i++) {
 		int	dup = 0;
 
 		for (size_t j = 0; j < i; j++)
 			dup |= strcmp(s->s_nodes[i], s->s_nodes[j]) == 0;
-		if (!dup)
-			json_array_append_new(to, json_string(s->s_nodes[i]));
+		if (dup)
+			continue;
+		json_array_append_new(to, json_string(s->s_nodes[i]));
+		*cost += strlen(s->s_nodes[i]) + 3;
 	}
-	submit_key(s, len, key);
-	item = json_pack("{s:s, s:o, s:s, s:s, s:s}", "from", conf->sender,
-	    "to", to, "subject", subject, "text_b64", b64, "key", key);
+	/* Base64 is ASCII: no need to check it is UTF-8. */
+	item = json_pack("{s:s, s:o, s:s, s:o, s:s}", "from", conf->sender,
+	    "to", to, "subject", subject, "text_b64",
+	    json_stringn_nocheck(b64, b64_len), "key", key);
 	free(b64);
 	return item;
 }
@@ -367,11 +381,11 @@ msg_item(const struct sess *s, size_t len)
 static void
 sess_queue(struct sess *s, size_t len)
 {
-	json_t		*item = msg_item(s, len);
-	size_t		 cost = json_dumpb(item, NULL, 0, JSON_COMPACT) + 1 +
-			    s->s_paths_len;
+	size_t		 cost;
+	json_t		*item = msg_item(s, len, &cost);
 	struct pend	*p;
 
+	cost += s->s_paths_len;
 	if (s->s_n_pend == BATCH_MAX || s->s_pend_bytes + cost > BATCH_BYTES)
 		batch_submit(s);
 	if (s->s_n_pend == 0)
