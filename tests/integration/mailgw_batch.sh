@@ -5,13 +5,15 @@
 #   tw <- hagiang        mailgw on hagiang: SMTP and LMTP on loopback,
 #                        domain "example"; hagiang's store map is 16 MiB
 #
-# 1. LMTP and SMTP offer CHUNKING. An LMTP session pipelines 100
+# 1. LMTP and SMTP offer CHUNKING. An LMTP session pipelines 300
 #    messages (MAIL, two RCPT, BDAT n LAST each) in one write: every
 #    reply comes back in order, each message's own id to each of its
 #    recipients, each message is stored once, byte for byte (a BDAT
-#    message is not dot-unstuffed), and the node commits far fewer times
-#    than there were messages. The same session again (a client's retry
-#    after lost replies) gets the same ids and stores nothing twice.
+#    message is not dot-unstuffed), in batches of at most 256 messages,
+#    and the node commits far fewer times than there were messages. The
+#    same session again (a client's retry after lost replies) gets the
+#    same ids and stores nothing twice. Twelve messages of 95 KB, more
+#    than one request to the node holds, are all stored.
 # 2. SMTP: a message in chunks, BDAT 0 LAST, DATA in a BDAT message
 #    (503), a DATA message pipelined behind a BDAT one: its 354 comes
 #    after the BDAT message's 250.
@@ -78,11 +80,16 @@ bdat() {
 replies() {
 	sed -E '1,/^250 ENHANCEDSTATUSCODES$/d; s/stored as [0-9a-f]{64}/stored as ID/' "$1"
 }
+# The batch of each message accepted, from line $1 (1) of the log on.
+batches() {
+	tail -n +"${1:-1}" "$T/gw.log" |
+	    sed -n 's/.*event=accepted .* batch=\([0-9]*\) .*/\1/p'
+}
 ids() { grep -oE 'stored as [0-9a-f]{64}' "$1" | cut -d' ' -f3; }
 subjects() { mail_all "$1" "$2" | jq -r .subject; }
 
-# 1. One LMTP session, 100 messages pipelined.
-N=100
+# 1. One LMTP session, 300 messages pipelined.
+N=300
 R1=vanthu@tw.example R2=chutich@hagiang.example
 {
 	printf 'LHLO c\r\n'
@@ -101,11 +108,10 @@ c0=$(counter hagiang commits)
 send_raw $LP "$T/lmtp.in" >"$T/lmtp.out"
 c1=$(counter hagiang commits)
 echo "# $N pipelined messages: commits at hagiang $((c1 - c0)), batches" \
-    "$(sed -n 's/.*event=accepted .* batch=\([0-9]*\) .*/\1/p' "$T/gw.log" |
-    awk '{ n[$1]++ } END { for (b in n) printf " %d x %d", n[b] / b, b }')"
+    "$(batches | awk '{ n[$1]++ } END { for (b in n) printf " %d x %d", n[b] / b, b }')"
 check "LMTP and SMTP offer CHUNKING" eval 'grep -q "^250-CHUNKING$" "$T/lmtp.out" &&
     printf "EHLO c\r\nQUIT\r\n" >"$T/ehlo.in" && send_raw $SP "$T/ehlo.in" | grep -q "^250-CHUNKING$"'
-check "100 pipelined BDAT messages: every reply, in order" \
+check "$N pipelined BDAT messages: every reply, in order" \
     cmp -s "$T/lmtp.want" <(replies "$T/lmtp.out")
 check "the two recipients of a message hear the same id" \
     eval '[ "$(ids "$T/lmtp.out" | uniq | wc -l)" = $N ]'
@@ -125,6 +131,7 @@ check "a BDAT message is stored as sent (no dot-unstuffing)" \
     jq -r .text_b64 | base64 -d)
 check "the node committed them in a few batches ($((c1 - c0)) commits)" \
     test $((c1 - c0)) -le $((N / 4))
+check "none of more than 256 messages" eval '[ "$(batches | sort -n | tail -1)" -le 256 ]'
 send_raw $LP "$T/lmtp.in" >"$T/lmtp2.out"
 check "the same session again: every reply 250, in order, with the same ids" \
     eval 'cmp -s "$T/lmtp.want" <(replies "$T/lmtp2.out") &&
@@ -132,6 +139,24 @@ check "the same session again: every reply 250, in order, with the same ids" \
 check "and nothing is stored twice" \
     eval 'sleep 1; [ "$(subjects hagiang chutich | grep -c "^bdat-")" = $N ] &&
         [ "$(subjects tw vanthu | grep -c "^bdat-")" = $N ]'
+{
+	printf 'LHLO c\r\n'
+	for i in $(seq 1 12); do
+		message "large-$i" 95000 >"$T/l$i"
+		bdat "$T/l$i" $R2
+	done
+	printf 'QUIT\r\n'
+} >"$T/large.in"
+mark=$(($(wc -l <"$T/gw.log") + 1))
+send_raw $LP "$T/large.in" >"$T/large.out"
+echo "# 12 messages of 95 KB: batches of $(batches $mark | uniq | paste -sd' ')"
+check "12 messages of 95 KB pipelined: each 250, in order, in more than one request" \
+    eval '[ "$(replies "$T/large.out" | grep -c "^250 2.0.0 Ok: stored as ID <$R2>$")" = 12 ] &&
+        [ "$(batches $mark | sort -n | tail -1)" -lt 12 ] &&
+        ! tail -n +$mark "$T/gw.log" | grep -q event=deferred'
+check "each stored once" \
+    eval '[ "$(subjects hagiang chutich | grep "^large-" | sort -u | wc -l)" = 12 ] &&
+        [ "$(subjects hagiang chutich | grep -c "^large-")" = 12 ]'
 
 # 2. SMTP: chunks, BDAT 0 LAST, DATA mixed in, DATA behind BDAT.
 message chunked >"$T/c"
