@@ -76,6 +76,8 @@ TOOLS	+= $(TOOL_DIRS:%=$(B)/%)
 UNIT	 = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 HELPERS	 = $(patsubst tests/helpers/%.c,$(B)/tests/%,$(wildcard tests/helpers/*.c))
 BENCH	 = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+# bench/*_load.c are load clients the scripts drive, not benchmarks.
+BENCH_RUN = $(filter-out %_load,$(BENCH))
 
 # Fuzz targets always build with clang's libFuzzer, ASan and UBSan.
 FUZZ_CC	 = clang
@@ -230,7 +232,7 @@ memcheck: $(UNIT)
 
 # bench_province.sh runs 209 nodes for minutes: its own target.
 bench: all $(BENCH)
-	@for b in $(BENCH); do $$b || exit 1; done
+	@for b in $(BENCH_RUN); do $$b || exit 1; done
 	@for s in $(filter-out bench/bench_province.sh,$(wildcard bench/bench_*.sh)); do \
 		B=$(B) bash $$s || exit 1; done
 

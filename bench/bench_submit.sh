@@ -45,12 +45,6 @@ for f in "$B/node" "$B/node-ctl" "$B/tests/mail_flood" \
 	[ -x "$f" ] || die "$f is missing: run make $f first"
 done
 
-cpu_ms() {	# all threads of PID $1, user + system, in ms
-	awk '{ t += $14 + $15 } END { printf "%d", t * 1000 / '"$(getconf CLK_TCK)"' }' \
-	    /proc/"$1"/task/*/stat
-}
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-
 echo "bench_submit: $(nproc) CPUs, load average $(cut -d' ' -f1-3 \
     /proc/loadavg), stores in $T"
 SLINE=$(SIGN=1 "$B/bench/verify_rate" 1) || die "verify_rate failed"
@@ -150,7 +144,6 @@ rate=$(median <"$T/rates")
 # forecast.
 cpu_us=$(median <"$T/cpus")
 ceiling=$(calc "$CLIENTS * 1000000 / ($CUS + $CLIENTS * $cpu_us)")
-verdict() { awk "BEGIN { exit !($1) }" && echo ok || echo MISS; }
 echo
 echo "summary (medians of $ROUNDS rounds)"
 printf "  end to end, %d clients: %.0f msg/s, target %d: %s\n" "$CLIENTS" \

@@ -1,9 +1,27 @@
-# Shared by the benchmark scripts (after tests/lib.sh): arithmetic, the
-# verify rate measured in the run, and custody times read from a store.
+# Shared by the benchmark scripts (after tests/lib.sh): arithmetic,
+# medians and verdicts, CPU times, the verify rate measured in the run,
+# and custody times read from a store.
 
 now() { date +%s.%N; }
 # a - b, a / b and friends, in awk: bash has no floating point.
 calc() { awk "BEGIN { printf \"%s\", $1 }"; }
+# The median of the numbers on stdin, one a line.
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# "ok" if the awk condition $1 holds, else "MISS".
+verdict() { awk "BEGIN { exit !($1) }" && echo ok || echo MISS; }
+# CPU time in ms, user + system, of every thread of process $1; with -c
+# before it, of the children it has waited for instead.
+cpu_ms() {
+	local fields='$14 + $15' files
+	if [ "$1" = -c ]; then
+		fields='$16 + $17'
+		files=/proc/$2/stat
+	else
+		files=$(echo /proc/"$1"/task/*/stat)
+	fi
+	awk "{ t += $fields } END { printf \"%d\", t * 1000 / $(getconf CLK_TCK) }" \
+	    $files
+}
 
 delivered() { counter "$1" delivered; }
 # Waits up to $3 s for the delivered counter of $1 to reach $2.
