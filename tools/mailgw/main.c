@@ -7,11 +7,12 @@
  * it) and a plain SMTP server, on loopback TCP or unix sockets. Mail for
  * user@NODE.DOMAIN is submitted to the local node as one message to the
  * node addresses user@NODE, with the message bytes as received (dot-
- * unstuffed) as its text and the decoded Subject as its subject. A
- * recipient gets 250 only once the node has answered that the message is
- * stored durably; 4xx when the node is down, does not answer or cannot
- * store it, so the MTA keeps the mail and retries; 5xx for addresses
- * outside the domain, oversized mail and malformed commands.
+ * unstuffed after DATA, as they came in BDAT chunks) as its text and the
+ * decoded Subject as its subject. A recipient gets 250 only once the
+ * node has answered that the message is stored durably; 4xx when the
+ * node is down, does not answer or cannot store it, so the MTA keeps the
+ * mail and retries; 5xx for addresses outside the domain, oversized mail
+ * and malformed commands.
  *
  * Outbound, it watches mailboxes of its node ([outbound] sections): each
  * message is written into a Maildir (tmp/, fsync, rename into new/, under
@@ -25,8 +26,11 @@
  * One process accepts connections; each connection is served by a child
  * process (fork), so a slow client never holds up another, and a child
  * that dies takes nothing with it: a message is submitted only after its
- * final "." arrived. Each [outbound] section runs in a child of its own
- * (restarted if it dies), so a slow smarthost holds up nothing else.
+ * final "." (or its last BDAT chunk) arrived; a session that pipelines
+ * has its messages submitted together (inbound.c). Each [outbound]
+ * section runs in a child of its own (restarted if it dies), so a slow
+ * smarthost holds up nothing else. Each process keeps one connection to
+ * the node (node.c), whose group commit serves them all.
  *
  * SECURITY: every byte from a client is untrusted: lines are bounded
  * (SMTP_LINE_MAX), the message is bounded (max_size), every command is
