@@ -18,6 +18,7 @@
 #                             +2h, -1d); start_node and ctl run it so
 #   with_clock NAME CMD...    CMD with NAME's clock
 #   wait_for SECONDS CMD...   poll until CMD succeeds
+#   port_open PORT            does something listen on 127.0.0.1:PORT?
 #   check DESC CMD...         "ok - DESC" or "not ok - DESC"
 #   quiet CMD...              CMD with its output thrown away
 #   finish                    exit status: 0 only if every check passed
@@ -61,6 +62,11 @@ free_port() {
 		[[ " ${PORT[*]} " == *" $p "* ]] && continue
 		ss -ltnH "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
 	done
+}
+
+# Does something listen on 127.0.0.1:$1?
+port_open() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 set_limit() {	# NODE KEY VALUE: a [limits] setting in NODE's config

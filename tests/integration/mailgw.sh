@@ -72,9 +72,6 @@ sender = postmaster@tw
 listen_smtp = 127.0.0.1:$RP
 EOF
 
-port_open() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
 start_gw() {	# NAME: mailgw with $T/gw-NAME.conf, log $T/gw-NAME.log
 	"$B/mailgw" -c "$T/gw-$1.conf" >>"$T/gw-$1.log" 2>&1 &
 	PID[gw-$1]=$!

@@ -51,7 +51,6 @@ timeout_s = 20
 EOF
 "$B/mailgw" -c "$T/gw.conf" >>"$T/gw.log" 2>&1 &
 PID[gw]=$!
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 check "mailgw listens" wait_for 10 eval "port_open $SP && port_open $LP"
 
 # Sends file $2 to port $1 in one write, as a pipelining client does;
