@@ -14,7 +14,8 @@
 # time until every session had its last reply, each a durable commit at
 # A) and end to end (until B had delivered them all: its delivered
 # counter). Beside them, measured in the same run: what one core signs
-# and verifies (bench/verify_rate), A's commits (how many messages each
+# and verifies (bench/verify_rate) and what a durable commit costs on
+# this disk (bench/commit_rate), A's commits (how many messages each
 # carried), and the CPU time of A's node and of the gateway's sessions.
 # Then the same load with DATA: each session one message at a time,
 # waiting for its reply, as an MTA's LMTP client does.
@@ -36,25 +37,12 @@ A=tw BN=hagiang MBOX=vanthu
 die() { echo "bench_lmtp: $*" >&2; exit 1; }
 
 for f in "$B/node" "$B/node-ctl" "$B/mailgw" "$B/bench/lmtp_load" \
-    "$B/bench/verify_rate"; do
+    "$B/bench/verify_rate" "$B/bench/commit_rate"; do
 	[ -x "$f" ] || die "$f is missing: run make bench first"
 done
 
-echo "bench_lmtp: $(nproc) CPUs, load average $(cut -d' ' -f1-3 \
-    /proc/loadavg), stores in $T"
-SLINE=$(SIGN=1 "$B/bench/verify_rate" 1) || die "verify_rate failed"
-verify 1
-echo
-echo "machine limit"
-echo "  $SLINE"
-echo "  $VLINE"
-
-make_node "$A"
-make_node "$BN" "$A"
-start_node "$A" || die "$A did not start"
-enrol "$BN" || die "$A did not certify $BN"
-start_node "$BN" || die "$BN did not start"
-wait_for 15 link_up "$BN" "$A" || die "the link did not come up"
+machine_limits bench_lmtp
+start_pair
 
 LP=$(free_port)
 cat >"$T/gw.conf" <<EOF

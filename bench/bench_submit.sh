@@ -45,24 +45,8 @@ for f in "$B/node" "$B/node-ctl" "$B/tests/mail_flood" \
 	[ -x "$f" ] || die "$f is missing: run make $f first"
 done
 
-echo "bench_submit: $(nproc) CPUs, load average $(cut -d' ' -f1-3 \
-    /proc/loadavg), stores in $T"
-SLINE=$(SIGN=1 "$B/bench/verify_rate" 1) || die "verify_rate failed"
-verify 1
-CLINE=$("$B/bench/commit_rate" 1 "$T") || die "commit_rate failed"
-CUS=$(echo "$CLINE" | sed -n 's/.*, \([0-9]*\) us each.*/\1/p')
-echo
-echo "machine limit"
-echo "  $SLINE"
-echo "  $VLINE"
-echo "  $CLINE"
-
-make_node "$A"
-make_node "$BN" "$A"
-start_node "$A" || die "$A did not start"
-enrol "$BN" || die "$A did not certify $BN"
-start_node "$BN" || die "$BN did not start"
-wait_for 15 link_up "$BN" "$A" || die "the link did not come up"
+machine_limits bench_submit
+start_pair
 
 echo
 echo "throughput: $CLIENTS clients, $N messages of $SIZE B, A -> B"

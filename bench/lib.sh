@@ -1,6 +1,7 @@
 # Shared by the benchmark scripts (after tests/lib.sh): arithmetic,
-# medians and verdicts, CPU times, the verify rate measured in the run,
-# and custody times read from a store.
+# medians and verdicts, CPU times, the machine's limits measured in the
+# run, a pair of nodes one hop apart, and custody times read from a
+# store. A script sets A, BN and die() before it uses them.
 
 now() { date +%s.%N; }
 # a - b, a / b and friends, in awk: bash has no floating point.
@@ -21,6 +22,34 @@ cpu_ms() {
 	fi
 	awk "{ t += $fields } END { printf \"%d\", t * 1000 / $(getconf CLK_TCK) }" \
 	    $files
+}
+
+# Prints benchmark $1's first line and the machine's limits, measured
+# now: one core's sign and verify rates (SLINE; VLINE and VRATE, see
+# verify) and a durable commit on the stores' disk (CLINE; CUS, its
+# microseconds).
+machine_limits() {
+	echo "$1: $(nproc) CPUs, load average $(cut -d' ' -f1-3 \
+	    /proc/loadavg), stores in $T"
+	SLINE=$(SIGN=1 "$B/bench/verify_rate" 1) || die "verify_rate failed"
+	verify 1
+	CLINE=$("$B/bench/commit_rate" 1 "$T") || die "commit_rate failed"
+	CUS=$(echo "$CLINE" | sed -n 's/.*, \([0-9]*\) us each.*/\1/p')
+	echo
+	echo "machine limit"
+	echo "  $SLINE"
+	echo "  $VLINE"
+	echo "  $CLINE"
+}
+
+# Makes and starts node $A and, one hop below it, $BN; waits for the link.
+start_pair() {
+	make_node "$A"
+	make_node "$BN" "$A"
+	start_node "$A" || die "$A did not start"
+	enrol "$BN" || die "$A did not certify $BN"
+	start_node "$BN" || die "$BN did not start"
+	wait_for 15 link_up "$BN" "$A" || die "the link did not come up"
 }
 
 delivered() { counter "$1" delivered; }
