@@ -16,7 +16,9 @@
 # counter). Beside them, measured in the same run: what one core signs
 # and verifies (bench/verify_rate) and what a durable commit costs on
 # this disk (bench/commit_rate), A's commits (how many messages each
-# carried), and the CPU time of A's node and of the gateway's sessions.
+# carried), and the CPU time a message costs A, B and the gateway's
+# sessions (the load clients, and whatever else runs on the machine,
+# share the same cores).
 # Then the same load with DATA: each session one message at a time,
 # waiting for its reply, as an MTA's LMTP client does.
 #
@@ -61,11 +63,11 @@ wait_for 10 eval "(exec 3<>/dev/tcp/127.0.0.1/$LP)" ||
 total=0
 # One round of MODE (bdat or data): its figures appended to $T/MODE.*.
 run() {
-	local mode=$1 r=$2 c c0 d0 n0 g0 t0 t1 t2 pids=() msgs commits gw e2e
+	local mode=$1 r=$2 c c0 d0 n0 b0 g0 t0 t1 t2 pids=() msgs commits gw e2e
 	msgs=$((N * CLIENTS))
 	c0=$(counter "$A" commits) && d0=$(delivered "$BN") ||
 	    die "cannot read the counters"
-	n0=$(cpu_ms "${PID[$A]}")
+	n0=$(cpu_ms "${PID[$A]}") b0=$(cpu_ms "${PID[$BN]}")
 	g0=$(( $(cpu_ms "${PID[gw]}") + $(cpu_ms -c "${PID[gw]}") ))
 	t0=$(now)
 	for c in $(seq 1 "$CLIENTS"); do
@@ -91,8 +93,9 @@ run() {
 	printf "end (all at B %.2f s later); A: %d commits (%.1f messages " \
 	    "$(calc "$t2 - $t1")" "$commits" \
 	    "$(calc "$msgs / ($commits > 0 ? $commits : 1)")"
-	printf "each); CPU a message: node %.2f ms, gateway %.2f ms\n" \
+	printf "each); CPU a message: A %.2f ms, B %.2f ms, gateway %.2f ms\n" \
 	    "$(calc "($(cpu_ms "${PID[$A]}") - $n0) / $msgs")" \
+	    "$(calc "($(cpu_ms "${PID[$BN]}") - $b0) / $msgs")" \
 	    "$(calc "($(cpu_ms "${PID[gw]}") + $(cpu_ms -c "${PID[gw]}") - $g0) / $msgs")"
 }
 
