@@ -21,7 +21,8 @@
 #    past it (552, closed), without MAIL (503: the chunk, "QUIT" lines
 #    and all, is not taken for commands) or RCPT (554), a malformed
 #    BDAT (501, closed), a lying size (fewer bytes, then the connection
-#    drops): nothing stored, and honest mail still flows.
+#    drops): nothing stored; a client that never reads its replies has
+#    its session ended; honest mail still flows.
 # 4. Ten sessions at once, each one DATA message at a time, share the
 #    node's commits (its commits counter).
 # 5. The store map full: a pipelined batch gets 452 for each message,
@@ -261,6 +262,22 @@ check "a lying BDAT size, then the connection drops: logged as nothing stored" \
 check "the hostile sessions stored only the honest message" \
     eval '! subjects hagiang chutich | grep -qxE "toobig|half|" &&
         [ "$(subjects hagiang chutich | grep -cx honest)" = 1 ]'
+# A client that pipelines and never reads its replies: once a write has
+# waited timeout_s (2 s on a second gateway), its session ends.
+DP=$(free_port)
+sed -e "s/^listen_smtp = .*/listen_smtp = 127.0.0.1:$DP/" -e '/^listen_lmtp/d' \
+    -e 's/^timeout_s = .*/timeout_s = 2/' "$T/gw.conf" >"$T/gw2.conf"
+"$B/mailgw" -c "$T/gw2.conf" >>"$T/gw2.log" 2>&1 &
+PID[gw2]=$!
+wait_for 10 port_open $DP
+exec 3<>"/dev/tcp/127.0.0.1/$DP"
+{ printf 'EHLO c\r\n'; yes NOOP | head -n 3000000 | sed 's/$/\r/'; } >&3 2>/dev/null &
+deaf=$!
+exec 3<&-
+check "a client that never reads its replies: its session ends" \
+    wait_for 60 grep -q 'reason="cannot write to the client"' "$T/gw2.log"
+kill $deaf 2>/dev/null
+wait $deaf 2>/dev/null
 check "honest mail still flows (BDAT, LMTP)" \
     eval 'message after >"$T/a" && { printf "LHLO c\r\n"; bdat "$T/a" $R2; printf "QUIT\r\n"; } >"$T/after.in" &&
         send_raw $LP "$T/after.in" | grep -q "^250 2.0.0 Ok: stored as .* <$R2>"'
@@ -341,5 +358,5 @@ check "each stored once" \
     eval '[ "$(subjects hagiang chutich | grep "^full-" | sort | uniq -c | awk "\$1 == 1" | wc -l)" = 5 ]'
 
 check "mailgw logged no sanitizer report" \
-    eval '! grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T/gw.log"'
+    eval '! grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/gw*.log'
 finish

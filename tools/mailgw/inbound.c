@@ -46,6 +46,7 @@ struct sess {
 	size_t		 s_in_len;	/* the end of what was read */
 	char		 s_out[16384];	/* replies not yet written */
 	size_t		 s_out_len;
+	int		 s_deaf;	/* a write failed: no more are tried */
 	int		 s_helo;	/* 0, or 1 after HELO/EHLO/LHLO */
 	int		 s_mail;	/* inside a transaction */
 	int		 s_bdat;	/* its message comes in BDAT chunks */
@@ -86,11 +87,16 @@ write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+/* Writes the replies buffered. A client that went away, or stopped
+ * reading for timeout_s (SO_SNDTIMEO), gets no more: see sess_fill. */
 static void
 sess_flush(struct sess *s)
 {
-	if (s->s_out_len > 0 && write_all(s->s_fd, s->s_out, s->s_out_len))
+	if (s->s_out_len > 0 && !s->s_deaf &&
+	    write_all(s->s_fd, s->s_out, s->s_out_len) != 0) {
 		log_debug("event=client_write_failed peer=%s", s->s_peer);
+		s->s_deaf = 1;
+	}
 	s->s_out_len = 0;
 }
 
@@ -203,9 +209,8 @@ readable(const struct sess *s)
 static void
 sess_fill(struct sess *s, const char *in)
 {
-	uint64_t	deadline = clock_mono_ms() +
-			    (uint64_t)conf->timeout_s * 1000;
 	struct pollfd	pfd = { .fd = s->s_fd, .events = POLLIN };
+	uint64_t	deadline;
 	ssize_t		n;
 
 	if (s->s_n_pend > 0 && (clock_mono_ms() - s->s_pend_since >=
@@ -213,6 +218,10 @@ sess_fill(struct sess *s, const char *in)
 		batch_submit(s);
 	if (s->s_n_pend == 0)
 		sess_flush(s);
+	if (s->s_deaf)
+		sess_lost(s, "cannot write to the client", in);
+	/* The client's time starts once it has its replies. */
+	deadline = clock_mono_ms() + (uint64_t)conf->timeout_s * 1000;
 	memmove(s->s_in, s->s_in + s->s_in_off, avail(s));
 	s->s_in_len -= s->s_in_off;
 	s->s_in_off = 0;
@@ -386,7 +395,8 @@ sess_queue(struct sess *s, size_t len)
 	struct pend	*p;
 
 	cost += s->s_paths_len;
-	if (s->s_n_pend == BATCH_MAX || s->s_pend_bytes + cost > BATCH_BYTES)
+	if (s->s_n_pend > 0 && (s->s_n_pend == BATCH_MAX ||
+	    s->s_pend_bytes + cost > BATCH_BYTES))
 		batch_submit(s);
 	if (s->s_n_pend == 0)
 		s->s_pend_since = clock_mono_ms();
@@ -701,11 +711,16 @@ void
 sess_run(int fd, int lmtp, const char *peer)
 {
 	struct sess	*s = xcalloc(1, sizeof(*s));
+	struct timeval	 tv = { .tv_sec = conf->timeout_s };
 	struct smtp_cmd	 c;
 	char		 line[SMTP_LINE_MAX + 1];
 	size_t		 len;
 	int		 rc;
 
+	/* A client that stops reading its replies cannot hold this process
+	 * (and a max_clients slot) for ever: a write gives up after
+	 * timeout_s. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	s->s_fd = fd;
 	s->s_lmtp = lmtp;
 	snprintf(s->s_peer, sizeof(s->s_peer), "%s", peer);
