@@ -714,7 +714,17 @@ id_tag(const uint8_t key[32], const uint8_t *doc, uint8_t tag[8])
 void
 doc_id_new(const uint8_t key[32], uint8_t out[STORE_DOC_ID_BYTES])
 {
-	randombytes_buf(out, 8);
+	uint8_t	n[8];
+
+	randombytes_buf(n, sizeof(n));
+	doc_id_named(key, n, out);
+}
+
+void
+doc_id_named(const uint8_t key[32], const uint8_t n[8],
+    uint8_t out[STORE_DOC_ID_BYTES])
+{
+	memmove(out, n, 8);
 	id_tag(key, out, out + 8);
 }
 

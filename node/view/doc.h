@@ -106,6 +106,13 @@ int	doc_may_create(store_txn_t *txn, const char *db, const char *name,
 	    const uint8_t key[32], const char *root, const uint8_t *root_key);
 /* A new document id, random but for a tag that names key (doc.c). */
 void	doc_id_new(const uint8_t key[32], uint8_t out[STORE_DOC_ID_BYTES]);
+/*
+ * The id that names key whose first 8 bytes are n: a client that makes
+ * them from something of its own (an imported document's old id) finds
+ * the same id again, and it still names the key that writes it.
+ */
+void	doc_id_named(const uint8_t key[32], const uint8_t n[8],
+	    uint8_t out[STORE_DOC_ID_BYTES]);
 
 /*
  * 1 if the ACL, revision or chunk record rb belongs on the link from node
