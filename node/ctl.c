@@ -100,9 +100,11 @@ cmd_status(struct node *n, json_t *req, char *err, size_t errlen)
 		json_object_set_new(counters, metrics_counters[i].mc_name,
 		    json_integer((json_int_t)metrics_value(c,
 		    &metrics_counters[i])));
-	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:o, s:o, s:I, s:I, "
+	/* The key: a client that makes document ids naming it (db import). */
+	return json_pack("{s:s, s:o, s:s, s:s, s:b, s:I, s:o, s:o, s:I, s:I, "
 	    "s:{s:I}, s:{s:I, s:I}, s:o}",
-	    "name", n->n_conf->name, "tier", tier(n), "version", NODE_VERSION,
+	    "name", n->n_conf->name, "key", view_hex(key_public(n->n_key),
+	    32), "tier", tier(n), "version", NODE_VERSION,
 	    "running", 1,
 	    "uptime_s", (json_int_t)((clock_mono_ms() - n->n_started_ms) / 1000),
 	    "store", store, "writes", writes_json(n),
