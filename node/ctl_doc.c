@@ -640,6 +640,107 @@ key_keep(struct node *n, const char *key, const uint8_t rev[WIRE_ID_BYTES],
 	return r;
 }
 
+/* A "whole" doc_put: what the request does not give is dropped. */
+static void
+draft_empty(struct draft *dr)
+{
+	while (dr->d.n_fields > 0)
+		if (dr->owned[--dr->d.n_fields])
+			field_free(dr->fields[dr->d.n_fields]);
+	while (dr->d.n_attachments > 0)
+		if (dr->att_owned[--dr->d.n_attachments])
+			attach_free(dr->atts[dr->d.n_attachments]);
+}
+
+static int
+field_same(const Nodenet__Field *a, const Nodenet__Field *b)
+{
+	if (a->value_case != b->value_case)
+		return 0;
+	switch (a->value_case) {
+	case NODENET__FIELD__VALUE_TEXT:
+		return strcmp(a->text, b->text) == 0;
+	case NODENET__FIELD__VALUE_NUMBER:
+		return a->number == b->number;
+	case NODENET__FIELD__VALUE_TIME_MS:
+		return a->time_ms == b->time_ms;
+	case NODENET__FIELD__VALUE_LIST:
+		if (a->list->n_items != b->list->n_items)
+			return 0;
+		for (size_t i = 0; i < a->list->n_items; i++)
+			if (strcmp(a->list->items[i], b->list->items[i]) != 0)
+				return 0;
+		return 1;
+	case NODENET__FIELD__VALUE_DATA:
+		return a->data.len == b->data.len && (a->data.len == 0 ||
+		    memcmp(a->data.data, b->data.data, a->data.len) == 0);
+	default:
+		return 0;	/* a kind we do not know: not the same */
+	}
+}
+
+static int
+att_same(const Nodenet__PayloadRef *a, const Nodenet__PayloadRef *b)
+{
+	return strcmp(a->name, b->name) == 0 &&
+	    strcmp(a->media_type, b->media_type) == 0 && a->size == b->size &&
+	    a->hash.len == b->hash.len && memcmp(a->hash.data, b->hash.data,
+	    a->hash.len) == 0;
+}
+
+/*
+ * 1 if the draft holds what the revision it starts from holds: the same
+ * fields, readers and attachments, in any order (names are unique in
+ * each; readers are a set).
+ */
+static int
+draft_same(const struct draft *dr)
+{
+	const Nodenet__DocRevision	*b = dr->base.rb->doc;
+	size_t				 i, j;
+
+	if (b->deleted || dr->d.n_fields != b->n_fields ||
+	    dr->d.n_readers != b->n_readers ||
+	    dr->d.n_attachments != b->n_attachments)
+		return 0;
+	for (i = 0; i < dr->d.n_fields; i++) {
+		for (j = 0; j < b->n_fields && strcmp(dr->fields[i]->name,
+		    b->fields[j]->name) != 0; j++)
+			;
+		if (j == b->n_fields || !field_same(dr->fields[i],
+		    b->fields[j]))
+			return 0;
+	}
+	for (i = 0; i < dr->d.n_readers; i++) {
+		for (j = 0; j < b->n_readers && strcmp(dr->d.readers[i],
+		    b->readers[j]) != 0; j++)
+			;
+		if (j == b->n_readers)
+			return 0;
+	}
+	for (i = 0; i < dr->d.n_attachments; i++) {
+		for (j = 0; j < b->n_attachments && !att_same(dr->atts[i],
+		    b->attachments[j]); j++)
+			;
+		if (j == b->n_attachments)
+			return 0;
+	}
+	return 1;
+}
+
+/* The reply to a whole doc_put that changes nothing: the winner's. */
+static json_t *
+unchanged_reply(const struct draft *dr, const char *key)
+{
+	json_t	*r = json_pack("{s:s, s:o, s:o, s:b}", "db", dr->d.db, "id",
+	    view_hex(dr->doc, sizeof(dr->doc)), "rev",
+	    view_hex_id(dr->base.id), "unchanged", 1);
+
+	if (key != NULL)
+		json_object_set_new(r, "duplicate", json_false());
+	return r;
+}
+
 static json_t *
 cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 {
@@ -647,10 +748,12 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 	const char	*db, *name, *key;
 	json_t		*fields = json_object_get(req, "fields");
 	json_t		*readers = json_object_get(req, "readers"), *v, *r = NULL;
+	json_t		*empty = NULL;
 	store_txn_t	*txn;
 	uint8_t		 rev[WIRE_ID_BYTES];
 	size_t		 i;
 	int		 chunks, seen;
+	int		 whole = json_is_true(json_object_get(req, "whole"));
 
 	if (ctl_key(req, &key, err, errlen) != 0 ||
 	    (db = doc_view_db(req, err, errlen)) == NULL)
@@ -681,6 +784,11 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 	}
 	if (draft_begin(n, txn, req, db, 1, NULL, 0, &dr, err, errlen) != 0)
 		goto out;
+	if (whole) {
+		draft_empty(&dr);
+		if (readers == NULL)
+			readers = empty = json_array();
+	}
 	json_object_foreach(fields, name, v)
 		if (draft_field(&dr, name, v, err, errlen) != 0)
 			goto out;
@@ -700,12 +808,25 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 		}
 	}
 	/* After the readers: chunks go where the revision goes. */
-	if (draft_attachments(n, txn, &dr, req, err, errlen) == 0 &&
-	    (r = draft_write(n, txn, &dr, rev, err, errlen)) != NULL)
+	if (draft_attachments(n, txn, &dr, req, err, errlen) != 0)
+		goto undo;
+	/*
+	 * The same document again (an import run anew after its keys
+	 * expired): no revision, and no key, which would name none.
+	 */
+	if (whole && dr.base.rb != NULL && draft_same(&dr)) {
+		r = unchanged_reply(&dr, key);
+		goto undo;
+	}
+	if ((r = draft_write(n, txn, &dr, rev, err, errlen)) != NULL) {
 		r = key_keep(n, key, rev, r, err, errlen); /* fails whole */
-	else if (chunks)
+		goto out;
+	}
+undo:
+	if (chunks)
 		node_abort(n);	/* this request's chunks, and only them */
 out:
+	json_decref(empty);
 	draft_free(&dr);
 	return r;
 }

@@ -93,6 +93,10 @@ doc=$(last .id)
 ask doc_put tw "a second document, with a key" \
     '{"cmd":"doc_put","db":"shared","fields":{"title":"Công văn"},"key":"put-2"}'
 doc2=$(last .id)
+ask doc_put tw "whole: the same fields again, nothing written" \
+    "{\"cmd\":\"doc_put\",\"db\":\"shared\",\"id\":\"$doc2\",\"fields\":{\"title\":\"Công văn\"},\"whole\":true,\"key\":\"put-3\"}"
+ask doc_put tw "whole: a field the request leaves out is dropped" \
+    "{\"cmd\":\"doc_put\",\"db\":\"shared\",\"id\":\"$doc2\",\"fields\":{\"so\":2},\"whole\":true}"
 check "the documents reach the province" \
     wait_for 20 eval 'ctl $p doc get shared $doc && ctl $p doc get shared $doc2 &&
         ctl $p db acl notice'
