@@ -27,25 +27,34 @@ struct batch {
 	json_t		*items;		/* the request being filled */
 	size_t		 bytes;		/* its items, as JSON */
 	size_t		 lines[CTL_MAX_BATCH];	/* each item's line */
-	size_t		 done, before, failed, shown;
+	char		*wheres[CTL_MAX_BATCH];	/* or what names it */
+	size_t		 done, before, same, failed, shown;
 	int		 unknown;	/* a request got no answer */
 	struct attempts	 a;
 	int		 retry_s;
-	uint64_t	 t0;
+	uint64_t	 t0, shown_ms;
 	json_t		*errors;	/* --json: {"line", "error"} */
+	struct batch_meter m;
 };
 
-static void
-line_failed(struct batch *b, size_t line, const char *why)
+/* Item line (or where, if not NULL) failed: counted, and said why. */
+void
+batch_fail(struct batch *b, size_t line, const char *where, const char *why)
 {
-	char	safe[256];
+	char	safe[256], wsafe[256];
 
 	b->failed++;
 	esc_str(safe, sizeof(safe), why, 0);
+	if (where != NULL)
+		esc_str(wsafe, sizeof(wsafe), where, 0);
 	if (json_out)
-		json_array_append_new(b->errors, json_pack("{s:I, s:s}",
-		    "line", (json_int_t)line, "error", safe));
-	else if (b->shown++ < ERRORS_SHOWN)
+		json_array_append_new(b->errors, where != NULL ?
+		    json_pack("{s:s, s:s}", "where", wsafe, "error", safe) :
+		    json_pack("{s:I, s:s}", "line", (json_int_t)line, "error",
+		    safe));
+	else if (b->shown++ < ERRORS_SHOWN && where != NULL)
+		fprintf(stderr, "node-ctl: %s: %s\n", wsafe, safe);
+	else if (b->shown <= ERRORS_SHOWN)	/* counted just above */
 		fprintf(stderr, "node-ctl: line %zu: %s\n", line, safe);
 }
 
@@ -106,94 +115,221 @@ line_item(const struct batch *b, size_t n, const char *buf, size_t len,
 	return item;
 }
 
-static void
-progress(const struct batch *b)
+struct batch_meter *
+batch_meter(struct batch *b)
 {
-	double	s = (double)(clock_mono_ms() - b->t0) / 1000.0;
+	return &b->m;
+}
 
-	if (json_out || !isatty(STDERR_FILENO))
+/*
+ * On a terminal: what is done, the rate, and with a meter's totals the
+ * bytes and the time left, at most every 0.2 s (and at the end, last).
+ */
+static void
+progress(struct batch *b, int last)
+{
+	uint64_t	now = clock_mono_ms();
+	double		s = (double)(now - b->t0) / 1000.0, left;
+	size_t		n = b->done + b->failed;
+
+	if (json_out || !isatty(STDERR_FILENO) ||
+	    (!last && now - b->shown_ms < 200))
 		return;
-	fprintf(stderr, "\r%s %zu, %s %zu, %.0f %s/s ", b->k->bk_done,
-	    b->done, b->k->bk_failed, b->failed, s > 0 ?
-	    (double)b->done / s : 0.0, b->k->bk_unit);
+	b->shown_ms = now;
+	fprintf(stderr, "\r%s %zu, %s %zu, %.0f %s/s", b->k->bk_done,
+	    b->done, b->k->bk_failed, b->failed, s > 0 ? (double)b->done / s :
+	    0.0, b->k->bk_unit);
+	if (b->m.total > 0) {
+		fprintf(stderr, ", %zu of %zu, %zu attachments, %.1f of %.1f "
+		    "MB, %.1f MB/s", n, b->m.total, b->m.atts,
+		    (double)b->m.bytes / 1e6, (double)b->m.total_bytes / 1e6,
+		    s > 0 ? (double)b->m.bytes / 1e6 / s : 0.0);
+		/* By bytes: an attachment takes long, a small document not. */
+		if (b->m.bytes > 0 && b->m.bytes < b->m.total_bytes) {
+			left = s * (double)(b->m.total_bytes - b->m.bytes) /
+			    (double)b->m.bytes;
+			fprintf(stderr, ", %.0f s left", left);
+		}
+	}
+	fprintf(stderr, " \033[K");
+}
+
+/* Counts the reply o to item i (NULL: none came for it). */
+static void
+tally(struct batch *b, size_t i, json_t *o)
+{
+	/* Both replies have an id: a message's, a document's. */
+	if (json_object_get(o, "id") == NULL) {
+		batch_fail(b, b->lines[i], b->wheres[i], o == NULL ?
+		    "not tried: an item before it failed" : str(o, "error"));
+		return;
+	}
+	b->done++;
+	b->before += json_is_true(json_object_get(o, "duplicate"));
+	b->same += json_is_true(json_object_get(o, "unchanged"));
+}
+
+/* Sends req, whose n items are those gathered, then counts the replies:
+ * batch is 1 if req is the kind's batch request, 0 for one item. */
+static void
+send_counted(struct batch *b, json_t *req, size_t n, int batch)
+{
+	json_t	*r;
+	size_t	 i;
+
+	b->a.until = clock_mono_ms() + (uint64_t)b->retry_s * 1000;
+	if ((r = send_attempt(req, &b->a)) == NULL) {
+		/* Safe to run again: every line has its key. */
+		b->unknown = 1;
+		for (i = 0; i < n; i++)
+			batch_fail(b, b->lines[i], b->wheres[i], "no reply "
+			    "from the node: it may or may not be stored; run "
+			    "the same command again to find out without "
+			    "storing twice");
+	} else if (!json_is_true(json_object_get(r, "ok")))
+		for (i = 0; i < n; i++)
+			batch_fail(b, b->lines[i], b->wheres[i],
+			    str(r, "error"));
+	else
+		for (i = 0; i < n; i++)
+			tally(b, i, batch ? json_array_get(json_object_get(r,
+			    "results"), i) : r);
+	json_decref(r);
+	json_decref(req);
+	for (i = 0; i < n; i++) {
+		free(b->wheres[i]);
+		b->wheres[i] = NULL;
+	}
+	progress(b, 0);
 }
 
 /* Sends the items gathered, then counts what came back. */
 static void
 flush(struct batch *b)
 {
-	json_t	*req, *r, *res;
-	size_t	 n = json_array_size(b->items), i;
+	size_t	 n = json_array_size(b->items);
 
 	if (n == 0)
 		return;
-	req = json_pack("{s:s, s:o}", "cmd", b->k->bk_cmd, "items", b->items);
+	send_counted(b, json_pack("{s:s, s:o}", "cmd", b->k->bk_cmd, "items",
+	    b->items), n, 1);
 	b->items = json_array();
 	b->bytes = 0;
-	b->a.until = clock_mono_ms() + (uint64_t)b->retry_s * 1000;
-	if ((r = send_attempt(req, &b->a)) == NULL) {
-		/* Safe to run again: every line has its key. */
-		b->unknown = 1;
-		for (i = 0; i < n; i++)
-			line_failed(b, b->lines[i], "no reply from the node: "
-			    "it may or may not be stored; run the same command "
-			    "again to find out without storing twice");
-	} else if (!json_is_true(json_object_get(r, "ok"))) {
-		for (i = 0; i < n; i++)
-			line_failed(b, b->lines[i], str(r, "error"));
-	} else {
-		res = json_object_get(r, "results");
-		for (i = 0; i < n; i++) {
-			json_t	*o = json_array_get(res, i);
-
-			/* Both replies have an id: a message's, a document's. */
-			if (json_object_get(o, "id") == NULL)
-				line_failed(b, b->lines[i], o == NULL ?
-				    "not tried: an item before it failed" :
-				    str(o, "error"));
-			else {
-				b->done++;
-				b->before += json_is_true(json_object_get(o,
-				    "duplicate"));
-			}
-		}
-	}
-	json_decref(r);
-	json_decref(req);
-	progress(b);
 }
 
+void
+batch_add(struct batch *b, size_t line, const char *where, json_t *item,
+    size_t len)
+{
+	size_t	i = json_array_size(b->items);
+
+	b->lines[i] = line;
+	b->wheres[i] = where != NULL ? xstrdup(where) : NULL;
+	b->bytes += len;
+	json_array_append_new(b->items, item);
+	if (i + 1 == CTL_MAX_BATCH || b->bytes >= CHUNK_BYTES)
+		flush(b);
+}
+
+void
+batch_single(struct batch *b, size_t line, const char *where, json_t *req)
+{
+	flush(b);	/* in order: a later item may be of the same document */
+	b->lines[0] = line;
+	b->wheres[0] = where != NULL ? xstrdup(where) : NULL;
+	send_counted(b, req, 1, 0);
+}
+
+/*
+ * The last line. A kind whose items are whole documents (bk_whole) says
+ * which were written now and which were there already (unchanged: the
+ * same again, or a key seen before).
+ */
 static void
 summary(struct batch *b)
 {
 	double	s = (double)(clock_mono_ms() - b->t0) / 1000.0;
+	size_t	new = b->done - b->before - b->same;
 	json_t	*o;
 	char	*text;
 
+	progress(b, 1);
 	if (!json_out && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
-	if (!json_out) {
+	if (!json_out && b->k->bk_whole)
+		printf("%zu %s, %zu unchanged (%zu of them by their key), "
+		    "%zu %s, %zu attachments, %.1f MB, %.1f s, %.0f %s/s, "
+		    "%.1f MB/s\n", new, b->k->bk_done, b->before + b->same,
+		    b->before, b->failed, b->k->bk_failed, b->m.atts,
+		    (double)b->m.bytes / 1e6, s, s > 0 ? (double)(b->done +
+		    b->failed) / s : 0.0, b->k->bk_unit, s > 0 ?
+		    (double)b->m.bytes / 1e6 / s : 0.0);
+	else if (!json_out)
 		printf("%zu %s (%zu of them before, not again), %zu %s, "
 		    "%.1f s, %.0f %s/s\n", b->done, b->k->bk_done, b->before,
 		    b->failed, b->k->bk_failed, s, s > 0 ? (double)b->done /
 		    s : 0.0, b->k->bk_unit);
+	if (!json_out)
 		return;
-	}
 	o = json_pack("{s:b, s:I, s:I, s:I, s:O}", "ok", b->failed == 0,
-	    b->k->bk_done, (json_int_t)b->done, "before",
-	    (json_int_t)b->before, b->k->bk_failed, (json_int_t)b->failed,
-	    "errors", b->errors);
+	    b->k->bk_done, (json_int_t)(b->k->bk_whole ? new :
+	    b->done), "before", (json_int_t)b->before, b->k->bk_failed,
+	    (json_int_t)b->failed, "errors", b->errors);
+	if (b->k->bk_whole) {
+		json_object_set_new(o, "unchanged", json_integer(
+		    (json_int_t)(b->before + b->same)));
+		json_object_set_new(o, "attachments", json_integer(
+		    (json_int_t)b->m.atts));
+		json_object_set_new(o, "bytes", json_integer(
+		    (json_int_t)b->m.bytes));
+		json_object_set_new(o, "seconds", json_real(s));
+	}
 	text = json_dumps(o, JSON_INDENT(2));
 	printf("%s\n", text);
 	free(text);
 	json_decref(o);
 }
 
+struct batch *
+batch_new(const struct batch_kind *k, int retry_s, int timeout_s)
+{
+	struct batch	*b = xcalloc(1, sizeof(*b));
+
+	if (data_dir != NULL)
+		die("%s writes: it needs a running node, not -d", k->bk_what);
+	if (sodium_init() == -1)
+		die("libsodium would not start");
+	b->k = k;
+	b->retry_s = retry_s;
+	b->items = json_array();
+	b->errors = json_array();
+	b->a.key = "(one a line)";
+	b->a.timeout_ms = timeout_s * 1000;
+	b->a.client = ctl_client_new(sock_path, b->a.timeout_ms);
+	b->t0 = clock_mono_ms();
+	return b;
+}
+
+int
+batch_end(struct batch *b)
+{
+	int	rc;
+
+	flush(b);
+	summary(b);
+	rc = b->unknown ? EXIT_UNKNOWN : b->failed > 0;
+	ctl_client_free(&b->a.client);
+	json_decref(b->items);
+	json_decref(b->errors);
+	free(b);
+	return rc;
+}
+
 int
 batch_file(const struct batch_kind *k, const char *path, int retry_s,
     int timeout_s)
 {
-	struct batch	 b = { .k = k, .retry_s = retry_s };
+	struct batch	*b;
 	FILE		*f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char		*line = NULL;
 	size_t		 cap = 0, n = 0;
@@ -203,16 +339,7 @@ batch_file(const struct batch_kind *k, const char *path, int retry_s,
 
 	if (f == NULL)
 		die("%s: %s", path, strerror(errno));
-	if (data_dir != NULL)
-		die("%s writes: it needs a running node, not -d", k->bk_what);
-	if (sodium_init() == -1)
-		die("libsodium would not start");
-	b.items = json_array();
-	b.errors = json_array();
-	b.a.key = "(one a line)";
-	b.a.timeout_ms = timeout_s * 1000;
-	b.a.client = ctl_client_new(sock_path, b.a.timeout_ms);
-	b.t0 = clock_mono_ms();
+	b = batch_new(k, retry_s, timeout_s);
 	while ((len = getline(&line, &cap, f)) != -1) {
 		n++;
 		while (len > 0 && (line[len - 1] == '\n' ||
@@ -220,29 +347,17 @@ batch_file(const struct batch_kind *k, const char *path, int retry_s,
 			line[--len] = '\0';
 		if (len == 0)
 			continue;
-		if ((item = line_item(&b, n, line, (size_t)len, &why)) ==
-		    NULL) {
-			line_failed(&b, n, why);
-			continue;
-		}
-		b.lines[json_array_size(b.items)] = n;
-		b.bytes += (size_t)len;
-		json_array_append_new(b.items, item);
-		if (json_array_size(b.items) == CTL_MAX_BATCH ||
-		    b.bytes >= CHUNK_BYTES)
-			flush(&b);
+		if ((item = line_item(b, n, line, (size_t)len, &why)) == NULL)
+			batch_fail(b, n, NULL, why);
+		else
+			batch_add(b, n, NULL, item, (size_t)len);
 	}
 	if (ferror(f))
 		die("%s: read error", path);
-	flush(&b);
-	summary(&b);
-	ctl_client_free(&b.a.client);
 	free(line);
-	json_decref(b.items);
-	json_decref(b.errors);
 	if (f != stdin)
 		fclose(f);
-	return b.unknown ? EXIT_UNKNOWN : b.failed > 0;
+	return batch_end(b);
 }
 
 /* A line of send --batch as a send item, or NULL with why. */
@@ -289,7 +404,7 @@ int
 send_batch_file(const char *path, int retry_s, int timeout_s)
 {
 	static const struct batch_kind	k = { "send --batch", "send_batch",
-	    "sent", "failed", "messages", send_item, NULL };
+	    "sent", "failed", "messages", send_item, NULL, 0 };
 
 	return batch_file(&k, path, retry_s, timeout_s);
 }

@@ -1004,7 +1004,7 @@ cmd_doc_import(int argc, char **argv)
 {
 	struct doc_args		a;
 	struct batch_kind	k = { "doc import", "doc_put_batch",
-	    "imported", "refused", "docs", import_item, NULL };
+	    "imported", "refused", "docs", import_item, NULL, 0 };
 
 	doc_args(argc, argv, &a);
 	if (a.db != NULL && !doc_db_name_valid(a.db))

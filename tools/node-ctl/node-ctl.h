@@ -80,10 +80,40 @@ struct batch_kind {
 	json_t		*(*bk_item)(size_t n, const char *buf, size_t len,
 			    json_t *o, void *arg, const char **why);
 	void		*bk_arg;
+	/* Its items are whole documents (doc_put's "whole"): the summary
+	 * tells those written from those unchanged, and the bytes. */
+	int		 bk_whole;
 };
 /* Sends the lines of path (- for stdin): returns the exit status. */
 int	 batch_file(const struct batch_kind *k, const char *path,
 	    int retry_s, int timeout_s);
+/*
+ * The same, item by item, for a command that makes its items itself
+ * (db import): items gathered into batch requests, each named by its
+ * line, or by where if that is not NULL ("FILE:LINE").
+ */
+struct batch;
+struct batch *batch_new(const struct batch_kind *k, int retry_s,
+	    int timeout_s);
+/* Adds item (taken), of len bytes of input; sends the request when full. */
+void	 batch_add(struct batch *b, size_t line, const char *where,
+	    json_t *item, size_t len);
+/* Sends req (taken), a request of one item of its own (a doc_put with
+ * attachments), after the items gathered before it. */
+void	 batch_single(struct batch *b, size_t line, const char *where,
+	    json_t *req);
+/* An item that is not sent: counted as refused, and why said. */
+void	 batch_fail(struct batch *b, size_t line, const char *where,
+	    const char *why);
+/* What the progress line shows besides the counts: totals (0: unknown),
+ * the input's bytes done and the attachments sent. */
+struct batch_meter {
+	size_t		 total, atts;
+	uint64_t	 bytes, total_bytes;
+};
+struct batch_meter *batch_meter(struct batch *b);
+/* Sends what is left, prints the summary, frees b: the exit status. */
+int	 batch_end(struct batch *b);
 #define BATCH_KEY_MAX	64	/* a prefix of at most 31, 32 hex, NUL */
 /*
  * The key of line n whose bytes are buf[0..len), the same every run:
