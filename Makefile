@@ -37,7 +37,7 @@ LDFLAGS	+= $(SANFLAGS)
 DEB_PKGS = gcc make pkg-config libzmq3-dev liblmdb-dev lmdb-utils \
 	   libsodium-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev \
 	   libinih-dev libjansson-dev clang libclang-rt-14-dev jq groff-base \
-	   swaks postfix faketime
+	   swaks postfix faketime libxml2-dev
 
 PROTOS	 = $(wildcard proto/*.proto)
 PROTO_C	 = $(PROTOS:proto/%.proto=$(B)/proto/%.pb-c.c)
@@ -122,6 +122,12 @@ $(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c
 
 $(B)/obj/node/main.o $(DAEMON_O): CPPFLAGS += -Inode
 $(B)/obj/tests/%.o $(B)/obj/bench/%.o: CPPFLAGS += -Inode -Itools/mailgw
+
+# node-ctl reads DXL (db import) with libxml2; nothing else links it.
+XML_CFLAGS = -isystem /usr/include/libxml2
+XML_LIBS = -lxml2
+$(B)/obj/tools/node-ctl/%.o: CPPFLAGS += $(XML_CFLAGS)
+$(B)/node-ctl: LIBS += $(XML_LIBS)
 
 $(B)/obj/%.o: %.c $(PROTO_H) | deps
 	@mkdir -p $(@D)
