@@ -40,6 +40,7 @@ bad(const char *fmt, ...)
 const char	*sock_path;	/* -s, or -c's control socket */
 const char	*data_dir;	/* -d: read a stopped node's store */
 const char	*self_name;	/* -c: the node's name, from its config */
+const char	*node_dir;	/* -c: its data directory */
 
 /* Prints the reply with --json; dies if it says the command failed. */
 json_t *
@@ -238,6 +239,66 @@ call(json_t *req)
 	if (rc != CTL_CLIENT_OK)
 		call_die(rc, REPLY_TIMEOUT_MS, err);
 	return checked(reply);
+}
+
+/* -d for a command of many requests: one store, one read transaction. */
+static store_txn_t	*ask_txn;
+
+static void
+ask_close(void)
+{
+	store_txn_abort(&ask_txn);
+	store_close(&local_store);
+}
+
+/* The view that answers req's command, for -d (db export). */
+json_t *
+local_view(store_txn_t *txn, json_t *req, char *err, size_t errlen)
+{
+	doc_view_fn	view = doc_view_find(str(req, "cmd"));
+
+	if (view == NULL) {
+		snprintf(err, errlen, "%s needs a running node", str(req,
+		    "cmd"));
+		return NULL;
+	}
+	return view(txn, req, err, errlen);
+}
+
+json_t *
+ask(json_t *req)
+{
+	struct store_opts	 opts = { .read_only = 1 };
+	json_t			*r;
+	char			 err[512] = "", line[1024];
+	int			 rc;
+
+	if (data_dir == NULL) {
+		rc = call_once(req, REPLY_TIMEOUT_MS, &r, err, sizeof(err));
+		if (rc != CTL_CLIENT_OK)
+			call_die(rc, REPLY_TIMEOUT_MS, err);
+	} else {
+		if (ask_txn == NULL) {
+			view_scan_limit(UINT64_MAX);
+			if ((rc = store_open(&local_store, data_dir,
+			    &opts)) != 0)
+				die("%s: cannot open the store read-only: %s",
+				    data_dir, store_open_why(data_dir, rc, err,
+				    sizeof(err)));
+			if ((rc = store_txn_begin(local_store, STORE_RDONLY,
+			    &ask_txn)) != 0)
+				die("%s: %s", data_dir, store_strerror(rc));
+			atexit(ask_close);
+		}
+		if ((r = local_view(ask_txn, req, err, sizeof(err))) == NULL)
+			r = json_pack("{s:b, s:s}", "ok", 0, "error", err);
+		else
+			json_object_set_new(r, "ok", json_true());
+		json_decref(req);
+	}
+	if (!json_is_true(json_object_get(r, "ok")))
+		die("%s", esc_str(line, sizeof(line), str(r, "error"), 0));
+	return r;
 }
 
 const char *

@@ -50,6 +50,7 @@ main(int argc, char **argv)
 			die("%s", err);
 		sock_path = conf->control;
 		self_name = conf->name;
+		node_dir = conf->data_dir;
 	}
 	if (sock_path == NULL && data_dir == NULL)
 		die("which node? give -s SOCKET, -c CONFIG, or -d DATADIR to "

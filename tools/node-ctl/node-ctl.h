@@ -131,6 +131,7 @@ extern int		 json_out;	/* --json */
 extern const char	*sock_path;	/* -s, or -c's control socket */
 extern const char	*data_dir;	/* -d: read a stopped node's store */
 extern const char	*self_name;	/* -c: the node's name */
+extern const char	*node_dir;	/* -c: its data directory */
 
 /*
  * A command, registered once in table.c. Dispatch (main.c), the usage
@@ -201,6 +202,12 @@ char	*local_self(void);
 json_t	*local_call(json_t *req);
 /* The reply to req (consumed) from the node: checked(). */
 json_t	*call(json_t *req);
+/* The reply to req (consumed), printed by no one, even with --json: one
+ * request of many a command makes (db import, db export). -d answers
+ * them all from one read transaction. Dies on an error. */
+json_t	*ask(json_t *req);
+/* -d: the view of req's command (db export's requests). */
+json_t	*local_view(store_txn_t *, json_t *, char *, size_t);
 /* One attempt at req (consumed): a CTL_CLIENT_* status (ctl_client.h);
  * CTL_CLIENT_OK with *reply, unchecked, which the caller frees. */
 int	 call_once(json_t *req, int timeout_ms, json_t **reply, char *err,
@@ -264,5 +271,7 @@ int	 cmd_doc_history(int, char **);
 int	 cmd_doc_conflicts(int, char **);
 int	 cmd_doc_resolve(int, char **);
 int	 cmd_doc_import(int, char **);
+int	 cmd_db_import(int, char **);
+int	 cmd_db_export(int, char **);
 
 #endif

@@ -117,6 +117,34 @@ static const char about_doc_import[] =
     "terminal, a summary at the end, each refused line with its number\n"
     "and why on stderr; exit 1 if any was refused. No attachments.\n";
 
+static const char about_db_import[] =
+    "Import Notes documents: each FILE a DXL export (a whole database,\n"
+    "a document collection or one document) of Domino 6.5 to 12, read\n"
+    "as a stream. Each document becomes the document of DB whose id is\n"
+    "made from its UNID, this node's key and DB: the same export again\n"
+    "changes nothing, a later one writes what changed as new revisions.\n"
+    "Readers and Authors names are mapped to node patterns by MAPFILE,\n"
+    "one NOTES NAME = PATTERN[, PATTERN...] a line (- for no office),\n"
+    "# comments. Every file is read once first: a document that cannot\n"
+    "be imported (named by file, line and column) or a name without a\n"
+    "mapping (all are listed) stops it before anything is written\n"
+    "(--skip-bad: those documents are refused, the rest imported;\n"
+    "--check: read and say, write nothing). Attachments are written to\n"
+    "files in DIR (--tmp; default the node's data directory with -c,\n"
+    "else TMPDIR or /tmp), which the node must be able to read. Each\n"
+    "document has a key: run it again after an interruption. Progress\n"
+    "on a terminal; the summary says what was imported, unchanged and\n"
+    "refused (each named, and why, on stderr); exit 1 if any was.\n"
+    "README.md \"Importing from Notes\" has the mapping.\n";
+
+static const char about_db_export[] =
+    "Write every live document of DB, with its fields, readers, author\n"
+    "and attachments, to FILE (default standard output): as DXL, which\n"
+    "db import reads back (at this node: the same documents, unchanged;\n"
+    "elsewhere, the same ids), or as JSON lines (--format jsonl), one\n"
+    "document a line, attachments in base64. -d reads a stopped node's\n"
+    "store.\n";
+
 static const char about_doc_resolve[] =
     "Resolve a conflict: a merge revision whose parents are every live\n"
     "leaf, with the fields of REV (default: the winner).\n";
@@ -271,6 +299,13 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "db digest", cmd_db_digest, "DB",
 	    "", 1, 1,
 	    doc_view_db_digest, CC_STRICT, about_db_digest },
+	{ "db import", cmd_db_import,
+	    "DB FILE... [--names MAPFILE] [--tmp DIR] [--skip-bad] [--check]",
+	    "", 2, -1,
+	    NULL, CC_STRICT, about_db_import },
+	{ "db export", cmd_db_export, "DB [--format dxl|jsonl] [-o FILE]",
+	    "", 1, 1,
+	    local_view, CC_STRICT, about_db_export },
 	{ "doc put", cmd_doc_put,
 	    "DB [ID] [NAME[:TYPE]=VALUE...] [--readers P1,P2,...]\n"
 	    "       [--attach NAME=FILE]... [--type MEDIA-TYPE] "
