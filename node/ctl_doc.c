@@ -812,11 +812,13 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 		goto undo;
 	/*
 	 * The same document again (an import run anew after its keys
-	 * expired): no revision, and no key, which would name none.
+	 * expired): no revision, and no key, which would name none. Its
+	 * attachments are the winner's, hash for hash: a chunk written now
+	 * is one of the winner's that was missing here, and stays.
 	 */
 	if (whole && dr.base.rb != NULL && draft_same(&dr)) {
 		r = unchanged_reply(&dr, key);
-		goto undo;
+		goto out;
 	}
 	if ((r = draft_write(n, txn, &dr, rev, err, errlen)) != NULL) {
 		r = key_keep(n, key, rev, r, err, errlen); /* fails whole */
