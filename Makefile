@@ -84,7 +84,7 @@ FUZZ_CC	 = clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	   -fno-sanitize-recover=all -D_GNU_SOURCE \
 	   -Inode -Inode/lib -Inode/view -Istore -Itools/mailgw \
-	   -Ibuild/fuzz/proto
+	   -Itools/node-ctl $(XML_CFLAGS) -Ibuild/fuzz/proto
 FUZZ	 = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZTIME ?= 60
 
@@ -192,7 +192,7 @@ $(B)/bench/%: $(B)/obj/bench/%.o $(TEST_LIBS)
 # The fuzz build has its own objects (clang, sanitizers) in an archive, so
 # a target links only what it uses.
 FUZZ_O	 = $(patsubst %.c,build/fuzz/obj/%.o,$(DAEMON_SRC) $(NODE_SRC) \
-	   $(STORE_SRC) $(GW_SRC)) \
+	   $(STORE_SRC) $(GW_SRC) tools/node-ctl/dxl.c) \
 	   $(PROTOS:proto/%.proto=build/fuzz/obj/proto/%.pb-c.o)
 
 build/fuzz/proto/%.pb-c.c: proto/%.proto | deps
@@ -213,7 +213,7 @@ build/fuzz/libfuzz.a: $(FUZZ_O)
 build/fuzz/%: tests/fuzz/%.c build/fuzz/libfuzz.a
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LIBS) $(XML_LIBS)
 
 test check: all $(FUZZ)
 	@B=$(B) FUZZ_SECONDS=10 tests/run
