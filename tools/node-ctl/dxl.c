@@ -95,7 +95,7 @@ struct dxl {
 	dxl_doc_fn		 fn;
 	void			*arg;
 	char			 err[DXL_ERR_MAX];
-	int			 stopped;
+	int			 stopped, ending;
 	enum ctx		 st[DEPTH_MAX];
 	int			 depth, seen_root;
 
@@ -430,6 +430,33 @@ b64_emit(struct dxl *p, struct b64 *b, const uint8_t *o, size_t n)
 	return 0;
 }
 
+/*
+ * The text s[0..len) just read has a bad character at i: the parser is
+ * past the text, so its line and column are counted back from there.
+ */
+static void
+bad_at(struct dxl *p, const char *s, size_t len, size_t i, const char *why)
+{
+	unsigned long	line = line_now(p), col = 1;
+	size_t		k;
+
+	for (k = i; k < len; k++)
+		line -= s[k] == '\n';
+	for (k = i; k > 0 && s[k - 1] != '\n'; k--)
+		col++;
+	if (k == 0)	/* its line began before this piece */
+		col = 0;
+	if (p->bad || !p->in_doc)
+		return;
+	p->bad = 1;
+	if (col > 0)
+		snprintf(p->derr, sizeof(p->derr), "%s:%lu:%lu: %s", p->name,
+		    line, col, why);
+	else
+		snprintf(p->derr, sizeof(p->derr), "%s:%lu: %s", p->name,
+		    line, why);
+}
+
 static int
 b64_feed(struct dxl *p, struct b64 *b, const char *s, size_t len)
 {
@@ -444,14 +471,15 @@ b64_feed(struct dxl *p, struct b64 *b, const char *s, size_t len)
 		if (c == '=') {
 			/* xx== or xxx=: then nothing but more padding. */
 			if (b->n < 2) {
-				bad(p, "broken base64: '=' too early");
+				bad_at(p, s, len, i, "broken base64: '=' too "
+				    "early");
 				return -1;
 			}
 			b->pad++;
 			b->q[b->n++] = 0;
 		} else if ((v = b64_val(c)) < 0 || b->pad > 0) {
-			bad(p, "broken base64: %s", v < 0 ?
-			    "a character that is not base64" :
+			bad_at(p, s, len, i, v < 0 ? "broken base64: a "
+			    "character that is not base64" : "broken base64: "
 			    "text after its padding");
 			return -1;
 		} else
@@ -1102,6 +1130,22 @@ list_add(struct dxl *p, const char *s)
 	json_array_append_new(p->list, json_string(s));
 }
 
+/* A noteinfo list (revisions, updatedby), kept within a field's size. */
+static void
+list_keep(struct dxl *p, json_t **l, const char *s)
+{
+	size_t	bytes = 0;
+
+	if (*l == NULL)
+		*l = json_array();
+	for (size_t i = 0; i < json_array_size(*l); i++)
+		bytes += strlen(json_string_value(json_array_get(*l, i))) + 1;
+	if (bytes + strlen(s) + 1 > VALUE_MAX)
+		bad(p, "revisions or updatedby: over %u bytes", VALUE_MAX);
+	else
+		json_array_append_new(*l, json_string(s));
+}
+
 /* A value's text is complete: where it goes depends on its parent. */
 static void
 value_end(struct dxl *p, enum ctx parent)
@@ -1134,13 +1178,8 @@ value_end(struct dxl *p, enum ctx parent)
 		break;
 	case C_REVISIONS:
 	case C_UPDATEDBY:
-		json_t	**l = parent == C_REVISIONS ? &p->revisions :
-		    &p->updatedby;
-
-		if (*l == NULL)
-			*l = json_array();
-		if (json_array_size(*l) < DOC_MAX_VALUE / 32)
-			json_array_append_new(*l, json_string(s));
+		list_keep(p, parent == C_REVISIONS ? &p->revisions :
+		    &p->updatedby, s);
 		break;
 	default:
 		break;
@@ -1521,8 +1560,10 @@ on_error(void *ctx, xmlErrorPtr e)
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
 	p->stopped = 1;
-	snprintf(p->err, sizeof(p->err), "%s:%d:%d: bad XML: %s", p->name,
-	    e->line, e->int2, msg);
+	/* At the end of the input, inside an element: cut short. */
+	snprintf(p->err, sizeof(p->err), "%s:%d:%d: %s: %s", p->name,
+	    e->line, e->int2, p->ending && p->depth > 0 ? "the file ends "
+	    "inside <document> or <database> (truncated?)" : "bad XML", msg);
 	xmlStopParser(p->ctxt);
 }
 
@@ -1577,6 +1618,7 @@ dxl_feed(struct dxl *p, const char *buf, size_t len)
 int
 dxl_end(struct dxl *p)
 {
+	p->ending = 1;
 	if (!p->stopped && xmlParseChunk(p->ctxt, NULL, 0, 1) != 0 &&
 	    !p->stopped) {
 		p->stopped = 1;

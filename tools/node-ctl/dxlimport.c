@@ -39,7 +39,7 @@ struct import {
 	uint8_t		 key[32];	/* and its key: ids name it */
 	int		 skip_bad, check;
 	/* the first pass */
-	size_t		 docs, bad, atts;
+	size_t		 docs, bad, bad_files, atts;
 	uint64_t	 bytes;
 	json_t		*errors;
 	/* the second */
@@ -389,7 +389,7 @@ read_file_dxl(struct import *im, const char *path, const char *tmpdir,
 			batch_fail(im->b, 0, dxl_error(p), "the rest of the "
 			    "file is not read");
 		else {
-			im->bad++;
+			im->bad_files++;
 			json_array_append_new(im->errors, json_string(esc_str(
 			    safe, sizeof(safe), dxl_error(p), 0)));
 		}
@@ -411,9 +411,10 @@ check_failed(struct import *im)
 	json_object_foreach(im->names.unmapped, k, v)
 		json_array_append(names, v);
 	if (json_out) {
-		o = json_pack("{s:b, s:s, s:O, s:O}", "ok", 0, "error",
-		    "nothing was written", "errors", im->errors, "unmapped",
-		    names);
+		o = json_pack("{s:b, s:s, s:I, s:I, s:O, s:O}", "ok", 0,
+		    "error", "nothing was written", "docs", (json_int_t)im->docs,
+		    "refused", (json_int_t)im->bad, "errors", im->errors,
+		    "unmapped", names);
 		text = json_dumps(o, JSON_INDENT(2));
 		printf("%s\n", text);
 		free(text);
@@ -433,10 +434,10 @@ check_failed(struct import *im)
 			fprintf(stderr, "  %s\n", esc_str(safe, sizeof(safe),
 			    json_string_value(v), 0));
 	}
-	fprintf(stderr, "node-ctl: nothing was written: of %zu documents, "
-	    "%zu cannot be imported%s\n", im->docs, im->bad,
-	    json_array_size(names) > 0 ? ", and names above have no "
-	    "mapping (NOTES NAME = PATTERN)" : "");
+	fprintf(stderr, "node-ctl: nothing was written (%zu documents read): "
+	    "%zu cannot be imported, %zu files not read to their end, %zu "
+	    "names without a mapping\n", im->docs, im->bad, im->bad_files,
+	    json_array_size(names));
 	json_decref(names);
 	return 1;
 }
@@ -529,7 +530,7 @@ cmd_db_import(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		read_file_dxl(&im, argv[i], NULL, check_doc);
 	if (json_object_size(im.names.unmapped) > 0 ||
-	    (im.bad > 0 && !im.skip_bad))
+	    ((im.bad > 0 || im.bad_files > 0) && !im.skip_bad))
 		return check_failed(&im);
 	if (im.check) {
 		if (json_out)
