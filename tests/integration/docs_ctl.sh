@@ -319,7 +319,7 @@ check "doc put --help: exit 0, the synopsis and the types" \
     eval 'ctl $p doc put --help >"$T/help" &&
         grep -q "^usage: .* doc put DB \[ID\] " "$T/help" && grep -q "NAME:bytes=@FILE" "$T/help"'
 check "db --help lists the db commands" \
-    eval '[ "$(ctl $p db --help | grep -c "^  db ")" -eq 4 ]'
+    eval '[ "$(ctl $p db --help | grep -c "^  db ")" -eq 6 ]'
 check "doc put of a missing file: exit 1, one line" \
     one_line ctl $p doc put shared b:bytes=@"$T/nosuch"
 check "an unknown database: exit 1, one line (doc ls)" one_line ctl $p doc ls nosuch
