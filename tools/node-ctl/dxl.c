@@ -177,6 +177,18 @@ col_now(const struct dxl *p)
 	return (unsigned long)xmlSAX2GetColumnNumber(p->ctxt);
 }
 
+/* "FILE:LINE:COL: " and what fmt says, into out. */
+static void
+where(const struct dxl *p, char *out, size_t len, const char *fmt,
+    va_list ap)
+{
+	int	n = snprintf(out, len, "%s:%lu:%lu: ", p->name, line_now(p),
+		    col_now(p));
+
+	if (n >= 0 && (size_t)n < len)
+		vsnprintf(out + n, len - (size_t)n, fmt, ap);
+}
+
 /* The document is bad: why, with where, the first time. */
 static void
 bad(struct dxl *p, const char *fmt, ...)
@@ -185,16 +197,13 @@ static void
 bad(struct dxl *p, const char *fmt, ...)
 {
 	va_list	ap;
-	char	msg[DXL_ERR_MAX - 64];
 
 	if (p->bad || !p->in_doc)
 		return;
 	p->bad = 1;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	where(p, p->derr, sizeof(p->derr), fmt, ap);
 	va_end(ap);
-	snprintf(p->derr, sizeof(p->derr), "%s:%lu:%lu: %s", p->name,
-	    line_now(p), col_now(p), msg);
 }
 
 /* The parse cannot go on: why, with where. */
@@ -205,16 +214,13 @@ static void
 fatal(struct dxl *p, const char *fmt, ...)
 {
 	va_list	ap;
-	char	msg[DXL_ERR_MAX - 64];
 
 	if (p->stopped)
 		return;
 	p->stopped = 1;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	where(p, p->err, sizeof(p->err), fmt, ap);
 	va_end(ap);
-	snprintf(p->err, sizeof(p->err), "%s:%lu:%lu: %s", p->name,
-	    line_now(p), col_now(p), msg);
 	xmlStopParser(p->ctxt);
 }
 
@@ -754,6 +760,24 @@ datetime_item(struct dxl *p, char *s)
 	entry(p, p->extra, 1);
 }
 
+/* Field name, of b's bytes. */
+static void
+bytes_field(struct dxl *p, const char *name, const struct buf *b)
+{
+	size_t	 cap = sodium_base64_encoded_len(b->len,
+		    sodium_base64_VARIANT_ORIGINAL);
+	char	*b64 = malloc(cap);
+
+	if (b64 == NULL) {
+		bad(p, "out of memory");
+		return;
+	}
+	sodium_bin2base64(b64, cap, (const uint8_t *)buf_str(b), b->len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	field(p, name, json_pack("{s:s}", "b64", b64));
+	free(b64);
+}
+
 /* A richtext item ends: its plain text, and its original beside it. */
 static void
 richtext_item(struct dxl *p)
@@ -761,7 +785,6 @@ richtext_item(struct dxl *p)
 	char		 name[DOC_MAX_FIELD_NAME + 1];
 	size_t		 n = p->plain.len;
 	FILE		*f;
-	char		*b64;
 	int		 fd;
 
 	while (n > 0 && p->plain.s[n - 1] == '\n')
@@ -775,17 +798,7 @@ richtext_item(struct dxl *p)
 	/* The original: a field if it fits one, else an attachment. */
 	if (snprintf(name, sizeof(name), DXL_RT_PREFIX "%s", p->item) <
 	    (int)sizeof(name) && p->rich.len <= VALUE_MAX) {
-		size_t	cap = sodium_base64_encoded_len(p->rich.len,
-		    sodium_base64_VARIANT_ORIGINAL);
-
-		if ((b64 = malloc(cap)) == NULL) {
-			bad(p, "out of memory");
-			return;
-		}
-		sodium_bin2base64(b64, cap, (const uint8_t *)buf_str(&p->rich),
-		    p->rich.len, sodium_base64_VARIANT_ORIGINAL);
-		field(p, name, json_pack("{s:s}", "b64", b64));
-		free(b64);
+		bytes_field(p, name, &p->rich);
 		return;
 	}
 	if (p->d.natts == DOC_MAX_ATTACHMENTS) {
@@ -819,21 +832,10 @@ static void
 raw_item(struct dxl *p)
 {
 	uint8_t	hash[32];
-	size_t	cap;
-	char	*b64;
 
 	if (b64_end(p, &p->b64, hash) != 0)
 		return;
-	cap = sodium_base64_encoded_len(p->raw.len,
-	    sodium_base64_VARIANT_ORIGINAL);
-	if ((b64 = malloc(cap)) == NULL) {
-		bad(p, "out of memory");
-		return;
-	}
-	sodium_bin2base64(b64, cap, (const uint8_t *)buf_str(&p->raw),
-	    p->raw.len, sodium_base64_VARIANT_ORIGINAL);
-	field(p, p->item, json_pack("{s:s}", "b64", b64));
-	free(b64);
+	bytes_field(p, p->item, &p->raw);
 	snprintf(p->extra, sizeof(p->extra), "type=%s", p->rawtype);
 	entry(p, strcmp(p->rawtype, "0") == 0 ? "" : p->extra, 1);
 }

@@ -399,6 +399,24 @@ own_field(const char *name)
 	return strncmp(name, DXL_RT_PREFIX, strlen(DXL_RT_PREFIX)) == 0;
 }
 
+/* A list field as <outer><inner>VALUE</inner>...</outer>, if any. */
+static void
+prolog_list(FILE *f, json_t *a, const char *outer, const char *inner)
+{
+	json_t	*v;
+	size_t	 i;
+
+	if (a == NULL)
+		return;
+	fprintf(f, "<%s>", outer);
+	json_array_foreach(a, i, v) {
+		fprintf(f, "<%s>", inner);
+		xml_put(f, json_is_string(v) ? json_string_value(v) : "", 0, 0);
+		fprintf(f, "</%s>", inner);
+	}
+	fprintf(f, "</%s>\n", outer);
+}
+
 /* <noteinfo> and the lists before the items. */
 static void
 prolog_put(FILE *f, json_t *doc)
@@ -429,26 +447,10 @@ prolog_put(FILE *f, json_t *doc)
 		fprintf(f, "</datetime></%s>", when[i]);
 	}
 	fputs("</noteinfo>\n", f);
-	if ((v = json_object_get(fields, DXL_PREFIX "updatedby")) != NULL) {
-		fputs("<updatedby>", f);
-		for (i = 0; i < json_array_size(v); i++) {
-			fputs("<name>", f);
-			xml_put(f, json_string_value(json_array_get(v, i)) ?
-			    json_string_value(json_array_get(v, i)) : "", 0, 0);
-			fputs("</name>", f);
-		}
-		fputs("</updatedby>\n", f);
-	}
-	if ((v = json_object_get(fields, DXL_PREFIX "revisions")) != NULL) {
-		fputs("<revisions>", f);
-		for (i = 0; i < json_array_size(v); i++) {
-			fputs("<datetime>", f);
-			xml_put(f, json_string_value(json_array_get(v, i)) ?
-			    json_string_value(json_array_get(v, i)) : "", 0, 0);
-			fputs("</datetime>", f);
-		}
-		fputs("</revisions>\n", f);
-	}
+	prolog_list(f, json_object_get(fields, DXL_PREFIX "updatedby"),
+	    "updatedby", "name");
+	prolog_list(f, json_object_get(fields, DXL_PREFIX "revisions"),
+	    "revisions", "datetime");
 }
 
 /* The attachments, as $FILE items (a richtext's original is in its
