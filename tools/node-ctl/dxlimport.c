@@ -539,8 +539,10 @@ cmd_db_import(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		read_file_dxl(&im, argv[i], NULL, check_doc);
 	if (json_object_size(im.names.unmapped) > 0 ||
-	    ((im.bad > 0 || im.bad_files > 0) && !im.skip_bad))
-		return check_failed(&im);
+	    ((im.bad > 0 || im.bad_files > 0) && !im.skip_bad)) {
+		rc = check_failed(&im);
+		goto out;
+	}
 	if (im.check) {
 		if (json_out)
 			printf("{\"ok\": true, \"docs\": %zu, \"bad\": %zu, "
@@ -551,15 +553,14 @@ cmd_db_import(int argc, char **argv)
 			    "can be imported%s\n", im.docs - im.bad, im.atts,
 			    (double)im.bytes / 1e6, im.bad > 0 ? " (but those "
 			    "above)" : "");
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	node_identity(&im);
 	tmp = tmp_dir(tmp_opt);
 	im.b = batch_new(&k, RETRY_S_DEFAULT, REPLY_TIMEOUT_MS / 1000);
 	batch_meter(im.b)->total = im.docs;
 	batch_meter(im.b)->total_bytes = im.bytes;
-	json_decref(im.errors);
-	im.errors = json_array();
 	im.done_before = 0;
 	for (int i = 1; i < argc; i++)
 		read_file_dxl(&im, argv[i], tmp, send_doc);
@@ -567,6 +568,7 @@ cmd_db_import(int argc, char **argv)
 	if (rmdir(tmp) == -1)
 		fprintf(stderr, "node-ctl: %s: %s\n", tmp, strerror(errno));
 	free(tmp);
+out:
 	json_decref(im.errors);
 	json_decref(im.names.map);
 	json_decref(im.names.unmapped);
