@@ -1098,12 +1098,14 @@ list_begin(struct dxl *p, const char *name)
 	static const char *const el[] = { "text", "number", "datetime" };
 	const char	*want = el[p->kind - K_TEXTLIST];
 
-	if (strcmp(name, want) == 0 || (p->kind == K_DATETIMELIST &&
-	    strcmp(name, "datetimepair") == 0)) {
+	if (strcmp(name, want) == 0) {
 		buf_reset(&p->val, VALUE_MAX);
+		return C_VALUE;
+	}
+	if (p->kind == K_DATETIMELIST && strcmp(name, "datetimepair") == 0) {
 		p->pair_n = 0;
 		buf_reset(&p->pair, VALUE_MAX);
-		return name[8] == 'p' ? C_PAIR : C_VALUE;
+		return C_PAIR;
 	}
 	bad(p, "item %s: <%.40s> in a %s", p->item, name,
 	    kind_names[p->kind]);
