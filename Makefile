@@ -242,7 +242,7 @@ bench: all $(BENCH)
 	@for s in $(filter-out bench/bench_province.sh,$(wildcard bench/bench_*.sh)); do \
 		B=$(B) bash $$s || exit 1; done
 
-bench-province: all
+bench-province: all $(B)/bench/commit_rate
 	@B=$(B) bash bench/bench_province.sh
 
 # tests/mixed.sh builds the release before protocol version 3 from git

@@ -48,7 +48,7 @@ ms() { date +%s%3N; }
 log_ms() { date -u -d "$1" +%s%3N; }	# a log line's time stamp, in ms
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-for f in "$B/node" "$B/node-ctl" "$B/node-key"; do
+for f in "$B/node" "$B/node-ctl" "$B/node-key" "$B/bench/commit_rate"; do
 	[ -x "$f" ] || die "$f is missing: run make first"
 done
 
@@ -205,6 +205,12 @@ printf "\ncatch-up: %d documents written at the province in %.1f s while its dis
 # control socket, so the starts are made first and waited for after.
 # Each commune's replica is read from its store (node-ctl -d): asking
 # the node would queue behind the catch-up being measured.
+commits() {	# all communes' commits so far
+	local c
+	for c in "${communes[@]}"; do counter "$c" commits; done |
+	    awk '{ s += $1 } END { print s + 0 }'
+}
+k0=$(commits)
 cpu0=$(cpu_ticks) w0=$(ms)
 for d in "${districts[@]}"; do
 	mapfile -t vars < <(clock_env "$d")
@@ -230,6 +236,7 @@ for d in "${districts[@]}"; do
 done
 wait "${pids[@]}"
 cpu1=$(cpu_ticks) w1=$(ms)
+k1=$(commits)
 all=0
 : >"$T/lags"
 : >"$T/relinks"
@@ -258,6 +265,13 @@ printf "  from the district's start to the commune's digest: median %.1f s, max 
     "$(calc "$(tail -1 "$T/lags") / 1000")" \
     "$(awk -v m="$(tail -1 "$T/lags")" -v a="$all" -v n="${#communes[@]}" \
 	'BEGIN { print (m <= 5000 && a == n) ? "ok" : "MISS" }')"
+# Each store is its own file: commits of different nodes share no
+# fsync, so the disk's rate one after another bounds them all together.
+CLINE=$("$B/bench/commit_rate" 1 "$T") || die "commit_rate failed"
+CRATE=$(echo "$CLINE" | sed -n 's/.*another: \([0-9]*\)\/s.*/\1/p')
+printf "  the communes made %.1f durable commits each to catch up: %d in all, %.1f s at this disk's %d commits/s (bench/commit_rate)\n" \
+    "$(calc "($k1 - $k0) / ${#communes[@]}")" $((k1 - k0)) \
+    "$(calc "($k1 - $k0) / $CRATE")" "$CRATE"
 # The machine's limit: the catch-up is work (each commune verifies and
 # stores every document), and all of it shares this machine's cores.
 printf "  the nodes used %.1f s of CPU in those %.1f s (%d cores: %.0f%% busy)\n" \
