@@ -185,18 +185,11 @@ all_have_db() {
 wait_for 60 all_have_db || die "the database did not reach every commune"
 for d in "${districts[@]}"; do stop_node "$d"; done
 t0=$(ms)
-if "$B/node-ctl" -s /dev/null help 2>&1 | grep -q "doc import"; then
-	for i in $(seq 1 "$DOCS"); do
-		printf '{"db": "%s", "fields": {"so": %d, "tieude": "văn bản %d"}}\n' \
-		    "$DB" "$i" "$i"
-	done >"$T/docs.jsonl"
-	ctl "$P" doc import "$T/docs.jsonl" >/dev/null 2>&1 || die "doc import failed"
-else
-	for i in $(seq 1 "$DOCS"); do
-		ctl "$P" doc put "$DB" so:number="$i" tieude="văn bản $i" \
-		    >/dev/null || die "doc put failed"
-	done
-fi
+for i in $(seq 1 "$DOCS"); do
+	printf '{"db": "%s", "fields": {"so": %d, "tieude": "văn bản %d"}}\n' \
+	    "$DB" "$i" "$i"
+done >"$T/docs.jsonl"
+ctl "$P" doc import "$T/docs.jsonl" >/dev/null 2>&1 || die "doc import failed"
 t1=$(ms)
 want=$(ctl "$P" --json db digest "$DB" | jq -r .digest)
 printf "\ncatch-up: %d documents written at the province in %.1f s while its districts were down\n" \
