@@ -121,7 +121,8 @@ $(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Wall -Werror $(CPPFLAGS) -c -o $@ $<
 
 $(B)/obj/node/main.o $(DAEMON_O): CPPFLAGS += -Inode
-$(B)/obj/tests/%.o $(B)/obj/bench/%.o: CPPFLAGS += -Inode -Itools/mailgw
+$(B)/obj/tests/%.o $(B)/obj/bench/%.o: CPPFLAGS += -Inode -Itools/mailgw \
+    -Itests/helpers
 
 # node-ctl reads DXL (db import) with libxml2; nothing else links it.
 XML_CFLAGS = -isystem /usr/include/libxml2
@@ -176,10 +177,15 @@ $(B)/tests/%: $(B)/obj/tests/helpers/%.o $(TEST_LIBS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# A child's end of a link (tests/helpers/child/), for the programs that
+# play a node below another.
+CHILD_O	 = $(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/helpers/child/*.c))
+
 # evil_peer is too large for one file: its repair modes are in
 # tests/helpers/evil/, linked before the libraries they use.
 EVIL_O	 = $(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/helpers/evil/*.c))
-$(B)/tests/evil_peer: $(B)/obj/tests/helpers/evil_peer.o $(EVIL_O) $(TEST_LIBS)
+$(B)/tests/evil_peer: $(B)/obj/tests/helpers/evil_peer.o $(EVIL_O) \
+    $(CHILD_O) $(TEST_LIBS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
