@@ -1,10 +1,11 @@
 /*
  * child: a child's end of a link to its parent, for the programs that
- * speak the link protocol without being a node (tests/helpers/evil_peer,
- * one hostile child). The CURVE DEALER and its monitor, the frames a
- * child sends, what it keeps of the parent's Hello and batches, and
- * records signed by hand; what to send and when is the caller's.
- * proto/README.md, "Links", is the contract.
+ * speak the link protocol without being a node: tests/helpers/evil_peer
+ * (one hostile child) and bench/nation_sim (many honest provinces). The
+ * CURVE DEALER and its monitor, the frames a child sends, what it keeps
+ * of the parent's Hello and batches, and records signed by hand; what to
+ * send and when is the caller's. proto/README.md, "Links", is the
+ * contract.
  */
 #ifndef CHILD_H
 #define CHILD_H
