@@ -6,7 +6,7 @@
 #   make deb             the Debian package (make test-deb: install it here)
 #   make test-mixed      a province of this build and the previous release's
 #                        (built from git into build/old): tests/mixed.sh
-#   make bench | bench-province | fuzz | memcheck | clean
+#   make bench | bench-province | bench-nation | fuzz | memcheck | clean
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -76,8 +76,9 @@ TOOLS	+= $(TOOL_DIRS:%=$(B)/%)
 UNIT	 = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 HELPERS	 = $(patsubst tests/helpers/%.c,$(B)/tests/%,$(wildcard tests/helpers/*.c))
 BENCH	 = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
-# bench/*_load.c are load clients the scripts drive, not benchmarks.
-BENCH_RUN = $(filter-out %_load,$(BENCH))
+# bench/*_load.c and *_sim.c are load clients the scripts drive, not
+# benchmarks.
+BENCH_RUN = $(filter-out %_load %_sim,$(BENCH))
 
 # Fuzz targets always build with clang's libFuzzer, ASan and UBSan.
 FUZZ_CC	 = clang
@@ -121,7 +122,8 @@ $(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Wall -Werror $(CPPFLAGS) -c -o $@ $<
 
 $(B)/obj/node/main.o $(DAEMON_O): CPPFLAGS += -Inode
-$(B)/obj/tests/%.o $(B)/obj/bench/%.o: CPPFLAGS += -Inode -Itools/mailgw
+$(B)/obj/tests/%.o $(B)/obj/bench/%.o: CPPFLAGS += -Inode -Itools/mailgw \
+    -Itests/helpers
 
 # node-ctl reads DXL (db import) with libxml2; nothing else links it.
 XML_CFLAGS = -isystem /usr/include/libxml2
@@ -176,15 +178,25 @@ $(B)/tests/%: $(B)/obj/tests/helpers/%.o $(TEST_LIBS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# A child's end of a link (tests/helpers/child/), for the programs that
+# play a node below another: evil_peer and bench/nation_sim.
+CHILD_O	 = $(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/helpers/child/*.c))
+
 # evil_peer is too large for one file: its repair modes are in
 # tests/helpers/evil/, linked before the libraries they use.
 EVIL_O	 = $(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/helpers/evil/*.c))
-$(B)/tests/evil_peer: $(B)/obj/tests/helpers/evil_peer.o $(EVIL_O) $(TEST_LIBS)
+$(B)/tests/evil_peer: $(B)/obj/tests/helpers/evil_peer.o $(EVIL_O) \
+    $(CHILD_O) $(TEST_LIBS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/bench/%: $(B)/obj/bench/%.o $(TEST_LIBS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/bench/nation_sim: $(B)/obj/bench/nation_sim.o $(CHILD_O) $(TEST_LIBS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -236,14 +248,20 @@ memcheck: $(UNIT)
 		valgrind -q --error-exitcode=1 --leak-check=full $$t || exit 1; \
 	done
 
-# bench_province.sh runs 209 nodes for minutes: its own target.
+# bench_province.sh runs 209 nodes for minutes, bench_nation.sh a root
+# and 62 simulated provinces: their own targets.
+BENCH_SH = $(filter-out bench/bench_province.sh bench/bench_nation.sh, \
+	   $(wildcard bench/bench_*.sh))
 bench: all $(BENCH)
 	@for b in $(BENCH_RUN); do $$b || exit 1; done
-	@for s in $(filter-out bench/bench_province.sh,$(wildcard bench/bench_*.sh)); do \
-		B=$(B) bash $$s || exit 1; done
+	@for s in $(BENCH_SH); do B=$(B) bash $$s || exit 1; done
 
 bench-province: all $(B)/bench/commit_rate
 	@B=$(B) bash bench/bench_province.sh
+
+bench-nation: all $(B)/bench/nation_sim $(B)/bench/verify_rate \
+    $(B)/bench/commit_rate
+	@B=$(B) bash bench/bench_nation.sh
 
 # tests/mixed.sh builds the release before protocol version 3 from git
 # history into build/old (OLD_REV= picks another commit) and runs nodes
@@ -320,7 +338,7 @@ clean:
 	rm -rf build
 
 .PHONY: all deps test check unit integration fuzz memcheck bench bench-province \
-	demo clean bins install deb deb-deps test-deb test-mixed
+	bench-nation demo clean bins install deb deb-deps test-deb test-mixed
 .SECONDARY:
 
 # Not those of the old release's tree in build/old (make test-mixed),

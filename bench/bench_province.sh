@@ -44,44 +44,20 @@ DOCS=${PROV_DOCS:-1000}
 P=hagiang DB=congvan
 
 die() { echo "bench_province: $*" >&2; exit 1; }
-ms() { date +%s%3N; }
 log_ms() { date -u -d "$1" +%s%3N; }	# a log line's time stamp, in ms
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 for f in "$B/node" "$B/node-ctl" "$B/node-key" "$B/bench/commit_rate"; do
 	[ -x "$f" ] || die "$f is missing: run make first"
 done
 
-# The tree: names, parents, and which nodes have children.
-agencies=() districts=() communes=() parents=("$ROOT" "$P")
-declare -A UNDER	# district -> its communes
-for i in $(seq 1 "$AGENCIES"); do agencies+=("so$i.$P"); done
-for d in $(seq 1 "${#COMMUNES[@]}"); do
-	dn=huyen$d.$P
-	districts+=("$dn")
-	parents+=("$dn")
-	for c in $(seq 1 "${COMMUNES[$((d - 1))]}"); do
-		communes+=("xa$c.$dn")
-		UNDER[$dn]+=" xa$c.$dn"
-	done
-done
+# The tree: names, parents (which nodes have children), configs.
+make_node "$ROOT" && readme_limits "$ROOT" &&
+    make_province "$P" "$AGENCIES" "${COMMUNES[@]}" || die "cannot make the nodes"
+parents=("$ROOT" "${parents[@]}")
 nodes=$((2 + ${#agencies[@]} + ${#districts[@]} + ${#communes[@]}))
 echo "bench_province: $nodes nodes ($(nproc) CPUs, $(awk '/MemTotal/ {
     printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), load average" \
     "$(cut -d' ' -f1-3 /proc/loadavg)), stores in $T"
-
-readme_limits() {	# the README's heartbeat and link timeout
-	sed -i -e 's/^heartbeat_s = .*/heartbeat_s = 10/' \
-	    -e 's/^link_timeout_s = .*/link_timeout_s = 30/' "$T/$1.conf"
-}
-make_node "$ROOT" && readme_limits "$ROOT"
-make_node "$P" "$ROOT" && readme_limits "$P"
-for a in "${agencies[@]}" "${districts[@]}"; do
-	make_node "$a" "$P" && readme_limits "$a"
-done
-for d in "${districts[@]}"; do
-	for c in ${UNDER[$d]}; do make_node "$c" "$d" && readme_limits "$c"; done
-done
 
 # 1. Bring-up.
 t0=$(ms)
@@ -134,13 +110,6 @@ to=()		# every commune: the subtree of each district
 for d in "${districts[@]}"; do to+=("vanthu@*.$d"); done
 did=$(echo "Chỉ thị" | ctl "$ROOT" send --from vanthu@"$ROOT" \
     --subject directive "${to[@]}") || die "the directive was refused"
-got_all() {	# has every node in $@ delivered at least one message?
-	local c
-	for c; do
-		[ "$(counter "$c" delivered 2>/dev/null || echo 0)" -ge 1 ] ||
-		    return 1
-	done
-}
 wait_for 120 got_all "${communes[@]}" || die "the directive did not reach every commune"
 s=$(trace_ms "$ROOT" "$did" submitted) || die "no custody at the root"
 last=0

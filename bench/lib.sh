@@ -1,9 +1,11 @@
 # Shared by the benchmark scripts (after tests/lib.sh): arithmetic,
 # medians and verdicts, CPU times, the machine's limits measured in the
-# run, a pair of nodes one hop apart, and custody times read from a
-# store. A script sets A, BN and die() before it uses them.
+# run, a pair of nodes one hop apart, a province of bench_province.sh,
+# and custody times read from a store. A script sets A, BN and die()
+# before it uses them.
 
 now() { date +%s.%N; }
+ms() { date +%s%3N; }
 # a - b, a / b and friends, in awk: bash has no floating point.
 calc() { awk "BEGIN { printf \"%s\", $1 }"; }
 # The median of the numbers on stdin, one a line.
@@ -52,6 +54,43 @@ start_pair() {
 	wait_for 15 link_up "$BN" "$A" || die "the link did not come up"
 }
 
+readme_limits() {	# the README's heartbeat and link timeout for node $1
+	sed -i -e 's/^heartbeat_s = .*/heartbeat_s = 10/' \
+	    -e 's/^link_timeout_s = .*/link_timeout_s = 30/' "$T/$1.conf"
+}
+
+# make_province P AGENCIES COMMUNES...: a province below $ROOT, made
+# (make_node, the README's limits), not started: P, AGENCIES agencies
+# (soA.P) and one district (huyenD.P) per number in COMMUNES with that
+# many communes (xaC.huyenD.P). Their names are left in the arrays
+# agencies, districts, communes, parents (P and the districts: the nodes
+# with children) and UNDER (a district's communes).
+make_province() {
+	local p=$1 n=$2 i d c dn; shift 2
+	agencies=() districts=() communes=() parents=("$p")
+	declare -gA UNDER=()
+	for i in $(seq 1 "$n"); do agencies+=("so$i.$p"); done
+	d=0
+	for n; do
+		dn=huyen$((++d)).$p
+		districts+=("$dn")
+		parents+=("$dn")
+		for c in $(seq 1 "$n"); do
+			communes+=("xa$c.$dn")
+			UNDER[$dn]+=" xa$c.$dn"
+		done
+	done
+	make_node "$p" "$ROOT" && readme_limits "$p" || return 1
+	for i in "${agencies[@]}" "${districts[@]}"; do
+		make_node "$i" "$p" && readme_limits "$i" || return 1
+	done
+	for dn in "${districts[@]}"; do
+		for c in ${UNDER[$dn]}; do
+			make_node "$c" "$dn" && readme_limits "$c" || return 1
+		done
+	done
+}
+
 delivered() { counter "$1" delivered; }
 # Waits up to $3 s for the delivered counter of $1 to reach $2.
 wait_delivered() {
@@ -60,6 +99,15 @@ wait_delivered() {
 		d=$(delivered "$1" 2>/dev/null) && [ "$d" -ge "$2" ] && return 0
 		[ $SECONDS -ge $end ] && return 1
 		sleep 0.05
+	done
+}
+
+# Has every node in $@ delivered at least one message?
+got_all() {
+	local c
+	for c; do
+		[ "$(counter "$c" delivered 2>/dev/null || echo 0)" -ge 1 ] ||
+		    return 1
 	done
 }
 

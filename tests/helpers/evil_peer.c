@@ -154,7 +154,6 @@
 
 #include "evil/evil.h"
 
-#define MON_ENDPOINT	"inproc://evil-peer-monitor"
 #define HEARTBEAT_MS	1000
 #define LANE_CERT	0	/* urgent: where certificates travel */
 #define LANE_MAIL	1	/* normal: mail of normal priority */
@@ -207,161 +206,51 @@ evil_fail(const char *what, const char *why)
 	exit(2);
 }
 
+/* A send that fails is said, not fatal: the tests watch what follows. */
+static void
+sent(int rc)
+{
+	if (rc != 0)
+		fprintf(stderr, "evil_peer: send: %s\n", zmq_strerror(errno));
+}
+
 /* Sends len bytes as one message (more: as a part of a multipart one). */
 static void
 send_raw(struct evil *e, const void *buf, size_t len, int more)
 {
-	if (zmq_send(e->sock, buf, len, more ? ZMQ_SNDMORE : 0) == -1)
-		fprintf(stderr, "evil_peer: send: %s\n", zmq_strerror(errno));
-}
-
-/* Packs f without the sender's cap (we may mean to break it). */
-static uint8_t *
-pack_frame(const Nodenet__Frame *f, size_t *len)
-{
-	uint8_t	*buf;
-
-	*len = nodenet__frame__get_packed_size(f);
-	buf = xmalloc(*len + 1);
-	nodenet__frame__pack(f, buf);
-	return buf;
+	sent(child_send_raw(&e->c, buf, len, more ? ZMQ_SNDMORE : 0));
 }
 
 void
 evil_send_frame(struct evil *e, const Nodenet__Frame *f)
 {
-	size_t	 len;
-	uint8_t	*buf = pack_frame(f, &len);
-
-	send_raw(e, buf, len, 0);
-	free(buf);
+	sent(child_send(&e->c, f, 0));
 }
 
-/*
- * Our Hello as NAME, with our store id, checkpoints 0 and credit; reply
- * unset asks for the parent's. Packed into *len bytes.
- */
-static uint8_t *
-hello_frame(const struct evil *e, const char *name, int reply,
-    uint32_t credit, size_t *len)
-{
-	Nodenet__Frame		 f = NODENET__FRAME__INIT;
-	Nodenet__Hello		 h = NODENET__HELLO__INIT;
-	ProtobufCBinaryData	*chain;
-	uint8_t			*buf;
-
-	chain = xcalloc(e->chain.n + 1, sizeof(*chain));
-	for (size_t i = 0; i < e->chain.n; i++) {
-		chain[i].data = e->chain.certs[i];
-		chain[i].len = e->chain.lens[i];
-	}
-	h.protocol_version = e->min_version;
-	h.max_protocol_version = e->version;
-	h.name = (char *)(uintptr_t)name;
-	h.cert_chain = chain;
-	h.n_cert_chain = e->chain.n;
-	h.store_id.data = (uint8_t *)(uintptr_t)e->store_id;
-	h.store_id.len = sizeof(e->store_id);
-	if (e->has_parent_store) {
-		h.peer_store_id.data = (uint8_t *)(uintptr_t)e->parent_store;
-		h.peer_store_id.len = sizeof(e->parent_store);
-	}
-	h.checkpoints = (uint64_t *)(uintptr_t)e->rx_upto;
-	h.n_checkpoints = WIRE_LANES;
-	h.credit = credit;
-	h.reply = reply;
-	f.kind_case = NODENET__FRAME__KIND_HELLO;
-	f.hello = &h;
-	buf = pack_frame(&f, len);
-	free(chain);
-	return buf;
-}
-
+/* Our Hello (credit 64); reply unset asks for the parent's. */
 static void
 send_hello(struct evil *e, int reply)
 {
-	size_t	 len;
-	uint8_t	*buf = hello_frame(e, e->name, reply, 64, &len);
-
-	send_raw(e, buf, len, 0);
-	free(buf);
-}
-
-static void
-send_ack(struct evil *e, unsigned lane, uint64_t seq, uint32_t credit)
-{
-	Nodenet__Frame	f = NODENET__FRAME__INIT;
-	Nodenet__Ack	a = NODENET__ACK__INIT;
-
-	a.seq = seq;
-	a.credit = credit;
-	a.lane = lane;
-	f.kind_case = NODENET__FRAME__KIND_ACK;
-	f.ack = &a;
-	evil_send_frame(e, &f);
-}
-
-static void
-send_heartbeat(struct evil *e)
-{
-	Nodenet__Frame		f = NODENET__FRAME__INIT;
-	Nodenet__Heartbeat	hb = NODENET__HEARTBEAT__INIT;
-
-	hb.now_ms = clock_wall_ms();
-	f.kind_case = NODENET__FRAME__KIND_HEARTBEAT;
-	f.heartbeat = &hb;
-	evil_send_frame(e, &f);
-}
-
-struct item {
-	uint64_t	 seq;
-	const uint8_t	*rec;
-	size_t		 len;
-};
-
-/* A Batch frame (after, upto] with items, packed into *len bytes. */
-static uint8_t *
-batch_frame(unsigned lane, uint64_t after, uint64_t upto,
-    const struct item *items, size_t n, size_t *len)
-{
-	Nodenet__Frame		  f = NODENET__FRAME__INIT;
-	Nodenet__Batch		  b = NODENET__BATCH__INIT;
-	Nodenet__Transfer	 *t = xcalloc(n + 1, sizeof(*t));
-	Nodenet__Transfer	**pt = xcalloc(n + 1, sizeof(*pt));
-	uint8_t			 *buf;
-
-	for (size_t i = 0; i < n; i++) {
-		nodenet__transfer__init(&t[i]);
-		t[i].seq = items[i].seq;
-		t[i].hops = 1;
-		t[i].record.data = (uint8_t *)(uintptr_t)items[i].rec;
-		t[i].record.len = items[i].len;
-		pt[i] = &t[i];
-	}
-	b.items = pt;
-	b.n_items = n;
-	b.after = after;
-	b.upto = upto;
-	b.lane = lane;
-	f.kind_case = NODENET__FRAME__KIND_BATCH;
-	f.batch = &b;
-	buf = pack_frame(&f, len);
-	free(t);
-	free(pt);
-	return buf;
+	sent(child_send_hello(&e->c, reply, 64, 0));
 }
 
 static void
 send_batch(struct evil *e, unsigned lane, uint64_t after, uint64_t upto,
-    const struct item *items, size_t n)
+    const struct child_item *items, size_t n)
 {
 	size_t	 len;
-	uint8_t	*buf = batch_frame(lane, after, upto, items, n, &len);
+	uint8_t	*buf = child_batch(lane, after, upto, items, n, &len);
 
 	printf("evil_peer: batch lane %u (%" PRIu64 ",%" PRIu64 "] with %zu "
 	    "record(s), %zu bytes\n", lane, after, upto, n, len);
 	send_raw(e, buf, len, 0);
 	free(buf);
+}
+
+static void
+sign_kp(const void *kp, const uint8_t *msg, size_t len, uint8_t *sig)
+{
+	key_sign(kp, msg, len, sig);
 }
 
 /*
@@ -375,15 +264,11 @@ static uint8_t *
 make_mail_from(struct evil *e, const key_pair_t *kp, const char *origin,
     const char *from, const char *subject, size_t *len)
 {
-	Nodenet__SignedRecord	 sr = NODENET__SIGNED_RECORD__INIT;
 	Nodenet__RecordBody	 rb = NODENET__RECORD_BODY__INIT;
 	Nodenet__MailMessage	 m = NODENET__MAIL_MESSAGE__INIT;
-	uint8_t			 id[WIRE_ID_BYTES], sig[KEY_SIGNATURE_BYTES];
-	uint8_t			 msg[sizeof(WIRE_SIGN_PREFIX) + WIRE_ID_BYTES];
-	uint8_t			*body, *out;
+	uint8_t			 id[WIRE_ID_BYTES], *out;
 	char			*own = NULL, *text, **to;
 	char			 hex[2 * WIRE_ID_BYTES + 1];
-	size_t			 body_len;
 
 	if (from == NULL)
 		from = own = xasprintf("vanthu@%s", origin);
@@ -409,21 +294,7 @@ make_mail_from(struct evil *e, const key_pair_t *kp, const char *origin,
 	rb.created_ms = clock_wall_ms();
 	rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
 	rb.mail = &m;
-	body_len = nodenet__record_body__get_packed_size(&rb);
-	body = xmalloc(body_len);
-	nodenet__record_body__pack(&rb, body);
-	/* The contract's signature: prefix, its NUL, then the id. */
-	wire_record_id(body, body_len, id);
-	memcpy(msg, WIRE_SIGN_PREFIX, sizeof(WIRE_SIGN_PREFIX));
-	memcpy(msg + sizeof(WIRE_SIGN_PREFIX), id, WIRE_ID_BYTES);
-	key_sign(kp, msg, sizeof(msg), sig);
-	sr.body.data = body;
-	sr.body.len = body_len;
-	sr.signature.data = sig;
-	sr.signature.len = sizeof(sig);
-	*len = nodenet__signed_record__get_packed_size(&sr);
-	out = xmalloc(*len);
-	nodenet__signed_record__pack(&sr, out);
+	out = child_seal(&rb, sign_kp, kp, id, len);
 	sodium_bin2hex(hex, sizeof(hex), id, sizeof(id));
 	printf("evil_peer: record %s origin=%s subject=%s recipients=%ld "
 	    "bytes=%zu\n", hex, origin, subject, e->n_to, *len);
@@ -434,7 +305,6 @@ make_mail_from(struct evil *e, const key_pair_t *kp, const char *origin,
 	free(to);
 	free(own);
 	free(text);
-	free(body);
 	return out;
 }
 
@@ -466,38 +336,13 @@ event_name(uint16_t ev)
 static void
 on_monitor(struct evil *e)
 {
-	for (;;) {
-		zmq_msg_t	m;
-		uint16_t	ev = 0;
-		int		more;
+	uint16_t	ev;
 
-		zmq_msg_init(&m);
-		if (zmq_msg_recv(&m, e->mon, ZMQ_DONTWAIT) == -1) {
-			zmq_msg_close(&m);
-			return;
-		}
-		if (zmq_msg_size(&m) >= 2)
-			memcpy(&ev, zmq_msg_data(&m), 2);
-		more = zmq_msg_more(&m);
-		zmq_msg_close(&m);
-		while (more) {
-			zmq_msg_init(&m);
-			if (zmq_msg_recv(&m, e->mon, 0) == -1)
-				more = 0;
-			else
-				more = zmq_msg_more(&m);
-			zmq_msg_close(&m);
-		}
-		if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
-			e->hs_ok++;
-		else if (ev == ZMQ_EVENT_DISCONNECTED)
-			e->disconnected++;
-		else
-			e->hs_failed++;
+	while ((ev = child_monitor(&e->c)) != 0) {
 		/* A refused key retries every 100 ms: say it once. */
 		if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED ||
-		    (ev == ZMQ_EVENT_DISCONNECTED && e->disconnected == 1) ||
-		    (ev != ZMQ_EVENT_DISCONNECTED && e->hs_failed == 1))
+		    (ev == ZMQ_EVENT_DISCONNECTED && e->c.disconnected == 1) ||
+		    (ev != ZMQ_EVENT_DISCONNECTED && e->c.hs_failed == 1))
 			printf("evil_peer: %s\n", event_name(ev));
 		fflush(stdout);
 	}
@@ -516,19 +361,19 @@ state_load(struct evil *e)
 	char	 theirs[2 * WIRE_STORE_ID_BYTES + 1];
 	size_t	 len;
 
-	randombytes_buf(e->store_id, sizeof(e->store_id));
+	randombytes_buf(e->c.store_id, sizeof(e->c.store_id));
 	if (e->state == NULL || (f = fopen(e->state, "r")) == NULL)
 		return;
 	if (fscanf(f, "%32s %32s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-	    " %" SCNu64 " %" SCNu64, ours, theirs, &e->rx_upto[0],
-	    &e->rx_upto[1], &e->rx_upto[2], &e->tx_from[0], &e->tx_from[1],
-	    &e->tx_from[2]) != 8 ||
-	    sodium_hex2bin(e->store_id, sizeof(e->store_id), ours,
+	    " %" SCNu64 " %" SCNu64, ours, theirs, &e->c.rx_upto[0],
+	    &e->c.rx_upto[1], &e->c.rx_upto[2], &e->c.tx_from[0], &e->c.tx_from[1],
+	    &e->c.tx_from[2]) != 8 ||
+	    sodium_hex2bin(e->c.store_id, sizeof(e->c.store_id), ours,
 	    strlen(ours), NULL, &len, NULL) != 0 ||
-	    sodium_hex2bin(e->parent_store, sizeof(e->parent_store), theirs,
+	    sodium_hex2bin(e->c.parent_store, sizeof(e->c.parent_store), theirs,
 	    strlen(theirs), NULL, &len, NULL) != 0)
 		evil_fail(e->state, "not a state file of evil_peer");
-	e->has_parent_store = 1;
+	e->c.has_parent_store = 1;
 	fclose(f);
 }
 
@@ -539,40 +384,18 @@ state_save(const struct evil *e)
 	char	 ours[2 * WIRE_STORE_ID_BYTES + 1];
 	char	 theirs[2 * WIRE_STORE_ID_BYTES + 1];
 
-	if (e->state == NULL || !e->has_parent_store)
+	if (e->state == NULL || !e->c.has_parent_store)
 		return;
 	if ((f = fopen(e->state, "w")) == NULL)
 		evil_fail(e->state, strerror(errno));
-	sodium_bin2hex(ours, sizeof(ours), e->store_id, sizeof(e->store_id));
-	sodium_bin2hex(theirs, sizeof(theirs), e->parent_store,
-	    sizeof(e->parent_store));
+	sodium_bin2hex(ours, sizeof(ours), e->c.store_id, sizeof(e->c.store_id));
+	sodium_bin2hex(theirs, sizeof(theirs), e->c.parent_store,
+	    sizeof(e->c.parent_store));
 	fprintf(f, "%s %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
-	    PRIu64 " %" PRIu64 "\n", ours, theirs, e->rx_upto[0],
-	    e->rx_upto[1], e->rx_upto[2], e->tx_from[0], e->tx_from[1],
-	    e->tx_from[2]);
+	    PRIu64 " %" PRIu64 "\n", ours, theirs, e->c.rx_upto[0],
+	    e->c.rx_upto[1], e->c.rx_upto[2], e->c.tx_from[0], e->c.tx_from[1],
+	    e->c.tx_from[2]);
 	fclose(f);
-}
-
-/* The parent's Hello: where its feed and ours resume (our store as it
- * knows it: its checkpoints count; another: from 0). */
-static void
-hello_state(struct evil *e, const Nodenet__Hello *h)
-{
-	int	ours = h->peer_store_id.len == WIRE_STORE_ID_BYTES &&
-	    memcmp(h->peer_store_id.data, e->store_id,
-	    WIRE_STORE_ID_BYTES) == 0;
-
-	for (size_t l = 0; l < WIRE_LANES; l++)
-		e->tx_from[l] = ours && l < h->n_checkpoints ?
-		    h->checkpoints[l] : 0;
-	if (h->store_id.len == WIRE_STORE_ID_BYTES) {
-		if (e->has_parent_store && memcmp(e->parent_store,
-		    h->store_id.data, WIRE_STORE_ID_BYTES) != 0)
-			memset(e->rx_upto, 0, sizeof(e->rx_upto));
-		memcpy(e->parent_store, h->store_id.data,
-		    WIRE_STORE_ID_BYTES);
-		e->has_parent_store = 1;
-	}
 }
 
 /* Says what record the parent sent us (not verified: only shown). */
@@ -624,9 +447,9 @@ on_frame(struct evil *e, const uint8_t *buf, size_t len)
 			/* A resync: from its checkpoint, if of our store. */
 			e->asked++;
 			e->ask_cp = f->hello->n_checkpoints > LANE_MAIL &&
-			    f->hello->peer_store_id.len == sizeof(e->store_id) &&
-			    memcmp(f->hello->peer_store_id.data, e->store_id,
-			    sizeof(e->store_id)) == 0 ?
+			    f->hello->peer_store_id.len == sizeof(e->c.store_id) &&
+			    memcmp(f->hello->peer_store_id.data, e->c.store_id,
+			    sizeof(e->c.store_id)) == 0 ?
 			    f->hello->checkpoints[LANE_MAIL] : 0;
 			break;
 		}
@@ -635,7 +458,7 @@ on_frame(struct evil *e, const uint8_t *buf, size_t len)
 		    f->hello->n_cert_chain, f->hello->credit,
 		    f->hello->protocol_version,
 		    f->hello->max_protocol_version);
-		hello_state(e, f->hello);
+		child_parent_hello(&e->c, f->hello);
 		e->hello_seen = 1;
 		break;
 	case NODENET__FRAME__KIND_ACK:
@@ -648,12 +471,8 @@ on_frame(struct evil *e, const uint8_t *buf, size_t len)
 	case NODENET__FRAME__KIND_BATCH:
 		for (size_t i = 0; i < f->batch->n_items; i++)
 			print_record(&f->batch->items[i]->record);
-		if (f->batch->lane < WIRE_LANES &&
-		    f->batch->upto > e->rx_upto[f->batch->lane])
-			e->rx_upto[f->batch->lane] = f->batch->upto;
 		/* What a child would do: hold it and say so. */
-		send_ack(e, f->batch->lane, f->batch->upto, f->batch->n_items > 0 ?
-		    (uint32_t)f->batch->n_items : 1);
+		sent(child_take_batch(&e->c, f->batch, 0));
 		break;
 	case NODENET__FRAME__KIND_TRACE_ANSWER:
 		evil_on_trace_answer(e, f->trace_answer);
@@ -679,8 +498,8 @@ void
 evil_pump(struct evil *e, long ms)
 {
 	zmq_pollitem_t	items[2] = {
-		{ e->sock, 0, ZMQ_POLLIN, 0 },
-		{ e->mon, 0, ZMQ_POLLIN, 0 },
+		{ e->c.sock, 0, ZMQ_POLLIN, 0 },
+		{ e->c.mon, 0, ZMQ_POLLIN, 0 },
 	};
 
 	if (zmq_poll(items, 2, ms) <= 0)
@@ -691,7 +510,7 @@ evil_pump(struct evil *e, long ms)
 		zmq_msg_t	m;
 
 		zmq_msg_init(&m);
-		if (zmq_msg_recv(&m, e->sock, ZMQ_DONTWAIT) == -1) {
+		if (zmq_msg_recv(&m, e->c.sock, ZMQ_DONTWAIT) == -1) {
 			zmq_msg_close(&m);
 			break;
 		}
@@ -700,7 +519,7 @@ evil_pump(struct evil *e, long ms)
 	}
 out:
 	if (e->hello_seen && clock_mono_ms() - e->last_hb_ms >= HEARTBEAT_MS) {
-		send_heartbeat(e);
+		sent(child_send_heartbeat(&e->c, 0, 0));
 		e->last_hb_ms = clock_mono_ms();
 	}
 }
@@ -712,12 +531,12 @@ out:
 static int
 wait_hello(struct evil *e)
 {
-	while (!e->hello_seen && !(e->hs_failed > 0 && e->hs_ok == 0) &&
+	while (!e->hello_seen && !(e->c.hs_failed > 0 && e->c.hs_ok == 0) &&
 	    clock_mono_ms() < e->deadline_ms)
 		evil_pump(e, 100);
 	if (!e->hello_seen)
 		printf("evil_peer: no Hello from the parent (%u handshake(s) "
-		    "failed, %u succeeded)\n", e->hs_failed, e->hs_ok);
+		    "failed, %u succeeded)\n", e->c.hs_failed, e->c.hs_ok);
 	return e->hello_seen;
 }
 
@@ -765,12 +584,12 @@ static int
 bad_then_good(struct evil *e, char *sb, uint8_t *bad, size_t blen,
     uint8_t *good, size_t glen)
 {
-	struct item	it;
+	struct child_item	it;
 	int		ok;
 
-	it = (struct item){ 1, bad, blen };
+	it = (struct child_item){ 1, bad, blen };
 	send_batch(e, LANE_MAIL, 0, 1, &it, 1);
-	it = (struct item){ 2, good, glen };
+	it = (struct child_item){ 2, good, glen };
 	send_batch(e, LANE_MAIL, 1, 2, &it, 1);
 	ok = wait_ack(e, LANE_MAIL, 2);
 	free(sb);
@@ -824,7 +643,7 @@ mode_garbage(struct evil *e)
 	uint8_t		*trec = evil_make_mail(e, e->signer, e->origin, st,
 			    &tlen);
 	uint8_t		 rnd[256], *frame, *big;
-	struct item	 it;
+	struct child_item	 it;
 	int		 ok;
 
 	/* Random bytes; 0x0f is field 1 with wire type 7, which is none. */
@@ -833,8 +652,8 @@ mode_garbage(struct evil *e)
 	send_undecodable(e, "random bytes", rnd, sizeof(rnd));
 
 	/* A valid batch frame cut in half. */
-	it = (struct item){ 1, trec, tlen };
-	frame = batch_frame(LANE_MAIL, 0, 1, &it, 1, &flen);
+	it = (struct child_item){ 1, trec, tlen };
+	frame = child_batch(LANE_MAIL, 0, 1, &it, 1, &flen);
 	send_undecodable(e, "a truncated batch frame", frame, flen / 2);
 	free(frame);
 
@@ -848,7 +667,7 @@ mode_garbage(struct evil *e)
 	send_raw(e, rnd, 16, 1);
 	send_raw(e, rnd, 16, 0);
 
-	it = (struct item){ 1, good, glen };
+	it = (struct child_item){ 1, good, glen };
 	send_batch(e, LANE_MAIL, 0, 1, &it, 1);
 	ok = wait_ack(e, LANE_MAIL, 1);
 	free(st);
@@ -863,13 +682,13 @@ mode_replay(struct evil *e)
 	size_t		 len;
 	uint8_t		*rec = evil_make_mail(e, e->signer, e->origin,
 			    e->subject, &len);
-	struct item	 it[2] = { { 1, rec, len }, { 0, NULL, 0 } };
+	struct child_item	 it[2] = { { 1, rec, len }, { 0, NULL, 0 } };
 	int		 ok;
 
 	send_batch(e, LANE_MAIL, 0, 1, it, 1);
 	if ((ok = wait_ack(e, LANE_MAIL, 1))) {
-		it[0] = (struct item){ 2, rec, len };
-		it[1] = (struct item){ 3, rec, len };
+		it[0] = (struct child_item){ 2, rec, len };
+		it[1] = (struct child_item){ 3, rec, len };
 		send_batch(e, LANE_MAIL, 1, 3, it, 2);
 		ok = wait_ack(e, LANE_MAIL, 3);
 	}
@@ -885,12 +704,12 @@ mode_forged_origin(struct evil *e, const char *forged)
 	uint8_t		*bad = evil_make_mail(e, e->kp, forged, sb, &flen);
 	uint8_t		*good = evil_make_mail(e, e->kp, e->name, e->subject,
 			    &glen);
-	struct item	 it;
+	struct child_item	 it;
 	int		 ok;
 
-	it = (struct item){ 1, bad, flen };
+	it = (struct child_item){ 1, bad, flen };
 	send_batch(e, LANE_MAIL, 0, 1, &it, 1);
-	it = (struct item){ 2, good, glen };
+	it = (struct child_item){ 2, good, glen };
 	send_batch(e, LANE_MAIL, 1, 2, &it, 1);
 	ok = wait_ack(e, LANE_MAIL, 2);
 	free(sb);
@@ -904,8 +723,8 @@ mode_forged_origin(struct evil *e, const char *forged)
 int
 evil_mode_send(struct evil *e, long records, long batch, long queries)
 {
-	struct item	*it = xcalloc((size_t)batch, sizeof(*it));
-	uint64_t	 seq = e->tx_from[LANE_MAIL], start;
+	struct child_item	*it = xcalloc((size_t)batch, sizeof(*it));
+	uint64_t	 seq = e->c.tx_from[LANE_MAIL], start;
 	int		 ok = 1;
 
 	for (long done = 0; ok && done < records;) {
@@ -923,7 +742,7 @@ evil_mode_send(struct evil *e, long records, long batch, long queries)
 		seq += (uint64_t)n;
 		done += n;
 		if ((ok = wait_ack(e, LANE_MAIL, seq)))
-			e->tx_from[LANE_MAIL] = seq;
+			e->c.tx_from[LANE_MAIL] = seq;
 	}
 	free(it);
 	if (!ok || queries == 0)
@@ -969,11 +788,11 @@ mode_bad_from(struct evil *e)
 static int
 mode_push(struct evil *e, const struct cert_chain *c)
 {
-	struct item	*it = xcalloc(c->n + 1, sizeof(*it));
+	struct child_item	*it = xcalloc(c->n + 1, sizeof(*it));
 	int		 ok;
 
 	for (size_t i = 0; i < c->n; i++)
-		it[i] = (struct item){ i + 1, c->certs[i], c->lens[i] };
+		it[i] = (struct child_item){ i + 1, c->certs[i], c->lens[i] };
 	send_batch(e, LANE_CERT, 0, c->n, it, c->n);
 	ok = wait_ack(e, LANE_CERT, c->n);
 	free(it);
@@ -990,12 +809,12 @@ static int
 mode_hello_flood(struct evil *e)
 {
 	size_t		 len;
-	uint8_t		*buf = hello_frame(e, e->name, 0, WIRE_MAX_CREDIT, &len);
+	uint8_t		*buf = child_hello(&e->c, e->name, 0, WIRE_MAX_CREDIT, &len);
 	uint64_t	 sent = 0;
 	struct timespec	 ms = { 0, 1000000 };
 
 	while (clock_mono_ms() < e->deadline_ms) {
-		if (zmq_send(e->sock, buf, len, ZMQ_DONTWAIT) != -1)
+		if (child_send_raw(&e->c, buf, len, ZMQ_DONTWAIT) == 0)
 			sent++;
 		nanosleep(&ms, NULL);
 	}
@@ -1006,10 +825,10 @@ mode_hello_flood(struct evil *e)
 
 /* Sends items [from, n) of our log, quietly: the batch (from, n]. */
 static void
-resend(struct evil *e, const struct item *it, size_t from, size_t n)
+resend(struct evil *e, const struct child_item *it, size_t from, size_t n)
 {
 	size_t	 len;
-	uint8_t	*buf = batch_frame(LANE_MAIL, from, n, it + from, n - from,
+	uint8_t	*buf = child_batch(LANE_MAIL, from, n, it + from, n - from,
 		    &len);
 
 	send_raw(e, buf, len, 0);
@@ -1024,13 +843,13 @@ mode_new_store(struct evil *e)
 	uint8_t		*r1 = evil_make_mail(e, e->signer, e->origin,
 			    e->subject, &l1);
 	uint8_t		*r2 = evil_make_mail(e, e->signer, e->origin, s2, &l2);
-	struct item	 it[2] = { { 1, r1, l1 }, { 2, r2, l2 } };
+	struct child_item	 it[2] = { { 1, r1, l1 }, { 2, r2, l2 } };
 	unsigned	 answered = 0;
 	int		 ok;
 
 	send_batch(e, LANE_MAIL, 0, 1, it, 1);
 	if ((ok = wait_ack(e, LANE_MAIL, 1))) {
-		randombytes_buf(e->store_id, sizeof(e->store_id));
+		randombytes_buf(e->c.store_id, sizeof(e->c.store_id));
 		printf("evil_peer: a new store id mid-session, and its log "
 		    "from 0\n");
 		e->asked = 0;
@@ -1062,14 +881,14 @@ static void	setup_socket(struct evil *, const char *, const uint8_t *);
 int
 evil_wait_closed(struct evil *e, struct evil *also)
 {
-	while (e->disconnected == 0 && clock_mono_ms() < e->deadline_ms) {
+	while (e->c.disconnected == 0 && clock_mono_ms() < e->deadline_ms) {
 		evil_pump(e, 50);
 		if (also != NULL)
 			evil_pump(also, 0);
 	}
-	printf("evil_peer: the parent %s the connection\n", e->disconnected ?
+	printf("evil_peer: the parent %s the connection\n", e->c.disconnected ?
 	    "closed" : "did not close");
-	return e->disconnected > 0;
+	return e->c.disconnected > 0;
 }
 
 /*
@@ -1081,9 +900,9 @@ evil_session_again(struct evil *e, struct evil *e2, const char *endpoint,
     const uint8_t *parent)
 {
 	*e2 = *e;	/* the same identity, borrowed */
-	e2->ctx = e2->sock = e2->mon = NULL;
+	e2->ctx = e2->c.sock = e2->c.mon = NULL;
 	e2->hello_seen = 0;
-	e2->hs_ok = e2->hs_failed = e2->disconnected = 0;
+	e2->c.hs_ok = e2->c.hs_failed = e2->c.disconnected = 0;
 	e2->any_ack = 0;
 	memset(e2->acked, 0, sizeof(e2->acked));
 	setup_socket(e2, endpoint, parent);
@@ -1097,9 +916,7 @@ evil_session_again(struct evil *e, struct evil *e2, const char *endpoint,
 void
 evil_session_close(struct evil *e)
 {
-	zmq_socket_monitor(e->sock, NULL, 0);
-	zmq_close(e->mon);
-	zmq_close(e->sock);
+	child_close(&e->c);
 	zmq_ctx_term(e->ctx);
 }
 
@@ -1122,7 +939,7 @@ mode_rename(struct evil *e)
 {
 	char	*other = xasprintf("z%s", e->name);
 	size_t	 len;
-	uint8_t	*buf = hello_frame(e, other, 0, 64, &len);
+	uint8_t	*buf = child_hello(&e->c, other, 0, 64, &len);
 
 	printf("evil_peer: a Hello mid-session as %s\n", other);
 	send_raw(e, buf, len, 0);
@@ -1145,45 +962,17 @@ mode_junk(struct evil *e)
 	return evil_mode_send(e, 1, 1, 0);
 }
 
+/* e's own context, and its connection as a child. */
 static void
 setup_socket(struct evil *e, const char *endpoint, const uint8_t *parent)
 {
-	uint8_t	server[32], pk[32], sk[32];
-	int	linger = 0, ivl = e->no_reconnect ? -1 : 100, ivl_max = 1000;
-	int64_t	max = -1;
+	const char	*why;
 
-	if (key_curve_public(parent, server) != 0)
-		evil_fail("PARENTKEY", "no CURVE form");
-	if (key_curve_public(key_public(e->kp), pk) != 0)
-		evil_fail("KEYFILE", "no CURVE form");
-	key_curve_secret(e->kp, sk);
-	if ((e->ctx = zmq_ctx_new()) == NULL ||
-	    (e->sock = zmq_socket(e->ctx, ZMQ_DEALER)) == NULL)
+	if ((e->ctx = zmq_ctx_new()) == NULL)
 		evil_fail("zmq", zmq_strerror(errno));
-	zmq_setsockopt(e->sock, ZMQ_LINGER, &linger, sizeof(linger));
-	zmq_setsockopt(e->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max));
-	zmq_setsockopt(e->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
-	zmq_setsockopt(e->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max,
-	    sizeof(ivl_max));
-	if (e->rcvhwm > 0)
-		zmq_setsockopt(e->sock, ZMQ_RCVHWM, &e->rcvhwm,
-		    sizeof(e->rcvhwm));
-	if (zmq_setsockopt(e->sock, ZMQ_CURVE_SERVERKEY, server, 32) != 0 ||
-	    zmq_setsockopt(e->sock, ZMQ_CURVE_PUBLICKEY, pk, 32) != 0 ||
-	    zmq_setsockopt(e->sock, ZMQ_CURVE_SECRETKEY, sk, 32) != 0)
-		evil_fail("CURVE keys", zmq_strerror(errno));
-	sodium_memzero(sk, sizeof(sk));
-	if (zmq_socket_monitor(e->sock, MON_ENDPOINT,
-	    ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
-	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-	    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED) != 0 ||
-	    (e->mon = zmq_socket(e->ctx, ZMQ_PAIR)) == NULL ||
-	    zmq_connect(e->mon, MON_ENDPOINT) != 0)
-		evil_fail("monitor", zmq_strerror(errno));
-	zmq_setsockopt(e->mon, ZMQ_LINGER, &linger, sizeof(linger));
-	if (zmq_connect(e->sock, endpoint) != 0)
-		evil_fail(endpoint, zmq_strerror(errno));
+	if (child_connect(&e->c, e->ctx, e->kp, parent, endpoint,
+	    e->no_reconnect ? CHILD_ONCE : 0, e->rcvhwm, &why) != 0)
+		evil_fail(endpoint, why);
 }
 
 int
@@ -1203,8 +992,8 @@ main(int argc, char **argv)
 	e.to = "chutich@tw";
 	e.n_to = 1;
 	e.origin_seq = 1;
-	e.version = WIRE_PROTOCOL_VERSION;
-	e.min_version = WIRE_PROTOCOL_MIN;
+	e.c.version = WIRE_PROTOCOL_VERSION;
+	e.c.min_version = WIRE_PROTOCOL_MIN;
 	while ((ch = getopt(argc, argv,
 	    "t:o:k:T:s:f:V:M:F:n:e:r:b:q:l:S:w:R:G:")) != -1) {
 		switch (ch) {
@@ -1275,9 +1064,9 @@ main(int argc, char **argv)
 			    v > 1000)
 				usage();
 			if (ch == 'V')
-				e.version = (uint32_t)v;
+				e.c.version = (uint32_t)v;
 			else
-				e.min_version = (uint32_t)v;
+				e.c.min_version = (uint32_t)v;
 			break;
 		default:
 			usage();
@@ -1286,7 +1075,8 @@ main(int argc, char **argv)
 	if (argc - optind != 6)
 		usage();
 	mode = argv[optind + 5];
-	e.name = argv[optind + 2];
+	e.name = e.c.name = argv[optind + 2];
+	e.c.chain = &e.chain;
 	if (e.subject == NULL)
 		e.subject = mode;
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1341,7 +1131,7 @@ main(int argc, char **argv)
 	/* One connection each: its end is what these modes watch for. */
 	e.no_reconnect = strcmp(mode, "supersede") == 0 ||
 	    strcmp(mode, "rename") == 0 || strcmp(mode, "missing") == 0;
-	randombytes_buf(e.store_id, sizeof(e.store_id));
+	randombytes_buf(e.c.store_id, sizeof(e.c.store_id));
 
 	state_load(&e);
 	setup_socket(&e, argv[optind + 3], parent);
@@ -1349,13 +1139,13 @@ main(int argc, char **argv)
 	if (strcmp(mode, "garbage") == 0) {
 		/* A batch before any Hello: refused, never stored. */
 		char		*se = evil_subj(&e, "-early");
-		struct item	 it;
+		struct child_item	 it;
 		size_t		 len;
 		uint8_t		*rec = evil_make_mail(&e, e.signer, e.origin,
 				    se, &len);
 
-		it = (struct item){ 1, rec, len };
-		early = batch_frame(LANE_MAIL, 0, 1, &it, 1, &elen);
+		it = (struct child_item){ 1, rec, len };
+		early = child_batch(LANE_MAIL, 0, 1, &it, 1, &elen);
 		printf("evil_peer: sending a batch before the Hello\n");
 		send_raw(&e, early, elen, 0);
 		free(rec);
@@ -1409,7 +1199,7 @@ main(int argc, char **argv)
 		 * there would wait for a peer forever. */
 		if (ok && strcmp(mode, "hello-flood") != 0 &&
 		    strcmp(mode, "rename") != 0 &&
-		    !(e.no_reconnect && e.disconnected > 0))
+		    !(e.no_reconnect && e.c.disconnected > 0))
 			evil_linger(&e, linger);
 	}
 	printf("evil_peer: %s: %s\n", mode, ok ? "ok" : "FAILED");

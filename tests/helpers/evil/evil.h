@@ -14,10 +14,13 @@
 #include "key.h"
 #include "wire.h"
 
+#include "child/child.h"
+
 #define EVIL_MAX_IDS	4096	/* record ids remembered for traces */
 
 struct evil {
-	void			*ctx, *sock, *mon;
+	void			*ctx;
+	struct child		 c;		/* the link, as a child */
 	key_pair_t		*kp;		/* the link identity */
 	key_pair_t		*signer;	/* signs the records */
 	const char		*name, *origin, *to, *subject;
@@ -29,24 +32,14 @@ struct evil {
 	uint64_t		 traced;	/* answers seen */
 	uint8_t			 ids[EVIL_MAX_IDS][WIRE_ID_BYTES]; /* made */
 	size_t			 n_ids;
-	/* The session as a node keeps it (-S): our store id, the
-	 * parent's, how far we hold its log and it holds ours. */
-	const char		*state;
-	uint8_t			 store_id[WIRE_STORE_ID_BYTES];
-	uint8_t			 parent_store[WIRE_STORE_ID_BYTES];
-	int			 has_parent_store;
-	uint64_t		 rx_upto[WIRE_LANES];	/* its log, held */
-	uint64_t		 tx_from[WIRE_LANES];	/* ours, it holds */
-	uint32_t		 version, min_version;	/* in our Hello */
-	struct cert_chain	 chain;
+	const char		*state;		/* -S: c's session kept */
+	struct cert_chain	 chain;		/* c's */
 	uint64_t		 deadline_ms;
 	uint64_t		 origin_seq;
 	uint64_t		 acked[WIRE_LANES]; /* highest ack seen */
 	unsigned		 any_ack;	/* bit per lane */
 	int			 hello_seen;
 	uint64_t		 last_hb_ms;
-	unsigned		 hs_failed, hs_ok;
-	unsigned		 disconnected;	/* connections it ended */
 	int			 no_reconnect;	/* one connection only */
 	int			 rcvhwm;	/* 0: libzmq's default */
 	int			 asked;		/* it asked for a resync */
