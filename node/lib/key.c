@@ -51,6 +51,22 @@ key_generate(void)
 	return kp;
 }
 
+key_pair_t *
+key_from_seed(const uint8_t seed[KEY_SEED_BYTES])
+{
+	key_pair_t	*kp = key_alloc();
+
+	if (kp != NULL)
+		crypto_sign_seed_keypair(kp->kp_public, kp->kp_secret, seed);
+	return kp;
+}
+
+void
+key_seed(const key_pair_t *kp, uint8_t seed[KEY_SEED_BYTES])
+{
+	memcpy(seed, kp->kp_secret, KEY_SEED_BYTES);	/* seed || public */
+}
+
 void
 key_free(key_pair_t **kp)
 {
