@@ -88,7 +88,10 @@ revoked(struct node *n, store_txn_t *txn, const uint8_t cert_id[WIRE_ID_BYTES],
 	 */
 	if (store_is_key_revoked(txn, key, n->n_conf->root_name) != 0)
 		return 1;
-	for (s = subject; s != NULL; s = strchr(s, '.') != NULL ?
+	/* A person's revokers are its office and the offices above. */
+	if (!name_person(subject, &s))
+		s = subject;
+	for (; s != NULL; s = strchr(s, '.') != NULL ?
 	    strchr(s, '.') + 1 : NULL)
 		if (store_is_key_revoked(txn, key, s) != 0)
 			return 1;	/* or unreadable: refuse */
@@ -144,8 +147,11 @@ issuer_may(const struct node *n, const struct store_cert *c)
 	if (strcmp(c->subject, n->n_conf->root_name) == 0 ||
 	    sodium_memcmp(c->key, n->n_conf->root_key, KEY_PUBLIC_BYTES) == 0)
 		return 0;	/* the root's name and key are its own */
-	return cert_is_root(&n->n_trust, c->issuer, c->issuer_key) ||
-	    name_strictly_within(c->subject, c->issuer);
+	/* The root certifies any node, but only its own officials. */
+	if (cert_is_root(&n->n_trust, c->issuer, c->issuer_key) &&
+	    !name_person(c->subject, NULL))
+		return 1;
+	return name_may_certify(c->subject, c->issuer);
 }
 
 /* Orders failures by how much they tell an admin: the most telling wins. */
@@ -238,7 +244,9 @@ walk(struct node *n, store_txn_t *txn, const char *name, const uint8_t *key,
 	}
 	if (depth >= CERT_MAX_CHAIN)
 		return CERT_ETOOLONG;
-	if (!name_valid(name) || curve_of(n, key, curve) != 0)
+	/* A person is never an issuer: only the first step may be one. */
+	if (!(name_valid(name) || (depth == 0 && name_person(name, NULL))) ||
+	    curve_of(n, key, curve) != 0)
 		return CERT_EUNKNOWN;
 	while (store_cert_next(txn, curve, name, &c) == 0) {
 		if (*budget == 0)
@@ -383,6 +391,9 @@ trust_admit(struct node *n, const uint8_t curve[32], const char **why)
 			ok = 1;
 			break;
 		}
+		/* An official's key signs records' content, never links. */
+		if (name_person(c.subject, NULL))
+			continue;
 		if ((rc = trust_check(n, txn, c.subject, c.key, now, NULL)) == 0)
 			ok = 1;
 		else
@@ -471,8 +482,8 @@ apply_cert(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	struct store_cert		 sc;
 	uint8_t				 curve[32];
 
-	if (c->subject == NULL || !name_valid(c->subject) ||
-	    c->subject_key.len != KEY_PUBLIC_BYTES ||
+	if (c->subject == NULL || !(name_valid(c->subject) ||
+	    name_person(c->subject, NULL)) || c->subject_key.len != KEY_PUBLIC_BYTES ||
 	    key_curve_public(c->subject_key.data, curve) != 0)
 		return;
 	memset(&sc, 0, sizeof(sc));
@@ -513,7 +524,7 @@ apply_revocation(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	if (cert.rb->kind_case == NODENET__RECORD_BODY__KIND_CERT &&
 	    (cert_is_root(&n->n_trust, wr->rb->origin,
 	    wr->rb->origin_key.data) ||
-	    name_strictly_within(cert.rb->cert->subject, wr->rb->origin)) &&
+	    name_may_revoke(cert.rb->cert->subject, wr->rb->origin)) &&
 	    store_revoke(txn, cert.id, wr->id) == 0 &&
 	    store_revoke_key(txn, cert.rb->cert->subject_key.data,
 	    wr->rb->origin, wr->id) == 0) {

@@ -412,7 +412,8 @@ cmd_cert_ls(int argc, char **argv)
 	return 0;
 }
 
-/* cert issue NAME PUBKEY, then -o CHAINFILE and --days N. */
+/* cert issue NAME PUBKEY, then -o CHAINFILE (not for a person) and
+ * --days N. */
 int
 cmd_cert_issue(int argc, char **argv)
 {
@@ -436,7 +437,8 @@ cmd_cert_issue(int argc, char **argv)
 		} else
 			usage();
 	}
-	if (out == NULL)
+	/* An official's certificate goes in no chain file. */
+	if (out == NULL && strchr(argv[1], '@') == NULL)
 		usage();
 	r = call(json_pack("{s:s, s:s, s:s, s:I}", "cmd", "cert_issue",
 	    "subject", argv[1], "key", argv[2], "days", (json_int_t)days));
@@ -456,11 +458,13 @@ cmd_cert_issue(int argc, char **argv)
 			die("the node sent a chain that is not hex");
 		c.lens[i] = len;
 	}
-	if ((rc = cert_chain_save(out, &c)) != 0)
+	if (out != NULL && (rc = cert_chain_save(out, &c)) != 0)
 		die("%s: %s", out, cert_strerror(rc));
-	if (!json_out)
+	if (!json_out && out != NULL)
 		printf("%s: certificate %s for %s (%zu in chain)\n", out,
 		    str(r, "id"), argv[1], c.n);
+	else if (!json_out)
+		printf("certificate %s for %s\n", str(r, "id"), argv[1]);
 	cert_chain_free(&c);
 	json_decref(r);
 	return 0;

@@ -11,7 +11,9 @@
 /* The paragraphs of --help, by name. */
 static const char about_cert_issue[] =
     "Certify node NAME (below this one) for its public key and write\n"
-    "the chain file it needs into CHAINFILE.\n";
+    "the chain file it needs into CHAINFILE. Or certify an official of\n"
+    "this node, PERSON@NODE (NODE: this node's name), for the public key\n"
+    "of a personal key file (node-key person new): no chain file.\n";
 
 static const char about_cert_ls[] =
     "The certificates this node holds and their state: valid, not yet\n"
@@ -250,7 +252,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "metrics", cmd_metrics, "",
 	    NULL, 0, 0,
 	    NULL, 0, about_metrics },
-	{ "cert issue", cmd_cert_issue, "NAME PUBKEY -o CHAINFILE [--days N]",
+	{ "cert issue", cmd_cert_issue, "NAME PUBKEY -o CHAINFILE [--days N]\n"
+	    "       PERSON@NODE PUBKEY [--days N]",
 	    "od", 2, 2,
 	    NULL, 0, about_cert_issue },
 	{ "cert revoke", cmd_cert_revoke, "CERTID [REASON]",
