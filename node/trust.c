@@ -22,6 +22,7 @@
 #include "log.h"
 #include "name.h"
 #include "node.h"
+#include "psig.h"
 #include "trust.h"
 #include "turn.h"
 #include "xmem.h"
@@ -306,6 +307,16 @@ trust_check(struct node *n, store_txn_t *txn, const char *name,
 	return rc;
 }
 
+int
+trust_check_at(struct node *n, store_txn_t *txn, const char *name,
+    const uint8_t key[KEY_PUBLIC_BYTES], uint64_t t_ms)
+{
+	unsigned	budget = TRUST_MAX_CERTS;
+	uint64_t	until;
+
+	return walk(n, txn, name, key, t_ms, 0, &budget, &until, NULL);
+}
+
 const char *
 trust_why(struct node *n, store_txn_t *txn, const char *name,
     const uint8_t key[KEY_PUBLIC_BYTES], uint64_t now_ms, int rc, char *buf,
@@ -472,6 +483,45 @@ trust_hello(struct node *n, const char *name, const ProtobufCBinaryData *chain,
 	free(certs);
 	free(lens);
 	return rc;
+}
+
+int
+trust_person(struct node *n, store_txn_t *txn, const Nodenet__RecordBody *rb,
+    uint64_t now_ms, char *why, size_t whylen)
+{
+	const Nodenet__PersonSignature	*ps;
+	const char			*office, *bad;
+	uint8_t				 digest[PSIG_DIGEST_BYTES];
+	char				 cwhy[200];
+	int				 rc;
+
+	if ((rc = psig_of(rb, &ps, digest, &bad)) == 0)
+		return 0;
+	if (rc < 0) {
+		snprintf(why, whylen, "%s", bad);
+		return -1;
+	}
+	/* An office speaks for its own officials only. */
+	if (!name_person(ps->person, &office) ||
+	    strcmp(office, rb->origin) != 0) {
+		snprintf(why, whylen, "personal signature of %.80s: not an "
+		    "official of %.80s, the record's origin", ps->person,
+		    rb->origin);
+		return -1;
+	}
+	if (psig_verify(ps->key.data, digest, ps->signature.data) != 0) {
+		snprintf(why, whylen, "personal signature of %.80s does not "
+		    "verify over the content", ps->person);
+		return -1;
+	}
+	if ((rc = trust_check(n, txn, ps->person, ps->key.data, now_ms,
+	    NULL)) != 0) {
+		snprintf(why, whylen, "personal key of %.80s not certified: "
+		    "%s", ps->person, trust_why(n, txn, ps->person,
+		    ps->key.data, now_ms, rc, cwhy, sizeof(cwhy)));
+		return -1;
+	}
+	return 0;
 }
 
 /* A certificate: indexed if its issuer may issue it. */

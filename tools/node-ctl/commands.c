@@ -229,6 +229,43 @@ print_report(json_t *m)
 	print_safe(str(m, "detail"), 0);
 }
 
+void
+print_signed(const char *lead, json_t *sb)
+{
+	const char	*then = str(sb, "when_signed"), *now = str(sb, "now");
+	json_t		*v;
+	size_t		 i;
+
+	printf("%s", lead);
+	print_safe(str(sb, "person"), 0);
+	printf(", certified by ");
+	print_safe(str(sb, "office"), 0);
+	if (json_array_size(json_object_get(sb, "fields")) > 0) {
+		printf(", fields ");
+		json_array_foreach(json_object_get(sb, "fields"), i, v) {
+			printf(i ? "," : "");
+			print_safe(json_string_value(v) != NULL ?
+			    json_string_value(v) : "?", 0);
+		}
+	}
+	/* -d reads a stopped store: no state to show. */
+	if (then[0] == '\0')
+		return;
+	printf(": ");
+	if (strcmp(then, "valid") == 0)
+		printf("valid when signed");
+	else {
+		printf("when signed: ");
+		print_safe(then, 0);
+	}
+	if (strcmp(now, "valid") == 0)
+		printf(", and now");
+	else {
+		printf("; now: ");
+		print_safe(now, 0);
+	}
+}
+
 int
 cmd_mail_cat(int argc, char **argv)
 {
@@ -252,6 +289,8 @@ cmd_mail_cat(int argc, char **argv)
 		print_time(num(r, "created_ms"));
 		printf("\nSubject: ");
 		print_safe(str(r, "subject"), 0);
+		if ((m = json_object_get(r, "signed_by")) != NULL)
+			print_signed("\nSigned:  ", m);
 		if ((m = json_object_get(r, "report")) != NULL)
 			print_report(m);
 		printf("\n\n");

@@ -105,6 +105,10 @@ static const char about_doc_put[] =
     "it) as NAME, replacing an attachment of that name; --type: its\n"
     "media type; --detach NAME: drop one. Attachments travel in 64 KiB\n"
     "chunks after the revision; doc get shows how many are here.\n"
+    "--sign-as KEYFILE: an official's signature over the database and\n"
+    "the fields this put sets or removes, made here with the personal\n"
+    "key (see send --help); every replica checks it, doc get and doc\n"
+    "history show it.\n"
     "Prints the document's id and its new revision.\n";
 
 static const char about_doc_import[] =
@@ -187,6 +191,11 @@ static const char about_send[] =
     "again with the same key for --retry seconds (default 30; 0: once).\n"
     "If no answer came, exit 3 says the message may or may not be stored,\n"
     "with the key: the same command with --key KEY tells, sending once.\n"
+    "--sign-as KEYFILE: an official's signature over from, to, subject\n"
+    "and text, made here with the personal key (node-key person new;\n"
+    "its passphrase from the terminal, or the descriptor named by\n"
+    "NODE_PASSPHRASE_FD); the key must be certified by this node\n"
+    "(cert issue NAME@NODE KEY). Every node it passes checks it.\n"
     "--batch FILE (- for stdin) sends one message a line, a JSON object\n"
     "of send's fields (from, to, subject, text; key, receipt, priority,\n"
     "expires in seconds), many in one request and one commit; each line\n"
@@ -222,9 +231,10 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "send", cmd_send,
 	    "--from ADDR [--subject S] [--receipt] [--expires SECONDS]\n"
 	    "       [--priority urgent|normal|bulk] [--file FILE] [--key KEY]\n"
-	    "       [--retry SECONDS] [--timeout SECONDS] TO...\n"
+	    "       [--retry SECONDS] [--timeout SECONDS] [--sign-as KEYFILE]\n"
+	    "       TO...\n"
 	    "       send --batch FILE [--retry SECONDS] [--timeout SECONDS]",
-	    "fSrepFkRTb", 0, -1,
+	    "fSrepFkRTbs", 0, -1,
 	    NULL, 0, about_send },
 	{ "mail ls", cmd_mail_ls, "MAILBOX [--from SEQ]",
 	    "f", 1, 1,
@@ -277,8 +287,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "doc put", cmd_doc_put,
 	    "DB [ID] [NAME[:TYPE]=VALUE...] [--readers P1,P2,...]\n"
 	    "       [--attach NAME=FILE]... [--type MEDIA-TYPE] "
-	    "[--detach NAME]...",
-	    "ratx", 1, -1,
+	    "[--detach NAME]...\n"
+	    "       [--sign-as KEYFILE]",
+	    "ratxs", 1, -1,
 	    NULL, CC_STRICT, about_doc_put },
 	{ "doc import", cmd_doc_import, "FILE [--db DB]",
 	    "b", 1, 1,
