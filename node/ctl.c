@@ -973,6 +973,7 @@ cmd_cert_ls(struct node *n, json_t *req, char *err, size_t errlen)
 	struct store_cert	 c = { .subject = "" };
 	struct view_scan	 s;
 	store_txn_t		*txn = NULL;
+	const char		*office;
 	uint8_t			 curve[32] = { 0 };
 	char			 key[KEY_HEX_BYTES];
 	json_t			*list, *r;
@@ -1001,7 +1002,9 @@ cmd_cert_ls(struct node *n, json_t *req, char *err, size_t errlen)
 		if (json_array_size(list) == VIEW_LIST_MAX ||
 		    !view_scan_take(&s))
 			break;
-		if (under != NULL && !name_within(c.subject, under))
+		/* An official is within the subtree of their office. */
+		if (under != NULL && !name_within(name_person(c.subject,
+		    &office) ? office : c.subject, under))
 			continue;
 		key_hex(c.key, key);
 		json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:s,"

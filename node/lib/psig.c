@@ -200,8 +200,8 @@ psig_of(const Nodenet__RecordBody *rb, const Nodenet__PersonSignature **ps,
 	    s->key.len != KEY_PUBLIC_BYTES ||
 	    s->signature.len != KEY_SIGNATURE_BYTES)
 		return -1;
-	if ((m = rb->mail) != NULL && rb->kind_case ==
-	    NODENET__RECORD_BODY__KIND_MAIL) {
+	if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL) {
+		m = rb->mail;
 		if (s->n_fields != 0)
 			return -1;
 		psig_mail_digest(m->from, m->to, m->n_to, m->subject,

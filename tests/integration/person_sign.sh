@@ -77,6 +77,8 @@ check "the district may not certify the commune's official" \
     eval '! ctl $D cert issue "$ME" "$pub" 2>$T/err && grep -q "outside its issuer" $T/err'
 check "the root holds the chairman's certificate as valid" \
     wait_for 20 eval 'test "$(cert_state tw $cid)" = valid'
+check "cert ls of the commune's subtree lists its official" \
+    eval 'ctl tw --json cert ls $C | jq -e --arg s "$ME" ".certs[] | select(.subject == \$s)" >/dev/null'
 
 # A signed letter, verified at every replica on its way.
 bad0=$(counter $D records_bad)
