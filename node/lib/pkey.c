@@ -85,7 +85,7 @@ pkey_save(const key_pair_t *kp, const char *path, const char *pass,
     size_t len)
 {
 	uint8_t	 file[PKEY_FILE_LEN], *seed, *k = NULL;
-	int	 fd, rc;
+	int	 rc;
 
 	if (len < PKEY_PASS_MIN || len > PKEY_PASS_MAX)
 		return PKEY_ESHORT;
@@ -102,20 +102,8 @@ pkey_save(const key_pair_t *kp, const char *path, const char *pass,
 	key_seed(kp, seed);
 	crypto_secretbox_easy(file + OFF_BOX, seed, KEY_SEED_BYTES,
 	    file + OFF_NONCE, k);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		rc = errno == EEXIST ? KEY_EEXIST : errno;
-		goto out;
-	}
-	if ((rc = file_write_all(fd, file, sizeof(file))) == 0 &&
-	    fsync(fd) == -1)
-		rc = errno;
-	if (close(fd) == -1 && rc == 0)
-		rc = errno;
-	if (rc == 0)
-		rc = file_sync_dir(path);
-	if (rc != 0)
-		unlink(path);
+	if ((rc = file_create_private(path, file, sizeof(file))) == EEXIST)
+		rc = KEY_EEXIST;
 out:
 	sodium_free(seed);
 	if (k != NULL)
@@ -134,7 +122,7 @@ read_file(const char *path, uint8_t file[PKEY_FILE_LEN])
 
 	if ((rc = file_open_regular(path, &fd, &sb)) != 0)
 		return rc == FILE_ENOTREG ? PKEY_EFORMAT : rc;
-	if (sb.st_uid != geteuid() || (sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+	if (!file_is_private(&sb)) {
 		close(fd);
 		return KEY_EPERM;
 	}
