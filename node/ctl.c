@@ -280,6 +280,11 @@ ctl_signed_by(struct node *n, json_t *req, struct ctl_psig *out, char *err,
 		    "signature: 128, person?, fields?}");
 		return -1;
 	}
+	if (person != NULL && !name_person(person, NULL)) {
+		snprintf(err, errlen, "signed_by: person: NAME@NODE, at most "
+		    "%d bytes", NAME_PERSON_MAX);
+		return -1;
+	}
 	if (person != NULL)
 		snprintf(out->person, sizeof(out->person), "%s", person);
 	else if (person_of(n, out->key, out->person,
