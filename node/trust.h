@@ -6,8 +6,10 @@
  *
  * An answer walks a chain of certificates held here up to the pinned
  * root: every element must be inside both ends of its window, unrevoked,
- * and issued by the root or by a node strictly above its subject. Answers
- * are kept for the transactions that see the same store.
+ * and issued by the root or by a node strictly above its subject (an
+ * official's, NAME@OFFICE, by OFFICE alone: proto/README.md, "Personal
+ * signatures"). Answers are kept for the transactions that see the same
+ * store.
  */
 #ifndef TRUST_H
 #define TRUST_H
