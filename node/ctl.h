@@ -17,7 +17,10 @@
 #include <jansson.h>
 
 #include "ctl_proto.h"
+#include "store.h"
 #include "wire.h"
+
+#define CTL_PSIG_FIELDS	256	/* PSIG_MAX_FIELDS */
 
 struct node;
 
@@ -63,6 +66,30 @@ int	 ctl_key_remember(struct node *n, const char *key,
  */
 json_t	*ctl_batch(struct node *n, json_t *req, const char *what, ctl_fn fn,
 	    char *err, size_t errlen);
+/*
+ * A request's personal signature (proto/control.md, "Personal
+ * signatures"): "signed_by": {"key", "signature", "person"?, "fields"?}.
+ * The person, if not named, is the official of this node whose
+ * certificate held here binds the key. Points into req: valid while it
+ * is.
+ */
+struct ctl_psig {
+	Nodenet__PersonSignature	 ps;
+	uint8_t				 key[KEY_PUBLIC_BYTES];
+	uint8_t				 sig[KEY_SIGNATURE_BYTES];
+	char				 person[STORE_MAX_PEER + 1];
+	char				*fields[CTL_PSIG_FIELDS];
+};
+/* 0 if req has none, 1 with *out filled in, -1 with err. */
+int	 ctl_signed_by(struct node *n, json_t *req, struct ctl_psig *out,
+	    char *err, size_t errlen);
+/*
+ * Adds to every "signed_by" object in reply r (view_signed_by()) whether
+ * the person's certificate held when it was signed ("when_signed") and
+ * holds now ("now"): "valid", or why not. A record is stored only if
+ * it held on arrival, so a revocation found now was made after that.
+ */
+void	 ctl_signed_state(struct node *n, store_txn_t *txn, json_t *r);
 /* The database and document commands (ctl_doc.c), NULL-terminated. */
 extern const struct ctl_command ctl_doc_commands[];
 

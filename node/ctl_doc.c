@@ -44,7 +44,8 @@ cmd_read(struct node *n, json_t *req, char *err, size_t errlen)
 		return NULL;
 	}
 	json_object_set_new(req, "self", json_string(n->n_conf->name));
-	r = view(txn, req, err, errlen);
+	if ((r = view(txn, req, err, errlen)) != NULL)
+		ctl_signed_state(n, txn, r);
 	store_txn_abort(&txn);
 	return r;
 }
@@ -258,27 +259,11 @@ struct draft {
 };
 
 static void
-field_free(Nodenet__Field *f)
-{
-	if (f->value_case == NODENET__FIELD__VALUE_TEXT)
-		free(f->text);
-	else if (f->value_case == NODENET__FIELD__VALUE_LIST) {
-		for (size_t i = 0; i < f->list->n_items; i++)
-			free(f->list->items[i]);
-		free(f->list->items);
-		free(f->list);
-	} else if (f->value_case == NODENET__FIELD__VALUE_DATA)
-		free(f->data.data);
-	free(f->name);
-	free(f);
-}
-
-static void
 draft_free(struct draft *dr)
 {
 	for (size_t i = 0; i < dr->d.n_fields; i++)
 		if (dr->owned[i])
-			field_free(dr->fields[i]);
+			doc_view_field_free(dr->fields[i]);
 	free(dr->fields);
 	free(dr->owned);
 	for (size_t i = 0; i < dr->d.n_attachments; i++)
@@ -295,57 +280,6 @@ draft_free(struct draft *dr)
 	wire_record_clear(&dr->base);
 }
 
-/* A JSON value as a field; NULL with err set if it is none we know. */
-static Nodenet__Field *
-field_from_json(const char *name, json_t *v, char *err, size_t errlen)
-{
-	Nodenet__Field	*f = xcalloc(1, sizeof(*f));
-	json_t		*t;
-	const char	*s;
-	size_t		 i, len;
-
-	nodenet__field__init(f);
-	f->name = xstrdup(name);
-	if (json_is_string(v)) {
-		f->value_case = NODENET__FIELD__VALUE_TEXT;
-		f->text = xstrdup(json_string_value(v));
-	} else if (json_is_number(v)) {
-		f->value_case = NODENET__FIELD__VALUE_NUMBER;
-		f->number = json_number_value(v);
-	} else if (json_is_array(v)) {
-		f->value_case = NODENET__FIELD__VALUE_LIST;
-		f->list = xcalloc(1, sizeof(*f->list));
-		nodenet__text_list__init(f->list);
-		f->list->items = xcalloc(json_array_size(v) + 1,
-		    sizeof(char *));
-		json_array_foreach(v, i, t) {
-			if ((s = json_string_value(t)) == NULL)
-				goto bad;
-			f->list->items[f->list->n_items++] = xstrdup(s);
-		}
-	} else if (json_is_integer(t = json_object_get(v, "time_ms")) &&
-	    json_integer_value(t) >= 0) {
-		f->value_case = NODENET__FIELD__VALUE_TIME_MS;
-		f->time_ms = (uint64_t)json_integer_value(t);
-	} else if ((s = json_string_value(json_object_get(v, "b64"))) !=
-	    NULL) {
-		f->value_case = NODENET__FIELD__VALUE_DATA;
-		f->data.data = xmalloc(strlen(s) + 1);
-		if (sodium_base642bin(f->data.data, strlen(s) + 1, s,
-		    strlen(s), NULL, &len, NULL,
-		    sodium_base64_VARIANT_ORIGINAL) != 0)
-			goto bad;
-		f->data.len = len;
-	} else
-		goto bad;
-	return f;
-bad:
-	snprintf(err, errlen, "field %.64s: a string, number, list of "
-	    "strings, {\"time_ms\": N} or {\"b64\": \"...\"}", name);
-	field_free(f);
-	return NULL;
-}
-
 /* Sets field name of the draft (v NULL: removes it); -1 on bad input. */
 static int
 draft_field(struct draft *dr, const char *name, json_t *v, char *err,
@@ -359,14 +293,14 @@ draft_field(struct draft *dr, const char *name, json_t *v, char *err,
 		    DOC_MAX_FIELD_NAME);
 		return -1;
 	}
-	if (!json_is_null(v) && (f = field_from_json(name, v, err,
+	if (!json_is_null(v) && (f = doc_view_field(name, v, err,
 	    errlen)) == NULL)
 		return -1;
 	for (i = 0; i < dr->d.n_fields; i++)
 		if (strcmp(dr->fields[i]->name, name) == 0)
 			break;
 	if (i < dr->d.n_fields && dr->owned[i])
-		field_free(dr->fields[i]);
+		doc_view_field_free(dr->fields[i]);
 	if (f == NULL) {
 		if (i < dr->d.n_fields) {
 			dr->d.n_fields--;
@@ -646,7 +580,7 @@ draft_empty(struct draft *dr)
 {
 	while (dr->d.n_fields > 0)
 		if (dr->owned[--dr->d.n_fields])
-			field_free(dr->fields[dr->d.n_fields]);
+			doc_view_field_free(dr->fields[dr->d.n_fields]);
 	while (dr->d.n_attachments > 0)
 		if (dr->att_owned[--dr->d.n_attachments])
 			attach_free(dr->atts[dr->d.n_attachments]);
@@ -751,8 +685,9 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 	json_t		*empty = NULL;
 	store_txn_t	*txn;
 	uint8_t		 rev[WIRE_ID_BYTES];
+	struct ctl_psig	 ps;
 	size_t		 i;
-	int		 chunks, seen;
+	int		 chunks, seen, signed_by;
 	int		 whole = json_is_true(json_object_get(req, "whole"));
 
 	if (ctl_key(req, &key, err, errlen) != 0 ||
@@ -807,6 +742,11 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 			dr.d.readers[dr.d.n_readers++] = xstrdup(p);
 		}
 	}
+	/* Signed last: over the fields as the revision holds them. */
+	if ((signed_by = ctl_signed_by(n, req, &ps, err, errlen)) < 0)
+		goto out;
+	if (signed_by == 1)
+		dr.d.signed_by = &ps.ps;
 	/* After the readers: chunks go where the revision goes. */
 	if (draft_attachments(n, txn, &dr, req, err, errlen) != 0)
 		goto undo;
@@ -861,7 +801,7 @@ cmd_doc_rm(struct node *n, json_t *req, char *err, size_t errlen)
 	/* A stub: no fields, every live leaf ended. */
 	for (size_t i = 0; i < dr.d.n_fields; i++)
 		if (dr.owned[i])
-			field_free(dr.fields[i]);
+			doc_view_field_free(dr.fields[i]);
 	dr.d.n_fields = 0;
 	for (size_t i = 0; i < dr.d.n_attachments; i++)
 		if (dr.att_owned[i])

@@ -433,6 +433,7 @@ mail_submit(struct node *n, const struct mail_submit *s,
 	m.want_receipt = s->want_receipt;
 	m.expires_ms = s->expires_ms;
 	m.priority = s->priority;
+	m.signed_by = (Nodenet__PersonSignature *)(uintptr_t)s->signed_by;
 	rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
 	rb.mail = &m;
 	if (record_write(n, txn, &rb, id, why, sizeof(why)) != 0) {

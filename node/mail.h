@@ -26,6 +26,8 @@ struct mail_submit {
 	int		 want_receipt;
 	uint64_t	 expires_ms;	/* 0: never */
 	int		 priority;	/* Nodenet__Priority */
+	/* An official's signature over it (psig.h), or NULL. */
+	const Nodenet__PersonSignature *signed_by;
 };
 
 /*

@@ -150,6 +150,9 @@ record_take(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 		    now, rc, cwhy, sizeof(cwhy)));
 		return 1;
 	}
+	/* An official's signature counts like the origin's own. */
+	if (trust_person(n, txn, wr->rb, now, why, whylen) != 0)
+		return 1;
 	if ((rc = admit(n, txn, wr, peer, why, whylen)) != 0) {
 		if (rc == 1) {
 			n->n_cnt.records_dup++;	/* of a purged doc */
@@ -193,7 +196,8 @@ write_opened(struct node *n, store_txn_t *txn, struct wire_record *wr,
 
 	memcpy(id, wr->id, WIRE_ID_BYTES);
 	err[0] = '\0';
-	if (admit(n, txn, wr, NULL, err, errlen) != 0) {
+	if (trust_person(n, txn, wr->rb, clock_wall_ms(), err, errlen) != 0 ||
+	    admit(n, txn, wr, NULL, err, errlen) != 0) {
 		wire_record_clear(wr);
 		return -1;
 	}

@@ -43,7 +43,8 @@ struct record_kind {
 const struct record_kind *record_kind_of(const struct node *n, int k);
 /*
  * Takes in a record a peer sent (verified): its origin must be
- * certified, then as above, custody "received" from peer, and, if the
+ * certified, and so must an official's signature it carries
+ * (trust_person()), then as above, custody "received" from peer, and, if the
  * link gave its age (age_ms, 0 if not: Transfer.age_ms), its birth by
  * our clock (store_transit) before any handler sees it. 0 if taken
  * (new, held, or dropped by its rules), 1 if refused for good (why),

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "name.h"
 #include "node.h"
+#include "psig.h"
 #include "trust.h"
 #include "turn.h"
 #include "xmem.h"
@@ -88,7 +89,10 @@ revoked(struct node *n, store_txn_t *txn, const uint8_t cert_id[WIRE_ID_BYTES],
 	 */
 	if (store_is_key_revoked(txn, key, n->n_conf->root_name) != 0)
 		return 1;
-	for (s = subject; s != NULL; s = strchr(s, '.') != NULL ?
+	/* A person's revokers are its office and the offices above. */
+	if (!name_person(subject, &s))
+		s = subject;
+	for (; s != NULL; s = strchr(s, '.') != NULL ?
 	    strchr(s, '.') + 1 : NULL)
 		if (store_is_key_revoked(txn, key, s) != 0)
 			return 1;	/* or unreadable: refuse */
@@ -144,8 +148,11 @@ issuer_may(const struct node *n, const struct store_cert *c)
 	if (strcmp(c->subject, n->n_conf->root_name) == 0 ||
 	    sodium_memcmp(c->key, n->n_conf->root_key, KEY_PUBLIC_BYTES) == 0)
 		return 0;	/* the root's name and key are its own */
-	return cert_is_root(&n->n_trust, c->issuer, c->issuer_key) ||
-	    name_strictly_within(c->subject, c->issuer);
+	/* The root certifies any node, but only its own officials. */
+	if (cert_is_root(&n->n_trust, c->issuer, c->issuer_key) &&
+	    !name_person(c->subject, NULL))
+		return 1;
+	return name_may_certify(c->subject, c->issuer);
 }
 
 /* Orders failures by how much they tell an admin: the most telling wins. */
@@ -238,7 +245,9 @@ walk(struct node *n, store_txn_t *txn, const char *name, const uint8_t *key,
 	}
 	if (depth >= CERT_MAX_CHAIN)
 		return CERT_ETOOLONG;
-	if (!name_valid(name) || curve_of(n, key, curve) != 0)
+	/* A person is never an issuer: only the first step may be one. */
+	if (!(name_valid(name) || (depth == 0 && name_person(name, NULL))) ||
+	    curve_of(n, key, curve) != 0)
 		return CERT_EUNKNOWN;
 	while (store_cert_next(txn, curve, name, &c) == 0) {
 		if (*budget == 0)
@@ -296,6 +305,16 @@ trust_check(struct node *n, store_txn_t *txn, const char *name,
 	if (until != NULL)
 		*until = u;
 	return rc;
+}
+
+int
+trust_check_at(struct node *n, store_txn_t *txn, const char *name,
+    const uint8_t key[KEY_PUBLIC_BYTES], uint64_t t_ms)
+{
+	unsigned	budget = TRUST_MAX_CERTS;
+	uint64_t	until;
+
+	return walk(n, txn, name, key, t_ms, 0, &budget, &until, NULL);
 }
 
 const char *
@@ -383,6 +402,9 @@ trust_admit(struct node *n, const uint8_t curve[32], const char **why)
 			ok = 1;
 			break;
 		}
+		/* An official's key signs records' content, never links. */
+		if (name_person(c.subject, NULL))
+			continue;
 		if ((rc = trust_check(n, txn, c.subject, c.key, now, NULL)) == 0)
 			ok = 1;
 		else
@@ -463,6 +485,45 @@ trust_hello(struct node *n, const char *name, const ProtobufCBinaryData *chain,
 	return rc;
 }
 
+int
+trust_person(struct node *n, store_txn_t *txn, const Nodenet__RecordBody *rb,
+    uint64_t now_ms, char *why, size_t whylen)
+{
+	const Nodenet__PersonSignature	*ps;
+	const char			*office, *bad;
+	uint8_t				 digest[PSIG_DIGEST_BYTES];
+	char				 cwhy[200];
+	int				 rc;
+
+	if ((rc = psig_of(rb, &ps, digest, &bad)) == 0)
+		return 0;
+	if (rc < 0) {
+		snprintf(why, whylen, "%s", bad);
+		return -1;
+	}
+	/* An office speaks for its own officials only. */
+	if (!name_person(ps->person, &office) ||
+	    strcmp(office, rb->origin) != 0) {
+		snprintf(why, whylen, "personal signature of %.80s: not an "
+		    "official of %.80s, the record's origin", ps->person,
+		    rb->origin);
+		return -1;
+	}
+	if (psig_verify(ps->key.data, digest, ps->signature.data) != 0) {
+		snprintf(why, whylen, "personal signature of %.80s does not "
+		    "verify over the content", ps->person);
+		return -1;
+	}
+	if ((rc = trust_check(n, txn, ps->person, ps->key.data, now_ms,
+	    NULL)) != 0) {
+		snprintf(why, whylen, "personal key of %.80s not certified: "
+		    "%s", ps->person, trust_why(n, txn, ps->person,
+		    ps->key.data, now_ms, rc, cwhy, sizeof(cwhy)));
+		return -1;
+	}
+	return 0;
+}
+
 /* A certificate: indexed if its issuer may issue it. */
 static void
 apply_cert(struct node *n, store_txn_t *txn, const struct wire_record *wr)
@@ -471,8 +532,8 @@ apply_cert(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	struct store_cert		 sc;
 	uint8_t				 curve[32];
 
-	if (c->subject == NULL || !name_valid(c->subject) ||
-	    c->subject_key.len != KEY_PUBLIC_BYTES ||
+	if (c->subject == NULL || !(name_valid(c->subject) ||
+	    name_person(c->subject, NULL)) || c->subject_key.len != KEY_PUBLIC_BYTES ||
 	    key_curve_public(c->subject_key.data, curve) != 0)
 		return;
 	memset(&sc, 0, sizeof(sc));
@@ -513,7 +574,7 @@ apply_revocation(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 	if (cert.rb->kind_case == NODENET__RECORD_BODY__KIND_CERT &&
 	    (cert_is_root(&n->n_trust, wr->rb->origin,
 	    wr->rb->origin_key.data) ||
-	    name_strictly_within(cert.rb->cert->subject, wr->rb->origin)) &&
+	    name_may_revoke(cert.rb->cert->subject, wr->rb->origin)) &&
 	    store_revoke(txn, cert.id, wr->id) == 0 &&
 	    store_revoke_key(txn, cert.rb->cert->subject_key.data,
 	    wr->rb->origin, wr->id) == 0) {

@@ -6,8 +6,10 @@
  *
  * An answer walks a chain of certificates held here up to the pinned
  * root: every element must be inside both ends of its window, unrevoked,
- * and issued by the root or by a node strictly above its subject. Answers
- * are kept for the transactions that see the same store.
+ * and issued by the root or by a node strictly above its subject (an
+ * official's, NAME@OFFICE, by OFFICE alone: proto/README.md, "Personal
+ * signatures"). Answers are kept for the transactions that see the same
+ * store.
  */
 #ifndef TRUST_H
 #define TRUST_H
@@ -41,6 +43,10 @@ void	trust_free(struct node *n);
 int	trust_check(struct node *n, store_txn_t *txn, const char *name,
 	    const uint8_t key[KEY_PUBLIC_BYTES], uint64_t now_ms,
 	    uint64_t *until);
+/* trust_check() at a time of another clock (a record's signing), so
+ * neither kept as an answer nor taken from one. */
+int	trust_check_at(struct node *n, store_txn_t *txn, const char *name,
+	    const uint8_t key[KEY_PUBLIC_BYTES], uint64_t t_ms);
 /*
  * Why trust_check() answered rc for name and key at now_ms, into buf
  * (len bytes): for a window, whose certificate, which bound and by how
@@ -71,6 +77,17 @@ int	trust_hello(struct node *n, const char *name,
 	    const ProtobufCBinaryData *chain, size_t nchain,
 	    const uint8_t curve[32], const uint8_t *want,
 	    uint8_t key[KEY_PUBLIC_BYTES], char *why, size_t whylen);
+/*
+ * The personal signature rb carries (psig.h), if any: 0 if none, or if
+ * it holds at now_ms: its person is an official of rb's origin
+ * ("user@ORIGIN"), it verifies over the content, and trust_check()
+ * answers 0 for the person and key (a person's certificate, issued by
+ * the origin, whose own chain holds). Else -1, with why in why (whylen
+ * bytes; it may quote the record: log it through esc).
+ */
+int	trust_person(struct node *n, store_txn_t *txn,
+	    const Nodenet__RecordBody *rb, uint64_t now_ms, char *why,
+	    size_t whylen);
 /*
  * A certificate or revocation record new to this store (its origin
  * already trusted): indexed if it follows the rules, else logged and

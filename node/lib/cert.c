@@ -42,9 +42,14 @@ cert_is_root(const struct cert_trust *trust, const char *name,
 	    key_eq(key, trust->root_key);
 }
 
-/* The certificate in an opened record, if it is a well-formed one. */
+/*
+ * The certificate in an opened record, if it is a well-formed one: of a
+ * node, or also of a person if persons (a person's certificate is in no
+ * node's chain, so a person's key never links or writes records).
+ */
 static int
-cert_of(const struct wire_record *r, const Nodenet__Certificate **out)
+cert_of(const struct wire_record *r, const Nodenet__Certificate **out,
+    int persons)
 {
 	const Nodenet__Certificate	*c;
 
@@ -52,7 +57,8 @@ cert_of(const struct wire_record *r, const Nodenet__Certificate **out)
 	if (r->rb->kind_case != NODENET__RECORD_BODY__KIND_CERT)
 		return CERT_EKIND;
 	c = r->rb->cert;
-	if (c == NULL || c->subject == NULL || !name_valid(c->subject) ||
+	if (c == NULL || c->subject == NULL || !(name_valid(c->subject) ||
+	    (persons && name_person(c->subject, NULL))) ||
 	    c->subject_key.len != KEY_PUBLIC_BYTES)
 		return CERT_EDECODE;
 	*out = c;
@@ -72,8 +78,8 @@ cert_issue(const key_pair_t *issuer, const char *issuer_name,
 	int			 root;
 
 	*out = NULL;
-	if (!name_valid(issuer_name) || !name_valid(subject) ||
-	    not_before_ms >= not_after_ms)
+	if (!name_valid(issuer_name) || !(name_valid(subject) ||
+	    name_person(subject, NULL)) || not_before_ms >= not_after_ms)
 		return CERT_EINVAL;
 	root = cert_is_root(trust, issuer_name, ik);
 	if (trust != NULL && !root && (strcmp(issuer_name,
@@ -81,7 +87,9 @@ cert_issue(const key_pair_t *issuer, const char *issuer_name,
 		return CERT_EISSUER;
 	if (trust != NULL && strcmp(subject, trust->root_name) == 0)
 		return CERT_ENAME;
-	if (!root && !name_strictly_within(subject, issuer_name))
+	/* The root certifies any node, but only its own officials. */
+	if ((!root || name_person(subject, NULL)) &&
+	    !name_may_certify(subject, issuer_name))
 		return CERT_ENAME;
 	if (trust != NULL && key_eq(subject_key, trust->root_key))
 		return CERT_ESUBJECT;
@@ -178,7 +186,7 @@ cert_chain_verify(const struct cert_trust *trust, const char *name,
 			goto out;
 		}
 		opened++;
-		if ((rc = cert_of(&r[i], &c[i])) != 0)
+		if ((rc = cert_of(&r[i], &c[i], 0)) != 0)
 			goto out;
 	}
 
@@ -246,7 +254,7 @@ cert_chain_why(char *buf, size_t len, int rc, const uint8_t *const *certs,
 		if (certs[i] == NULL ||
 		    wire_record_open(certs[i], lens[i], &r) != 0)
 			break;
-		found = cert_of(&r, &c) == 0 && cert_window(c->not_before_ms,
+		found = cert_of(&r, &c, 0) == 0 && cert_window(c->not_before_ms,
 		    c->not_after_ms, now) == rc;
 		if (found)
 			cert_window_why(buf, len, rc, c->subject,
@@ -419,10 +427,10 @@ cert_revoke(const key_pair_t *revoker, const char *revoker_name,
 		return CERT_EINVAL;
 	if (wire_record_open(cert, cert_len, &r) != 0)
 		return CERT_EDECODE;
-	if ((rc = cert_of(&r, &c)) != 0)
+	if ((rc = cert_of(&r, &c, 1)) != 0)
 		goto out;
 	if (!cert_is_root(trust, revoker_name, key_public(revoker)) &&
-	    !name_strictly_within(c->subject, revoker_name)) {
+	    !name_may_revoke(c->subject, revoker_name)) {
 		rc = CERT_EREVOKER;
 		goto out;
 	}
@@ -461,7 +469,7 @@ cert_revocation_check(const struct cert_trust *trust,
 	if (rev->rb->kind_case != NODENET__RECORD_BODY__KIND_REVOCATION ||
 	    (rv = rev->rb->revocation) == NULL)
 		return CERT_EKIND;
-	if ((rc = cert_of(cert, &c)) != 0)
+	if ((rc = cert_of(cert, &c, 1)) != 0)
 		return rc;
 	if (rv->certificate_id.len != WIRE_ID_BYTES ||
 	    sodium_memcmp(rv->certificate_id.data, cert->id,
@@ -472,7 +480,7 @@ cert_revocation_check(const struct cert_trust *trust,
 	    rev->rb->origin_key.data, certs, lens, n, now)) != 0)
 		return rc;
 	if (!cert_is_root(trust, rev->rb->origin, rev->rb->origin_key.data) &&
-	    !name_strictly_within(c->subject, rev->rb->origin))
+	    !name_may_revoke(c->subject, rev->rb->origin))
 		return CERT_EREVOKER;
 	return 0;
 }

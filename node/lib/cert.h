@@ -81,9 +81,11 @@ int	cert_is_root(const struct cert_trust *trust, const char *name,
  * sequence origin_seq) binds subject to subject_key for [not_before_ms,
  * not_after_ms). *out is a serialized SignedRecord (free() it), id its
  * record id. The issuer is the root if its name and key are trust's (trust
- * may be NULL: not the root). Refuses with CERT_ENAME a subject not
- * strictly inside the issuer's subtree unless the issuer is the root, and
- * the root's own name always; CERT_EISSUER the root's name with another
+ * may be NULL: not the root). subject is a node name or an official's,
+ * NAME@OFFICE (name_person()). Refuses with CERT_ENAME a node subject not
+ * strictly inside the issuer's subtree unless the issuer is the root, an
+ * official of any office but the issuer itself (the root's included),
+ * and the root's own name always; CERT_EISSUER the root's name with another
  * key or the root's key with another name; CERT_ESUBJECT the root's key as
  * subject_key; CERT_EINVAL an invalid name or an empty window. Otherwise
  * 0, or a wire_record_make() code.
@@ -105,8 +107,9 @@ int	cert_issue(const key_pair_t *issuer, const char *issuer_name,
  *    trust->root_key: the root needs no certificate. The root key under
  *    another name is refused (CERT_ESUBJECT).
  *  - Each element opens with wire_record_open (CERT_EDECODE), is of kind
- *    cert (CERT_EKIND), and has a valid subject name and a 32-byte
- *    subject key (CERT_EDECODE).
+ *    cert (CERT_EKIND), and has a valid node name as subject (not an
+ *    official's: a personal key proves no node) and a 32-byte subject
+ *    key (CERT_EDECODE).
  *  - certs[0] has subject == name and subject_key == key (CERT_ESUBJECT).
  *    No certificate binds the root key (CERT_ESUBJECT) or the root name
  *    (CERT_ENAME): they belong to the root alone.
@@ -195,7 +198,8 @@ void	cert_chain_free(struct cert_chain *c);
  * the certificate's id and the key it certified, giving reason (NULL: none;
  * at most CERT_MAX_REASON bytes of UTF-8). The revoker must be the root
  * (by trust, which may be NULL) or a strict ancestor of the certificate's
- * subject; a certificate's issuer always is one of these. *out is a
+ * subject (an official's: the office or an ancestor of it,
+ * name_may_revoke()); a certificate's issuer always is one of these. *out is a
  * serialized SignedRecord (free() it), id its record id. 0, CERT_EDECODE
  * or CERT_EKIND (cert is not a certificate), CERT_EREVOKER, CERT_EINVAL,
  * or a wire_record_make() code.

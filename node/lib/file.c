@@ -70,3 +70,29 @@ file_sync_dir(const char *path)
 	free(copy);
 	return rc;
 }
+
+int
+file_create_private(const char *path, const void *buf, size_t len)
+{
+	int	fd, rc;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1)
+		return errno;
+	if ((rc = file_write_all(fd, buf, len)) == 0 && fsync(fd) == -1)
+		rc = errno;
+	if (close(fd) == -1 && rc == 0)
+		rc = errno;
+	if (rc == 0)
+		rc = file_sync_dir(path);
+	if (rc != 0)
+		unlink(path);
+	return rc;
+}
+
+int
+file_is_private(const struct stat *sb)
+{
+	return sb->st_uid == geteuid() &&
+	    (sb->st_mode & (S_IRWXG | S_IRWXO)) == 0;
+}

@@ -24,6 +24,15 @@ int	file_open_regular(const char *path, int *fd, struct stat *sb)
 /* Writes all len bytes (retrying short writes): 0 or an errno. */
 int	file_write_all(int fd, const void *buf, size_t len)
 	    __attribute__((warn_unused_result));
+/*
+ * Writes buf to a new file at path, mode 0600, never over an existing
+ * one (EEXIST), fsync'd and its directory entry made durable; on a
+ * failure the file is removed. 0 or an errno. For secrets: keys.
+ */
+int	file_create_private(const char *path, const void *buf, size_t len)
+	    __attribute__((warn_unused_result));
+/* 1 if sb is a file of ours that neither group nor others may use. */
+int	file_is_private(const struct stat *sb);
 /* fsyncs the directory holding path, so a new or renamed entry is
  * durable: 0 or an errno. */
 int	file_sync_dir(const char *path) __attribute__((warn_unused_result));

@@ -51,6 +51,22 @@ key_generate(void)
 	return kp;
 }
 
+key_pair_t *
+key_from_seed(const uint8_t seed[KEY_SEED_BYTES])
+{
+	key_pair_t	*kp = key_alloc();
+
+	if (kp != NULL)
+		crypto_sign_seed_keypair(kp->kp_public, kp->kp_secret, seed);
+	return kp;
+}
+
+void
+key_seed(const key_pair_t *kp, uint8_t seed[KEY_SEED_BYTES])
+{
+	memcpy(seed, kp->kp_secret, KEY_SEED_BYTES);	/* seed || public */
+}
+
 void
 key_free(key_pair_t **kp)
 {
@@ -70,7 +86,7 @@ int
 key_save(const key_pair_t *kp, const char *path)
 {
 	char	*line;
-	int	 fd, rc;
+	int	 rc;
 
 	if ((line = sodium_malloc(KEY_FILE_LEN + 1)) == NULL)
 		return ENOMEM;
@@ -79,21 +95,8 @@ key_save(const key_pair_t *kp, const char *path)
 	    crypto_sign_SEEDBYTES);
 	line[KEY_FILE_LEN - 1] = '\n';
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		rc = errno == EEXIST ? KEY_EEXIST : errno;
-		goto out;
-	}
-	if ((rc = file_write_all(fd, line, KEY_FILE_LEN)) == 0 &&
-	    fsync(fd) == -1)
-		rc = errno;
-	if (close(fd) == -1 && rc == 0)
-		rc = errno;
-	if (rc == 0)
-		rc = file_sync_dir(path);
-	if (rc != 0)
-		unlink(path);
-out:
+	if ((rc = file_create_private(path, line, KEY_FILE_LEN)) == EEXIST)
+		rc = KEY_EEXIST;
 	sodium_free(line);
 	return rc;
 }
@@ -112,7 +115,7 @@ key_load(key_pair_t **out, const char *path)
 	*out = NULL;
 	if ((rc = file_open_regular(path, &fd, &sb)) != 0)
 		return rc == FILE_ENOTREG ? KEY_EFORMAT : rc;
-	if (sb.st_uid != geteuid() || (sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+	if (!file_is_private(&sb)) {
 		rc = KEY_EPERM;
 		goto out;
 	}

@@ -13,6 +13,7 @@
 
 #define KEY_PUBLIC_BYTES	32
 #define KEY_SIGNATURE_BYTES	64
+#define KEY_SEED_BYTES		32
 #define KEY_HEX_BYTES		(2 * KEY_PUBLIC_BYTES + 1)	/* with NUL */
 
 enum key_error {
@@ -31,6 +32,11 @@ int	key_save(const key_pair_t *kp, const char *path)
 /* Reads a key file written by key_save(): 0, an errno or a KEY_E code. */
 int	key_load(key_pair_t **out, const char *path)
 	    __attribute__((warn_unused_result));
+/* The key pair of a 32-byte seed (a personal key file's: pkey.c);
+ * NULL if out of memory. */
+key_pair_t *key_from_seed(const uint8_t seed[KEY_SEED_BYTES]);
+/* Copies kp's seed, its secret, into seed: wipe it after use. */
+void	key_seed(const key_pair_t *kp, uint8_t seed[KEY_SEED_BYTES]);
 /* NULL-safe; wipes and frees the key, sets *kp = NULL. */
 void	key_free(key_pair_t **kp);
 

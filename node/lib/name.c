@@ -105,6 +105,33 @@ name_mailbox(const char *addr, const char **node)
 }
 
 int
+name_person(const char *s, const char **office)
+{
+	return strnlen(s, NAME_PERSON_MAX + 1) <= NAME_PERSON_MAX &&
+	    name_mailbox(s, office);
+}
+
+int
+name_may_certify(const char *subject, const char *issuer)
+{
+	const char	*office;
+
+	if (name_person(subject, &office))
+		return strcmp(office, issuer) == 0;
+	return name_strictly_within(subject, issuer);
+}
+
+int
+name_may_revoke(const char *subject, const char *revoker)
+{
+	const char	*office;
+
+	if (name_person(subject, &office))
+		return name_within(office, revoker);
+	return name_strictly_within(subject, revoker);
+}
+
+int
 name_subtree_address(const char *addr, const char **subtree)
 {
 	const char	*at = strchr(addr, '@');

@@ -11,6 +11,7 @@
 
 #define NAME_MAX_LEN	253
 #define NAME_MAILBOX_MAX	64	/* bytes of the user part of an address */
+#define NAME_PERSON_MAX		255	/* bytes of a person's name */
 
 /* 1 if s is a valid node name, 0 otherwise. */
 int	name_valid(const char *s);
@@ -41,6 +42,27 @@ int	name_mailbox_valid(const char *s, size_t len);
  * it is not.
  */
 int	name_mailbox(const char *addr, const char **node);
+
+/*
+ * A person's name, "user@office": an official of the office, whose
+ * personal key a certificate of that office binds (proto/README.md,
+ * "Personal signatures"). A mailbox address of at most NAME_PERSON_MAX
+ * bytes. 1 with *office (if office is not NULL) pointing into s, 0 if
+ * it is not one (a node name is not).
+ */
+int	name_person(const char *s, const char **office);
+/*
+ * Whether issuer may certify subject, the root's own rule aside: a node
+ * name strictly below issuer, or a person of issuer itself (no other
+ * office, above or below, speaks for another's officials).
+ */
+int	name_may_certify(const char *subject, const char *issuer);
+/*
+ * Whether revoker may revoke a certificate of subject, the root's rule
+ * aside: a node name strictly below revoker, or a person of revoker or
+ * of an office below it.
+ */
+int	name_may_revoke(const char *subject, const char *revoker);
 
 /*
  * A subtree (broadcast) address, "user@*.NAME": the mailbox user at

@@ -56,6 +56,72 @@ doc_view_load(store_txn_t *txn, const char *db, const uint8_t *id,
 	return 0;
 }
 
+void
+doc_view_field_free(Nodenet__Field *f)
+{
+	if (f->value_case == NODENET__FIELD__VALUE_TEXT)
+		free(f->text);
+	else if (f->value_case == NODENET__FIELD__VALUE_LIST) {
+		for (size_t i = 0; i < f->list->n_items; i++)
+			free(f->list->items[i]);
+		free(f->list->items);
+		free(f->list);
+	} else if (f->value_case == NODENET__FIELD__VALUE_DATA)
+		free(f->data.data);
+	free(f->name);
+	free(f);
+}
+
+Nodenet__Field *
+doc_view_field(const char *name, json_t *v, char *err, size_t errlen)
+{
+	Nodenet__Field	*f = xcalloc(1, sizeof(*f));
+	json_t		*t;
+	const char	*s;
+	size_t		 i, len;
+
+	nodenet__field__init(f);
+	f->name = xstrdup(name);
+	if (json_is_string(v)) {
+		f->value_case = NODENET__FIELD__VALUE_TEXT;
+		f->text = xstrdup(json_string_value(v));
+	} else if (json_is_number(v)) {
+		f->value_case = NODENET__FIELD__VALUE_NUMBER;
+		f->number = json_number_value(v);
+	} else if (json_is_array(v)) {
+		f->value_case = NODENET__FIELD__VALUE_LIST;
+		f->list = xcalloc(1, sizeof(*f->list));
+		nodenet__text_list__init(f->list);
+		f->list->items = xcalloc(json_array_size(v) + 1,
+		    sizeof(char *));
+		json_array_foreach(v, i, t) {
+			if ((s = json_string_value(t)) == NULL)
+				goto bad;
+			f->list->items[f->list->n_items++] = xstrdup(s);
+		}
+	} else if (json_is_integer(t = json_object_get(v, "time_ms")) &&
+	    json_integer_value(t) >= 0) {
+		f->value_case = NODENET__FIELD__VALUE_TIME_MS;
+		f->time_ms = (uint64_t)json_integer_value(t);
+	} else if ((s = json_string_value(json_object_get(v, "b64"))) !=
+	    NULL) {
+		f->value_case = NODENET__FIELD__VALUE_DATA;
+		f->data.data = xmalloc(strlen(s) + 1);
+		if (sodium_base642bin(f->data.data, strlen(s) + 1, s,
+		    strlen(s), NULL, &len, NULL,
+		    sodium_base64_VARIANT_ORIGINAL) != 0)
+			goto bad;
+		f->data.len = len;
+	} else
+		goto bad;
+	return f;
+bad:
+	snprintf(err, errlen, "field %.64s: a string, number, list of "
+	    "strings, {\"time_ms\": N} or {\"b64\": \"...\"}", name);
+	doc_view_field_free(f);
+	return NULL;
+}
+
 json_t *
 doc_view_value(const Nodenet__Field *f)
 {
@@ -441,6 +507,8 @@ doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	    (json_int_t)wr.rb->created_ms, "readers", strings(d->readers,
 	    d->n_readers), "fields", fields, "attachments", atts, "conflicts",
 	    conflicts_json(txn, db, &h, &s));
+	if ((fields = view_signed_by(wr.rb)) != NULL)
+		json_object_set_new(o, "signed_by", fields);
 	wire_record_clear(&wr);
 	return view_scan_reply(o, &s);
 }
@@ -519,6 +587,8 @@ history_rev(store_txn_t *txn, const char *db, const struct store_head *h,
 	json_object_set_new(o, "created_ms",
 	    json_integer((json_int_t)wr.rb->created_ms));
 	json_object_set_new(o, "parents", parents);
+	if ((parents = view_signed_by(wr.rb)) != NULL)
+		json_object_set_new(o, "signed_by", parents);
 	wire_record_clear(&wr);
 	return o;
 }

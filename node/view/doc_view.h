@@ -56,6 +56,15 @@ doc_view_fn doc_view_find(const char *cmd);
 const char *doc_view_db(json_t *req, char *err, size_t errlen);
 /* The request's key (a 32-hex-digit document id) into doc: 0 or -1. */
 int	doc_view_doc_id(json_t *req, const char *key, uint8_t *doc);
+/*
+ * A field from a JSON value (a string, number, list of strings,
+ * {"time_ms": N} or {"b64": "..."}): the node's doc put and a client
+ * signing a revision's fields (psig.h) make the same one. NULL with err
+ * set if v is none of these. Free it with doc_view_field_free().
+ */
+Nodenet__Field *doc_view_field(const char *name, json_t *v, char *err,
+	    size_t errlen);
+void	doc_view_field_free(Nodenet__Field *f);
 /* A field's value as JSON (see the contract in ctl_doc.c). */
 json_t	*doc_view_value(const Nodenet__Field *f);
 /*

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "name.h"
 #include "view.h"
 #include "wire.h"
 #include "xmem.h"
@@ -114,6 +115,34 @@ open_stored(store_txn_t *txn, const uint8_t *id, struct wire_record *wr)
 	    0 : -1;
 }
 
+json_t *
+view_signed_by(const Nodenet__RecordBody *rb)
+{
+	const Nodenet__PersonSignature	*ps = NULL;
+	const char			*office;
+	json_t				*o, *fields;
+
+	if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL)
+		ps = rb->mail->signed_by;
+	else if (rb->kind_case == NODENET__RECORD_BODY__KIND_DOC)
+		ps = rb->doc->signed_by;
+	if (ps == NULL || ps->person == NULL ||
+	    !name_person(ps->person, &office) ||
+	    ps->key.len != KEY_PUBLIC_BYTES)
+		return NULL;
+	o = json_pack("{s:s, s:s, s:o, s:I}", "person", ps->person, "office",
+	    office, "key", view_hex(ps->key.data, ps->key.len), "signed_ms",
+	    (json_int_t)rb->created_ms);
+	if (ps->n_fields > 0) {
+		fields = json_array();
+		for (size_t i = 0; i < ps->n_fields; i++)
+			json_array_append_new(fields,
+			    json_string(ps->fields[i]));
+		json_object_set_new(o, "fields", fields);
+	}
+	return o;
+}
+
 static json_t *
 message_json(const struct wire_record *wr, int with_text)
 {
@@ -132,6 +161,8 @@ message_json(const struct wire_record *wr, int with_text)
 		json_object_set_new(o, "to", to);
 		json_object_set_new(o, "subject",
 		    json_string(rb->mail->subject));
+		if ((to = view_signed_by(rb)) != NULL)
+			json_object_set_new(o, "signed_by", to);
 		if (with_text) {
 			size_t	 b64_len = sodium_base64_ENCODED_LEN(
 			    rb->mail->text.len, sodium_base64_VARIANT_ORIGINAL);

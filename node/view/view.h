@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "record.pb-c.h"
 #include "store.h"
 
 #define VIEW_LIST_MAX	1000	/* entries in one listing reply */
@@ -57,6 +58,13 @@ json_t	*view_custody_event(const struct store_custody *ev);
 /* {"records", "last_seq", "map_size", "map_used"}, or NULL. */
 json_t	*view_store(store_t *st);
 
+/*
+ * The official's signature a mail or revision carries (psig.h), as
+ * {"person", "office", "key", "signed_ms", "fields"?}, or NULL if none.
+ * Whether it held is for the node to add (ctl.c): the record is stored
+ * only if it held on arrival.
+ */
+json_t	*view_signed_by(const Nodenet__RecordBody *rb);
 json_t	*view_hex(const uint8_t *p, size_t len);
 json_t	*view_hex_id(const uint8_t id[STORE_ID_BYTES]);
 /* Why record id does not read: "unreadable or corrupt", or that it was

@@ -1080,6 +1080,73 @@ open_rec(const uint8_t *buf, size_t len, struct wire_record *r)
 	assert_int_equal(wire_record_open(buf, len, r), 0);
 }
 
+/*
+ * Persons (proto/README.md, "Personal signatures"): only the office
+ * itself certifies its officials, the root included; a person's
+ * certificate proves nothing in a node's chain; the office or an office
+ * above it revokes one.
+ */
+static void
+test_person(void **state)
+{
+	struct tree		*t = *state;
+	struct wire_record	 cert, rev;
+	struct chain		 ch = { 0 }, dch = { 0 };
+	const uint8_t		*pk = key_public(t->rogue);
+	uint8_t			*buf = NULL, *pc, id[WIRE_ID_BYTES];
+	size_t			 len, pclen;
+	const char		*office;
+
+	assert_true(name_person("chairman@" COMM, &office));
+	assert_string_equal(office, COMM);
+	assert_false(name_person(COMM, NULL));
+	assert_false(name_person("Chairman@" COMM, NULL));
+	assert_true(name_may_certify("a@" DIST, DIST));
+	assert_false(name_may_certify("a@" COMM, DIST));
+	assert_false(name_may_certify("a@" DIST, COMM));
+	assert_true(name_may_revoke("a@" COMM, COMM));
+	assert_true(name_may_revoke("a@" COMM, PROV));
+	assert_false(name_may_revoke("a@" COMM, OTHER));
+
+	assert_int_equal(cert_issue(t->comm.kp, COMM, 9, "chairman@" COMM,
+	    pk, T0, T0 + YEAR_MS, &t->trust, &pc, &pclen, id), 0);
+	/* Not an ancestor's, not another office's, not the root's. */
+	assert_int_equal(cert_issue(t->dist.kp, DIST, 9, "chairman@" COMM,
+	    pk, T0, T0 + YEAR_MS, &t->trust, &buf, &len, id), CERT_ENAME);
+	assert_int_equal(cert_issue(t->root.kp, ROOT, 9, "chairman@" COMM,
+	    pk, T0, T0 + YEAR_MS, &t->trust, &buf, &len, id), CERT_ENAME);
+	assert_int_equal(cert_issue(t->other.kp, OTHER, 9, "chairman@" COMM,
+	    pk, T0, T0 + YEAR_MS, &t->trust, &buf, &len, id), CERT_ENAME);
+	assert_int_equal(cert_issue(t->root.kp, ROOT, 9, "minister@" ROOT,
+	    pk, T0, T0 + YEAR_MS, &t->trust, &buf, &len, id), 0);
+	free(buf);
+	buf = NULL;
+
+	/* A chain with a person's certificate proves nothing. */
+	push(&ch, pc, pclen);
+	push_m(&ch, &t->comm);
+	push_m(&ch, &t->dist);
+	push_m(&ch, &t->prov);
+	assert_int_equal(verify(t, "chairman@" COMM, pk, &ch, NOW),
+	    CERT_EDECODE);
+
+	/* Revoked by the district above the office, checked so. */
+	push_m(&dch, &t->dist);
+	push_m(&dch, &t->prov);
+	assert_int_equal(cert_revoke(t->dist.kp, DIST, 10, &t->trust, pc,
+	    pclen, "left office", &buf, &len, id), 0);
+	open_rec(pc, pclen, &cert);
+	open_rec(buf, len, &rev);
+	assert_int_equal(cert_revocation_check(&t->trust, &rev, &cert,
+	    dch.c, dch.l, dch.n, NOW), 0);
+	wire_record_clear(&rev);
+	free(buf);
+	assert_int_equal(cert_revoke(t->other.kp, OTHER, 10, &t->trust, pc,
+	    pclen, NULL, &buf, &len, id), CERT_EREVOKER);
+	wire_record_clear(&cert);
+	free(pc);
+}
+
 static void
 test_revocation_by_ancestors(void **state)
 {
@@ -1323,6 +1390,7 @@ main(void)
 		TD(test_file_refused),
 		T(test_revocation_by_ancestors),
 		T(test_revocation_by_others),
+		T(test_person),
 		T(test_strerror),
 	};
 

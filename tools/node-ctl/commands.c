@@ -229,6 +229,43 @@ print_report(json_t *m)
 	print_safe(str(m, "detail"), 0);
 }
 
+void
+print_signed(const char *lead, json_t *sb)
+{
+	const char	*then = str(sb, "when_signed"), *now = str(sb, "now");
+	json_t		*v;
+	size_t		 i;
+
+	printf("%s", lead);
+	print_safe(str(sb, "person"), 0);
+	printf(", certified by ");
+	print_safe(str(sb, "office"), 0);
+	if (json_array_size(json_object_get(sb, "fields")) > 0) {
+		printf(", fields ");
+		json_array_foreach(json_object_get(sb, "fields"), i, v) {
+			printf(i ? "," : "");
+			print_safe(json_string_value(v) != NULL ?
+			    json_string_value(v) : "?", 0);
+		}
+	}
+	/* -d reads a stopped store: no state to show. */
+	if (then[0] == '\0')
+		return;
+	printf(": ");
+	if (strcmp(then, "valid") == 0)
+		printf("valid when signed");
+	else {
+		printf("when signed: ");
+		print_safe(then, 0);
+	}
+	if (strcmp(now, "valid") == 0)
+		printf(", and now");
+	else {
+		printf("; now: ");
+		print_safe(now, 0);
+	}
+}
+
 int
 cmd_mail_cat(int argc, char **argv)
 {
@@ -252,6 +289,8 @@ cmd_mail_cat(int argc, char **argv)
 		print_time(num(r, "created_ms"));
 		printf("\nSubject: ");
 		print_safe(str(r, "subject"), 0);
+		if ((m = json_object_get(r, "signed_by")) != NULL)
+			print_signed("\nSigned:  ", m);
 		if ((m = json_object_get(r, "report")) != NULL)
 			print_report(m);
 		printf("\n\n");
@@ -412,7 +451,8 @@ cmd_cert_ls(int argc, char **argv)
 	return 0;
 }
 
-/* cert issue NAME PUBKEY, then -o CHAINFILE and --days N. */
+/* cert issue NAME PUBKEY, then -o CHAINFILE (not for a person) and
+ * --days N. */
 int
 cmd_cert_issue(int argc, char **argv)
 {
@@ -436,7 +476,8 @@ cmd_cert_issue(int argc, char **argv)
 		} else
 			usage();
 	}
-	if (out == NULL)
+	/* An official's certificate goes in no chain file. */
+	if (out == NULL && strchr(argv[1], '@') == NULL)
 		usage();
 	r = call(json_pack("{s:s, s:s, s:s, s:I}", "cmd", "cert_issue",
 	    "subject", argv[1], "key", argv[2], "days", (json_int_t)days));
@@ -456,11 +497,13 @@ cmd_cert_issue(int argc, char **argv)
 			die("the node sent a chain that is not hex");
 		c.lens[i] = len;
 	}
-	if ((rc = cert_chain_save(out, &c)) != 0)
+	if (out != NULL && (rc = cert_chain_save(out, &c)) != 0)
 		die("%s: %s", out, cert_strerror(rc));
-	if (!json_out)
+	if (!json_out && out != NULL)
 		printf("%s: certificate %s for %s (%zu in chain)\n", out,
 		    str(r, "id"), argv[1], c.n);
+	else if (!json_out)
+		printf("certificate %s for %s\n", str(r, "id"), argv[1]);
 	cert_chain_free(&c);
 	json_decref(r);
 	return 0;

@@ -3,6 +3,7 @@
  * patterns checked before anything is sent, the replies as tables.
  */
 #include "node-ctl.h"
+#include "psig.h"
 #include "doc.h"
 
 static int
@@ -548,6 +549,7 @@ struct doc_args {
 	int		 argc;
 	char		**argv;
 	const char	*readers, *rev, *from, *keep, *type, *out, *db;
+	const char	*sign_as;	/* doc put --sign-as KEYFILE */
 	int		 deleted;
 	json_t		*attach, *detach;	/* NULL if none */
 };
@@ -570,6 +572,7 @@ doc_args(int argc, char **argv, struct doc_args *a)
 		{ "detach", required_argument, NULL, 'x' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "db", required_argument, NULL, 'b' },
+		{ "sign-as", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*name = cur_cmd->cc_name;
@@ -626,6 +629,9 @@ doc_args(int argc, char **argv, struct doc_args *a)
 		case 'b':
 			a->db = optarg;
 			break;
+		case 's':
+			a->sign_as = optarg;
+			break;
 		}
 	}
 	if (strchr(cur_cmd->cc_opts, 'o') != NULL && a->out == NULL)
@@ -669,6 +675,56 @@ doc_call(int argc, char **argv, struct doc_args *a)
 	return call(req);
 }
 
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The signed_by of a doc put whose fields are req's, signed with the
+ * personal key at path: every field the request sets or removes is
+ * signed, as the revision will hold it (psig.h).
+ */
+static json_t *
+doc_signed_by(json_t *req, const char *path)
+{
+	json_t		*fields = json_object_get(req, "fields"), *v, *sb;
+	json_t		*list = json_array();
+	Nodenet__Field	*f[PSIG_MAX_FIELDS];
+	char		*names[PSIG_MAX_FIELDS], err[160];
+	const char	*k;
+	uint8_t		 digest[PSIG_DIGEST_BYTES];
+	size_t		 n = 0, nf = 0;
+
+	json_object_foreach(fields, k, v) {
+		if (n == PSIG_MAX_FIELDS)
+			bad("--sign-as: at most %d fields", PSIG_MAX_FIELDS);
+		names[n++] = (char *)(uintptr_t)k;
+	}
+	if (n == 0)
+		bad("--sign-as: no fields to sign");
+	qsort(names, n, sizeof(names[0]), by_name);
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(list, json_string(names[i]));
+		v = json_object_get(fields, names[i]);
+		if (json_is_null(v))
+			continue;	/* removed: signed as absent */
+		if ((f[nf] = doc_view_field(names[i], v, err,
+		    sizeof(err))) == NULL)
+			bad("%s", err);
+		nf++;
+	}
+	if (psig_doc_digest(json_string_value(json_object_get(req, "db")), f,
+	    nf, names, n, digest) != 0)
+		bad("--sign-as: field names must differ");
+	for (size_t i = 0; i < nf; i++)
+		doc_view_field_free(f[i]);
+	sb = sign_as(path, digest);
+	json_object_set_new(sb, "fields", list);
+	return sb;
+}
+
 int
 cmd_doc_put(int argc, char **argv)
 {
@@ -701,6 +757,9 @@ cmd_doc_put(int argc, char **argv)
 	if (a.readers != NULL)
 		json_object_set_new(req, "readers", split_list("--readers",
 		    a.readers, 0));
+	if (a.sign_as != NULL)
+		json_object_set_new(req, "signed_by", doc_signed_by(req,
+		    a.sign_as));
 	r = call(req);
 	if (!json_out)
 		printf("%s %s\n", str(r, "id"), str(r, "rev"));
@@ -737,6 +796,10 @@ cmd_doc_get(int argc, char **argv)
 		printf("\n");
 	}
 	printf("rev: %s\n", str(r, "rev"));
+	if ((v = json_object_get(r, "signed_by")) != NULL) {
+		print_signed("signed: ", v);
+		printf("\n");
+	}
 	if (json_array_size(json_object_get(r, "readers")) > 0) {
 		printf("readers: ");
 		json_array_foreach(json_object_get(r, "readers"), i, v) {
@@ -858,6 +921,10 @@ history_line(json_t *v)
 	printf(" ");
 	print_revs(json_object_get(v, "parents"), 0);
 	printf("\n");
+	if (json_object_get(v, "signed_by") != NULL) {
+		print_signed("      signed: ", json_object_get(v, "signed_by"));
+		printf("\n");
+	}
 }
 
 int

@@ -5,7 +5,7 @@
  * and prints safely; commands.c holds the node, mail and cert commands;
  * send.c send, with its key and retries; batch.c files of JSON lines
  * in batch requests (send --batch, doc import); network.c network;
- * docs.c the db and doc commands.
+ * docs.c the db and doc commands; sign.c --sign-as.
  */
 #ifndef NODE_CTL_H
 #define NODE_CTL_H
@@ -185,6 +185,20 @@ void	 cmd_usage(void) __attribute__((noreturn));
 void	 cmd_operands(int n);
 /* The commands -d answers, as "status, mail ls, ...", into buf. */
 void	 cmd_local_list(char *buf, size_t len);
+
+/*
+ * commands.c: an official's signature as the node reported it
+ * (view_signed_by(), ctl_signed_state()), after lead, on one line
+ * with no end: who, which office certified them, whether that held
+ * when signed and holds now.
+ */
+void	 print_signed(const char *lead, json_t *sb);
+/*
+ * sign.c: signs digest (psig.h) with the personal key file at path,
+ * asking its passphrase (pkey_pass_read()): the request's "signed_by"
+ * object. Exits on a wrong passphrase, with words that name no key.
+ */
+json_t	*sign_as(const char *path, const uint8_t digest[32]);
 
 /* client.c: errors (die: exit 1; bad: a usage error, exit 2), the node's
  * replies (call; local_call with -d), values out of them, and safe

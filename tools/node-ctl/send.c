@@ -14,6 +14,7 @@
 #include "ctl_client.h"
 #include "esc.h"
 #include "node-ctl.h"
+#include "psig.h"
 
 #define RETRY_S_MAX	86400
 #define TIMEOUT_S_MAX	3600	/* --timeout */
@@ -25,7 +26,7 @@
 
 /* What the command line asked for. */
 struct send_args {
-	const char	*from, *subject, *file, *key, *batch;
+	const char	*from, *subject, *file, *key, *batch, *sign_as;
 	long long	 expires_s;
 	int		 receipt, prio, retry_s, timeout_s;
 	int		 first;		/* argv index of the first TO */
@@ -95,6 +96,7 @@ send_options(int argc, char **argv, struct send_args *a)
 		{ "retry", required_argument, NULL, 'R' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "sign-as", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const prios[] = { "normal", "urgent", "bulk" };
@@ -144,13 +146,17 @@ send_options(int argc, char **argv, struct send_args *a)
 		case 'b':
 			a->batch = optarg;
 			break;
+		case 's':
+			a->sign_as = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	/* --batch: the file's lines say all, and nothing else may. */
 	if (a->batch != NULL ? a->from != NULL || a->key != NULL ||
-	    a->file != NULL || optind != argc : a->from == NULL)
+	    a->file != NULL || a->sign_as != NULL || optind != argc :
+	    a->from == NULL)
 		usage();
 	if (a->batch == NULL && optind == argc)
 		usage();		/* no recipient */
@@ -178,19 +184,27 @@ static json_t *
 send_request(int argc, char **argv, const struct send_args *a,
     const char *key)
 {
-	json_t	*to = json_array(), *req;
+	json_t	*to = json_array(), *req, *signed_by = NULL;
+	uint8_t	 digest[PSIG_DIGEST_BYTES];
 	char	*text;
 	size_t	 len;
 
 	for (int i = a->first; i < argc; i++)
 		json_array_append_new(to, json_string(argv[i]));
 	text = read_text(a->file, &len);
+	if (a->sign_as != NULL) {
+		psig_mail_digest(a->from, argv + a->first, (size_t)(argc -
+		    a->first), a->subject, (const uint8_t *)text, len, digest);
+		signed_by = sign_as(a->sign_as, digest);
+	}
 	req = json_pack("{s:s, s:s, s:o, s:s, s:s%, s:b, s:i, s:s}", "cmd",
 	    "send", "from", a->from, "to", to, "subject", a->subject, "text",
 	    text, len, "receipt", a->receipt, "priority", a->prio, "key", key);
 	free(text);
 	if (req == NULL)
 		die("subject and text must be UTF-8");
+	if (signed_by != NULL)
+		json_object_set_new(req, "signed_by", signed_by);
 	if (a->expires_s > 0)
 		json_object_set_new(req, "expires_ms", json_integer(
 		    (json_int_t)clock_wall_ms() + a->expires_s * 1000));

@@ -11,7 +11,9 @@
 /* The paragraphs of --help, by name. */
 static const char about_cert_issue[] =
     "Certify node NAME (below this one) for its public key and write\n"
-    "the chain file it needs into CHAINFILE.\n";
+    "the chain file it needs into CHAINFILE. Or certify an official of\n"
+    "this node, PERSON@NODE (NODE: this node's name), for the public key\n"
+    "of a personal key file (node-key person new): no chain file.\n";
 
 static const char about_cert_ls[] =
     "The certificates this node holds and their state: valid, not yet\n"
@@ -103,6 +105,10 @@ static const char about_doc_put[] =
     "it) as NAME, replacing an attachment of that name; --type: its\n"
     "media type; --detach NAME: drop one. Attachments travel in 64 KiB\n"
     "chunks after the revision; doc get shows how many are here.\n"
+    "--sign-as KEYFILE: an official's signature over the database and\n"
+    "the fields this put sets or removes, made here with the personal\n"
+    "key (see send --help); every replica checks it, doc get and doc\n"
+    "history show it.\n"
     "Prints the document's id and its new revision.\n";
 
 static const char about_doc_import[] =
@@ -213,6 +219,11 @@ static const char about_send[] =
     "again with the same key for --retry seconds (default 30; 0: once).\n"
     "If no answer came, exit 3 says the message may or may not be stored,\n"
     "with the key: the same command with --key KEY tells, sending once.\n"
+    "--sign-as KEYFILE: an official's signature over from, to, subject\n"
+    "and text, made here with the personal key (node-key person new;\n"
+    "its passphrase from the terminal, or the descriptor named by\n"
+    "NODE_PASSPHRASE_FD); the key must be certified by this node\n"
+    "(cert issue NAME@NODE KEY). Every node it passes checks it.\n"
     "--batch FILE (- for stdin) sends one message a line, a JSON object\n"
     "of send's fields (from, to, subject, text; key, receipt, priority,\n"
     "expires in seconds), many in one request and one commit; each line\n"
@@ -248,9 +259,10 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "send", cmd_send,
 	    "--from ADDR [--subject S] [--receipt] [--expires SECONDS]\n"
 	    "       [--priority urgent|normal|bulk] [--file FILE] [--key KEY]\n"
-	    "       [--retry SECONDS] [--timeout SECONDS] TO...\n"
+	    "       [--retry SECONDS] [--timeout SECONDS] [--sign-as KEYFILE]\n"
+	    "       TO...\n"
 	    "       send --batch FILE [--retry SECONDS] [--timeout SECONDS]",
-	    "fSrepFkRTb", 0, -1,
+	    "fSrepFkRTbs", 0, -1,
 	    NULL, 0, about_send },
 	{ "mail ls", cmd_mail_ls, "MAILBOX [--from SEQ]",
 	    "f", 1, 1,
@@ -278,7 +290,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "metrics", cmd_metrics, "",
 	    NULL, 0, 0,
 	    NULL, 0, about_metrics },
-	{ "cert issue", cmd_cert_issue, "NAME PUBKEY -o CHAINFILE [--days N]",
+	{ "cert issue", cmd_cert_issue, "NAME PUBKEY -o CHAINFILE [--days N]\n"
+	    "       PERSON@NODE PUBKEY [--days N]",
 	    "od", 2, 2,
 	    NULL, 0, about_cert_issue },
 	{ "cert revoke", cmd_cert_revoke, "CERTID [REASON]",
@@ -309,8 +322,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "doc put", cmd_doc_put,
 	    "DB [ID] [NAME[:TYPE]=VALUE...] [--readers P1,P2,...]\n"
 	    "       [--attach NAME=FILE]... [--type MEDIA-TYPE] "
-	    "[--detach NAME]...",
-	    "ratx", 1, -1,
+	    "[--detach NAME]...\n"
+	    "       [--sign-as KEYFILE]",
+	    "ratxs", 1, -1,
 	    NULL, CC_STRICT, about_doc_put },
 	{ "doc import", cmd_doc_import, "FILE [--db DB]",
 	    "b", 1, 1,
