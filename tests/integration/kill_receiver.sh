@@ -103,50 +103,66 @@ check_checkpoint() {
 }
 
 # Pacing: on a fast machine the flood could end before KILLS kills have
-# landed in it. While the receiver is dead the flood is paused (SIGSTOP)
-# if it is ahead of the kills, that is if it has submitted a larger
-# share of N than the share of KILLS + 8 kills done (a margin: it also
-# moves while the receiver runs, and on a busy machine the kills come
-# slower); otherwise it goes on at full speed.
+# landed in it. At each kill the flood is paused (SIGSTOP) if it is
+# ahead of the kills, that is if it has submitted a larger share of N
+# than the share of KILLS + 8 kills done, and it stays paused, the
+# receiver running again meanwhile, until the kills have caught up with
+# it, or until the receiver has taken all it was sent: then the flood
+# goes on for 50-150 ms before the next kill. Mail flows at a kill while
+# the flood runs or while the receiver still lacks some of what tw took.
 ahead() {
 	local sub
 	sub=$(($(records tw) - base_tw)) || return 1
 	[ $((sub * (KILLS + 8))) -gt $((N * kills)) ]
 }
 
-kills=0 inflow=0 restarts_ok=1 lost=0 paused=0
+kills=0 inflow=0 restarts_ok=1 lost=0 paused=0 pause=0 fresh=0
 while :; do
 	nap 100 600		# it runs, mail flows to it
-	[ $kills -gt 0 ] && check_checkpoint
+	[ $fresh -eq 1 ] && check_checkpoint
+	fresh=0
 	held=$(records $S 2>/dev/null) || held=0
 	[ -n "$held" ] || held=0
-	flowing=0
-	if kill -0 $fpid 2>/dev/null || [ "$held" -lt $((base_s + N)) ]; then
-		flowing=1
+	sub=$(($(records tw) - base_tw)) || sub=$N
+	backlog=$((sub - (held - base_s)))
+	running=0
+	[ $pause -eq 0 ] && kill -0 $fpid 2>/dev/null && running=1
+	if [ $pause -eq 1 ] && [ $backlog -le 0 ]; then
+		# Drained while the flood waited: let it go on, briefly.
+		kill -CONT $fpid && pause=0 && running=1
+		nap 50 150
 	fi
-	[ $kills -ge "$KILLS" ] && [ $flowing -eq 0 ] && break
+	flowing=0
+	[ $running -eq 1 ] || [ $backlog -gt 0 ] && flowing=1
+	[ $flowing -eq 0 ] && break	# the flood is done and delivered
+	[ $inflow -ge "$KILLS" ] && ! kill -0 $fpid 2>/dev/null && break
 	[ $kills -ge "$MAX_KILLS" ] && break
 	acked=$(tw_acked) || acked=0
 	[ -n "$acked" ] || acked=0
 	kill_node $S
 	kills=$((kills + 1))
 	inflow=$((inflow + flowing))
+	fresh=1
 	echo "# kill $kills at $((SECONDS - started)) s: flood" \
-	    "$(kill -0 $fpid 2>/dev/null && echo running || echo done)," \
-	    "receiver held $((held - base_s)) of $N"
-	pause=0
-	kill -0 $fpid 2>/dev/null && ahead && kill -STOP $fpid && pause=1
+	    "$( [ $running -eq 1 ] && echo running ||
+	    { [ $pause -eq 1 ] && echo paused || echo done; })," \
+	    "receiver held $((held - base_s)) of $sub submitted"
+	if [ $running -eq 1 ] && ahead; then
+		kill -STOP $fpid && pause=1 && paused=$((paused + 1))
+	fi
 	nap 200 1000		# it is dead
 	start_node $S || { restarts_ok=0; echo "# $S did not restart"; }
-	[ $pause -eq 1 ] && kill -CONT $fpid && paused=$((paused + 1))
+	[ $pause -eq 1 ] && ! ahead && kill -CONT $fpid && pause=0
 done
+[ $pause -eq 1 ] && kill -CONT $fpid
+[ $fresh -eq 1 ] && check_checkpoint
 check "$S was killed $kills times and restarted each time" \
     test $kills -ge "$KILLS" -a $restarts_ok -eq 1
 check "no kill lost what tw had seen acked ($lost did)" test $lost -eq 0
 check "at least 10 kills landed while mail was flowing ($inflow)" \
     test $inflow -ge 10
-echo "# the flood was paused while the receiver was dead after $paused" \
-    "of the $kills kills"
+echo "# the flood was paused $paused times, to wait for the kills, in" \
+    "the $kills kills"
 wait $fpid
 frc=$?
 check "mail_flood submitted all $N letters (exit $frc)" \
