@@ -1,0 +1,482 @@
+/*
+ * seal: sealing and opening mail (seal.h; proto/README.md, "Sealed
+ * mail", is the contract).
+ *
+ * One X25519 key pair is made for each mail and boxes its content key to
+ * every recipient key, as libsodium's sealed boxes do for one: a box's
+ * nonce is BLAKE2b-192 of the mail's public key and the recipient's, so
+ * no two boxes of a mail, nor of two mails, share a key and a nonce. The
+ * content is bound to its envelope (associated data), so a sealed body
+ * copied into another mail, even one its copier signed, does not open.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "seal.h"
+
+#define AD_PREFIX_LEN	sizeof(SEAL_AD_PREFIX)		/* with its NUL */
+
+/* The contract's sizes are libsodium's. */
+_Static_assert(SEAL_CURVE_BYTES == crypto_box_PUBLICKEYBYTES &&
+    SEAL_CURVE_BYTES == crypto_box_SECRETKEYBYTES, "X25519 key size");
+_Static_assert(SEAL_NONCE_BYTES ==
+    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "content nonce size");
+_Static_assert(SEAL_MAC_BYTES == crypto_aead_xchacha20poly1305_ietf_ABYTES &&
+    SEAL_MAC_BYTES == crypto_box_MACBYTES, "MAC size");
+_Static_assert(SEAL_BOX_BYTES ==
+    crypto_aead_xchacha20poly1305_ietf_KEYBYTES + crypto_box_MACBYTES,
+    "a wrapped content key");
+
+/* What seal_mail() allocates, in one block: m->sealed is its sc. */
+struct sealed {
+	Nodenet__SealedContent	  sc;		/* first: m->sealed points here */
+	uint8_t			  epk[SEAL_CURVE_BYTES];
+	uint8_t			  nonce[SEAL_NONCE_BYTES];
+	Nodenet__WrappedKey	**keys;
+	struct wrap {
+		Nodenet__WrappedKey	wk;
+		uint8_t			rcpt[KEY_PUBLIC_BYTES];
+		uint8_t			box[SEAL_BOX_BYTES];
+	}			 *wraps;
+	uint8_t			 *ct;
+};
+
+static void
+put_le(uint8_t **p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		*(*p)++ = (uint8_t)(v >> (8 * i));
+}
+
+static void
+put_str(uint8_t **p, const char *s)
+{
+	size_t	len = strlen(s);
+
+	put_le(p, len, 4);
+	memcpy(*p, s, len);
+	*p += len;
+}
+
+/*
+ * The associated data: the prefix and its NUL, then origin, origin_key,
+ * from, the number of recipients and each, expires_ms, want_receipt and
+ * priority; a string as its le32 length and bytes, a number little
+ * endian (le64, one byte, le32). A new buffer (free() it) of *len bytes.
+ */
+static uint8_t *
+envelope(const Nodenet__MailMessage *m, const char *origin,
+    const uint8_t origin_key[KEY_PUBLIC_BYTES], size_t *len)
+{
+	uint8_t	*ad, *p;
+	size_t	 n = AD_PREFIX_LEN + 4 + strlen(origin) + KEY_PUBLIC_BYTES +
+	    4 + strlen(m->from) + 4 + 8 + 1 + 4;
+
+	for (size_t i = 0; i < m->n_to; i++)
+		n += 4 + strlen(m->to[i]);
+	if ((ad = p = malloc(n)) == NULL)
+		return NULL;
+	memcpy(p, SEAL_AD_PREFIX, AD_PREFIX_LEN);
+	p += AD_PREFIX_LEN;
+	put_str(&p, origin);
+	memcpy(p, origin_key, KEY_PUBLIC_BYTES);
+	p += KEY_PUBLIC_BYTES;
+	put_str(&p, m->from);
+	put_le(&p, m->n_to, 4);
+	for (size_t i = 0; i < m->n_to; i++)
+		put_str(&p, m->to[i]);
+	put_le(&p, m->expires_ms, 8);
+	put_le(&p, m->want_receipt ? 1 : 0, 1);
+	put_le(&p, (uint32_t)m->priority, 4);
+	*len = n;
+	return ad;
+}
+
+/* A box's nonce: BLAKE2b-192 of the mail's public key and the
+ * recipient's X25519 key. */
+static void
+box_nonce(const uint8_t epk[SEAL_CURVE_BYTES],
+    const uint8_t rcpt[SEAL_CURVE_BYTES], uint8_t nonce[crypto_box_NONCEBYTES])
+{
+	crypto_generichash_state	st;
+
+	crypto_generichash_init(&st, NULL, 0, crypto_box_NONCEBYTES);
+	crypto_generichash_update(&st, epk, SEAL_CURVE_BYTES);
+	crypto_generichash_update(&st, rcpt, SEAL_CURVE_BYTES);
+	crypto_generichash_final(&st, nonce, crypto_box_NONCEBYTES);
+}
+
+void
+seal_clear(Nodenet__MailMessage *m)
+{
+	struct sealed	*s = (struct sealed *)(void *)m->sealed;
+
+	if (s == NULL)
+		return;
+	free(s->keys);
+	free(s->wraps);
+	free(s->ct);
+	free(s);
+	m->sealed = NULL;
+}
+
+/* The content of m, serialized into a guarded buffer (*len bytes). */
+static uint8_t *
+content_pack(const Nodenet__MailMessage *m, size_t *len)
+{
+	Nodenet__MailContent	 c = NODENET__MAIL_CONTENT__INIT;
+	uint8_t			*p;
+
+	c.subject = m->subject;
+	c.text = m->text;
+	c.attachments = m->attachments;
+	c.n_attachments = m->n_attachments;
+	*len = nodenet__mail_content__get_packed_size(&c);
+	if ((p = sodium_malloc(*len + 1)) != NULL)
+		nodenet__mail_content__pack(&c, p);
+	return p;
+}
+
+/* Encrypts plain into s under key k, for the envelope ad. */
+static int
+encrypt(struct sealed *s, const uint8_t *plain, size_t len, const uint8_t *ad,
+    size_t adlen, const uint8_t k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES])
+{
+	unsigned long long	ctlen;
+
+	if ((s->ct = malloc(len + SEAL_MAC_BYTES)) == NULL)
+		return ENOMEM;
+	randombytes_buf(s->nonce, sizeof(s->nonce));
+	crypto_aead_xchacha20poly1305_ietf_encrypt(s->ct, &ctlen, plain, len,
+	    ad, adlen, NULL, s->nonce, k);
+	s->sc.nonce.data = s->nonce;
+	s->sc.nonce.len = sizeof(s->nonce);
+	s->sc.ciphertext.data = s->ct;
+	s->sc.ciphertext.len = (size_t)ctlen;
+	return 0;
+}
+
+/* Boxes content key k from the secret esk to each of the n keys to. */
+static int
+wrap_all(struct sealed *s, const struct seal_to *to, size_t n,
+    const uint8_t esk[SEAL_CURVE_BYTES],
+    const uint8_t k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES])
+{
+	uint8_t	bn[crypto_box_NONCEBYTES];
+
+	s->keys = calloc(n + 1, sizeof(*s->keys));
+	s->wraps = calloc(n + 1, sizeof(*s->wraps));
+	if (s->keys == NULL || s->wraps == NULL)
+		return ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct wrap	*w = &s->wraps[i];
+
+		nodenet__wrapped_key__init(&w->wk);
+		memcpy(w->rcpt, to[i].ed, KEY_PUBLIC_BYTES);
+		box_nonce(s->epk, to[i].curve, bn);
+		/* Fails only for a key of small order: no certificate
+		 * holds one (its X25519 form would not exist). */
+		if (crypto_box_easy(w->box, k,
+		    crypto_aead_xchacha20poly1305_ietf_KEYBYTES, bn,
+		    to[i].curve, esk) != 0)
+			return EINVAL;
+		w->wk.recipient.data = w->rcpt;
+		w->wk.recipient.len = KEY_PUBLIC_BYTES;
+		w->wk.box.data = w->box;
+		w->wk.box.len = SEAL_BOX_BYTES;
+		s->keys[i] = &w->wk;
+	}
+	s->sc.keys = s->keys;
+	s->sc.n_keys = n;
+	return 0;
+}
+
+int
+seal_mail(Nodenet__MailMessage *m, const char *origin,
+    const uint8_t origin_key[KEY_PUBLIC_BYTES], const struct seal_to *to,
+    size_t n)
+{
+	uint8_t		 k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+	uint8_t		 esk[SEAL_CURVE_BYTES];
+	uint8_t		*plain = NULL, *ad = NULL;
+	size_t		 plen = 0, adlen;
+	struct sealed	*s;
+	int		 rc = ENOMEM;
+
+	if (n > SEAL_MAX_KEYS)
+		return SEAL_ETOOMANY;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return ENOMEM;
+	nodenet__sealed_content__init(&s->sc);
+	m->sealed = &s->sc;
+	crypto_aead_xchacha20poly1305_ietf_keygen(k);
+	crypto_box_keypair(s->epk, esk);
+	s->sc.ephemeral_key.data = s->epk;
+	s->sc.ephemeral_key.len = sizeof(s->epk);
+	if ((plain = content_pack(m, &plen)) == NULL ||
+	    (ad = envelope(m, origin, origin_key, &adlen)) == NULL ||
+	    (rc = encrypt(s, plain, plen, ad, adlen, k)) != 0 ||
+	    (rc = wrap_all(s, to, n, esk, k)) != 0)
+		goto out;
+	/* What the envelope no longer shows. */
+	m->subject = (char *)(uintptr_t)"";
+	m->text.data = NULL;
+	m->text.len = 0;
+	m->attachments = NULL;
+	m->n_attachments = 0;
+out:
+	sodium_memzero(k, sizeof(k));
+	sodium_memzero(esk, sizeof(esk));
+	if (plain != NULL)
+		sodium_free(plain);	/* wipes it */
+	free(ad);
+	if (rc != 0)
+		seal_clear(m);
+	return rc;
+}
+
+/* The wrap of m for key pk, or NULL. */
+static const Nodenet__WrappedKey *
+wrap_for(const Nodenet__SealedContent *s, const uint8_t *pk)
+{
+	for (size_t i = 0; i < s->n_keys; i++)
+		if (s->keys[i]->recipient.len == KEY_PUBLIC_BYTES &&
+		    memcmp(s->keys[i]->recipient.data, pk,
+		    KEY_PUBLIC_BYTES) == 0)
+			return s->keys[i];
+	return NULL;
+}
+
+/* kr's key i (seal_find()'s numbering). */
+static const key_pair_t *
+ring_key(const struct seal_keyring *kr, int i)
+{
+	return i == 0 ? kr->current : kr->old[i - 1];
+}
+
+int
+seal_find(const struct seal_keyring *kr, const Nodenet__MailMessage *m)
+{
+	if (m->sealed == NULL)
+		return SEAL_ECLEAR;
+	for (int i = 0; i <= (int)kr->n_old; i++)
+		if (ring_key(kr, i) != NULL && wrap_for(m->sealed,
+		    key_public(ring_key(kr, i))) != NULL)
+			return i;
+	return SEAL_ENOKEY;
+}
+
+/* The content key of s from its wrap w for kp, into k: 0 or SEAL_EBOX. */
+static int
+unwrap(const Nodenet__SealedContent *s, const Nodenet__WrappedKey *w,
+    const key_pair_t *kp, uint8_t k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES])
+{
+	uint8_t	xpk[SEAL_CURVE_BYTES], xsk[SEAL_CURVE_BYTES];
+	uint8_t	bn[crypto_box_NONCEBYTES];
+	int	rc = SEAL_EBOX;
+
+	if (w->box.len != SEAL_BOX_BYTES ||
+	    s->ephemeral_key.len != SEAL_CURVE_BYTES ||
+	    key_curve_public(key_public(kp), xpk) != 0)
+		return SEAL_EBOX;
+	key_curve_secret(kp, xsk);
+	box_nonce(s->ephemeral_key.data, xpk, bn);
+	if (crypto_box_open_easy(k, w->box.data, SEAL_BOX_BYTES, bn,
+	    s->ephemeral_key.data, xsk) == 0)
+		rc = 0;
+	sodium_memzero(xsk, sizeof(xsk));
+	return rc;
+}
+
+/* Decrypts s with k for rb's envelope, and decodes it into *out. */
+static int
+decrypt(const Nodenet__RecordBody *rb, const Nodenet__SealedContent *s,
+    const uint8_t k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES],
+    Nodenet__MailContent **out)
+{
+	unsigned long long	 plen;
+	uint8_t			*plain, *ad;
+	size_t			 adlen, cap;
+	int			 rc = SEAL_EOPEN;
+
+	/* Sizes before any work: the record's own bounds hold them. */
+	if (s->nonce.len != SEAL_NONCE_BYTES ||
+	    s->ciphertext.len < SEAL_MAC_BYTES ||
+	    s->ciphertext.len > WIRE_MAX_BODY ||
+	    rb->origin_key.len != KEY_PUBLIC_BYTES)
+		return SEAL_EOPEN;
+	cap = s->ciphertext.len - SEAL_MAC_BYTES;
+	if ((ad = envelope(rb->mail, rb->origin, rb->origin_key.data,
+	    &adlen)) == NULL || (plain = sodium_malloc(cap + 1)) == NULL) {
+		free(ad);
+		return ENOMEM;
+	}
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &plen, NULL,
+	    s->ciphertext.data, s->ciphertext.len, ad, adlen,
+	    s->nonce.data, k) == 0) {
+		rc = SEAL_EDECODE;
+		/* Its strings are shown and logged: held to what a clear
+		 * mail's are. */
+		if (wire_strings_valid(&nodenet__mail_content__descriptor,
+		    plain, (size_t)plen) &&
+		    (*out = nodenet__mail_content__unpack(NULL, (size_t)plen,
+		    plain)) != NULL)
+			rc = 0;
+	}
+	sodium_free(plain);
+	free(ad);
+	return rc;
+}
+
+int
+seal_open(const struct seal_keyring *kr, const Nodenet__RecordBody *rb,
+    Nodenet__MailContent **out, int *key)
+{
+	uint8_t				 k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+	const Nodenet__SealedContent	*s;
+	int				 i, rc;
+
+	*out = NULL;
+	if (rb->kind_case != NODENET__RECORD_BODY__KIND_MAIL)
+		return SEAL_ECLEAR;
+	if ((i = seal_find(kr, rb->mail)) < 0)
+		return i;
+	s = rb->mail->sealed;
+	rc = unwrap(s, wrap_for(s, key_public(ring_key(kr, i))),
+	    ring_key(kr, i), k);
+	if (rc == 0)
+		rc = decrypt(rb, s, k, out);
+	sodium_memzero(k, sizeof(k));
+	if (rc == 0 && key != NULL)
+		*key = i;
+	return rc;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of dir's entries but dot files, sorted: *n of them. */
+static int
+dir_names(const char *dir, char ***names, size_t *n)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		**v = NULL, **nv;
+
+	*names = NULL;
+	*n = 0;
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : errno;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (*n == SEAL_MAX_OLD) {
+			closedir(d);
+			*names = v;
+			return SEAL_EOLDKEYS;
+		}
+		if ((nv = realloc(v, (*n + 1) * sizeof(*v))) == NULL ||
+		    (nv[*n] = strdup(de->d_name)) == NULL) {
+			closedir(d);
+			*names = nv != NULL ? nv : v;
+			return ENOMEM;
+		}
+		v = nv;
+		(*n)++;
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), by_name);
+	*names = v;
+	return 0;
+}
+
+int
+seal_keyring_load(struct seal_keyring *kr, const char *dir, char *path,
+    size_t pathlen)
+{
+	char	**names;
+	size_t	  n;
+	int	  rc;
+
+	snprintf(path, pathlen, "%s", dir);
+	rc = dir_names(dir, &names, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		snprintf(path, pathlen, "%s/%s", dir, names[i]);
+		if (kr->n_old == SEAL_MAX_OLD)
+			rc = SEAL_EOLDKEYS;
+		else if ((rc = key_load(&kr->old[kr->n_old], path)) == 0)
+			kr->n_old++;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+void
+seal_keyring_free(struct seal_keyring *kr)
+{
+	for (size_t i = 0; i < kr->n_old; i++)
+		key_free(&kr->old[i]);
+	kr->n_old = 0;
+}
+
+const char *
+seal_why(const Nodenet__MailMessage *m, int rc, char *buf, size_t len)
+{
+	const Nodenet__SealedContent	*s = m->sealed;
+	char				 hex[KEY_HEX_BYTES];
+	size_t				 at;
+
+	if (rc != SEAL_ENOKEY || s == NULL) {
+		snprintf(buf, len, "%s", seal_strerror(rc));
+		return buf;
+	}
+	at = (size_t)snprintf(buf, len, "sealed to %zu node key(s), none of "
+	    "them this node's nor one it held before (old_keys)", s->n_keys);
+	for (size_t i = 0; i < s->n_keys && i < 4 && at < len; i++) {
+		key_hex(s->keys[i]->recipient.data, hex);
+		at += (size_t)snprintf(buf + at, len - at, "%s%.16s", i == 0 ?
+		    ": " : ", ", hex);
+	}
+	if (at < len)
+		snprintf(buf + at, len - at, "%s; if this node had one of "
+		    "them before it was re-keyed, put that key file in its "
+		    "old_keys directory, else ask the sender to send it again",
+		    s->n_keys > 4 ? ", ..." : "");
+	return buf;
+}
+
+const char *
+seal_strerror(int rc)
+{
+	switch (rc) {
+	case SEAL_ENOKEY:
+		return "sealed to no key this node holds";
+	case SEAL_EBOX:
+		return "the content key sealed to this node does not open "
+		    "(forged or damaged by its origin)";
+	case SEAL_EOPEN:
+		return "the sealed content does not open with its envelope "
+		    "(made for another mail, or forged or damaged by its "
+		    "origin)";
+	case SEAL_EDECODE:
+		return "the sealed content opened but is no valid mail content";
+	case SEAL_ETOOMANY:
+		return "over 256 recipient node keys to seal for";
+	case SEAL_ECLEAR:
+		return "not a sealed mail";
+	case SEAL_EOLDKEYS:
+		return "more than 16 old key files";
+	}
+	return key_strerror(rc);
+}
