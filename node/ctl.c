@@ -422,6 +422,7 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 			return NULL;
 		}
 	m.want_receipt = json_is_true(json_object_get(req, "receipt"));
+	m.clear = json_is_true(json_object_get(req, "clear"));
 	v = json_object_get(req, "expires_ms");
 	m.expires_ms = json_is_integer(v) && json_integer_value(v) > 0 ?
 	    (uint64_t)json_integer_value(v) : 0;

@@ -45,6 +45,7 @@
 #include "trust.h"
 #include "turn.h"
 #include "verify.h"
+#include "view.h"
 #include "xmem.h"
 
 static void
@@ -136,6 +137,12 @@ load_identity(struct node *n)
 
 	if ((rc = key_load(&n->n_key, c->key_file)) != 0)
 		fatalx("%s: %s", c->key_file, key_strerror(rc));
+	n->n_keyring.current = n->n_key;
+	if ((rc = seal_keyring_load(&n->n_keyring, c->old_keys, why,
+	    sizeof(why))) != 0)
+		fatalx("%s: %s", why, seal_strerror(rc));
+	/* Mail sealed to a key this node had before still opens. */
+	view_keyring(&n->n_keyring, NULL);
 	trust_init(n);
 	if (strcmp(c->name, c->root_name) == 0 &&
 	    access(c->chain_file, F_OK) == -1)
@@ -274,6 +281,7 @@ main(int argc, char **argv)
 	if (check_only) {
 		printf("%s: ok\n", conf_path);
 		trust_free(&n);
+		seal_keyring_free(&n.n_keyring);
 		key_free(&n.n_key);
 		cert_chain_free(&n.n_chain);
 		cfg_free(&n.n_conf);
@@ -306,8 +314,8 @@ main(int argc, char **argv)
 	repair_init(&n);
 	scrub_start(&n);
 	node_commit(&n);
-	log_info("event=start name=%s version=%s", n.n_conf->name,
-	    NODE_VERSION);
+	log_info("event=start name=%s version=%s old_keys=%zu", n.n_conf->name,
+	    NODE_VERSION, n.n_keyring.n_old);
 	notify("READY=1");
 	loop_run(n.n_loop);
 	notify("STOPPING=1");
@@ -325,6 +333,7 @@ main(int argc, char **argv)
 	verify_pool_free(&n.n_verify);
 	zmq_ctx_term(n.n_zctx);
 	store_close(&n.n_store);
+	seal_keyring_free(&n.n_keyring);
 	key_free(&n.n_key);
 	cert_chain_free(&n.n_chain);
 	close(n.n_sigfd);

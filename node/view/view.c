@@ -1,7 +1,10 @@
 /*
  * view: the control protocol's read-only replies, built from a store.
  * Every record shown is verified again as it is read (the disk is not
- * trusted): a record that fails shows as "unreadable or corrupt".
+ * trusted): a record that fails shows as "unreadable or corrupt". A
+ * sealed mail is opened here, as it is read, with the node's keys: the
+ * store holds it as it travelled, the signed record, and never its
+ * content in clear.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,11 +13,22 @@
 #include <sodium.h>
 
 #include "name.h"
+#include "seal.h"
 #include "view.h"
 #include "wire.h"
 #include "xmem.h"
 
 static uint64_t	scan_max = VIEW_SCAN_MAX;
+static const struct seal_keyring *keyring;	/* view_keyring() */
+static const char *keyring_why = "this node's keys were not read";
+
+void
+view_keyring(const struct seal_keyring *kr, const char *why)
+{
+	keyring = kr;
+	if (why != NULL)
+		keyring_why = why;
+}
 
 void
 view_scan_limit(uint64_t max)
@@ -143,6 +157,62 @@ view_signed_by(const Nodenet__RecordBody *rb)
 	return o;
 }
 
+/* "text" (only if it is UTF-8) and "text_b64" (always) of text. */
+static void
+text_json(json_t *o, const ProtobufCBinaryData *text)
+{
+	size_t	 b64_len = sodium_base64_ENCODED_LEN(text->len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	char	*b64 = xmalloc(b64_len);
+	json_t	*t = json_stringn((const char *)text->data, text->len);
+
+	if (t != NULL)
+		json_object_set_new(o, "text", t);
+	sodium_bin2base64(b64, b64_len, text->data, text->len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	json_object_set_new(o, "text_b64", json_string(b64));
+	free(b64);
+}
+
+/*
+ * A mail's subject (and text): as it travelled, or opened with the
+ * node's keys; one that does not open here gets "error" saying why.
+ */
+static void
+content_json(json_t *o, const Nodenet__RecordBody *rb, int with_text)
+{
+	const Nodenet__MailMessage	*m = rb->mail;
+	Nodenet__MailContent		*c = NULL;
+	char				 why[512];
+	int				 rc, key = 0;
+
+	json_object_set_new(o, "sealed", json_boolean(m->sealed != NULL));
+	if (m->sealed == NULL) {
+		json_object_set_new(o, "subject", json_string(m->subject));
+		if (with_text)
+			text_json(o, &m->text);
+		return;
+	}
+	if (keyring == NULL) {
+		json_object_set_new(o, "subject", json_string(""));
+		json_object_set_new(o, "error", json_sprintf("sealed, and %s",
+		    keyring_why));
+		return;
+	}
+	if ((rc = seal_open(keyring, rb, &c, &key)) != 0) {
+		json_object_set_new(o, "subject", json_string(""));
+		json_object_set_new(o, "error", json_sprintf("sealed, and does "
+		    "not open here: %s", seal_why(m, rc, why, sizeof(why))));
+		return;
+	}
+	json_object_set_new(o, "subject", json_string(c->subject));
+	if (key > 0)	/* a key this node held before it was re-keyed */
+		json_object_set_new(o, "old_key", json_true());
+	if (with_text)
+		text_json(o, &c->text);
+	nodenet__mail_content__free_unpacked(c, NULL);
+}
+
 static json_t *
 message_json(const struct wire_record *wr, int with_text)
 {
@@ -159,26 +229,9 @@ message_json(const struct wire_record *wr, int with_text)
 		json_object_set_new(o, "kind", json_string("mail"));
 		json_object_set_new(o, "from", json_string(rb->mail->from));
 		json_object_set_new(o, "to", to);
-		json_object_set_new(o, "subject",
-		    json_string(rb->mail->subject));
+		content_json(o, rb, with_text);
 		if ((to = view_signed_by(rb)) != NULL)
 			json_object_set_new(o, "signed_by", to);
-		if (with_text) {
-			size_t	 b64_len = sodium_base64_ENCODED_LEN(
-			    rb->mail->text.len, sodium_base64_VARIANT_ORIGINAL);
-			char	*b64 = xmalloc(b64_len);
-			json_t	*text = json_stringn(
-			    (const char *)rb->mail->text.data,
-			    rb->mail->text.len);
-
-			/* "text" only if it is UTF-8; "text_b64" always. */
-			if (text != NULL)
-				json_object_set_new(o, "text", text);
-			sodium_bin2base64(b64, b64_len, rb->mail->text.data,
-			    rb->mail->text.len, sodium_base64_VARIANT_ORIGINAL);
-			json_object_set_new(o, "text_b64", json_string(b64));
-			free(b64);
-		}
 	} else if (rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT) {
 		const Nodenet__Report	*r = rb->report;
 		json_t			*rcpts;
@@ -285,6 +338,13 @@ view_mail_cat(store_txn_t *txn, json_t *req, uint64_t *seqp, char *err,
 	}
 	o = message_json(&wr, 1);
 	wire_record_clear(&wr);
+	if (json_object_get(o, "error") != NULL) {
+		snprintf(err, errlen, "message %llu is %s",
+		    (unsigned long long)seq, json_string_value(
+		    json_object_get(o, "error")));
+		json_decref(o);
+		return NULL;
+	}
 	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
 	*seqp = seq;
 	return o;

@@ -269,6 +269,7 @@ test_defaults(void **state)
 	assert_string_equal(nc->control, "/var/lib/node/bq/control.sock");
 	assert_string_equal(nc->key_file, "/var/lib/node/bq/node.key");
 	assert_string_equal(nc->chain_file, "/var/lib/node/bq/node.chain");
+	assert_string_equal(nc->old_keys, "/var/lib/node/bq/old-keys");
 	assert_int_equal(nc->log_level, LOG_LEVEL_INFO);
 	assert_true(nc->map_size == 1024ULL * 1024 * 1024);
 	assert_int_equal(nc->heartbeat_ms, 10000);

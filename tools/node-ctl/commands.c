@@ -198,7 +198,12 @@ cmd_mail_ls(int argc, char **argv)
 			    json_object_get(m, "read")) ? "yes" : "");
 			print_cell(str(m, "from"), 32);
 			printf(" %-12.12s ", str(m, "id"));
-			print_safe(str(m, "subject"), 0);
+			if (json_is_true(json_object_get(m, "sealed")) &&
+			    json_object_get(m, "error") != NULL)
+				printf("(sealed: does not open here; mail cat "
+				    "says why)");
+			else
+				print_safe(str(m, "subject"), 0);
 			printf("\n");
 		}
 		if (json_object_get(r, "next") != NULL)
@@ -289,6 +294,11 @@ cmd_mail_cat(int argc, char **argv)
 		print_time(num(r, "created_ms"));
 		printf("\nSubject: ");
 		print_safe(str(r, "subject"), 0);
+		if (json_is_true(json_object_get(r, "sealed")))
+			printf("\nSealed:  yes, opened here%s",
+			    json_is_true(json_object_get(r, "old_key")) ?
+			    " with a key this node held before (old_keys)" :
+			    "");
 		if ((m = json_object_get(r, "signed_by")) != NULL)
 			print_signed("\nSigned:  ", m);
 		if ((m = json_object_get(r, "report")) != NULL)
