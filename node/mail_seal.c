@@ -73,7 +73,7 @@ add_named(struct node *n, store_txn_t *txn, struct gather *g,
 		if (g->budget-- == 0) {
 			snprintf(err, errlen, "cannot seal for %.64s: more "
 			    "than %d certificates to read for the recipients' "
-			    "nodes; send it with --clear", addr,
+			    "nodes; send it clear", addr,
 			    MAIL_SEAL_SCAN_MAX);
 			return -1;
 		}
@@ -82,7 +82,7 @@ add_named(struct node *n, store_txn_t *txn, struct gather *g,
 		if (add(g, c.key, curve) != 0) {
 			snprintf(err, errlen, "cannot seal for %.64s: the "
 			    "recipients' nodes have more than %d keys (a "
-			    "subtree of too many nodes?); send it with --clear",
+			    "subtree of too many nodes?); send it clear",
 			    addr, SEAL_MAX_KEYS);
 			return -1;
 		}
@@ -107,7 +107,7 @@ add_node(struct node *n, store_txn_t *txn, struct gather *g, const char *addr,
 		return held < 0 ? -1 : 0;
 	snprintf(err, errlen, "cannot seal for %.64s: no certificate of %.64s "
 	    "holds here (not enrolled, not yet known here, revoked or "
-	    "expired); check the address, or send it with --clear", addr,
+	    "expired); check the address, or send it clear", addr,
 	    node);
 	return -1;
 }
