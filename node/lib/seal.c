@@ -3,9 +3,10 @@
  * mail", is the contract).
  *
  * One X25519 key pair is made for each mail and boxes its content key to
- * every recipient key, as libsodium's sealed boxes do for one: a box's
- * nonce is BLAKE2b-192 of the mail's public key and the recipient's, so
- * no two boxes of a mail, nor of two mails, share a key and a nonce. The
+ * every recipient key, much as libsodium's sealed boxes do for one: a
+ * box's nonce is BLAKE2b-192 of the mail's public key and the
+ * recipient's, so no two boxes of a mail, nor of two mails, share a key
+ * and a nonce. The
  * content is bound to its envelope (associated data), so a sealed body
  * copied into another mail, even one its copier signed, does not open.
  */
@@ -97,17 +98,22 @@ envelope(const Nodenet__MailMessage *m, const char *origin,
 	return ad;
 }
 
-/* A box's nonce: BLAKE2b-192 of the mail's public key and the
- * recipient's X25519 key. */
+/*
+ * A box's nonce: BLAKE2b-192 of the mail's public key and the
+ * recipient's Ed25519 key, the one the wrap names. Keys A and -A share
+ * an X25519 form, not an Ed25519 key: their boxes never share a nonce.
+ * And the recipient needs no X25519 form of its own public key (as
+ * costly as a signature check) to open its box.
+ */
 static void
 box_nonce(const uint8_t epk[SEAL_CURVE_BYTES],
-    const uint8_t rcpt[SEAL_CURVE_BYTES], uint8_t nonce[crypto_box_NONCEBYTES])
+    const uint8_t rcpt[KEY_PUBLIC_BYTES], uint8_t nonce[crypto_box_NONCEBYTES])
 {
 	crypto_generichash_state	st;
 
 	crypto_generichash_init(&st, NULL, 0, crypto_box_NONCEBYTES);
 	crypto_generichash_update(&st, epk, SEAL_CURVE_BYTES);
-	crypto_generichash_update(&st, rcpt, SEAL_CURVE_BYTES);
+	crypto_generichash_update(&st, rcpt, KEY_PUBLIC_BYTES);
 	crypto_generichash_final(&st, nonce, crypto_box_NONCEBYTES);
 }
 
@@ -125,7 +131,21 @@ seal_clear(Nodenet__MailMessage *m)
 	m->sealed = NULL;
 }
 
-/* The content of m, serialized into a guarded buffer (*len bytes). */
+/* Wipes and frees a buffer of len bytes that held a plaintext. */
+static void
+plain_free(uint8_t *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	sodium_memzero(p, len);
+	free(p);
+}
+
+/*
+ * The content of m, serialized into a new buffer (*len bytes; free it
+ * with plain_free()). Not sodium_malloc()'s guarded pages: their three
+ * system calls would cost a mail more than its encryption.
+ */
 static uint8_t *
 content_pack(const Nodenet__MailMessage *m, size_t *len)
 {
@@ -137,7 +157,7 @@ content_pack(const Nodenet__MailMessage *m, size_t *len)
 	c.attachments = m->attachments;
 	c.n_attachments = m->n_attachments;
 	*len = nodenet__mail_content__get_packed_size(&c);
-	if ((p = sodium_malloc(*len + 1)) != NULL)
+	if ((p = malloc(*len + 1)) != NULL)
 		nodenet__mail_content__pack(&c, p);
 	return p;
 }
@@ -178,7 +198,7 @@ wrap_all(struct sealed *s, const struct seal_to *to, size_t n,
 
 		nodenet__wrapped_key__init(&w->wk);
 		memcpy(w->rcpt, to[i].ed, KEY_PUBLIC_BYTES);
-		box_nonce(s->epk, to[i].curve, bn);
+		box_nonce(s->epk, to[i].ed, bn);
 		/* Fails only for a key of small order: no certificate
 		 * holds one (its X25519 form would not exist). */
 		if (crypto_box_easy(w->box, k,
@@ -232,8 +252,7 @@ seal_mail(Nodenet__MailMessage *m, const char *origin,
 out:
 	sodium_memzero(k, sizeof(k));
 	sodium_memzero(esk, sizeof(esk));
-	if (plain != NULL)
-		sodium_free(plain);	/* wipes it */
+	plain_free(plain, plen);
 	free(ad);
 	if (rc != 0)
 		seal_clear(m);
@@ -276,16 +295,14 @@ static int
 unwrap(const Nodenet__SealedContent *s, const Nodenet__WrappedKey *w,
     const key_pair_t *kp, uint8_t k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES])
 {
-	uint8_t	xpk[SEAL_CURVE_BYTES], xsk[SEAL_CURVE_BYTES];
-	uint8_t	bn[crypto_box_NONCEBYTES];
+	uint8_t	xsk[SEAL_CURVE_BYTES], bn[crypto_box_NONCEBYTES];
 	int	rc = SEAL_EBOX;
 
 	if (w->box.len != SEAL_BOX_BYTES ||
-	    s->ephemeral_key.len != SEAL_CURVE_BYTES ||
-	    key_curve_public(key_public(kp), xpk) != 0)
+	    s->ephemeral_key.len != SEAL_CURVE_BYTES)
 		return SEAL_EBOX;
 	key_curve_secret(kp, xsk);
-	box_nonce(s->ephemeral_key.data, xpk, bn);
+	box_nonce(s->ephemeral_key.data, key_public(kp), bn);
 	if (crypto_box_open_easy(k, w->box.data, SEAL_BOX_BYTES, bn,
 	    s->ephemeral_key.data, xsk) == 0)
 		rc = 0;
@@ -312,7 +329,7 @@ decrypt(const Nodenet__RecordBody *rb, const Nodenet__SealedContent *s,
 		return SEAL_EOPEN;
 	cap = s->ciphertext.len - SEAL_MAC_BYTES;
 	if ((ad = envelope(rb->mail, rb->origin, rb->origin_key.data,
-	    &adlen)) == NULL || (plain = sodium_malloc(cap + 1)) == NULL) {
+	    &adlen)) == NULL || (plain = malloc(cap + 1)) == NULL) {
 		free(ad);
 		return ENOMEM;
 	}
@@ -328,7 +345,7 @@ decrypt(const Nodenet__RecordBody *rb, const Nodenet__SealedContent *s,
 		    plain)) != NULL)
 			rc = 0;
 	}
-	sodium_free(plain);
+	plain_free(plain, cap);
 	free(ad);
 	return rc;
 }
