@@ -6,14 +6,20 @@
  * A mail of SIZE bytes of text (1,024) and a subject is sealed for 1, 2,
  * 16 and 256 node keys, each setting for SECONDS of wall time, the seal
  * thrown away each time; that gives its cost per mail and, from 1 and 256
- * keys, a fixed part (the content, the mail's own key pair) and a part
- * per recipient key (one X25519 and one box each). Then what the
- * recipient's node pays to read one (seal_open(), of a mail sealed for 1
- * and for 256 keys), and what the origin pays to write one, sealed and
- * signed (wire_record_make()), beside a clear one signed. One line each:
+ * keys, a fixed part (the content) and a part per recipient key. Twice:
+ * cold, with a sending key pair made for each mail (the most it costs:
+ * an X25519 key pair, and one X25519 operation and one box per key), and
+ * as a node seals, with its sending key pair (seal.h: replaced every
+ * 1,024 mails and minute) and the box keys it shares with the recipient
+ * keys (a box per key, and an X25519 operation per key pair). Then what
+ * the recipient's node pays to read one (seal_open(), of a mail sealed
+ * for 1 and for 256 keys), and what the origin pays to write one, sealed
+ * as a node seals and signed (wire_record_make()), beside a clear one
+ * signed. One line each:
  *
- *   seal_rate: seal 1024 B for 1 key: A us, 2: B us, 16: C us, 256: D us
- *   seal_rate: a mail X us + a recipient key Y us
+ *   seal_rate: cold: 1024 B for 1 key A us, 2: B us, 16: C us, 256: D us;
+ *       a mail X us + a recipient key Y us
+ *   seal_rate: as a node seals: ... (the same)
  *   seal_rate: open a mail sealed for 1 key: E us, for 256: F us
  *   seal_rate: write (seal and sign) G us, clear (sign) H us a mail
  *
@@ -63,6 +69,8 @@ struct bench {
 	uint8_t			*text;
 	size_t			 size;
 	double			 secs;
+	struct seal_sender	*ss;
+	int			 cold;	/* its key pair new for each mail */
 };
 
 /* Puts the mail's clear content back, as seal_mail() leaves it empty. */
@@ -85,8 +93,10 @@ seal_us(struct bench *b, size_t n)
 
 	do {
 		mail_reset(b);
+		if (b->cold)	/* past its time: wiped */
+			seal_sender_tick(b->ss, UINT64_MAX);
 		if ((rc = seal_mail(&b->m, b->rb.origin,
-		    key_public(b->origin), b->to, n)) != 0)
+		    key_public(b->origin), b->to, n, b->ss)) != 0)
 			fail("seal", rc);
 		count++;
 	} while ((t = now()) - t0 < b->secs);
@@ -104,7 +114,7 @@ make(struct bench *b, size_t n, uint8_t **buf)
 
 	mail_reset(b);
 	if (n > 0 && (rc = seal_mail(&b->m, b->rb.origin,
-	    key_public(b->origin), b->to, n)) != 0)
+	    key_public(b->origin), b->to, n, b->ss)) != 0)
 		fail("seal", rc);
 	if ((rc = wire_record_make(b->origin, &b->rb, buf, &len, id)) != 0) {
 		fprintf(stderr, "seal_rate: sign: %s\n", wire_strerror(rc));
@@ -159,6 +169,22 @@ open_us(struct bench *b, size_t n)
 	return (t - t0) * 1e6 / (double)count;
 }
 
+/* One line: sealing for 1, 2, 16 and NKEYS keys, and what it comes to. */
+static void
+seals(struct bench *b, const char *how)
+{
+	static const size_t	ns[] = { 1, 2, 16, NKEYS };
+	double			us[4], per;
+
+	for (size_t i = 0; i < 4; i++)
+		us[i] = seal_us(b, ns[i]);
+	per = (us[3] - us[0]) / (double)(NKEYS - 1);
+	printf("seal_rate: %s: %zu B for 1 key %.1f us, 2: %.1f us, 16: "
+	    "%.1f us, %d: %.1f us; a mail %.1f us + a recipient key %.1f "
+	    "us\n", how, b->size, us[0], us[1], us[2], NKEYS, us[3],
+	    us[0] - per, per);
+}
+
 static int
 args(int argc, char **argv, struct bench *b)
 {
@@ -191,8 +217,6 @@ int
 main(int argc, char *argv[])
 {
 	static struct bench	 b;
-	static const size_t	 ns[] = { 1, 2, 16, NKEYS };
-	double			 us[4], per;
 
 	if (args(argc, argv, &b) != 0) {
 		fprintf(stderr, "usage: seal_rate [SECONDS [SIZE]]\n");
@@ -222,19 +246,18 @@ main(int argc, char *argv[])
 	b.rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
 	b.rb.mail = &b.m;
 
-	for (size_t i = 0; i < 4; i++)
-		us[i] = seal_us(&b, ns[i]);
-	per = (us[3] - us[0]) / (double)(NKEYS - 1);
-	printf("seal_rate: seal %zu B for 1 key: %.1f us, 2: %.1f us, 16: "
-	    "%.1f us, %d: %.1f us (libsodium %s)\n", b.size, us[0], us[1],
-	    us[2], NKEYS, us[3], sodium_version_string());
-	printf("seal_rate: a mail %.1f us + a recipient key %.1f us\n",
-	    us[0] - per, per);
+	if ((b.ss = seal_sender_new()) == NULL)
+		return 1;
+	b.cold = 1;
+	seals(&b, "cold");
+	b.cold = 0;
+	seals(&b, "as a node seals");
 	printf("seal_rate: open a mail sealed for 1 key: %.1f us, for %d: "
 	    "%.1f us\n", open_us(&b, 1), NKEYS, open_us(&b, NKEYS));
 	printf("seal_rate: write (seal for 1 key and sign) %.1f us, clear "
 	    "(sign) %.1f us a mail\n", write_us(&b, 1), write_us(&b, 0));
 
+	seal_sender_free(&b.ss);
 	for (size_t i = 0; i < NKEYS; i++)
 		key_free(&b.node[i]);
 	key_free(&b.origin);

@@ -426,7 +426,8 @@ seal(struct node *n, store_txn_t *txn, Nodenet__MailMessage *m, char *err,
 	if (mail_seal_keys(n, txn, m->to, m->n_to, &keys, &nkeys, err,
 	    errlen) != 0)
 		return -1;
-	rc = seal_mail(m, n->n_conf->name, key_public(n->n_key), keys, nkeys);
+	rc = seal_mail(m, n->n_conf->name, key_public(n->n_key), keys, nkeys,
+	    n->n_sealer);
 	free(keys);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot seal it: %s", seal_strerror(rc));

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "log.h"
 #include "mail_seal.h"
 #include "name.h"
 #include "node.h"
@@ -137,4 +138,31 @@ mail_seal_keys(struct node *n, store_txn_t *txn, char *const *to,
 	*out = g.keys;
 	*nout = g.n;
 	return 0;
+}
+
+/* How often an idle sending key pair is looked at: it is wiped once its
+ * time is over, not held until the next mail. */
+#define TICK_MS		(SEAL_SENDER_MS / 6)
+
+static void
+tick(loop_t *l, void *arg)
+{
+	struct node	*n = arg;
+
+	seal_sender_tick(n->n_sealer, clock_mono_ms());
+	loop_timer(l, TICK_MS, tick, n);
+}
+
+void
+mail_seal_start(struct node *n)
+{
+	if ((n->n_sealer = seal_sender_new()) == NULL)
+		fatalx("out of memory");
+	loop_timer(n->n_loop, TICK_MS, tick, n);
+}
+
+void
+mail_seal_shutdown(struct node *n)
+{
+	seal_sender_free(&n->n_sealer);
 }

@@ -30,5 +30,12 @@ struct node;
 int	mail_seal_keys(struct node *n, store_txn_t *txn, char *const *to,
 	    size_t n_to, struct seal_to **out, size_t *nout, char *err,
 	    size_t errlen);
+/*
+ * The node's sending key pair (seal.h: n->n_sealer), made as the first
+ * mail is sealed and wiped once its minute is over, even if no other
+ * mail comes; freed by mail_seal_shutdown().
+ */
+void	mail_seal_start(struct node *n);
+void	mail_seal_shutdown(struct node *n);
 
 #endif

@@ -32,6 +32,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
+#include "mail_seal.h"
 #include "node.h"
 #include "peer.h"
 #include "purge.h"
@@ -310,6 +311,7 @@ main(int argc, char **argv)
 	loop_on_turn_end(n.n_loop, on_turn_end, &n);
 	purge_start(&n);
 	submit_start(&n);
+	mail_seal_start(&n);
 	status_start(&n);
 	repair_init(&n);
 	scrub_start(&n);
@@ -327,6 +329,7 @@ main(int argc, char **argv)
 	scrub_shutdown(&n);
 	repair_shutdown(&n);
 	ctl_shutdown(&n);
+	mail_seal_shutdown(&n);
 	peer_shutdown(&n);
 	route_free(&n);
 	trust_free(&n);

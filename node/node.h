@@ -171,6 +171,7 @@ struct node {
 	key_pair_t		*n_key;
 	/* n_key and the keys it held before: opens sealed mail (seal.h). */
 	struct seal_keyring	 n_keyring;
+	struct seal_sender	*n_sealer;	/* seals mail (mail_seal.h) */
 	struct cert_chain	 n_chain;	/* ours, leaf first; empty: root */
 	struct cert_trust	 n_trust;
 	struct trust_state	*n_trust_state;	/* trust.c's */

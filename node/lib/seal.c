@@ -2,11 +2,14 @@
  * seal: sealing and opening mail (seal.h; proto/README.md, "Sealed
  * mail", is the contract).
  *
- * One X25519 key pair is made for each mail and boxes its content key to
- * every recipient key, much as libsodium's sealed boxes do for one: a
- * box's nonce is BLAKE2b-192 of the mail's public key and the
- * recipient's, so no two boxes of a mail, nor of two mails, share a key
- * and a nonce. The
+ * A sender's X25519 key pair, its own and not its node key, boxes each
+ * mail's content key to every recipient key; it is replaced every
+ * SEAL_SENDER_MAILS mails and SEAL_SENDER_MS, so the box key it shares
+ * with a recipient (one X25519 operation) serves the many mails a node
+ * sends one office in a minute, and what any one key pair could open is
+ * a minute's mail. A box's nonce is BLAKE2b-192 of that key pair's
+ * public key, the recipient's and the mail's random content nonce: no two
+ * boxes share a key and a nonce. The
  * content is bound to its envelope (associated data), so a sealed body
  * copied into another mail, even one its copier signed, does not open.
  */
@@ -18,6 +21,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "seal.h"
 
 #define AD_PREFIX_LEN	sizeof(SEAL_AD_PREFIX)		/* with its NUL */
@@ -99,22 +103,113 @@ envelope(const Nodenet__MailMessage *m, const char *origin,
 }
 
 /*
- * A box's nonce: BLAKE2b-192 of the mail's public key and the
- * recipient's Ed25519 key, the one the wrap names. Keys A and -A share
- * an X25519 form, not an Ed25519 key: their boxes never share a nonce.
- * And the recipient needs no X25519 form of its own public key (as
- * costly as a signature check) to open its box.
+ * A box's nonce: BLAKE2b-192 of the sending key pair's public key, the
+ * recipient's Ed25519 key (the one the wrap names) and the mail's
+ * content nonce. The content nonce is random for each mail, so two boxes
+ * under one shared key (one sending key pair, one recipient) never share
+ * a nonce; keys A and -A share an X25519 form, not an Ed25519 key. And a
+ * recipient needs no X25519 form of its own public key (as costly as a
+ * signature check) to open its box.
  */
 static void
 box_nonce(const uint8_t epk[SEAL_CURVE_BYTES],
-    const uint8_t rcpt[KEY_PUBLIC_BYTES], uint8_t nonce[crypto_box_NONCEBYTES])
+    const uint8_t rcpt[KEY_PUBLIC_BYTES],
+    const uint8_t content_nonce[SEAL_NONCE_BYTES],
+    uint8_t nonce[crypto_box_NONCEBYTES])
 {
 	crypto_generichash_state	st;
 
 	crypto_generichash_init(&st, NULL, 0, crypto_box_NONCEBYTES);
 	crypto_generichash_update(&st, epk, SEAL_CURVE_BYTES);
 	crypto_generichash_update(&st, rcpt, KEY_PUBLIC_BYTES);
+	crypto_generichash_update(&st, content_nonce, SEAL_NONCE_BYTES);
 	crypto_generichash_final(&st, nonce, crypto_box_NONCEBYTES);
+}
+
+/*
+ * What a sender keeps (seal.h): its sending key pair, and the box key
+ * it shares with each recipient key it sealed for lately, found by the
+ * first bytes of that key, SENDER_PROBE slots from there.
+ */
+#define SENDER_SLOTS	512	/* a power of 2, more than SEAL_MAX_KEYS */
+#define SENDER_PROBE	8
+
+struct seal_sender {
+	uint8_t		epk[SEAL_CURVE_BYTES], esk[SEAL_CURVE_BYTES];
+	int		set;
+	uint64_t	born_ms;	/* clock_mono_ms() */
+	unsigned	uses;		/* mails sealed with it */
+	struct shared {
+		uint8_t	ed[KEY_PUBLIC_BYTES];
+		uint8_t	k[crypto_box_BEFORENMBYTES];
+		int	used;
+	}		slot[SENDER_SLOTS];
+};
+
+struct seal_sender *
+seal_sender_new(void)
+{
+	struct seal_sender	*ss = sodium_malloc(sizeof(*ss));
+
+	if (ss != NULL)
+		sodium_memzero(ss, sizeof(*ss));
+	return ss;
+}
+
+void
+seal_sender_free(struct seal_sender **ss)
+{
+	if (*ss == NULL)
+		return;
+	sodium_free(*ss);	/* wipes it */
+	*ss = NULL;
+}
+
+void
+seal_sender_tick(struct seal_sender *ss, uint64_t now_ms)
+{
+	if (ss->set && now_ms - ss->born_ms >= SEAL_SENDER_MS)
+		sodium_memzero(ss, sizeof(*ss));
+}
+
+/* A key pair not used too long nor too often: a new one if need be. */
+static void
+sender_ready(struct seal_sender *ss)
+{
+	seal_sender_tick(ss, clock_mono_ms());
+	if (ss->set && ss->uses < SEAL_SENDER_MAILS)
+		return;
+	sodium_memzero(ss, sizeof(*ss));
+	crypto_box_keypair(ss->epk, ss->esk);
+	ss->born_ms = clock_mono_ms();
+	ss->set = 1;
+}
+
+/* The box key ss shares with recipient t: NULL for a key of small order
+ * (no certificate holds one: it has no X25519 form). */
+static const uint8_t *
+shared_key(struct seal_sender *ss, const struct seal_to *t)
+{
+	size_t		 h = ((size_t)t->ed[0] | (size_t)t->ed[1] << 8);
+	struct shared	*sl = NULL;
+
+	for (size_t i = 0; i < SENDER_PROBE; i++) {
+		struct shared	*c = &ss->slot[(h + i) & (SENDER_SLOTS - 1)];
+
+		if (c->used && memcmp(c->ed, t->ed, KEY_PUBLIC_BYTES) == 0)
+			return c->k;
+		if (sl == NULL && !c->used)
+			sl = c;
+	}
+	if (sl == NULL)
+		sl = &ss->slot[h & (SENDER_SLOTS - 1)];	/* the oldest, roughly */
+	if (crypto_box_beforenm(sl->k, t->curve, ss->esk) != 0) {
+		sodium_memzero(sl, sizeof(*sl));
+		return NULL;
+	}
+	memcpy(sl->ed, t->ed, KEY_PUBLIC_BYTES);
+	sl->used = 1;
+	return sl->k;
 }
 
 void
@@ -181,13 +276,14 @@ encrypt(struct sealed *s, const uint8_t *plain, size_t len, const uint8_t *ad,
 	return 0;
 }
 
-/* Boxes content key k from the secret esk to each of the n keys to. */
+/* Boxes content key k from ss's key pair to each of the n keys to. */
 static int
 wrap_all(struct sealed *s, const struct seal_to *to, size_t n,
-    const uint8_t esk[SEAL_CURVE_BYTES],
+    struct seal_sender *ss,
     const uint8_t k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES])
 {
-	uint8_t	bn[crypto_box_NONCEBYTES];
+	uint8_t		 bn[crypto_box_NONCEBYTES];
+	const uint8_t	*bk;
 
 	s->keys = calloc(n + 1, sizeof(*s->keys));
 	s->wraps = calloc(n + 1, sizeof(*s->wraps));
@@ -198,13 +294,11 @@ wrap_all(struct sealed *s, const struct seal_to *to, size_t n,
 
 		nodenet__wrapped_key__init(&w->wk);
 		memcpy(w->rcpt, to[i].ed, KEY_PUBLIC_BYTES);
-		box_nonce(s->epk, to[i].ed, bn);
-		/* Fails only for a key of small order: no certificate
-		 * holds one (its X25519 form would not exist). */
-		if (crypto_box_easy(w->box, k,
-		    crypto_aead_xchacha20poly1305_ietf_KEYBYTES, bn,
-		    to[i].curve, esk) != 0)
+		if ((bk = shared_key(ss, &to[i])) == NULL)
 			return EINVAL;
+		box_nonce(ss->epk, to[i].ed, s->nonce, bn);
+		crypto_box_easy_afternm(w->box, k,
+		    crypto_aead_xchacha20poly1305_ietf_KEYBYTES, bn, bk);
 		w->wk.recipient.data = w->rcpt;
 		w->wk.recipient.len = KEY_PUBLIC_BYTES;
 		w->wk.box.data = w->box;
@@ -219,29 +313,35 @@ wrap_all(struct sealed *s, const struct seal_to *to, size_t n,
 int
 seal_mail(Nodenet__MailMessage *m, const char *origin,
     const uint8_t origin_key[KEY_PUBLIC_BYTES], const struct seal_to *to,
-    size_t n)
+    size_t n, struct seal_sender *ss)
 {
-	uint8_t		 k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
-	uint8_t		 esk[SEAL_CURVE_BYTES];
-	uint8_t		*plain = NULL, *ad = NULL;
-	size_t		 plen = 0, adlen;
-	struct sealed	*s;
-	int		 rc = ENOMEM;
+	uint8_t			 k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+	uint8_t			*plain = NULL, *ad = NULL;
+	size_t			 plen = 0, adlen;
+	struct seal_sender	*own = NULL;
+	struct sealed		*s;
+	int			 rc = ENOMEM;
 
 	if (n > SEAL_MAX_KEYS)
 		return SEAL_ETOOMANY;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if (ss == NULL && (ss = own = seal_sender_new()) == NULL)
 		return ENOMEM;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		seal_sender_free(&own);
+		return ENOMEM;
+	}
 	nodenet__sealed_content__init(&s->sc);
 	m->sealed = &s->sc;
-	crypto_aead_xchacha20poly1305_ietf_keygen(k);
-	crypto_box_keypair(s->epk, esk);
+	sender_ready(ss);
+	ss->uses++;
+	memcpy(s->epk, ss->epk, sizeof(s->epk));
 	s->sc.ephemeral_key.data = s->epk;
 	s->sc.ephemeral_key.len = sizeof(s->epk);
+	crypto_aead_xchacha20poly1305_ietf_keygen(k);
 	if ((plain = content_pack(m, &plen)) == NULL ||
 	    (ad = envelope(m, origin, origin_key, &adlen)) == NULL ||
 	    (rc = encrypt(s, plain, plen, ad, adlen, k)) != 0 ||
-	    (rc = wrap_all(s, to, n, esk, k)) != 0)
+	    (rc = wrap_all(s, to, n, ss, k)) != 0)
 		goto out;
 	/* What the envelope no longer shows. */
 	m->subject = (char *)(uintptr_t)"";
@@ -251,9 +351,9 @@ seal_mail(Nodenet__MailMessage *m, const char *origin,
 	m->n_attachments = 0;
 out:
 	sodium_memzero(k, sizeof(k));
-	sodium_memzero(esk, sizeof(esk));
 	plain_free(plain, plen);
 	free(ad);
+	seal_sender_free(&own);
 	if (rc != 0)
 		seal_clear(m);
 	return rc;
@@ -301,8 +401,10 @@ unwrap(const Nodenet__SealedContent *s, const Nodenet__WrappedKey *w,
 	if (w->box.len != SEAL_BOX_BYTES ||
 	    s->ephemeral_key.len != SEAL_CURVE_BYTES)
 		return SEAL_EBOX;
+	if (s->nonce.len != SEAL_NONCE_BYTES)
+		return SEAL_EBOX;
 	key_curve_secret(kp, xsk);
-	box_nonce(s->ephemeral_key.data, key_public(kp), bn);
+	box_nonce(s->ephemeral_key.data, key_public(kp), s->nonce.data, bn);
 	if (crypto_box_open_easy(k, w->box.data, SEAL_BOX_BYTES, bn,
 	    s->ephemeral_key.data, xsk) == 0)
 		rc = 0;

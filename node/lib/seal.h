@@ -5,8 +5,8 @@
  * A mail's subject, text and attachments are encrypted with a content
  * key made for that mail alone (XChaCha20-Poly1305), its clear envelope
  * as associated data; the content key is boxed once for each recipient
- * node key (crypto_box, from an X25519 key pair made for the mail alone
- * to the X25519 form of the node's Ed25519 key). The envelope stays
+ * node key (crypto_box, from a sending X25519 key pair of the sender's,
+ * new every minute, to the X25519 form of the node's Ed25519 key). The envelope stays
  * clear: relays route, verify and report on it without reading, and the
  * origin signs the sealed form. A node opens with its own key, or with
  * one it held before it was re-keyed: a keyring.
@@ -41,6 +41,14 @@ enum seal_error {
 	SEAL_EOLDKEYS = -6007,	/* over SEAL_MAX_OLD old key files */
 };
 
+/*
+ * A sending key pair is replaced after this many mails, and this long
+ * (monotonic clock): what one could open is bounded, and so is what a
+ * sender pays a recipient key (one X25519 operation per key pair).
+ */
+#define SEAL_SENDER_MAILS	1024
+#define SEAL_SENDER_MS		60000
+
 /* A recipient node's key: the Ed25519 key a wrap names, its X25519 form. */
 struct seal_to {
 	uint8_t	ed[KEY_PUBLIC_BYTES];
@@ -48,16 +56,30 @@ struct seal_to {
 };
 
 /*
+ * A sender's state: its sending key pair (in guarded memory) and the box
+ * keys it shares with the recipient keys it sealed for under it.
+ */
+struct seal_sender;
+/* A sender with no key pair yet; NULL if out of memory. */
+struct seal_sender *seal_sender_new(void);
+/* Wipes and frees it; NULL-safe, sets *ss = NULL. */
+void	seal_sender_free(struct seal_sender **ss);
+/* Wipes a key pair past its time, so an idle node holds none long. */
+void	seal_sender_tick(struct seal_sender *ss, uint64_t now_ms);
+
+/*
  * Seals m for the n keys to (0 to SEAL_MAX_KEYS): its subject, text and
  * attachments go encrypted into a new m->sealed, bound to the envelope
  * m has now (from, to, expiry, receipt, priority) and to the record's
  * origin and origin_key, which must be those the record will carry;
- * they are left empty here. 0, SEAL_ETOOMANY, or ENOMEM. Release what
- * it made with seal_clear(m).
+ * they are left empty here. Boxed with ss's key pair (NULL: one made
+ * for this mail alone). 0, SEAL_ETOOMANY, EINVAL (a key of small order),
+ * or ENOMEM. Release what it made with seal_clear(m).
  */
 int	seal_mail(Nodenet__MailMessage *m, const char *origin,
 	    const uint8_t origin_key[KEY_PUBLIC_BYTES], const struct seal_to *to,
-	    size_t n) __attribute__((warn_unused_result));
+	    size_t n, struct seal_sender *ss)
+	    __attribute__((warn_unused_result));
 /* Frees what seal_mail() put in m; NULL-safe, sets m->sealed NULL. */
 void	seal_clear(Nodenet__MailMessage *m);
 

@@ -7,7 +7,8 @@
  * old key) and says which; a change of its envelope, its ciphertext, a
  * wrapped key or its ephemeral key makes it not open, with a code that
  * says which; a sealed mail out of its bounds is refused as a record;
- * the sealer refuses more than 256 keys; a keyring loads a directory of
+ * the sealer refuses more than 256 keys; a sender's key pair serves its
+ * share of mails and its time, no more; a keyring loads a directory of
  * key files, refusing one others may read, and too many.
  */
 #include <errno.h>
@@ -27,6 +28,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "key.h"
 #include "seal.h"
 #include "wire.h"
@@ -131,7 +133,8 @@ mail_init(struct mail *m)
 static int
 seal(struct fix *f, struct mail *m, size_t n)
 {
-	return seal_mail(&m->mm, m->rb.origin, key_public(f->origin), f->to, n);
+	return seal_mail(&m->mm, m->rb.origin, key_public(f->origin), f->to, n,
+	    NULL);
 }
 
 /* Signs m (sealed or not) into m->buf; 0 or wire_record_make()'s code. */
@@ -328,9 +331,8 @@ test_tampered(void **state)
 			s->ciphertext.data[s->ciphertext.len / 2] ^= 1;
 			want = SEAL_EOPEN;
 			break;
-		case 1:
+		case 1:	/* in every box's nonce too */
 			s->nonce.data[0] ^= 1;
-			want = SEAL_EOPEN;
 			break;
 		case 2:
 			s->keys[1]->box.data[5] ^= 1;
@@ -433,11 +435,11 @@ test_key_cap(void **state)
 	}
 	mail_init(&m);
 	assert_int_equal(seal_mail(&m.mm, m.rb.origin, key_public(f->origin),
-	    to, SEAL_MAX_KEYS + 1), SEAL_ETOOMANY);
+	    to, SEAL_MAX_KEYS + 1, NULL), SEAL_ETOOMANY);
 	assert_null(m.mm.sealed);
 	assert_string_equal(m.mm.subject, SUBJECT);
 	assert_int_equal(seal_mail(&m.mm, m.rb.origin, key_public(f->origin),
-	    to, SEAL_MAX_KEYS), 0);
+	    to, SEAL_MAX_KEYS, NULL), 0);
 	assert_int_equal(sign(f, &m), 0);
 	assert_int_equal(open_with(m.buf, m.len, &ring, &c, &key), 0);
 	nodenet__mail_content__free_unpacked(c, NULL);
@@ -531,6 +533,81 @@ test_keyring_load(void **state)
 	    "more than 16 old key files");
 }
 
+/*
+ * A sender's key pair serves many mails, each with its own boxes (the
+ * content nonce is in each box's nonce), until it has sealed its share
+ * or its time is over; then it is another.
+ */
+static void
+test_sender(void **state)
+{
+	struct fix		*f = *state;
+	struct seal_sender	*ss = seal_sender_new();
+	struct seal_keyring	 ring = { .current = f->node[1] };
+	Nodenet__MailContent	*c;
+	struct mail		 m1, m2;
+	uint8_t			 epk[SEAL_CURVE_BYTES];
+
+	assert_non_null(ss);
+	mail_init(&m1);
+	mail_init(&m2);
+	assert_int_equal(seal_mail(&m1.mm, m1.rb.origin,
+	    key_public(f->origin), f->to, NKEYS, ss), 0);
+	assert_int_equal(seal_mail(&m2.mm, m2.rb.origin,
+	    key_public(f->origin), f->to, NKEYS, ss), 0);
+	memcpy(epk, m1.mm.sealed->ephemeral_key.data, sizeof(epk));
+	assert_memory_equal(m2.mm.sealed->ephemeral_key.data, epk,
+	    sizeof(epk));
+	assert_memory_not_equal(m1.mm.sealed->keys[1]->box.data,
+	    m2.mm.sealed->keys[1]->box.data, SEAL_BOX_BYTES);
+	assert_int_equal(sign(f, &m1), 0);
+	assert_int_equal(sign(f, &m2), 0);
+	assert_int_equal(open_with(m1.buf, m1.len, &ring, &c, NULL), 0);
+	nodenet__mail_content__free_unpacked(c, NULL);
+	assert_int_equal(open_with(m2.buf, m2.len, &ring, &c, NULL), 0);
+	nodenet__mail_content__free_unpacked(c, NULL);
+	mail_free(&m1);
+	mail_free(&m2);
+
+	/* Its share sealed: the next mail has another key pair. */
+	for (int i = 2; i < SEAL_SENDER_MAILS; i++) {
+		mail_init(&m1);
+		assert_int_equal(seal_mail(&m1.mm, m1.rb.origin,
+		    key_public(f->origin), f->to, 1, ss), 0);
+		assert_memory_equal(m1.mm.sealed->ephemeral_key.data, epk,
+		    sizeof(epk));
+		mail_free(&m1);
+	}
+	mail_init(&m1);
+	assert_int_equal(seal_mail(&m1.mm, m1.rb.origin,
+	    key_public(f->origin), f->to, 1, ss), 0);
+	assert_memory_not_equal(m1.mm.sealed->ephemeral_key.data, epk,
+	    sizeof(epk));
+	memcpy(epk, m1.mm.sealed->ephemeral_key.data, sizeof(epk));
+	mail_free(&m1);
+	/* Its time over: wiped, and the next mail has another. */
+	seal_sender_tick(ss, clock_mono_ms() + SEAL_SENDER_MS - 1000);
+	mail_init(&m1);
+	assert_int_equal(seal_mail(&m1.mm, m1.rb.origin,
+	    key_public(f->origin), f->to, 1, ss), 0);
+	assert_memory_equal(m1.mm.sealed->ephemeral_key.data, epk,
+	    sizeof(epk));
+	mail_free(&m1);
+	seal_sender_tick(ss, clock_mono_ms() + SEAL_SENDER_MS);
+	mail_init(&m1);
+	assert_int_equal(seal_mail(&m1.mm, m1.rb.origin,
+	    key_public(f->origin), f->to, 1, ss), 0);
+	assert_memory_not_equal(m1.mm.sealed->ephemeral_key.data, epk,
+	    sizeof(epk));
+	assert_int_equal(sign(f, &m1), 0);
+	ring.current = f->node[0];
+	assert_int_equal(open_with(m1.buf, m1.len, &ring, &c, NULL), 0);
+	nodenet__mail_content__free_unpacked(c, NULL);
+	mail_free(&m1);
+	seal_sender_free(&ss);
+	assert_null(ss);
+}
+
 /* Why a mail does not open names the keys it was sealed to. */
 static void
 test_why(void **state)
@@ -572,6 +649,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_keyring_load, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_why, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sender, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

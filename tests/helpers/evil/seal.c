@@ -38,7 +38,7 @@ evil_seal(struct evil *e, const key_pair_t *kp, const char *origin,
 	int		 rc;
 
 	if ((rc = seal_mail(m, origin, key_public(kp), e->seal_to,
-	    e->n_seal)) != 0)
+	    e->n_seal, NULL)) != 0)
 		evil_fail("seal", seal_strerror(rc));
 	memcpy(e->probe, m->sealed->ciphertext.data, EVIL_PROBE);
 	switch (e->seal_fault) {
