@@ -45,7 +45,7 @@ struct sealed {
 	Nodenet__WrappedKey	**keys;
 	struct wrap {
 		Nodenet__WrappedKey	wk;
-		uint8_t			rcpt[KEY_PUBLIC_BYTES];
+		uint8_t			hint[SEAL_HINT_BYTES];
 		uint8_t			box[SEAL_BOX_BYTES];
 	}			 *wraps;
 	uint8_t			 *ct;
@@ -293,14 +293,14 @@ wrap_all(struct sealed *s, const struct seal_to *to, size_t n,
 		struct wrap	*w = &s->wraps[i];
 
 		nodenet__wrapped_key__init(&w->wk);
-		memcpy(w->rcpt, to[i].ed, KEY_PUBLIC_BYTES);
+		memcpy(w->hint, to[i].ed, SEAL_HINT_BYTES);
 		if ((bk = shared_key(ss, &to[i])) == NULL)
 			return EINVAL;
 		box_nonce(ss->epk, to[i].ed, s->nonce, bn);
 		crypto_box_easy_afternm(w->box, k,
 		    crypto_aead_xchacha20poly1305_ietf_KEYBYTES, bn, bk);
-		w->wk.recipient.data = w->rcpt;
-		w->wk.recipient.len = KEY_PUBLIC_BYTES;
+		w->wk.recipient.data = w->hint;
+		w->wk.recipient.len = SEAL_HINT_BYTES;
 		w->wk.box.data = w->box;
 		w->wk.box.len = SEAL_BOX_BYTES;
 		s->keys[i] = &w->wk;
@@ -359,15 +359,20 @@ out:
 	return rc;
 }
 
-/* The wrap of m for key pk, or NULL. */
+/*
+ * The next wrap of s after index *at that may be for key pk (its hint
+ * is pk's first bytes), or NULL; *at is its index. A hint names no key
+ * for sure: a key made to share another's first bytes costs that key's
+ * holder one box that does not open, no more.
+ */
 static const Nodenet__WrappedKey *
-wrap_for(const Nodenet__SealedContent *s, const uint8_t *pk)
+wrap_next(const Nodenet__SealedContent *s, const uint8_t *pk, size_t *at)
 {
-	for (size_t i = 0; i < s->n_keys; i++)
-		if (s->keys[i]->recipient.len == KEY_PUBLIC_BYTES &&
-		    memcmp(s->keys[i]->recipient.data, pk,
-		    KEY_PUBLIC_BYTES) == 0)
-			return s->keys[i];
+	for (; *at < s->n_keys; (*at)++)
+		if (s->keys[*at]->recipient.len == SEAL_HINT_BYTES &&
+		    memcmp(s->keys[*at]->recipient.data, pk,
+		    SEAL_HINT_BYTES) == 0)
+			return s->keys[(*at)++];
 	return NULL;
 }
 
@@ -381,12 +386,16 @@ ring_key(const struct seal_keyring *kr, int i)
 int
 seal_find(const struct seal_keyring *kr, const Nodenet__MailMessage *m)
 {
+	size_t	at;
+
 	if (m->sealed == NULL)
 		return SEAL_ECLEAR;
-	for (int i = 0; i <= (int)kr->n_old; i++)
-		if (ring_key(kr, i) != NULL && wrap_for(m->sealed,
-		    key_public(ring_key(kr, i))) != NULL)
+	for (int i = 0; i <= (int)kr->n_old; i++) {
+		at = 0;
+		if (ring_key(kr, i) != NULL && wrap_next(m->sealed,
+		    key_public(ring_key(kr, i)), &at) != NULL)
 			return i;
+	}
 	return SEAL_ENOKEY;
 }
 
@@ -399,9 +408,8 @@ unwrap(const Nodenet__SealedContent *s, const Nodenet__WrappedKey *w,
 	int	rc = SEAL_EBOX;
 
 	if (w->box.len != SEAL_BOX_BYTES ||
-	    s->ephemeral_key.len != SEAL_CURVE_BYTES)
-		return SEAL_EBOX;
-	if (s->nonce.len != SEAL_NONCE_BYTES)
+	    s->ephemeral_key.len != SEAL_CURVE_BYTES ||
+	    s->nonce.len != SEAL_NONCE_BYTES)
 		return SEAL_EBOX;
 	key_curve_secret(kp, xsk);
 	box_nonce(s->ephemeral_key.data, key_public(kp), s->nonce.data, bn);
@@ -409,6 +417,33 @@ unwrap(const Nodenet__SealedContent *s, const Nodenet__WrappedKey *w,
 	    s->ephemeral_key.data, xsk) == 0)
 		rc = 0;
 	sodium_memzero(xsk, sizeof(xsk));
+	return rc;
+}
+
+/*
+ * The content key of s for one of kr's keys, into k: 0 with its index
+ * (seal_find()'s) in *key, SEAL_ENOKEY if no wrap's hint is any of
+ * theirs, SEAL_EBOX if none of those that are opens.
+ */
+static int
+unwrap_any(const struct seal_keyring *kr, const Nodenet__SealedContent *s,
+    uint8_t k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES], int *key)
+{
+	const Nodenet__WrappedKey	*w;
+	size_t				 at;
+	int				 rc = SEAL_ENOKEY;
+
+	for (int i = 0; i <= (int)kr->n_old; i++) {
+		if (ring_key(kr, i) == NULL)
+			continue;
+		at = 0;
+		while ((w = wrap_next(s, key_public(ring_key(kr, i)),
+		    &at)) != NULL)
+			if ((rc = unwrap(s, w, ring_key(kr, i), k)) == 0) {
+				*key = i;
+				return 0;
+			}
+	}
 	return rc;
 }
 
@@ -456,20 +491,15 @@ int
 seal_open(const struct seal_keyring *kr, const Nodenet__RecordBody *rb,
     Nodenet__MailContent **out, int *key)
 {
-	uint8_t				 k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
-	const Nodenet__SealedContent	*s;
-	int				 i, rc;
+	uint8_t	k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+	int	i = 0, rc;
 
 	*out = NULL;
-	if (rb->kind_case != NODENET__RECORD_BODY__KIND_MAIL)
+	if (rb->kind_case != NODENET__RECORD_BODY__KIND_MAIL ||
+	    rb->mail->sealed == NULL)
 		return SEAL_ECLEAR;
-	if ((i = seal_find(kr, rb->mail)) < 0)
-		return i;
-	s = rb->mail->sealed;
-	rc = unwrap(s, wrap_for(s, key_public(ring_key(kr, i))),
-	    ring_key(kr, i), k);
-	if (rc == 0)
-		rc = decrypt(rb, s, k, out);
+	if ((rc = unwrap_any(kr, rb->mail->sealed, k, &i)) == 0)
+		rc = decrypt(rb, rb->mail->sealed, k, out);
 	sodium_memzero(k, sizeof(k));
 	if (rc == 0 && key != NULL)
 		*key = i;
@@ -563,8 +593,10 @@ seal_why(const Nodenet__MailMessage *m, int rc, char *buf, size_t len)
 	at = (size_t)snprintf(buf, len, "sealed to %zu node key(s), none of "
 	    "them this node's nor one it held before (old_keys)", s->n_keys);
 	for (size_t i = 0; i < s->n_keys && i < 4 && at < len; i++) {
-		key_hex(s->keys[i]->recipient.data, hex);
-		at += (size_t)snprintf(buf + at, len - at, "%s%.16s", i == 0 ?
+		sodium_bin2hex(hex, sizeof(hex), s->keys[i]->recipient.data,
+		    s->keys[i]->recipient.len < SEAL_HINT_BYTES ?
+		    s->keys[i]->recipient.len : SEAL_HINT_BYTES);
+		at += (size_t)snprintf(buf + at, len - at, "%s%s...", i == 0 ?
 		    ": " : ", ", hex);
 	}
 	if (at < len)

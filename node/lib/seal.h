@@ -27,6 +27,7 @@
 #define SEAL_NONCE_BYTES	WIRE_SEAL_NONCE	/* the content's, XChaCha20 */
 #define SEAL_MAC_BYTES		WIRE_SEAL_MAC	/* of the content, of a box */
 #define SEAL_BOX_BYTES		WIRE_SEAL_BOX	/* a wrapped content key */
+#define SEAL_HINT_BYTES		WIRE_SEAL_HINT	/* a wrap's recipient */
 #define SEAL_MAX_KEYS		WIRE_MAX_RECIPIENTS	/* wraps in a mail */
 #define SEAL_MAX_OLD		16	/* keys a node held before */
 #define SEAL_AD_PREFIX		"nodenet-seal-v1"	/* with its NUL */
@@ -49,7 +50,8 @@ enum seal_error {
 #define SEAL_SENDER_MAILS	1024
 #define SEAL_SENDER_MS		60000
 
-/* A recipient node's key: the Ed25519 key a wrap names, its X25519 form. */
+/* A recipient node's key: its Ed25519 key (a wrap names its first
+ * SEAL_HINT_BYTES), and its X25519 form. */
 struct seal_to {
 	uint8_t	ed[KEY_PUBLIC_BYTES];
 	uint8_t	curve[SEAL_CURVE_BYTES];

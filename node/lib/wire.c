@@ -195,7 +195,7 @@ seal_bounds(const Nodenet__MailMessage *m)
 	    s->n_keys > WIRE_MAX_RECIPIENTS)
 		return WIRE_ESEAL;
 	for (size_t i = 0; i < s->n_keys; i++)
-		if (s->keys[i]->recipient.len != KEY_PUBLIC_BYTES ||
+		if (s->keys[i]->recipient.len != WIRE_SEAL_HINT ||
 		    s->keys[i]->box.len != WIRE_SEAL_BOX)
 			return WIRE_ESEAL;
 	return 0;
@@ -607,8 +607,8 @@ wire_strerror(int rc)
 		return "mail to more than 256 recipients";
 	case WIRE_ESEAL:
 		return "sealed mail out of bounds (content in clear beside "
-		    "the seal, a key, nonce or wrapped key of the wrong size, "
-		    "or over 256 wrapped keys)";
+		    "the seal, a key, nonce, hint or wrapped key of the wrong "
+		    "size, or over 256 wrapped keys)";
 	}
 	return strerror(rc);
 }

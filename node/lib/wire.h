@@ -53,6 +53,7 @@
 #define WIRE_SEAL_NONCE		24	/* its content's nonce */
 #define WIRE_SEAL_MAC		16	/* of the content and of a box */
 #define WIRE_SEAL_BOX		48	/* a wrapped content key */
+#define WIRE_SEAL_HINT		8	/* a wrap's recipient: its key's first bytes */
 
 enum wire_error {
 	WIRE_EDECODE = -3001,	/* not a valid encoding */

@@ -26,6 +26,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmp_dir.h"
+
 #include <sodium.h>
 
 #include "clock.h"
@@ -65,7 +67,6 @@ static int
 setup(void **state)
 {
 	struct fix	*f = calloc(1, sizeof(*f));
-	const char	*tmp = getenv("TMPDIR");
 
 	if (f == NULL || sodium_init() == -1)
 		return -1;
@@ -75,35 +76,24 @@ setup(void **state)
 		f->node[i] = key_generate();
 		to_of(f->node[i], &f->to[i]);
 	}
-	snprintf(f->dir, sizeof(f->dir), "%s/test_seal.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL)
+	if (tmp_dir_make(f->dir, sizeof(f->dir), "test_seal") != 0)
 		return -1;
 	*state = f;
 	return 0;
 }
 
 static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	struct fix	*f = *state;
-	int		 rc = nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	int		 rc = tmp_dir_remove(f->dir);
 
 	key_free(&f->origin);
 	key_free(&f->stranger);
 	for (int i = 0; i < NKEYS; i++)
 		key_free(&f->node[i]);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 static void
