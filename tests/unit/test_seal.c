@@ -12,7 +12,6 @@
  * key files, refusing one others may read, and too many.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
