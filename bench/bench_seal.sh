@@ -6,10 +6,11 @@
 #
 #   bash bench/bench_seal.sh        (B=build, as in tests/lib.sh)
 #
-# 1. The costs on one core: build/bench/seal_rate (sealing a letter of
-#    SIZE bytes per mail and per recipient key, opening one, writing one
-#    sealed and signed beside clear and signed) and build/bench/verify_rate
-#    (what bounds a hop).
+# 1. The machine's limits (bench/lib.sh's machine_limits: one core's sign
+#    and verify rates, what bounds a hop, and a durable commit), then the
+#    costs on one core: build/bench/seal_rate (sealing a letter of SIZE
+#    bytes per mail and per recipient key, opening one, writing one sealed
+#    and signed beside clear and signed).
 # 2. One hop, as bench_hop.sh measures it: A (tw) and B (hagiang,
 #    certified by tw) link up, B is stopped, and N letters of SIZE bytes
 #    for vanthu@hagiang are queued at A (tests/helpers/mail_flood, one
@@ -46,21 +47,17 @@ A=tw BN=hagiang MBOX=vanthu
 die() { echo "bench_seal: $*" >&2; exit 1; }
 
 for f in "$B/node" "$B/node-ctl" "$B/node-key" "$B/tests/mail_flood" \
-    "$B/bench/verify_rate" "$B/bench/seal_rate"; do
-	[ -x "$f" ] || die "$f is missing: run make $f first"
+    "$B/bench/verify_rate" "$B/bench/commit_rate" "$B/bench/seal_rate"; do
+	[ -x "$f" ] || die "$f is missing: run make bench first"
 done
 command -v jq >/dev/null && command -v mdb_dump >/dev/null ||
     die "needs jq and mdb_dump (make deps)"
 
-echo "bench_seal: $(nproc) CPUs, load average $(cut -d' ' -f1-3 \
-    /proc/loadavg), stores in $T"
-
 # 1. The costs.
+machine_limits bench_seal
 echo
-echo "costs on one core ($SIZE B of text)"
+echo "sealing on one core ($SIZE B of text)"
 "$B/bench/seal_rate" 0.5 "$SIZE" | sed 's/^/  /' || die "seal_rate failed"
-verify 1
-echo "  $VLINE"
 
 # Both stores, stopped, from template $1 (tpl0: linked, nothing queued).
 restore() {
@@ -80,13 +77,7 @@ keep() {
 	done
 }
 
-make_node "$A"
-make_node "$BN" "$A"
-start_node "$A" || die "$A did not start"
-enrol "$BN" || die "$A did not certify $BN"
-start_node "$BN" || die "$BN did not start"
-wait_for 15 link_up "$A" "$BN" && wait_for 15 link_up "$BN" "$A" ||
-    die "the link $BN -> $A did not come up"
+start_pair
 stop_node "$BN"
 stop_node "$A"
 keep tpl0
@@ -200,11 +191,6 @@ for part in hop path; do
 	done
 done
 
-# The median of the figures read from standard input.
-median() {
-	sort -n | awk '{ v[NR] = $1 } END { n = NR
-	    printf "%.0f", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'
-}
 V=$(median <"$T/verifies")
 echo
 echo "summary: medians of $ROUNDS runs; the verify rate of this run"
@@ -215,26 +201,23 @@ printf "  %-28s %8s %8s %7s %7s %7s  %s\n" "" clear sealed sealed/ \
     "per" "" target
 printf "  %-28s %8s %8s %7s %7s %7s\n" "" msgs/s msgs/s clear verify \
     "x verify"
-# $1 $2 figures: field $3 of each (3: msgs/s; 0: msgs/s over verify).
-figures() {
-	awk -v p="$1" -v k="$2" -v f="$3" '$1 == p && $2 == k {
-	    print f ? $f : $3 / $4 }' "$T/rates" | median_f
-}
-median_f() {
-	sort -g | awk '{ v[NR] = $1 } END { n = NR
-	    printf "%.4f", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'
+# The median of part $1's runs of kind $2: msgs/s, or with $3 set, msgs/s
+# over the verify rate of the run.
+figure() {
+	awk -v p="$1" -v k="$2" -v v="${3:-}" '$1 == p && $2 == k {
+	    print (v == "" ? $3 : $3 / $4) }' "$T/rates" | median
 }
 for part in hop path; do
-	c=$(figures $part clear 3) s=$(figures $part sealed 3)
+	c=$(figure $part clear) s=$(figure $part sealed)
 	x=$(calc "$s / $c")
-	xv=$(calc "$(figures $part sealed 0) / $(figures $part clear 0)")
+	xv=$(calc "$(figure $part sealed v) / $(figure $part clear v)")
 	if [ $part = hop ]; then
-		label="one hop (sealed in advance)" verdict=$(awk -v x="$x" \
-		    -v t=$TARGET 'BEGIN { print (x >= t ? "PASS" : "MISS") }')
+		label="one hop (sealed in advance)"
+		result=$(verdict "$x >= $TARGET")
 	else
-		label="sealing on the path" verdict="(beside it)"
+		label="sealing on the path" result="(beside it)"
 	fi
 	printf "  %-28s %8.0f %8.0f %7.2f %7.2f %7.2f  >= %s: %s\n" \
 	    "$label" "$c" "$s" "$x" "$xv" "$(calc "$s / $V")" "$TARGET" \
-	    "$verdict"
+	    "$result"
 done
