@@ -65,6 +65,13 @@ reports() {	# NODE MAILBOX ID: the reports there about record ID
 	ctl "$1" --json mail ls "$2" | jq -c --arg id "$3" \
 	    '.messages[] | select(.kind == "report" and .report.message_id == $id)'
 }
+# tanthanh.bacquang's letter with subject $1 and text $2 (more node-ctl
+# send options after them) to tanthanh.vixuyen: prints its id.
+letter() {
+	local s=$1 t=$2; shift 2
+	echo "$t" | ctl $C1 --json send --from vanthu@$C1 --subject "$s" \
+	    "$@" vanthu@$C2 | jq -r .id
+}
 # How many node keys the record with id $2 at node $1 is sealed for.
 sealed_for() {
 	"$B/node-store" ls "$T/$1" 2>/dev/null | grep "  ${2:0:16}  " |
@@ -119,8 +126,7 @@ check "nor any relay's log" \
     eval '! grep -qF "$tag" "$T/$BQ.log" "$T/$P.log" "$T/$VX.log"'
 
 CLR=congkhai-$tag
-cid=$(echo "Thông báo $CLR" | ctl $C1 --json send --clear --from vanthu@$C1 \
-    --subject "$CLR" vanthu@$C2 | jq -r .id)
+cid=$(letter "$CLR" "Thông báo $CLR" --clear)
 check "a letter sent --clear arrives" \
     wait_for 20 eval '[ "$(subject_count $C2 vanthu "$CLR")" -eq 1 ]'
 check "and is readable at a relay, by each of the same means" \
@@ -171,8 +177,7 @@ check "the one sealed for another envelope is delivered, and does not open" \
 check "mail cat refuses it, saying why" \
     eval '! ctl $C2 mail cat vanthu "$(moved | jq .seq)" 2>"$T/err" &&
 	grep -q "is sealed, and does not open here: the sealed content does not open with its envelope" "$T/err"'
-echo "Vẫn chạy" | ctl $C1 send --from vanthu@$C1 --subject "van-chay" \
-    vanthu@$C2 >/dev/null
+letter van-chay "Vẫn chạy" >/dev/null
 check "honest mail still flows" \
     wait_for 20 eval '[ "$(subject_count $C2 vanthu van-chay)" -eq 1 ]'
 check "the relays refused nothing honest" \
@@ -221,8 +226,7 @@ check "and goes --clear" \
 # --- 4. A re-keyed commune ---------------------------------------------------
 K1=$K2	# tanthanh.vixuyen's first key
 stop_node $C2
-id2=$(echo "Thư thứ hai $tag" | ctl $C1 --json send --from vanthu@$C1 \
-    --subject "thu2-$tag" vanthu@$C2 | jq -r .id)
+id2=$(letter "thu2-$tag" "Thư thứ hai $tag")
 check "a letter for the commune waits at its district, sealed to its key" \
     wait_for 20 holds $VX "$id2"
 mv "$T/$C2/node.key" "$T/k1.key"
@@ -266,8 +270,7 @@ certs_at() {	# NODE: tanthanh.vixuyen's certificates there, "KEY STATE"
 }
 check "the sender holds the new certificate" \
     wait_for 20 eval 'certs_at $C1 | grep -q "^$K2 valid"'
-id3=$(echo "Thư ba" | ctl $C1 --json send --from vanthu@$C1 \
-    --subject "thu3-$tag" vanthu@$C2 | jq -r .id)
+id3=$(letter "thu3-$tag" "Thư ba")
 check "with both certificates valid, a letter is sealed to both keys" \
     test "$(sealed_for $C1 "$id3")" = 2
 old=$(ctl $VX --json cert ls $C2 | jq -r --arg k "$K1" \
@@ -276,8 +279,7 @@ check "the district revokes the old certificate" \
     quiet ctl $VX cert revoke "$old" "máy cũ"
 check "the sender holds the revocation" \
     wait_for 20 eval 'certs_at $C1 | grep -q "^$K1 revoked"'
-id4=$(echo "Thư bốn" | ctl $C1 --json send --from vanthu@$C1 \
-    --subject "thu4-$tag" vanthu@$C2 | jq -r .id)
+id4=$(letter "thu4-$tag" "Thư bốn")
 check "then a letter is sealed to the new key alone" \
     test "$(sealed_for $C1 "$id4")" = 1
 check "and opens with it, not an old one" \
