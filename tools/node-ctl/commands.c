@@ -519,6 +519,27 @@ cmd_cert_issue(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * What a route's link carries, as "; ..." (or ""): a session of an older
+ * version carries no sealed mail, and no subtree address before its own.
+ */
+static const char *
+carried(json_t *o)
+{
+	static char	buf[128];
+
+	buf[0] = '\0';
+	if (json_is_false(json_object_get(o, "carried_clear")))
+		snprintf(buf, sizeof(buf), "; not carried: it runs protocol "
+		    "version %lld, this mail needs %d", num(o, "version"),
+		    WIRE_SUBTREE_VERSION);
+	else if (json_is_false(json_object_get(o, "carried")))
+		snprintf(buf, sizeof(buf), "; carried only clear: it runs "
+		    "protocol version %lld, sealed mail needs %d",
+		    num(o, "version"), WIRE_SEAL_VERSION);
+	return buf;
+}
+
 int
 cmd_route(int argc, char **argv)
 {
@@ -531,20 +552,15 @@ cmd_route(int argc, char **argv)
 	if (!json_out) {
 		printf("%s: %s", addr, str(r, "next"));
 		if (str(r, "link")[0] != '\0')
-			printf(" (link %s)", str(r, "link"));
+			printf(" (link %s%s)", str(r, "link"), carried(r));
 		printf(": %s\n", str(r, "why"));
 		if (json_is_true(json_object_get(r, "local")))
 			printf("  delivered here\n");
 		/* A subtree address: each link it goes down, or would but
 		 * for the peer's older protocol version. */
-		json_array_foreach(json_object_get(r, "links"), i, o) {
-			printf("  %s (link %s", str(o, "peer"), str(o, "link"));
-			if (json_is_false(json_object_get(o, "carried")))
-				printf("; not carried: it runs protocol "
-				    "version %lld, this mail needs %d",
-				    num(o, "version"), WIRE_SUBTREE_VERSION);
-			printf(")\n");
-		}
+		json_array_foreach(json_object_get(r, "links"), i, o)
+			printf("  %s (link %s%s)\n", str(o, "peer"),
+			    str(o, "link"), carried(o));
 	}
 	json_decref(r);
 	return 0;
