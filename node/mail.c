@@ -32,6 +32,7 @@
 #include "node.h"
 #include "record.h"
 #include "route.h"
+#include "trust.h"
 #include "turn.h"
 #include "xmem.h"
 
@@ -413,15 +414,27 @@ mail_held_back(struct node *n, store_txn_t *txn, const uint8_t *id,
 
 /*
  * Seals m, written here, for its recipients' nodes (proto/README.md,
- * "Sealed mail"): 0, or -1 with why in err.
+ * "Sealed mail"): 0, or -1 with why in err. An official's signature goes
+ * sealed with what it signs, so it is checked first, as every node
+ * checks a clear mail's: once sealed, only its recipients could.
  */
 static int
 seal(struct node *n, store_txn_t *txn, Nodenet__MailMessage *m, char *err,
     size_t errlen)
 {
-	struct seal_to	*keys;
-	size_t		 nkeys;
-	int		 rc;
+	Nodenet__RecordBody	 rb = NODENET__RECORD_BODY__INIT;
+	struct seal_to		*keys;
+	size_t			 nkeys;
+	char			 why[200];
+	int			 rc;
+
+	rb.origin = n->n_conf->name;
+	rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
+	rb.mail = m;
+	if (trust_person(n, txn, &rb, clock_wall_ms(), why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "could not store the message: %s", why);
+		return -1;
+	}
 
 	if (mail_seal_keys(n, txn, m->to, m->n_to, &keys, &nkeys, err,
 	    errlen) != 0)

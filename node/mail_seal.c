@@ -8,7 +8,9 @@
  * its chain to the root, no revocation): a revoked or expired key is
  * sealed for no more. Several that hold for one name (a renewal, a
  * re-keyed node whose old certificate was not revoked) each get the
- * mail's key.
+ * mail's key. A person's certificate (an official's, NAME@OFFICE) is
+ * found below its office's name too, and gets nothing: mail is sealed
+ * for offices.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +80,10 @@ add_named(struct node *n, store_txn_t *txn, struct gather *g,
 			    MAIL_SEAL_SCAN_MAX);
 			return -1;
 		}
-		if (trust_check(n, txn, c.subject, c.key, g->now, NULL) != 0)
+		/* An official's key opens no office's mail; nor does one
+		 * whose certificate does not hold now. */
+		if (!name_valid(c.subject) ||
+		    trust_check(n, txn, c.subject, c.key, g->now, NULL) != 0)
 			continue;
 		if (add(g, c.key, curve) != 0) {
 			snprintf(err, errlen, "cannot seal for %.64s: the "

@@ -22,6 +22,8 @@
 #include <sodium.h>
 
 #include "clock.h"
+#include "name.h"
+#include "psig.h"
 #include "seal.h"
 
 #define AD_PREFIX_LEN	sizeof(SEAL_AD_PREFIX)		/* with its NUL */
@@ -251,6 +253,7 @@ content_pack(const Nodenet__MailMessage *m, size_t *len)
 	c.text = m->text;
 	c.attachments = m->attachments;
 	c.n_attachments = m->n_attachments;
+	c.signed_by = m->signed_by;
 	*len = nodenet__mail_content__get_packed_size(&c);
 	if ((p = malloc(*len + 1)) != NULL)
 		nodenet__mail_content__pack(&c, p);
@@ -349,6 +352,7 @@ seal_mail(Nodenet__MailMessage *m, const char *origin,
 	m->text.len = 0;
 	m->attachments = NULL;
 	m->n_attachments = 0;
+	m->signed_by = NULL;
 out:
 	sodium_memzero(k, sizeof(k));
 	plain_free(plain, plen);
@@ -577,6 +581,41 @@ seal_keyring_free(struct seal_keyring *kr)
 	for (size_t i = 0; i < kr->n_old; i++)
 		key_free(&kr->old[i]);
 	kr->n_old = 0;
+}
+
+int
+seal_signed(const Nodenet__RecordBody *rb, const Nodenet__MailContent *c,
+    char *why, size_t whylen)
+{
+	Nodenet__RecordBody		 body = *rb;
+	Nodenet__MailMessage		 m = *rb->mail;
+	const Nodenet__PersonSignature	*ps;
+	const char			*office, *bad;
+	uint8_t				 digest[PSIG_DIGEST_BYTES];
+	int				 rc;
+
+	/* The mail as it would be clear: what the official signed. */
+	m.subject = c->subject;
+	m.text = c->text;
+	m.signed_by = c->signed_by;
+	m.sealed = NULL;
+	body.mail = &m;
+	if ((rc = psig_of(&body, &ps, digest, &bad)) == 0)
+		return 0;
+	if (rc < 0)
+		snprintf(why, whylen, "%s", bad);
+	else if (!name_person(ps->person, &office) ||
+	    strcmp(office, rb->origin) != 0)
+		snprintf(why, whylen, "personal signature of %.80s: not an "
+		    "official of %.80s, the mail's origin", ps->person,
+		    rb->origin);
+	else if (psig_verify(ps->key.data, digest, ps->signature.data) != 0)
+		snprintf(why, whylen, "personal signature of %.80s does not "
+		    "verify over the content (forged by its origin)",
+		    ps->person);
+	else
+		return 1;
+	return -1;
 }
 
 const char *

@@ -117,6 +117,16 @@ int	seal_open(const struct seal_keyring *kr, const Nodenet__RecordBody *rb,
 	    Nodenet__MailContent **out, int *key)
 	    __attribute__((warn_unused_result));
 /*
+ * Checks the official's signature a sealed mail's content c (rb's,
+ * opened) carries, as every node checks a clear mail's (psig.h): the
+ * person an official of the mail's origin, the signature over the
+ * content as it would be clear. 0 if it carries none, 1 if it holds, -1
+ * with why (whylen bytes) if not. Whether the person's certificate held
+ * is the node's to ask (trust.h).
+ */
+int	seal_signed(const Nodenet__RecordBody *rb, const Nodenet__MailContent *c,
+	    char *why, size_t whylen) __attribute__((warn_unused_result));
+/*
  * Why sealed mail m did not open here (rc from seal_open()), in a line
  * for a person, into buf; for SEAL_ENOKEY it names the first keys it
  * was sealed to. Returns buf.

@@ -176,7 +176,8 @@ wire_session_version(uint32_t their_min, uint32_t their_max)
 
 /*
  * A sealed mail's shape ("Sealed mail"): nothing of its content in
- * clear beside the seal, each key, nonce and wrap of its size, at most
+ * clear beside the seal (an official's signature of it neither: no
+ * relay could check it, nor tell what it signs), each key, nonce and wrap of its size, at most
  * one wrap per recipient the cap allows; so a relay refuses a
  * malformed one at the first hop, and a recipient reads no more than
  * these bounds before it decrypts.
@@ -187,7 +188,7 @@ seal_bounds(const Nodenet__MailMessage *m)
 	const Nodenet__SealedContent	*s = m->sealed;
 
 	if (m->subject[0] != '\0' || m->text.len != 0 ||
-	    m->n_attachments != 0)
+	    m->n_attachments != 0 || m->signed_by != NULL)
 		return WIRE_ESEAL;
 	if (s->ephemeral_key.len != WIRE_SEAL_CURVE ||
 	    s->nonce.len != WIRE_SEAL_NONCE ||

@@ -129,24 +129,20 @@ open_stored(store_txn_t *txn, const uint8_t *id, struct wire_record *wr)
 	    0 : -1;
 }
 
-json_t *
-view_signed_by(const Nodenet__RecordBody *rb)
+/* signed_by of a record written at created_ms whose signature is ps. */
+static json_t *
+person_json(const Nodenet__PersonSignature *ps, uint64_t created_ms)
 {
-	const Nodenet__PersonSignature	*ps = NULL;
-	const char			*office;
-	json_t				*o, *fields;
+	const char	*office;
+	json_t		*o, *fields;
 
-	if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL)
-		ps = rb->mail->signed_by;
-	else if (rb->kind_case == NODENET__RECORD_BODY__KIND_DOC)
-		ps = rb->doc->signed_by;
 	if (ps == NULL || ps->person == NULL ||
 	    !name_person(ps->person, &office) ||
 	    ps->key.len != KEY_PUBLIC_BYTES)
 		return NULL;
 	o = json_pack("{s:s, s:s, s:o, s:I}", "person", ps->person, "office",
 	    office, "key", view_hex(ps->key.data, ps->key.len), "signed_ms",
-	    (json_int_t)rb->created_ms);
+	    (json_int_t)created_ms);
 	if (ps->n_fields > 0) {
 		fields = json_array();
 		for (size_t i = 0; i < ps->n_fields; i++)
@@ -155,6 +151,18 @@ view_signed_by(const Nodenet__RecordBody *rb)
 		json_object_set_new(o, "fields", fields);
 	}
 	return o;
+}
+
+json_t *
+view_signed_by(const Nodenet__RecordBody *rb)
+{
+	const Nodenet__PersonSignature	*ps = NULL;
+
+	if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL)
+		ps = rb->mail->signed_by;
+	else if (rb->kind_case == NODENET__RECORD_BODY__KIND_DOC)
+		ps = rb->doc->signed_by;
+	return person_json(ps, rb->created_ms);
 }
 
 /* "text" (only if it is UTF-8) and "text_b64" (always) of text. */
@@ -175,42 +183,61 @@ text_json(json_t *o, const ProtobufCBinaryData *text)
 }
 
 /*
- * A mail's subject (and text): as it travelled, or opened with the
- * node's keys; one that does not open here gets "error" saying why.
+ * A sealed mail's subject (and text, and who signed it), opened with the
+ * node's keys; one that does not open here, or whose official's
+ * signature does not hold over what it opens to (every node would
+ * refuse that clear), gets "error" saying why instead.
  */
 static void
-content_json(json_t *o, const Nodenet__RecordBody *rb, int with_text)
+sealed_json(json_t *o, const Nodenet__RecordBody *rb, int with_text)
 {
-	const Nodenet__MailMessage	*m = rb->mail;
-	Nodenet__MailContent		*c = NULL;
-	char				 why[512];
-	int				 rc, key = 0;
+	Nodenet__MailContent	*c = NULL;
+	char			 why[512];
+	int			 rc, key = 0;
 
-	json_object_set_new(o, "sealed", json_boolean(m->sealed != NULL));
-	if (m->sealed == NULL) {
-		json_object_set_new(o, "subject", json_string(m->subject));
-		if (with_text)
-			text_json(o, &m->text);
-		return;
-	}
 	if (keyring == NULL) {
 		json_object_set_new(o, "subject", json_string(""));
 		json_object_set_new(o, "error", json_sprintf("sealed, and %s",
 		    keyring_why));
 		return;
 	}
-	if ((rc = seal_open(keyring, rb, &c, &key)) != 0) {
+	if ((rc = seal_open(keyring, rb, &c, &key)) == 0 &&
+	    seal_signed(rb, c, why, sizeof(why)) < 0)
+		rc = -1;
+	else if (rc != 0)
+		seal_why(rb->mail, rc, why, sizeof(why));
+	if (rc != 0) {
 		json_object_set_new(o, "subject", json_string(""));
 		json_object_set_new(o, "error", json_sprintf("sealed, and does "
-		    "not open here: %s", seal_why(m, rc, why, sizeof(why))));
+		    "not open here: %s", why));
+	} else {
+		json_object_set_new(o, "subject", json_string(c->subject));
+		if (key > 0)	/* one this node held before a re-key */
+			json_object_set_new(o, "old_key", json_true());
+		if (c->signed_by != NULL)
+			json_object_set_new(o, "signed_by",
+			    person_json(c->signed_by, rb->created_ms));
+		if (with_text)
+			text_json(o, &c->text);
+	}
+	if (c != NULL)
+		nodenet__mail_content__free_unpacked(c, NULL);
+}
+
+/* A mail's subject (and text): as it travelled, or opened here. */
+static void
+content_json(json_t *o, const Nodenet__RecordBody *rb, int with_text)
+{
+	const Nodenet__MailMessage	*m = rb->mail;
+
+	json_object_set_new(o, "sealed", json_boolean(m->sealed != NULL));
+	if (m->sealed != NULL) {
+		sealed_json(o, rb, with_text);
 		return;
 	}
-	json_object_set_new(o, "subject", json_string(c->subject));
-	if (key > 0)	/* a key this node held before it was re-keyed */
-		json_object_set_new(o, "old_key", json_true());
+	json_object_set_new(o, "subject", json_string(m->subject));
 	if (with_text)
-		text_json(o, &c->text);
-	nodenet__mail_content__free_unpacked(c, NULL);
+		text_json(o, &m->text);
 }
 
 static json_t *

@@ -10,7 +10,9 @@
 #    neither node-store ls nor mdb_dump of their stores, nor their logs,
 #    show a word of its subject, text or attachment (nor the sender's
 #    store). Its receipt comes back. A letter sent --clear is readable
-#    at the relays.
+#    at the relays. A letter the commune's chairman signs with his
+#    personal key goes sealed with its signature, which its recipient
+#    checks and shows.
 # 2. A hostile office: a sealed letter whose ciphertext it changed is
 #    refused at the first hop (records_bad, logged), and one that keeps
 #    its subject in clear beside the seal; one sealed for another
@@ -136,6 +138,34 @@ check "and is readable at a relay, by each of the same means" \
 check "its recipient sees it was not sealed" \
     eval 'ctl $C2 --json mail cat vanthu "$(seq_of $C2 vanthu "$CLR")" |
 	jq -e ".sealed == false" >/dev/null'
+
+# An official's signature, sealed with what it signs.
+PASS='mật khẩu của chủ tịch xã'
+with_pass() {	# PASSPHRASE CMD...: CMD reads it from descriptor 3
+	local p=$1; shift
+	NODE_PASSPHRASE_FD=3 "$@" 3< <(printf '%s\n' "$p")
+}
+ME=chutich@$C1
+pub=$(with_pass "$PASS" "$B/node-key" person new "$T/chutich.key")
+check "the commune certifies its chairman's personal key" \
+    quiet ctl $C1 cert issue "$ME" "$pub"
+check "the recipient's district holds the certificate" \
+    wait_for 20 eval 'ctl $C2 --json cert ls $C1 | jq -e --arg s "$ME" \
+	".certs[] | select(.subject == \$s and .state == \"valid\")" >/dev/null'
+b0=$(( $(counter $BQ records_bad) + $(counter $P records_bad) ))
+sig=$(with_pass "$PASS" letter "kyten-$tag" "Quyết định $tag" \
+    --sign-as "$T/chutich.key")
+check "he signs a sealed letter" test ${#sig} -eq 64
+check "it arrives, and the relays refused nothing (they cannot check it)" \
+    wait_for 20 eval '[ "$(subject_count $C2 vanthu "kyten-$tag")" -eq 1 ] &&
+	[ "$(( $(counter $BQ records_bad) + $(counter $P records_bad) ))" -eq "$b0" ]'
+check "its recipient opens it, checks the signature and shows who signed" \
+    eval 'ctl $C2 --json mail cat vanthu "$(seq_of $C2 vanthu "kyten-$tag")" |
+	jq -e --arg p "$ME" ".sealed and .signed_by.person == \$p and
+	    .signed_by.when_signed == \"valid\" and .signed_by.now == \"valid\"" >/dev/null'
+check "node-ctl mail cat says so" \
+    eval 'ctl $C2 mail cat vanthu "$(seq_of $C2 vanthu "kyten-$tag")" |
+	grep -qF "Signed:  $ME, certified by $C1: valid when signed, and now"'
 
 # --- 2. A hostile office -----------------------------------------------------
 EV=ev.$BQ

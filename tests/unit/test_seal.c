@@ -31,6 +31,7 @@
 
 #include "clock.h"
 #include "key.h"
+#include "psig.h"
 #include "seal.h"
 #include "wire.h"
 
@@ -607,6 +608,86 @@ test_sender(void **state)
 	assert_null(ss);
 }
 
+/*
+ * mail m (its to[0], subject and text as now) signed by person with kp,
+ * into ps: its signature is over subject s (NULL: m's own).
+ */
+static void
+person_sign(struct mail *m, Nodenet__PersonSignature *ps, const char *person,
+    const key_pair_t *kp, const char *s, uint8_t sig[KEY_SIGNATURE_BYTES])
+{
+	uint8_t	digest[PSIG_DIGEST_BYTES];
+
+	nodenet__person_signature__init(ps);
+	psig_mail_digest(m->mm.from, m->mm.to, m->mm.n_to,
+	    s != NULL ? s : m->mm.subject, m->mm.text.data, m->mm.text.len,
+	    digest);
+	psig_sign(kp, digest, sig);
+	ps->person = (char *)(uintptr_t)person;
+	ps->key.data = (uint8_t *)(uintptr_t)key_public(kp);
+	ps->key.len = KEY_PUBLIC_BYTES;
+	ps->signature.data = sig;
+	ps->signature.len = KEY_SIGNATURE_BYTES;
+	m->mm.signed_by = ps;
+}
+
+/*
+ * An official's signature goes sealed with what it signs: not in the
+ * envelope (where it would be refused), checked by the recipient as
+ * every node checks a clear mail's: over the content, by an official
+ * of the origin.
+ */
+static void
+test_signed(void **state)
+{
+	struct fix		*f = *state;
+	struct seal_keyring	 ring = { .current = f->node[0] };
+	static const char	*own = "chutich@tanthanh.bacquang.hagiang";
+	struct wire_record	 wr;
+	Nodenet__PersonSignature ps;
+	Nodenet__MailContent	*c;
+	uint8_t			 sig[KEY_SIGNATURE_BYTES];
+	char			 why[256];
+
+	for (int kind = 0; kind < 4; kind++) {
+		struct mail	m;
+		int		want = kind == 0 ? 1 : kind == 3 ? 0 : -1;
+
+		mail_init(&m);
+		if (kind < 3)
+			person_sign(&m, &ps, kind == 2 ?
+			    "chutich@bacquang.hagiang" : own, f->stranger,
+			    kind == 1 ? "moved from another letter" : NULL,
+			    sig);
+		assert_int_equal(seal(f, &m, NKEYS), 0);
+		assert_null(m.mm.signed_by);
+		assert_int_equal(sign(f, &m), 0);
+		/* Who signed is sealed too. */
+		assert_null(memmem(m.buf, m.len, key_public(f->stranger),
+		    KEY_PUBLIC_BYTES));
+		assert_int_equal(wire_record_open(m.buf, m.len, &wr), 0);
+		assert_int_equal(seal_open(&ring, wr.rb, &c, NULL), 0);
+		assert_int_equal(seal_signed(wr.rb, c, why, sizeof(why)), want);
+		if (kind == 1)
+			assert_non_null(strstr(why, "does not verify"));
+		if (kind == 2)
+			assert_non_null(strstr(why, "not an official"));
+		nodenet__mail_content__free_unpacked(c, NULL);
+		wire_record_clear(&wr);
+		mail_free(&m);
+	}
+	/* In the envelope of a sealed mail: no valid record. */
+	{
+		struct mail	m;
+
+		sealed(f, &m);
+		person_sign(&m, &ps, own, f->stranger, NULL, sig);
+		assert_int_equal(wire_mail_check(&m.rb), WIRE_ESEAL);
+		m.mm.signed_by = NULL;
+		mail_free(&m);
+	}
+}
+
 /* Why a mail does not open names the keys it was sealed to. */
 static void
 test_why(void **state)
@@ -649,6 +730,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_why, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sender, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
