@@ -7,7 +7,8 @@
  * the checks. A sealed mail is also opened (seal_open(), what a
  * recipient's node does as it reads it) with RFC 8032's first test key,
  * from a decoding that does not verify the signature, so that changed
- * ciphertexts, keys and envelopes reach the opening at all. Seeds:
+ * ciphertexts, keys and envelopes reach the opening at all, and the
+ * official's signature it may hold is checked. Seeds:
  * tests/fuzz/corpus/fuzz_record/ (records of several kinds signed with
  * that key; sealed-mail is sealed for it).
  */
@@ -69,6 +70,8 @@ open_sealed(const uint8_t *data, size_t size)
 		if (rc == 0) {
 			if (c == NULL || key != 0)
 				abort();
+			/* What a recipient checks next, as it shows it. */
+			(void)seal_signed(own.rb, c, why, sizeof(why));
 			nodenet__mail_content__free_unpacked(c, NULL);
 		} else if (c != NULL)
 			abort();
