@@ -73,12 +73,6 @@ all_acked() {
 	ctl "$A" --json peers | jq -e --arg p "$BN" '.peers[] |
 	    select(.name == $p and .state == "up" and .sent == .acked)'
 }
-# Event $2 at node $1 since time $3 (s): "TIME_MS ID" lines.
-events_since() {
-	custody_events "$1" |
-	    awk -v e="$2" -v t="$3" '$2 == e && $1 >= int(t * 1000) {
-		print $1, $3 }'
-}
 # Node $1's config with [limits] credit/batch_max $2 ("": the defaults).
 set_limits() {
 	cp "$T/tpl/$1.conf" "$T/$1.conf"

@@ -144,6 +144,13 @@ custody_events() {
 	}' | sort -n
 }
 
+# Event $2 at node $1 since time $3 (s): "TIME_MS ID" lines.
+events_since() {
+	custody_events "$1" |
+	    awk -v e="$2" -v t="$3" '$2 == e && $1 >= int(t * 1000) {
+		print $1, $3 }'
+}
+
 # The time_ms of event $3 in the custody of record $2 at node $1.
 trace_ms() {
 	ctl "$1" --json trace "$2" |

@@ -422,6 +422,7 @@ cmd_send(struct node *n, json_t *req, char *err, size_t errlen)
 			return NULL;
 		}
 	m.want_receipt = json_is_true(json_object_get(req, "receipt"));
+	m.clear = json_is_true(json_object_get(req, "clear"));
 	v = json_object_get(req, "expires_ms");
 	m.expires_ms = json_is_integer(v) && json_integer_value(v) > 0 ?
 	    (uint64_t)json_integer_value(v) : 0;
@@ -713,9 +714,10 @@ route_subtree(struct node *n, const char *addr, const char *subtree)
 
 		/* A session of an older version does not carry it (feed.c:
 		 * its sender is told instead); none yet, the next may. */
-		json_array_append_new(links, json_pack("{s:s, s:s, s:I, s:b}",
-		    "peer", via[i], "link", link_state(n, via[i]), "version",
-		    (json_int_t)v, "carried", v == 0 ||
+		json_array_append_new(links, json_pack("{s:s, s:s, s:I, s:b, "
+		    "s:b}", "peer", via[i], "link", link_state(n, via[i]),
+		    "version", (json_int_t)v, "carried", v == 0 ||
+		    v >= WIRE_SEAL_VERSION, "carried_clear", v == 0 ||
 		    v >= WIRE_SUBTREE_VERSION));
 	}
 	free(via);
@@ -735,7 +737,10 @@ cmd_route(struct node *n, json_t *req, char *err, size_t errlen)
 	const char		*addr = json_string_value(json_object_get(req,
 	    "address"));
 	const char		*node, *via = NULL, *why, *state = "";
+	const struct peer	*p;
 	enum route_kind		 k;
+	uint32_t		 v = 0;
+	json_t			*r;
 
 	if (addr != NULL && name_subtree_address(addr, &node))
 		return route_subtree(n, addr, node);
@@ -757,10 +762,17 @@ cmd_route(struct node *n, json_t *req, char *err, size_t errlen)
 		why = name_within(node, via) ? "longest suffix match" :
 		    "default route: the parent";
 		state = link_state(n, via);
+		p = peer_named(n, via);
+		v = p != NULL ? p->pr_version : 0;
 	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "address", addr,
-	    "next", k == ROUTE_LOCAL ? "local" : k == ROUTE_NONE ? "none" :
-	    via, "why", why, "link", state, "node", node);
+	r = json_pack("{s:s, s:s, s:s, s:s, s:s}", "address", addr, "next",
+	    k == ROUTE_LOCAL ? "local" : k == ROUTE_NONE ? "none" : via,
+	    "why", why, "link", state, "node", node);
+	/* Sealed mail (the default) needs a session of its version. */
+	if (k == ROUTE_PEER)
+		json_object_update_new(r, json_pack("{s:I, s:b}", "version",
+		    (json_int_t)v, "carried", v == 0 || v >= WIRE_SEAL_VERSION));
+	return r;
 }
 
 /* Removes a message from a local mailbox (it is never delivered again). */

@@ -27,10 +27,12 @@
 #include "clock.h"
 #include "log.h"
 #include "mail.h"
+#include "mail_seal.h"
 #include "name.h"
 #include "node.h"
 #include "record.h"
 #include "route.h"
+#include "trust.h"
 #include "turn.h"
 #include "xmem.h"
 
@@ -176,6 +178,7 @@ enum outcome {
 	O_NO_SUBTREE,	/* a subtree address reaches no node from here */
 	O_EXPIRED,
 	O_DELIVERED,	/* a receipt, if the sender asked for one */
+	O_UNREADABLE,	/* delivered, sealed to none of our keys */
 	O_N
 };
 
@@ -195,6 +198,10 @@ static const struct {
 	  NODENET__REPORT__REASON__EXPIRED, "expired before delivery" },
 	{ NODENET__REPORT__KIND__DELIVERED,
 	  NODENET__REPORT__REASON__NONE, "" },
+	{ NODENET__REPORT__KIND__FAILED,
+	  NODENET__REPORT__REASON__NONE, "sealed to none of this node's "
+	  "keys, so it cannot be read here (its key changed?): send it "
+	  "again" },
 };
 
 /*
@@ -251,6 +258,25 @@ accept_subtree(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 }
 
 /*
+ * A sealed mail delivered here that none of our keys opens: it stays in
+ * the mailboxes (a key file put back in old_keys opens it; mail cat
+ * says why not till then), and its sender hears, instead of a receipt,
+ * that it cannot be read here.
+ */
+static void
+unreadable(const struct wire_record *wr, struct rcpts *delivered,
+    struct rcpts *out)
+{
+	char	hex[WIRE_ID_HEX];
+
+	*out = *delivered;
+	delivered->n = 0;
+	log_warnx("event=mail_unreadable id=%s origin=%s mailboxes=%zu "
+	    "reason=\"sealed to none of this node's keys\"",
+	    wire_id_hex(wr->id, hex), wr->rb->origin, out->n);
+}
+
+/*
  * Delivers a new mail to the local mailboxes it names, and writes at
  * most one report per outcome, each listing its recipients: however
  * many recipients fail, one mail costs its sender's office a few
@@ -277,6 +303,9 @@ accept_mail(struct node *n, store_txn_t *txn, const struct wire_record *wr)
 			    (size_t)(node - 1 - to), node, l);
 		/* else not a valid mail (wire_mail_check) */
 	}
+	if (l[O_DELIVERED].n > 0 && m->sealed != NULL &&
+	    seal_find(&n->n_keyring, m) < 0)
+		unreadable(wr, &l[O_DELIVERED], &l[O_UNREADABLE]);
 	for (int o = 0; o < O_N; o++)
 		if (o != O_DELIVERED || m->want_receipt)
 			report(n, txn, wr, &l[o], outcomes[o].kind,
@@ -383,6 +412,43 @@ mail_held_back(struct node *n, store_txn_t *txn, const uint8_t *id,
 	free(l);
 }
 
+/*
+ * Seals m, written here, for its recipients' nodes (proto/README.md,
+ * "Sealed mail"): 0, or -1 with why in err. An official's signature goes
+ * sealed with what it signs, so it is checked first, as every node
+ * checks a clear mail's: once sealed, only its recipients could.
+ */
+static int
+seal(struct node *n, store_txn_t *txn, Nodenet__MailMessage *m, char *err,
+    size_t errlen)
+{
+	Nodenet__RecordBody	 rb = NODENET__RECORD_BODY__INIT;
+	struct seal_to		*keys;
+	size_t			 nkeys;
+	char			 why[200];
+	int			 rc;
+
+	rb.origin = n->n_conf->name;
+	rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
+	rb.mail = m;
+	if (trust_person(n, txn, &rb, clock_wall_ms(), why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "could not store the message: %s", why);
+		return -1;
+	}
+
+	if (mail_seal_keys(n, txn, m->to, m->n_to, &keys, &nkeys, err,
+	    errlen) != 0)
+		return -1;
+	rc = seal_mail(m, n->n_conf->name, key_public(n->n_key), keys, nkeys,
+	    n->n_sealer);
+	free(keys);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot seal it: %s", seal_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 int
 mail_submit(struct node *n, const struct mail_submit *s,
     uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen)
@@ -392,6 +458,7 @@ mail_submit(struct node *n, const struct mail_submit *s,
 	store_txn_t		*txn;
 	const char		*node;
 	char			 why[160];
+	int			 rc;
 
 	if (!name_mailbox(s->from, &node) || strcmp(node, n->n_conf->name) ||
 	    !mail_mailbox_known(n, s->from, (size_t)(node - 1 - s->from))) {
@@ -434,9 +501,13 @@ mail_submit(struct node *n, const struct mail_submit *s,
 	m.expires_ms = s->expires_ms;
 	m.priority = s->priority;
 	m.signed_by = (Nodenet__PersonSignature *)(uintptr_t)s->signed_by;
+	if (!s->clear && seal(n, txn, &m, err, errlen) != 0)
+		return -1;
 	rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
 	rb.mail = &m;
-	if (record_write(n, txn, &rb, id, why, sizeof(why)) != 0) {
+	rc = record_write(n, txn, &rb, id, why, sizeof(why));
+	seal_clear(&m);
+	if (rc != 0) {
 		snprintf(err, errlen, "could not store the message: %s", why);
 		return -1;
 	}

@@ -28,12 +28,14 @@ struct mail_submit {
 	int		 priority;	/* Nodenet__Priority */
 	/* An official's signature over it (psig.h), or NULL. */
 	const Nodenet__PersonSignature *signed_by;
+	int		 clear;		/* 1: not sealed, readable on the way */
 };
 
 /*
  * Signs and stores a new message from a local mailbox in the node's write
- * transaction; it is durable once that commits. 0 with its id, or -1
- * with a one-line reason in err.
+ * transaction; it is durable once that commits. Sealed for its
+ * recipients' nodes (mail_seal.h) unless it is to be clear. 0 with its
+ * id, or -1 with a one-line reason in err.
  */
 int	mail_submit(struct node *n, const struct mail_submit *m,
 	    uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen);

@@ -32,6 +32,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
+#include "mail_seal.h"
 #include "node.h"
 #include "peer.h"
 #include "purge.h"
@@ -45,6 +46,7 @@
 #include "trust.h"
 #include "turn.h"
 #include "verify.h"
+#include "view.h"
 #include "xmem.h"
 
 static void
@@ -136,6 +138,12 @@ load_identity(struct node *n)
 
 	if ((rc = key_load(&n->n_key, c->key_file)) != 0)
 		fatalx("%s: %s", c->key_file, key_strerror(rc));
+	n->n_keyring.current = n->n_key;
+	if ((rc = seal_keyring_load(&n->n_keyring, c->old_keys, why,
+	    sizeof(why))) != 0)
+		fatalx("%s: %s", why, seal_strerror(rc));
+	/* Mail sealed to a key this node had before still opens. */
+	view_keyring(&n->n_keyring, NULL);
 	trust_init(n);
 	if (strcmp(c->name, c->root_name) == 0 &&
 	    access(c->chain_file, F_OK) == -1)
@@ -274,6 +282,7 @@ main(int argc, char **argv)
 	if (check_only) {
 		printf("%s: ok\n", conf_path);
 		trust_free(&n);
+		seal_keyring_free(&n.n_keyring);
 		key_free(&n.n_key);
 		cert_chain_free(&n.n_chain);
 		cfg_free(&n.n_conf);
@@ -302,12 +311,13 @@ main(int argc, char **argv)
 	loop_on_turn_end(n.n_loop, on_turn_end, &n);
 	purge_start(&n);
 	submit_start(&n);
+	mail_seal_start(&n);
 	status_start(&n);
 	repair_init(&n);
 	scrub_start(&n);
 	node_commit(&n);
-	log_info("event=start name=%s version=%s", n.n_conf->name,
-	    NODE_VERSION);
+	log_info("event=start name=%s version=%s old_keys=%zu", n.n_conf->name,
+	    NODE_VERSION, n.n_keyring.n_old);
 	notify("READY=1");
 	loop_run(n.n_loop);
 	notify("STOPPING=1");
@@ -319,12 +329,14 @@ main(int argc, char **argv)
 	scrub_shutdown(&n);
 	repair_shutdown(&n);
 	ctl_shutdown(&n);
+	mail_seal_shutdown(&n);
 	peer_shutdown(&n);
 	route_free(&n);
 	trust_free(&n);
 	verify_pool_free(&n.n_verify);
 	zmq_ctx_term(n.n_zctx);
 	store_close(&n.n_store);
+	seal_keyring_free(&n.n_keyring);
 	key_free(&n.n_key);
 	cert_chain_free(&n.n_chain);
 	close(n.n_sigfd);

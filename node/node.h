@@ -19,6 +19,7 @@
 #include "cfg.h"
 #include "key.h"
 #include "loop.h"
+#include "seal.h"
 #include "store.h"
 #include "wire.h"
 
@@ -168,6 +169,9 @@ struct node {
 	struct node_conf	*n_conf;
 	store_t			*n_store;
 	key_pair_t		*n_key;
+	/* n_key and the keys it held before: opens sealed mail (seal.h). */
+	struct seal_keyring	 n_keyring;
+	struct seal_sender	*n_sealer;	/* seals mail (mail_seal.h) */
 	struct cert_chain	 n_chain;	/* ours, leaf first; empty: root */
 	struct cert_trust	 n_trust;
 	struct trust_state	*n_trust_state;	/* trust.c's */

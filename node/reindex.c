@@ -1,8 +1,8 @@
 /*
  * reindex: a store written by an older release may hold an index in a
  * layout this one cannot read (the certificates before they kept their
- * issuer, the ACLs before they kept what they replace and who signed
- * them). The records are all there: rebuild such an index from them at
+ * issuer, or were found by name too, the ACLs before they kept what they
+ * replace and who signed them). The records are all there: rebuild such an index from them at
  * start, in one transaction, so a crash midway leaves the old one to
  * rebuild again.
  */

@@ -57,6 +57,7 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_SUBMIT] = "submit_keys",
 	[DB_DAMAGED] = "damaged",
 	[DB_TRANSIT] = "transit",
+	[DB_CERT_NAMES] = "cert_names",
 	[DB_META] = "meta",
 };
 

@@ -288,6 +288,17 @@ int	store_cert_next(store_txn_t *txn, const uint8_t curve_key[32],
 int	store_cert_scan(store_txn_t *txn, uint8_t curve[32],
 	    struct store_cert *c) __attribute__((warn_unused_result));
 /*
+ * The certificates held for name (subtree 0), or for every name strictly
+ * below it (subtree 1; name "" for every name), in order of their names
+ * read root first ("hagiang.bacquang.tanthanh"), then of id: the first
+ * after *c (c->subject "" for the first) into *c, and its X25519 key
+ * into curve. STORE_NOTFOUND past the last; STORE_INVAL for a name that
+ * is empty (subtree 0) or too long.
+ */
+int	store_cert_named(store_txn_t *txn, const char *name, int subtree,
+	    uint8_t curve[32], struct store_cert *c)
+	    __attribute__((warn_unused_result));
+/*
  * 1 if the certificate index has this layout, 0 if it is of an older
  * store (rebuild it: store_cert_reset(), then store_cert_put() of every
  * certificate record, in one transaction), < 0 on an error.

@@ -6,23 +6,30 @@
  *                 issuer key[32] issuer name
  * revoked: cert id -> id of the revocation record
  *          Ed25519 key[32] revoker name -> id of the revocation record
+ * cert_names: subject, its labels root first, NUL cert id[32]
+ *              -> X25519 key[32] (the entry's in certs)
  * Keyed by the CURVE form of the key because that is all a ZeroMQ
  * handshake shows before the peer has said anything; then by subject and
  * certificate id, so that every certificate has its own entry: a
  * renewal, a second issuer or a certificate for the negated key (the
  * same X25519 form) never hides another. The issuer's name and key are
  * kept so that a chain can be walked to the root without decoding
- * records.
+ * records. cert_names finds a name's certificates, and those of every
+ * name below it, without knowing their keys (whom to seal mail for):
+ * "tanthanh.bacquang.hagiang" is kept as "hagiang.bacquang.tanthanh", so
+ * a subtree's names share a prefix.
  *
- * Stores made before the issuer was kept have entries of another shape;
- * meta "cert_index" marks an index of this shape, and the node rebuilds
- * an older one from its certificate records (store_cert_reset()).
+ * Stores made before the issuer was kept have entries of another shape,
+ * and those before cert_names none there; meta "cert_index" marks an
+ * index of this shape, and the node rebuilds an older one from its
+ * certificate records (store_cert_reset()).
  */
 #include <string.h>
 
 #include "store_int.h"
 
 #define CERT_KEY_MAX	(32 + STORE_MAX_PEER + 1 + STORE_ID_BYTES)
+#define NAME_KEY_MAX	(STORE_MAX_PEER + 1 + STORE_ID_BYTES)
 #define CERT_FIXED	(32 + 8 + 8 + 32)	/* value before the issuer */
 #define CERT_VALUE_MAX	(CERT_FIXED + STORE_MAX_PEER)
 
@@ -53,6 +60,43 @@ cert_prefix(uint8_t key[CERT_KEY_MAX], const uint8_t curve[32],
 	memcpy(key + 32, subject, n);
 	key[32 + n] = 0;
 	return 32 + n + 1;
+}
+
+/*
+ * name with its labels in the other order, into out (len bytes, len
+ * <= STORE_MAX_PEER): "c.b.a" -> "a.b.c".
+ */
+static void
+labels_reversed(const char *name, size_t len, char *out)
+{
+	size_t	end = len, at = 0;
+
+	while (end > 0) {
+		size_t	start = end;
+
+		while (start > 0 && name[start - 1] != '.')
+			start--;
+		if (at > 0)
+			out[at++] = '.';
+		memcpy(out + at, name + start, end - start);
+		at += end - start;
+		end = start > 0 ? start - 1 : 0;
+	}
+}
+
+/* subject root first, NUL, id: a cert_names key; 0 if too long. */
+static size_t
+name_key(uint8_t key[NAME_KEY_MAX], const char *subject,
+    const uint8_t id[STORE_ID_BYTES])
+{
+	size_t	n = strnlen(subject, STORE_MAX_PEER + 1);
+
+	if (n == 0 || n > STORE_MAX_PEER)
+		return 0;
+	labels_reversed(subject, n, (char *)key);
+	key[n] = 0;
+	memcpy(key + n + 1, id, STORE_ID_BYTES);
+	return n + 1 + STORE_ID_BYTES;
 }
 
 static int
@@ -89,6 +133,7 @@ store_cert_put(store_txn_t *t, const uint8_t curve[32],
 	MDB_val	 k, v;
 	uint8_t	 key[CERT_KEY_MAX], val[CERT_VALUE_MAX];
 	size_t	 isslen = strnlen(c->issuer, STORE_MAX_PEER + 1);
+	int	 rc;
 
 	if (t->tx_read_only)
 		return EROFS;
@@ -105,8 +150,15 @@ store_cert_put(store_txn_t *t, const uint8_t curve[32],
 	memcpy(val + CERT_FIXED, c->issuer, isslen);
 	v.mv_size = CERT_FIXED + isslen;
 	v.mv_data = val;
-	return store_mdb_rc(mdb_put(t->tx_txn, t->tx_store->st_dbi[DB_CERTS],
-	    &k, &v, 0));
+	if ((rc = mdb_put(t->tx_txn, t->tx_store->st_dbi[DB_CERTS], &k, &v,
+	    0)) != 0)
+		return store_mdb_rc(rc);
+	if ((k.mv_size = name_key(key, c->subject, c->cert_id)) == 0)
+		return STORE_INVAL;
+	v.mv_size = 32;
+	v.mv_data = (void *)(uintptr_t)curve;
+	return store_mdb_rc(mdb_put(t->tx_txn,
+	    t->tx_store->st_dbi[DB_CERT_NAMES], &k, &v, 0));
 }
 
 /*
@@ -191,8 +243,91 @@ store_cert_index_current(store_txn_t *t)
 int
 store_cert_reset(store_txn_t *t)
 {
+	int	rc;
+
+	if (t->tx_read_only)
+		return EROFS;
+	if ((rc = mdb_drop(t->tx_txn, t->tx_store->st_dbi[DB_CERT_NAMES],
+	    0)) != 0)
+		return store_mdb_rc(rc);
 	return store_index_reset(t, DB_CERTS, CERT_INDEX_KEY,
 	    CERT_INDEX_VERSION);
+}
+
+/*
+ * The cert_names prefix of name's certificates (subtree 0), or of those
+ * of every name strictly below it (subtree 1; every name for ""), into
+ * p: its length, or -1 if name is empty (subtree 0) or too long.
+ */
+static int
+named_prefix(uint8_t p[STORE_MAX_PEER + 1], const char *name, int subtree)
+{
+	size_t	n = strnlen(name, STORE_MAX_PEER + 1);
+
+	if (n > STORE_MAX_PEER || (n == 0 && !subtree))
+		return -1;
+	if (n == 0)
+		return 0;
+	labels_reversed(name, n, (char *)p);
+	p[n] = subtree ? '.' : 0;
+	return (int)n + 1;
+}
+
+int
+store_cert_named(store_txn_t *t, const char *name, int subtree,
+    uint8_t curve[32], struct store_cert *c)
+{
+	MDB_cursor	*cur;
+	MDB_val		 k, v, at;
+	uint8_t		 prefix[STORE_MAX_PEER + 1], key[NAME_KEY_MAX];
+	uint8_t		 ck[CERT_KEY_MAX];
+	size_t		 plen, sublen;
+	int		 rc;
+
+	if ((rc = named_prefix(prefix, name, subtree)) < 0)
+		return STORE_INVAL;
+	plen = (size_t)rc;
+	if (t->tx_store->st_dbi[DB_CERT_NAMES] == 0)
+		return STORE_NOTFOUND;	/* a read-only older store */
+	if (c->subject[0] == '\0') {
+		k.mv_size = plen;
+		k.mv_data = prefix;
+	} else if ((k.mv_size = name_key(key, c->subject, c->cert_id)) == 0)
+		return STORE_INVAL;
+	else
+		k.mv_data = key;
+	at = k;
+	if ((rc = mdb_cursor_open(t->tx_txn,
+	    t->tx_store->st_dbi[DB_CERT_NAMES], &cur)) != 0)
+		return store_mdb_rc(rc);
+	/* LMDB seeks no empty key: every name's prefix is the first. */
+	rc = mdb_cursor_get(cur, &k, &v, k.mv_size == 0 ? MDB_FIRST :
+	    MDB_SET_RANGE);
+	if (rc == 0 && c->subject[0] != '\0' && k.mv_size == at.mv_size &&
+	    memcmp(k.mv_data, at.mv_data, at.mv_size) == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);	/* past it */
+	mdb_cursor_close(cur);
+	if (rc != 0)
+		return store_mdb_rc(rc);
+	if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+		return STORE_NOTFOUND;
+	if (k.mv_size <= 1 + STORE_ID_BYTES || v.mv_size != 32 ||
+	    ((const uint8_t *)k.mv_data)[k.mv_size - 1 - STORE_ID_BYTES] != 0)
+		return STORE_CORRUPT;
+	/* The certs entry it names: curve, subject as it is, id. */
+	sublen = k.mv_size - 1 - STORE_ID_BYTES;
+	memcpy(curve, v.mv_data, 32);
+	memcpy(ck, curve, 32);
+	labels_reversed(k.mv_data, sublen, (char *)ck + 32);
+	ck[32 + sublen] = 0;
+	memcpy(ck + 32 + sublen + 1, (const uint8_t *)k.mv_data + sublen + 1,
+	    STORE_ID_BYTES);
+	k.mv_size = 32 + sublen + 1 + STORE_ID_BYTES;
+	k.mv_data = ck;
+	if ((rc = mdb_get(t->tx_txn, t->tx_store->st_dbi[DB_CERTS], &k,
+	    &v)) != 0)
+		return rc == MDB_NOTFOUND ? STORE_CORRUPT : store_mdb_rc(rc);
+	return cert_value(&k, &v, c);
 }
 
 int

@@ -30,6 +30,7 @@ enum store_db {
 	DB_SUBMIT,		/* submission key -> id, time (store_submit.c) */
 	DB_DAMAGED,		/* id -> damaged record (store_damage.c) */
 	DB_TRANSIT,		/* id -> le64 born (store_transit.c) */
+	DB_CERT_NAMES,		/* name root first NUL cert id -> X25519 key */
 	DB_META,		/* "schema" -> le32, "instance" -> 16 bytes,
 			   "origin_seq" -> le64, "cert_index" -> le32,
 			   "epoch" -> the current epoch id[16],
@@ -41,8 +42,8 @@ enum store_db {
  * Indexes the node rebuilds from its records when their layout changes:
  * meta KEY holds the layout's version (store_index_current()).
  */
-#define CERT_INDEX_KEY		"cert_index"	/* DB_CERTS, store_cert.c */
-#define CERT_INDEX_VERSION	2
+#define CERT_INDEX_KEY		"cert_index"	/* DB_CERTS and DB_CERT_NAMES */
+#define CERT_INDEX_VERSION	3
 #define ACL_INDEX_KEY		"acl_index"	/* DB_DB_ACLS, store_doc.c */
 #define ACL_INDEX_VERSION	2
 

@@ -12,26 +12,26 @@
 # issued by its parent's build, so an old parent certifies a new child
 # and the other way round, and every pair of builds is linked both
 # ways. Checked: every link comes up at the version both speak; mail
-# crosses mixed hops both ways, once each, with receipts; a database of
-# the old province replicates to its every node with one digest; a
-# trace at the root follows a letter through old nodes; a subtree
-# address (version 3) is never handed to an old node, and its sender is
-# told; an official's signature crosses old relays, checked by the new
-# nodes only; old nodes stopped and started relink and get what waited; then
-# the upgrade, top down: an old district and then the province stopped
-# and started with this build on their stores, mail queued at them
-# delivered, after which a subtree address goes as far as the new
-# nodes reach.
+# sent clear crosses mixed hops both ways, once each, with receipts; a
+# database of the old province replicates to its every node with one
+# digest; a trace at the root follows a letter through old nodes; a
+# sealed mail (version 4) is never handed to an old node, and its
+# sender is told; an official's signature crosses old relays, checked
+# by each node; old nodes stopped and started relink and get what
+# waited; then the upgrade, top down: an old district and then the
+# province stopped and started with this build on their stores, mail
+# queued at them delivered, after which a sealed subtree address goes
+# as far as the new nodes reach.
 #
 # Not part of make test: make test-mixed runs it. OLD_REV= picks the
 # old build's commit; the binaries are kept in build/old/bin, rebuilt
 # when OLD_REV changes.
 cd "$(dirname "$0")/.." && . tests/lib.sh
 
-# The last commit of main before the protocol went to version 3 (the
-# merge of subtree addresses, 1df8950, raised WIRE_PROTOCOL_VERSION in
-# node/lib/wire.h): the release every office runs before this one.
-OLD_REV=${OLD_REV:-28d5ed7025864a8dc616ef35453ac4355fc20fcb}
+# The last commit of main before the protocol went to version 4 (sealed
+# mail raised WIRE_PROTOCOL_VERSION in node/lib/wire.h): the release
+# every office runs before this one.
+OLD_REV=${OLD_REV:-8eff1bceb0198d0f6b8ddfb4834257ecc2850927}
 OLD_DIR=$PWD/build/old
 OLDB=$OLD_DIR/bin
 
@@ -127,10 +127,19 @@ each_has() {
 		[ "$(count "$n" "$2" "$3")" -eq "${4:-1}" ] || return 1
 	done
 }
-send() {	# NODE FROM SUBJECT [ARGS...] TO...: prints the id
+# NODE FROM SUBJECT [ARGS...] TO...: sends a letter sealed, as a node
+# does unless told (never handed to an old node), and prints its id.
+sealed() {
 	local n=$1 from=$2 s=$3; shift 3
 	echo "văn bản: $s" | ctl "$n" --json send --from "$from" --subject "$s" \
 	    "$@" | jq -r .id
+}
+# The same sent clear, to cross old nodes (an old node-ctl sends clear
+# as it is).
+send() {
+	local n=$1; shift
+	if is_new "$n"; then sealed "$n" "$1" "$2" --clear "${@:3}"; else
+		sealed "$n" "$@"; fi
 }
 # The reports in mailbox $2 of node $1 about message $3, as JSON lines.
 reports() {
@@ -219,6 +228,9 @@ check "each was delivered once" \
 	each_has "$COMMUNES" vanthu "chỉ thị" && each_has $TV vanthu "giấy mời" &&
 	each_has $QB vanthu "công văn"'
 check "one receipt" test "$(reports $TB vanthu "$cross" | jq -s length)" -eq 1
+kin=$(sealed $TB vanthu@$TB "thư kín" vanthu@$TV)
+check "a new commune's sealed letter is not handed to its old district; it is told" \
+    wait_for 20 not_carried $TB vanthu "$kin" $BQ vanthu@$TV
 nobody=$(send tw chutich@tw "không có" khongco@$TV)
 check "an old commune's failure report for a mailbox it lacks reaches the root" \
     wait_for 20 eval 'reports tw chutich "$nobody" | jq -s -e --arg a khongco@$TV \
@@ -237,9 +249,9 @@ check "no node refused a record of the other build (records_bad)" \
     test "$(sum_counter records_bad)" -eq "$bad0"
 
 # --- 2b. An official's signature across old relays ---------------------------
-# Personal signatures need no new version (proto/README.md "Versions"):
-# an old node relays a person's certificate and a record's signed_by
-# as they are, unchecked; each new node on the way checks them.
+# Personal signatures need no new version (proto/README.md "Versions"),
+# and the old release has them: a signed letter sent clear crosses old
+# relays, each node on the way checks it, old or new.
 PASS='mật khẩu của chủ tịch'
 with_pass() {	# PASSPHRASE CMD...: CMD reads it from descriptor 3
 	local p=$1; shift
@@ -256,7 +268,8 @@ ctl $TB cert issue "chutich@$TB" "$pub" >/dev/null
 check "the new commune's official is certified at the root, through old relays" \
     wait_for 20 official_valid tw "chutich@$TB"
 echo "nghị quyết" | with_pass "$PASS" ctl $TB send --from vanthu@$TB \
-    --subject "ký qua nút cũ" --sign-as "$T/chutich.key" chutich@tw >/dev/null
+    --subject "ký qua nút cũ" --sign-as "$T/chutich.key" --clear \
+    chutich@tw >/dev/null
 check "a signed letter crosses the old district and province" \
     wait_for 20 each_has tw chutich "ký qua nút cũ"
 signed_seq=$(ctl tw --json mail ls chutich | jq -r '[.messages[] |
@@ -268,10 +281,10 @@ with_pass "$PASS" "$B/tests/forge_person" "$T/$TB" "$T/$TB/node.key" $TB \
     moved "chutich@$TB" chutich@tw "chữ ký chuyển" "$T/chutich.key" >/dev/null
 start_node $TB
 check "$(label $TB) relinks" wait_for 20 relinked $TB
-check "a signature moved to other content passes the old relays, refused at the new root" \
-    wait_for 20 refused_at tw "personal signature of chutich@$TB does not verify"
-check "the old relays refused nothing (the field is unknown to them)" \
-    test "$(( $(counter $BQ records_bad) + $(counter $P records_bad) ))" -eq "$bad_old"
+check "a signature moved to other content is refused at the first relay, old" \
+    wait_for 20 refused_at $BQ "personal signature of chutich@$TB does not verify"
+check "there, and no further" \
+    test "$(( $(counter $BQ records_bad) + $(counter $P records_bad) ))" -eq $((bad_old + 1))
 
 # --- 3. Trace at the root through old nodes ---------------------------------
 # The nodes of the trace answer at $1 for record $2, sorted.
@@ -317,25 +330,25 @@ done
 check "every node of the province holds all 4, with one digest" \
     wait_for 30 agree 4
 
-# --- 5. A subtree address through the old province ---------------------------
+# --- 5. A sealed subtree address through the old province --------------------
 # node-ctl route at $1 for address $2: each link as "PEER:VERSION:CARRIED",
 # sorted.
 route_links() {
 	ctl "$1" --json route "$2" |
 	    jq -r '[.links[] | "\(.peer):\(.version):\(.carried)"] | sort | join(" ")'
 }
-check "node-ctl route at the root: vanthu@*.$VX would go down to the old province, not carried" \
+check "node-ctl route at the root: vanthu@*.$VX would go down to the old province, only clear" \
     eval '[ "$(route_links tw "vanthu@*.$VX")" = "$P:$VOLD:false" ] &&
-	ctl tw route "vanthu@*.$VX" | grep -qF "$P (link up; not carried: it runs protocol version $VOLD, this mail needs $V)"'
+	ctl tw route "vanthu@*.$VX" | grep -qF "$P (link up; carried only clear: it runs protocol version $VOLD, sealed mail needs $V)"'
 check "at the new district: to its new commune, not to its old one" \
     test "$(route_links $VX "vanthu@*.$VX")" = "$QV:$V:true $TV:$VOLD:false"
 bad0=$(sum_counter records_bad)
-sub=$(send tw chutich@tw "chỉ thị huyện" "vanthu@*.$VX")
+sub=$(sealed tw chutich@tw "chỉ thị huyện" "vanthu@*.$VX")
 check "the root's vanthu@*.$VX is not handed to the old province; the root is told" \
     wait_for 20 not_carried tw chutich "$sub" $P "vanthu@*.$VX"
 check "it was the only report" \
     test "$(reports tw chutich "$sub" | jq -s length)" -eq 1
-sub2=$(send $VX vanthu@$VX "chỉ thị xã" "vanthu@*.$VX")
+sub2=$(sealed $VX vanthu@$VX "chỉ thị xã" "vanthu@*.$VX")
 check "a new district's vanthu@*.$VX reaches its new commune" \
     wait_for 20 each_has $QV vanthu "chỉ thị xã"
 check "not its old commune; the district is told, naming it" \
@@ -408,7 +421,7 @@ check "the letter for it that waited at the root is delivered" \
     wait_for 20 each_has $P vanthu "qua nâng cấp 3"
 check "node-ctl route at the root: now carried down to the province" \
     test "$(route_links tw "vanthu@*.$P")" = "$P:$V:true"
-sub3=$(send tw chutich@tw "chỉ thị sau nâng cấp" "vanthu@*.$P")
+sub3=$(sealed tw chutich@tw "chỉ thị sau nâng cấp" "vanthu@*.$P")
 check "now the root's vanthu@*.$P reaches every new node below the province" \
     wait_for 20 each_has "$BQ $VX $TB $QV" vanthu "chỉ thị sau nâng cấp"
 check "and its sender is told of each old commune it did not reach" \

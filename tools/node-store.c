@@ -128,7 +128,12 @@ walk_log(store_t *st, uint64_t from, int verbose, uint64_t *count)
 				printf("  ");
 				print_safe(m->from);
 				printf(" -> %zu recipient(s): ", m->n_to);
-				print_safe(m->subject);
+				/* Only its recipients' nodes read it. */
+				if (m->sealed != NULL)
+					printf("(sealed for %zu node key(s))",
+					    m->sealed->n_keys);
+				else
+					print_safe(m->subject);
 			}
 			printf("\n");
 		}

@@ -120,6 +120,7 @@ static const struct cfg_kw cfg_table[] = {
 	{ CS_NODE,   "control",        CT_SOCK,     KW_IN_DATA_DIR, "control.sock", 0,   0,       0,     NC(control) },
 	{ CS_NODE,   "key_file",       CT_PATH,     KW_IN_DATA_DIR, "node.key",     0,   0,       0,     NC(key_file) },
 	{ CS_NODE,   "chain_file",     CT_PATH,     KW_IN_DATA_DIR, "node.chain",   0,   0,       0,     NC(chain_file) },
+	{ CS_NODE,   "old_keys",       CT_PATH,     KW_IN_DATA_DIR, "old-keys",     0,   0,       0,     NC(old_keys) },
 	{ CS_NODE,   "root_name",      CT_NAME,     KW_REQUIRED,    NULL,           0,   0,       0,     NC(root_name) },
 	{ CS_NODE,   "root_key",       CT_KEY,      KW_REQUIRED,    NULL,           0,   0,       0,     NC(root_key) },
 	{ CS_NODE,   "log_level",      CT_LEVEL,    0,              "info",         0,   0,       0,     NC(log_level) },
@@ -1067,6 +1068,7 @@ cfg_free(struct node_conf **cp)
 	free(nc->control);
 	free(nc->key_file);
 	free(nc->chain_file);
+	free(nc->old_keys);
 	free(nc->root_name);
 	list_free(&nc->mailboxes);
 	list_free(&nc->accept);

@@ -39,6 +39,10 @@ struct node_conf {
 	char		*control;	/* default: DATA_DIR/control.sock */
 	char		*key_file;	/* default: DATA_DIR/node.key */
 	char		*chain_file;	/* default: DATA_DIR/node.chain */
+	/* Key files of keys this node held before it was re-keyed: what
+	 * was sealed to them still opens (seal.h). Default:
+	 * DATA_DIR/old-keys; a directory that does not exist holds none. */
+	char		*old_keys;
 	char		*root_name;	/* the pinned root */
 	uint8_t		 root_key[32];
 	int		 log_level;	/* enum log_level */

@@ -105,6 +105,13 @@ strings_valid(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
 	return 1;
 }
 
+int
+wire_strings_valid(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
+    size_t len)
+{
+	return strings_valid(desc, p, len, 0);
+}
+
 /*
  * Every record kind this node knows: its name, as tools show it, and the
  * oldest link protocol version that carries it, mirrored in
@@ -167,6 +174,34 @@ wire_session_version(uint32_t their_min, uint32_t their_max)
 	return v >= WIRE_PROTOCOL_MIN && v >= their_min ? v : 0;
 }
 
+/*
+ * A sealed mail's shape ("Sealed mail"): nothing of its content in
+ * clear beside the seal (an official's signature of it neither: no
+ * relay could check it, nor tell what it signs), each key, nonce and wrap of its size, at most
+ * one wrap per recipient the cap allows; so a relay refuses a
+ * malformed one at the first hop, and a recipient reads no more than
+ * these bounds before it decrypts.
+ */
+static int
+seal_bounds(const Nodenet__MailMessage *m)
+{
+	const Nodenet__SealedContent	*s = m->sealed;
+
+	if (m->subject[0] != '\0' || m->text.len != 0 ||
+	    m->n_attachments != 0 || m->signed_by != NULL)
+		return WIRE_ESEAL;
+	if (s->ephemeral_key.len != WIRE_SEAL_CURVE ||
+	    s->nonce.len != WIRE_SEAL_NONCE ||
+	    s->ciphertext.len < WIRE_SEAL_MAC ||
+	    s->n_keys > WIRE_MAX_RECIPIENTS)
+		return WIRE_ESEAL;
+	for (size_t i = 0; i < s->n_keys; i++)
+		if (s->keys[i]->recipient.len != WIRE_SEAL_HINT ||
+		    s->keys[i]->box.len != WIRE_SEAL_BOX)
+			return WIRE_ESEAL;
+	return 0;
+}
+
 int
 wire_mail_check(const Nodenet__RecordBody *rb)
 {
@@ -193,7 +228,7 @@ wire_mail_check(const Nodenet__RecordBody *rb)
 		if (!name_mailbox(m->to[i], &node) &&
 		    !name_subtree_address(m->to[i], &node))
 			return WIRE_ERCPT;
-	return 0;
+	return m->sealed != NULL ? seal_bounds(m) : 0;
 }
 
 uint32_t
@@ -201,12 +236,16 @@ wire_record_version(const Nodenet__RecordBody *rb)
 {
 	uint32_t	v = wire_kind_version(rb->kind_case);
 
-	/* An older node refuses a subtree address as no address at all:
-	 * such mail must not reach one. */
-	if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL && v != 0)
-		for (size_t i = 0; i < rb->mail->n_to; i++)
-			if (name_subtree_address(rb->mail->to[i], NULL))
-				return WIRE_SUBTREE_VERSION;
+	if (rb->kind_case != NODENET__RECORD_BODY__KIND_MAIL || v == 0)
+		return v;
+	/* An older node would deliver a sealed mail as an empty one. */
+	if (rb->mail->sealed != NULL)
+		return WIRE_SEAL_VERSION;
+	/* It refuses a subtree address as no address at all: such mail
+	 * must not reach one. */
+	for (size_t i = 0; i < rb->mail->n_to; i++)
+		if (name_subtree_address(rb->mail->to[i], NULL))
+			return WIRE_SUBTREE_VERSION;
 	return v;
 }
 
@@ -567,6 +606,10 @@ wire_strerror(int rc)
 	case WIRE_ERCPTMAX:
 		/* WIRE_MAX_RECIPIENTS */
 		return "mail to more than 256 recipients";
+	case WIRE_ESEAL:
+		return "sealed mail out of bounds (content in clear beside "
+		    "the seal, a key, nonce, hint or wrapped key of the wrong "
+		    "size, or over 256 wrapped keys)";
 	}
 	return strerror(rc);
 }

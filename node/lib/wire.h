@@ -21,9 +21,10 @@
  * (proto/README.md, "Versions"): a session runs at the newest both ends
  * speak. A release that raises the newest keeps the one before it.
  */
-#define WIRE_PROTOCOL_VERSION	3
+#define WIRE_PROTOCOL_VERSION	4
 #define WIRE_PROTOCOL_MIN	1
 #define WIRE_SUBTREE_VERSION	3	/* subtree addresses in mail */
+#define WIRE_SEAL_VERSION	4	/* sealed mail */
 #define WIRE_ID_BYTES		32
 #define WIRE_SIGN_PREFIX	"nodenet-record-v1"	/* signed with its NUL */
 #define WIRE_MAX_RECORD		(256u * 1024)	/* serialized SignedRecord */
@@ -47,6 +48,12 @@
 #define WIRE_MAX_RECIPIENTS	256	/* of a mail, and so of its reports */
 #define WIRE_MAX_WANT		64	/* ids in a Want, records in a Found */
 #define WIRE_ID_HEX		(2 * WIRE_ID_BYTES + 1)	/* with its NUL */
+/* A sealed mail's parts (proto/README.md, "Sealed mail"; seal.h). */
+#define WIRE_SEAL_CURVE		32	/* its X25519 public key */
+#define WIRE_SEAL_NONCE		24	/* its content's nonce */
+#define WIRE_SEAL_MAC		16	/* of the content and of a box */
+#define WIRE_SEAL_BOX		48	/* a wrapped content key */
+#define WIRE_SEAL_HINT		8	/* a wrap's recipient: its key's first bytes */
 
 enum wire_error {
 	WIRE_EDECODE = -3001,	/* not a valid encoding */
@@ -57,6 +64,7 @@ enum wire_error {
 	WIRE_EFROM = -3006,	/* a mail's sender is not at its origin */
 	WIRE_ERCPT = -3007,	/* a mail to no one, or to a non-address */
 	WIRE_ERCPTMAX = -3008,	/* a mail over WIRE_MAX_RECIPIENTS */
+	WIRE_ESEAL = -3009,	/* a sealed mail out of its bounds */
 };
 
 /* A decoded, verified record. */
@@ -111,11 +119,20 @@ void	wire_record_clear(struct wire_record *out);
  * The contract's rule for a mail body (proto/README.md, "Mail"): its
  * `from` is a mailbox address at the record's origin, and it has 1 to
  * WIRE_MAX_RECIPIENTS recipients, each a mailbox address or a subtree
- * address (name.h). 0 (also for any other kind), WIRE_EFROM, WIRE_ERCPT
- * or WIRE_ERCPTMAX. Who may address a subtree is the node's to judge
- * (it needs the root's name).
+ * address (name.h); a sealed one keeps nothing of its content in clear,
+ * and its keys, nonce and wrapped keys have their sizes ("Sealed
+ * mail"). 0 (also for any other kind), WIRE_EFROM, WIRE_ERCPT,
+ * WIRE_ERCPTMAX or WIRE_ESEAL. Who may address a subtree is the node's
+ * to judge (it needs the root's name).
  */
 int	wire_mail_check(const Nodenet__RecordBody *rb);
+/*
+ * 1 if every string of the encoding of a message of type desc (len
+ * bytes at p), at any depth, is UTF-8 without NUL, as every record's
+ * must be; for what comes out of a sealed mail.
+ */
+int	wire_strings_valid(const ProtobufCMessageDescriptor *desc,
+	    const uint8_t *p, size_t len);
 
 /*
  * Decodes one link frame from an untrusted buffer and checks its bounds:
@@ -148,8 +165,8 @@ uint32_t wire_session_version(uint32_t their_min, uint32_t their_max);
 uint32_t wire_kind_version(Nodenet__RecordBody__KindCase kind);
 /*
  * The same for one record: its kind's version, or a later one for what
- * an older node would refuse (WIRE_SUBTREE_VERSION for a mail with a
- * subtree address).
+ * an older node would refuse or misread (WIRE_SUBTREE_VERSION for a mail
+ * with a subtree address, WIRE_SEAL_VERSION for a sealed one).
  */
 uint32_t wire_record_version(const Nodenet__RecordBody *rb);
 /* "mail", "doc", ...: a kind's name; "?" for one this node does not know. */

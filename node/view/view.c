@@ -1,7 +1,10 @@
 /*
  * view: the control protocol's read-only replies, built from a store.
  * Every record shown is verified again as it is read (the disk is not
- * trusted): a record that fails shows as "unreadable or corrupt".
+ * trusted): a record that fails shows as "unreadable or corrupt". A
+ * sealed mail is opened here, as it is read, with the node's keys: the
+ * store holds it as it travelled, the signed record, and never its
+ * content in clear.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,11 +13,22 @@
 #include <sodium.h>
 
 #include "name.h"
+#include "seal.h"
 #include "view.h"
 #include "wire.h"
 #include "xmem.h"
 
 static uint64_t	scan_max = VIEW_SCAN_MAX;
+static const struct seal_keyring *keyring;	/* view_keyring() */
+static const char *keyring_why = "this node's keys were not read";
+
+void
+view_keyring(const struct seal_keyring *kr, const char *why)
+{
+	keyring = kr;
+	if (why != NULL)
+		keyring_why = why;
+}
 
 void
 view_scan_limit(uint64_t max)
@@ -115,24 +129,20 @@ open_stored(store_txn_t *txn, const uint8_t *id, struct wire_record *wr)
 	    0 : -1;
 }
 
-json_t *
-view_signed_by(const Nodenet__RecordBody *rb)
+/* signed_by of a record written at created_ms whose signature is ps. */
+static json_t *
+person_json(const Nodenet__PersonSignature *ps, uint64_t created_ms)
 {
-	const Nodenet__PersonSignature	*ps = NULL;
-	const char			*office;
-	json_t				*o, *fields;
+	const char	*office;
+	json_t		*o, *fields;
 
-	if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL)
-		ps = rb->mail->signed_by;
-	else if (rb->kind_case == NODENET__RECORD_BODY__KIND_DOC)
-		ps = rb->doc->signed_by;
 	if (ps == NULL || ps->person == NULL ||
 	    !name_person(ps->person, &office) ||
 	    ps->key.len != KEY_PUBLIC_BYTES)
 		return NULL;
 	o = json_pack("{s:s, s:s, s:o, s:I}", "person", ps->person, "office",
 	    office, "key", view_hex(ps->key.data, ps->key.len), "signed_ms",
-	    (json_int_t)rb->created_ms);
+	    (json_int_t)created_ms);
 	if (ps->n_fields > 0) {
 		fields = json_array();
 		for (size_t i = 0; i < ps->n_fields; i++)
@@ -141,6 +151,93 @@ view_signed_by(const Nodenet__RecordBody *rb)
 		json_object_set_new(o, "fields", fields);
 	}
 	return o;
+}
+
+json_t *
+view_signed_by(const Nodenet__RecordBody *rb)
+{
+	const Nodenet__PersonSignature	*ps = NULL;
+
+	if (rb->kind_case == NODENET__RECORD_BODY__KIND_MAIL)
+		ps = rb->mail->signed_by;
+	else if (rb->kind_case == NODENET__RECORD_BODY__KIND_DOC)
+		ps = rb->doc->signed_by;
+	return person_json(ps, rb->created_ms);
+}
+
+/* "text" (only if it is UTF-8) and "text_b64" (always) of text. */
+static void
+text_json(json_t *o, const ProtobufCBinaryData *text)
+{
+	size_t	 b64_len = sodium_base64_ENCODED_LEN(text->len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	char	*b64 = xmalloc(b64_len);
+	json_t	*t = json_stringn((const char *)text->data, text->len);
+
+	if (t != NULL)
+		json_object_set_new(o, "text", t);
+	sodium_bin2base64(b64, b64_len, text->data, text->len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	json_object_set_new(o, "text_b64", json_string(b64));
+	free(b64);
+}
+
+/*
+ * A sealed mail's subject (and text, and who signed it), opened with the
+ * node's keys; one that does not open here, or whose official's
+ * signature does not hold over what it opens to (every node would
+ * refuse that clear), gets "error" saying why instead.
+ */
+static void
+sealed_json(json_t *o, const Nodenet__RecordBody *rb, int with_text)
+{
+	Nodenet__MailContent	*c = NULL;
+	char			 why[512];
+	int			 rc, key = 0;
+
+	if (keyring == NULL) {
+		json_object_set_new(o, "subject", json_string(""));
+		json_object_set_new(o, "error", json_sprintf("sealed, and %s",
+		    keyring_why));
+		return;
+	}
+	if ((rc = seal_open(keyring, rb, &c, &key)) == 0 &&
+	    seal_signed(rb, c, why, sizeof(why)) < 0)
+		rc = -1;
+	else if (rc != 0)
+		seal_why(rb->mail, rc, why, sizeof(why));
+	if (rc != 0) {
+		json_object_set_new(o, "subject", json_string(""));
+		json_object_set_new(o, "error", json_sprintf("sealed, and does "
+		    "not open here: %s", why));
+	} else {
+		json_object_set_new(o, "subject", json_string(c->subject));
+		if (key > 0)	/* one this node held before a re-key */
+			json_object_set_new(o, "old_key", json_true());
+		if (c->signed_by != NULL)
+			json_object_set_new(o, "signed_by",
+			    person_json(c->signed_by, rb->created_ms));
+		if (with_text)
+			text_json(o, &c->text);
+	}
+	if (c != NULL)
+		nodenet__mail_content__free_unpacked(c, NULL);
+}
+
+/* A mail's subject (and text): as it travelled, or opened here. */
+static void
+content_json(json_t *o, const Nodenet__RecordBody *rb, int with_text)
+{
+	const Nodenet__MailMessage	*m = rb->mail;
+
+	json_object_set_new(o, "sealed", json_boolean(m->sealed != NULL));
+	if (m->sealed != NULL) {
+		sealed_json(o, rb, with_text);
+		return;
+	}
+	json_object_set_new(o, "subject", json_string(m->subject));
+	if (with_text)
+		text_json(o, &m->text);
 }
 
 static json_t *
@@ -159,26 +256,9 @@ message_json(const struct wire_record *wr, int with_text)
 		json_object_set_new(o, "kind", json_string("mail"));
 		json_object_set_new(o, "from", json_string(rb->mail->from));
 		json_object_set_new(o, "to", to);
-		json_object_set_new(o, "subject",
-		    json_string(rb->mail->subject));
+		content_json(o, rb, with_text);
 		if ((to = view_signed_by(rb)) != NULL)
 			json_object_set_new(o, "signed_by", to);
-		if (with_text) {
-			size_t	 b64_len = sodium_base64_ENCODED_LEN(
-			    rb->mail->text.len, sodium_base64_VARIANT_ORIGINAL);
-			char	*b64 = xmalloc(b64_len);
-			json_t	*text = json_stringn(
-			    (const char *)rb->mail->text.data,
-			    rb->mail->text.len);
-
-			/* "text" only if it is UTF-8; "text_b64" always. */
-			if (text != NULL)
-				json_object_set_new(o, "text", text);
-			sodium_bin2base64(b64, b64_len, rb->mail->text.data,
-			    rb->mail->text.len, sodium_base64_VARIANT_ORIGINAL);
-			json_object_set_new(o, "text_b64", json_string(b64));
-			free(b64);
-		}
 	} else if (rb->kind_case == NODENET__RECORD_BODY__KIND_REPORT) {
 		const Nodenet__Report	*r = rb->report;
 		json_t			*rcpts;
@@ -285,6 +365,13 @@ view_mail_cat(store_txn_t *txn, json_t *req, uint64_t *seqp, char *err,
 	}
 	o = message_json(&wr, 1);
 	wire_record_clear(&wr);
+	if (json_object_get(o, "error") != NULL) {
+		snprintf(err, errlen, "message %llu is %s",
+		    (unsigned long long)seq, json_string_value(
+		    json_object_get(o, "error")));
+		json_decref(o);
+		return NULL;
+	}
 	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
 	*seqp = seq;
 	return o;

@@ -42,6 +42,14 @@ int	view_scan_take(struct view_scan *s);
 /* Sets "partial" (cut) and "scanned" (entries read) in reply r. */
 json_t	*view_scan_reply(json_t *r, const struct view_scan *s);
 
+struct seal_keyring;
+/*
+ * The keys sealed mail is opened with from now on (seal.h): the node's
+ * own and those it held before. NULL: none could be read, and why says
+ * why (a sealed mail then shows "sealed, and WHY").
+ */
+void	view_keyring(const struct seal_keyring *kr, const char *why);
+
 /* {"mailbox", "messages": [...], "next"?} for req {"mailbox", "from"?}. */
 json_t	*view_mail_ls(store_txn_t *txn, json_t *req, char *err,
 	    size_t errlen);

@@ -1,12 +1,12 @@
 /*
  * evil_peer: a child node that speaks the link protocol and then
  * misbehaves, for tests/integration/auth.sh, hello_flood.sh,
- * repair_abuse.sh and trace_wide.sh.
+ * repair_abuse.sh, trace_wide.sh and sealed_mail.sh.
  *
  *   evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] [-T ADDR] [-s SUBJECT]
  *       [-f CHAINFILE] [-V VERSION] [-M MIN] [-F FROM] [-n RCPTS]
  *       [-e EXPIRES] [-r RECORDS] [-b BATCH] [-q QUERIES] [-l LINGER]
- *       [-S STATEFILE] [-w ID,...] [-R RECFILE] [-G GOFILE]
+ *       [-S STATEFILE] [-w ID,...] [-R RECFILE] [-G GOFILE] [-P KEY]
  *       KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY MODE
  *
  * It connects a DEALER to ENDPOINT with CURVE (its own key from KEYFILE,
@@ -29,8 +29,9 @@
  *                  came for 3 s
  *   bad-from       a record from FROM (-F) in (0,1], then a good record
  *                  in (1,2]; wait for ack 2
- *   tamper         a record with one byte of its body flipped in (0,1],
- *                  then a good record in (1,2]; wait for ack 2
+ *   tamper         a record with one byte of its body flipped in (0,1]
+ *                  (of its ciphertext, with -P), then a good record in
+ *                  (1,2]; wait for ack 2
  *   garbage        a batch before the Hello, then (after the Hello)
  *                  random bytes, a truncated batch frame, a frame over
  *                  WIRE_MAX_FRAME, a multipart message, then a good
@@ -93,6 +94,17 @@
  *   slow           a neighbour that holds good copies (-R RECFILE) but
  *                  answers no Want until -G GOFILE exists; then it
  *                  answers the next Want with the copies it names
+ *
+ * The sealed mail modes (proto/README.md, "Sealed mail"; evil/seal.c).
+ * With -P KEY (an Ed25519 key, 64 hex digits; up to 8 of them) every
+ * mail is sealed for those node keys, as its origin's node would seal
+ * it. Each mode sends one bad record in (0,1], signed, then a good one
+ * in (1,2], and waits for ack 2:
+ *
+ *   seal-bad       its subject in clear too, beside the seal (SUBJECT-bad)
+ *   seal-moved     its envelope changed after it was sealed: it asks for
+ *                  a receipt its content was not sealed with
+ *                  (SUBJECT-moved)
  *
  * The trace modes (proto/README.md, "Trace"; evil/trace.c):
  *
@@ -168,12 +180,12 @@ usage(void)
 	    "[-T ADDR] [-s SUBJECT] [-f CHAINFILE] [-V VERSION] [-M MIN]\n"
 	    "    [-F FROM] [-n RCPTS] [-e EXPIRES] [-r RECORDS] [-b BATCH] "
 	    "[-q QUERIES]\n    [-l LINGER] [-S STATEFILE] [-w ID,...] "
-	    "[-R FILE] [-G FILE]\n"
+	    "[-R FILE] [-G FILE] [-P KEY]\n"
 	    "    KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY\n"
 	    "    hello|send|bad-from|tamper|garbage|replay|forged-origin|"
 	    "push|\n"
 	    "    hello-flood|new-store|supersede|rename|junk|\n"
-	    "    want|want-bad|found|forge|missing|slow|\n"
+	    "    want|want-bad|found|forge|missing|slow|seal-bad|seal-moved|\n"
 	    "    trace-ask|trace-endless|trace-huge\n");
 	exit(2);
 }
@@ -294,10 +306,14 @@ make_mail_from(struct evil *e, const key_pair_t *kp, const char *origin,
 	rb.created_ms = clock_wall_ms();
 	rb.kind_case = NODENET__RECORD_BODY__KIND_MAIL;
 	rb.mail = &m;
+	if (e->n_seal > 0)
+		evil_seal(e, kp, origin, &m);
 	out = child_seal(&rb, sign_kp, kp, id, len);
+	seal_clear(&m);
 	sodium_bin2hex(hex, sizeof(hex), id, sizeof(id));
 	printf("evil_peer: record %s origin=%s subject=%s recipients=%ld "
-	    "bytes=%zu\n", hex, origin, subject, e->n_to, *len);
+	    "bytes=%zu%s\n", hex, origin, subject, e->n_to, *len,
+	    e->n_seal > 0 ? " sealed" : "");
 	if (e->n_ids < EVIL_MAX_IDS)
 		memcpy(e->ids[e->n_ids++], id, WIRE_ID_BYTES);
 	for (long i = 0; i < e->n_to; i++)
@@ -575,13 +591,8 @@ evil_subj(const struct evil *e, const char *suffix)
 	return xasprintf("%s%s", e->subject, suffix);
 }
 
-/*
- * Sends bad as seq 1 and good as seq 2 of the mail lane, one batch each:
- * 1 if the node acks both (a record refused for good is acked too).
- * Frees all three.
- */
-static int
-bad_then_good(struct evil *e, char *sb, uint8_t *bad, size_t blen,
+int
+evil_bad_then_good(struct evil *e, char *sb, uint8_t *bad, size_t blen,
     uint8_t *good, size_t glen)
 {
 	struct child_item	it;
@@ -605,17 +616,22 @@ mode_tamper(struct evil *e)
 	size_t		 blen, glen;
 	uint8_t		*bad = evil_make_mail(e, e->signer, e->origin, sb,
 			    &blen);
-	uint8_t		*good = evil_make_mail(e, e->signer, e->origin,
-			    e->subject, &glen);
-	uint8_t		*p;
+	uint8_t		*good, *p;
 
-	/* Flip one bit of the text, inside the signed body. */
-	if ((p = memmem(bad, blen, "MARKER", 6)) == NULL)
+	/* Flip one bit of the text, inside the signed body; of the
+	 * ciphertext, if it is sealed. */
+	if (e->n_seal > 0) {
+		if ((p = memmem(bad, blen, e->probe, EVIL_PROBE)) != NULL)
+			p += EVIL_PROBE / 2;
+	} else
+		p = memmem(bad, blen, "MARKER", 6);
+	if (p == NULL)
 		evil_fail("tamper", "marker not found in the record");
 	p[0] ^= 0x01;
-	printf("evil_peer: flipped byte %zu of %zu\n", (size_t)(p - bad),
-	    blen);
-	return bad_then_good(e, sb, bad, blen, good, glen);
+	printf("evil_peer: flipped byte %zu of %zu%s\n", (size_t)(p - bad),
+	    blen, e->n_seal > 0 ? ", in the ciphertext" : "");
+	good = evil_make_mail(e, e->signer, e->origin, e->subject, &glen);
+	return evil_bad_then_good(e, sb, bad, blen, good, glen);
 }
 
 /* Sends buf (which must not decode as a frame) as one message. */
@@ -782,7 +798,7 @@ mode_bad_from(struct evil *e)
 	uint8_t		*good = evil_make_mail(e, e->signer, e->origin,
 			    e->subject, &glen);
 
-	return bad_then_good(e, sb, bad, blen, good, glen);
+	return evil_bad_then_good(e, sb, bad, blen, good, glen);
 }
 
 static int
@@ -995,7 +1011,7 @@ main(int argc, char **argv)
 	e.c.version = WIRE_PROTOCOL_VERSION;
 	e.c.min_version = WIRE_PROTOCOL_MIN;
 	while ((ch = getopt(argc, argv,
-	    "t:o:k:T:s:f:V:M:F:n:e:r:b:q:l:S:w:R:G:")) != -1) {
+	    "t:o:k:T:s:f:V:M:F:n:e:r:b:q:l:S:w:R:G:P:")) != -1) {
 		switch (ch) {
 		case 't':
 			timeout_s = strtol(optarg, NULL, 10);
@@ -1029,6 +1045,10 @@ main(int argc, char **argv)
 			break;
 		case 'R':
 			e.recfile = optarg;
+			break;
+		case 'P':
+			if (evil_seal_add(&e, optarg) != 0)
+				usage();
 			break;
 		case 'G':
 			e.gofile = optarg;
@@ -1122,8 +1142,11 @@ main(int argc, char **argv)
 	    strcmp(mode, "supersede") != 0 && strcmp(mode, "rename") != 0 &&
 	    strcmp(mode, "junk") != 0 && strcmp(mode, "want-bad") != 0 &&
 	    strcmp(mode, "found") != 0 && strcmp(mode, "trace-endless") != 0 &&
-	    strcmp(mode, "trace-huge") != 0)
+	    strcmp(mode, "trace-huge") != 0 &&
+	    strcmp(mode, "seal-bad") != 0 && strcmp(mode, "seal-moved") != 0)
 		usage();
+	if (strncmp(mode, "seal-", 5) == 0 && e.n_seal == 0)
+		evil_fail(mode, "give -P KEY");
 	e.trace_huge = strcmp(mode, "trace-huge") == 0;
 	/* Read nothing: hold little of what the parent sends. */
 	if (strcmp(mode, "hello-flood") == 0)
@@ -1161,6 +1184,10 @@ main(int argc, char **argv)
 			ok = mode_bad_from(&e);
 		else if (strcmp(mode, "tamper") == 0)
 			ok = mode_tamper(&e);
+		else if (strcmp(mode, "seal-bad") == 0)
+			ok = evil_mode_seal_bad(&e);
+		else if (strcmp(mode, "seal-moved") == 0)
+			ok = evil_mode_seal_moved(&e);
 		else if (strcmp(mode, "garbage") == 0)
 			ok = mode_garbage(&e);
 		else if (strcmp(mode, "replay") == 0)

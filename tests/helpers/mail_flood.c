@@ -17,7 +17,11 @@
  * MAIL_FLOOD_KEYS=1 each request carries its subject as its idempotency
  * key, MAIL_FLOOD_FIRST=K starts at message K instead of 1, and
  * MAIL_FLOOD_TIMEOUT_MS=T waits T ms for a reply instead of 60 s
- * (tests/integration/submit_crash.sh: a node killed mid-run). Prints
+ * (tests/integration/submit_crash.sh: a node killed mid-run). The
+ * messages go clear (the request's "clear"), so a test may read them
+ * from a stopped store with mdb_dump (kill_receiver.sh); with
+ * MAIL_FLOOD_SEALED=1 they are sealed, as a node seals by default
+ * (bench/bench_seal.sh). Prints
  * the number of messages the node accepted on stdout. Exit: 0 if all N
  * were accepted, 1 on an error reply, no reply in time or a socket error
  * (after printing how many were accepted before it), 2 on bad usage.
@@ -109,6 +113,8 @@ submit(void *s, const char *from, const char *to, const char *prefix,
 	    "priority", priority());
 	if (req != NULL && getenv("MAIL_FLOOD_KEYS") != NULL)
 		json_object_set_new(req, "key", json_string(subject));
+	if (req != NULL && getenv("MAIL_FLOOD_SEALED") == NULL)
+		json_object_set_new(req, "clear", json_true());
 	if (req == NULL) {
 		fprintf(stderr, "mail_flood: cannot build request %ld (are "
 		    "FROM, TO and PREFIX UTF-8?)\n", i);

@@ -139,6 +139,10 @@ check "send_batch: one result an item, in order" \
 ask send_batch tw "no items" '{"cmd":"send_batch","items":[]}'
 ask send_batch tw "257 items" \
     "$(jq -cn '{cmd: "send_batch", items: [range(257) | {}]}')"
+ask send tw "clear: readable on the way, not sealed" \
+    "{\"cmd\":\"send\",\"from\":\"chutich@tw\",\"to\":[\"vanthu@$p\"],\"subject\":\"c1\",\"text\":\"x\",\"clear\":true}"
+ask send tw "sealed for a node no certificate names here" \
+    "{\"cmd\":\"send\",\"from\":\"chutich@tw\",\"to\":[\"vanthu@nosuch.$p\"],\"subject\":\"s\",\"text\":\"x\"}"
 ask send $p "to a subtree it may not address" \
     "{\"cmd\":\"send\",\"from\":\"vanthu@$p\",\"to\":[\"vanthu@*\"],\"subject\":\"s\",\"text\":\"x\"}"
 ask send tw "text as base64 (not UTF-8), bulk priority" \
@@ -171,7 +175,7 @@ jq -cn '{cmd: "send", from: "chutich@tw", to: ["vanthu@tw"], subject: "s",
 ask send tw "text_b64 over 128 KiB" --file "$T/big_b64.json"
 ask send tw "a command name is exact (case matters)" '{"cmd":"Send"}'
 
-check "the messages reach the province" wait_for 20 mail_at_least $p vanthu 3
+check "the messages reach the province" wait_for 20 mail_at_least $p vanthu 4
 check "and the one in the bulk lane" wait_for 20 mail_at_least $p chutich 1
 check "the receipt comes back to the root" wait_for 20 mail_at_least tw chutich 1
 
@@ -179,6 +183,7 @@ ask mail_ls $p "a mailbox" '{"cmd":"mail_ls","mailbox":"vanthu"}'
 seq1=$(last '.messages[] | select(.subject == "m1") | .seq')
 seq2=$(last '.messages[] | select(.subject == "m2") | .seq')
 seq3=$(last '.messages[] | select(.subject == "m3") | .seq')
+seqc=$(last '.messages[] | select(.subject == "c1") | .seq')
 ask mail_ls $p "from a message number on" \
     "{\"cmd\":\"mail_ls\",\"mailbox\":\"vanthu\",\"from\":$seq2}"
 ask mail_ls $p "a configured mailbox with nothing in it" \
@@ -190,6 +195,8 @@ ask mail_ls $p "a mailbox this node does not have" \
 
 ask mail_cat $p "a message (now marked read)" \
     "{\"cmd\":\"mail_cat\",\"mailbox\":\"vanthu\",\"seq\":$seq1}"
+ask mail_cat $p "a clear message" \
+    "{\"cmd\":\"mail_cat\",\"mailbox\":\"vanthu\",\"seq\":$seqc}"
 ask mail_cat $p "a message whose text is not UTF-8: base64 only" \
     '{"cmd":"mail_cat","mailbox":"chutich","seq":1}'
 ask mail_cat $p "no seq" '{"cmd":"mail_cat","mailbox":"vanthu"}'

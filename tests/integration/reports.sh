@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Undeliverable mail comes back as signed failure reports: an unknown
 # mailbox, an unknown node, and a message that expired while its next
-# hop was down. A receipt, when asked for, comes back too.
+# hop was down. A receipt, when asked for, comes back too. Mail to a node
+# no certificate names cannot be sealed: it is refused at once, and sent
+# --clear the network reports on it.
 cd "$(dirname "$0")/../.." && . tests/lib.sh
 
 make_node tw
@@ -29,13 +31,16 @@ b=bacquang.hagiang
 echo "x" | ctl $b send --from vanthu@$b --subject unknown-mailbox nobody@tw >/dev/null
 check "an unknown mailbox is reported back to the sender" \
     wait_for 15 failed_for $b vanthu nobody@tw
-echo "x" | ctl $b send --from vanthu@$b --subject unknown-node vanthu@nowhere.tw >/dev/null
+check "sealed mail to an unknown node is refused at once, saying why" \
+    eval '! echo x | ctl $b send --from vanthu@$b vanthu@nowhere.tw \
+	2>"$T/err" >/dev/null && grep -q "no certificate of nowhere.tw holds here" "$T/err"'
+echo "x" | ctl $b send --clear --from vanthu@$b --subject unknown-node vanthu@nowhere.tw >/dev/null
 check "an unknown node is reported back to the sender" \
     wait_for 15 failed_for $b vanthu vanthu@nowhere.tw
 
 # A node under the district that does not exist: the district, not the
 # root, knows there is no such child, and says so.
-echo "x" | ctl tw send --from chutich@tw --subject unknown-child vanthu@nosuch.$b >/dev/null
+echo "x" | ctl tw send --clear --from chutich@tw --subject unknown-child vanthu@nosuch.$b >/dev/null
 check "an unknown node below a district is reported back to the sender" \
     wait_for 15 failed_for tw chutich vanthu@nosuch.$b
 check "the district is the one that reported it" \

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +23,8 @@
 
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "tmp_dir.h"
 
 #include "cfg.h"
 #include "log.h"
@@ -94,13 +95,10 @@ static int
 setup(void **state)
 {
 	struct fixture	*f;
-	const char	*tmp = getenv("TMPDIR");
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/test_cfg.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL) {
+	if (tmp_dir_make(f->dir, sizeof(f->dir), "test_cfg") != 0) {
 		free(f);
 		return -1;
 	}
@@ -109,25 +107,13 @@ setup(void **state)
 }
 
 static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	struct fixture	*f = *state;
-	int		 rc;
+	int		 rc = tmp_dir_remove(f->dir);
 
-	rc = nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	if (rc != 0)
-		fprintf(stderr, "teardown: cannot remove %s\n", f->dir);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 static void
@@ -269,6 +255,7 @@ test_defaults(void **state)
 	assert_string_equal(nc->control, "/var/lib/node/bq/control.sock");
 	assert_string_equal(nc->key_file, "/var/lib/node/bq/node.key");
 	assert_string_equal(nc->chain_file, "/var/lib/node/bq/node.chain");
+	assert_string_equal(nc->old_keys, "/var/lib/node/bq/old-keys");
 	assert_int_equal(nc->log_level, LOG_LEVEL_INFO);
 	assert_true(nc->map_size == 1024ULL * 1024 * 1024);
 	assert_int_equal(nc->heartbeat_ms, 10000);

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +22,8 @@
 
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "tmp_dir.h"
 
 #include <sodium.h>
 
@@ -43,13 +44,10 @@ static int
 setup(void **state)
 {
 	struct fixture	*f;
-	const char	*tmp = getenv("TMPDIR");
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/test_key.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL) {
+	if (tmp_dir_make(f->dir, sizeof(f->dir), "test_key") != 0) {
 		free(f);
 		return -1;
 	}
@@ -58,25 +56,13 @@ setup(void **state)
 }
 
 static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	struct fixture	*f = *state;
-	int		 rc;
+	int		 rc = tmp_dir_remove(f->dir);
 
-	rc = nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	if (rc != 0)
-		fprintf(stderr, "teardown: cannot remove %s\n", f->dir);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 static void

@@ -737,6 +737,80 @@ test_cert_index(void **state)
 	commit(f);
 }
 
+/* The names test_cert_named() reads from store_cert_named(). */
+static int
+named(store_txn_t *txn, const char *name, int subtree, const char **want,
+    size_t nwant)
+{
+	struct store_cert	got = { .subject = "" };
+	uint8_t			curve[32];
+	size_t			n = 0;
+	int			rc;
+
+	while ((rc = store_cert_named(txn, name, subtree, curve, &got)) == 0) {
+		if (n >= nwant || strcmp(got.subject, want[n]) != 0 ||
+		    curve[0] != (uint8_t)(0xc0 + got.key[0]))
+			return -1;
+		n++;
+	}
+	return rc == STORE_NOTFOUND && n == nwant ? 0 : -1;
+}
+
+/*
+ * Certificates by name, and by subtree: a name's own, in id order;
+ * every name below one, whole labels compared, the name itself not
+ * among them; a name that starts another's never finds its.
+ */
+static void
+test_cert_named(void **state)
+{
+	struct fixture		*f = *state;
+	static const char	*subj[] = { "hagiang", "bacquang.hagiang",
+				    "tanthanh.bacquang.hagiang",
+				    "xbacquang.hagiang",
+				    "a.tanthanh.bacquang.hagiang",
+				    "tanthanh.vixuyen.hagiang",
+				    "tanthanh.bacquang.hagiang" };
+	static const char	*own[] = { "tanthanh.bacquang.hagiang",
+				    "tanthanh.bacquang.hagiang" };
+	static const char	*below[] = { "tanthanh.bacquang.hagiang",
+				    "tanthanh.bacquang.hagiang",
+				    "a.tanthanh.bacquang.hagiang" };
+	static const char	*all[] = { "hagiang", "bacquang.hagiang",
+				    "tanthanh.bacquang.hagiang",
+				    "tanthanh.bacquang.hagiang",
+				    "a.tanthanh.bacquang.hagiang",
+				    "tanthanh.vixuyen.hagiang",
+				    "xbacquang.hagiang" };
+	struct store_cert	 c;
+	uint8_t			 curve[32];
+
+	open_store(f, NULL);
+	begin(f, 0);
+	for (size_t i = 0; i < sizeof(subj) / sizeof(subj[0]); i++) {
+		cert_fill(&c, subj[i], (uint8_t)i, (uint8_t)(10 - i));
+		memset(curve, 0xc0 + (int)i, sizeof(curve));
+		assert_rc(store_cert_put(f->txn, curve, &c), 0);
+	}
+	commit(f);
+	begin(f, STORE_RDONLY);
+	assert_int_equal(named(f->txn, "tanthanh.bacquang.hagiang", 0, own, 2),
+	    0);
+	assert_int_equal(named(f->txn, "bacquang.hagiang", 1, below, 3), 0);
+	assert_int_equal(named(f->txn, "", 1, all, 7), 0);
+	assert_int_equal(named(f->txn, "bacquang.hagian", 0, NULL, 0), 0);
+	assert_int_equal(named(f->txn, "acquang.hagiang", 1, NULL, 0), 0);
+	assert_int_equal(named(f->txn, "a.tanthanh.bacquang.hagiang", 1, NULL,
+	    0), 0);
+	c.subject[0] = '\0';
+	assert_rc(store_cert_named(f->txn, "", 0, curve, &c), STORE_INVAL);
+	store_txn_abort(&f->txn);
+	begin(f, 0);
+	assert_rc(store_cert_reset(f->txn), 0);
+	assert_int_equal(named(f->txn, "", 1, NULL, 0), 0);
+	commit(f);
+}
+
 /* Submission keys: remembered once, found again, forgotten when old. */
 static void
 test_submit_keys(void **state)
@@ -1483,6 +1557,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_custody, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cert_named, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cert_index, setup,
 		    teardown),

@@ -825,10 +825,13 @@ out_tick(struct outq *q)
 		    rt->rt_next_ms > clock_mono_ms())
 			continue;
 		handled++;
-		if (kind == NULL) {
-			/* Unreadable in the store: the node says so. */
+		if (kind == NULL || json_object_get(v, "error") != NULL) {
+			/* Unreadable in the store, or sealed to no key of
+			 * the node (re-keyed: an old key file put back opens
+			 * it): the node says so. Looked at again later. */
 			log_warnx("event=unreadable outbound=\"%s\" id=%s seq=%"
-			    PRIu64, o->name, hex, seq);
+			    PRIu64 " reason=\"%s\"", o->name, hex, seq,
+			    node_error(v));
 			rt = retry_slot(q, id, 1);
 			rt->rt_delay_ms = o->retry_max_ms;
 			rt->rt_next_ms = clock_mono_ms() + o->retry_max_ms;

@@ -378,10 +378,11 @@ send_item(size_t n, const char *buf, size_t len, json_t *o, void *arg,
 		    strcmp(json_string_value(v), prios[prio]) != 0); prio++)
 			;
 	batch_line_key("batch:", n, buf, len, NULL, key);
-	item = json_pack("{s:O?, s:o?, s:O?, s:O?, s:b, s:i, s:s}", "from",
-	    json_object_get(o, "from"), "to", to, "subject",
+	item = json_pack("{s:O?, s:o?, s:O?, s:O?, s:b, s:b, s:i, s:s}",
+	    "from", json_object_get(o, "from"), "to", to, "subject",
 	    json_object_get(o, "subject"), "text", json_object_get(o, "text"),
 	    "receipt", json_is_true(json_object_get(o, "receipt")),
+	    "clear", json_is_true(json_object_get(o, "clear")),
 	    "priority", prio, "key", key);
 	if (item != NULL && json_is_string(json_object_get(o, "key")))
 		json_object_set(item, "key", json_object_get(o, "key"));

@@ -41,6 +41,7 @@ const char	*sock_path;	/* -s, or -c's control socket */
 const char	*data_dir;	/* -d: read a stopped node's store */
 const char	*self_name;	/* -c: the node's name, from its config */
 const char	*node_dir;	/* -c: its data directory */
+const struct node_conf *self_conf;	/* -c: the node's config */
 
 /* Prints the reply with --json; dies if it says the command failed. */
 json_t *
@@ -151,6 +152,40 @@ local_db_ls(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 }
 
 /*
+ * The keys -d opens sealed mail with: the node's key file and its
+ * old_keys, as -c's config names them (else DATADIR/node.key and
+ * DATADIR/old-keys). One that cannot be read (not ours, say) leaves
+ * sealed mail unopened, saying why; clear mail reads all the same.
+ */
+static void
+local_keys(key_pair_t **kp, struct seal_keyring *kr)
+{
+	static char	 why[600];
+	char		*kf, *old, path[512];
+	int		 rc;
+
+	if (self_conf != NULL) {
+		kf = xstrdup(self_conf->key_file);
+		old = xstrdup(self_conf->old_keys);
+	} else {
+		kf = xasprintf("%s/node.key", data_dir);
+		old = xasprintf("%s/old-keys", data_dir);
+	}
+	if ((rc = key_load(kp, kf)) != 0)
+		snprintf(why, sizeof(why), "this node's key was not read "
+		    "(%s: %s)", kf, key_strerror(rc));
+	else {
+		kr->current = *kp;
+		if ((rc = seal_keyring_load(kr, old, path, sizeof(path))) != 0)
+			snprintf(why, sizeof(why), "an old key was not read "
+			    "(%s: %s)", path, seal_strerror(rc));
+	}
+	view_keyring(rc == 0 ? kr : NULL, rc == 0 ? NULL : why);
+	free(kf);
+	free(old);
+}
+
+/*
  * The same replies from a stopped node's store, opened read-only: the
  * commands of the table with a reader (cc_local). db acl with entries
  * changes the ACL: a write.
@@ -159,6 +194,8 @@ json_t *
 local_call(json_t *req)
 {
 	struct store_opts	 opts = { .read_only = 1 };
+	struct seal_keyring	 kr = { 0 };
+	key_pair_t		*kp = NULL;
 	store_txn_t		*txn = NULL;
 	json_t			*r = NULL;
 	char			 err[512] = "", list[256];
@@ -166,6 +203,9 @@ local_call(json_t *req)
 
 	/* No loop to hold up here: the views read to the end. */
 	view_scan_limit(UINT64_MAX);
+	if (sodium_init() == -1)
+		die("libsodium would not start");
+	local_keys(&kp, &kr);
 	if ((rc = store_open(&local_store, data_dir, &opts)) != 0)
 		die("%s: cannot open the store read-only: %s", data_dir,
 		    store_open_why(data_dir, rc, err, sizeof(err)));
@@ -182,6 +222,9 @@ local_call(json_t *req)
 		    set ? " with entries" : "", list);
 	}
 	store_close(&local_store);
+	view_keyring(NULL, NULL);
+	seal_keyring_free(&kr);
+	key_free(&kp);
 	json_decref(req);
 	if (r == NULL)
 		r = json_pack("{s:b, s:s}", "ok", 0, "error", err);

@@ -198,7 +198,12 @@ cmd_mail_ls(int argc, char **argv)
 			    json_object_get(m, "read")) ? "yes" : "");
 			print_cell(str(m, "from"), 32);
 			printf(" %-12.12s ", str(m, "id"));
-			print_safe(str(m, "subject"), 0);
+			if (json_is_true(json_object_get(m, "sealed")) &&
+			    json_object_get(m, "error") != NULL)
+				printf("(sealed: does not open here; mail cat "
+				    "says why)");
+			else
+				print_safe(str(m, "subject"), 0);
 			printf("\n");
 		}
 		if (json_object_get(r, "next") != NULL)
@@ -289,6 +294,11 @@ cmd_mail_cat(int argc, char **argv)
 		print_time(num(r, "created_ms"));
 		printf("\nSubject: ");
 		print_safe(str(r, "subject"), 0);
+		if (json_is_true(json_object_get(r, "sealed")))
+			printf("\nSealed:  yes, opened here%s",
+			    json_is_true(json_object_get(r, "old_key")) ?
+			    " with a key this node held before (old_keys)" :
+			    "");
 		if ((m = json_object_get(r, "signed_by")) != NULL)
 			print_signed("\nSigned:  ", m);
 		if ((m = json_object_get(r, "report")) != NULL)
@@ -509,6 +519,27 @@ cmd_cert_issue(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * What a route's link carries, as "; ..." (or ""): a session of an older
+ * version carries no sealed mail, and no subtree address before its own.
+ */
+static const char *
+carried(json_t *o)
+{
+	static char	buf[128];
+
+	buf[0] = '\0';
+	if (json_is_false(json_object_get(o, "carried_clear")))
+		snprintf(buf, sizeof(buf), "; not carried: it runs protocol "
+		    "version %lld, this mail needs %d", num(o, "version"),
+		    WIRE_SUBTREE_VERSION);
+	else if (json_is_false(json_object_get(o, "carried")))
+		snprintf(buf, sizeof(buf), "; carried only clear: it runs "
+		    "protocol version %lld, sealed mail needs %d",
+		    num(o, "version"), WIRE_SEAL_VERSION);
+	return buf;
+}
+
 int
 cmd_route(int argc, char **argv)
 {
@@ -521,20 +552,15 @@ cmd_route(int argc, char **argv)
 	if (!json_out) {
 		printf("%s: %s", addr, str(r, "next"));
 		if (str(r, "link")[0] != '\0')
-			printf(" (link %s)", str(r, "link"));
+			printf(" (link %s%s)", str(r, "link"), carried(r));
 		printf(": %s\n", str(r, "why"));
 		if (json_is_true(json_object_get(r, "local")))
 			printf("  delivered here\n");
 		/* A subtree address: each link it goes down, or would but
 		 * for the peer's older protocol version. */
-		json_array_foreach(json_object_get(r, "links"), i, o) {
-			printf("  %s (link %s", str(o, "peer"), str(o, "link"));
-			if (json_is_false(json_object_get(o, "carried")))
-				printf("; not carried: it runs protocol "
-				    "version %lld, this mail needs %d",
-				    num(o, "version"), WIRE_SUBTREE_VERSION);
-			printf(")\n");
-		}
+		json_array_foreach(json_object_get(r, "links"), i, o)
+			printf("  %s (link %s%s)\n", str(o, "peer"),
+			    str(o, "link"), carried(o));
 	}
 	json_decref(r);
 	return 0;

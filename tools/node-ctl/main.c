@@ -51,6 +51,7 @@ main(int argc, char **argv)
 		sock_path = conf->control;
 		self_name = conf->name;
 		node_dir = conf->data_dir;
+		self_conf = conf;
 	}
 	if (sock_path == NULL && data_dir == NULL)
 		die("which node? give -s SOCKET, -c CONFIG, or -d DATADIR to "

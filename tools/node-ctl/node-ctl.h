@@ -36,6 +36,7 @@
 #include "ctl_proto.h"
 #include "doc_view.h"
 #include "name.h"
+#include "seal.h"
 #include "store.h"
 #include "view.h"
 #include "wire.h"
@@ -132,6 +133,7 @@ extern const char	*sock_path;	/* -s, or -c's control socket */
 extern const char	*data_dir;	/* -d: read a stopped node's store */
 extern const char	*self_name;	/* -c: the node's name */
 extern const char	*node_dir;	/* -c: its data directory */
+extern const struct node_conf *self_conf;	/* -c: its config */
 
 /*
  * A command, registered once in table.c. Dispatch (main.c), the usage

@@ -28,7 +28,7 @@
 struct send_args {
 	const char	*from, *subject, *file, *key, *batch, *sign_as;
 	long long	 expires_s;
-	int		 receipt, prio, retry_s, timeout_s;
+	int		 receipt, clear, prio, retry_s, timeout_s;
 	int		 first;		/* argv index of the first TO */
 };
 
@@ -89,6 +89,7 @@ send_options(int argc, char **argv, struct send_args *a)
 		{ "from", required_argument, NULL, 'f' },
 		{ "subject", required_argument, NULL, 'S' },
 		{ "receipt", no_argument, NULL, 'r' },
+		{ "clear", no_argument, NULL, 'C' },
 		{ "expires", required_argument, NULL, 'e' },
 		{ "priority", required_argument, NULL, 'p' },
 		{ "file", required_argument, NULL, 'F' },
@@ -117,6 +118,9 @@ send_options(int argc, char **argv, struct send_args *a)
 			break;
 		case 'r':
 			a->receipt = 1;
+			break;
+		case 'C':
+			a->clear = 1;
 			break;
 		case 'e':
 			a->expires_s = seconds("--expires", optarg, 1,
@@ -155,8 +159,8 @@ send_options(int argc, char **argv, struct send_args *a)
 	}
 	/* --batch: the file's lines say all, and nothing else may. */
 	if (a->batch != NULL ? a->from != NULL || a->key != NULL ||
-	    a->file != NULL || a->sign_as != NULL || optind != argc :
-	    a->from == NULL)
+	    a->file != NULL || a->sign_as != NULL || a->clear ||
+	    optind != argc : a->from == NULL)
 		usage();
 	if (a->batch == NULL && optind == argc)
 		usage();		/* no recipient */
@@ -200,6 +204,9 @@ send_request(int argc, char **argv, const struct send_args *a,
 	req = json_pack("{s:s, s:s, s:o, s:s, s:s%, s:b, s:i, s:s}", "cmd",
 	    "send", "from", a->from, "to", to, "subject", a->subject, "text",
 	    text, len, "receipt", a->receipt, "priority", a->prio, "key", key);
+	/* Only when asked: a request as before is sealed. */
+	if (req != NULL && a->clear)
+		json_object_set_new(req, "clear", json_true());
 	free(text);
 	if (req == NULL)
 		die("subject and text must be UTF-8");

@@ -160,10 +160,13 @@ static const char about_doc_rm[] =
     "which replicates like any other.\n";
 
 static const char about_mail_cat[] =
-    "One message with its text; marks it read.\n";
+    "One message with its text; marks it read. A sealed one is opened\n"
+    "with this node's key, or one it held before (old_keys); one none\n"
+    "of them opens is an error that says why.\n";
 
 static const char about_mail_ls[] =
-    "The messages of a local mailbox, 1000 at a time.\n";
+    "The messages of a local mailbox, 1000 at a time; a sealed one's\n"
+    "subject as opened here.\n";
 
 static const char about_mail_rm[] =
     "Remove a message; it is never delivered again.\n";
@@ -212,6 +215,11 @@ static const char about_send[] =
     "An address user@*.NODE is the mailbox at every node below NODE\n"
     "(user@*: every node but the root), for the root or an office at or\n"
     "above NODE to use.\n"
+    "The message is sealed: only the recipients' nodes can read its\n"
+    "subject and text, not the offices it passes. --clear sends it\n"
+    "readable on the way: for an office that must read what it carries,\n"
+    "a recipient of an older release, a node whose certificate has not\n"
+    "reached this one, or a subtree of more than 256 node keys.\n"
     "Each request has a key (--key: 1 to 128 printable ASCII characters;\n"
     "else a random one): a repeat with the same key within 7 days prints\n"
     "the first one's id and writes nothing. A reply lost (no answer in\n"
@@ -223,13 +231,15 @@ static const char about_send[] =
     "and text, made here with the personal key (node-key person new;\n"
     "its passphrase from the terminal, or the descriptor named by\n"
     "NODE_PASSPHRASE_FD); the key must be certified by this node\n"
-    "(cert issue NAME@NODE KEY). Every node it passes checks it.\n"
+    "(cert issue NAME@NODE KEY). Every node it passes checks it; sealed,\n"
+    "the signature goes inside: the recipients' nodes check it.\n"
     "--batch FILE (- for stdin) sends one message a line, a JSON object\n"
-    "of send's fields (from, to, subject, text; key, receipt, priority,\n"
-    "expires in seconds), many in one request and one commit; each line\n"
-    "has a key (its own, or one made from its number and bytes), so the\n"
-    "same file sent again sends nothing twice. Progress on a terminal,\n"
-    "a summary at the end, failed lines on stderr; exit 1 if any failed.\n";
+    "of send's fields (from, to, subject, text; key, receipt, clear,\n"
+    "priority, expires in seconds), many in one request and one commit;\n"
+    "each line has a key (its own, or one made from its number and\n"
+    "bytes), so the same file sent again sends nothing twice. Progress\n"
+    "on a terminal, a summary at the end, failed lines on stderr; exit 1\n"
+    "if any failed.\n";
 
 static const char about_status[] =
     "This node: name, tier, version, uptime, store size and map use,\n"
@@ -257,12 +267,12 @@ const struct ctl_cmd ctl_cmds[] = {
 	    NULL, 0, 0,
 	    NULL, 0, about_queue },
 	{ "send", cmd_send,
-	    "--from ADDR [--subject S] [--receipt] [--expires SECONDS]\n"
-	    "       [--priority urgent|normal|bulk] [--file FILE] [--key KEY]\n"
-	    "       [--retry SECONDS] [--timeout SECONDS] [--sign-as KEYFILE]\n"
-	    "       TO...\n"
+	    "--from ADDR [--subject S] [--receipt] [--clear]\n"
+	    "       [--expires SECONDS] [--priority urgent|normal|bulk]\n"
+	    "       [--file FILE] [--key KEY] [--retry SECONDS]\n"
+	    "       [--timeout SECONDS] [--sign-as KEYFILE] TO...\n"
 	    "       send --batch FILE [--retry SECONDS] [--timeout SECONDS]",
-	    "fSrepFkRTbs", 0, -1,
+	    "fSrCepFkRTbs", 0, -1,
 	    NULL, 0, about_send },
 	{ "mail ls", cmd_mail_ls, "MAILBOX [--from SEQ]",
 	    "f", 1, 1,

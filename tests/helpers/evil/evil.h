@@ -12,11 +12,21 @@
 
 #include "cert.h"
 #include "key.h"
+#include "seal.h"
 #include "wire.h"
 
 #include "child/child.h"
 
 #define EVIL_MAX_IDS	4096	/* record ids remembered for traces */
+#define EVIL_MAX_SEAL	8	/* -P keys mail is sealed for */
+#define EVIL_PROBE	16	/* bytes that find a ciphertext in a record */
+
+/* What evil/seal.c does wrong to a sealed mail (e->seal_fault). */
+enum evil_seal_fault {
+	EVIL_SEAL_RIGHT,	/* nothing */
+	EVIL_SEAL_CLEAR,	/* its subject in clear too, beside the seal */
+	EVIL_SEAL_MOVED,	/* its envelope changed after it was sealed */
+};
 
 struct evil {
 	void			*ctx;
@@ -52,6 +62,12 @@ struct evil {
 	uint64_t		 wants_in, founds_in;
 	uint8_t			 asked_ids[WIRE_MAX_WANT][WIRE_ID_BYTES];
 	size_t			 n_asked;	/* in the last Want */
+	/* -P: mail is sealed for these node keys (evil/seal.c), and the
+	 * first bytes of the last ciphertext made, to find it (tamper). */
+	struct seal_to		 seal_to[EVIL_MAX_SEAL];
+	size_t			 n_seal;
+	enum evil_seal_fault	 seal_fault;
+	uint8_t			 probe[EVIL_PROBE];
 	/* Trace: the answer to our question so far (trace-ask); what a
 	 * flood answered (trace-endless, trace-huge). */
 	int			 trace_asking;
@@ -78,6 +94,13 @@ char	*evil_subj(const struct evil *e, const char *suffix);
 /* A mail signed by kp, of origin, subject: a new SignedRecord of *len. */
 uint8_t	*evil_make_mail(struct evil *e, const key_pair_t *kp,
 	    const char *origin, const char *subject, size_t *len);
+/*
+ * Sends bad as seq 1 and good as seq 2 of the mail lane, one batch each:
+ * 1 if the node acks both (a record refused for good is acked too).
+ * Frees all three.
+ */
+int	evil_bad_then_good(struct evil *e, char *sb, uint8_t *bad, size_t blen,
+	    uint8_t *good, size_t glen);
 /* send mode: 1 if the last record was acked in time. */
 int	evil_mode_send(struct evil *e, long records, long batch,
 	    long queries);
@@ -102,6 +125,14 @@ int	evil_mode_forge(struct evil *e);
 int	evil_mode_missing(struct evil *e, const char *endpoint,
 	    const uint8_t *parent);
 int	evil_mode_slow(struct evil *e);
+
+/* evil/seal.c: -P (0, or -1 if not a key); sealing m as origin signed
+ * by kp will send it (with e's fault); the modes. */
+int	evil_seal_add(struct evil *e, const char *hex);
+void	evil_seal(struct evil *e, const key_pair_t *kp, const char *origin,
+	    Nodenet__MailMessage *m);
+int	evil_mode_seal_bad(struct evil *e);
+int	evil_mode_seal_moved(struct evil *e);
 
 /* evil/trace.c: the frames, the modes. A TraceQuery (qid: the last
  * of e's) about record id, from hop `from` of its answer on. */
