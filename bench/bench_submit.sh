@@ -80,7 +80,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	    "$(calc "$((per * CLIENTS)) / ($commits > 0 ? $commits : 1)")"
 	printf "each), %.2f ms CPU a message\n" \
 	    "$(calc "$cpu / $((per * CLIENTS))")"
-	calc "$cpu * 1000 / $((per * CLIENTS))" >>"$T/cpus"
+	echo "$(calc "$cpu * 1000 / $((per * CLIENTS))")" >>"$T/cpus"
 done
 
 echo
