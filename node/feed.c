@@ -21,6 +21,7 @@
 
 #define SCAN_MAX	4096		/* lane entries read per batch */
 #define BATCH_BYTES	(WIRE_MAX_FRAME / 2)
+#define COVER_AFTER	256	/* log positions a link's lane may trail */
 
 void
 repl_ack(struct node *n, struct peer *p, const Nodenet__Ack *a)
@@ -272,9 +273,12 @@ pump_lane(struct node *n, struct peer *p, unsigned lane, uint64_t deadline)
 	}
 	if (b.n_items == 0 && scanned < SCAN_MAX && !restarted) {
 		/* Caught up, nothing for p: remember how far we read. The
-		 * next batch covers this stretch. */
+		 * next batch covers this stretch; past COVER_AFTER an empty
+		 * one does, so p's checkpoint (and what queue counts behind
+		 * it) never trails far where nothing goes to p. */
 		p->pr_scanned[lane] = n->n_head;
-		goto out;
+		if (n->n_head - p->pr_sent[lane] < COVER_AFTER)
+			goto out;
 	}
 	b.after = p->pr_sent[lane];
 	b.upto = b.n_items == max || bytes >= BATCH_BYTES ||
