@@ -19,6 +19,8 @@
 #include "attach.h"
 #include "ctl.h"
 #include "doc.h"
+#include "doc_seal.h"
+#include "doc_sealed.h"
 #include "doc_view.h"
 #include "name.h"
 #include "node.h"
@@ -256,6 +258,7 @@ struct draft {
 	uint8_t			  pids[DOC_MAX_PARENTS][STORE_ID_BYTES];
 	struct wire_record	  base;		/* the revision we start from */
 	uint8_t			  doc[STORE_DOC_ID_BYTES];
+	char			  closed[300];	/* base sealed, not for us */
 };
 
 static void
@@ -378,8 +381,12 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 	dr->d.doc_id.len = sizeof(dr->doc);
 	if (!exists)
 		return 0;
-	if (doc_view_load(txn, db, from != NULL ? from : h.winner,
-	    &dr->base) != 0) {
+	if ((rc = doc_view_load(txn, db, from != NULL ? from : h.winner,
+	    &dr->base)) < -1) {
+		/* Sealed, not for us: a delete stub needs none of it. */
+		doc_sealed_why(dr->base.rb->doc, rc, dr->closed,
+		    sizeof(dr->closed));
+	} else if (rc != 0) {
 		/* A deleted document's stub goes with its purge. */
 		snprintf(err, errlen, (h.flags & STORE_HEAD_DELETED) &&
 		    from == NULL ? "that document is deleted already" :
@@ -389,7 +396,7 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 	/* The readers list carries over: a stub reaches where it lives. */
 	dr->d.readers = dr->base.rb->doc->readers;
 	dr->d.n_readers = dr->base.rb->doc->n_readers;
-	if (!dr->base.rb->doc->deleted) {
+	if (!dr->base.rb->doc->deleted && dr->closed[0] == '\0') {
 		dr->fields = xcalloc(dr->base.rb->doc->n_fields + 1,
 		    sizeof(*dr->fields));
 		dr->owned = xcalloc(dr->base.rb->doc->n_fields + 1, 1);
@@ -425,13 +432,24 @@ draft_write(struct node *n, store_txn_t *txn, struct draft *dr,
     uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen)
 {
 	Nodenet__RecordBody	rb = NODENET__RECORD_BODY__INIT;
-	char			why[160];
+	struct doc_seal_undo	u;
+	char			why[300];
+	int			rc;
 
 	dr->d.fields = dr->fields;
 	dr->d.attachments = dr->atts;
 	rb.kind_case = NODENET__RECORD_BODY__KIND_DOC;
 	rb.doc = &dr->d;
-	if (record_write(n, txn, &rb, id, why, sizeof(why)) != 0) {
+	/* With readers: sealed for them, and no relay reads it. */
+	if (dr->d.n_readers > 0 && doc_seal(n, txn, &rb, &u, err,
+	    errlen) != 0) {
+		doc_seal_undo(&rb, &u);
+		return NULL;
+	}
+	rc = record_write(n, txn, &rb, id, why, sizeof(why));
+	if (dr->d.n_readers > 0)
+		doc_seal_undo(&rb, &u);
+	if (rc != 0) {
 		snprintf(err, errlen, "refused: %s", why);
 		return NULL;
 	}
@@ -719,6 +737,11 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 	}
 	if (draft_begin(n, txn, req, db, 1, NULL, 0, &dr, err, errlen) != 0)
 		goto out;
+	if (dr.closed[0] != '\0') {
+		snprintf(err, errlen, "%s; only its readers can edit it",
+		    dr.closed);
+		goto out;
+	}
 	if (whole) {
 		draft_empty(&dr);
 		if (readers == NULL)
@@ -854,8 +877,13 @@ cmd_doc_resolve(struct node *n, json_t *req, char *err, size_t errlen)
 		    "document (doc history lists them)");
 		return NULL;
 	}
-	if (draft_begin(n, txn, req, db, 0, keep, 1, &dr, err, errlen) == 0)
-		r = draft_write(n, txn, &dr, rev, err, errlen);
+	if (draft_begin(n, txn, req, db, 0, keep, 1, &dr, err, errlen) == 0) {
+		if (dr.closed[0] != '\0')
+			snprintf(err, errlen, "%s; only its readers can "
+			    "resolve it", dr.closed);
+		else
+			r = draft_write(n, txn, &dr, rev, err, errlen);
+	}
 	draft_free(&dr);
 	return r;
 }
