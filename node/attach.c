@@ -158,6 +158,7 @@ attach_file(struct node *n, store_txn_t *txn, const char *db, char **readers,
 	uint8_t			*buf;
 	size_t			 len, nchunks;
 	char			 why[160];
+	int			 sealed;
 
 	*out = NULL;
 	if (name[0] == '\0' || strlen(name) > 255 || strlen(media_type) > 255) {
@@ -166,7 +167,8 @@ attach_file(struct node *n, store_txn_t *txn, const char *db, char **readers,
 	}
 	if ((buf = slurp(path, &len, err, errlen)) == NULL)
 		return -1;
-	if (n_readers > 0 && len > DOC_SEAL_MAX_ATTACHMENT) {
+	sealed = doc_readers_sealed(readers, n_readers);
+	if (sealed && len > DOC_SEAL_MAX_ATTACHMENT) {
 		snprintf(err, errlen, "%.128s: a sealed attachment is at most "
 		    "%u bytes", path, (unsigned)DOC_SEAL_MAX_ATTACHMENT);
 		free(buf);
@@ -175,7 +177,7 @@ attach_file(struct node *n, store_txn_t *txn, const char *db, char **readers,
 	a = xcalloc(1, sizeof(*a));
 	nodenet__payload_ref__init(a);
 	/* With readers, relays carry and hold the ciphertext alone. */
-	if (n_readers > 0)
+	if (sealed)
 		buf = seal_bytes_of(a, buf, &len);
 	nchunks = (len + DOC_CHUNK_BYTES - 1) / DOC_CHUNK_BYTES;
 	a->name = xstrdup(name);

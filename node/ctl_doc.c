@@ -434,20 +434,29 @@ draft_write(struct node *n, store_txn_t *txn, struct draft *dr,
 	Nodenet__RecordBody	rb = NODENET__RECORD_BODY__INIT;
 	struct doc_seal_undo	u;
 	char			why[300];
-	int			rc;
+	int			rc, sealed = doc_readers_sealed(dr->d.readers,
+	    dr->d.n_readers);
 
 	dr->d.fields = dr->fields;
 	dr->d.attachments = dr->atts;
 	rb.kind_case = NODENET__RECORD_BODY__KIND_DOC;
 	rb.doc = &dr->d;
 	/* With readers: sealed for them, and no relay reads it. */
-	if (dr->d.n_readers > 0 && doc_seal(n, txn, &rb, &u, err,
-	    errlen) != 0) {
+	for (size_t i = 0; !sealed && i < dr->d.n_attachments; i++)
+		if (dr->atts[i]->sealed != NULL) {
+			/* Its key would travel clear, its chunks where the
+			 * readers before it were. */
+			snprintf(err, errlen, "attachment %.64s was sealed for "
+			    "the readers before: attach it again",
+			    dr->atts[i]->name);
+			return NULL;
+		}
+	if (sealed && doc_seal(n, txn, &rb, &u, err, errlen) != 0) {
 		doc_seal_undo(&rb, &u);
 		return NULL;
 	}
 	rc = record_write(n, txn, &rb, id, why, sizeof(why));
-	if (dr->d.n_readers > 0)
+	if (sealed)
 		doc_seal_undo(&rb, &u);
 	if (rc != 0) {
 		snprintf(err, errlen, "refused: %s", why);

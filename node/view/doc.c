@@ -1083,6 +1083,15 @@ readers_match(char **readers, size_t n, const char *name)
 	return 0;
 }
 
+int
+doc_readers_sealed(char **readers, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(readers[i], "*") == 0)
+			return 0;
+	return n > 0;
+}
+
 /* 1 if a node that the patterns match lies in sub's subtree. */
 static int
 readers_below(char **readers, size_t n, const char *sub)

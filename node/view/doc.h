@@ -125,6 +125,12 @@ int	doc_feed_wants(store_txn_t *txn, const char *self, const char *peer,
 	    const Nodenet__RecordBody *rb);
 
 /*
+ * 1 if a revision written here with these readers is sealed: it has
+ * some, and "*" is not one (every replica may read it: nothing to keep
+ * from the nodes that carry it).
+ */
+int	doc_readers_sealed(char **readers, size_t n);
+/*
  * 1 if revision d's fields and attachments are in bounds and named, as
  * doc_admit() checks a clear revision's; for a sealed one's content,
  * where it is opened. 0 with why if not.

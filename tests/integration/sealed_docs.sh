@@ -12,8 +12,8 @@
 #    mdb_dump of their stores, nor their logs, show a word of its field
 #    or attachment (nor the writer's store). The readers read it whole
 #    (doc get, doc attachment); the relays' doc get says it is sealed
-#    and fails, doc history marks it; every node that holds it has the
-#    same digest; the other commune of bacquang, neither reader nor on
+#    and fails, doc history marks it, db export leaves it out; every
+#    node that holds it has the same digest; the other commune of bacquang, neither reader nor on
 #    the way, holds nothing of it.
 # 2. Edits: the province (a reader) edits it, its untouched field and
 #    attachment carried over, and the other reader sees both; a relay
@@ -112,6 +112,13 @@ check "a reader's doc history marks it opened" \
 check "every node that holds it has the same digest" \
     eval '( d=$(digest $C1) && [ -n "$d" ] &&
 	for n in $BQ $P $VX $C2; do [ "$(digest $n)" = "$d" ] || exit 1; done )'
+check "db export at a reader has it" \
+    eval 'ctl $P db export baocao --format jsonl -o "$T/p.jsonl" >/dev/null &&
+	grep -qF "$SECRET" "$T/p.jsonl"'
+check "db export at a relay leaves it out, and says so" \
+    eval 'ctl $BQ db export baocao --format jsonl -o "$T/bq.jsonl" |
+	grep -q "left out those sealed for other readers" &&
+	! grep -qF "$SECRET" "$T/bq.jsonl"'
 check "the other commune of bacquang, neither reader nor on the way, holds none of it" \
     eval '! ctl $Q1 doc get baocao "$doc" 2>/dev/null && stop_node $Q1 &&
 	! listed $Q1 "$rev" && [ "$("$B/node-store" ls "$T/$Q1" | grep -c "chunk")" -eq 0 ]'
@@ -171,7 +178,8 @@ check "the good one after it arrives" wait_for 20 holds $P "$good2"
 out=$(ctl $C1 --json doc put baocao noidung="Báo cáo sau $tag" --readers "$P,$C2")
 check "the commune's next sealed report still flows, and opens at the far reader" \
     wait_for 20 eval '[ "$(field $C2 "$(jq -r .id <<<"$out")" noidung)" = "Báo cáo sau $tag" ]'
-check "no honest node refused anything" \
-    eval '( for n in $P $VX $C2 $C1 $Q1; do
+check "no node refused anything else: the province that one alone" \
+    eval '( [ "$(counter $P records_bad)" -eq 1 ] || exit 1
+	for n in $VX $C2 $C1 $Q1; do
 	[ "$(counter $n records_bad)" -eq 0 ] || exit 1; done )'
 finish

@@ -309,11 +309,11 @@ local_view(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 }
 
 json_t *
-ask(json_t *req)
+ask_reply(json_t *req)
 {
 	struct store_opts	 opts = { .read_only = 1 };
 	json_t			*r;
-	char			 err[512] = "", line[1024];
+	char			 err[512] = "";
 	int			 rc;
 
 	if (data_dir == NULL) {
@@ -339,9 +339,23 @@ ask(json_t *req)
 			json_object_set_new(r, "ok", json_true());
 		json_decref(req);
 	}
+	return r;
+}
+
+json_t *
+ask_check(json_t *r)
+{
+	char	line[1024];
+
 	if (!json_is_true(json_object_get(r, "ok")))
 		die("%s", esc_str(line, sizeof(line), str(r, "error"), 0));
 	return r;
+}
+
+json_t *
+ask(json_t *req)
+{
+	return ask_check(ask_reply(req));
 }
 
 const char *
