@@ -471,6 +471,26 @@ purged_get(store_txn_t *txn, json_t *req, const char *db,
 	    0, "purged", 1);
 }
 
+/*
+ * Revision id, loaded and opened for a reply that shows its content: 0,
+ * or -1 with err (unreadable, or sealed and why it does not open here).
+ */
+static int
+load_shown(store_txn_t *txn, const char *db, const uint8_t *id,
+    struct wire_record *wr, const char *unreadable, char *err, size_t errlen)
+{
+	int	rc;
+
+	if ((rc = doc_view_load(txn, db, id, wr)) == 0)
+		return 0;
+	if (rc == -1)
+		snprintf(err, errlen, "%s", unreadable);
+	else
+		doc_sealed_why(wr->rb->doc, rc, err, errlen);
+	wire_record_clear(wr);
+	return -1;
+}
+
 json_t *
 doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 {
@@ -482,7 +502,6 @@ doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	struct view_scan		 s;
 	uint8_t				 rev[STORE_ID_BYTES];
 	json_t				*o, *fields, *atts;
-	int				 rc;
 
 	if (find_doc(txn, req, &db, &h, err, errlen) != 0)
 		return NULL;
@@ -496,15 +515,9 @@ doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "no such revision of this document");
 		return NULL;
 	}
-	if ((rc = doc_view_load(txn, db, rev, &wr)) != 0) {
-		if (rc == -1)
-			snprintf(err, errlen, "revision is unreadable or "
-			    "corrupt");
-		else
-			doc_sealed_why(wr.rb->doc, rc, err, errlen);
-		wire_record_clear(&wr);
+	if (load_shown(txn, db, rev, &wr, "revision is unreadable or corrupt",
+	    err, errlen) != 0)
 		return NULL;
-	}
 	d = wr.rb->doc;
 	fields = json_object();
 	for (size_t i = 0; i < d->n_fields; i++)
@@ -803,7 +816,6 @@ doc_view_doc_attachment(store_txn_t *txn, json_t *req, char *err,
 	struct store_head	 h;
 	struct wire_record	 wr;
 	json_t			*r = NULL;
-	int			 rc;
 
 	if (name == NULL) {
 		snprintf(err, errlen, "which attachment? (name)");
@@ -816,15 +828,9 @@ doc_view_doc_attachment(store_txn_t *txn, json_t *req, char *err,
 		    "are gone");
 		return NULL;
 	}
-	if ((rc = doc_view_load(txn, db, h.winner, &wr)) != 0) {
-		if (rc == -1)
-			snprintf(err, errlen, "the document's winner is not "
-			    "readable here (deleted?)");
-		else
-			doc_sealed_why(wr.rb->doc, rc, err, errlen);
-		wire_record_clear(&wr);
+	if (load_shown(txn, db, h.winner, &wr, "the document's winner is not "
+	    "readable here (deleted?)", err, errlen) != 0)
 		return NULL;
-	}
 	d = wr.rb->doc;
 	for (size_t i = 0; i < d->n_attachments; i++) {
 		const Nodenet__PayloadRef	*a = d->attachments[i];

@@ -24,30 +24,9 @@
 #    carried by the relay, which cannot tell, and refused at the reader
 #    (records_refused, logged why). The good ones it sends next, and the
 #    commune's honest reports, still arrive and open.
-cd "$(dirname "$0")/../.." && . tests/lib.sh && . tests/hostile.sh
+cd "$(dirname "$0")/../.." && . tests/lib.sh && . tests/hostile.sh &&
+    . tests/sealed.sh
 
-P=hagiang BQ=bacquang.hagiang VX=vixuyen.hagiang
-C1=tanthanh.$BQ Q1=quyetthang.$BQ C2=tanthanh.$VX
-ALL="tw $P $BQ $VX $C1 $Q1 $C2"
-build_tree() {
-	make_node tw && make_node $P tw && make_node $BQ $P &&
-	    make_node $VX $P && make_node $C1 $BQ && make_node $Q1 $BQ &&
-	    make_node $C2 $VX || return 1
-	# shellcheck disable=SC2086
-	start_tree $ALL && wait_for 20 tree_up $ALL
-}
-check "a tree of two districts and three communes starts and links up" \
-    build_tree
-
-hex() { printf %s "$1" | od -An -tx1 | tr -d ' \n'; }
-# Does anything node $1 keeps (its store as node-store ls and mdb_dump,
-# in hex and printable, show it; its log) hold text $2?
-exposes() {
-	"$B/node-store" ls "$T/$1" 2>&1 | grep -qF -- "$2" ||
-	    mdb_dump -a "$T/$1" | grep -qF -- "$(hex "$2")" ||
-	    mdb_dump -a -p "$T/$1" | grep -qF -- "$2" ||
-	    grep -qF -- "$2" "$T/$1.log"
-}
 # Does node $1's store list record $2 (node-store ls)?
 listed() { "$B/node-store" ls "$T/$1" 2>/dev/null | grep -q "  ${2:0:16}  "; }
 field() {	# NODE DOC FIELD: its value in the winner there
