@@ -85,6 +85,10 @@ check "and so does its doc attachment" \
 check "a relay's doc history lists the revision, marked sealed" \
     eval 'ctl $BQ --json doc history baocao "$doc" | jq -e --arg r "$rev" \
 	".revs[] | select(.rev == \$r) | .sealed | startswith(\"sealed: this node is not among\")" >/dev/null'
+check "node-ctl doc history says so" \
+    eval 'ctl $BQ doc history baocao "$doc" | grep -q "^      sealed: this node is not among its readers"'
+check "a reader's doc get says it opened it" \
+    eval 'ctl $C2 doc get baocao "$doc" | grep -q "^sealed: yes, opened here$"'
 check "a reader's doc history marks it opened" \
     eval 'ctl $P --json doc history baocao "$doc" | jq -e --arg r "$rev" \
 	".revs[] | select(.rev == \$r) | .sealed == \"opened\"" >/dev/null'
