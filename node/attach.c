@@ -149,10 +149,56 @@ seal_bytes_of(Nodenet__PayloadRef *a, uint8_t *buf, size_t *len)
 	return ct;
 }
 
+static ProtobufCBinaryData
+bytes_dup(const ProtobufCBinaryData *b)
+{
+	ProtobufCBinaryData	c = { b->len, xmalloc(b->len + 1) };
+
+	memcpy(c.data, b->data, b->len);
+	return c;
+}
+
+/* A copy of sealed attachment p, named name, of media type type. */
+static Nodenet__PayloadRef *
+copy_sealed(const Nodenet__PayloadRef *p, const char *name, const char *type)
+{
+	Nodenet__PayloadRef	*a = xcalloc(1, sizeof(*a));
+
+	nodenet__payload_ref__init(a);
+	a->name = xstrdup(name);
+	a->media_type = xstrdup(type);
+	a->size = p->size;
+	a->chunk_size = p->chunk_size;
+	a->hash = bytes_dup(&p->hash);
+	a->chunks = xcalloc(p->n_chunks + 1, sizeof(*a->chunks));
+	for (; a->n_chunks < p->n_chunks; a->n_chunks++)
+		a->chunks[a->n_chunks] = bytes_dup(&p->chunks[a->n_chunks]);
+	a->sealed = xcalloc(1, sizeof(*a->sealed));
+	nodenet__payload_seal__init(a->sealed);
+	a->sealed->key = bytes_dup(&p->sealed->key);
+	a->sealed->size = p->sealed->size;
+	a->sealed->hash = bytes_dup(&p->sealed->hash);
+	return a;
+}
+
+/* 1 if prev is sealed and holds the len bytes at buf. */
+static int
+sealed_same(const Nodenet__PayloadRef *prev, const uint8_t *buf, size_t len)
+{
+	uint8_t	hash[STORE_ID_BYTES];
+
+	if (prev == NULL || prev->sealed == NULL || prev->sealed->size != len ||
+	    prev->sealed->hash.len != STORE_ID_BYTES)
+		return 0;
+	crypto_generichash(hash, sizeof(hash), buf, len, NULL, 0);
+	return memcmp(hash, prev->sealed->hash.data, sizeof(hash)) == 0;
+}
+
 int
 attach_file(struct node *n, store_txn_t *txn, const char *db, char **readers,
     size_t n_readers, const char *name, const char *media_type,
-    const char *path, Nodenet__PayloadRef **out, char *err, size_t errlen)
+    const char *path, const Nodenet__PayloadRef *prev,
+    Nodenet__PayloadRef **out, char *err, size_t errlen)
 {
 	Nodenet__PayloadRef	*a;
 	uint8_t			*buf;
@@ -168,6 +214,12 @@ attach_file(struct node *n, store_txn_t *txn, const char *db, char **readers,
 	if ((buf = slurp(path, &len, err, errlen)) == NULL)
 		return -1;
 	sealed = doc_readers_sealed(readers, n_readers);
+	if (sealed && sealed_same(prev, buf, len)) {
+		sodium_memzero(buf, len);
+		free(buf);
+		*out = copy_sealed(prev, name, media_type);
+		return 0;
+	}
 	if (sealed && len > DOC_SEAL_MAX_ATTACHMENT) {
 		snprintf(err, errlen, "%.128s: a sealed attachment is at most "
 		    "%u bytes", path, (unsigned)DOC_SEAL_MAX_ATTACHMENT);

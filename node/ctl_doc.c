@@ -466,6 +466,29 @@ draft_write(struct node *n, store_txn_t *txn, struct draft *dr,
 	    view_hex(dr->doc, sizeof(dr->doc)), "rev", view_hex_id(id));
 }
 
+/* Attachment name of the n of atts, or NULL. */
+static const Nodenet__PayloadRef *
+att_named(Nodenet__PayloadRef *const *atts, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(atts[i]->name, name) == 0)
+			return atts[i];
+	return NULL;
+}
+
+/* The attachment called name the draft, or else its base, holds. */
+static const Nodenet__PayloadRef *
+draft_att(const struct draft *dr, const char *name)
+{
+	const Nodenet__PayloadRef	*a;
+
+	if ((a = att_named(dr->atts, dr->d.n_attachments, name)) == NULL &&
+	    dr->base.rb != NULL && dr->closed[0] == '\0')
+		a = att_named(dr->base.rb->doc->attachments,
+		    dr->base.rb->doc->n_attachments, name);
+	return a;
+}
+
 /* Drops attachment name from the draft, if it has one. */
 static void
 draft_detach(struct draft *dr, const char *name)
@@ -510,22 +533,26 @@ draft_attachments(struct node *n, store_txn_t *txn, struct draft *dr,
 		const char		*type = json_string_value(
 		    json_object_get(v, "media_type"));
 		Nodenet__PayloadRef	*a;
+		const Nodenet__PayloadRef *prev;
 
 		if (name == NULL || path == NULL) {
 			snprintf(err, errlen, "attach %zu: needs a name and "
 			    "a path", i);
 			return -1;
 		}
-		draft_detach(dr, name);
-		if (dr->d.n_attachments == DOC_MAX_ATTACHMENTS) {
+		prev = draft_att(dr, name);
+		if (att_named(dr->atts, dr->d.n_attachments, name) == NULL &&
+		    dr->d.n_attachments == DOC_MAX_ATTACHMENTS) {
 			snprintf(err, errlen, "at most %d attachments",
 			    DOC_MAX_ATTACHMENTS);
 			return -1;
 		}
 		if (attach_file(n, txn, dr->d.db, dr->d.readers,
 		    dr->d.n_readers, name, type != NULL ? type :
-		    "application/octet-stream", path, &a, err, errlen) != 0)
+		    "application/octet-stream", path, prev, &a, err,
+		    errlen) != 0)
 			return -1;
+		draft_detach(dr, name);
 		dr->atts = xrealloc(dr->atts, dr->d.n_attachments + 1,
 		    sizeof(*dr->atts));
 		dr->att_owned = xrealloc(dr->att_owned,
@@ -640,13 +667,22 @@ field_same(const Nodenet__Field *a, const Nodenet__Field *b)
 	}
 }
 
+/* The same bytes under the same name: of a sealed one, its plaintext's
+ * (each sealing makes another ciphertext). */
 static int
 att_same(const Nodenet__PayloadRef *a, const Nodenet__PayloadRef *b)
 {
+	const ProtobufCBinaryData	*ha = a->sealed != NULL ?
+	    &a->sealed->hash : &a->hash;
+	const ProtobufCBinaryData	*hb = b->sealed != NULL ?
+	    &b->sealed->hash : &b->hash;
+
 	return strcmp(a->name, b->name) == 0 &&
-	    strcmp(a->media_type, b->media_type) == 0 && a->size == b->size &&
-	    a->hash.len == b->hash.len && memcmp(a->hash.data, b->hash.data,
-	    a->hash.len) == 0;
+	    strcmp(a->media_type, b->media_type) == 0 &&
+	    (a->sealed != NULL) == (b->sealed != NULL) &&
+	    (a->sealed != NULL ? a->sealed->size == b->sealed->size :
+	    a->size == b->size) && ha->len == hb->len &&
+	    memcmp(ha->data, hb->data, ha->len) == 0;
 }
 
 /*

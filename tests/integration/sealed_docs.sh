@@ -13,11 +13,13 @@
 #    or attachment (nor the writer's store). The readers read it whole
 #    (doc get, doc attachment); the relays' doc get says it is sealed
 #    and fails, doc history marks it, db export leaves it out; every
-#    node that holds it has the same digest; the other commune of bacquang, neither reader nor on
-#    the way, holds nothing of it.
-# 2. Edits: the province (a reader) edits it, its untouched field and
-#    attachment carried over, and the other reader sees both; a relay
-#    cannot edit it, and says why.
+#    node that holds it has the same digest; the other commune of
+#    bacquang, neither reader nor on the way, holds nothing of it.
+# 2. Edits: the same report again, whole (as an import run anew sends
+#    it), writes nothing, though sealing its attachment again makes
+#    other ciphertext. The province (a reader) edits it, its untouched
+#    field and attachment carried over, and the other reader sees both;
+#    a relay cannot edit it, and says why.
 # 3. A hostile office below bacquang: a sealed revision with a
 #    ciphertext byte flipped after signing is refused at the first hop
 #    (records_bad, logged); one sealed rightly to invalid content is
@@ -108,6 +110,15 @@ check "the other commune of bacquang, neither reader nor on the way, holds none 
 start_node $Q1
 
 # --- 2. Edits ----------------------------------------------------------------
+records() { ctl "$1" --json status | jq .store.records; }
+same=$(jq -nc --arg id "$doc" --arg t "Báo cáo $SECRET" --arg p "$T/phuluc.txt" \
+    --arg r1 $P --arg r2 $C2 '{cmd: "doc_put", db: "baocao", id: $id,
+	fields: {noidung: $t}, readers: [$r1, $r2], whole: true,
+	attach: [{name: "phuluc.txt", path: $p, media_type: "text/plain"}]}')
+n0=$(records $C1)
+check "the same report again, whole, is unchanged: no revision, no chunk kept" \
+    eval '"$B/tests/ctl_raw" "$T/$C1/control.sock" "$same" | jq -e ".unchanged" >/dev/null &&
+	[ "$(records $C1)" -eq "$n0" ]'
 out=$(ctl $P --json doc put baocao "$doc" ykien="Đã xem $tag")
 rev2=$(jq -r .rev <<<"$out")
 check "the province, a reader, edits it" test ${#rev2} -eq 64
