@@ -258,7 +258,7 @@ struct draft {
 	uint8_t			  pids[DOC_MAX_PARENTS][STORE_ID_BYTES];
 	struct wire_record	  base;		/* the revision we start from */
 	uint8_t			  doc[STORE_DOC_ID_BYTES];
-	char			  closed[300];	/* base sealed, not for us */
+	char			  closed[300];	/* base sealed, not ours */
 };
 
 static void
@@ -434,8 +434,9 @@ draft_write(struct node *n, store_txn_t *txn, struct draft *dr,
 	Nodenet__RecordBody	rb = NODENET__RECORD_BODY__INIT;
 	struct doc_seal_undo	u;
 	char			why[300];
-	int			rc, sealed = doc_readers_sealed(dr->d.readers,
-	    dr->d.n_readers);
+	int			rc, sealed;
+
+	sealed = doc_readers_sealed(dr->d.readers, dr->d.n_readers);
 
 	dr->d.fields = dr->fields;
 	dr->d.attachments = dr->atts;

@@ -45,8 +45,8 @@ int	seal_keys_add(struct seal_keys *g, const uint8_t *ed);
  * now and that g->want wants, for addr (as errors name it). The number
  * that held, or -1 past a bound with why in err.
  */
-int	seal_keys_named(struct node *n, store_txn_t *txn, struct seal_keys *g,
-	    const char *addr, const char *name, int subtree, char *err,
-	    size_t errlen);
+int	seal_keys_named(struct node *n, store_txn_t *txn,
+	    struct seal_keys *g, const char *addr, const char *name,
+	    int subtree, char *err, size_t errlen);
 
 #endif

@@ -28,7 +28,7 @@
 #define SEAL_MAC_BYTES		WIRE_SEAL_MAC	/* of the content, of a box */
 #define SEAL_BOX_BYTES		WIRE_SEAL_BOX	/* a wrapped content key */
 #define SEAL_HINT_BYTES		WIRE_SEAL_HINT	/* a wrap's recipient */
-#define SEAL_KEY_BYTES		32	/* a content key, an attachment's */
+#define SEAL_KEY_BYTES		32	/* a content or attachment key */
 #define SEAL_MAX_KEYS		WIRE_MAX_RECIPIENTS	/* wraps in a mail */
 #define SEAL_MAX_OLD		16	/* keys a node held before */
 #define SEAL_AD_PREFIX		"nodenet-seal-v1"	/* with its NUL */

@@ -25,7 +25,7 @@
 #define WIRE_PROTOCOL_MIN	1
 #define WIRE_SUBTREE_VERSION	3	/* subtree addresses in mail */
 #define WIRE_SEAL_VERSION	4	/* sealed mail */
-#define WIRE_SEALDOC_VERSION	5	/* sealed revisions and their chunks */
+#define WIRE_SEALDOC_VERSION	5	/* sealed revisions, their chunks */
 #define WIRE_ID_BYTES		32
 #define WIRE_SIGN_PREFIX	"nodenet-record-v1"	/* signed with its NUL */
 #define WIRE_MAX_RECORD		(256u * 1024)	/* serialized SignedRecord */

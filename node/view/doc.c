@@ -822,8 +822,8 @@ admit_rev(store_txn_t *txn, const struct wire_record *wr, char *why,
 			return DOC_REFUSE;
 		}
 	if (!fields_valid(d, why, whylen) || !attachments_valid(d,
-	    d->sealed == NULL, why, whylen) || !patterns_valid(d->readers, d->n_readers, why, whylen,
-	    "readers"))
+	    d->sealed == NULL, why, whylen) || !patterns_valid(d->readers,
+	    d->n_readers, why, whylen, "readers"))
 		return DOC_REFUSE;
 	/*
 	 * A first revision the id names fixes the author, wherever it goes:

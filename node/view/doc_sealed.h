@@ -20,7 +20,7 @@
 #include "record.pb-c.h"
 #include "seal.h"
 
-#define DOC_SEAL_AD_PREFIX	"nodenet-seal-doc-v1"	/* with its NUL */
+#define DOC_SEAL_AD_PREFIX	"nodenet-seal-doc-v1"	/* and its NUL */
 /* An attachment's plaintext in each piece: a piece and its MAC fill a
  * chunk. */
 #define DOC_SEAL_PIECE		(DOC_CHUNK_BYTES - SEAL_MAC_BYTES)
@@ -28,7 +28,7 @@
  * bound of any attachment. */
 #define DOC_SEAL_MAX_ATTACHMENT	\
 	(DOC_MAX_ATTACHMENT / DOC_CHUNK_BYTES * DOC_SEAL_PIECE)
-#define DOC_SEAL_EINVALID	(-6101)	/* it opened to no valid content */
+#define DOC_SEAL_EINVALID	(-6101)	/* opened to no valid content */
 
 /*
  * The associated data of revision rb (its clear part, as the contract
@@ -47,8 +47,8 @@ uint64_t doc_sealed_size(uint64_t size);
  * SEAL_E code, or DOC_SEAL_EINVALID with why (whylen bytes). Whether its
  * official's signature holds is the caller's to ask (trust_person()).
  */
-int	doc_sealed_open(const struct seal_keyring *kr, Nodenet__RecordBody *rb,
-	    int *key, char *why, size_t whylen)
+int	doc_sealed_open(const struct seal_keyring *kr,
+	    Nodenet__RecordBody *rb, int *key, char *why, size_t whylen)
 	    __attribute__((warn_unused_result));
 /*
  * The plaintext of sealed attachment a (opened) from its ciphertext ct

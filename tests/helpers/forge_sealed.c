@@ -12,7 +12,8 @@
  * byte of its ciphertext flipped after it was signed (as a relay would
  * change it), or with -i, one sealed rightly whose content is invalid
  * (a field of no value: only a reader can tell). Prints the id of each
- * record and of its document, the faulty one first. Exit 0, 1 on an error, 2 on usage.
+ * record and of its document, the faulty one first. Exit 0, 1 on an
+ * error, 2 on usage.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -51,7 +52,8 @@ make(const key_pair_t *kp, char *origin, char *db, char *reader,
 	Nodenet__RecordBody	 rb = NODENET__RECORD_BODY__INIT;
 	Nodenet__DocRevision	 d = NODENET__DOC_REVISION__INIT;
 	Nodenet__DocContent	 c = NODENET__DOC_CONTENT__INIT;
-	Nodenet__Field		 fl = NODENET__FIELD__INIT, *fields[1] = { &fl };
+	Nodenet__Field		 fl = NODENET__FIELD__INIT;
+	Nodenet__Field		*fields[1] = { &fl };
 	struct seal_ad		 ad;
 	struct timespec		 ts;
 	uint8_t			 doc[STORE_DOC_ID_BYTES], id[WIRE_ID_BYTES];

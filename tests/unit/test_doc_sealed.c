@@ -51,7 +51,7 @@ struct rev {
 	Nodenet__DocRevision	 d;
 	Nodenet__Field		 f, *fp[1];
 	Nodenet__PayloadRef	 clear, *clearp[1];	/* the ciphertext's */
-	Nodenet__PayloadRef	 in, *inp[1];		/* sealed in the content */
+	Nodenet__PayloadRef	 in, *inp[1];		/* in the content */
 	Nodenet__PayloadSeal	 ps;
 	ProtobufCBinaryData	 chunks[3];
 	uint8_t			 hashes[3][STORE_ID_BYTES];
