@@ -247,7 +247,8 @@ static int
 doc_wants(struct node *n, struct peer *p, store_txn_t *txn,
     const Nodenet__RecordBody *rb)
 {
-	return doc_feed_wants(txn, n->n_conf->name, p->pr_name, rb);
+	return doc_feed_wants(txn, n->n_conf->name, p->pr_name,
+	    n->n_conf->root_name, rb);
 }
 
 #define K(kind)	[NODENET__RECORD_BODY__KIND_ ## kind]

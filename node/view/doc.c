@@ -1121,24 +1121,35 @@ readers_outside(char **readers, size_t n, const char *self)
 	return 0;
 }
 
+/* 1 if parent is name's parent in the tree: the root a one-label
+ * name's. */
+static int
+parent_of(const char *parent, const char *name, const char *root)
+{
+	if (strcmp(parent, root) == 0)
+		return strcmp(name, root) != 0 && strchr(name, '.') == NULL;
+	return name_is_child(name, parent);
+}
+
 /*
  * 1 if peer is on a way from self toward a node the readers match: a
  * child whose subtree holds one, the parent if one is outside ours.
  * Only sealed records go so: no relay reads them.
  */
 static int
-readers_via(char **readers, size_t n, const char *self, const char *peer)
+readers_via(char **readers, size_t n, const char *self, const char *peer,
+    const char *root)
 {
-	if (name_is_child(peer, self))
+	if (parent_of(self, peer, root))
 		return readers_below(readers, n, peer);
-	if (name_is_child(self, peer))
+	if (parent_of(peer, self, root))
 		return readers_outside(readers, n, self);
 	return 0;
 }
 
 int
 doc_feed_wants(store_txn_t *txn, const char *self, const char *peer,
-    const Nodenet__RecordBody *rb)
+    const char *root, const Nodenet__RecordBody *rb)
 {
 	struct doc_acl	 acl;
 	const char	*db;
@@ -1168,7 +1179,7 @@ doc_feed_wants(store_txn_t *txn, const char *self, const char *peer,
 		return 0;
 	}
 	if (!readers_match(readers, n_readers, peer) && (!sealed ||
-	    !readers_via(readers, n_readers, self, peer)))
+	    !readers_via(readers, n_readers, self, peer, root)))
 		return 0;
 	if (doc_acl_current(txn, db, &acl) != 0)
 		return 0;

@@ -119,10 +119,11 @@ void	doc_id_named(const uint8_t key[32], const uint8_t n[8],
  * self to node peer: the peer holds a replica (or is the way down to the
  * scope), may read, and is on the readers list if there is one; a
  * sealed revision or chunk also to such a peer that is the way toward
- * one on the list (proto/README.md, "Sealed documents").
+ * one on the list (proto/README.md, "Sealed documents"), in the tree
+ * whose root is root.
  */
 int	doc_feed_wants(store_txn_t *txn, const char *self, const char *peer,
-	    const Nodenet__RecordBody *rb);
+	    const char *root, const Nodenet__RecordBody *rb);
 
 /*
  * 1 if a revision written here with these readers is sealed: it has
