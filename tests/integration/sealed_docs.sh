@@ -19,7 +19,9 @@
 #    it), writes nothing, though sealing its attachment again makes
 #    other ciphertext. The province (a reader) edits it, its untouched
 #    field and attachment carried over, and the other reader sees both;
-#    a relay cannot edit it, and says why.
+#    a relay cannot edit it, and says why. A report the commune's
+#    chairman signs with his personal key is sealed with its signature,
+#    which its readers check and show, and no relay sees.
 # 3. A hostile office below bacquang: a sealed revision with a
 #    ciphertext byte flipped after signing is refused at the first hop
 #    (records_bad, logged); one sealed rightly to invalid content is
@@ -134,6 +136,31 @@ check "its relay holds the edit sealed, and cannot read it" \
 check "a relay cannot edit it, and says why" \
     eval '! ctl $VX doc put baocao "$doc" ykien=sua 2>"$T/err" >/dev/null &&
 	grep -q "only its readers can edit it" "$T/err"'
+
+# An official's signature, sealed with what it signs.
+PASS='mật khẩu của chủ tịch xã'
+with_pass() {	# PASSPHRASE CMD...: CMD reads it from descriptor 3
+	local p=$1; shift
+	NODE_PASSPHRASE_FD=3 "$@" 3< <(printf '%s\n' "$p")
+}
+ME=chutich@$C1
+pub=$(with_pass "$PASS" "$B/node-key" person new "$T/chutich.key")
+check "the commune certifies its chairman's personal key" \
+    quiet ctl $C1 cert issue "$ME" "$pub"
+check "the far reader holds the certificate" \
+    wait_for 20 eval 'ctl $C2 --json cert ls $C1 | jq -e --arg s "$ME" \
+	".certs[] | select(.subject == \$s and .state == \"valid\")" >/dev/null'
+out=$(with_pass "$PASS" ctl $C1 --json doc put baocao noidung="Ký $tag" \
+    --readers "$P,$C2" --sign-as "$T/chutich.key")
+sdoc=$(jq -r .id <<<"$out")
+check "he signs a sealed report" test ${#sdoc} -eq 32
+check "its readers check the signature as they open it, and show who signed" \
+    wait_for 20 eval 'ctl $C2 --json doc get baocao "$sdoc" | jq -e --arg p "$ME" \
+	".sealed and .signed_by.person == \$p and .signed_by.now == \"valid\"" >/dev/null'
+check "no relay learns who signed it: its doc history shows no signature" \
+    eval 'ctl $VX --json doc history baocao "$sdoc" |
+	jq -e ".revs | length == 1 and (.[0] | has(\"signed_by\") | not)" >/dev/null &&
+	ctl $C2 --json doc history baocao "$sdoc" | jq -e ".revs[0].signed_by" >/dev/null'
 
 # --- 3. A hostile office -----------------------------------------------------
 EV=ev.$BQ
