@@ -47,7 +47,8 @@ doc_view_open(struct wire_record *wr)
 	char				 why[200];
 	int				 key;
 
-	if (wr->rb->doc->sealed == NULL)
+	/* A delete stub seals no content: anyone may see it deleted. */
+	if (wr->rb->doc->sealed == NULL || wr->rb->doc->deleted)
 		return 0;
 	if (kr == NULL)
 		return SEAL_ENOKEY;
@@ -632,7 +633,7 @@ history_rev(store_txn_t *txn, const char *db, const struct store_head *h,
 	if ((parents = view_signed_by(wr.rb)) != NULL)
 		json_object_set_new(o, "signed_by", parents);
 	/* Sealed: opened here, or why not (its clear part is shown). */
-	if (wr.rb->doc->sealed != NULL)
+	if (wr.rb->doc->sealed != NULL && !wr.rb->doc->deleted)
 		json_object_set_new(o, "sealed", rc == 0 ?
 		    json_string("opened") : json_string(doc_sealed_why(
 		    wr.rb->doc, rc, why, sizeof(why))));

@@ -19,7 +19,8 @@
 #    it), writes nothing, though sealing its attachment again makes
 #    other ciphertext. The province (a reader) edits it, its untouched
 #    field and attachment carried over, and the other reader sees both;
-#    a relay cannot edit it, and says why. A report the commune's
+#    a relay cannot edit it, and says why. A sealed report deleted is
+#    seen deleted at relays and readers alike. A report the commune's
 #    chairman signs with his personal key is sealed with its signature,
 #    which its readers check and show, and no relay sees.
 # 3. A hostile office below bacquang: a sealed revision with a
@@ -136,6 +137,16 @@ check "its relay holds the edit sealed, and cannot read it" \
 check "a relay cannot edit it, and says why" \
     eval '! ctl $VX doc put baocao "$doc" ykien=sua 2>"$T/err" >/dev/null &&
 	grep -q "only its readers can edit it" "$T/err"'
+
+out=$(ctl $C1 --json doc put baocao noidung="Xóa $tag" --readers "$P,$C2")
+ddoc=$(jq -r .id <<<"$out")
+check "the commune deletes a sealed report of its own" \
+    eval 'wait_for 20 holds $VX "$(jq -r .rev <<<"$out")" &&
+	quiet ctl $C1 doc rm baocao "$ddoc"'
+check "its stub needs no reader: the relay shows it deleted" \
+    wait_for 20 eval 'ctl $VX --json doc get baocao "$ddoc" | jq -e ".deleted" >/dev/null'
+check "and so does the far reader" \
+    wait_for 20 eval 'ctl $C2 --json doc get baocao "$ddoc" | jq -e ".deleted" >/dev/null'
 
 # An official's signature, sealed with what it signs.
 PASS='mật khẩu của chủ tịch xã'
