@@ -7,6 +7,11 @@
 #
 #   hex TEXT                TEXT's bytes in hex, as mdb_dump -a shows them
 #   exposes NODE TEXT       does NODE's store or log hold TEXT?
+#   chairman                the first commune's chairman ($ME) gets a
+#                           personal key, $T/chutich.key, passphrase
+#                           $PASS, certified; checks it reaches the
+#                           commune of the other district
+#   with_pass PASS CMD...   CMD, reading passphrase PASS from fd 3
 
 P=hagiang BQ=bacquang.hagiang VX=vixuyen.hagiang
 C1=tanthanh.$BQ Q1=quyetthang.$BQ C2=tanthanh.$VX
@@ -29,4 +34,20 @@ exposes() {
 	    mdb_dump -a "$T/$1" | grep -qF -- "$(hex "$2")" ||
 	    mdb_dump -a -p "$T/$1" | grep -qF -- "$2" ||
 	    grep -qF -- "$2" "$T/$1.log"
+}
+
+PASS='mật khẩu của chủ tịch xã'
+ME=chutich@$C1
+with_pass() {	# PASSPHRASE CMD...: CMD reads it from descriptor 3
+	local p=$1; shift
+	NODE_PASSPHRASE_FD=3 "$@" 3< <(printf '%s\n' "$p")
+}
+chairman() {
+	local pub
+	pub=$(with_pass "$PASS" "$B/node-key" person new "$T/chutich.key")
+	check "the commune certifies its chairman's personal key" \
+	    quiet ctl $C1 cert issue "$ME" "$pub"
+	check "the commune of the other district holds the certificate" \
+	    wait_for 20 eval 'ctl $C2 --json cert ls $C1 | jq -e --arg s "$ME" \
+		".certs[] | select(.subject == \$s and .state == \"valid\")" >/dev/null'
 }

@@ -149,18 +149,7 @@ check "and so does the far reader" \
     wait_for 20 eval 'ctl $C2 --json doc get baocao "$ddoc" | jq -e ".deleted" >/dev/null'
 
 # An official's signature, sealed with what it signs.
-PASS='mật khẩu của chủ tịch xã'
-with_pass() {	# PASSPHRASE CMD...: CMD reads it from descriptor 3
-	local p=$1; shift
-	NODE_PASSPHRASE_FD=3 "$@" 3< <(printf '%s\n' "$p")
-}
-ME=chutich@$C1
-pub=$(with_pass "$PASS" "$B/node-key" person new "$T/chutich.key")
-check "the commune certifies its chairman's personal key" \
-    quiet ctl $C1 cert issue "$ME" "$pub"
-check "the far reader holds the certificate" \
-    wait_for 20 eval 'ctl $C2 --json cert ls $C1 | jq -e --arg s "$ME" \
-	".certs[] | select(.subject == \$s and .state == \"valid\")" >/dev/null'
+chairman
 out=$(with_pass "$PASS" ctl $C1 --json doc put baocao noidung="Ký $tag" \
     --readers "$P,$C2" --sign-as "$T/chutich.key")
 sdoc=$(jq -r .id <<<"$out")

@@ -119,18 +119,7 @@ check "its recipient sees it was not sealed" \
 	jq -e ".sealed == false" >/dev/null'
 
 # An official's signature, sealed with what it signs.
-PASS='mật khẩu của chủ tịch xã'
-with_pass() {	# PASSPHRASE CMD...: CMD reads it from descriptor 3
-	local p=$1; shift
-	NODE_PASSPHRASE_FD=3 "$@" 3< <(printf '%s\n' "$p")
-}
-ME=chutich@$C1
-pub=$(with_pass "$PASS" "$B/node-key" person new "$T/chutich.key")
-check "the commune certifies its chairman's personal key" \
-    quiet ctl $C1 cert issue "$ME" "$pub"
-check "the recipient's district holds the certificate" \
-    wait_for 20 eval 'ctl $C2 --json cert ls $C1 | jq -e --arg s "$ME" \
-	".certs[] | select(.subject == \$s and .state == \"valid\")" >/dev/null'
+chairman
 b0=$(( $(counter $BQ records_bad) + $(counter $P records_bad) ))
 sig=$(with_pass "$PASS" letter "kyten-$tag" "Quyết định $tag" \
     --sign-as "$T/chutich.key")
