@@ -426,6 +426,23 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 	return 0;
 }
 
+/*
+ * 1 if a clear draft carries no attachment sealed for readers before:
+ * its key would travel clear, its chunks where those readers were.
+ */
+static int
+clear_atts(const struct draft *dr, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < dr->d.n_attachments; i++)
+		if (dr->atts[i]->sealed != NULL) {
+			snprintf(err, errlen, "attachment %.64s was sealed for "
+			    "the readers before: attach it again",
+			    dr->atts[i]->name);
+			return 0;
+		}
+	return 1;
+}
+
 /* Writes the draft as revision id; the reply, or NULL with err. */
 static json_t *
 draft_write(struct node *n, store_txn_t *txn, struct draft *dr,
@@ -442,16 +459,9 @@ draft_write(struct node *n, store_txn_t *txn, struct draft *dr,
 	dr->d.attachments = dr->atts;
 	rb.kind_case = NODENET__RECORD_BODY__KIND_DOC;
 	rb.doc = &dr->d;
+	if (!sealed && !clear_atts(dr, err, errlen))
+		return NULL;
 	/* With readers: sealed for them, and no relay reads it. */
-	for (size_t i = 0; !sealed && i < dr->d.n_attachments; i++)
-		if (dr->atts[i]->sealed != NULL) {
-			/* Its key would travel clear, its chunks where the
-			 * readers before it were. */
-			snprintf(err, errlen, "attachment %.64s was sealed for "
-			    "the readers before: attach it again",
-			    dr->atts[i]->name);
-			return NULL;
-		}
 	if (sealed && doc_seal(n, txn, &rb, &u, err, errlen) != 0) {
 		doc_seal_undo(&rb, &u);
 		return NULL;
