@@ -20,7 +20,8 @@
 #    other ciphertext. The province (a reader) edits it, its untouched
 #    field and attachment carried over, and the other reader sees both;
 #    a relay cannot edit it, and says why. A sealed report deleted is
-#    seen deleted at relays and readers alike. A report the commune's
+#    seen deleted at relays and readers alike; an editor that is no
+#    reader deletes one without reading it. A report the commune's
 #    chairman signs with his personal key is sealed with its signature,
 #    which its readers check and show, and no relay sees.
 # 3. A hostile office below bacquang: a sealed revision with a
@@ -147,6 +148,16 @@ check "its stub needs no reader: the relay shows it deleted" \
     wait_for 20 eval 'ctl $VX --json doc get baocao "$ddoc" | jq -e ".deleted" >/dev/null'
 check "and so does the far reader" \
     wait_for 20 eval 'ctl $C2 --json doc get baocao "$ddoc" | jq -e ".deleted" >/dev/null'
+
+out=$(ctl $C1 --json doc put baocao noidung="Xóa bởi huyện $tag" --readers "$P,$C2")
+edoc=$(jq -r .id <<<"$out")
+check "the province makes the district an editor of the database" \
+    eval 'wait_for 20 holds $BQ "$(jq -r .rev <<<"$out")" &&
+	quiet ctl $P db acl baocao $BQ=editor'
+check "an editor that is not among the readers deletes a sealed report, unread" \
+    wait_for 20 quiet ctl $BQ doc rm baocao "$edoc"
+check "its readers see it deleted" \
+    wait_for 20 eval 'ctl $C2 --json doc get baocao "$edoc" | jq -e ".deleted" >/dev/null'
 
 # An official's signature, sealed with what it signs.
 chairman
