@@ -13,6 +13,7 @@
 
 #include "attach.h"
 #include "doc.h"
+#include "doc_sealed.h"
 #include "node.h"
 #include "record.h"
 #include "xmem.h"
@@ -91,6 +92,12 @@ attach_free(Nodenet__PayloadRef *a)
 {
 	if (a == NULL)
 		return;
+	if (a->sealed != NULL) {
+		sodium_memzero(a->sealed->key.data, a->sealed->key.len);
+		free(a->sealed->key.data);
+		free(a->sealed->hash.data);
+		free(a->sealed);
+	}
 	for (size_t i = 0; i < a->n_chunks; i++)
 		free(a->chunks[i].data);
 	free(a->chunks);
@@ -100,15 +107,104 @@ attach_free(Nodenet__PayloadRef *a)
 	free(a);
 }
 
+/* A new hash of len bytes at p. */
+static ProtobufCBinaryData
+hash_of(const uint8_t *p, size_t len)
+{
+	ProtobufCBinaryData	h;
+
+	h.data = xmalloc(STORE_ID_BYTES);
+	h.len = STORE_ID_BYTES;
+	crypto_generichash(h.data, STORE_ID_BYTES, p, len, NULL, 0);
+	return h;
+}
+
+/*
+ * Seals a's bytes (buf, *len bytes) for its revision's readers: a new
+ * key, each piece encrypted (seal.h), the key and the plaintext's size
+ * and hash in a->sealed. Returns the ciphertext (*len bytes); frees buf.
+ */
+static uint8_t *
+seal_bytes_of(Nodenet__PayloadRef *a, uint8_t *buf, size_t *len)
+{
+	Nodenet__PayloadSeal	*s = xcalloc(1, sizeof(*s));
+	size_t			 ctlen = doc_sealed_size(*len), off, n;
+	uint8_t			*ct = xmalloc(ctlen);
+
+	nodenet__payload_seal__init(s);
+	s->key.data = xmalloc(SEAL_KEY_BYTES);
+	s->key.len = SEAL_KEY_BYTES;
+	randombytes_buf(s->key.data, SEAL_KEY_BYTES);
+	s->size = *len;
+	s->hash = hash_of(buf, *len);
+	for (off = 0; off < *len; off += n) {
+		n = *len - off < DOC_SEAL_PIECE ? *len - off : DOC_SEAL_PIECE;
+		seal_piece(s->key.data, off / DOC_SEAL_PIECE, buf + off, n,
+		    ct + off / DOC_SEAL_PIECE * DOC_CHUNK_BYTES);
+	}
+	sodium_memzero(buf, *len);
+	free(buf);
+	a->sealed = s;
+	*len = ctlen;
+	return ct;
+}
+
+static ProtobufCBinaryData
+bytes_dup(const ProtobufCBinaryData *b)
+{
+	ProtobufCBinaryData	c = { b->len, xmalloc(b->len + 1) };
+
+	memcpy(c.data, b->data, b->len);
+	return c;
+}
+
+/* A copy of sealed attachment p, named name, of media type type. */
+static Nodenet__PayloadRef *
+copy_sealed(const Nodenet__PayloadRef *p, const char *name, const char *type)
+{
+	Nodenet__PayloadRef	*a = xcalloc(1, sizeof(*a));
+
+	nodenet__payload_ref__init(a);
+	a->name = xstrdup(name);
+	a->media_type = xstrdup(type);
+	a->size = p->size;
+	a->chunk_size = p->chunk_size;
+	a->hash = bytes_dup(&p->hash);
+	a->chunks = xcalloc(p->n_chunks + 1, sizeof(*a->chunks));
+	for (; a->n_chunks < p->n_chunks; a->n_chunks++)
+		a->chunks[a->n_chunks] = bytes_dup(&p->chunks[a->n_chunks]);
+	a->sealed = xcalloc(1, sizeof(*a->sealed));
+	nodenet__payload_seal__init(a->sealed);
+	a->sealed->key = bytes_dup(&p->sealed->key);
+	a->sealed->size = p->sealed->size;
+	a->sealed->hash = bytes_dup(&p->sealed->hash);
+	return a;
+}
+
+/* 1 if prev is sealed and holds the len bytes at buf. */
+static int
+sealed_same(const Nodenet__PayloadRef *prev, const uint8_t *buf, size_t len)
+{
+	uint8_t	hash[STORE_ID_BYTES];
+
+	if (prev == NULL || prev->sealed == NULL || prev->sealed->size != len ||
+	    prev->sealed->hash.len != STORE_ID_BYTES)
+		return 0;
+	crypto_generichash(hash, sizeof(hash), buf, len, NULL, 0);
+	return memcmp(hash, prev->sealed->hash.data, sizeof(hash)) == 0;
+}
+
 int
 attach_file(struct node *n, store_txn_t *txn, const char *db, char **readers,
     size_t n_readers, const char *name, const char *media_type,
-    const char *path, Nodenet__PayloadRef **out, char *err, size_t errlen)
+    const char *path, const Nodenet__PayloadRef *prev,
+    Nodenet__PayloadRef **out, char *err, size_t errlen)
 {
 	Nodenet__PayloadRef	*a;
 	uint8_t			*buf;
 	size_t			 len, nchunks;
 	char			 why[160];
+	int			 sealed;
 
 	*out = NULL;
 	if (name[0] == '\0' || strlen(name) > 255 || strlen(media_type) > 255) {
@@ -117,16 +213,30 @@ attach_file(struct node *n, store_txn_t *txn, const char *db, char **readers,
 	}
 	if ((buf = slurp(path, &len, err, errlen)) == NULL)
 		return -1;
-	nchunks = (len + DOC_CHUNK_BYTES - 1) / DOC_CHUNK_BYTES;
+	sealed = doc_readers_sealed(readers, n_readers);
+	if (sealed && sealed_same(prev, buf, len)) {
+		sodium_memzero(buf, len);
+		free(buf);
+		*out = copy_sealed(prev, name, media_type);
+		return 0;
+	}
+	if (sealed && len > DOC_SEAL_MAX_ATTACHMENT) {
+		snprintf(err, errlen, "%.128s: a sealed attachment is at most "
+		    "%u bytes", path, (unsigned)DOC_SEAL_MAX_ATTACHMENT);
+		free(buf);
+		return -1;
+	}
 	a = xcalloc(1, sizeof(*a));
 	nodenet__payload_ref__init(a);
+	/* With readers, relays carry and hold the ciphertext alone. */
+	if (sealed)
+		buf = seal_bytes_of(a, buf, &len);
+	nchunks = (len + DOC_CHUNK_BYTES - 1) / DOC_CHUNK_BYTES;
 	a->name = xstrdup(name);
 	a->media_type = xstrdup(media_type);
 	a->size = len;
 	a->chunk_size = DOC_CHUNK_BYTES;
-	a->hash.data = xmalloc(STORE_ID_BYTES);
-	a->hash.len = STORE_ID_BYTES;
-	crypto_generichash(a->hash.data, STORE_ID_BYTES, buf, len, NULL, 0);
+	a->hash = hash_of(buf, len);
 	a->chunks = xcalloc(nchunks, sizeof(*a->chunks));
 	for (size_t i = 0; i < nchunks; i++) {
 		Nodenet__RecordBody	 rb = NODENET__RECORD_BODY__INIT;
@@ -137,10 +247,7 @@ attach_file(struct node *n, store_txn_t *txn, const char *db, char **readers,
 		c.data.data = buf + off;
 		c.data.len = len - off < DOC_CHUNK_BYTES ? len - off :
 		    DOC_CHUNK_BYTES;
-		c.hash.data = xmalloc(STORE_ID_BYTES);
-		c.hash.len = STORE_ID_BYTES;
-		crypto_generichash(c.hash.data, STORE_ID_BYTES, c.data.data,
-		    c.data.len, NULL, 0);
+		c.hash = hash_of(c.data.data, c.data.len);
 		a->chunks[a->n_chunks++] = c.hash;
 		if (held(txn, db, c.hash.data, readers, n_readers)) {
 			n->n_cnt.chunks_reused++;
@@ -149,6 +256,7 @@ attach_file(struct node *n, store_txn_t *txn, const char *db, char **readers,
 		c.db = (char *)(uintptr_t)db;
 		c.readers = readers;
 		c.n_readers = n_readers;
+		c.sealed = a->sealed != NULL;
 		rb.kind_case = NODENET__RECORD_BODY__KIND_CHUNK;
 		rb.chunk = &c;
 		if (record_write(n, txn, &rb, id, why, sizeof(why)) != 0) {

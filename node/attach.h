@@ -16,11 +16,19 @@
 
 struct node;
 
-/* 0 with *out (free with attach_free), or -1 with err set. */
+/*
+ * 0 with *out (free with attach_free), or -1 with err set. With readers
+ * (doc_readers_sealed()) the bytes are sealed first (doc_sealed.h), and
+ * chunks hold ciphertext; unless prev (the attachment of that name the
+ * revision has now, or NULL) is sealed and holds the same bytes: it is
+ * copied then, its chunks written already (sealing again would make
+ * other ciphertext, and chunks no revision names).
+ */
 int	attach_file(struct node *n, store_txn_t *txn, const char *db,
 	    char **readers, size_t n_readers, const char *name,
 	    const char *media_type, const char *path,
-	    Nodenet__PayloadRef **out, char *err, size_t errlen);
+	    const Nodenet__PayloadRef *prev, Nodenet__PayloadRef **out,
+	    char *err, size_t errlen);
 void	attach_free(Nodenet__PayloadRef *a);
 
 #endif

@@ -19,6 +19,8 @@
 #include "attach.h"
 #include "ctl.h"
 #include "doc.h"
+#include "doc_seal.h"
+#include "doc_sealed.h"
 #include "doc_view.h"
 #include "name.h"
 #include "node.h"
@@ -256,6 +258,7 @@ struct draft {
 	uint8_t			  pids[DOC_MAX_PARENTS][STORE_ID_BYTES];
 	struct wire_record	  base;		/* the revision we start from */
 	uint8_t			  doc[STORE_DOC_ID_BYTES];
+	char			  closed[300];	/* base sealed, not ours */
 };
 
 static void
@@ -378,8 +381,12 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 	dr->d.doc_id.len = sizeof(dr->doc);
 	if (!exists)
 		return 0;
-	if (doc_view_load(txn, db, from != NULL ? from : h.winner,
-	    &dr->base) != 0) {
+	if ((rc = doc_view_load(txn, db, from != NULL ? from : h.winner,
+	    &dr->base)) < -1) {
+		/* Sealed, not for us: a delete stub needs none of it. */
+		doc_sealed_why(dr->base.rb->doc, rc, dr->closed,
+		    sizeof(dr->closed));
+	} else if (rc != 0) {
 		/* A deleted document's stub goes with its purge. */
 		snprintf(err, errlen, (h.flags & STORE_HEAD_DELETED) &&
 		    from == NULL ? "that document is deleted already" :
@@ -389,7 +396,7 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 	/* The readers list carries over: a stub reaches where it lives. */
 	dr->d.readers = dr->base.rb->doc->readers;
 	dr->d.n_readers = dr->base.rb->doc->n_readers;
-	if (!dr->base.rb->doc->deleted) {
+	if (!dr->base.rb->doc->deleted && dr->closed[0] == '\0') {
 		dr->fields = xcalloc(dr->base.rb->doc->n_fields + 1,
 		    sizeof(*dr->fields));
 		dr->owned = xcalloc(dr->base.rb->doc->n_fields + 1, 1);
@@ -419,24 +426,78 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 	return 0;
 }
 
+/*
+ * 1 if a clear draft carries no attachment sealed for readers before:
+ * its key would travel clear, its chunks where those readers were.
+ */
+static int
+clear_atts(const struct draft *dr, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < dr->d.n_attachments; i++)
+		if (dr->atts[i]->sealed != NULL) {
+			snprintf(err, errlen, "attachment %.64s was sealed for "
+			    "the readers before: attach it again",
+			    dr->atts[i]->name);
+			return 0;
+		}
+	return 1;
+}
+
 /* Writes the draft as revision id; the reply, or NULL with err. */
 static json_t *
 draft_write(struct node *n, store_txn_t *txn, struct draft *dr,
     uint8_t id[WIRE_ID_BYTES], char *err, size_t errlen)
 {
 	Nodenet__RecordBody	rb = NODENET__RECORD_BODY__INIT;
-	char			why[160];
+	struct doc_seal_undo	u;
+	char			why[300];
+	int			rc, sealed;
+
+	sealed = doc_readers_sealed(dr->d.readers, dr->d.n_readers);
 
 	dr->d.fields = dr->fields;
 	dr->d.attachments = dr->atts;
 	rb.kind_case = NODENET__RECORD_BODY__KIND_DOC;
 	rb.doc = &dr->d;
-	if (record_write(n, txn, &rb, id, why, sizeof(why)) != 0) {
+	if (!sealed && !clear_atts(dr, err, errlen))
+		return NULL;
+	/* With readers: sealed for them, and no relay reads it. */
+	if (sealed && doc_seal(n, txn, &rb, &u, err, errlen) != 0) {
+		doc_seal_undo(&rb, &u);
+		return NULL;
+	}
+	rc = record_write(n, txn, &rb, id, why, sizeof(why));
+	if (sealed)
+		doc_seal_undo(&rb, &u);
+	if (rc != 0) {
 		snprintf(err, errlen, "refused: %s", why);
 		return NULL;
 	}
 	return json_pack("{s:s, s:o, s:o}", "db", dr->d.db, "id",
 	    view_hex(dr->doc, sizeof(dr->doc)), "rev", view_hex_id(id));
+}
+
+/* Attachment name of the n of atts, or NULL. */
+static const Nodenet__PayloadRef *
+att_named(Nodenet__PayloadRef *const *atts, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(atts[i]->name, name) == 0)
+			return atts[i];
+	return NULL;
+}
+
+/* The attachment called name the draft, or else its base, holds. */
+static const Nodenet__PayloadRef *
+draft_att(const struct draft *dr, const char *name)
+{
+	const Nodenet__PayloadRef	*a;
+
+	if ((a = att_named(dr->atts, dr->d.n_attachments, name)) == NULL &&
+	    dr->base.rb != NULL && dr->closed[0] == '\0')
+		a = att_named(dr->base.rb->doc->attachments,
+		    dr->base.rb->doc->n_attachments, name);
+	return a;
 }
 
 /* Drops attachment name from the draft, if it has one. */
@@ -483,22 +544,26 @@ draft_attachments(struct node *n, store_txn_t *txn, struct draft *dr,
 		const char		*type = json_string_value(
 		    json_object_get(v, "media_type"));
 		Nodenet__PayloadRef	*a;
+		const Nodenet__PayloadRef *prev;
 
 		if (name == NULL || path == NULL) {
 			snprintf(err, errlen, "attach %zu: needs a name and "
 			    "a path", i);
 			return -1;
 		}
-		draft_detach(dr, name);
-		if (dr->d.n_attachments == DOC_MAX_ATTACHMENTS) {
+		prev = draft_att(dr, name);
+		if (att_named(dr->atts, dr->d.n_attachments, name) == NULL &&
+		    dr->d.n_attachments == DOC_MAX_ATTACHMENTS) {
 			snprintf(err, errlen, "at most %d attachments",
 			    DOC_MAX_ATTACHMENTS);
 			return -1;
 		}
 		if (attach_file(n, txn, dr->d.db, dr->d.readers,
 		    dr->d.n_readers, name, type != NULL ? type :
-		    "application/octet-stream", path, &a, err, errlen) != 0)
+		    "application/octet-stream", path, prev, &a, err,
+		    errlen) != 0)
 			return -1;
+		draft_detach(dr, name);
 		dr->atts = xrealloc(dr->atts, dr->d.n_attachments + 1,
 		    sizeof(*dr->atts));
 		dr->att_owned = xrealloc(dr->att_owned,
@@ -613,13 +678,22 @@ field_same(const Nodenet__Field *a, const Nodenet__Field *b)
 	}
 }
 
+/* The same bytes under the same name: of a sealed one, its plaintext's
+ * (each sealing makes another ciphertext). */
 static int
 att_same(const Nodenet__PayloadRef *a, const Nodenet__PayloadRef *b)
 {
+	const ProtobufCBinaryData	*ha = a->sealed != NULL ?
+	    &a->sealed->hash : &a->hash;
+	const ProtobufCBinaryData	*hb = b->sealed != NULL ?
+	    &b->sealed->hash : &b->hash;
+
 	return strcmp(a->name, b->name) == 0 &&
-	    strcmp(a->media_type, b->media_type) == 0 && a->size == b->size &&
-	    a->hash.len == b->hash.len && memcmp(a->hash.data, b->hash.data,
-	    a->hash.len) == 0;
+	    strcmp(a->media_type, b->media_type) == 0 &&
+	    (a->sealed != NULL) == (b->sealed != NULL) &&
+	    (a->sealed != NULL ? a->sealed->size == b->sealed->size :
+	    a->size == b->size) && ha->len == hb->len &&
+	    memcmp(ha->data, hb->data, ha->len) == 0;
 }
 
 /*
@@ -719,6 +793,11 @@ cmd_doc_put(struct node *n, json_t *req, char *err, size_t errlen)
 	}
 	if (draft_begin(n, txn, req, db, 1, NULL, 0, &dr, err, errlen) != 0)
 		goto out;
+	if (dr.closed[0] != '\0') {
+		snprintf(err, errlen, "%s; only its readers can edit it",
+		    dr.closed);
+		goto out;
+	}
 	if (whole) {
 		draft_empty(&dr);
 		if (readers == NULL)
@@ -854,8 +933,13 @@ cmd_doc_resolve(struct node *n, json_t *req, char *err, size_t errlen)
 		    "document (doc history lists them)");
 		return NULL;
 	}
-	if (draft_begin(n, txn, req, db, 0, keep, 1, &dr, err, errlen) == 0)
-		r = draft_write(n, txn, &dr, rev, err, errlen);
+	if (draft_begin(n, txn, req, db, 0, keep, 1, &dr, err, errlen) == 0) {
+		if (dr.closed[0] != '\0')
+			snprintf(err, errlen, "%s; only its readers can "
+			    "resolve it", dr.closed);
+		else
+			r = draft_write(n, txn, &dr, rev, err, errlen);
+	}
 	draft_free(&dr);
 	return r;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "doc.h"
+#include "doc_seal.h"
 #include "handlers.h"
 #include "log.h"
 #include "mail.h"
@@ -150,7 +151,8 @@ doc_kind_admit(struct node *n, store_txn_t *txn, const struct wire_record *wr,
 	switch (doc_admit(txn, wr, n->n_conf->root_name, n->n_conf->root_key,
 	    why, whylen)) {
 	case DOC_ACCEPT:
-		return 0;
+		/* Sealed for us: its content is ours to check. */
+		return doc_seal_check(n, txn, wr, why, whylen);
 	case DOC_DROP:
 		return 1;
 	default:
@@ -245,7 +247,8 @@ static int
 doc_wants(struct node *n, struct peer *p, store_txn_t *txn,
     const Nodenet__RecordBody *rb)
 {
-	return doc_feed_wants(txn, n->n_conf->name, p->pr_name, rb);
+	return doc_feed_wants(txn, n->n_conf->name, p->pr_name,
+	    n->n_conf->root_name, rb);
 }
 
 #define K(kind)	[NODENET__RECORD_BODY__KIND_ ## kind]

@@ -13,10 +13,6 @@
 
 struct node;
 
-/* Certificates one mail's sealing reads at most: bounds the work a
- * subtree of many nodes (or of many certificates) costs. */
-#define MAIL_SEAL_SCAN_MAX	1024
-
 /*
  * The node keys a mail from here to the n_to recipients to is sealed
  * for: for a mailbox address, the keys of every certificate held for

@@ -23,7 +23,7 @@
 #include "store.h"
 #include "wire.h"
 
-#define NODE_VERSION	"0.3.0"
+#define NODE_VERSION	"0.4.0"
 #define CTL_ID_MAX	256	/* bytes of a ZeroMQ routing id */
 
 /* Counters shown by node-ctl status and exported as metrics. */

@@ -39,7 +39,8 @@ peer_holds(struct node *n, store_txn_t *txn, const char *q,
 	    first.event == STORE_CUSTODY_RECEIVED && first.time_ms >=
 	    sp->since_ms && strcmp(first.peer, q) == 0)
 		return 1;
-	if (!doc_feed_wants(txn, n->n_conf->name, q, rb))
+	if (!doc_feed_wants(txn, n->n_conf->name, q, n->n_conf->root_name,
+	    rb))
 		return 1;
 	return rec->lane < STORE_LANES && sp->acked[rec->lane] >= rec->seq;
 }

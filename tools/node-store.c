@@ -65,6 +65,31 @@ purged(store_txn_t *txn, uint64_t seq)
 	return 1;
 }
 
+/* What ls says of a mail, and whether a revision or chunk is sealed. */
+static void
+print_detail(const Nodenet__RecordBody *rb)
+{
+	const Nodenet__MailMessage	*m = rb->mail;
+
+	if (rb->kind_case == NODENET__RECORD_BODY__KIND_DOC &&
+	    rb->doc->sealed != NULL)
+		printf("  (sealed for %zu node key(s))",
+		    rb->doc->sealed->n_keys);
+	if (rb->kind_case == NODENET__RECORD_BODY__KIND_CHUNK &&
+	    rb->chunk->sealed)
+		printf("  (sealed)");
+	if (rb->kind_case != NODENET__RECORD_BODY__KIND_MAIL)
+		return;
+	printf("  ");
+	print_safe(m->from);
+	printf(" -> %zu recipient(s): ", m->n_to);
+	/* Only its recipients' nodes read it. */
+	if (m->sealed != NULL)
+		printf("(sealed for %zu node key(s))", m->sealed->n_keys);
+	else
+		print_safe(m->subject);
+}
+
 /*
  * Walks the change log from seq `from`, verifying each record; prints a
  * line per record when verbose. Returns the number of faults found.
@@ -116,25 +141,12 @@ walk_log(store_t *st, uint64_t from, int verbose, uint64_t *count)
 			faults++;
 		}
 		if (verbose) {
-			const Nodenet__MailMessage *m = wr.rb->kind_case ==
-			    NODENET__RECORD_BODY__KIND_MAIL ? wr.rb->mail : NULL;
-
 			/* origin passed name_valid(): printable. */
 			printf("%6" PRIu64 "  %.16s  %-10s %-24s #%-5" PRIu64
 			    " verified", seq, hex,
 			    wire_kind_name(wr.rb->kind_case), wr.rb->origin,
 			    wr.rb->origin_seq);
-			if (m != NULL) {
-				printf("  ");
-				print_safe(m->from);
-				printf(" -> %zu recipient(s): ", m->n_to);
-				/* Only its recipients' nodes read it. */
-				if (m->sealed != NULL)
-					printf("(sealed for %zu node key(s))",
-					    m->sealed->n_keys);
-				else
-					print_safe(m->subject);
-			}
+			print_detail(wr.rb);
 			printf("\n");
 		}
 		wire_record_clear(&wr);

@@ -28,6 +28,7 @@
 #define SEAL_MAC_BYTES		WIRE_SEAL_MAC	/* of the content, of a box */
 #define SEAL_BOX_BYTES		WIRE_SEAL_BOX	/* a wrapped content key */
 #define SEAL_HINT_BYTES		WIRE_SEAL_HINT	/* a wrap's recipient */
+#define SEAL_KEY_BYTES		32	/* a content or attachment key */
 #define SEAL_MAX_KEYS		WIRE_MAX_RECIPIENTS	/* wraps in a mail */
 #define SEAL_MAX_OLD		16	/* keys a node held before */
 #define SEAL_AD_PREFIX		"nodenet-seal-v1"	/* with its NUL */
@@ -85,6 +86,47 @@ int	seal_mail(Nodenet__MailMessage *m, const char *origin,
 /* Frees what seal_mail() put in m; NULL-safe, sets m->sealed NULL. */
 void	seal_clear(Nodenet__MailMessage *m);
 
+/*
+ * Seals plain (len bytes) for the n keys to, bound to associated data
+ * ad, as seal_mail() seals a mail's content (sealed documents use it
+ * too): 0 with a new *out (free with seal_free()), SEAL_ETOOMANY,
+ * EINVAL or ENOMEM.
+ */
+int	seal_bytes(const uint8_t *plain, size_t len, const uint8_t *ad,
+	    size_t adlen, const struct seal_to *to, size_t n,
+	    struct seal_sender *ss, Nodenet__SealedContent **out)
+	    __attribute__((warn_unused_result));
+/* Frees what seal_bytes() made; NULL-safe, sets *sc NULL. */
+void	seal_free(Nodenet__SealedContent **sc);
+/* Wipes and frees a plaintext of len bytes; NULL-safe. */
+void	seal_plain_free(uint8_t *p, size_t len);
+
+/*
+ * Associated data as the contract spells it: a prefix with its NUL,
+ * then strings (le32 length, bytes), numbers (little endian) and bytes.
+ */
+struct seal_ad {
+	uint8_t	*buf;
+	size_t	 len, cap;
+};
+void	seal_ad_init(struct seal_ad *a, const char *prefix);
+void	seal_ad_str(struct seal_ad *a, const char *s);
+void	seal_ad_num(struct seal_ad *a, uint64_t v, int bytes);
+void	seal_ad_bytes(struct seal_ad *a, const void *p, size_t len);
+void	seal_ad_free(struct seal_ad *a);
+
+/*
+ * Piece i of a sealed attachment: XChaCha20-Poly1305 under key (random
+ * for that attachment alone) with nonce i (le64, then zeros), no
+ * associated data. out holds len + SEAL_MAC_BYTES bytes.
+ */
+void	seal_piece(const uint8_t key[SEAL_KEY_BYTES], uint64_t i,
+	    const uint8_t *in, size_t len, uint8_t *out);
+/* Opens one (len bytes, its MAC included) into out: 0 or SEAL_EOPEN. */
+int	seal_piece_open(const uint8_t key[SEAL_KEY_BYTES], uint64_t i,
+	    const uint8_t *in, size_t len, uint8_t *out)
+	    __attribute__((warn_unused_result));
+
 /* A node's keys: its own (borrowed), and those it held before (owned). */
 struct seal_keyring {
 	const key_pair_t	*current;
@@ -108,6 +150,18 @@ void	seal_keyring_free(struct seal_keyring *kr);
  * not sealed. Cheap: compares keys, opens nothing.
  */
 int	seal_find(const struct seal_keyring *kr, const Nodenet__MailMessage *m);
+/* The same for any sealed content s (NULL: SEAL_ECLEAR). */
+int	seal_hinted(const struct seal_keyring *kr,
+	    const Nodenet__SealedContent *s);
+/*
+ * Opens s with kr for associated data ad: 0 with the plaintext in
+ * *plain, *len bytes (free with seal_plain_free()), and in *key (if not
+ * NULL) which key opened it; or a SEAL_E code.
+ */
+int	seal_unseal(const struct seal_keyring *kr,
+	    const Nodenet__SealedContent *s, const uint8_t *ad, size_t adlen,
+	    uint8_t **plain, size_t *len, int *key)
+	    __attribute__((warn_unused_result));
 /*
  * Opens the sealed mail of record body rb with kr: 0 with its content
  * in *out (free with nodenet__mail_content__free_unpacked()) and in
@@ -133,6 +187,9 @@ int	seal_signed(const Nodenet__RecordBody *rb, const Nodenet__MailContent *c,
  */
 const char *seal_why(const Nodenet__MailMessage *m, int rc, char *buf,
 	    size_t len);
+/* The same for any sealed content s. */
+const char *seal_why_sealed(const Nodenet__SealedContent *s, int rc,
+	    char *buf, size_t len);
 const char *seal_strerror(int rc);
 
 #endif

@@ -183,22 +183,53 @@ wire_session_version(uint32_t their_min, uint32_t their_max)
  * these bounds before it decrypts.
  */
 static int
-seal_bounds(const Nodenet__MailMessage *m)
+sealed_valid(const Nodenet__SealedContent *s)
 {
-	const Nodenet__SealedContent	*s = m->sealed;
-
-	if (m->subject[0] != '\0' || m->text.len != 0 ||
-	    m->n_attachments != 0 || m->signed_by != NULL)
-		return WIRE_ESEAL;
 	if (s->ephemeral_key.len != WIRE_SEAL_CURVE ||
 	    s->nonce.len != WIRE_SEAL_NONCE ||
 	    s->ciphertext.len < WIRE_SEAL_MAC ||
 	    s->n_keys > WIRE_MAX_RECIPIENTS)
-		return WIRE_ESEAL;
+		return 0;
 	for (size_t i = 0; i < s->n_keys; i++)
 		if (s->keys[i]->recipient.len != WIRE_SEAL_HINT ||
 		    s->keys[i]->box.len != WIRE_SEAL_BOX)
-			return WIRE_ESEAL;
+			return 0;
+	return 1;
+}
+
+static int
+seal_bounds(const Nodenet__MailMessage *m)
+{
+	if (m->subject[0] != '\0' || m->text.len != 0 ||
+	    m->n_attachments != 0 || m->signed_by != NULL)
+		return WIRE_ESEAL;
+	return sealed_valid(m->sealed) ? 0 : WIRE_ESEAL;
+}
+
+/*
+ * A sealed revision's shape ("Sealed documents"): readers to seal for,
+ * no field nor official's signature beside the seal, its attachments
+ * nameless (their names, media types and keys are sealed), and a seal
+ * of the sizes a mail's has. What its attachments' chunks hash to, and
+ * the rest of a revision's rules, are doc.c's.
+ */
+int
+wire_doc_check(const Nodenet__RecordBody *rb)
+{
+	const Nodenet__DocRevision	*d;
+
+	if (rb->kind_case != NODENET__RECORD_BODY__KIND_DOC ||
+	    rb->doc->sealed == NULL)
+		return 0;
+	d = rb->doc;
+	if (d->n_readers == 0 || d->n_fields != 0 || d->signed_by != NULL ||
+	    !sealed_valid(d->sealed))
+		return WIRE_ESEALDOC;
+	for (size_t i = 0; i < d->n_attachments; i++)
+		if (d->attachments[i]->name[0] != '\0' ||
+		    d->attachments[i]->media_type[0] != '\0' ||
+		    d->attachments[i]->sealed != NULL)
+			return WIRE_ESEALDOC;
 	return 0;
 }
 
@@ -236,7 +267,16 @@ wire_record_version(const Nodenet__RecordBody *rb)
 {
 	uint32_t	v = wire_kind_version(rb->kind_case);
 
-	if (rb->kind_case != NODENET__RECORD_BODY__KIND_MAIL || v == 0)
+	if (v == 0)
+		return v;
+	/* An older node would take a sealed revision for an empty one,
+	 * and send it and its chunks to readers only. */
+	if ((rb->kind_case == NODENET__RECORD_BODY__KIND_DOC &&
+	    rb->doc->sealed != NULL) ||
+	    (rb->kind_case == NODENET__RECORD_BODY__KIND_CHUNK &&
+	    rb->chunk->sealed))
+		return WIRE_SEALDOC_VERSION;
+	if (rb->kind_case != NODENET__RECORD_BODY__KIND_MAIL)
 		return v;
 	/* An older node would deliver a sealed mail as an empty one. */
 	if (rb->mail->sealed != NULL)
@@ -258,6 +298,8 @@ wire_record_version(const Nodenet__RecordBody *rb)
 static int
 body_valid(const Nodenet__RecordBody *rb)
 {
+	int	rc;
+
 	if (rb->origin == NULL || !name_valid(rb->origin))
 		return WIRE_EFIELD;
 	if (rb->origin_key.len != KEY_PUBLIC_BYTES)
@@ -266,6 +308,8 @@ body_valid(const Nodenet__RecordBody *rb)
 		return WIRE_EFIELD;
 	if (wire_kind_version(rb->kind_case) == 0)
 		return WIRE_EKIND;
+	if ((rc = wire_doc_check(rb)) != 0)
+		return rc;
 	return wire_mail_check(rb);
 }
 
@@ -606,6 +650,11 @@ wire_strerror(int rc)
 	case WIRE_ERCPTMAX:
 		/* WIRE_MAX_RECIPIENTS */
 		return "mail to more than 256 recipients";
+	case WIRE_ESEALDOC:
+		return "sealed revision out of bounds (no readers, fields or "
+		    "a personal signature in clear beside the seal, a named "
+		    "attachment, a key, nonce, hint or wrapped key of the "
+		    "wrong size, or over 256 wrapped keys)";
 	case WIRE_ESEAL:
 		return "sealed mail out of bounds (content in clear beside "
 		    "the seal, a key, nonce, hint or wrapped key of the wrong "

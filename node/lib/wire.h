@@ -21,10 +21,11 @@
  * (proto/README.md, "Versions"): a session runs at the newest both ends
  * speak. A release that raises the newest keeps the one before it.
  */
-#define WIRE_PROTOCOL_VERSION	4
+#define WIRE_PROTOCOL_VERSION	5
 #define WIRE_PROTOCOL_MIN	1
 #define WIRE_SUBTREE_VERSION	3	/* subtree addresses in mail */
 #define WIRE_SEAL_VERSION	4	/* sealed mail */
+#define WIRE_SEALDOC_VERSION	5	/* sealed revisions, their chunks */
 #define WIRE_ID_BYTES		32
 #define WIRE_SIGN_PREFIX	"nodenet-record-v1"	/* signed with its NUL */
 #define WIRE_MAX_RECORD		(256u * 1024)	/* serialized SignedRecord */
@@ -65,6 +66,7 @@ enum wire_error {
 	WIRE_ERCPT = -3007,	/* a mail to no one, or to a non-address */
 	WIRE_ERCPTMAX = -3008,	/* a mail over WIRE_MAX_RECIPIENTS */
 	WIRE_ESEAL = -3009,	/* a sealed mail out of its bounds */
+	WIRE_ESEALDOC = -3010,	/* a sealed revision out of its bounds */
 };
 
 /* A decoded, verified record. */
@@ -126,6 +128,13 @@ void	wire_record_clear(struct wire_record *out);
  * to judge (it needs the root's name).
  */
 int	wire_mail_check(const Nodenet__RecordBody *rb);
+/*
+ * The contract's bounds of a sealed revision ("Sealed documents"):
+ * readers, nothing of its content in clear beside the seal, nameless
+ * attachments, a seal of its sizes. 0 (also for any other record),
+ * WIRE_ESEALDOC.
+ */
+int	wire_doc_check(const Nodenet__RecordBody *rb);
 /*
  * 1 if every string of the encoding of a message of type desc (len
  * bytes at p), at any depth, is UTF-8 without NUL, as every record's

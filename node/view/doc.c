@@ -648,8 +648,13 @@ fields_valid(const Nodenet__DocRevision *d, char *why, size_t whylen)
 	return 1;
 }
 
+/*
+ * A sealed revision's attachments are nameless where relays see them
+ * (wire_doc_check()): their names are checked where they are opened.
+ */
 static int
-attachments_valid(const Nodenet__DocRevision *d, char *why, size_t whylen)
+attachments_valid(const Nodenet__DocRevision *d, int named, char *why,
+    size_t whylen)
 {
 	if (d->n_attachments > DOC_MAX_ATTACHMENTS) {
 		snprintf(why, whylen, "more than %d attachments",
@@ -660,12 +665,12 @@ attachments_valid(const Nodenet__DocRevision *d, char *why, size_t whylen)
 		const Nodenet__PayloadRef	*a = d->attachments[i];
 		uint64_t			 n;
 
-		if (a->name[0] == '\0' || strlen(a->name) > 255 ||
-		    strlen(a->media_type) > 255) {
+		if (named && (a->name[0] == '\0' || strlen(a->name) > 255 ||
+		    strlen(a->media_type) > 255)) {
 			snprintf(why, whylen, "attachment %zu: bad name", i);
 			return 0;
 		}
-		for (size_t j = 0; j < i; j++)
+		for (size_t j = 0; named && j < i; j++)
 			if (strcmp(d->attachments[j]->name, a->name) == 0) {
 				snprintf(why, whylen, "attachment %s twice",
 				    a->name);
@@ -692,6 +697,13 @@ attachments_valid(const Nodenet__DocRevision *d, char *why, size_t whylen)
 			}
 	}
 	return 1;
+}
+
+int
+doc_content_valid(const Nodenet__DocRevision *d, char *why, size_t whylen)
+{
+	return fields_valid(d, why, whylen) && attachments_valid(d, 1, why,
+	    whylen);
 }
 
 /*
@@ -809,9 +821,9 @@ admit_rev(store_txn_t *txn, const struct wire_record *wr, char *why,
 			    "%zu (not a revision of this document here)", i);
 			return DOC_REFUSE;
 		}
-	if (!fields_valid(d, why, whylen) || !attachments_valid(d, why,
-	    whylen) || !patterns_valid(d->readers, d->n_readers, why, whylen,
-	    "readers"))
+	if (!fields_valid(d, why, whylen) || !attachments_valid(d,
+	    d->sealed == NULL, why, whylen) || !patterns_valid(d->readers,
+	    d->n_readers, why, whylen, "readers"))
 		return DOC_REFUSE;
 	/*
 	 * A first revision the id names fixes the author, wherever it goes:
@@ -1072,14 +1084,78 @@ readers_match(char **readers, size_t n, const char *name)
 }
 
 int
+doc_readers_sealed(char **readers, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(readers[i], "*") == 0)
+			return 0;
+	return n > 0;
+}
+
+/* 1 if a node that the patterns match lies in sub's subtree. */
+static int
+readers_below(char **readers, size_t n, const char *sub)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char	*p = readers[i];
+		int		 star = strncmp(p, "*.", 2) == 0;
+
+		if (strcmp(p, "*") == 0 || name_within(star ? p + 2 : p, sub) ||
+		    (star && name_strictly_within(sub, p + 2)))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 if a node that the patterns match lies outside self's subtree. */
+static int
+readers_outside(char **readers, size_t n, const char *self)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char	*p = readers[i];
+
+		if (strcmp(p, "*") == 0 || !name_within(strncmp(p, "*.", 2) ==
+		    0 ? p + 2 : p, self))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 if parent is name's parent in the tree: the root a one-label
+ * name's. */
+static int
+parent_of(const char *parent, const char *name, const char *root)
+{
+	if (strcmp(parent, root) == 0)
+		return strcmp(name, root) != 0 && strchr(name, '.') == NULL;
+	return name_is_child(name, parent);
+}
+
+/*
+ * 1 if peer is on a way from self toward a node the readers match: a
+ * child whose subtree holds one, the parent if one is outside ours.
+ * Only sealed records go so: no relay reads them.
+ */
+static int
+readers_via(char **readers, size_t n, const char *self, const char *peer,
+    const char *root)
+{
+	if (parent_of(self, peer, root))
+		return readers_below(readers, n, peer);
+	if (parent_of(peer, self, root))
+		return readers_outside(readers, n, self);
+	return 0;
+}
+
+int
 doc_feed_wants(store_txn_t *txn, const char *self, const char *peer,
-    const Nodenet__RecordBody *rb)
+    const char *root, const Nodenet__RecordBody *rb)
 {
 	struct doc_acl	 acl;
 	const char	*db;
 	char		**readers;
 	size_t		 n_readers;
-	int		 want;
+	int		 want, sealed;
 
 	switch (rb->kind_case) {
 	case NODENET__RECORD_BODY__KIND_ACL:
@@ -1091,17 +1167,21 @@ doc_feed_wants(store_txn_t *txn, const char *self, const char *peer,
 		db = rb->doc->db;
 		readers = rb->doc->readers;
 		n_readers = rb->doc->n_readers;
+		sealed = rb->doc->sealed != NULL;
 		break;
 	case NODENET__RECORD_BODY__KIND_CHUNK:
 		db = rb->chunk->db;
 		readers = rb->chunk->readers;
 		n_readers = rb->chunk->n_readers;
+		sealed = rb->chunk->sealed;
 		break;
 	default:
 		return 0;
 	}
-	if (!readers_match(readers, n_readers, peer) ||
-	    doc_acl_current(txn, db, &acl) != 0)
+	if (!readers_match(readers, n_readers, peer) && (!sealed ||
+	    !readers_via(readers, n_readers, self, peer, root)))
+		return 0;
+	if (doc_acl_current(txn, db, &acl) != 0)
 		return 0;
 	want = doc_scope_covers(acl.acl->scope, peer) &&
 	    doc_acl_level(acl.acl, peer) >= DOC_READER;

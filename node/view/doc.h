@@ -117,10 +117,27 @@ void	doc_id_named(const uint8_t key[32], const uint8_t n[8],
 /*
  * 1 if the ACL, revision or chunk record rb belongs on the link from node
  * self to node peer: the peer holds a replica (or is the way down to the
- * scope), may read, and is on the readers list if there is one.
+ * scope), may read, and is on the readers list if there is one; a
+ * sealed revision or chunk also to such a peer that is the way toward
+ * one on the list (proto/README.md, "Sealed documents"), in the tree
+ * whose root is root.
  */
 int	doc_feed_wants(store_txn_t *txn, const char *self, const char *peer,
-	    const Nodenet__RecordBody *rb);
+	    const char *root, const Nodenet__RecordBody *rb);
+
+/*
+ * 1 if a revision written here with these readers is sealed: it has
+ * some, and "*" is not one (every replica may read it: nothing to keep
+ * from the nodes that carry it).
+ */
+int	doc_readers_sealed(char **readers, size_t n);
+/*
+ * 1 if revision d's fields and attachments are in bounds and named, as
+ * doc_admit() checks a clear revision's; for a sealed one's content,
+ * where it is opened. 0 with why if not.
+ */
+int	doc_content_valid(const Nodenet__DocRevision *d, char *why,
+	    size_t whylen);
 
 /* 1 if revision r of document h is one of its conflicts: a live leaf
  * that lost. h->conflicts says how many there are. */

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "doc.h"
+#include "doc_sealed.h"
 #include "doc_view.h"
 #include "name.h"
 #include "view.h"
@@ -38,6 +39,22 @@ doc_view_doc_id(json_t *req, const char *key, uint8_t *doc)
 	    NULL) == 0 && len == STORE_DOC_ID_BYTES ? 0 : -1;
 }
 
+/* A sealed revision opened with the node's keys: doc_view_load(). */
+static int
+doc_view_open(struct wire_record *wr)
+{
+	const struct seal_keyring	*kr = view_keyring_of(NULL);
+	char				 why[200];
+	int				 key;
+
+	/* A delete stub seals no content: anyone may see it deleted. */
+	if (wr->rb->doc->sealed == NULL || wr->rb->doc->deleted)
+		return 0;
+	if (kr == NULL)
+		return SEAL_ENOKEY;
+	return doc_sealed_open(kr, wr->rb, &key, why, sizeof(why));
+}
+
 int
 doc_view_load(store_txn_t *txn, const char *db, const uint8_t *id,
     struct wire_record *out)
@@ -53,7 +70,7 @@ doc_view_load(store_txn_t *txn, const char *db, const uint8_t *id,
 		wire_record_clear(out);
 		return -1;
 	}
-	return 0;
+	return doc_view_open(out);
 }
 
 void
@@ -455,6 +472,26 @@ purged_get(store_txn_t *txn, json_t *req, const char *db,
 	    0, "purged", 1);
 }
 
+/*
+ * Revision id, loaded and opened for a reply that shows its content: 0,
+ * or -1 with err (unreadable, or sealed and why it does not open here).
+ */
+static int
+load_shown(store_txn_t *txn, const char *db, const uint8_t *id,
+    struct wire_record *wr, const char *unreadable, char *err, size_t errlen)
+{
+	int	rc;
+
+	if ((rc = doc_view_load(txn, db, id, wr)) == 0)
+		return 0;
+	if (rc == -1)
+		snprintf(err, errlen, "%s", unreadable);
+	else
+		doc_sealed_why(wr->rb->doc, rc, err, errlen);
+	wire_record_clear(wr);
+	return -1;
+}
+
 json_t *
 doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 {
@@ -479,10 +516,9 @@ doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "no such revision of this document");
 		return NULL;
 	}
-	if (doc_view_load(txn, db, rev, &wr) != 0) {
-		snprintf(err, errlen, "revision is unreadable or corrupt");
+	if (load_shown(txn, db, rev, &wr, "revision is unreadable or corrupt",
+	    err, errlen) != 0)
 		return NULL;
-	}
 	d = wr.rb->doc;
 	fields = json_object();
 	for (size_t i = 0; i < d->n_fields; i++)
@@ -491,11 +527,15 @@ doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	atts = json_array();
 	for (size_t i = 0; i < d->n_attachments; i++) {
 		const Nodenet__PayloadRef	*a = d->attachments[i];
+		/* A sealed one's plaintext, as its readers read it. */
+		const ProtobufCBinaryData	*ph = a->sealed != NULL ?
+		    &a->sealed->hash : &a->hash;
 
 		json_array_append_new(atts, json_pack("{s:s, s:s, s:I, s:o, "
 		    "s:I, s:I}", "name", a->name, "media_type", a->media_type,
-		    "size", (json_int_t)a->size, "hash", a->hash.len ==
-		    STORE_ID_BYTES ? view_hex_id(a->hash.data) : json_null(),
+		    "size", (json_int_t)(a->sealed != NULL ? a->sealed->size :
+		    a->size), "hash", ph->len == STORE_ID_BYTES ?
+		    view_hex_id(ph->data) : json_null(),
 		    "chunks", (json_int_t)a->n_chunks, "held",
 		    (json_int_t)doc_chunks_held(txn, db, a)));
 	}
@@ -509,6 +549,7 @@ doc_view_doc_get(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 	    conflicts_json(txn, db, &h, &s));
 	if ((fields = view_signed_by(wr.rb)) != NULL)
 		json_object_set_new(o, "signed_by", fields);
+	json_object_set_new(o, "sealed", json_boolean(d->sealed != NULL));
 	wire_record_clear(&wr);
 	return view_scan_reply(o, &s);
 }
@@ -566,6 +607,8 @@ history_rev(store_txn_t *txn, const char *db, const struct store_head *h,
 {
 	struct wire_record	 wr;
 	json_t			*o, *parents;
+	char			 why[300];
+	int			 rc;
 
 	o = json_pack("{s:o, s:I, s:b, s:b, s:b}", "rev", view_hex_id(r->id),
 	    "depth", (json_int_t)r->depth, "deleted", (r->flags &
@@ -573,7 +616,7 @@ history_rev(store_txn_t *txn, const char *db, const struct store_head *h,
 	    "winner", memcmp(r->id, h->winner, STORE_ID_BYTES) == 0);
 	/* Without its record, who wrote it, when, and on which parents is
 	 * not known here: none of it is shown. */
-	if (doc_view_load(txn, db, r->id, &wr) != 0) {
+	if ((rc = doc_view_load(txn, db, r->id, &wr)) == -1) {
 		json_object_set_new(o, (h->flags & STORE_HEAD_PURGED) ?
 		    "purged" : "error", (h->flags & STORE_HEAD_PURGED) ?
 		    json_true() : json_string("unreadable or corrupt"));
@@ -589,6 +632,11 @@ history_rev(store_txn_t *txn, const char *db, const struct store_head *h,
 	json_object_set_new(o, "parents", parents);
 	if ((parents = view_signed_by(wr.rb)) != NULL)
 		json_object_set_new(o, "signed_by", parents);
+	/* Sealed: opened here, or why not (its clear part is shown). */
+	if (wr.rb->doc->sealed != NULL && !wr.rb->doc->deleted)
+		json_object_set_new(o, "sealed", rc == 0 ?
+		    json_string("opened") : json_string(doc_sealed_why(
+		    wr.rb->doc, rc, why, sizeof(why))));
 	wire_record_clear(&wr);
 	return o;
 }
@@ -749,6 +797,16 @@ assemble(store_txn_t *txn, const char *db, const Nodenet__PayloadRef *a,
 	return buf;
 }
 
+/* A sealed attachment's plaintext from its ciphertext ct (freed). */
+static uint8_t *
+plain_of(const Nodenet__PayloadRef *a, uint8_t *ct, char *err, size_t errlen)
+{
+	uint8_t	*p = doc_sealed_attachment(a, ct, err, errlen);
+
+	free(ct);
+	return p;
+}
+
 json_t *
 doc_view_doc_attachment(store_txn_t *txn, json_t *req, char *err,
     size_t errlen)
@@ -771,30 +829,31 @@ doc_view_doc_attachment(store_txn_t *txn, json_t *req, char *err,
 		    "are gone");
 		return NULL;
 	}
-	if (doc_view_load(txn, db, h.winner, &wr) != 0) {
-		snprintf(err, errlen, "the document's winner is not readable "
-		    "here (deleted?)");
+	if (load_shown(txn, db, h.winner, &wr, "the document's winner is not "
+	    "readable here (deleted?)", err, errlen) != 0)
 		return NULL;
-	}
 	d = wr.rb->doc;
 	for (size_t i = 0; i < d->n_attachments; i++) {
 		const Nodenet__PayloadRef	*a = d->attachments[i];
 		uint8_t				*buf;
 		char				*b64;
-		size_t				 n;
+		size_t				 n, size;
 
 		if (strcmp(a->name, name) != 0)
 			continue;
-		if ((buf = assemble(txn, db, a, err, errlen)) == NULL)
+		if ((buf = assemble(txn, db, a, err, errlen)) == NULL ||
+		    (a->sealed != NULL && (buf = plain_of(a, buf, err,
+		    errlen)) == NULL))
 			break;
-		n = sodium_base64_encoded_len(a->size,
+		size = a->sealed != NULL ? a->sealed->size : a->size;
+		n = sodium_base64_encoded_len(size,
 		    sodium_base64_VARIANT_ORIGINAL);
 		b64 = xmalloc(n);
-		sodium_bin2base64(b64, n, buf, a->size,
+		sodium_bin2base64(b64, n, buf, size,
 		    sodium_base64_VARIANT_ORIGINAL);
 		r = json_pack("{s:s, s:s, s:s, s:I, s:s}", "db", db, "name",
 		    a->name, "media_type", a->media_type, "size",
-		    (json_int_t)a->size, "b64", b64);
+		    (json_int_t)size, "b64", b64);
 		free(b64);
 		free(buf);
 		break;

@@ -69,7 +69,10 @@ void	doc_view_field_free(Nodenet__Field *f);
 json_t	*doc_view_value(const Nodenet__Field *f);
 /*
  * Opens stored record id, verified again (the disk is not trusted): 0 if
- * it is a revision of database db (clear out with wire_record_clear).
+ * it is a revision of database db (clear out with wire_record_clear),
+ * opened with the node's keys if sealed (doc_sealed.h), -1 if not. A
+ * sealed revision that does not open here: its code (SEAL_E...,
+ * DOC_SEAL_EINVALID; doc_sealed_why() says it), out as it travelled.
  */
 int	doc_view_load(store_txn_t *txn, const char *db, const uint8_t *id,
 	    struct wire_record *out);

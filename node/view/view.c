@@ -30,6 +30,14 @@ view_keyring(const struct seal_keyring *kr, const char *why)
 		keyring_why = why;
 }
 
+const struct seal_keyring *
+view_keyring_of(const char **why)
+{
+	if (why != NULL)
+		*why = keyring_why;
+	return keyring;
+}
+
 void
 view_scan_limit(uint64_t max)
 {

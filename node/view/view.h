@@ -49,6 +49,8 @@ struct seal_keyring;
  * why (a sealed mail then shows "sealed, and WHY").
  */
 void	view_keyring(const struct seal_keyring *kr, const char *why);
+/* Those keys (NULL: none, and *why says why). */
+const struct seal_keyring *view_keyring_of(const char **why);
 
 /* {"mailbox", "messages": [...], "next"?} for req {"mailbox", "from"?}. */
 json_t	*view_mail_ls(store_txn_t *txn, json_t *req, char *err,

@@ -8,9 +8,11 @@
  * recipient's node does as it reads it) with RFC 8032's first test key,
  * from a decoding that does not verify the signature, so that changed
  * ciphertexts, keys and envelopes reach the opening at all, and the
- * official's signature it may hold is checked. Seeds:
- * tests/fuzz/corpus/fuzz_record/ (records of several kinds signed with
- * that key; sealed-mail is sealed for it).
+ * official's signature it may hold is checked; and so is a sealed
+ * revision (doc_sealed_open(), what a reader does as it takes one in
+ * and as it shows it). Seeds: tests/fuzz/corpus/fuzz_record/ (records
+ * of several kinds signed with that key; sealed-mail and sealed-doc are
+ * sealed for it).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "doc_sealed.h"
 #include "name.h"
 #include "seal.h"
 #include "wire.h"
@@ -76,6 +79,12 @@ open_sealed(const uint8_t *data, size_t size)
 		} else if (c != NULL)
 			abort();
 		(void)seal_why(own.rb->mail, rc, why, sizeof(why));
+	}
+	if (own.rb->kind_case == NODENET__RECORD_BODY__KIND_DOC &&
+	    own.rb->doc->sealed != NULL) {
+		rc = doc_sealed_open(&ring, own.rb, &key, why, sizeof(why));
+		if (rc != 0)
+			(void)doc_sealed_why(own.rb->doc, rc, why, sizeof(why));
 	}
 	wire_record_clear(&own);
 }

@@ -3,7 +3,7 @@
 # tests/helpers/dxl_gen: 300 documents, a tenth with an attachment, some
 # with Readers items); its district and a commune under it replicate it
 # to the same digest, and a district the Readers names leave out holds
-# none of the restricted documents. The same export again writes
+# none of the restricted documents, which the province wrote sealed. The same export again writes
 # nothing. (bench/bench_dxl.sh does the same at full size.)
 cd "$(dirname "$0")/../.." && . tests/lib.sh
 
@@ -46,8 +46,8 @@ for id in $ids; do
 	if [ -z "${AID:-}" ] && jq -e '.attachments | length > 0' <<<"$r" >/dev/null
 	then AID=$id; fi
 done
-check "a document with readers: at the commune, not at the other district" \
-    eval 'ctl $C --json doc get vanban $RID | jq -e ".readers | index(\"*.bacquang.hagiang\")" >/dev/null &&
+check "a document with readers: at the commune, sealed, not at the other district" \
+    eval 'ctl $C --json doc get vanban $RID | jq -e "(.readers | index(\"*.bacquang.hagiang\")) and .sealed" >/dev/null &&
 	! ctl $X doc get vanban $RID >/dev/null 2>&1'
 check "an attachment: whole at the commune, the same bytes" \
     eval 'ctl $C --json doc get vanban $AID | jq -e ".attachments[0] | .held == .chunks" >/dev/null &&

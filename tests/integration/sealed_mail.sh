@@ -29,30 +29,9 @@
 #    why; the old key file put back in old_keys opens it, saying so; with
 #    both certificates valid a letter is sealed to both keys, and once
 #    the old one is revoked, to the new one alone.
-cd "$(dirname "$0")/../.." && . tests/lib.sh && . tests/hostile.sh
+cd "$(dirname "$0")/../.." && . tests/lib.sh && . tests/hostile.sh &&
+    . tests/sealed.sh
 
-P=hagiang BQ=bacquang.hagiang VX=vixuyen.hagiang
-C1=tanthanh.$BQ Q1=quyetthang.$BQ C2=tanthanh.$VX
-ALL="tw $P $BQ $VX $C1 $Q1 $C2"
-build_tree() {
-	make_node tw && make_node $P tw && make_node $BQ $P &&
-	    make_node $VX $P && make_node $C1 $BQ && make_node $Q1 $BQ &&
-	    make_node $C2 $VX || return 1
-	# shellcheck disable=SC2086
-	start_tree $ALL && wait_for 20 tree_up $ALL
-}
-check "a tree of two districts and three communes starts and links up" \
-    build_tree
-
-hex() { printf %s "$1" | od -An -tx1 | tr -d ' \n'; }
-# Does anything node $1 keeps (its store as node-store ls and mdb_dump,
-# in hex and printable, show it; its log) hold text $2?
-exposes() {
-	"$B/node-store" ls "$T/$1" 2>&1 | grep -qF -- "$2" ||
-	    mdb_dump -a "$T/$1" | grep -qF -- "$(hex "$2")" ||
-	    mdb_dump -a -p "$T/$1" | grep -qF -- "$2" ||
-	    grep -qF -- "$2" "$T/$1.log"
-}
 # The seq of the message with subject $3 in mailbox $2 of node $1.
 seq_of() {
 	ctl "$1" --json mail ls "$2" |
@@ -140,18 +119,7 @@ check "its recipient sees it was not sealed" \
 	jq -e ".sealed == false" >/dev/null'
 
 # An official's signature, sealed with what it signs.
-PASS='mật khẩu của chủ tịch xã'
-with_pass() {	# PASSPHRASE CMD...: CMD reads it from descriptor 3
-	local p=$1; shift
-	NODE_PASSPHRASE_FD=3 "$@" 3< <(printf '%s\n' "$p")
-}
-ME=chutich@$C1
-pub=$(with_pass "$PASS" "$B/node-key" person new "$T/chutich.key")
-check "the commune certifies its chairman's personal key" \
-    quiet ctl $C1 cert issue "$ME" "$pub"
-check "the recipient's district holds the certificate" \
-    wait_for 20 eval 'ctl $C2 --json cert ls $C1 | jq -e --arg s "$ME" \
-	".certs[] | select(.subject == \$s and .state == \"valid\")" >/dev/null'
+chairman
 b0=$(( $(counter $BQ records_bad) + $(counter $P records_bad) ))
 sig=$(with_pass "$PASS" letter "kyten-$tag" "Quyết định $tag" \
     --sign-as "$T/chutich.key")

@@ -1295,10 +1295,10 @@ test_feed_wants(void **state)
 	open_store(f, NULL);
 	a = acl(k_dist, DIST, "kho", COMM, NULL, "*=reader");
 	read_begin(f, f->st);
-	assert_true(doc_feed_wants(f->txn, PROV, COMM, a->rb));
-	assert_true(doc_feed_wants(f->txn, PROV, DIST, a->rb));
-	assert_false(doc_feed_wants(f->txn, PROV, DIST2, a->rb));
-	assert_false(doc_feed_wants(f->txn, ROOT, PROV, a->rb));
+	assert_true(doc_feed_wants(f->txn, PROV, COMM, ROOT, a->rb));
+	assert_true(doc_feed_wants(f->txn, PROV, DIST, ROOT, a->rb));
+	assert_false(doc_feed_wants(f->txn, PROV, DIST2, ROOT, a->rb));
+	assert_false(doc_feed_wants(f->txn, ROOT, PROV, ROOT, a->rb));
 	read_end(f);
 
 	db_create(f, f->st, "*=reader " DIST2 "=none " DIST "=author");
@@ -1310,14 +1310,14 @@ test_feed_wants(void **state)
 	offer(f, f->st, r, DOC_ACCEPT);
 	offer(f, f->st, a, DOC_ACCEPT);
 	read_begin(f, f->st);
-	assert_true(doc_feed_wants(f->txn, PROV, DIST, r->rb));
-	assert_true(doc_feed_wants(f->txn, PROV, ROOT, r->rb));
-	assert_false(doc_feed_wants(f->txn, PROV, DIST2, r->rb));
-	assert_true(doc_feed_wants(f->txn, PROV, COMM, only->rb));
-	assert_false(doc_feed_wants(f->txn, PROV, DIST, only->rb));
-	assert_false(doc_feed_wants(f->txn, PROV, PROV, only->rb));
+	assert_true(doc_feed_wants(f->txn, PROV, DIST, ROOT, r->rb));
+	assert_true(doc_feed_wants(f->txn, PROV, ROOT, ROOT, r->rb));
+	assert_false(doc_feed_wants(f->txn, PROV, DIST2, ROOT, r->rb));
+	assert_true(doc_feed_wants(f->txn, PROV, COMM, ROOT, only->rb));
+	assert_false(doc_feed_wants(f->txn, PROV, DIST, ROOT, only->rb));
+	assert_false(doc_feed_wants(f->txn, PROV, PROV, ROOT, only->rb));
 	status.kind_case = NODENET__RECORD_BODY__KIND_STATUS;
-	assert_false(doc_feed_wants(f->txn, PROV, DIST, &status));
+	assert_false(doc_feed_wants(f->txn, PROV, DIST, ROOT, &status));
 	read_end(f);
 
 	/* "kho" is the commune's to hold: none of its revisions go
@@ -1325,12 +1325,73 @@ test_feed_wants(void **state)
 	draft_init(&dr, "kho", doc, "x");
 	only = sign(k_dist, DIST, &dr.rb);
 	read_begin(f, f->st);
-	assert_true(doc_feed_wants(f->txn, DIST, COMM, only->rb));
-	assert_false(doc_feed_wants(f->txn, COMM, DIST, only->rb));
+	assert_true(doc_feed_wants(f->txn, DIST, COMM, ROOT, only->rb));
+	assert_false(doc_feed_wants(f->txn, COMM, DIST, ROOT, only->rb));
 	draft_init(&dr, "nowhere", doc, "x");
-	assert_false(doc_feed_wants(f->txn, DIST, COMM,
+	assert_false(doc_feed_wants(f->txn, DIST, COMM, ROOT,
 	    sign(k_dist, DIST, &dr.rb)->rb));
 	read_end(f);
+}
+
+/* 1 if a sealed (or clear) revision of DB with readers p goes from
+ * self to peer. */
+static int
+sealed_goes(struct fixture *f, int sealed, const char *p, const char *self,
+    const char *peer)
+{
+	Nodenet__RecordBody	rb = NODENET__RECORD_BODY__INIT;
+	Nodenet__DocRevision	d = NODENET__DOC_REVISION__INIT;
+	Nodenet__SealedContent	sc = NODENET__SEALED_CONTENT__INIT;
+	char			*readers[1] = { (char *)(uintptr_t)p };
+	int			 want;
+
+	d.db = (char *)(uintptr_t)DB;
+	d.readers = readers;
+	d.n_readers = 1;
+	d.sealed = sealed ? &sc : NULL;
+	rb.kind_case = NODENET__RECORD_BODY__KIND_DOC;
+	rb.doc = &d;
+	read_begin(f, f->st);
+	want = doc_feed_wants(f->txn, self, peer, ROOT, &rb);
+	read_end(f);
+	return want;
+}
+
+/*
+ * A sealed revision also goes along the tree toward its readers: to a
+ * child whose subtree holds one, to the parent when one is outside
+ * ours; never to a peer off the way, nor one that may not read. A
+ * clear one goes to its readers alone, as before.
+ */
+static void
+test_feed_wants_sealed(void **state)
+{
+	struct fixture	*f = *state;
+
+	open_store(f, NULL);
+	db_create(f, f->st, "*=reader " DIST2 "=none");
+	/* A commune reader, from the root down, and from another district
+	 * up. */
+	assert_true(sealed_goes(f, 1, COMM, ROOT, PROV));
+	assert_false(sealed_goes(f, 0, COMM, ROOT, PROV));
+	assert_true(sealed_goes(f, 1, COMM, PROV, DIST));
+	assert_true(sealed_goes(f, 1, COMM, DIST, COMM));
+	assert_true(sealed_goes(f, 0, COMM, DIST, COMM));
+	assert_false(sealed_goes(f, 1, COMM, PROV, DIST2));
+	/* From the reader itself: none of it is outside it. */
+	assert_false(sealed_goes(f, 1, COMM, COMM, DIST));
+	/* The province from a commune: up, and up again. */
+	assert_true(sealed_goes(f, 1, PROV, COMM, DIST));
+	assert_true(sealed_goes(f, 1, PROV, DIST, PROV));
+	assert_false(sealed_goes(f, 0, PROV, COMM, DIST));
+	assert_false(sealed_goes(f, 1, PROV, PROV, DIST));
+	/* A subtree: down into it, and never off the way. */
+	assert_true(sealed_goes(f, 1, "*." DIST, PROV, DIST));
+	assert_true(sealed_goes(f, 1, "*." DIST, ROOT, PROV));
+	assert_false(sealed_goes(f, 1, "*." DIST, DIST, PROV));
+	assert_true(sealed_goes(f, 1, "*." PROV, COMM, DIST));
+	/* On the way, but no reader of the database. */
+	assert_false(sealed_goes(f, 1, "*." DIST2, PROV, DIST2));
 }
 
 /*
@@ -1423,6 +1484,8 @@ main(void)
 		    doc_teardown),
 		cmocka_unit_test_setup_teardown(test_chunks, setup,
 		    doc_teardown),
+		cmocka_unit_test_setup_teardown(test_feed_wants_sealed, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_feed_wants, setup,
 		    doc_teardown),
 		cmocka_unit_test_setup_teardown(test_order_independent,

@@ -284,14 +284,20 @@ call(json_t *req)
 	return checked(reply);
 }
 
-/* -d for a command of many requests: one store, one read transaction. */
-static store_txn_t	*ask_txn;
+/* -d for a command of many requests: one store, one read transaction,
+ * the node's keys read once (sealed documents open with them). */
+static store_txn_t		*ask_txn;
+static struct seal_keyring	 ask_kr;
+static key_pair_t		*ask_kp;
 
 static void
 ask_close(void)
 {
 	store_txn_abort(&ask_txn);
 	store_close(&local_store);
+	view_keyring(NULL, NULL);
+	seal_keyring_free(&ask_kr);
+	key_free(&ask_kp);
 }
 
 /* The view that answers req's command, for -d (db export). */
@@ -309,11 +315,11 @@ local_view(store_txn_t *txn, json_t *req, char *err, size_t errlen)
 }
 
 json_t *
-ask(json_t *req)
+ask_reply(json_t *req)
 {
 	struct store_opts	 opts = { .read_only = 1 };
 	json_t			*r;
-	char			 err[512] = "", line[1024];
+	char			 err[512] = "";
 	int			 rc;
 
 	if (data_dir == NULL) {
@@ -323,6 +329,9 @@ ask(json_t *req)
 	} else {
 		if (ask_txn == NULL) {
 			view_scan_limit(UINT64_MAX);
+			if (sodium_init() == -1)
+				die("libsodium would not start");
+			local_keys(&ask_kp, &ask_kr);
 			if ((rc = store_open(&local_store, data_dir,
 			    &opts)) != 0)
 				die("%s: cannot open the store read-only: %s",
@@ -339,9 +348,23 @@ ask(json_t *req)
 			json_object_set_new(r, "ok", json_true());
 		json_decref(req);
 	}
+	return r;
+}
+
+json_t *
+ask_check(json_t *r)
+{
+	char	line[1024];
+
 	if (!json_is_true(json_object_get(r, "ok")))
 		die("%s", esc_str(line, sizeof(line), str(r, "error"), 0));
 	return r;
+}
+
+json_t *
+ask(json_t *req)
+{
+	return ask_check(ask_reply(req));
 }
 
 const char *

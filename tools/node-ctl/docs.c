@@ -817,6 +817,8 @@ cmd_doc_get(int argc, char **argv)
 		printf(", %lld bytes, %lld of %lld chunks here)\n",
 		    num(v, "size"), num(v, "held"), num(v, "chunks"));
 	}
+	if (json_is_true(json_object_get(r, "sealed")))
+		printf("sealed: yes, opened here\n");
 	if (json_is_true(json_object_get(r, "deleted")))
 		printf("deleted: yes%s\n", json_is_true(json_object_get(r,
 		    "purged")) ? " (purged)" : "");
@@ -923,6 +925,13 @@ history_line(json_t *v)
 	printf("\n");
 	if (json_object_get(v, "signed_by") != NULL) {
 		print_signed("      signed: ", json_object_get(v, "signed_by"));
+		printf("\n");
+	}
+	/* Its content is for its readers: opened here, or why not. */
+	if (json_object_get(v, "sealed") != NULL) {
+		printf("      ");
+		print_safe(strcmp(str(v, "sealed"), "opened") == 0 ?
+		    "sealed, opened here" : str(v, "sealed"), 0);
 		printf("\n");
 	}
 }

@@ -24,6 +24,7 @@ struct export {
 	FILE		*out;
 	int		 jsonl;
 	size_t		 docs, atts;
+	size_t		 sealed;	/* for other readers: left out */
 };
 
 /* ---- writing XML ------------------------------------------------------ */
@@ -554,6 +555,24 @@ jsonl_doc_put(struct export *ex, json_t *doc, const char *author)
 	json_decref(o);
 }
 
+/*
+ * Document id as doc get has it, or NULL for one sealed for other
+ * readers than this node (counted: not ours to export).
+ */
+static json_t *
+get_doc(struct export *ex, const char *id)
+{
+	json_t	*r = ask_reply(json_pack("{s:s, s:s, s:s}", "cmd", "doc_get",
+	    "db", ex->db, "id", id));
+
+	if (json_is_true(json_object_get(r, "ok")) ||
+	    strncmp(str(r, "error"), "sealed", 6) != 0)
+		return ask_check(r);
+	ex->sealed++;
+	json_decref(r);
+	return NULL;
+}
+
 /* Every live document, page by page of doc ls. */
 static void
 export_docs(struct export *ex)
@@ -570,8 +589,8 @@ export_docs(struct export *ex)
 		json_array_foreach(json_object_get(r, "docs"), i, d) {
 			if (json_is_true(json_object_get(d, "deleted")))
 				continue;
-			doc = ask(json_pack("{s:s, s:s, s:s}", "cmd",
-			    "doc_get", "db", ex->db, "id", str(d, "id")));
+			if ((doc = get_doc(ex, str(d, "id"))) == NULL)
+				continue;
 			if (ex->jsonl)
 				jsonl_doc_put(ex, doc, str(d, "author"));
 			else
@@ -641,10 +660,11 @@ cmd_db_export(int argc, char **argv)
 	    (fsync(fileno(ex.out)) != 0 || fclose(ex.out) != 0)))
 		die("%s: %s", out != NULL ? out : "stdout", strerror(errno));
 	if (out != NULL && strcmp(out, "-") != 0 && !json_out)
-		printf("exported %zu documents, %zu attachments, to %s\n",
-		    ex.docs, ex.atts, out);
+		printf("exported %zu documents, %zu attachments, to %s%s\n",
+		    ex.docs, ex.atts, out, ex.sealed > 0 ? " (and left out "
+		    "those sealed for other readers than this node)" : "");
 	else if (json_out && out != NULL && strcmp(out, "-") != 0)
-		printf("{\"ok\": true, \"docs\": %zu, \"attachments\": %zu}\n",
-		    ex.docs, ex.atts);
+		printf("{\"ok\": true, \"docs\": %zu, \"attachments\": %zu, "
+		    "\"sealed\": %zu}\n", ex.docs, ex.atts, ex.sealed);
 	return 0;
 }

@@ -222,6 +222,10 @@ json_t	*call(json_t *req);
  * request of many a command makes (db import, db export). -d answers
  * them all from one read transaction. Dies on an error. */
 json_t	*ask(json_t *req);
+/* The same, but a refusal is a reply too ("ok" false, "error"). */
+json_t	*ask_reply(json_t *req);
+/* Reply r, unless it is a refusal: then dies, saying it. */
+json_t	*ask_check(json_t *r);
 /* -d: the view of req's command (db export's requests). */
 json_t	*local_view(store_txn_t *, json_t *, char *, size_t);
 /* One attempt at req (consumed): a CTL_CLIENT_* status (ctl_client.h);
