@@ -90,7 +90,10 @@ int	 ctl_signed_by(struct node *n, json_t *req, struct ctl_psig *out,
  * it held on arrival, so a revocation found now was made after that.
  */
 void	 ctl_signed_state(struct node *n, store_txn_t *txn, json_t *r);
-/* The database and document commands (ctl_doc.c), NULL-terminated. */
+/* The commands, NULL-terminated: the node's (ctl_admin.c), mail's
+ * (ctl_mail.c), databases' and documents' (ctl_doc.c). */
+extern const struct ctl_command ctl_admin_commands[];
+extern const struct ctl_command ctl_mail_commands[];
 extern const struct ctl_command ctl_doc_commands[];
 
 int	ctl_init(struct node *n);

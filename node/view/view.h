@@ -71,7 +71,7 @@ json_t	*view_store(store_t *st);
 /*
  * The official's signature a mail or revision carries (psig.h), as
  * {"person", "office", "key", "signed_ms", "fields"?}, or NULL if none.
- * Whether it held is for the node to add (ctl.c): the record is stored
+ * Whether it held is for the node to add (ctl_psig.c): the record is stored
  * only if it held on arrival.
  */
 json_t	*view_signed_by(const Nodenet__RecordBody *rb);

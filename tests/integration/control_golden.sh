@@ -565,7 +565,7 @@ done
 # Every command the daemon serves is pinned, with a success and an
 # error, and written down in the contract.
 served() {
-	sed -n 's/^	{ "\([a-z_]*\)", cmd_[a-z_]* },$/\1/p' node/ctl.c node/ctl_doc.c |
+	sed -n 's/^	{ "\([a-z_]*\)", cmd_[a-z_]* },$/\1/p' node/ctl_admin.c node/ctl_mail.c node/ctl_doc.c |
 	    sort
 }
 unpinned() {
