@@ -124,6 +124,8 @@ struct peer {
 	uint64_t	 pr_scanned[WIRE_LANES]; /* read past, nothing to send */
 	uint64_t	 pr_acked[WIRE_LANES];	/* upto the peer has committed */
 	uint32_t	 pr_credit;		/* records we may still send */
+	unsigned	 pr_more_sent;		/* bit per lane: its last batch
+						   said more follows */
 	unsigned	 pr_restarted;		/* bit per lane: restarted from 0
 						   below its checkpoint; say so */
 	int		 pr_tell_rewound;	/* our log went back: say so */
