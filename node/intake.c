@@ -152,6 +152,7 @@ take_one(struct node *n, store_txn_t *txn, size_t i)
 
 	n->n_cnt.records_in++;
 	n->n_txn_records++;
+	n->n_txn_bytes += in->in_recs[i]->len;
 	p->pr_txn_in++;
 	if (rc != 0) {
 		snprintf(why, sizeof(why), "%s", wire_strerror(rc));
@@ -180,11 +181,16 @@ intake_done(struct node *n, store_txn_t *txn)
 	p->pr_rx_upto[lane] = b->upto;
 	memcpy(p->pr_rx_epoch[lane], p->pr_epoch, WIRE_EPOCH_BYTES);
 	log_debug("event=batch_in peer=%s lane=%u after=%llu upto=%llu "
-	    "records=%zu", p->pr_name, lane, (unsigned long long)b->after,
-	    (unsigned long long)b->upto, b->n_items);
+	    "records=%zu more=%d", p->pr_name, lane,
+	    (unsigned long long)b->after, (unsigned long long)b->upto,
+	    b->n_items, b->more);
 	repl_save_state(txn, p);
 	p->pr_ack_credit[lane] += b->n_items > 0 ? (uint32_t)b->n_items : 1;
 	p->pr_ack_due |= 1u << lane;
+	if (b->more)
+		p->pr_rx_more |= 1u << lane;
+	else
+		p->pr_rx_more &= ~(1u << lane);
 	intake_end(n);
 }
 
@@ -283,6 +289,22 @@ repl_batch(struct node *n, struct peer *p, Nodenet__Frame *f)
 	return;
 drop:
 	nodenet__frame__free_unpacked(f, NULL);
+}
+
+int
+repl_acks_held(const struct node *n)
+{
+	int	held = -1;
+
+	for (size_t i = 0; i < n->n_npeers; i++) {
+		const struct peer	*p = n->n_peers[i];
+
+		if (p->pr_ack_due & ~p->pr_rx_more)
+			return 0;
+		if (p->pr_ack_due)
+			held = 1;
+	}
+	return held;
 }
 
 void

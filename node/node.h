@@ -146,6 +146,8 @@ struct peer {
 	uint8_t		 pr_rx_epoch[WIRE_LANES][WIRE_EPOCH_BYTES];
 	uint32_t	 pr_ack_credit[WIRE_LANES]; /* to return on commit */
 	unsigned	 pr_ack_due;		/* bit per lane */
+	unsigned	 pr_rx_more;		/* bit per lane: its last batch
+						   said more follows */
 	unsigned	 pr_ack_owed;		/* committed, not sent yet */
 
 	struct inflight	*pr_inflight;		/* mail sent, not yet acked */
@@ -198,6 +200,8 @@ struct node {
 	store_txn_t		*n_txn;		/* writes not yet committed */
 	uint64_t		 n_txn_ms;	/* when n_txn began */
 	size_t			 n_txn_records;	/* received into n_txn */
+	size_t			 n_txn_bytes;	/* of those records */
+	uint64_t		 n_commit_timer; /* wakes a held commit */
 	/* Write transactions ended so far, and the count when the last one
 	 * ended without a commit: a write made when n_txn_ends was E is
 	 * durable once committed if n_txn_failed_at <= E (turn.h). */

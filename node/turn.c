@@ -92,7 +92,7 @@ node_commit(struct node *n)
 	if (n->n_txn == NULL)
 		return;
 	took_in = n->n_txn_records > 0;
-	n->n_txn_records = 0;
+	n->n_txn_records = n->n_txn_bytes = 0;
 	if ((rc = store_txn_commit(&n->n_txn)) != 0) {
 		n->n_cnt.commit_failed++;
 		uncount(n);
@@ -109,17 +109,46 @@ node_commit(struct node *n)
 void
 node_abort(struct node *n)
 {
-	n->n_txn_records = 0;
+	n->n_txn_records = n->n_txn_bytes = 0;
 	if (n->n_txn != NULL)
 		uncount(n);
 	store_txn_abort(&n->n_txn);
 	ended(n, 0);
 }
 
-int
-node_commit_due(const struct node *n, int idle)
+static void
+commit_wake(loop_t *l, void *arg)
 {
-	return n->n_txn != NULL && (idle ||
-	    n->n_txn_records >= NODE_COMMIT_RECORDS ||
-	    clock_mono_ms() - n->n_txn_ms >= NODE_COMMIT_MS);
+	struct node	*n = arg;
+
+	(void)l;
+	n->n_commit_timer = 0;	/* the turn's end commits (node_turn_commit) */
+}
+
+void
+node_turn_commit(struct node *n, int idle, int acks_held)
+{
+	uint64_t	age, wait;
+	int		hold;
+
+	if (n->n_txn == NULL)
+		return;
+	age = clock_mono_ms() - n->n_txn_ms;
+	/* A backlog coming in: every ack owed waits for a batch that its
+	 * sender said follows, or a batch is open and nothing is owed. */
+	hold = (acks_held == 1 || (acks_held == -1 && n->n_intake != NULL)) &&
+	    n->n_txn_bytes < NODE_HOLD_BYTES;
+	if (n->n_txn_records >= NODE_COMMIT_RECORDS ||
+	    age >= (hold ? NODE_HOLD_MS : NODE_COMMIT_MS) || (idle && !hold)) {
+		log_debug("event=commit_due idle=%d hold=%d records=%zu "
+		    "bytes=%zu ms=%llu", idle, hold, n->n_txn_records,
+		    n->n_txn_bytes, (unsigned long long)age);
+		node_commit(n);
+		return;
+	}
+	/* Held while the loop sleeps: woken when the hold is over. */
+	if (idle && n->n_commit_timer == 0) {
+		wait = (hold ? NODE_HOLD_MS : NODE_COMMIT_MS) - age;
+		n->n_commit_timer = loop_timer(n->n_loop, wait, commit_wake, n);
+	}
 }
