@@ -285,11 +285,13 @@ pump_lane(struct node *n, struct peer *p, unsigned lane, uint64_t deadline)
 	b.upto = b.n_items == max || bytes >= BATCH_BYTES ||
 	    scanned == SCAN_MAX || late ? seq : n->n_head;
 	b.lane = lane;
-	/* Stopped short of our head with credit left: the next batch of
-	 * this lane goes without waiting for an ack, and the receiver may
-	 * hold its commit for it (turn.h). */
+	/* Stopped short of our head with over half the window left: the
+	 * next batch of this lane goes without waiting for an ack, and the
+	 * receiver may hold its commit for it (turn.h). With less, its ack
+	 * is what keeps the link busy: no promise, so it is not held. */
 	used = b.n_items > 0 ? (uint32_t)b.n_items : 1;
-	b.more = b.upto < n->n_head && p->pr_credit > used;
+	b.more = b.upto < n->n_head &&
+	    p->pr_credit - used > p->pr_restart_credit / 2;
 	f.kind_case = NODENET__FRAME__KIND_BATCH;
 	f.batch = &b;
 	if (peer_send(n, p, &f) == 0) {
