@@ -86,10 +86,11 @@ printf "  all %d links up %.1f s after the first start\n" $((nodes - 1)) \
     "$(calc "($t2 - $t0) / 1000")"
 
 # 2. Memory and idle CPU.
-cpu_ticks() {	# all nodes, user + system, in clock ticks
+cpu_ticks() {	# the nodes named (all if none), user + system, in clock ticks
 	local n
-	for n in "${!PID[@]}"; do cat "/proc/${PID[$n]}/stat"; done |
-	    awk '{ t += $14 + $15 } END { print t + 0 }'
+	for n in "${@:-${!PID[@]}}"; do
+		cat "/proc/${PID[$n]}/stat" 2>/dev/null
+	done | awk '{ t += $14 + $15 } END { print t + 0 }'
 }
 sleep 3		# the status reports of the bring-up settle
 for n in "${!PID[@]}"; do
@@ -173,7 +174,7 @@ commits() {	# all communes' commits so far
 	    awk '{ s += $1 } END { print s + 0 }'
 }
 k0=$(commits)
-cpu0=$(cpu_ticks) w0=$(ms)
+cpu0=$(cpu_ticks) w0=$(ms) ccpu0=$(cpu_ticks "${communes[@]}")
 for d in "${districts[@]}"; do
 	mapfile -t vars < <(clock_env "$d")
 	env "${vars[@]}" "$B/node" -c "$T/$d.conf" >>"$T/$d.log" 2>&1 &
@@ -197,7 +198,8 @@ for d in "${districts[@]}"; do
 	pids+=($!)
 done
 wait "${pids[@]}"
-cpu1=$(cpu_ticks) w1=$(ms)
+cpu1=$(cpu_ticks) w1=$(ms) ccpu1=$(cpu_ticks "${communes[@]}")
+dcpu=$(cpu_ticks "${districts[@]}")	# all since their start
 k1=$(commits)
 all=0
 : >"$T/lags"
@@ -240,6 +242,10 @@ printf "  the nodes used %.1f s of CPU in those %.1f s (%d cores: %.0f%% busy)\n
     "$(calc "($cpu1 - $cpu0) / $(getconf CLK_TCK)")" \
     "$(calc "($w1 - $w0) / 1000")" "$(nproc)" \
     "$(calc "($cpu1 - $cpu0) / $(getconf CLK_TCK) * 100000 / ($w1 - $w0) / $(nproc)")"
+printf "  of which the districts %.1f s (they relay), the communes %.1f s (%.0f ms a commune)\n" \
+    "$(calc "$dcpu / $(getconf CLK_TCK)")" \
+    "$(calc "($ccpu1 - $ccpu0) / $(getconf CLK_TCK)")" \
+    "$(calc "($ccpu1 - $ccpu0) * 1000 / $(getconf CLK_TCK) / ${#communes[@]}")"
 
 # 6. Trace of the directive at the root.
 ctl "$ROOT" --json trace "$did" >"$T/trace" 2>&1 || die "trace failed: $(tail -1 "$T/trace")"
