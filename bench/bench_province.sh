@@ -168,9 +168,9 @@ printf "\ncatch-up: %d documents written at the province in %.1f s while its dis
 # control socket, so the starts are made first and waited for after.
 # Each commune's replica is read from its store (node-ctl -d): asking
 # the node would queue behind the catch-up being measured.
-commits() {	# all communes' commits so far
+commits() {	# the nodes' commits so far (the communes' if none named)
 	local c
-	for c in "${communes[@]}"; do counter "$c" commits; done |
+	for c in "${@:-${communes[@]}}"; do counter "$c" commits; done |
 	    awk '{ s += $1 } END { print s + 0 }'
 }
 k0=$(commits)
@@ -201,6 +201,7 @@ wait "${pids[@]}"
 cpu1=$(cpu_ticks) w1=$(ms) ccpu1=$(cpu_ticks "${communes[@]}")
 dcpu=$(cpu_ticks "${districts[@]}")	# all since their start
 k1=$(commits)
+kd=$(commits "${districts[@]}")	# all since their start
 all=0
 : >"$T/lags"
 : >"$T/relinks"
@@ -236,6 +237,8 @@ CRATE=$(echo "$CLINE" | sed -n 's/.*another: \([0-9]*\)\/s.*/\1/p')
 printf "  the communes made %.1f durable commits each to catch up: %d in all, %.1f s at this disk's %d commits/s (bench/commit_rate)\n" \
     "$(calc "($k1 - $k0) / ${#communes[@]}")" $((k1 - k0)) \
     "$(calc "($k1 - $k0) / $CRATE")" "$CRATE"
+printf "  the districts made %.1f commits each from their start, relaying it\n" \
+    "$(calc "$kd / ${#districts[@]}")"
 # The machine's limit: the catch-up is work (each commune verifies and
 # stores every document), and all of it shares this machine's cores.
 printf "  the nodes used %.1f s of CPU in those %.1f s (%d cores: %.0f%% busy)\n" \

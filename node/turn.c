@@ -129,7 +129,7 @@ void
 node_turn_commit(struct node *n, int idle, int acks_held)
 {
 	uint64_t	age, wait;
-	int		hold;
+	int		hold, keep;
 
 	if (n->n_txn == NULL)
 		return;
@@ -138,8 +138,13 @@ node_turn_commit(struct node *n, int idle, int acks_held)
 	 * sender said follows, or a batch is open and nothing is owed. */
 	hold = (acks_held == 1 || (acks_held == -1 && n->n_intake != NULL)) &&
 	    n->n_txn_bytes < NODE_HOLD_BYTES;
+	/* Nothing owed, nothing coming in: the node's own bookkeeping (the
+	 * acks it took, custody, its reports) waits NODE_COMMIT_MS even
+	 * idle, so a burst of acks from many peers costs one commit. */
+	keep = !hold && acks_held == -1 && n->n_intake == NULL;
 	if (n->n_txn_records >= NODE_COMMIT_RECORDS ||
-	    age >= (hold ? NODE_HOLD_MS : NODE_COMMIT_MS) || (idle && !hold)) {
+	    age >= (hold ? NODE_HOLD_MS : NODE_COMMIT_MS) ||
+	    (idle && !hold && !keep)) {
 		log_debug("event=commit_due idle=%d hold=%d records=%zu "
 		    "bytes=%zu ms=%llu", idle, hold, n->n_txn_records,
 		    n->n_txn_bytes, (unsigned long long)age);

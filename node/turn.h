@@ -29,6 +29,11 @@ struct node;
  * records held are under NODE_HOLD_BYTES). A peer catching up 1,000
  * records costs one or two commits, not one per batch and slice; a
  * lone record, whose batch says no more follows, waits for none.
+ *
+ * A transaction that owes no ack and takes nothing in (the node's own
+ * bookkeeping: acks it took, custody, its reports) is committed once it
+ * is NODE_COMMIT_MS old, idle or not: the acks of a relay's many
+ * children, coming in one after another, cost it one commit.
  */
 #define NODE_TURN_MS		5
 #define NODE_COMMIT_MS		50
