@@ -148,6 +148,10 @@ struct peer {
 	unsigned	 pr_ack_due;		/* bit per lane */
 	unsigned	 pr_rx_more;		/* bit per lane: its last batch
 						   said more follows */
+	/* A backlog coming in on a lane (batches saying more): since when
+	 * (clock_mono_ms(), 0: none), and its records so far. */
+	uint64_t	 pr_backlog_ms[WIRE_LANES];
+	uint64_t	 pr_backlog_records[WIRE_LANES];
 	unsigned	 pr_ack_owed;		/* committed, not sent yet */
 
 	struct inflight	*pr_inflight;		/* mail sent, not yet acked */

@@ -87,13 +87,18 @@ ended(struct node *n, int committed)
 void
 node_commit(struct node *n)
 {
-	int	rc, took_in;
+	uint64_t	start;
+	int		rc, took_in;
 
 	if (n->n_txn == NULL)
 		return;
 	took_in = n->n_txn_records > 0;
 	n->n_txn_records = n->n_txn_bytes = 0;
-	if ((rc = store_txn_commit(&n->n_txn)) != 0) {
+	start = clock_mono_ms();
+	rc = store_txn_commit(&n->n_txn);
+	log_debug("event=committed rc=%d took_ms=%llu", rc,
+	    (unsigned long long)(clock_mono_ms() - start));
+	if (rc != 0) {
 		n->n_cnt.commit_failed++;
 		uncount(n);
 		writes_refused(n, rc, took_in);

@@ -48,6 +48,8 @@ echo "# the commune made $((k1 - k0)) commits for $N documents;" \
 check "it stored each of the $N documents" test $((new1 - new0)) -ge $N
 check "and the district sent it each once" test $((in1 - in0)) -eq $N
 check "in at most $K commits" test $((k1 - k0)) -le $K
+check "and says it caught up the $N records from its district" \
+    grep -q "event=caught_up peer=$d lane=1 upto=[0-9]* records=$N " "$T/$c.log"
 
 one=$(ctl hagiang --json doc put cv so:number=0 | jq -r .id)
 check "a lone document after the backlog reaches the commune" \
