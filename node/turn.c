@@ -78,6 +78,11 @@ ended(struct node *n, int committed)
 {
 	n->n_txn_ends++;
 	n->n_txn_broken = 0;
+	/* A wake for this transaction's commit: the next one sets its own. */
+	if (n->n_commit_timer != 0) {
+		loop_timer_cancel(n->n_loop, n->n_commit_timer);
+		n->n_commit_timer = 0;
+	}
 	if (!committed)
 		n->n_txn_failed_at = n->n_txn_ends;
 	if (n->n_after_commit != NULL)
