@@ -247,9 +247,13 @@ pump_lane(struct node *n, struct peer *p, unsigned lane, uint64_t deadline)
 	size_t			  bytes = 0, max, ninflight = p->pr_ninflight;
 	uint8_t			  id[STORE_ID_BYTES];
 	unsigned		  restarted = p->pr_restarted & (1u << lane);
+	unsigned		  promised = p->pr_more_sent & (1u << lane);
+	uint32_t		  used;
 	int			  sent = 0, late = 0;
 
-	if (p->pr_scanned[lane] >= n->n_head && !restarted)
+	/* A batch that said more follows is followed by one, if need be
+	 * empty: its receiver holds its commit until then. */
+	if (p->pr_scanned[lane] >= n->n_head && !restarted && !promised)
 		return 0;
 	max = n->n_conf->batch_max < p->pr_credit ? n->n_conf->batch_max :
 	    p->pr_credit;
@@ -271,7 +275,8 @@ pump_lane(struct node *n, struct peer *p, unsigned lane, uint64_t deadline)
 		sent = 2;
 		goto out;
 	}
-	if (b.n_items == 0 && scanned < SCAN_MAX && !restarted) {
+	if (b.n_items == 0 && scanned < SCAN_MAX && !restarted &&
+	    !promised) {
 		/* Caught up, nothing for p: remember how far we read. The
 		 * next batch covers this stretch; past COVER_AFTER an empty
 		 * one does, so p's checkpoint (and what queue counts behind
@@ -284,16 +289,27 @@ pump_lane(struct node *n, struct peer *p, unsigned lane, uint64_t deadline)
 	b.upto = b.n_items == max || bytes >= BATCH_BYTES ||
 	    scanned == SCAN_MAX || late ? seq : n->n_head;
 	b.lane = lane;
+	/* Stopped short of our head with over half the window left: the
+	 * next batch of this lane goes without waiting for an ack, and the
+	 * receiver may hold its commit for it (turn.h). With less, its ack
+	 * is what keeps the link busy: no promise, so it is not held. */
+	used = b.n_items > 0 ? (uint32_t)b.n_items : 1;
+	b.more = b.upto < n->n_head &&
+	    p->pr_credit - used > p->pr_restart_credit / 2;
 	f.kind_case = NODENET__FRAME__KIND_BATCH;
 	f.batch = &b;
 	if (peer_send(n, p, &f) == 0) {
 		log_debug("event=batch_out peer=%s lane=%u after=%llu upto=%llu"
-		    " records=%zu", p->pr_name, lane,
+		    " records=%zu more=%d", p->pr_name, lane,
 		    (unsigned long long)b.after, (unsigned long long)b.upto,
-		    b.n_items);
+		    b.n_items, b.more);
 		p->pr_sent[lane] = p->pr_scanned[lane] = b.upto;
 		p->pr_restarted &= ~restarted;
-		p->pr_credit -= b.n_items > 0 ? (uint32_t)b.n_items : 1;
+		if (b.more)
+			p->pr_more_sent |= 1u << lane;
+		else
+			p->pr_more_sent &= ~(1u << lane);
+		p->pr_credit -= used;
 		p->pr_records_out += b.n_items;
 		n->n_cnt.records_out += b.n_items;
 		sent = 1;

@@ -277,8 +277,7 @@ handlers_turn_end(struct node *n, int idle)
 {
 	scrub_turn(n);
 	repair_turn(n);
-	if (node_commit_due(n, idle))
-		node_commit(n);
+	node_turn_commit(n, idle, repl_acks_held(n));
 	repl_retry(n);
 	repl_pump(n);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "esc.h"
 #include "log.h"
 #include "node.h"
@@ -97,6 +98,8 @@ repl_intake_drop(struct node *n, struct peer *p)
 	if (n->n_intake != NULL && n->n_intake->in_peer == p)
 		intake_end(n);
 	p->pr_retry_owed = 0;	/* its next session starts from scratch */
+	p->pr_rx_more = 0;
+	memset(p->pr_backlog_ms, 0, sizeof(p->pr_backlog_ms));
 }
 
 /*
@@ -152,6 +155,7 @@ take_one(struct node *n, store_txn_t *txn, size_t i)
 
 	n->n_cnt.records_in++;
 	n->n_txn_records++;
+	n->n_txn_bytes += in->in_recs[i]->len;
 	p->pr_txn_in++;
 	if (rc != 0) {
 		snprintf(why, sizeof(why), "%s", wire_strerror(rc));
@@ -180,11 +184,21 @@ intake_done(struct node *n, store_txn_t *txn)
 	p->pr_rx_upto[lane] = b->upto;
 	memcpy(p->pr_rx_epoch[lane], p->pr_epoch, WIRE_EPOCH_BYTES);
 	log_debug("event=batch_in peer=%s lane=%u after=%llu upto=%llu "
-	    "records=%zu", p->pr_name, lane, (unsigned long long)b->after,
-	    (unsigned long long)b->upto, b->n_items);
+	    "records=%zu more=%d", p->pr_name, lane,
+	    (unsigned long long)b->after, (unsigned long long)b->upto,
+	    b->n_items, b->more);
 	repl_save_state(txn, p);
 	p->pr_ack_credit[lane] += b->n_items > 0 ? (uint32_t)b->n_items : 1;
 	p->pr_ack_due |= 1u << lane;
+	if (b->more)
+		p->pr_rx_more |= 1u << lane;
+	else
+		p->pr_rx_more &= ~(1u << lane);
+	if (b->more && p->pr_backlog_ms[lane] == 0) {
+		p->pr_backlog_ms[lane] = clock_mono_ms();
+		p->pr_backlog_records[lane] = 0;
+	}
+	p->pr_backlog_records[lane] += b->n_items;
 	intake_end(n);
 }
 
@@ -285,6 +299,22 @@ drop:
 	nodenet__frame__free_unpacked(f, NULL);
 }
 
+int
+repl_acks_held(const struct node *n)
+{
+	int	held = -1;
+
+	for (size_t i = 0; i < n->n_npeers; i++) {
+		const struct peer	*p = n->n_peers[i];
+
+		if (p->pr_ack_due & ~p->pr_rx_more)
+			return 0;
+		if (p->pr_ack_due)
+			held = 1;
+	}
+	return held;
+}
+
 void
 repl_send_acks(struct node *n, struct peer *p)
 {
@@ -306,6 +336,23 @@ repl_send_acks(struct node *n, struct peer *p)
 		p->pr_ack_owed &= ~(1u << l);
 		p->pr_ack_credit[l] = 0;
 	}
+}
+
+/*
+ * Lane l of p is committed: if a backlog came in on it (batches that
+ * said more) and its last batch said no more, it is over: one line,
+ * the operator's "caught up" after an outage.
+ */
+static void
+backlog_done(struct peer *p, unsigned l)
+{
+	if (p->pr_backlog_ms[l] == 0 || (p->pr_rx_more & (1u << l)))
+		return;
+	log_info("event=caught_up peer=%s lane=%u upto=%llu records=%llu "
+	    "ms=%llu", p->pr_name, l, (unsigned long long)p->pr_received[l],
+	    (unsigned long long)p->pr_backlog_records[l],
+	    (unsigned long long)(clock_mono_ms() - p->pr_backlog_ms[l]));
+	p->pr_backlog_ms[l] = 0;
 }
 
 void
@@ -351,6 +398,7 @@ repl_after_commit(struct node *n, int committed)
 				memcpy(p->pr_received_epoch[l],
 				    p->pr_rx_epoch[l], WIRE_EPOCH_BYTES);
 				p->pr_ack_owed |= 1u << l;
+				backlog_done(p, l);
 			}
 		p->pr_ack_due = 0;
 		repl_send_acks(n, p);

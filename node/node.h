@@ -124,6 +124,8 @@ struct peer {
 	uint64_t	 pr_scanned[WIRE_LANES]; /* read past, nothing to send */
 	uint64_t	 pr_acked[WIRE_LANES];	/* upto the peer has committed */
 	uint32_t	 pr_credit;		/* records we may still send */
+	unsigned	 pr_more_sent;		/* bit per lane: its last batch
+						   said more follows */
 	unsigned	 pr_restarted;		/* bit per lane: restarted from 0
 						   below its checkpoint; say so */
 	int		 pr_tell_rewound;	/* our log went back: say so */
@@ -144,6 +146,12 @@ struct peer {
 	uint8_t		 pr_rx_epoch[WIRE_LANES][WIRE_EPOCH_BYTES];
 	uint32_t	 pr_ack_credit[WIRE_LANES]; /* to return on commit */
 	unsigned	 pr_ack_due;		/* bit per lane */
+	unsigned	 pr_rx_more;		/* bit per lane: its last batch
+						   said more follows */
+	/* A backlog coming in on a lane (batches saying more): since when
+	 * (clock_mono_ms(), 0: none), and its records so far. */
+	uint64_t	 pr_backlog_ms[WIRE_LANES];
+	uint64_t	 pr_backlog_records[WIRE_LANES];
 	unsigned	 pr_ack_owed;		/* committed, not sent yet */
 
 	struct inflight	*pr_inflight;		/* mail sent, not yet acked */
@@ -196,6 +204,8 @@ struct node {
 	store_txn_t		*n_txn;		/* writes not yet committed */
 	uint64_t		 n_txn_ms;	/* when n_txn began */
 	size_t			 n_txn_records;	/* received into n_txn */
+	size_t			 n_txn_bytes;	/* of those records */
+	uint64_t		 n_commit_timer; /* wakes a held commit */
 	/* Write transactions ended so far, and the count when the last one
 	 * ended without a commit: a write made when n_txn_ends was E is
 	 * durable once committed if n_txn_failed_at <= E (turn.h). */

@@ -921,7 +921,14 @@ new_socket(struct node *n, int type)
 	return s;
 }
 
-#define REDIAL_MAX_MS	1000
+/*
+ * A refused TCP connection is redialled at most this long after the
+ * last try, plus libzmq's random part (up to retry_min_ms): a parent
+ * that comes back waits at most that for each child's next try, before
+ * its handshake and Hello. 500 ms keeps that well inside the 2 s a
+ * returning parent has to have its children linked again, under load.
+ */
+#define REDIAL_MAX_MS	500
 
 static int
 start_link(struct node *n, const struct cfg_link *link)
@@ -948,7 +955,7 @@ start_link(struct node *n, const struct cfg_link *link)
 	 * A refused or dropped TCP connection costs the node at the other
 	 * end nothing: libzmq redials it at once, then at most every
 	 * REDIAL_MAX_MS, so a parent that comes back has its children
-	 * again within about a second. retry_max_ms paces only refused
+	 * again within a second. retry_max_ms paces only refused
 	 * handshakes (retry_later()).
 	 */
 	zmq_setsockopt(p->pr_sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));

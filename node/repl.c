@@ -343,6 +343,7 @@ restart_now(struct node *n, struct peer *p)
 	/* Lanes restarted below its checkpoint get a batch at once, empty
 	 * if need be, whose after = 0 tells the peer so. */
 	p->pr_restarted = p->pr_restart_stale;
+	p->pr_more_sent = 0;
 	p->pr_credit = p->pr_restart_credit;
 	p->pr_ninflight = 0;
 	p->pr_restart_due = 0;

@@ -30,6 +30,12 @@ void	repl_batch(struct node *n, struct peer *p, Nodenet__Frame *f);
 int	repl_intake_busy(const struct node *n);
 /* Drops what p's batch still had to take in (its session ended). */
 void	repl_intake_drop(struct node *n, struct peer *p);
+/*
+ * What the acks the write transaction owes wait for: -1 none is owed;
+ * 1 each is of a lane whose last batch said more follows (Batch.more),
+ * so the commit may wait a little for it (turn.h); 0 one is not.
+ */
+int	repl_acks_held(const struct node *n);
 /* The write transaction ended: acks of what it covered, or a restart. */
 void	repl_after_commit(struct node *n, int committed);
 /* Asks the peers whose batches a refused commit lost to send them

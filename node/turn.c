@@ -78,6 +78,11 @@ ended(struct node *n, int committed)
 {
 	n->n_txn_ends++;
 	n->n_txn_broken = 0;
+	/* A wake for this transaction's commit: the next one sets its own. */
+	if (n->n_commit_timer != 0) {
+		loop_timer_cancel(n->n_loop, n->n_commit_timer);
+		n->n_commit_timer = 0;
+	}
 	if (!committed)
 		n->n_txn_failed_at = n->n_txn_ends;
 	if (n->n_after_commit != NULL)
@@ -87,13 +92,18 @@ ended(struct node *n, int committed)
 void
 node_commit(struct node *n)
 {
-	int	rc, took_in;
+	uint64_t	start;
+	int		rc, took_in;
 
 	if (n->n_txn == NULL)
 		return;
 	took_in = n->n_txn_records > 0;
-	n->n_txn_records = 0;
-	if ((rc = store_txn_commit(&n->n_txn)) != 0) {
+	n->n_txn_records = n->n_txn_bytes = 0;
+	start = clock_mono_ms();
+	rc = store_txn_commit(&n->n_txn);
+	log_debug("event=committed rc=%d took_ms=%llu", rc,
+	    (unsigned long long)(clock_mono_ms() - start));
+	if (rc != 0) {
 		n->n_cnt.commit_failed++;
 		uncount(n);
 		writes_refused(n, rc, took_in);
@@ -109,17 +119,51 @@ node_commit(struct node *n)
 void
 node_abort(struct node *n)
 {
-	n->n_txn_records = 0;
+	n->n_txn_records = n->n_txn_bytes = 0;
 	if (n->n_txn != NULL)
 		uncount(n);
 	store_txn_abort(&n->n_txn);
 	ended(n, 0);
 }
 
-int
-node_commit_due(const struct node *n, int idle)
+static void
+commit_wake(loop_t *l, void *arg)
 {
-	return n->n_txn != NULL && (idle ||
-	    n->n_txn_records >= NODE_COMMIT_RECORDS ||
-	    clock_mono_ms() - n->n_txn_ms >= NODE_COMMIT_MS);
+	struct node	*n = arg;
+
+	(void)l;
+	n->n_commit_timer = 0;	/* the turn's end commits (node_turn_commit) */
+}
+
+void
+node_turn_commit(struct node *n, int idle, int acks_held)
+{
+	uint64_t	age, wait;
+	int		hold, keep;
+
+	if (n->n_txn == NULL)
+		return;
+	age = clock_mono_ms() - n->n_txn_ms;
+	/* A backlog coming in: every ack owed waits for a batch that its
+	 * sender said follows, or a batch is open and nothing is owed. */
+	hold = (acks_held == 1 || (acks_held == -1 && n->n_intake != NULL)) &&
+	    n->n_txn_bytes < NODE_HOLD_BYTES;
+	/* Nothing owed, nothing coming in: the node's own bookkeeping (the
+	 * acks it took, custody, its reports) waits NODE_COMMIT_MS even
+	 * idle, so a burst of acks from many peers costs one commit. */
+	keep = !hold && acks_held == -1 && n->n_intake == NULL;
+	if (n->n_txn_records >= NODE_COMMIT_RECORDS ||
+	    age >= (hold ? NODE_HOLD_MS : NODE_COMMIT_MS) ||
+	    (idle && !hold && !keep)) {
+		log_debug("event=commit_due idle=%d hold=%d records=%zu "
+		    "bytes=%zu ms=%llu", idle, hold, n->n_txn_records,
+		    n->n_txn_bytes, (unsigned long long)age);
+		node_commit(n);
+		return;
+	}
+	/* Held while the loop sleeps: woken when the hold is over. */
+	if (idle && n->n_commit_timer == 0) {
+		wait = (hold ? NODE_HOLD_MS : NODE_COMMIT_MS) - age;
+		n->n_commit_timer = loop_timer(n->n_loop, wait, commit_wake, n);
+	}
 }

@@ -21,10 +21,25 @@ struct node;
  * holds NODE_COMMIT_RECORDS records or is NODE_COMMIT_MS old, or as soon
  * as the loop has nothing else to do. A busy link costs few commits; a
  * quiet one waits for none.
+ *
+ * A backlog waits longer: while every ack the transaction owes is of a
+ * lane whose sender said another batch follows (Batch.more), or a batch
+ * is being taken in and no ack is owed, the commit waits for
+ * NODE_COMMIT_RECORDS records or NODE_HOLD_MS, idle or not (while the
+ * records held are under NODE_HOLD_BYTES). A peer catching up 1,000
+ * records costs one or two commits, not one per batch and slice; a
+ * lone record, whose batch says no more follows, waits for none.
+ *
+ * A transaction that owes no ack and takes nothing in (the node's own
+ * bookkeeping: acks it took, custody, its reports) is committed once it
+ * is NODE_COMMIT_MS old, idle or not: the acks of a relay's many
+ * children, coming in one after another, cost it one commit.
  */
 #define NODE_TURN_MS		5
 #define NODE_COMMIT_MS		50
 #define NODE_COMMIT_RECORDS	1024
+#define NODE_HOLD_MS		1000
+#define NODE_HOLD_BYTES		(8u << 20)
 
 /* 1 once this turn has taken in its share. */
 int		 node_turn_full(const struct node *n);
@@ -37,8 +52,13 @@ void		 node_commit(struct node *n);
 /* Throws the write transaction away (a write in it failed): peers send
  * again what it took in, and what it counted is taken back. */
 void		 node_abort(struct node *n);
-/* 1 if a commit is due after a loop turn (idle: the loop sleeps next). */
-int		 node_commit_due(const struct node *n, int idle);
+/*
+ * After a loop turn (idle: the loop sleeps next): commits if a commit is
+ * due, else, idle, sets a timer for when it will be. acks_held is
+ * repl_acks_held()'s: -1 no ack owed, 1 every one owed may wait for
+ * the batch its sender said follows, 0 not.
+ */
+void		 node_turn_commit(struct node *n, int idle, int acks_held);
 /* n_head: our newest committed log seq, which feeds read up to. */
 void		 node_refresh_head(struct node *n);
 
