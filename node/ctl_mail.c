@@ -146,9 +146,12 @@ cmd_mail_cat(struct node *n, json_t *req, char *err, size_t errlen)
 	}
 	if ((r = view_mail_cat(txn, req, &seq, err, errlen)) != NULL)
 		ctl_signed_state(n, txn, r);
-	if (r != NULL && store_mbox_mark_read(txn, json_string_value(json_object_get(req,
-	    "mailbox")), seq) != 0)
+	/* The mark is not waited for, but committed once the loop is
+	 * idle: the client's next request sees it (turn.h). */
+	if (r != NULL && store_mbox_mark_read(txn, json_string_value(
+	    json_object_get(req, "mailbox")), seq) != 0)
 		log_warnx("event=mark_read_failed");
+	n->n_txn_asked = 1;
 	return r;
 }
 

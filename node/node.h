@@ -205,6 +205,7 @@ struct node {
 	uint64_t		 n_txn_ms;	/* when n_txn began */
 	size_t			 n_txn_records;	/* received into n_txn */
 	size_t			 n_txn_bytes;	/* of those records */
+	int			 n_txn_asked;	/* a client's read wrote in it */
 	uint64_t		 n_commit_timer; /* wakes a held commit */
 	/* Write transactions ended so far, and the count when the last one
 	 * ended without a commit: a write made when n_txn_ends was E is

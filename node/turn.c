@@ -78,6 +78,7 @@ ended(struct node *n, int committed)
 {
 	n->n_txn_ends++;
 	n->n_txn_broken = 0;
+	n->n_txn_asked = 0;
 	/* A wake for this transaction's commit: the next one sets its own. */
 	if (n->n_commit_timer != 0) {
 		loop_timer_cancel(n->n_loop, n->n_commit_timer);
@@ -150,8 +151,10 @@ node_turn_commit(struct node *n, int idle, int acks_held)
 	    n->n_txn_bytes < NODE_HOLD_BYTES;
 	/* Nothing owed, nothing coming in: the node's own bookkeeping (the
 	 * acks it took, custody, its reports) waits NODE_COMMIT_MS even
-	 * idle, so a burst of acks from many peers costs one commit. */
-	keep = !hold && acks_held == -1 && n->n_intake == NULL;
+	 * idle, so a burst of acks from many peers costs one commit; what
+	 * a client's request wrote (mail cat's mark) does not wait. */
+	keep = !hold && acks_held == -1 && n->n_intake == NULL &&
+	    !n->n_txn_asked;
 	if (n->n_txn_records >= NODE_COMMIT_RECORDS ||
 	    age >= (hold ? NODE_HOLD_MS : NODE_COMMIT_MS) ||
 	    (idle && !hold && !keep)) {

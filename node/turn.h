@@ -33,7 +33,9 @@ struct node;
  * A transaction that owes no ack and takes nothing in (the node's own
  * bookkeeping: acks it took, custody, its reports) is committed once it
  * is NODE_COMMIT_MS old, idle or not: the acks of a relay's many
- * children, coming in one after another, cost it one commit.
+ * children, coming in one after another, cost it one commit. What a
+ * client's read wrote (n_txn_asked: mail cat's mark) is committed once
+ * the loop is idle, so the client's next request sees it.
  */
 #define NODE_TURN_MS		5
 #define NODE_COMMIT_MS		50
