@@ -18,8 +18,9 @@
 # commits A made (what its group commit saved), and A's CPU time.
 # Then the batch path: the same N messages as one file of JSON lines
 # through node-ctl send --batch (send_batch requests of 256), timed the
-# same way. Then the latency of one message at a time on the idle pair
-# (SUB_LAT, 100): from A's "submitted" custody time to B's "received"
+# same way, and again with B stopped: A's own rate, then B's from its
+# start until it delivered them. Then the latency of one message at a
+# time on the idle pair (SUB_LAT, 100): from A's "submitted" custody time to B's "received"
 # (one clock, ms resolution), p50 and p99.
 #
 # Targets (the throughput issue): >= 7,500 msg/s end to end with 10
@@ -51,7 +52,6 @@ start_pair
 echo
 echo "throughput: $CLIENTS clients, $N messages of $SIZE B, A -> B"
 per=$(( (N + CLIENTS - 1) / CLIENTS ))
-total=0
 for r in $(seq 1 "$ROUNDS"); do
 	c0=$(counter "$A" commits) && d0=$(counter "$BN" delivered) ||
 	    die "cannot read the counters"
@@ -65,7 +65,6 @@ for r in $(seq 1 "$ROUNDS"); do
 	done
 	wait "${pids[@]}" || die "a client failed (round $r)"
 	t1=$(now)
-	total=$((total + per * CLIENTS))
 	wait_delivered "$BN" $((d0 + per * CLIENTS)) 120 ||
 	    die "B did not deliver round $r"
 	t2=$(now)
@@ -97,21 +96,36 @@ ctl "$A" send --batch "$T/batch.jsonl" >"$T/batch.out" 2>&1 ||
 t1=$(now)
 wait_delivered "$BN" $((d0 + N)) 120 || die "B did not deliver the batch"
 t2=$(now)
-total=$((total + N))
 brate=$(calc "$N / ($t2 - $t0)")
 printf "  %.0f msg/s end to end (sent in %.2f s, all at B %.2f s later): %s\n" \
     "$brate" "$(calc "$t1 - $t0")" "$(calc "$t2 - $t1")" "$(head -1 "$T/batch.out")"
+# Where the time goes: the same number again with B stopped, so A has
+# the cores to itself (B's machine is another office's); then B starts
+# and takes them.
+sed 's/"subject": "b-/"subject": "a-/' "$T/batch.jsonl" >"$T/alone.jsonl"
+stop_node "$BN"
+t0=$(now)
+ctl "$A" send --batch "$T/alone.jsonl" >"$T/alone.out" 2>&1 ||
+    die "send --batch (B stopped) failed: $(tail -1 "$T/alone.out")"
+t1=$(now)
+start_node "$BN" || die "B did not start again"
+wait_delivered "$BN" "$N" 120 || die "B did not deliver them"	# anew
+t2=$(now)
+printf "  %.0f msg/s at A with B stopped (%.2f s); B then took them in %.2f s from its start (%.0f msg/s)\n" \
+    "$(calc "$N / ($t1 - $t0)")" "$(calc "$t1 - $t0")" \
+    "$(calc "$t2 - $t1")" "$(calc "$N / ($t2 - $t1)")"
 
 echo
 echo "latency: $LAT messages one at a time, A submitted -> B received"
 ids=()
+d0=$(counter "$BN" delivered) || die "cannot read B's counters"
 for i in $(seq 1 "$LAT"); do
 	id=$(echo "lat $i" | ctl "$A" send --from "$MBOX@$A" \
 	    --subject "lat-$i" "$MBOX@$BN") || die "send failed"
 	ids+=("$id")
 	sleep 0.02
 done
-wait_delivered "$BN" $((total + LAT)) 60 || die "B did not get them all"
+wait_delivered "$BN" $((d0 + LAT)) 60 || die "B did not get them all"
 for id in "${ids[@]}"; do
 	s=$(trace_ms "$A" "$id" submitted) && g=$(trace_ms "$BN" "$id" received) ||
 	    die "no custody times for $id"
