@@ -256,9 +256,10 @@ all=$(wc -l <"$T/communes")
 [ "$REAL" = 1 ] && printf '%s\n' "${communes[@]}" >>"$T/communes"
 sim watch "$subj"
 if ctl "$ROOT" route 'vanthu@*' >/dev/null 2>&1; then
-	how="one send to vanthu@* (subtree address)"
+	how="one send to vanthu@* (subtree address, clear: a nation is
+  past the keys one mail is sealed for)"
 	t0=$(ms)
-	echo "Chỉ thị" | ctl "$ROOT" send --from "vanthu@$ROOT" \
+	echo "Chỉ thị" | ctl "$ROOT" send --from "vanthu@$ROOT" --clear \
 	    --subject "$subj" 'vanthu@*' >/dev/null || die "the directive was refused"
 else
 	sed 's/^/vanthu@/' "$T/communes" | paste -d' ' $(printf ' -%.0s' \
