@@ -263,7 +263,7 @@ bench-nation: all $(B)/bench/nation_sim $(B)/bench/verify_rate \
     $(B)/bench/commit_rate
 	@B=$(B) bash bench/bench_nation.sh
 
-# tests/mixed.sh builds the release before protocol version 3 from git
+# tests/mixed.sh builds the previous release (0.3.0) from git
 # history into build/old (OLD_REV= picks another commit) and runs nodes
 # of both builds in one province; not part of make test.
 test-mixed: $(B)/node $(B)/node-ctl $(B)/node-key
