@@ -214,6 +214,17 @@ mail_all() {
 	done
 }
 
+# Do all nodes named after $1 hold database $1 (its ACL replicated)?
+# A node refuses a write to a database it does not hold yet.
+db_at() {
+	local db=$1 n
+	shift
+	for n; do
+		ctl "$n" --json db ls |
+		    jq -e --arg d "$db" 'any(.dbs[]; .db == $d)' >/dev/null || return 1
+	done
+}
+
 # The number of messages in mailbox $2 of node $1 (all pages).
 mail_count() {
 	local all

@@ -313,6 +313,7 @@ agree() {	# every node of the province: the same digest, $1 documents
 }
 check "the old province creates a database for its offices" \
     quiet ctl $P db create congvan $P "*.$P=author"
+check "it reaches them" wait_for 30 db_at congvan $VX $TB $TV
 for n in $P $VX $TB $TV; do
 	check "$(label $n) writes a document in it" \
 	    quiet ctl $n doc put congvan loai="công văn" tu=$n
@@ -341,7 +342,7 @@ check "the root's sealed vanthu@*.$VX reaches both communes through the old prov
 check "the old province creates a database for reports" \
     quiet ctl $P db create baocao $P "*.$P=author"
 check "the new commune holds it" \
-    wait_for 20 eval 'ctl $TB --json db ls | jq -e ".dbs[] | select(.db == \"baocao\")" >/dev/null'
+    wait_for 20 db_at baocao $TB
 kin=$(ctl $TB --json doc put baocao loai="báo cáo mật" --readers $QV | jq -r .rev)
 check "a new commune writes a sealed report for a commune of the other district" \
     test ${#kin} -eq 64

@@ -162,6 +162,7 @@ check "the report says it expired in transit, at the district" \
         .report.detail == \"expired in transit\" and .from == \$d)" >/dev/null'
 
 ctl $P db create congvan $P '*.hagiang=author' >/dev/null
+check "the database reaches every office" wait_for 30 db_at congvan $S $D $C1
 holds() { ctl "$1" --json doc get "$2" "$3" >/dev/null 2>&1; }
 a=$(ctl $S --json doc put congvan ten="từ xã chậm" | jq -r .id)
 b=$(ctl $D --json doc put congvan ten="từ huyện nhanh" | jq -r .id)

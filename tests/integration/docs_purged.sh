@@ -17,6 +17,7 @@ make_node $p tw
 start_tree tw $p
 check "the province links up" wait_for 30 tree_up $p
 ctl tw db create shared '*' '*=editor' >/dev/null
+check "the database reaches the province" wait_for 20 db_at shared $p
 
 out=$(ctl $p doc put shared title="một") && id=${out%% *} && r1=${out#* }
 out=$(ctl $p doc put shared "$id" title="hai") && r2=${out#* }

@@ -64,6 +64,7 @@ check "the winner everywhere is still the province's" \
 
 # Authors: each changes its own documents only.
 ctl hagiang db create hoso hagiang '*.hagiang=author' >/dev/null
+check "the database reaches the districts" wait_for 20 db_at hoso d1.hagiang d2.hagiang
 mine=$(ctl d1.hagiang --json doc put hoso ten="Hồ sơ của d1" | jq -r .id)
 mrev=$(ctl d1.hagiang --json doc get hoso "$mine" 2>/dev/null | jq -r .rev)
 check "an author's document reaches another district" wait_for 20 holds d2.hagiang hoso "$mine"

@@ -32,6 +32,7 @@ same_digest() {
 }
 
 ctl hagiang db create ds hagiang '*.hagiang=editor' >/dev/null
+check "the database reaches the communes" wait_for 20 db_at ds $c1 $c2
 doomed=$(ctl $c1 --json doc put ds ten="sẽ bị xoá" | jq -r .id)
 check "a commune's document reaches the other commune" wait_for 20 holds $c2 ds "$doomed"
 

@@ -15,7 +15,7 @@ chain_up
 
 ctl $P db create congvan $P "*.$P=editor" >/dev/null
 check "the commune holds the database" \
-    wait_for 20 eval 'ctl $C --json db ls | jq -e ".dbs[] | select(.db == \"congvan\")"'
+    wait_for 20 db_at congvan $C
 stop_node $C
 
 for i in $(seq 1 10); do

@@ -43,7 +43,7 @@ digest() { ctl "$1" --json db digest baocao | jq -r .digest; }
 check "the province makes a database every office of it may write" \
     quiet ctl $P db create baocao $P '*.hagiang=author'
 check "the commune holds it" \
-    wait_for 20 eval 'ctl $C1 --json db ls | jq -e ".dbs[] | select(.db == \"baocao\")" >/dev/null'
+    wait_for 20 db_at baocao $C1
 
 # --- 1. Across both districts ------------------------------------------------
 tag=$RANDOM$RANDOM

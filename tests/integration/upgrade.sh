@@ -9,7 +9,7 @@ chain_up
 check "the province creates a database its districts may write" \
     quiet ctl $P db create congvan $P "*.$P=author"
 check "the district holds it" \
-    wait_for 20 eval 'ctl $D --json db ls | jq -e ".dbs[] | select(.db == \"congvan\")" >/dev/null'
+    wait_for 20 db_at congvan $D
 stop_node $P
 n=$("$B/tests/store_age" "$T/$P")
 check "the province's store is turned back to the old index layouts" \
