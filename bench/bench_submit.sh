@@ -15,7 +15,9 @@
 # what one core of this machine can sign and verify (bench/verify_rate),
 # the durable commits its disk takes one after another (bench/commit_rate,
 # which with A's CPU a message bounds what waiting clients can get), the
-# commits A made (what its group commit saved), and A's CPU time.
+# commits A and B made (what group commit saved), A's CPU time and
+# the cores busy on the whole machine (a run that leaves cores idle is
+# held by waiting, not by CPU).
 # Then the batch path: the same N messages as one file of JSON lines
 # through node-ctl send --batch (send_batch requests of 256), timed the
 # same way, and again with B stopped: A's own rate, then B's from its
@@ -55,7 +57,8 @@ per=$(( (N + CLIENTS - 1) / CLIENTS ))
 for r in $(seq 1 "$ROUNDS"); do
 	c0=$(counter "$A" commits) && d0=$(counter "$BN" delivered) ||
 	    die "cannot read the counters"
-	cpu0=$(cpu_ms "${PID[$A]}")
+	cpu0=$(cpu_ms "${PID[$A]}") bc0=$(counter "$BN" commits)
+	m0=$(busy_mark)
 	t0=$(now)
 	pids=()
 	for c in $(seq 1 "$CLIENTS"); do
@@ -68,7 +71,9 @@ for r in $(seq 1 "$ROUNDS"); do
 	wait_delivered "$BN" $((d0 + per * CLIENTS)) 120 ||
 	    die "B did not deliver round $r"
 	t2=$(now)
+	m1=$(busy_mark)
 	commits=$(( $(counter "$A" commits) - c0 ))
+	bcommits=$(( $(counter "$BN" commits) - bc0 ))
 	cpu=$(( $(cpu_ms "${PID[$A]}") - cpu0 ))
 	rate=$(calc "$((per * CLIENTS)) / ($t2 - $t0)")
 	echo "$rate" >>"$T/rates"
@@ -77,8 +82,10 @@ for r in $(seq 1 "$ROUNDS"); do
 	printf "all at B %.2f s later); A: %d commits (%.1f messages " \
 	    "$(calc "$t2 - $t1")" "$commits" \
 	    "$(calc "$((per * CLIENTS)) / ($commits > 0 ? $commits : 1)")"
-	printf "each), %.2f ms CPU a message\n" \
-	    "$(calc "$cpu / $((per * CLIENTS))")"
+	printf "each), %.2f ms CPU a message; B: %d commits; %.1f of %d " \
+	    "$(calc "$cpu / $((per * CLIENTS))")" "$bcommits" \
+	    "$(busy_cores "$m0" "$m1")" "$(nproc)"
+	echo "cores busy"
 	echo "$(calc "$cpu * 1000 / $((per * CLIENTS))")" >>"$T/cpus"
 done
 
@@ -90,15 +97,19 @@ for i in $(seq 1 "$N"); do
 	    "$MBOX" "$A" "$MBOX" "$BN" "$i" "$text"
 done >"$T/batch.jsonl"
 d0=$(counter "$BN" delivered) || die "cannot read B's counters"
+m0=$(busy_mark)
 t0=$(now)
 ctl "$A" send --batch "$T/batch.jsonl" >"$T/batch.out" 2>&1 ||
     die "send --batch failed: $(tail -1 "$T/batch.out")"
 t1=$(now)
 wait_delivered "$BN" $((d0 + N)) 120 || die "B did not deliver the batch"
 t2=$(now)
+m1=$(busy_mark)
 brate=$(calc "$N / ($t2 - $t0)")
-printf "  %.0f msg/s end to end (sent in %.2f s, all at B %.2f s later): %s\n" \
-    "$brate" "$(calc "$t1 - $t0")" "$(calc "$t2 - $t1")" "$(head -1 "$T/batch.out")"
+printf "  %.0f msg/s end to end (sent in %.2f s, all at B %.2f s later; " \
+    "$brate" "$(calc "$t1 - $t0")" "$(calc "$t2 - $t1")"
+printf "%.1f of %d cores busy): %s\n" "$(busy_cores "$m0" "$m1")" "$(nproc)" \
+    "$(head -1 "$T/batch.out")"
 # Where the time goes: the same number again with B stopped, so A has
 # the cores to itself (B's machine is another office's); then B starts
 # and takes them.

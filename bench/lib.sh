@@ -25,6 +25,18 @@ cpu_ms() {
 	awk "{ t += $fields } END { printf \"%d\", t * 1000 / $(getconf CLK_TCK) }" \
 	    $files
 }
+# The machine's busy and total CPU ticks so far (every core, /proc/stat):
+# two of these give busy_cores the cores busy between them.
+busy_mark() {
+	awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i;
+	    print t - $5 - $6, t; exit }' /proc/stat
+}
+# busy_cores "$(busy_mark)" "$(busy_mark)": cores busy on average, of nproc.
+busy_cores() {
+	local b0 t0 b1 t1
+	read -r b0 t0 <<<"$1" && read -r b1 t1 <<<"$2"
+	calc "($b1 - $b0) * $(nproc) / ($t1 - $t0 > 0 ? $t1 - $t0 : 1)"
+}
 
 # Prints benchmark $1's first line and the machine's limits, measured
 # now: one core's sign and verify rates (SLINE; VLINE and VRATE, see

@@ -203,6 +203,7 @@ struct node {
 	struct verify_pool	*n_verify;	/* checks batches on all cores */
 	store_txn_t		*n_txn;		/* writes not yet committed */
 	uint64_t		 n_txn_ms;	/* when n_txn began */
+	uint64_t		 n_commit_ms;	/* when the last commit ended */
 	size_t			 n_txn_records;	/* received into n_txn */
 	size_t			 n_txn_bytes;	/* of those records */
 	int			 n_txn_asked;	/* a client's read wrote in it */

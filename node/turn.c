@@ -110,6 +110,7 @@ node_commit(struct node *n)
 		writes_refused(n, rc, took_in);
 	} else {
 		n->n_cnt.commits++;
+		n->n_commit_ms = clock_mono_ms();
 		writes_committed(n, n->n_cnt.records_new !=
 		    n->n_cnt_txn.records_new, took_in);
 	}
@@ -140,7 +141,7 @@ void
 node_turn_commit(struct node *n, int idle, int acks_held)
 {
 	uint64_t	age, wait;
-	int		hold, keep;
+	int		hold, keep, stream;
 
 	if (n->n_txn == NULL)
 		return;
@@ -155,9 +156,13 @@ node_turn_commit(struct node *n, int idle, int acks_held)
 	 * a client's request wrote (mail cat's mark) does not wait. */
 	keep = !hold && acks_held == -1 && n->n_intake == NULL &&
 	    !n->n_txn_asked;
+	/* Records kept coming since the last commit: a few ms more. */
+	stream = !hold && acks_held == 0 && n->n_txn_records > 0 &&
+	    n->n_commit_ms != 0 && n->n_txn_ms < n->n_commit_ms +
+	    NODE_STREAM_MS && age < NODE_STREAM_MS;
 	if (n->n_txn_records >= NODE_COMMIT_RECORDS ||
 	    age >= (hold ? NODE_HOLD_MS : NODE_COMMIT_MS) ||
-	    (idle && !hold && !keep)) {
+	    (idle && !hold && !keep && !stream)) {
 		log_debug("event=commit_due idle=%d hold=%d records=%zu "
 		    "bytes=%zu ms=%llu", idle, hold, n->n_txn_records,
 		    n->n_txn_bytes, (unsigned long long)age);
@@ -166,7 +171,8 @@ node_turn_commit(struct node *n, int idle, int acks_held)
 	}
 	/* Held while the loop sleeps: woken when the hold is over. */
 	if (idle && n->n_commit_timer == 0) {
-		wait = (hold ? NODE_HOLD_MS : NODE_COMMIT_MS) - age;
+		wait = (hold ? NODE_HOLD_MS : stream ? NODE_STREAM_MS :
+		    NODE_COMMIT_MS) - age;
 		n->n_commit_timer = loop_timer(n->n_loop, wait, commit_wake, n);
 	}
 }

@@ -30,6 +30,13 @@ struct node;
  * records costs one or two commits, not one per batch and slice; a
  * lone record, whose batch says no more follows, waits for none.
  *
+ * A stream waits a little: records taken in by a transaction begun
+ * within NODE_STREAM_MS of the last commit (a link that keeps sending)
+ * are committed, idle or not, once the transaction is NODE_STREAM_MS
+ * old. A relay under a steady flow commits about every NODE_STREAM_MS,
+ * not once per batch, and leaves the disk and the cores to the rest; a
+ * lone record, coming after a quiet spell, waits for none.
+ *
  * A transaction that owes no ack and takes nothing in (the node's own
  * bookkeeping: acks it took, custody, its reports) is committed once it
  * is NODE_COMMIT_MS old, idle or not: the acks of a relay's many
@@ -42,6 +49,7 @@ struct node;
 #define NODE_COMMIT_RECORDS	1024
 #define NODE_HOLD_MS		1000
 #define NODE_HOLD_BYTES		(8u << 20)
+#define NODE_STREAM_MS		3
 
 /* 1 once this turn has taken in its share. */
 int		 node_turn_full(const struct node *n);
