@@ -270,6 +270,11 @@ printf "  of which the districts %.1f s (they relay), the communes %.1f s (%.0f 
     "$(calc "$dcpu / $(getconf CLK_TCK)")" \
     "$(calc "($ccpu1 - $ccpu0) / $(getconf CLK_TCK)")" \
     "$(calc "($ccpu1 - $ccpu0) * 1000 / $(getconf CLK_TCK) / ${#communes[@]}")"
+# All of that work on these cores: no commune can be done sooner than
+# the CPU it all took spread evenly over them (one office a machine,
+# a commune's own share is the figure above).
+printf "  this machine's bound: that CPU on %d cores takes %.1f s at the least\n" \
+    "$(nproc)" "$(calc "($cpu1 - $cpu0) / $(getconf CLK_TCK) / $(nproc)")"
 
 # 6. Trace of the directive at the root.
 ctl "$ROOT" --json trace "$did" >"$T/trace" 2>&1 || die "trace failed: $(tail -1 "$T/trace")"

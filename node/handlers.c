@@ -85,7 +85,7 @@ static const struct peer_proto proto = {
 	},
 	.connected = repl_connected,
 	.ended = repl_intake_drop,
-	.busy = repl_intake_busy,
+	.waits = repl_frame_waits,
 };
 
 static int

@@ -50,9 +50,9 @@ refused(struct node *n, struct peer *p, uint64_t seq, const char *origin,
  * A batch being taken in. Its records are verified a chunk at a time
  * (on every core) and stored one by one until the turn is full; a 0 ms
  * timer goes on with the rest in the next turn, after the loop has
- * served the control socket and its timers. No frame
- * is read meanwhile, from any peer, so frames keep their order and one
- * batch at most is open. The batch is acked only once its last record is
+ * served the control socket and its timers. Meanwhile a frame of the
+ * same peer, or another batch, waits (repl_frame_waits()), so frames
+ * keep their order and one batch at most is open. The batch is acked only once its last record is
  * stored; records of slices committed before a crash or a reset come
  * again and are found held.
  */
@@ -87,9 +87,21 @@ intake_end(struct node *n)
 }
 
 int
-repl_intake_busy(const struct node *n)
+repl_frame_waits(const struct node *n, const struct peer *p,
+    const Nodenet__Frame *f)
 {
-	return n->n_intake != NULL;
+	if (n->n_intake == NULL)
+		return 0;
+	if (p == n->n_intake->in_peer)
+		return 1;
+	switch (f->kind_case) {
+	case NODENET__FRAME__KIND_HELLO:
+	case NODENET__FRAME__KIND_HEARTBEAT:
+	case NODENET__FRAME__KIND_ACK:
+		return 0;
+	default:
+		return 1;
+	}
 }
 
 void

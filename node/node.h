@@ -111,6 +111,7 @@ struct peer {
 	unsigned	 pr_hello_owed;		/* REPL_HELLO_* not sent yet */
 	int		 pr_blocked;		/* the last send failed */
 	uint64_t	 pr_probe_timer;	/* to try again, if blocked */
+	Nodenet__Frame	*pr_parked;		/* read, waiting (peer.c) */
 	uint8_t		 pr_chain[WIRE_CHAIN_HASH_BYTES]; /* its session's chain */
 	uint64_t	 pr_hello_timer;	/* deadline for its Hello */
 	uint64_t	 pr_retry_timer;	/* reconnect after a refusal */
@@ -187,6 +188,8 @@ struct node {
 	loop_t			*n_loop;
 	void			*n_router;	/* NULL: we accept no links */
 	void			*n_router_mon;
+	struct peer		*n_router_parked; /* its frame waits: */
+	uint64_t		 n_unpark_timer;  /* n_router unread till then */
 	void			*n_zap;
 	void			*n_ctl;
 	int			 n_ctl_waiting;	/* a reply is due (ctl_answer) */

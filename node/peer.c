@@ -78,6 +78,18 @@ peer_new(struct node *n)
 	return p;
 }
 
+/* Drops p's frame held aside, if any: its socket is read again. */
+static void
+unpark(struct node *n, struct peer *p)
+{
+	if (p->pr_parked == NULL)
+		return;
+	nodenet__frame__free_unpacked(p->pr_parked, NULL);
+	p->pr_parked = NULL;
+	if (n->n_router_parked == p)
+		n->n_router_parked = NULL;
+}
+
 static void
 peer_free(struct node *n, struct peer *p)
 {
@@ -95,6 +107,7 @@ peer_free(struct node *n, struct peer *p)
 		loop_timer_cancel(n->n_loop, p->pr_restart_timer);
 	if (p->pr_probe_timer != 0)
 		loop_timer_cancel(n->n_loop, p->pr_probe_timer);
+	unpark(n, p);
 	free(p->pr_inflight);
 	free(p->pr_name);
 	free(p);
@@ -111,6 +124,7 @@ static void
 session_reset(struct peer *p)
 {
 	p->pr_node->n_proto->ended(p->pr_node, p);
+	unpark(p->pr_node, p);	/* of the session that ended */
 	p->pr_state = PEER_DOWN;
 	p->pr_hello_sent = 0;
 	p->pr_version = 0;
@@ -617,14 +631,12 @@ on_zap(loop_t *l, void *arg)
 	return 0;
 }
 
-/* Decodes a frame from p and hands it on; bad frames are counted. */
-static void
-dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
+/* Decodes a frame read from p: NULL if it is bad (counted, logged). */
+static Nodenet__Frame *
+decode(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 {
-	const struct peer_proto	*up = n->n_proto;
-	Nodenet__Frame		*f;
-	size_t			 k;
-	int			 rc;
+	Nodenet__Frame	*f;
+	int		 rc;
 
 	n->n_cnt.frames_in++;
 	p->pr_bytes_in += len;
@@ -637,8 +649,18 @@ dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 			log_warnx("event=frame_refused peer=%s bytes=%zu "
 			    "reason=\"%s\"", peer_label(p), len,
 			    wire_strerror(rc));
-		return;
+		return NULL;
 	}
+	return f;
+}
+
+/* Hands frame f of p up to the node's table, which may keep it. */
+static void
+hand_up(struct node *n, struct peer *p, Nodenet__Frame *f)
+{
+	const struct peer_proto	*up = n->n_proto;
+	size_t			 k;
+
 	if (f->kind_case != NODENET__FRAME__KIND_HELLO &&
 	    p->pr_state != PEER_UP) {
 		n->n_cnt.frames_bad++;
@@ -656,16 +678,92 @@ dispatch(struct node *n, struct peer *p, const uint8_t *buf, size_t len)
 	nodenet__frame__free_unpacked(f, NULL);
 }
 
+static void	arm_unpark(struct node *);
+
+/*
+ * Hands frame f of p up, or holds it aside if it must wait (struct
+ * peer_proto's waits): 1 then, and its socket is read no further till
+ * it has gone up (unpark_wake()). NULL (a bad frame) is passed over.
+ */
+static int
+take(struct node *n, struct peer *p, Nodenet__Frame *f)
+{
+	if (f == NULL)
+		return 0;
+	if (n->n_proto->waits(n, p, f)) {
+		p->pr_parked = f;
+		if (p->pr_link == NULL)
+			n->n_router_parked = p;
+		arm_unpark(n);
+		return 1;
+	}
+	hand_up(n, p, f);
+	return 0;
+}
+
+/* Hands p's frame held aside up if it need wait no longer: 1 if it
+ * still waits. */
+static int
+parked_waits(struct node *n, struct peer *p)
+{
+	Nodenet__Frame	*f = p->pr_parked;
+
+	if (f == NULL)
+		return 0;
+	if (n->n_proto->waits(n, p, f))
+		return 1;
+	p->pr_parked = NULL;
+	if (n->n_router_parked == p)
+		n->n_router_parked = NULL;
+	hand_up(n, p, f);
+	return 0;
+}
+
+#define UNPARK_MS	1	/* a frame held aside is looked at this often */
+
+/* Frames held aside that need wait no longer go up, in their sockets'
+ * place; a socket whose frame went is read again from the next turn. */
+static void
+unpark_wake(loop_t *l, void *arg)
+{
+	struct node	*n = arg;
+	int		 waiting = 0;
+
+	(void)l;
+	n->n_unpark_timer = 0;
+	if (n->n_router_parked != NULL)
+		(void)parked_waits(n, n->n_router_parked);
+	for (size_t i = 0; i < n->n_npeers; i++)
+		if (n->n_peers[i]->pr_link != NULL)
+			(void)parked_waits(n, n->n_peers[i]);
+	/* A frame handed up may have ended sessions: count anew. */
+	for (size_t i = 0; i < n->n_npeers; i++)
+		waiting |= n->n_peers[i]->pr_parked != NULL;
+	if (waiting)
+		arm_unpark(n);
+}
+
+static void
+arm_unpark(struct node *n)
+{
+	if (n->n_unpark_timer == 0)
+		n->n_unpark_timer = loop_timer(n->n_loop, UNPARK_MS,
+		    unpark_wake, n);
+}
+
 static int
 on_dealer(loop_t *l, void *arg)
 {
 	struct peer	*p = arg;
+	struct node	*n = p->pr_node;
 
 	(void)l;
+	if (parked_waits(n, p))
+		return 0;
 	for (int round = 0; round < DRAIN_MAX && (round == 0 ||
-	    !node_turn_full(p->pr_node)) && !p->pr_node->n_proto->busy(p->pr_node);
-	    round++) {
+	    !node_turn_full(n)); round++) {
 		zmq_msg_t	m;
+		int		held = 0;
 
 		zmq_msg_init(&m);
 		if (zmq_msg_recv(&m, p->pr_sock, ZMQ_DONTWAIT) == -1) {
@@ -679,9 +777,11 @@ on_dealer(loop_t *l, void *arg)
 			    p->pr_sock, 0) != -1)
 				;
 		} else
-			dispatch(p->pr_node, p, zmq_msg_data(&m),
-			    zmq_msg_size(&m));
+			held = take(n, p, decode(n, p, zmq_msg_data(&m),
+			    zmq_msg_size(&m)));
 		zmq_msg_close(&m);
+		if (held)
+			break;
 	}
 	return 0;
 }
@@ -730,12 +830,14 @@ on_router(loop_t *l, void *arg)
 
 	(void)l;
 	/* One frame a turn at least, more while the turn has time; none
-	 * while a batch is being taken in. */
+	 * while one read before waits. */
+	if (n->n_router_parked != NULL && parked_waits(n, n->n_router_parked))
+		return 0;
 	for (int round = 0; round < DRAIN_MAX && (round == 0 ||
-	    !node_turn_full(n)) && !n->n_proto->busy(n); round++) {
+	    !node_turn_full(n)); round++) {
 		zmq_msg_t	 rid, m;
 		struct peer	*p;
-		int		 parts = 1;
+		int		 parts = 1, held = 0;
 
 		zmq_msg_init(&rid);
 		if (zmq_msg_recv(&rid, n->n_router, ZMQ_DONTWAIT) == -1) {
@@ -768,9 +870,12 @@ on_router(loop_t *l, void *arg)
 				log_warnx("event=frame_refused reason="
 				    "\"malformed message or unknown sender\"");
 		} else
-			dispatch(n, p, zmq_msg_data(&m), zmq_msg_size(&m));
+			held = take(n, p, decode(n, p, zmq_msg_data(&m),
+			    zmq_msg_size(&m)));
 		zmq_msg_close(&m);
 		zmq_msg_close(&rid);
+		if (held)
+			break;
 	}
 	return 0;
 }

@@ -26,8 +26,13 @@ struct peer_proto {
 	void	(*connected)(struct node *, struct peer *);
 	/* p's session ended, or p is about to be freed. */
 	void	(*ended)(struct node *, struct peer *);
-	/* 1 while frames must wait in their sockets. */
-	int	(*busy)(const struct node *);
+	/*
+	 * 1 if frame f of p must wait, and what comes after it in its
+	 * socket with it, until this says 0 (a batch being taken in). It
+	 * is held aside meanwhile (one a socket), then handed up first.
+	 */
+	int	(*waits)(const struct node *, const struct peer *,
+		    const Nodenet__Frame *f);
 };
 
 int	peer_init(struct node *n);

@@ -22,12 +22,18 @@ void	repl_hello(struct node *n, struct peer *p, const Nodenet__Hello *h);
 void	repl_connected(struct node *n, struct peer *p);
 /*
  * Takes in a Batch frame from p, and f with it (freed when done). A
- * batch too long for one turn goes on in the next ones; meanwhile no
- * frame is read (repl_intake_busy()).
+ * batch too long for one turn goes on in the next ones; meanwhile
+ * another batch, and any frame of p, waits (repl_frame_waits()).
  */
 void	repl_batch(struct node *n, struct peer *p, Nodenet__Frame *f);
-/* 1 while a batch is being taken in: frames wait in their sockets. */
-int	repl_intake_busy(const struct node *n);
+/*
+ * 1 if frame f of p must wait for the batch being taken in: a batch (one
+ * is open at most), or any frame of that batch's peer (its frames keep
+ * their order). Another peer's Hello, Heartbeat or Ack goes on: a child
+ * relinks and a feed is acked while a parent's backlog comes in.
+ */
+int	repl_frame_waits(const struct node *n, const struct peer *p,
+	    const Nodenet__Frame *f);
 /* Drops what p's batch still had to take in (its session ended). */
 void	repl_intake_drop(struct node *n, struct peer *p);
 /*

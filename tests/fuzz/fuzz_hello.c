@@ -120,7 +120,7 @@ stop(loop_t *l, void *arg)
 static void
 finish_batch(void)
 {
-	while (repl_intake_busy(&n)) {
+	while (n.n_intake != NULL) {
 		loop_timer(n.n_loop, 0, stop, NULL);
 		loop_run(n.n_loop);
 	}
