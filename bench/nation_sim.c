@@ -632,7 +632,7 @@ send_lane(struct sim *s, struct province *p, unsigned l)
 	}
 	if (n == 0)
 		return -1;
-	buf = child_batch(l, q->after, it[n - 1].seq, it, n, &len);
+	buf = child_batch(l, q->after, it[n - 1].seq, it, n, 0, &len);
 	rc = sent(s, child_send_raw(&p->c, buf, len, ZMQ_DONTWAIT));
 	free(buf);
 	if (rc != 0)

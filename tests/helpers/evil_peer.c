@@ -1,12 +1,12 @@
 /*
  * evil_peer: a child node that speaks the link protocol and then
  * misbehaves, for tests/integration/auth.sh, hello_flood.sh,
- * repair_abuse.sh, trace_wide.sh and sealed_mail.sh.
+ * repair_abuse.sh, trace_wide.sh, sealed_mail.sh and batch_more.sh.
  *
  *   evil_peer [-t SECS] [-o ORIGIN] [-k SIGNKEY] [-T ADDR] [-s SUBJECT]
  *       [-f CHAINFILE] [-V VERSION] [-M MIN] [-F FROM] [-n RCPTS]
  *       [-e EXPIRES] [-r RECORDS] [-b BATCH] [-q QUERIES] [-l LINGER]
- *       [-S STATEFILE] [-w ID,...] [-R RECFILE] [-G GOFILE] [-P KEY]
+ *       [-S STATEFILE] [-w ID,...] [-R RECFILE] [-G GOFILE] [-P KEY] [-m]
  *       KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY MODE
  *
  * It connects a DEALER to ENDPOINT with CURVE (its own key from KEYFILE,
@@ -130,7 +130,9 @@
  * record uses it). With -n RCPTS (0 to 100,000) a mail goes to RCPTS
  * recipients: ADDR itself if 1, else rI-ADDR for I = 1..RCPTS. With -e
  * EXPIRES (milliseconds, may be negative) it expires that long after it
- * is made (a negative one has expired already); without, never. The good
+ * is made (a negative one has expired already); without, never. With -m
+ * every batch says another follows (Batch.more) and none does: the
+ * parent must end its hold by itself (batch_more.sh). The good
  * record's subject is SUBJECT (-s, default the mode); the refused ones are
  * SUBJECT-bad, SUBJECT-early and SUBJECT-truncated.
  *
@@ -180,7 +182,7 @@ usage(void)
 	    "[-T ADDR] [-s SUBJECT] [-f CHAINFILE] [-V VERSION] [-M MIN]\n"
 	    "    [-F FROM] [-n RCPTS] [-e EXPIRES] [-r RECORDS] [-b BATCH] "
 	    "[-q QUERIES]\n    [-l LINGER] [-S STATEFILE] [-w ID,...] "
-	    "[-R FILE] [-G FILE] [-P KEY]\n"
+	    "[-R FILE] [-G FILE] [-P KEY] [-m]\n"
 	    "    KEYFILE CHAINFILE NAME ENDPOINT PARENTKEY\n"
 	    "    hello|send|bad-from|tamper|garbage|replay|forged-origin|"
 	    "push|\n"
@@ -251,7 +253,8 @@ send_batch(struct evil *e, unsigned lane, uint64_t after, uint64_t upto,
     const struct child_item *items, size_t n)
 {
 	size_t	 len;
-	uint8_t	*buf = child_batch(lane, after, upto, items, n, &len);
+	uint8_t	*buf = child_batch(lane, after, upto, items, n, e->more,
+	    &len);
 
 	printf("evil_peer: batch lane %u (%" PRIu64 ",%" PRIu64 "] with %zu "
 	    "record(s), %zu bytes\n", lane, after, upto, n, len);
@@ -669,7 +672,7 @@ mode_garbage(struct evil *e)
 
 	/* A valid batch frame cut in half. */
 	it = (struct child_item){ 1, trec, tlen };
-	frame = child_batch(LANE_MAIL, 0, 1, &it, 1, &flen);
+	frame = child_batch(LANE_MAIL, 0, 1, &it, 1, 0, &flen);
 	send_undecodable(e, "a truncated batch frame", frame, flen / 2);
 	free(frame);
 
@@ -845,7 +848,7 @@ resend(struct evil *e, const struct child_item *it, size_t from, size_t n)
 {
 	size_t	 len;
 	uint8_t	*buf = child_batch(LANE_MAIL, from, n, it + from, n - from,
-		    &len);
+	    0, &len);
 
 	send_raw(e, buf, len, 0);
 	free(buf);
@@ -1011,8 +1014,11 @@ main(int argc, char **argv)
 	e.c.version = WIRE_PROTOCOL_VERSION;
 	e.c.min_version = WIRE_PROTOCOL_MIN;
 	while ((ch = getopt(argc, argv,
-	    "t:o:k:T:s:f:V:M:F:n:e:r:b:q:l:S:w:R:G:P:")) != -1) {
+	    "t:o:k:T:s:f:V:M:F:n:e:r:b:q:l:S:w:R:G:P:m")) != -1) {
 		switch (ch) {
+		case 'm':
+			e.more = 1;
+			break;
 		case 't':
 			timeout_s = strtol(optarg, NULL, 10);
 			if (timeout_s < 1 || timeout_s > 600)
@@ -1168,7 +1174,7 @@ main(int argc, char **argv)
 				    se, &len);
 
 		it = (struct child_item){ 1, rec, len };
-		early = child_batch(LANE_MAIL, 0, 1, &it, 1, &elen);
+		early = child_batch(LANE_MAIL, 0, 1, &it, 1, 0, &elen);
 		printf("evil_peer: sending a batch before the Hello\n");
 		send_raw(&e, early, elen, 0);
 		free(rec);

@@ -217,7 +217,7 @@ child_send_heartbeat(struct child *c, uint64_t head_seq, int flags)
 
 uint8_t *
 child_batch(unsigned lane, uint64_t after, uint64_t upto,
-    const struct child_item *items, size_t n, size_t *len)
+    const struct child_item *items, size_t n, int more, size_t *len)
 {
 	Nodenet__Frame		  f = NODENET__FRAME__INIT;
 	Nodenet__Batch		  b = NODENET__BATCH__INIT;
@@ -237,6 +237,7 @@ child_batch(unsigned lane, uint64_t after, uint64_t upto,
 	b.after = after;
 	b.upto = upto;
 	b.lane = lane;
+	b.more = more != 0;
 	f.kind_case = NODENET__FRAME__KIND_BATCH;
 	f.batch = &b;
 	buf = child_pack(&f, len);

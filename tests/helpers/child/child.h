@@ -83,9 +83,10 @@ int	child_send_ack(struct child *c, unsigned lane, uint64_t seq,
 	    uint32_t credit, int flags);
 /* head_seq: our log's head (0: not said). */
 int	child_send_heartbeat(struct child *c, uint64_t head_seq, int flags);
-/* A Batch of lane (after, upto] with n items, packed into *len bytes. */
+/* A Batch of lane (after, upto] with n items, packed into *len bytes;
+ * more: it says another batch follows (Batch.more). */
 uint8_t	*child_batch(unsigned lane, uint64_t after, uint64_t upto,
-	    const struct child_item *items, size_t n, size_t *len);
+	    const struct child_item *items, size_t n, int more, size_t *len);
 
 /* The parent's Hello: where its feed and ours resume (our store as it
  * knows it: its checkpoints count; another: from 0). */

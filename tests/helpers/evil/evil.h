@@ -51,6 +51,7 @@ struct evil {
 	int			 hello_seen;
 	uint64_t		 last_hb_ms;
 	int			 no_reconnect;	/* one connection only */
+	int			 more;		/* -m: batches say more follows */
 	int			 rcvhwm;	/* 0: libzmq's default */
 	int			 asked;		/* it asked for a resync */
 	uint64_t		 ask_cp;	/* from its mail lane checkpoint */
