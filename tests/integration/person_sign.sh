@@ -23,8 +23,13 @@ with_pass() {
 	local p=$1; shift
 	NODE_PASSPHRASE_FD=3 "$@" 3< <(printf '%s\n' "$p")
 }
-refused_at() {	# node $1 logged a refused record whose reason has $2
-	grep -F "event=record_refused" "$T/$1.log" | grep -qF -- "$2"
+# Node $1 refused a record for a reason that has $2: logged, or, when the
+# node's log budget for that peer was spent (event=log_suppressed), still
+# the last error its peers list shows for the link it came by.
+refused_at() {
+	grep -F "event=record_refused" "$T/$1.log" | grep -qF -- "$2" ||
+	    ctl "$1" --json peers | jq -e --arg r "record refused: $2" \
+	    'any(.peers[]; .error | startswith($r))' >/dev/null
 }
 seq_of() {	# the seq of subject $3 in mailbox $2 of node $1
 	ctl "$1" --json mail ls "$2" |
