@@ -52,9 +52,9 @@ refused(struct node *n, struct peer *p, uint64_t seq, const char *origin,
  * timer goes on with the rest in the next turn, after the loop has
  * served the control socket and its timers. Meanwhile a frame of the
  * same peer, or another batch, waits (repl_frame_waits()), so frames
- * keep their order and one batch at most is open. The batch is acked only once its last record is
- * stored; records of slices committed before a crash or a reset come
- * again and are found held.
+ * keep their order and one batch at most is open. The batch is acked
+ * only once its last record is stored; records of slices committed
+ * before a crash or a reset come again and are found held.
  */
 struct intake {
 	struct peer		 *in_peer;
