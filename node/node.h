@@ -188,8 +188,9 @@ struct node {
 	loop_t			*n_loop;
 	void			*n_router;	/* NULL: we accept no links */
 	void			*n_router_mon;
-	struct peer		*n_router_parked; /* its frame waits: */
-	uint64_t		 n_unpark_timer;  /* n_router unread till then */
+	struct peer		*n_router_parked; /* n_router unread while its
+						   * frame waits (peer.c) */
+	uint64_t		 n_unpark_timer;  /* looks at waiting frames */
 	void			*n_zap;
 	void			*n_ctl;
 	int			 n_ctl_waiting;	/* a reply is due (ctl_answer) */

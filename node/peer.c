@@ -56,7 +56,9 @@
  * WIRE_MAX_FRAME / 2 of records: about 6 x 4 MiB = 24 MiB a connection,
  * 48 MiB at the very most. In: a peer's frame is taken up to
  * ZMQ_MAXMSGSIZE (2 x WIRE_MAX_FRAME, so that one too large is refused
- * and counted, not a dropped connection): 96 MiB at the very most. The
+ * and counted, not a dropped connection): 96 MiB at the very most; a
+ * socket may also hold one frame read and decoded, set aside while a
+ * batch is taken in (take()): the ROUTER one for all its peers. The
  * kernel's socket buffers come on top, outside the process. Four frames
  * keep a link busy: acks coming back refill them (repl_pump()).
  */
