@@ -483,8 +483,8 @@ mail_submit(struct node *n, const struct mail_submit *s,
 	    errlen) != 0)
 		return -1;
 	if (s->text_len > MAIL_MAX_TEXT) {
-		snprintf(err, errlen, "text over %u bytes; attach it instead",
-		    MAIL_MAX_TEXT);
+		snprintf(err, errlen, "text over %u bytes; put a larger "
+		    "file in a document (doc put --attach)", MAIL_MAX_TEXT);
 		return -1;
 	}
 	if ((txn = node_txn(n)) == NULL) {

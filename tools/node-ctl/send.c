@@ -47,7 +47,8 @@ read_text(const char *path, size_t *len)
 	if (ferror(f))
 		die("%s: read error", path != NULL ? path : "stdin");
 	if (*len > TEXT_MAX)
-		die("text over %u bytes; send it as an attachment", TEXT_MAX);
+		die("text over %u bytes; put a larger file in a document "
+		    "(doc put --attach)", TEXT_MAX);
 	if (f != stdin)
 		fclose(f);
 	buf[*len] = '\0';
