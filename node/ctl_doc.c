@@ -284,6 +284,15 @@ draft_free(struct draft *dr)
 }
 
 /* Sets field name of the draft (v NULL: removes it); -1 on bad input. */
+/* Names revision id as the next of dr's parents. */
+static void
+add_parent(struct draft *dr, const uint8_t *id)
+{
+	memcpy(dr->pids[dr->d.n_parents], id, STORE_ID_BYTES);
+	dr->parents[dr->d.n_parents].data = dr->pids[dr->d.n_parents];
+	dr->parents[dr->d.n_parents++].len = STORE_ID_BYTES;
+}
+
 static int
 draft_field(struct draft *dr, const char *name, json_t *v, char *err,
     size_t errlen)
@@ -411,17 +420,16 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 			dr->atts[i] = dr->base.rb->doc->attachments[i];
 		dr->d.n_attachments = dr->base.rb->doc->n_attachments;
 	}
-	for (rc = store_rev_next(txn, db, dr->doc, NULL, &r); rc == 0 &&
-	    dr->d.n_parents < DOC_MAX_PARENTS;
-	    rc = store_rev_next(txn, db, dr->doc, r.id, &r)) {
-		if (all_leaves ? (r.flags & (STORE_REV_LEAF |
-		    STORE_REV_DELETED)) != STORE_REV_LEAF :
-		    memcmp(r.id, h.winner, STORE_ID_BYTES) != 0)
-			continue;
-		memcpy(dr->pids[dr->d.n_parents], r.id, STORE_ID_BYTES);
-		dr->parents[dr->d.n_parents].data = dr->pids[dr->d.n_parents];
-		dr->parents[dr->d.n_parents++].len = STORE_ID_BYTES;
-	}
+	/* The winner, or (doc resolve) every live leaf: those read every
+	 * revision of the document. */
+	if (!all_leaves)
+		add_parent(dr, h.winner);
+	for (rc = all_leaves ? store_rev_next(txn, db, dr->doc, NULL, &r) :
+	    STORE_NOTFOUND; rc == 0 && dr->d.n_parents < DOC_MAX_PARENTS;
+	    rc = store_rev_next(txn, db, dr->doc, r.id, &r))
+		if ((r.flags & (STORE_REV_LEAF | STORE_REV_DELETED)) ==
+		    STORE_REV_LEAF)
+			add_parent(dr, r.id);
 	dr->d.parents = dr->parents;
 	return 0;
 }

@@ -951,7 +951,30 @@ rev_before(const struct store_rev *a, const struct store_rev *b)
 	return memcmp(a->id, b->id, STORE_ID_BYTES) > 0;
 }
 
-/* Picks the document's winner among its leaves again. */
+/*
+ * Writes head h with win as its winner and live live leaves, and the
+ * document's stub as win leaves it.
+ */
+static int
+head_set(store_txn_t *txn, const char *db, struct store_head *h,
+    const struct store_rev *win, uint32_t live)
+{
+	int	rc;
+
+	h->flags = (h->flags & STORE_HEAD_PROVEN) | (win->flags &
+	    STORE_REV_DELETED ? STORE_HEAD_DELETED | (memcmp(h->winner,
+	    win->id, STORE_ID_BYTES) == 0 ? h->flags & STORE_HEAD_PURGED :
+	    0) : 0);
+	memcpy(h->winner, win->id, STORE_ID_BYTES);
+	h->depth = win->depth;
+	h->conflicts = live - (live > 0 && !(win->flags & STORE_REV_DELETED) ?
+	    1 : 0);
+	if ((rc = store_head_put(txn, db, h)) != 0)
+		return rc;
+	return store_stub_set(txn, db, h->doc, h->flags & STORE_HEAD_DELETED);
+}
+
+/* Picks the document's winner among all its leaves again. */
 static int
 settle(store_txn_t *txn, const char *db, struct store_head *h)
 {
@@ -972,17 +995,47 @@ settle(store_txn_t *txn, const char *db, struct store_head *h)
 		return rc;
 	if (!found)
 		return STORE_CORRUPT;	/* a tree always has a leaf */
-	h->flags = (h->flags & STORE_HEAD_PROVEN) | (win.flags &
-	    STORE_REV_DELETED ? STORE_HEAD_DELETED | (memcmp(h->winner,
-	    win.id, STORE_ID_BYTES) == 0 ? h->flags & STORE_HEAD_PURGED :
-	    0) : 0);
-	memcpy(h->winner, win.id, STORE_ID_BYTES);
-	h->depth = win.depth;
-	h->conflicts = live - (live > 0 && !(win.flags & STORE_REV_DELETED) ?
-	    1 : 0);
-	if ((rc = store_head_put(txn, db, h)) != 0)
-		return rc;
-	return store_stub_set(txn, db, h->doc, h->flags & STORE_HEAD_DELETED);
+	return head_set(txn, db, h, &win, live);
+}
+
+/*
+ * Settles h after its new leaf r, whose parents took live_gone live
+ * leaves from the tree, winner_gone if the winner among them. Each
+ * revision would cost a read of all the document's revisions (settle())
+ * and a document edited for years holds tens of thousands; the answer
+ * mostly follows from the head alone. The winner is the best live leaf,
+ * which no other live leaf is deeper than: a live r, one deeper than
+ * its parents, is better than every live leaf if it replaced the
+ * winner, and else it is weighed against the winner alone. A deleted r
+ * leaves a live winner that is not its parent as it was. Only a delete
+ * of the winner (or of a document nothing of which lives) reads them
+ * all, for the best leaf left may be any other stub.
+ */
+static int
+settle_after(store_txn_t *txn, const char *db, struct store_head *h,
+    const struct store_rev *r, uint32_t live_gone, int winner_gone)
+{
+	static const uint8_t	 none[STORE_ID_BYTES];
+	struct store_rev	 win;
+	int			 winner_live;
+	uint32_t		 live;
+
+	winner_live = memcmp(h->winner, none, sizeof(none)) != 0 &&
+	    !(h->flags & STORE_HEAD_DELETED);
+	live = winner_live ? h->conflicts + 1 : 0;
+	if (live_gone > live || (winner_gone && !winner_live) ||
+	    ((r->flags & STORE_REV_DELETED) && (!winner_live || winner_gone)))
+		return settle(txn, db, h);
+	memcpy(win.id, h->winner, STORE_ID_BYTES);
+	win.depth = h->depth;
+	win.flags = STORE_REV_LEAF;
+	live -= live_gone;
+	if (!(r->flags & STORE_REV_DELETED)) {
+		live++;
+		if (!winner_live || winner_gone || rev_before(r, &win))
+			win = *r;
+	}
+	return head_set(txn, db, h, &win, live);
 }
 
 /*
@@ -1015,7 +1068,9 @@ apply_rev(store_txn_t *txn, const struct wire_record *wr)
 	const Nodenet__DocRevision	*d = wr->rb->doc;
 	struct store_head		 h;
 	struct store_rev		 r, p;
-	int				 rc, proven = proves(wr->rb);
+	uint32_t			 live_gone = 0;
+	int				 rc, winner_gone = 0;
+	int				 proven = proves(wr->rb);
 
 	memcpy(r.id, wr->id, STORE_ID_BYTES);
 	r.depth = 1;
@@ -1027,6 +1082,7 @@ apply_rev(store_txn_t *txn, const struct wire_record *wr)
 		if (p.depth + 1 > r.depth)
 			r.depth = p.depth + 1;
 		if (p.flags & STORE_REV_LEAF) {
+			live_gone += !(p.flags & STORE_REV_DELETED);
 			p.flags &= ~STORE_REV_LEAF;
 			if ((rc = store_rev_put(txn, d->db, d->doc_id.data,
 			    &p)) != 0)
@@ -1049,7 +1105,10 @@ apply_rev(store_txn_t *txn, const struct wire_record *wr)
 		h.flags |= STORE_HEAD_PROVEN;
 	if ((rc = store_rev_put(txn, d->db, d->doc_id.data, &r)) != 0)
 		return rc;
-	return settle(txn, d->db, &h);
+	for (size_t i = 0; i < d->n_parents; i++)
+		winner_gone |= memcmp(d->parents[i].data, h.winner,
+		    STORE_ID_BYTES) == 0;
+	return settle_after(txn, d->db, &h, &r, live_gone, winner_gone);
 }
 
 int

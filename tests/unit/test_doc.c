@@ -1192,6 +1192,81 @@ test_winner(void **state)
 	check_head(f, doc, s, 5, 0, 1);
 }
 
+/*
+ * The head a store keeps after each revision is what reading the whole
+ * tree gives: the best leaf (live, then deeper, then the greater id),
+ * its depth, and the other live leaves as conflicts. doc.c settles most
+ * revisions from the head alone; random trees (edits of any revision
+ * held, merges, deletes, edits of deletes) find where it would not.
+ */
+static void
+check_head_whole(struct fixture *f, const uint8_t *doc, int round)
+{
+	struct store_head	h;
+	struct store_rev	r, best;
+	const uint8_t		*after = NULL;
+	uint8_t			 last[STORE_ID_BYTES];
+	uint32_t		 live = 0;
+	int			 found = 0, bd, rd;
+
+	head_of(f, f->st, doc, &h);
+	read_begin(f, f->st);
+	while (store_rev_next(f->txn, DB, doc, after, &r) == 0) {
+		memcpy(last, r.id, sizeof(last));
+		after = last;
+		if (!(r.flags & STORE_REV_LEAF))
+			continue;
+		rd = (r.flags & STORE_REV_DELETED) != 0;
+		live += !rd;
+		bd = found && (best.flags & STORE_REV_DELETED) != 0;
+		if (!found || (bd && !rd) || (bd == rd && (r.depth >
+		    best.depth || (r.depth == best.depth && memcmp(r.id,
+		    best.id, STORE_ID_BYTES) > 0))))
+			best = r;
+		found = 1;
+	}
+	read_end(f);
+	assert_true(found);
+	bd = (best.flags & STORE_REV_DELETED) != 0;
+	if (memcmp(h.winner, best.id, STORE_ID_BYTES) != 0 ||
+	    h.depth != best.depth || h.conflicts != live - !bd ||
+	    !(h.flags & STORE_HEAD_DELETED) != !bd)
+		fail_msg("round %d: head depth %u conflicts %u flags %#x, the "
+		    "tree's best depth %u of %u live leaves, %s", round,
+		    h.depth, h.conflicts, h.flags, best.depth, live,
+		    bd ? "deleted" : "live");
+}
+
+static void
+test_winner_random(void **state)
+{
+	struct fixture			*f = *state;
+	const struct wire_record	*held[MAX_MADE], *p, *q;
+	key_pair_t			*kp;
+	uint8_t				 doc[STORE_DOC_ID_BYTES];
+	size_t				 n = 0;
+
+	randombytes_buf(doc, sizeof(doc));
+	open_store(f, NULL);
+	db_create(f, f->st, "*=editor");
+	held[n++] = rev(k_dist, DIST, doc, 0, NULL);
+	offer(f, f->st, held[0], DOC_ACCEPT);
+	check_head_whole(f, doc, 0);
+	for (int i = 1; i < 200; i++) {
+		/* Mostly on a recent revision, as offices edit. */
+		p = held[randombytes_uniform(4) == 0 ?
+		    randombytes_uniform((uint32_t)n) :
+		    n - 1 - randombytes_uniform(n < 3 ? (uint32_t)n : 3)];
+		q = held[randombytes_uniform((uint32_t)n)];
+		kp = randombytes_uniform(2) ? k_dist : k_prov;
+		held[n] = rev(kp, kp == k_dist ? DIST : PROV, doc,
+		    randombytes_uniform(5) == 0, p,
+		    randombytes_uniform(4) == 0 && q != p ? q : NULL, NULL);
+		offer(f, f->st, held[n++], DOC_ACCEPT);
+		check_head_whole(f, doc, i);
+	}
+}
+
 /* A revision held by id whose record was purged is dropped, no error. */
 static void
 test_purged_again(void **state)
@@ -1479,6 +1554,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_author_takeover,
 		    setup, doc_teardown),
 		cmocka_unit_test_setup_teardown(test_winner, setup,
+		    doc_teardown),
+		cmocka_unit_test_setup_teardown(test_winner_random, setup,
 		    doc_teardown),
 		cmocka_unit_test_setup_teardown(test_purged_again, setup,
 		    doc_teardown),
