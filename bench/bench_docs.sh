@@ -50,6 +50,8 @@
 #    to its last "received"; how long after the import ended it caught
 #    up; the same file imported again (every line a duplicate: nothing
 #    stored); and the digests compared.
+#    Then one document of "imp" edited EDIT_N times at tw, in four runs of
+#    node-ctl doc import: the edits/s of the first run and of the last.
 # 4. Fan-out. Eight nodes as in tools/demo.sh: tw; hagiang; the districts
 #    bacquang and vixuyen; two communes under each. tw creates "fan" (scope
 #    *, ACL *=reader) and every node gets it. Then FANOUT_N times: one
@@ -60,10 +62,10 @@
 #    which is the time to every node. p50 and max.
 #
 # Environment: DOCS_N (10000), DOCS_FIELD (100 bytes of text a document),
-# DOCS_ROUNDS (3), IMPORT_N (100000), IMPORT_FIELD (40), FANOUT_N (20),
-# FANOUT_GAP (0.2), KEEP=1 keeps the directory. About 2 minutes at the
-# defaults, most of it the DOCS_N durable writes (about 200/s on a slow
-# disk) and the import.
+# DOCS_ROUNDS (3), IMPORT_N (100000), IMPORT_FIELD (40), EDIT_N (20000),
+# FANOUT_N (20), FANOUT_GAP (0.2), KEEP=1 keeps the directory. About 2
+# minutes at the defaults, most of it the DOCS_N durable writes (about
+# 200/s on a slow disk) and the import.
 cd "$(dirname "$0")/.." && . tests/lib.sh && . bench/lib.sh
 set -o pipefail
 
@@ -74,6 +76,7 @@ FAN_N=${FANOUT_N:-20}
 FAN_GAP=${FANOUT_GAP:-0.2}
 TARGET=5000	# docs/s, issue 4
 IMP_N=${IMPORT_N:-100000}
+EDIT_N=${EDIT_N:-20000}
 IMP_FIELD=${IMPORT_FIELD:-40}
 IMP_TARGET=10000	# docs/s, issue 12
 A=tw BN=hagiang DB=bench FDB=fan IDB=imp ADB=alone
@@ -354,6 +357,29 @@ span=$((last - first))
 	echo "  digests of $IDB at $A and $BN: equal"
 } >>"$T/import.txt"
 cat "$T/import.txt"
+
+# 3b. One document edited EDIT_N times at A while B replicates: the
+# edits/s of the first and the last quarter, which a cost that grew with
+# the document's history would set apart.
+id=$(ctl "$A" --json doc put "$IDB" so=0 | jq -r .id) ||
+    die "the document to edit was refused"
+q=$((EDIT_N / 4))
+declare -a erate
+for part in 0 1 2 3; do
+	awk -v db="$IDB" -v id="$id" -v p="$part" -v q="$q" 'BEGIN {
+	    for (i = 1; i <= q; i++)
+		printf "{\"db\": \"%s\", \"id\": \"%s\", " \
+		    "\"fields\": {\"so\": %d}}\n", db, id, p * q + i }' \
+	    >"$T/edits.jsonl"
+	te0=$(now)
+	ctl "$A" doc import "$T/edits.jsonl" >/dev/null 2>&1 ||
+	    die "edits $((part * q + 1))-$(((part + 1) * q)) failed"
+	erate[$part]=$(calc "$q / ($(now) - $te0)")
+done
+echo
+echo "one document edited $((4 * q)) times at $A (doc import, $q a run)"
+printf "  first %d: %.0f edits/s; last %d: %.0f edits/s (%.2f of the first)\n" \
+    "$q" "${erate[0]}" "$q" "${erate[3]}" "$(calc "${erate[3]} / ${erate[0]}")"
 put_aside import
 
 # 4. Fan-out over the four-tier tree of tools/demo.sh.
