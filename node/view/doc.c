@@ -1006,7 +1006,8 @@ settle(store_txn_t *txn, const char *db, struct store_head *h)
  * mostly follows from the head alone. The winner is the best live leaf,
  * which no other live leaf is deeper than: a live r, one deeper than
  * its parents, is better than every live leaf if it replaced the
- * winner, and else it is weighed against the winner alone. A deleted r
+ * winner, wins alone if nothing lived, and else is weighed against the
+ * winner alone. A deleted r
  * leaves a live winner that is not its parent as it was. Only a delete
  * of the winner (or of a document nothing of which lives) reads them
  * all, for the best leaf left may be any other stub.
@@ -1023,8 +1024,8 @@ settle_after(store_txn_t *txn, const char *db, struct store_head *h,
 	winner_live = memcmp(h->winner, none, sizeof(none)) != 0 &&
 	    !(h->flags & STORE_HEAD_DELETED);
 	live = winner_live ? h->conflicts + 1 : 0;
-	if (live_gone > live || (winner_gone && !winner_live) ||
-	    ((r->flags & STORE_REV_DELETED) && (!winner_live || winner_gone)))
+	if (live_gone > live || ((r->flags & STORE_REV_DELETED) &&
+	    (!winner_live || winner_gone)))
 		return settle(txn, db, h);
 	memcpy(win.id, h->winner, STORE_ID_BYTES);
 	win.depth = h->depth;
