@@ -283,7 +283,6 @@ draft_free(struct draft *dr)
 	wire_record_clear(&dr->base);
 }
 
-/* Sets field name of the draft (v NULL: removes it); -1 on bad input. */
 /* Names revision id as the next of dr's parents. */
 static void
 add_parent(struct draft *dr, const uint8_t *id)
@@ -293,6 +292,7 @@ add_parent(struct draft *dr, const uint8_t *id)
 	dr->parents[dr->d.n_parents++].len = STORE_ID_BYTES;
 }
 
+/* Sets field name of the draft (v NULL: removes it); -1 on bad input. */
 static int
 draft_field(struct draft *dr, const char *name, json_t *v, char *err,
     size_t errlen)
@@ -420,16 +420,16 @@ draft_begin(struct node *n, store_txn_t *txn, json_t *req, const char *db,
 			dr->atts[i] = dr->base.rb->doc->attachments[i];
 		dr->d.n_attachments = dr->base.rb->doc->n_attachments;
 	}
-	/* The winner, or (doc resolve) every live leaf: those read every
-	 * revision of the document. */
+	/* The winner, or every live leaf: those read every revision. */
 	if (!all_leaves)
 		add_parent(dr, h.winner);
-	for (rc = all_leaves ? store_rev_next(txn, db, dr->doc, NULL, &r) :
-	    STORE_NOTFOUND; rc == 0 && dr->d.n_parents < DOC_MAX_PARENTS;
-	    rc = store_rev_next(txn, db, dr->doc, r.id, &r))
-		if ((r.flags & (STORE_REV_LEAF | STORE_REV_DELETED)) ==
-		    STORE_REV_LEAF)
-			add_parent(dr, r.id);
+	else
+		for (rc = store_rev_next(txn, db, dr->doc, NULL, &r); rc == 0 &&
+		    dr->d.n_parents < DOC_MAX_PARENTS;
+		    rc = store_rev_next(txn, db, dr->doc, r.id, &r))
+			if ((r.flags & (STORE_REV_LEAF | STORE_REV_DELETED)) ==
+			    STORE_REV_LEAF)
+				add_parent(dr, r.id);
 	dr->d.parents = dr->parents;
 	return 0;
 }

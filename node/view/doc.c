@@ -1007,10 +1007,9 @@ settle(store_txn_t *txn, const char *db, struct store_head *h)
  * which no other live leaf is deeper than: a live r, one deeper than
  * its parents, is better than every live leaf if it replaced the
  * winner, wins alone if nothing lived, and else is weighed against the
- * winner alone. A deleted r
- * leaves a live winner that is not its parent as it was. Only a delete
- * of the winner (or of a document nothing of which lives) reads them
- * all, for the best leaf left may be any other stub.
+ * winner alone. A deleted r leaves a live winner that is not its parent
+ * as it was. Only a delete of the winner (or of a document nothing of
+ * which lives) reads them all, for the best leaf left may be any stub.
  */
 static int
 settle_after(store_txn_t *txn, const char *db, struct store_head *h,
